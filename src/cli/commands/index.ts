@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+import { registerAdminCommands } from './admin.js';
+
+/** Every subcommand module registers here (one line each). */
+export function registerCommands(program: Command): void {
+  registerAdminCommands(program);
+}

@@ -1,0 +1,19 @@
+import type { Db } from './database.js';
+
+/**
+ * Records an event id; returns false when it was already processed (Feishu redelivers
+ * for ~7 hours, so ids are kept well beyond that and pruned by age).
+ */
+export async function markEventProcessed(db: Db, eventId: string, at: number): Promise<boolean> {
+  const result = await db
+    .insertInto('processed_event')
+    .values({ event_id: eventId, received_at: at })
+    .onConflict((oc) => oc.column('event_id').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+export async function pruneProcessedEvents(db: Db, olderThan: number): Promise<number> {
+  const result = await db.deleteFrom('processed_event').where('received_at', '<', olderThan).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,146 @@
+/** Kysely's typed view of the database (see migrations/ for the DDL). */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface SettingTable { key: string; value: string }
+
+export interface UnitTable {
+  id: Generated<number>;
+  name: string;
+  level: string;
+  parent_id: number | null;
+  created_at: number;
+}
+
+export interface MemberTable {
+  id: Generated<number>;
+  name: string;
+  open_id: string | null;
+  role: string;
+  lead_unit: string | null;
+  unit_id: number | null;
+  created_at: number;
+}
+
+export interface ChatTable { chat_id: string; target: string; bound_by: string; bound_at: number }
+
+export interface ScoreEntryTable {
+  id: Generated<number>;
+  unit_id: number;
+  year: number;
+  item_code: string;
+  points: number;
+  entered_by: string;
+  entered_at: number;
+  note: string | null;
+}
+
+export interface VetoTable {
+  id: Generated<number>;
+  unit_id: number;
+  year: number;
+  reason: string;
+  set_by: string;
+  set_at: number;
+  cleared_by: string | null;
+  cleared_at: number | null;
+  clear_reason: string | null;
+}
+
+export interface TaskTable {
+  id: Generated<number>;
+  year: number;
+  seq: number;
+  category: string;
+  content: string;
+  deadline_text: string;
+  /** JSON array of lead-unit names. */
+  lead_units: string;
+  cadence: string | null;
+  /** JSON TaskTarget or null. */
+  target: string | null;
+  source: string;
+  created_at: number;
+  updated_at: number;
+  retired_at: number | null;
+}
+
+export interface TaskCompletionTable {
+  id: Generated<number>;
+  task_id: number;
+  period: string;
+  done_at: number;
+  done_by: string;
+  note: string | null;
+  /** JSON object of metric key → number, or null. */
+  progress: string | null;
+  late: Generated<number>;
+  undone_at: number | null;
+  undone_by: string | null;
+}
+
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
+
+export interface OutboxTable {
+  id: Generated<number>;
+  key: string;
+  kind: string;
+  chat_id: string;
+  task_seq: number | null;
+  period: string | null;
+  /** JSON: what to send (the rendered card / reminder description). */
+  payload: string;
+  due_at: number;
+  not_before: number;
+  status: OutboxStatus;
+  attempts: Generated<number>;
+  claimed_by: string | null;
+  claim_expires_at: number | null;
+  sent_at: number | null;
+  message_id: string | null;
+  last_error: string | null;
+  created_at: number;
+}
+
+export interface ProcessedEventTable { event_id: string; received_at: number }
+
+export type AuditSource = 'cli' | 'chat' | 'card' | 'scheduler' | 'system';
+export type AuditOutcome = 'ok' | 'denied' | 'error';
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  source: AuditSource;
+  action: string;
+  subject: string | null;
+  outcome: AuditOutcome;
+  /** JSON detail. */
+  detail: string | null;
+}
+
+export interface Database {
+  setting: SettingTable;
+  unit: UnitTable;
+  member: MemberTable;
+  chat: ChatTable;
+  score_entry: ScoreEntryTable;
+  veto: VetoTable;
+  task: TaskTable;
+  task_completion: TaskCompletionTable;
+  outbox: OutboxTable;
+  processed_event: ProcessedEventTable;
+  audit_log: AuditLogTable;
+}
+
+export type UnitRow = Selectable<UnitTable>;
+export type MemberRow = Selectable<MemberTable>;
+export type ChatRow = Selectable<ChatTable>;
+export type ScoreEntryRow = Selectable<ScoreEntryTable>;
+export type VetoRow = Selectable<VetoTable>;
+export type TaskRow = Selectable<TaskTable>;
+export type NewTask = Insertable<TaskTable>;
+export type TaskUpdate = Updateable<TaskTable>;
+export type TaskCompletionRow = Selectable<TaskCompletionTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type NewOutbox = Insertable<OutboxTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;

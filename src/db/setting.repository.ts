@@ -1,0 +1,26 @@
+import type { Db } from './database.js';
+
+export async function getSetting(db: Db, key: string): Promise<string | undefined> {
+  const row = await db.selectFrom('setting').select('value').where('key', '=', key).executeTakeFirst();
+  return row?.value;
+}
+
+export async function setSetting(db: Db, key: string, value: string): Promise<void> {
+  await db
+    .insertInto('setting')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}
+
+/** The programme's settings written by `dangjian init`. */
+export interface ProgrammeSettings {
+  firstYear: number;
+  streetName: string;
+}
+
+export async function getProgramme(db: Db): Promise<ProgrammeSettings | undefined> {
+  const [year, street] = await Promise.all([getSetting(db, 'programme_first_year'), getSetting(db, 'street_name')]);
+  if (year === undefined || street === undefined) return undefined;
+  return { firstYear: Number(year), streetName: street };
+}

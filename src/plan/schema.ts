@@ -1,0 +1,180 @@
+/**
+ * The work plan as typed, validated data. The built-in plan (plan-data.ts) encodes the
+ * seed document; PLAN_FILE may supply another street's plan in the same shape (JSON).
+ * Dates are relative to the programme's first year (the document's 2021 = yearOffset 0).
+ */
+import { z } from 'zod';
+
+export const LEVELS = ['street', 'community', 'compound', 'building', 'district', 'social_org'] as const;
+export type Level = (typeof LEVELS)[number];
+
+/** Chinese display names of the levels, as the document writes them. */
+export const LEVEL_NAMES_ZH: Record<Level, string> = {
+  street: '街道',
+  community: '社区',
+  compound: '小区',
+  building: '楼宇',
+  district: '商圈',
+  social_org: '社会组织',
+};
+
+export const GRADES = ['none', 'standard', 'demonstration'] as const;
+export type Grade = (typeof GRADES)[number];
+export const GRADE_NAMES_ZH: Record<Grade, string> = { none: '未达标', standard: '标准型', demonstration: '示范型' };
+
+export const CADENCES = ['monthly', 'twice_monthly', 'quarterly', 'bimonthly', 'yearly'] as const;
+export type Cadence = (typeof CADENCES)[number];
+
+const levelSchema = z.enum(LEVELS);
+const gradeSchema = z.enum(['standard', 'demonstration']);
+/** Points are whole or half points. */
+const pointsSchema = z.number().nonnegative().multipleOf(0.5);
+const monthRefSchema = z.object({ yearOffset: z.number().int(), month: z.number().int().min(1).max(12) });
+export type MonthRef = z.infer<typeof monthRefSchema>;
+
+export const subItemSchema = z.object({
+  /** `<indicator>.<n>` in the order written, e.g. `4.2`. */
+  code: z.string().regex(/^\d+\.\d+$/),
+  text: z.string().min(1),
+  points: pointsSchema.positive(),
+});
+export type SubItem = z.infer<typeof subItemSchema>;
+
+export const indicatorSchema = z.object({
+  number: z.number().int().positive(),
+  title: z.string().min(1),
+  points: pointsSchema.positive(),
+  subItems: z.array(subItemSchema).min(1),
+});
+export type Indicator = z.infer<typeof indicatorSchema>;
+
+export const levelSpecSchema = z.object({
+  level: levelSchema,
+  /** Heading as in Annex 2, e.g. 「街道层面」. */
+  title: z.string().min(1),
+  maxPoints: pointsSchema.positive(),
+  indicators: z.array(indicatorSchema).min(1),
+});
+export type LevelSpec = z.infer<typeof levelSpecSchema>;
+
+/** A ratio kept as integers so comparisons never use floating point. */
+export const ratioSchema = z.object({
+  numerator: z.number().int().nonnegative(),
+  denominator: z.number().int().positive(),
+});
+export type Ratio = z.infer<typeof ratioSchema>;
+
+/** A condition a unit's sub-units must meet for a grade (section 三). */
+export const subUnitConditionSchema = z.discriminatedUnion('kind', [
+  /** Every sub-unit of these levels has reached at least `grade`. */
+  z.object({ kind: z.literal('all'), of: z.array(levelSchema).min(1), grade: gradeSchema, text: z.string() }),
+  /** At least `ratio` of the sub-units of these levels (pooled) have reached `grade`. */
+  z.object({ kind: z.literal('ratio'), of: z.array(levelSchema).min(1), grade: gradeSchema, ratio: ratioSchema, text: z.string() }),
+  /** At least `count` sub-units of these levels have reached `grade` ("有一定量"). */
+  z.object({ kind: z.literal('count'), of: z.array(levelSchema).min(1), grade: gradeSchema, count: z.number().int().nonnegative(), text: z.string() }),
+]);
+export type SubUnitCondition = z.infer<typeof subUnitConditionSchema>;
+
+export const gradeRulesSchema = z.object({
+  standardThreshold: pointsSchema,
+  demonstrationThreshold: pointsSchema,
+  /** Whether a veto (一票否决) blocks the demonstration grade; the plan says so for every level. */
+  vetoBlocksDemonstration: z.boolean(),
+  levels: z.array(
+    z.object({
+      level: levelSchema,
+      standard: z.array(subUnitConditionSchema),
+      demonstration: z.array(subUnitConditionSchema),
+      /** Conditions the plan states that the bot cannot measure (shown, not enforced). */
+      qualitative: z.array(z.string()).default([]),
+    }),
+  ),
+});
+export type GradeRules = z.infer<typeof gradeRulesSchema>;
+
+export const targetRequirementSchema = z.object({
+  /** Levels counted together (e.g. 「示范型楼宇、商圈2个」 counts buildings and districts together). */
+  levels: z.array(levelSchema).min(1),
+  grade: gradeSchema,
+  /** A count, or 'all' for the document's 「达100%」. */
+  count: z.union([z.number().int().nonnegative(), z.literal('all')]),
+  /** 「累计」: counted over the whole programme so far rather than newly built. */
+  cumulative: z.boolean(),
+  /** 「力争」: an aspiration, reported but not required for being on track. */
+  stretch: z.boolean().default(false),
+  text: z.string(),
+});
+export type TargetRequirement = z.infer<typeof targetRequirementSchema>;
+
+export const milestoneSchema = z.object({
+  id: z.string().min(1),
+  /** End of this month is the milestone date. */
+  due: monthRefSchema,
+  text: z.string(),
+  requirements: z.array(targetRequirementSchema),
+  /** Targets the document sets that are not unit grades (阵地, 品牌 ...): shown for information. */
+  otherTargets: z.array(z.string()).default([]),
+});
+export type Milestone = z.infer<typeof milestoneSchema>;
+
+export const phaseSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  start: monthRefSchema,
+  /** Inclusive end month; null for the open-ended 长效提升 phase. */
+  end: monthRefSchema.nullable(),
+  summary: z.string(),
+});
+export type Phase = z.infer<typeof phaseSchema>;
+
+export const LEAD_UNITS = ['党建办(组织)', '社管中心', '社会治理办', '环卫中心', '城发办'] as const;
+
+export const taskTargetSchema = z.object({
+  text: z.string(),
+  metrics: z.array(z.object({ key: z.string().min(1), label: z.string().min(1), min: z.number(), unit: z.string().default('') })).min(1),
+});
+export type TaskTarget = z.infer<typeof taskTargetSchema>;
+
+export const planTaskSchema = z.object({
+  seq: z.number().int().positive(),
+  /** One of the five 行动, as headed in Annex 3. */
+  category: z.string().min(1),
+  content: z.string().min(1),
+  /** The deadline phrase exactly as written (「2月底」「贯穿全年」 ...). */
+  deadlineText: z.string().min(1),
+  leadUnits: z.array(z.string().min(1)).min(1),
+  /** Recurrence for 「贯穿全年」 items, read from the item's own wording; null for dated items. */
+  cadence: z.enum(CADENCES).nullable(),
+  target: taskTargetSchema.nullable().default(null),
+});
+export type PlanTask = z.infer<typeof planTaskSchema>;
+
+export const leadershipSchema = z.object({
+  leaders: z.array(z.string().min(1)),
+  deputies: z.array(z.string().min(1)),
+  members: z.array(z.string().min(1)),
+  officeDirector: z.string().min(1),
+  officeDeputy: z.string().min(1),
+  note: z.string(),
+});
+export type Leadership = z.infer<typeof leadershipSchema>;
+
+export const applicationFieldSchema = z.object({ key: z.string().min(1), label: z.string().min(1), section: z.string().min(1) });
+
+export const planSchema = z.object({
+  title: z.string().min(1),
+  /** Programme year the document was written for (2021); plan dates are offsets from it. */
+  documentFirstYear: z.number().int(),
+  defaultStreetName: z.string().min(1),
+  levels: z.array(levelSpecSchema).length(LEVELS.length),
+  gradeRules: gradeRulesSchema,
+  milestones: z.array(milestoneSchema),
+  phases: z.array(phaseSchema),
+  actionCategories: z.array(z.string().min(1)).min(1),
+  leadUnits: z.array(z.string().min(1)).min(1),
+  tasks: z.array(planTaskSchema).min(1),
+  leadership: leadershipSchema,
+  applicationForm: z.object({ title: z.string(), fields: z.array(applicationFieldSchema).min(1) }),
+});
+export type Plan = z.infer<typeof planSchema>;
+export type PlanInput = z.input<typeof planSchema>;
