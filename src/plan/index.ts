@@ -1,0 +1,3 @@
+export * from './schema.js';
+export * from './plan-data.js';
+export * from './load-plan.js';
