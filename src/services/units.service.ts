@@ -1,0 +1,175 @@
+/** Units (street → communities → compounds; buildings, districts, social orgs under the street). */
+import type { Actor } from '../auth/actor.js';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/database.js';
+import { audit } from '../db/audit.repository.js';
+import type { UnitRow } from '../db/schema.js';
+import { findUnitByName, insertUnit, listUnits, searchUnits } from '../db/unit.repository.js';
+import { UserError } from '../errors.js';
+import { LEVEL_NAMES_ZH, LEVELS, type Level } from '../plan/schema.js';
+
+export const MAX_UNIT_NAME_LENGTH = 60;
+
+/** Accepts a level by its English key or its Chinese name (街道, 社区, 小区, 楼宇, 商圈, 社会组织). */
+export function parseLevel(text: string, field = '--level'): Level {
+  const t = text.trim();
+  const byKey = LEVELS.find((l) => l === t.toLowerCase());
+  if (byKey) return byKey;
+  const byName = LEVELS.find((l) => LEVEL_NAMES_ZH[l] === t || `${LEVEL_NAMES_ZH[l]}层面` === t);
+  if (byName) return byName;
+  throw new UserError('bad_argument', `unknown level "${t}"; expected one of ${LEVELS.map((l) => `${l} (${LEVEL_NAMES_ZH[l]})`).join(', ')}`, field);
+}
+
+/** The level a unit's parent must have (null: no parent). */
+export function requiredParentLevel(level: Level): Level | null {
+  switch (level) {
+    case 'street':
+      return null;
+    case 'compound':
+      return 'community';
+    default:
+      return 'street';
+  }
+}
+
+export function validateUnitName(name: string, field = '--name'): string {
+  const n = name.trim();
+  if (n === '') throw new UserError('bad_argument', 'unit name must not be empty', field);
+  if (n.length > MAX_UNIT_NAME_LENGTH) throw new UserError('bad_argument', `unit name longer than ${MAX_UNIT_NAME_LENGTH} characters`, field);
+  // Control characters would break cards and CSV exports.
+  if (/\p{Cc}/u.test(n)) throw new UserError('bad_argument', 'unit name contains control characters', field);
+  return n;
+}
+
+/** Checks a parent against the hierarchy rules; `parent` undefined means "not given". */
+export function checkParent(level: Level, parentLevel: Level | null, parentName: string | null, field = '--parent'): void {
+  const required = requiredParentLevel(level);
+  if (required === null) {
+    if (parentName !== null) throw new UserError('bad_argument', `a street has no parent (got "${parentName}")`, field);
+    return;
+  }
+  if (parentName === null) throw new UserError('bad_argument', `a ${level} (${LEVEL_NAMES_ZH[level]}) needs a parent ${required} (${LEVEL_NAMES_ZH[required]})`, field);
+  if (parentLevel !== required) {
+    throw new UserError(
+      'bad_argument',
+      `the parent of a ${level} (${LEVEL_NAMES_ZH[level]}) must be a ${required} (${LEVEL_NAMES_ZH[required]}); "${parentName}" is a ${parentLevel ?? 'unknown unit'}`,
+      field,
+    );
+  }
+}
+
+/** The street to hang a unit under when no parent is given: the only street, if there is exactly one. */
+async function defaultStreet(db: Db): Promise<UnitRow | undefined> {
+  const streets = await listUnits(db, { level: 'street' });
+  return streets.length === 1 ? streets[0] : undefined;
+}
+
+export async function addUnit(
+  deps: { db: Db; clock: Clock },
+  actor: Actor,
+  input: { name: string; level: string; parent?: string | undefined },
+): Promise<UnitRow> {
+  const { db, clock } = deps;
+  const name = validateUnitName(input.name);
+  const level = parseLevel(input.level);
+  if (await findUnitByName(db, name)) throw new UserError('conflict', `a unit named "${name}" already exists`, '--name');
+  let parent: UnitRow | undefined;
+  if (input.parent !== undefined && input.parent.trim() !== '') {
+    parent = await findUnitByName(db, input.parent.trim());
+    if (!parent) throw new UserError('not_found', `no unit named "${input.parent.trim()}"`, '--parent');
+  } else if (requiredParentLevel(level) === 'street') {
+    parent = await defaultStreet(db);
+  }
+  checkParent(level, (parent?.level as Level | undefined) ?? null, parent?.name ?? null);
+  const at = clock.now().getTime();
+  const row = await insertUnit(db, { name, level, parentId: parent?.id ?? null, at });
+  await audit(db, { at, actor: actor.name, source: actor.source, action: 'unit.add', subject: name, outcome: 'ok', detail: { level, parent: parent?.name ?? null } });
+  return row;
+}
+
+export interface UnitImportRow {
+  rowNumber: number;
+  name: string;
+  level: string;
+  parent: string;
+}
+
+/**
+ * Validates a whole sheet (parents may come before or after children, or already exist)
+ * and inserts all rows in one transaction; any bad row aborts the import.
+ */
+export async function importUnits(deps: { db: Db; clock: Clock }, actor: Actor, rows: readonly UnitImportRow[], file: string): Promise<UnitRow[]> {
+  const { db, clock } = deps;
+  const errors: string[] = [];
+  const parsed: Array<{ rowNumber: number; name: string; level: Level; parent: string | null }> = [];
+  const seen = new Map<string, number>();
+  for (const r of rows) {
+    try {
+      const name = validateUnitName(r.name, 'name');
+      const level = parseLevel(r.level, 'level');
+      const prior = seen.get(name);
+      if (prior !== undefined) throw new UserError('conflict', `duplicate name "${name}" (also on row ${prior})`);
+      seen.set(name, r.rowNumber);
+      if (await findUnitByName(db, name)) throw new UserError('conflict', `a unit named "${name}" already exists`);
+      parsed.push({ rowNumber: r.rowNumber, name, level, parent: r.parent.trim() === '' ? null : r.parent.trim() });
+    } catch (err) {
+      errors.push(`row ${r.rowNumber}: ${(err as Error).message}`);
+    }
+  }
+  const inSheet = new Map(parsed.map((p) => [p.name, p]));
+  const street = await defaultStreet(db);
+  for (const p of parsed) {
+    let parentLevel: Level | null = null;
+    let parentName = p.parent;
+    if (parentName === null && requiredParentLevel(p.level) === 'street' && street) parentName = street.name;
+    if (parentName !== null) {
+      const fromSheet = inSheet.get(parentName);
+      const existing = fromSheet ? undefined : await findUnitByName(db, parentName);
+      if (!fromSheet && !existing) {
+        errors.push(`row ${p.rowNumber}: parent "${parentName}" is neither in the sheet nor an existing unit`);
+        continue;
+      }
+      parentLevel = fromSheet ? fromSheet.level : (existing!.level as Level);
+    }
+    try {
+      checkParent(p.level, parentLevel, parentName, 'parent');
+    } catch (err) {
+      errors.push(`row ${p.rowNumber}: ${(err as Error).message}`);
+    }
+    p.parent = parentName;
+  }
+  if (errors.length > 0) {
+    throw new UserError('bad_argument', `${file}: ${errors.length} bad row(s), nothing imported; ${errors.join('; ')}`, '--file');
+  }
+  // Parents first: streets, then street children, then compounds.
+  const order: Level[] = ['street', 'community', 'building', 'district', 'social_org', 'compound'];
+  const sorted = [...parsed].sort((a, b) => order.indexOf(a.level) - order.indexOf(b.level));
+  const at = clock.now().getTime();
+  return db.transaction().execute(async (trx) => {
+    const inserted: UnitRow[] = [];
+    const ids = new Map<string, number>();
+    for (const p of sorted) {
+      let parentId: number | null = null;
+      if (p.parent !== null) parentId = ids.get(p.parent) ?? (await findUnitByName(trx, p.parent))!.id;
+      const row = await insertUnit(trx, { name: p.name, level: p.level, parentId, at });
+      ids.set(p.name, row.id);
+      inserted.push(row);
+    }
+    await audit(trx, { at, actor: actor.name, source: actor.source, action: 'unit.import', subject: file, outcome: 'ok', detail: { count: inserted.length } });
+    return inserted;
+  });
+}
+
+export type UnitMatch = { kind: 'one'; unit: UnitRow } | { kind: 'many'; units: UnitRow[] } | { kind: 'none' };
+
+/** Loose lookup for chat: exact name first, then a unique name containing the fragment. */
+export async function matchUnit(db: Db, fragment: string): Promise<UnitMatch> {
+  const text = fragment.trim();
+  if (text === '') return { kind: 'none' };
+  const exact = await findUnitByName(db, text);
+  if (exact) return { kind: 'one', unit: exact };
+  const found = await searchUnits(db, text);
+  if (found.length === 1) return { kind: 'one', unit: found[0]! };
+  if (found.length === 0) return { kind: 'none' };
+  return { kind: 'many', units: found };
+}
