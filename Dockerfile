@@ -1,0 +1,28 @@
+# Multi-stage build: compile TypeScript and native better-sqlite3 in the first stage,
+# ship only dist/ and production node_modules in the second, as the non-root `node` user.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src src
+COPY migrations migrations
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    DB_FILE=/data/dangjian.db
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/dist dist
+RUN mkdir -p /data && chown node:node /data \
+  && printf '#!/bin/sh\nexec node /app/dist/src/cli/main.js "$@"\n' > /usr/local/bin/dangjian \
+  && chmod +x /usr/local/bin/dangjian
+USER node
+VOLUME /data
+EXPOSE 3000
+CMD ["node", "dist/src/main.js"]

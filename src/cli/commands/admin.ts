@@ -1,0 +1,204 @@
+/** Foundation subcommands: migrate, init, plan, unit, score set, veto, member, chat. */
+import type { Command } from 'commander';
+import { adminActor, ROLE_NAMES_ZH, type Role } from '../../auth/actor.js';
+import { listChats } from '../../db/chat.repository.js';
+import { listMembers } from '../../db/member.repository.js';
+import { listUnits } from '../../db/unit.repository.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import { UserError } from '../../errors.js';
+import { readSheet } from '../../io/spreadsheet.js';
+import { resolveMonthRef } from '../../plan/load-plan.js';
+import { LEVEL_NAMES_ZH, type Level } from '../../plan/schema.js';
+import { addMember, bindChat, parseChatTarget } from '../../services/members.service.js';
+import { initProgramme } from '../../services/programme.service.js';
+import { clearVeto, setScore, setVeto } from '../../services/scores.service.js';
+import { addUnit, importUnits, parseLevel } from '../../services/units.service.js';
+import { getProgramme } from '../../db/setting.repository.js';
+import { withCommonOptions, withContext, type CommonOptions } from '../context.js';
+
+function actorFor(by: string | undefined) {
+  return adminActor(by?.trim() || 'cli');
+}
+
+export function registerAdminCommands(program: Command): void {
+  withCommonOptions(program.command('migrate').description('run pending database migrations')).action(async (opts: CommonOptions) =>
+    withContext(opts, async (ctx) => {
+      // withContext already migrated; report the state.
+      const applied = await migrateToLatest(ctx.db);
+      const tables = await ctx.db.introspection.getTables();
+      ctx.print({ applied, tables: tables.map((t) => t.name).sort() }, () => `database ${opts.db ?? ctx.config.dbFile} is up to date (${tables.length} tables)`);
+    }),
+  );
+
+  withCommonOptions(
+    program
+      .command('init')
+      .description('create the street and instantiate the plan for a programme whose first year is YYYY')
+      .requiredOption('--year <YYYY>', "the programme's first year (the document's 2021)")
+      .option('--street <name>', "the street's name (default: the plan's XX街道)"),
+  ).action(async (opts: CommonOptions & { year: string; street?: string }) =>
+    withContext(opts, async (ctx) => {
+      const result = await initProgramme(ctx, actorFor(undefined), { year: opts.year, street: opts.street });
+      ctx.print(result, () => {
+        const c = result.created;
+        return `programme: ${result.programme.streetName}, first year ${result.programme.firstYear}\ncreated: street ${c.street ? 'yes' : 'no (exists)'}, ${c.members} roster member(s), ${c.tasks} task(s)`;
+      });
+    }),
+  );
+
+  withCommonOptions(program.command('plan').description('print the work plan as loaded (levels, indicators, tasks, targets, phases)')).action(
+    async (opts: CommonOptions) =>
+      withContext(opts, async (ctx) => {
+        const programme = await getProgramme(ctx.db);
+        const firstYear = programme?.firstYear ?? ctx.plan.documentFirstYear;
+        ctx.print({ ...ctx.plan, programme: programme ?? null }, () => {
+          const out: string[] = [`${ctx.plan.title}`, `programme first year: ${firstYear}${programme ? '' : ' (not initialised; showing the document year)'}`, ''];
+          for (const spec of ctx.plan.levels) {
+            out.push(`${spec.title}（${spec.maxPoints}分）`);
+            for (const ind of spec.indicators) {
+              out.push(`  ${ind.number}. ${ind.title}（${ind.points}分）`);
+              for (const s of ind.subItems) out.push(`     ${s.code} ${s.text}（${s.points}分）`);
+            }
+          }
+          out.push('', '重点任务清单');
+          for (const t of ctx.plan.tasks) out.push(`  ${t.seq}. [${t.deadlineText}${t.cadence ? `/${t.cadence}` : ''}] ${t.content}（${t.leadUnits.join('、')}）`);
+          out.push('', '行动目标');
+          for (const m of ctx.plan.milestones) {
+            const due = resolveMonthRef(m.due, firstYear);
+            out.push(`  ${due.year}-${String(due.month).padStart(2, '0')}: ${m.requirements.map((r) => r.text).join('；') || m.text}`);
+          }
+          out.push('', '实施步骤');
+          for (const p of ctx.plan.phases) {
+            const s = resolveMonthRef(p.start, firstYear);
+            const e = p.end ? resolveMonthRef(p.end, firstYear) : null;
+            out.push(`  ${p.name}: ${s.year}-${String(s.month).padStart(2, '0')} → ${e ? `${e.year}-${String(e.month).padStart(2, '0')}` : '…'}`);
+          }
+          return out.join('\n');
+        });
+      }),
+  );
+
+  const unit = program.command('unit').description('units: street, communities, compounds, buildings, districts, social organisations');
+  withCommonOptions(
+    unit
+      .command('add')
+      .requiredOption('--name <name>', 'unique unit name')
+      .requiredOption('--level <level>', 'street|community|compound|building|district|social_org (or 街道/社区/小区/楼宇/商圈/社会组织)')
+      .option('--parent <name>', "parent unit (a compound's is a community; others' the street)"),
+  ).action(async (opts: CommonOptions & { name: string; level: string; parent?: string }) =>
+    withContext(opts, async (ctx) => {
+      const row = await addUnit(ctx, actorFor(undefined), opts);
+      ctx.print({ id: row.id, name: row.name, level: row.level, parentId: row.parent_id }, () => `added ${LEVEL_NAMES_ZH[row.level as Level]} ${row.name}`);
+    }),
+  );
+  withCommonOptions(unit.command('list').option('--level <level>', 'only this level')).action(async (opts: CommonOptions & { level?: string }) =>
+    withContext(opts, async (ctx) => {
+      const level = opts.level === undefined ? undefined : parseLevel(opts.level);
+      const units = await listUnits(ctx.db, level ? { level } : {});
+      const byId = new Map(units.map((u) => [u.id, u.name]));
+      const all = level ? new Map((await listUnits(ctx.db)).map((u) => [u.id, u.name])) : byId;
+      const rows = units.map((u) => ({ name: u.name, level: u.level, parent: u.parent_id === null ? null : (all.get(u.parent_id) ?? null) }));
+      ctx.print(rows, () => (rows.length === 0 ? 'no units' : rows.map((r) => `${LEVEL_NAMES_ZH[r.level as Level]}\t${r.name}${r.parent ? `\t(${r.parent})` : ''}`).join('\n')));
+    }),
+  );
+  withCommonOptions(unit.command('import').requiredOption('--file <file>', 'CSV or .xlsx with columns name,level,parent (or 名称,层级,上级)')).action(
+    async (opts: CommonOptions & { file: string }) =>
+      withContext(opts, async (ctx) => {
+        const sheet = await readSheet(opts.file, [
+          { key: 'name', aliases: ['名称', '单位', '单位名称'], required: true },
+          { key: 'level', aliases: ['层级', '类型'], required: true },
+          { key: 'parent', aliases: ['上级', '上级单位'], required: false },
+        ]);
+        if (sheet.length === 0) throw new UserError('bad_argument', `${opts.file}: no data rows`, '--file');
+        const rows = sheet.map((r) => ({ rowNumber: r.rowNumber, name: r.values.name ?? '', level: r.values.level ?? '', parent: r.values.parent ?? '' }));
+        const inserted = await importUnits(ctx, actorFor(undefined), rows, opts.file);
+        ctx.print({ imported: inserted.length }, () => `imported ${inserted.length} unit(s)`);
+      }),
+  );
+
+  const score = program.commands.find((c) => c.name() === 'score') ?? program.command('score').description('assessment scores');
+  withCommonOptions(
+    score
+      .command('set')
+      .description('enter points for one sub-item (history kept; the latest entry wins)')
+      .requiredOption('--unit <name>', 'unit name')
+      .requiredOption('--item <code>', 'sub-item code, e.g. 4.2')
+      .requiredOption('--points <p>', "0 to the sub-item's maximum, in steps of 0.5")
+      .option('--year <YYYY>', 'assessment year (default: current year)')
+      .option('--note <text>', 'note')
+      .option('--by <name>', 'who entered it (default: cli)'),
+  ).action(async (opts: CommonOptions & { unit: string; item: string; points: string; year?: string; note?: string; by?: string }) =>
+    withContext(opts, async (ctx) => {
+      const { entry, resolved } = await setScore({ ...ctx, tz: ctx.config.timeZone }, actorFor(opts.by), opts);
+      ctx.print(
+        { unit: resolved.unit.name, item: resolved.subItem.code, points: entry.points, max: resolved.subItem.points, year: entry.year, note: entry.note },
+        () => `${resolved.unit.name} ${entry.year} ${resolved.subItem.code}: ${entry.points}/${resolved.subItem.points}`,
+      );
+    }),
+  );
+
+  const veto = program.command('veto').description('一票否决 for a unit and year');
+  for (const action of ['set', 'clear'] as const) {
+    withCommonOptions(
+      veto
+        .command(action)
+        .requiredOption('--unit <name>', 'unit name')
+        .requiredOption('--reason <text>', 'reason')
+        .option('--year <YYYY>', 'assessment year (default: current year)')
+        .option('--by <name>', 'who (default: cli)'),
+    ).action(async (opts: CommonOptions & { unit: string; reason: string; year?: string; by?: string }) =>
+      withContext(opts, async (ctx) => {
+        const deps = { ...ctx, tz: ctx.config.timeZone };
+        if (action === 'set') {
+          const row = await setVeto(deps, actorFor(opts.by), opts);
+          ctx.print({ unit: opts.unit.trim(), year: row.year, veto: true, reason: row.reason }, () => `veto set on ${opts.unit.trim()} for ${row.year}: ${row.reason}`);
+        } else {
+          const cleared = await clearVeto(deps, actorFor(opts.by), opts);
+          ctx.print({ unit: opts.unit.trim(), veto: false, cleared }, () => `veto cleared on ${opts.unit.trim()}`);
+        }
+      }),
+    );
+  }
+
+  const member = program.command('member').description('the roster: leadership group, office, lead units, secretaries');
+  withCommonOptions(
+    member
+      .command('add')
+      .requiredOption('--name <name>', 'roster name')
+      .option('--open-id <id>', 'Feishu open_id (can be bound later with the bot: 绑定)')
+      .requiredOption('--role <role>', 'leader|deputy|member|office|lead_unit|secretary')
+      .option('--unit <name>', 'lead unit (role lead_unit) or unit (role secretary)'),
+  ).action(async (opts: CommonOptions & { name: string; openId?: string; role: string; unit?: string }) =>
+    withContext(opts, async (ctx) => {
+      const row = await addMember(ctx, actorFor(undefined), opts);
+      ctx.print({ id: row.id, name: row.name, openId: row.open_id, role: row.role, leadUnit: row.lead_unit, unitId: row.unit_id }, () => `added ${ROLE_NAMES_ZH[row.role as Role]} ${row.name}`);
+    }),
+  );
+  withCommonOptions(member.command('list')).action(async (opts: CommonOptions) =>
+    withContext(opts, async (ctx) => {
+      const units = new Map((await listUnits(ctx.db)).map((u) => [u.id, u.name]));
+      const rows = (await listMembers(ctx.db)).map((m) => ({ name: m.name, role: m.role, openId: m.open_id, leadUnit: m.lead_unit, unit: m.unit_id === null ? null : (units.get(m.unit_id) ?? null) }));
+      ctx.print(rows, () => rows.map((m) => `${m.name}\t${ROLE_NAMES_ZH[m.role as Role] ?? m.role}${m.leadUnit ? `\t${m.leadUnit}` : ''}${m.unit ? `\t${m.unit}` : ''}\t${m.openId ?? '(未绑定)'}`).join('\n') || 'no members');
+    }),
+  );
+
+  const chat = program.command('chat').description('which chat receives what');
+  withCommonOptions(
+    chat
+      .command('bind')
+      .requiredOption('--chat <chat_id>', 'Feishu chat_id (oc_...)')
+      .requiredOption('--to <target>', 'leadership | lead:<lead unit> | unit:<unit name>'),
+  ).action(async (opts: CommonOptions & { chat: string; to: string }) =>
+    withContext(opts, async (ctx) => {
+      const target = await parseChatTarget(ctx.db, ctx.plan, opts.to);
+      await bindChat(ctx, actorFor(undefined), opts.chat, target);
+      ctx.print({ chatId: opts.chat.trim(), target: opts.to.trim() }, () => `chat ${opts.chat.trim()} bound to ${opts.to.trim()}`);
+    }),
+  );
+  withCommonOptions(chat.command('list')).action(async (opts: CommonOptions) =>
+    withContext(opts, async (ctx) => {
+      const rows = (await listChats(ctx.db)).map((c) => ({ chatId: c.chat_id, target: c.target, boundBy: c.bound_by }));
+      ctx.print(rows, () => rows.map((c) => `${c.chatId}\t${c.target}`).join('\n') || 'no chats bound');
+    }),
+  );
+}

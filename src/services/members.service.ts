@@ -1,0 +1,139 @@
+/** The roster (members) and chat bindings. */
+import { ROLES, isOffice, type Actor, type Role } from '../auth/actor.js';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/database.js';
+import { audit } from '../db/audit.repository.js';
+import { bindChat as bindChatRow } from '../db/chat.repository.js';
+import { bindMemberOpenId, findMemberByName, findMemberByOpenId, insertMember } from '../db/member.repository.js';
+import type { MemberRow } from '../db/schema.js';
+import { findUnitByName } from '../db/unit.repository.js';
+import { UserError } from '../errors.js';
+import type { Plan } from '../plan/schema.js';
+
+const OPEN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const CHAT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_NAME = 40;
+
+export function parseRole(text: string): Role {
+  const role = ROLES.find((r) => r === text.trim());
+  if (!role) throw new UserError('bad_argument', `unknown role "${text}"; expected one of ${ROLES.join(', ')}`, '--role');
+  return role;
+}
+
+export function validatePersonName(name: string, field = '--name'): string {
+  const n = name.trim();
+  if (n === '' || n.length > MAX_NAME || /\p{Cc}/u.test(n)) throw new UserError('bad_argument', `a roster name of 1-${MAX_NAME} printable characters (got "${n}")`, field);
+  return n;
+}
+
+export function validateOpenId(id: string, field = '--open-id'): string {
+  const t = id.trim();
+  if (!OPEN_ID_PATTERN.test(t)) throw new UserError('bad_argument', `a Feishu open_id such as ou_1a2b3c (letters, digits, _ or -) (got "${t}")`, field);
+  return t;
+}
+
+export async function addMember(
+  deps: { db: Db; plan: Plan; clock: Clock },
+  actor: Actor,
+  input: { name: string; openId?: string | undefined; role: string; unit?: string | undefined },
+): Promise<MemberRow> {
+  const { db, plan, clock } = deps;
+  const name = validatePersonName(input.name);
+  const role = parseRole(input.role);
+  const openId = input.openId === undefined ? null : validateOpenId(input.openId);
+  if (await findMemberByName(db, name)) throw new UserError('conflict', `a member named "${name}" already exists`, '--name');
+  if (openId !== null && (await findMemberByOpenId(db, openId))) throw new UserError('conflict', `open_id ${openId} is already bound to another member`, '--open-id');
+  let leadUnit: string | null = null;
+  let unitId: number | null = null;
+  const unitArg = input.unit?.trim();
+  if (role === 'lead_unit') {
+    if (!unitArg) throw new UserError('bad_argument', `role lead_unit needs --unit, one of ${plan.leadUnits.join(', ')}`, '--unit');
+    if (!plan.leadUnits.includes(unitArg)) throw new UserError('bad_argument', `unknown lead unit "${unitArg}"; expected one of ${plan.leadUnits.join(', ')}`, '--unit');
+    leadUnit = unitArg;
+  } else if (role === 'secretary') {
+    if (!unitArg) throw new UserError('bad_argument', 'role secretary needs --unit, the community (or other unit) they lead', '--unit');
+    const unit = await findUnitByName(db, unitArg);
+    if (!unit) throw new UserError('not_found', `no unit named "${unitArg}"`, '--unit');
+    unitId = unit.id;
+  } else if (unitArg) {
+    throw new UserError('bad_argument', `--unit applies only to roles lead_unit and secretary (role is ${role})`, '--unit');
+  }
+  const at = clock.now().getTime();
+  return db.transaction().execute(async (trx) => {
+    const row = await insertMember(trx, { name, openId, role, leadUnit, unitId, at });
+    await audit(trx, { at, actor: actor.name, source: actor.source, action: 'member.add', subject: name, outcome: 'ok', detail: { role, leadUnit, unit: unitArg ?? null } });
+    return row;
+  });
+}
+
+/** Binds a roster name to a Feishu user (the bot's 绑定 and the CLI). Office only. */
+export async function bindMember(deps: { db: Db; clock: Clock }, actor: Actor, input: { name: string; openId: string }): Promise<MemberRow> {
+  const { db, clock } = deps;
+  const at = clock.now().getTime();
+  if (!isOffice(actor)) {
+    await audit(db, { at, actor: actor.name, source: actor.source, action: 'member.bind', subject: input.name, outcome: 'denied' });
+    throw new UserError('forbidden', `只有党建办可以绑定花名册（${actor.name} 不是党建办成员）`);
+  }
+  const name = validatePersonName(input.name, '姓名');
+  const openId = validateOpenId(input.openId, '@某人');
+  const member = await findMemberByName(db, name);
+  if (!member) throw new UserError('not_found', `花名册中没有「${name}」`, '姓名');
+  const other = await findMemberByOpenId(db, openId);
+  if (other && other.id !== member.id) throw new UserError('conflict', `该飞书用户已绑定为「${other.name}」`, '@某人');
+  await db.transaction().execute(async (trx) => {
+    await bindMemberOpenId(trx, member.id, openId);
+    await audit(trx, { at, actor: actor.name, source: actor.source, action: 'member.bind', subject: name, outcome: 'ok', detail: { openId } });
+  });
+  return { ...member, open_id: openId };
+}
+
+export type ChatTarget = { kind: 'leadership' } | { kind: 'lead'; leadUnit: string } | { kind: 'unit'; unitName: string };
+
+export function formatChatTarget(t: ChatTarget): string {
+  return t.kind === 'leadership' ? 'leadership' : t.kind === 'lead' ? `lead:${t.leadUnit}` : `unit:${t.unitName}`;
+}
+
+export function describeChatTarget(target: string): string {
+  if (target === 'leadership') return '领导小组';
+  if (target.startsWith('lead:')) return `牵头单位 ${target.slice(5)}`;
+  if (target.startsWith('unit:')) return `单位 ${target.slice(5)}`;
+  return target;
+}
+
+/** Parses `leadership | lead:UNIT_NAME | unit:NAME` and checks the named thing exists. */
+export async function parseChatTarget(db: Db, plan: Plan, text: string, field = '--to'): Promise<ChatTarget> {
+  const t = text.trim();
+  if (t === 'leadership') return { kind: 'leadership' };
+  if (t.startsWith('lead:')) {
+    const leadUnit = t.slice(5).trim();
+    if (!plan.leadUnits.includes(leadUnit)) throw new UserError('bad_argument', `unknown lead unit "${leadUnit}"; expected one of ${plan.leadUnits.join(', ')}`, field);
+    return { kind: 'lead', leadUnit };
+  }
+  if (t.startsWith('unit:')) {
+    const unitName = t.slice(5).trim();
+    if (!(await findUnitByName(db, unitName))) throw new UserError('not_found', `no unit named "${unitName}"`, field);
+    return { kind: 'unit', unitName };
+  }
+  throw new UserError('bad_argument', `expected leadership, lead:<lead unit> or unit:<unit name> (got "${t}")`, field);
+}
+
+export function validateChatId(id: string, field = '--chat'): string {
+  const t = id.trim();
+  if (!CHAT_ID_PATTERN.test(t)) throw new UserError('bad_argument', `a Feishu chat_id such as oc_1a2b3c (got "${t}")`, field);
+  return t;
+}
+
+export async function bindChat(deps: { db: Db; clock: Clock }, actor: Actor, chatId: string, target: ChatTarget): Promise<void> {
+  const { db, clock } = deps;
+  const at = clock.now().getTime();
+  if (!isOffice(actor)) {
+    await audit(db, { at, actor: actor.name, source: actor.source, action: 'chat.bind', subject: chatId, outcome: 'denied' });
+    throw new UserError('forbidden', `只有党建办可以设置群订阅（${actor.name} 不是党建办成员）`);
+  }
+  const id = validateChatId(chatId);
+  const targetText = formatChatTarget(target);
+  await db.transaction().execute(async (trx) => {
+    await bindChatRow(trx, { chatId: id, target: targetText, by: actor.name, at });
+    await audit(trx, { at, actor: actor.name, source: actor.source, action: 'chat.bind', subject: id, outcome: 'ok', detail: { target: targetText } });
+  });
+}

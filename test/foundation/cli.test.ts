@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cliOk, runCli, tempDbFile } from '../support/cli.js';
+
+const digest = (file: string) => {
+  const parts = [file, `${file}-wal`].filter(existsSync).map((f) => readFileSync(f));
+  return createHash('sha256').update(Buffer.concat(parts)).digest('hex');
+};
+
+describe('dangjian CLI (real child process)', () => {
+  let db: string;
+
+  beforeAll(async () => {
+    db = tempDbFile();
+    await cliOk(db, ['init', '--year', '2026', '--street', '城东街道']);
+    await cliOk(db, ['unit', 'add', '--name', '城东社区', '--level', 'community']);
+    await cliOk(db, ['unit', 'add', '--name', '阳光小区', '--level', '小区', '--parent', '城东社区']);
+    await cliOk(db, ['unit', 'add', '--name', '金融大厦', '--level', 'building', '--parent', '城东街道']);
+  }, 60_000);
+
+  it('init is idempotent and seeds the Annex 1 roster and the 25 tasks', async () => {
+    const again = JSON.parse(await cliOk(db, ['init', '--year', '2026', '--street', '城东街道', '--json'])) as { created: { street: boolean; members: number; tasks: number } };
+    expect(again.created).toEqual({ street: false, members: 0, tasks: 0 });
+    const members = JSON.parse(await cliOk(db, ['member', 'list', '--json'])) as Array<{ name: string; role: string }>;
+    expect(members).toHaveLength(25);
+    expect(members.find((m) => m.name === '张建虹')?.role).toBe('leader');
+    expect(members.find((m) => m.name === '王博文')?.role).toBe('office');
+    const conflict = await runCli(['init', '--year', '2027', '--db', db]);
+    expect(conflict.code).toBe(2);
+    expect(conflict.stderr).toMatch(/--year/);
+  });
+
+  it('plan --json prints six levels, 28 indicators and 25 tasks', async () => {
+    const plan = JSON.parse(await cliOk(db, ['plan', '--json'])) as { levels: Array<{ indicators: unknown[] }>; tasks: unknown[]; programme: { firstYear: number } };
+    expect(plan.levels).toHaveLength(6);
+    expect(plan.levels.reduce((n, l) => n + l.indicators.length, 0)).toBe(28);
+    expect(plan.tasks).toHaveLength(25);
+    expect(plan.programme.firstYear).toBe(2026);
+  });
+
+  it('round-trips units, scores, vetoes, members and chats', async () => {
+    const units = JSON.parse(await cliOk(db, ['unit', 'list', '--json'])) as Array<{ name: string; level: string; parent: string | null }>;
+    expect(units).toContainEqual({ name: '阳光小区', level: 'compound', parent: '城东社区' });
+    expect(units).toContainEqual({ name: '城东社区', level: 'community', parent: '城东街道' });
+
+    const set = JSON.parse(await cliOk(db, ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '9.5', '--year', '2026', '--json'])) as Record<string, unknown>;
+    expect(set).toMatchObject({ unit: '阳光小区', item: '11.1', points: 9.5, max: 10, year: 2026 });
+
+    expect(await cliOk(db, ['veto', 'set', '--unit', '阳光小区', '--reason', '发生重大安全事故', '--year', '2026'])).toContain('veto set');
+    expect(await cliOk(db, ['veto', 'clear', '--unit', '阳光小区', '--reason', '复核撤销', '--year', '2026'])).toContain('veto cleared');
+
+    const member = JSON.parse(await cliOk(db, ['member', 'add', '--name', '李书记', '--open-id', 'ou_li', '--role', 'secretary', '--unit', '城东社区', '--json'])) as Record<string, unknown>;
+    expect(member).toMatchObject({ name: '李书记', openId: 'ou_li', role: 'secretary' });
+    await cliOk(db, ['member', 'add', '--name', '社管小王', '--role', 'lead_unit', '--unit', '社管中心']);
+
+    await cliOk(db, ['chat', 'bind', '--chat', 'oc_leaders', '--to', 'leadership']);
+    await cliOk(db, ['chat', 'bind', '--chat', 'oc_sg', '--to', 'lead:社管中心']);
+    const chats = JSON.parse(await cliOk(db, ['chat', 'list', '--json'])) as Array<{ chatId: string; target: string }>;
+    expect(chats.map((c) => [c.chatId, c.target])).toEqual(expect.arrayContaining([['oc_leaders', 'leadership'], ['oc_sg', 'lead:社管中心']]));
+  });
+
+  it('imports units from CSV with Chinese headers, parents after children', async () => {
+    const csv = join(dirname(db), 'units.csv');
+    writeFileSync(csv, '名称,层级,上级\n幸福小区,小区,城西社区\n城西社区,社区,城东街道\n星光商圈,商圈,\n');
+    expect(await cliOk(db, ['unit', 'import', '--file', csv])).toContain('imported 3');
+    const units = JSON.parse(await cliOk(db, ['unit', 'list', '--level', 'compound', '--json'])) as Array<{ name: string; parent: string }>;
+    expect(units).toContainEqual({ name: '幸福小区', level: 'compound', parent: '城西社区' });
+  });
+
+  it('imports units from .xlsx', async () => {
+    const file = join(dirname(db), 'units.xlsx');
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('units');
+    ws.addRow(['name', 'level', 'parent']);
+    ws.addRow(['公益社工服务社', 'social_org', '城东街道']);
+    ws.addRow(['和谐小区', 'compound', '城东社区']);
+    await wb.xlsx.writeFile(file);
+    expect(await cliOk(db, ['unit', 'import', '--file', file, '--json'])).toContain('"imported": 2');
+  });
+
+  const badInputs: Array<[string, string[], RegExp]> = [
+    ['an unknown level', ['unit', 'add', '--name', '某单位', '--level', 'village'], /--level.*unknown level "village"/],
+    ['a compound under the street', ['unit', 'add', '--name', '错小区', '--level', 'compound', '--parent', '城东街道'], /--parent.*must be a community/],
+    ['a duplicate unit name', ['unit', 'add', '--name', '城东社区', '--level', 'community'], /--name.*already exists/],
+    ['points above the maximum', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '10.5'], /--points.*between 0 and 10/],
+    ['points not a multiple of 0.5', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '7.3'], /--points.*multiple of 0\.5/],
+    ['negative points', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '-1'], /--points/],
+    ['an item of another level', ['score', 'set', '--unit', '阳光小区', '--item', '4.2', '--points', '5'], /--item.*street/],
+    ['an unknown item', ['score', 'set', '--unit', '阳光小区', '--item', '99.1', '--points', '5'], /--item.*unknown item/],
+    ['an unknown unit', ['score', 'set', '--unit', '不存在小区', '--item', '11.1', '--points', '5'], /--unit.*no unit named/],
+    ['a bad year', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '5', '--year', '26'], /--year/],
+    ['an unknown role', ['member', 'add', '--name', '某人', '--role', 'boss'], /--role/],
+    ['an unknown lead unit', ['chat', 'bind', '--chat', 'oc_x', '--to', 'lead:财政所'], /--to.*unknown lead unit/],
+    ['a missing required option', ['unit', 'add', '--name', 'x'], /--level/],
+  ];
+
+  it.each(badInputs)('rejects %s with one line on stderr and leaves the database byte-for-byte unchanged', async (_label, args, pattern) => {
+    const before = digest(db);
+    const r = await runCli([...args, '--db', db]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(pattern);
+    expect(digest(db)).toBe(before);
+  });
+
+  it('rejects a unit sheet with bad rows by row number and imports nothing', async () => {
+    const csv = join(dirname(db), 'bad-units.csv');
+    writeFileSync(csv, 'name,level,parent\n好小区,compound,城东社区\n坏小区,compound,城东街道\n怪单位,村,\n');
+    const before = digest(db);
+    const r = await runCli(['unit', 'import', '--file', csv, '--db', db]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/row 3: .*must be a community/);
+    expect(r.stderr).toMatch(/row 4: .*unknown level "村"/);
+    expect(digest(db)).toBe(before);
+  });
+});

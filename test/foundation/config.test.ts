@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, readConfig } from '../../src/config/config.js';
+
+describe('readConfig', () => {
+  it('defaults to console mode, ./data/dangjian.db and Asia/Shanghai without credentials', () => {
+    const c = readConfig({});
+    expect(c.mode).toBe('console');
+    expect(c.dbFile).toBe('./data/dangjian.db');
+    expect(c.timeZone).toBe('Asia/Shanghai');
+    expect(c.port).toBe(3000);
+    expect(c.lark.domain).toBe('https://open.feishu.cn');
+    expect(c.logLevel).toBe('info');
+  });
+
+  it('defaults to ws mode when app id and secret are set', () => {
+    const c = readConfig({ LARK_APP_ID: 'cli_0123456789abcdef', LARK_APP_SECRET: 's' });
+    expect(c.mode).toBe('ws');
+  });
+
+  it('accepts any base URL as LARK_DOMAIN and strips a trailing slash', () => {
+    expect(readConfig({ LARK_DOMAIN: 'http://127.0.0.1:4567/' }).lark.domain).toBe('http://127.0.0.1:4567');
+    expect(readConfig({ LARK_DOMAIN: 'https://open.larksuite.com' }).lark.domain).toBe('https://open.larksuite.com');
+  });
+
+  it.each([
+    [{ LARK_MODE: 'socket' }, 'LARK_MODE'],
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DANGJIAN_TZ: 'Mars/Olympus' }, 'DANGJIAN_TZ'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ LARK_DOMAIN: 'not a url' }, 'LARK_DOMAIN'],
+    [{ PLAN_FILE: '/nonexistent/plan.json' }, 'PLAN_FILE'],
+  ])('rejects %o with one line naming %s', (env, variable) => {
+    let error: unknown;
+    try {
+      readConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain(variable);
+    expect(message).toContain('expected');
+    expect(message).not.toContain('\n');
+  });
+
+  it('refuses ws or webhook mode without credentials', () => {
+    expect(() => readConfig({ LARK_MODE: 'webhook' })).toThrow(/LARK_APP_ID and LARK_APP_SECRET/);
+  });
+});

@@ -1,0 +1,46 @@
+/** Runs the real `dangjian` bin in a child process (tsx, no build step). */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+export const BIN = join(REPO_ROOT, 'bin/dangjian.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Environment for child processes: no Lark credentials, no proxies, quiet logs. */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('LARK_') || k === 'DB_FILE' || k === 'PLAN_FILE' || k === 'HOLIDAY_FILE') delete env[k];
+  return { ...env, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost', LOG_LEVEL: 'warn', DANGJIAN_TZ: 'Asia/Shanghai', ...extra };
+}
+
+export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO_ROOT, env: childEnv(options.env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** A fresh temporary directory with a database path inside it. */
+export function tempDbFile(prefix = 'dangjian-'): string {
+  return join(mkdtempSync(join(tmpdir(), prefix)), 'test.db');
+}
+
+/** Runs the CLI against `db`, failing loudly when the command does not succeed. */
+export async function cliOk(db: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const r = await runCli([...args, '--db', db], { env });
+  if (r.code !== 0) throw new Error(`dangjian ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
