@@ -1,6 +1,8 @@
 /** Foundation subcommands: migrate, init, plan, unit, score set, veto, member, chat. */
 import type { Command } from 'commander';
 import { adminActor, ROLE_NAMES_ZH, type Role } from '../../auth/actor.js';
+import { existsSync } from 'node:fs';
+import { listAudit } from '../../db/audit.repository.js';
 import { listChats } from '../../db/chat.repository.js';
 import { listMembers } from '../../db/member.repository.js';
 import { listUnits } from '../../db/unit.repository.js';
@@ -195,6 +197,33 @@ export function registerAdminCommands(program: Command): void {
       ctx.print({ chatId: opts.chat.trim(), target: opts.to.trim() }, () => `chat ${opts.chat.trim()} bound to ${opts.to.trim()}`);
     }),
   );
+  withCommonOptions(
+    program
+      .command('backup')
+      .description("online, consistent copy of the database (SQLite's backup API), safe while the service writes")
+      .requiredOption('--out <file>', 'destination file (must not exist)'),
+  ).action(async (opts: CommonOptions & { out: string }) => {
+    if (existsSync(opts.out)) throw new UserError('conflict', `${opts.out} already exists; choose a new file`, '--out');
+    await withContext(opts, async (ctx) => {
+      const progress = await ctx.opened.sqlite.backup(opts.out);
+      ctx.print({ out: opts.out, pages: progress.totalPages }, () => `backup written to ${opts.out} (${progress.totalPages} pages)`);
+    });
+  });
+
+  withCommonOptions(
+    program
+      .command('audit')
+      .description('the audit log, newest first')
+      .option('--limit <n>', 'how many entries', '50'),
+  ).action(async (opts: CommonOptions & { limit: string }) => {
+    const limit = Number(opts.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new UserError('bad_argument', `a whole number from 1 to 10000 (got "${opts.limit}")`, '--limit');
+    await withContext(opts, async (ctx) => {
+      const rows = (await listAudit(ctx.db, { limit })).map((r) => ({ at: new Date(r.at).toISOString(), actor: r.actor, source: r.source, action: r.action, subject: r.subject, outcome: r.outcome, detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown) }));
+      ctx.print(rows, () => rows.map((r) => `${r.at}\t${r.actor}\t${r.source}\t${r.action}\t${r.subject ?? ''}\t${r.outcome}`).join('\n') || 'no audit entries');
+    });
+  });
+
   withCommonOptions(chat.command('list')).action(async (opts: CommonOptions) =>
     withContext(opts, async (ctx) => {
       const rows = (await listChats(ctx.db)).map((c) => ({ chatId: c.chat_id, target: c.target, boundBy: c.bound_by }));
