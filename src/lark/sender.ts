@@ -1,0 +1,402 @@
+/**
+ * The one module through which every outgoing Lark call goes: pacing (local rate limiter),
+ * idempotent sends (uuid from the caller's idempotency key), bounded retries with backoff,
+ * token refresh on "invalid token", one error type and one log line per HTTP attempt.
+ */
+import { createHash } from 'node:crypto';
+import type { Client } from '@larksuiteoapi/node-sdk';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import { createLarkClient } from './client.js';
+import { LarkApiError, errorFromBody, toLarkApiError } from './lark-error.js';
+import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
+
+export type ReceiveIdType = 'chat_id' | 'open_id';
+export type MsgType = 'text' | 'interactive';
+
+export interface SendMessageInput {
+  receiveIdType: ReceiveIdType;
+  receiveId: string;
+  msgType: MsgType;
+  /** An object (serialised here) or its JSON serialisation, e.g. `{ text: '你好' }` or a card. */
+  content: object | string;
+  /** Same key → same Lark `uuid` → Lark sends at most one message within 1 hour. */
+  idempotencyKey: string;
+}
+
+export interface ReplyMessageInput {
+  /** The message replied to. */
+  messageId: string;
+  msgType: MsgType;
+  content: object | string;
+  idempotencyKey: string;
+  replyInThread?: boolean;
+  /** The chat of `messageId` when known: the reply is then paced by that chat's limit. */
+  chatId?: string;
+}
+
+export interface PatchCardInput {
+  messageId: string;
+  /** The whole new card (object or JSON). The card must be shared (`config.update_multi: true`). */
+  card: object | string;
+}
+
+export interface SentMessage {
+  messageId: string;
+  /** The chat Lark put the message in, when the answer says so. */
+  chatId: string | undefined;
+}
+
+export interface BotInfo {
+  openId: string;
+  appName: string | undefined;
+}
+
+export interface LarkRateLimits {
+  /** Default 50. */
+  perAppPerSecond: number;
+  /** Default 1000. */
+  perAppPerMinute: number;
+  /** Per receive chat (sends to chat_id, replies with a known chatId). Default 5. */
+  perChatPerSecond: number;
+  /** Per open_id receiver. Default 5. */
+  perUserPerSecond: number;
+  /** Card patches per message. Default 5. */
+  perMessagePatchPerSecond: number;
+  /** Safety margin (ms) added to every window against network jitter. Default 20. */
+  marginMs: number;
+}
+
+export interface LarkRetryOptions {
+  /** HTTP attempts per call, the first included. Default 5. */
+  maxAttempts: number;
+  /** Backoff base: attempt n waits random() * min(maxDelayMs, baseDelayMs * 2^(n-1)). Default 250. */
+  baseDelayMs: number;
+  /** Default 10 000. */
+  maxDelayMs: number;
+  /** Upper bound for a wait requested by x-ogw-ratelimit-reset. Default 60 000. */
+  maxRateLimitWaitMs: number;
+  /** Per-request timeout (socket idle), ms. Default 10 000. */
+  timeoutMs: number;
+}
+
+export interface LarkSenderOptions {
+  appId: string;
+  appSecret: string;
+  /** Base URL, e.g. https://open.feishu.cn or http://127.0.0.1:PORT. */
+  domain: string;
+  log: Logger;
+  /** Time for the rate limiter and durations. Default: a monotonic clock. */
+  clock?: Clock;
+  limits?: Partial<LarkRateLimits>;
+  retry?: Partial<LarkRetryOptions>;
+  /** Used for pacing and backoff waits. Default: setTimeout (cancelled by close()). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Jitter source in [0, 1). Default Math.random. */
+  random?: () => number;
+}
+
+export interface LarkSender {
+  sendMessage(input: SendMessageInput): Promise<SentMessage>;
+  replyMessage(input: ReplyMessageInput): Promise<SentMessage>;
+  patchCard(input: PatchCardInput): Promise<{ messageId: string }>;
+  /** Delayed card update with the callback token of a card action (POST /open-apis/interactive/v1/card/update). */
+  updateCardByToken(input: { token: string; card: object | string }): Promise<void>;
+  /** GET /open-apis/bot/v3/info. */
+  getBotInfo(): Promise<BotInfo>;
+  /** Refuses new calls, rejects paced waiters, stops retries, destroys pooled sockets. */
+  close(): Promise<void>;
+  /** The underlying SDK client (for read-only calls outside this module's scope; not rate limited). */
+  readonly client: Client;
+}
+
+export const DEFAULT_LIMITS: LarkRateLimits = {
+  perAppPerSecond: 50,
+  perAppPerMinute: 1000,
+  perChatPerSecond: 5,
+  perUserPerSecond: 5,
+  perMessagePatchPerSecond: 5,
+  marginMs: 20,
+};
+
+export const DEFAULT_RETRY: LarkRetryOptions = {
+  maxAttempts: 5,
+  baseDelayMs: 250,
+  maxDelayMs: 10_000,
+  maxRateLimitWaitMs: 60_000,
+  timeoutMs: 10_000,
+};
+
+/** Lark `uuid` for an idempotency key: sha256 in UUID layout (36 chars; Lark allows 50). */
+export function idempotencyUuid(idempotencyKey: string): string {
+  const h = createHash('sha256').update(idempotencyKey, 'utf8').digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** `{ text }` content for msgType 'text'. */
+export const textContent = (text: string): { text: string } => ({ text });
+
+/** Rate limiter keys for a call. */
+export const limiterKeys = {
+  app: 'app',
+  chat: (chatId: string) => `chat:${chatId}`,
+  user: (openId: string) => `user:${openId}`,
+  message: (messageId: string) => `message:${messageId}`,
+};
+
+export function createLarkRateLimiter(limits: LarkRateLimits, now: () => number, sleep: (ms: number) => Promise<void>): RateLimiter {
+  return createRateLimiter({
+    now,
+    sleep,
+    marginMs: limits.marginMs,
+    rules: {
+      app: [
+        { limit: limits.perAppPerSecond, windowMs: 1000, smooth: true },
+        { limit: limits.perAppPerMinute, windowMs: 60_000 },
+      ],
+      chat: [{ limit: limits.perChatPerSecond, windowMs: 1000, smooth: true }],
+      user: [{ limit: limits.perUserPerSecond, windowMs: 1000, smooth: true }],
+      message: [{ limit: limits.perMessagePatchPerSecond, windowMs: 1000, smooth: true }],
+    },
+  });
+}
+
+class Closed extends Error {}
+
+interface CallSpec<T> {
+  method: string;
+  /** For logs and errors; ids are fine, content and tokens never go here. */
+  path: string;
+  keys: string[];
+  target?: string;
+  run: (client: Client) => Promise<unknown>;
+  /** Extracts the result from a code-0 body. */
+  pick: (body: Record<string, unknown>) => T;
+}
+
+function serialiseContent(content: object | string, what: string, method: string, path: string): string {
+  if (typeof content === 'string') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(content);
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null) {
+      throw new LarkApiError({ code: -1, msg: `${what} must be a JSON object or its serialisation`, httpStatus: null, retryable: false, attempts: 0, method, path });
+    }
+    return content;
+  }
+  return JSON.stringify(content);
+}
+
+function requireNonEmpty(value: string, what: string, method: string, path: string): void {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new LarkApiError({ code: -1, msg: `${what} must be a non-empty string`, httpStatus: null, retryable: false, attempts: 0, method, path });
+  }
+}
+
+const messageData = (body: Record<string, unknown>): SentMessage => {
+  const data = (body.data ?? {}) as Record<string, unknown>;
+  if (typeof data.message_id !== 'string') throw new Error('answer without data.message_id');
+  return { messageId: data.message_id, chatId: typeof data.chat_id === 'string' ? data.chat_id : undefined };
+};
+
+export function createLarkSender(options: LarkSenderOptions): LarkSender {
+  const limits: LarkRateLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const retry: LarkRetryOptions = { ...DEFAULT_RETRY, ...options.retry };
+  if (!(retry.maxAttempts >= 1)) throw new RangeError('retry.maxAttempts must be >= 1');
+  const log = options.log.child({ name: 'lark' });
+  const random = options.random ?? Math.random;
+  const timers = new Set<NodeJS.Timeout>();
+  const sleepCancels = new Set<() => void>();
+  const sleep =
+    options.sleep ??
+    ((ms: number) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          sleepCancels.delete(resolve);
+          resolve();
+        }, ms);
+        timers.add(t);
+        sleepCancels.add(resolve);
+      }));
+  const origin = performance.now();
+  const now = options.clock ? () => options.clock!.now().getTime() : () => performance.now() - origin;
+
+  const { client, tokenCache, http } = createLarkClient({
+    appId: options.appId,
+    appSecret: options.appSecret,
+    domain: options.domain,
+    log,
+    timeoutMs: retry.timeoutMs,
+  });
+  const limiter = createLarkRateLimiter(limits, now, sleep);
+  let closed = false;
+
+  // Single-flight token fetch: without it, N concurrent first calls make N token requests.
+  let tokenInFlight: Promise<unknown> | undefined;
+  const ensureToken = (): Promise<unknown> => {
+    tokenInFlight ??= client.tokenManager.getTenantAccessToken().finally(() => {
+      tokenInFlight = undefined;
+    });
+    return tokenInFlight;
+  };
+
+  const backoffMs = (attempt: number, err: LarkApiError): number => {
+    const exp = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+    const jitter = random() * exp;
+    if (err.retryAfterMs !== undefined) return Math.min(retry.maxRateLimitWaitMs, Math.max(err.retryAfterMs, jitter));
+    return jitter;
+  };
+
+  async function call<T>(spec: CallSpec<T>): Promise<T> {
+    if (closed) throw closedError(spec, 0);
+    let tokenRefreshed = false;
+    for (let attempt = 1; ; attempt++) {
+      if (closed) throw closedError(spec, attempt - 1);
+      const where = { method: spec.method, path: spec.path, attempts: attempt };
+      let started = now();
+      try {
+        await ensureToken();
+        if (closed) throw new Closed();
+        await limiter.acquire(spec.keys);
+        if (closed) throw new Closed();
+        started = now();
+        const body = (await spec.run(client)) as unknown;
+        const durationMs = Math.round(now() - started);
+        if (typeof body !== 'object' || body === null || (body as { code?: unknown }).code !== 0) {
+          throw errorFromBody(body, where);
+        }
+        log.info({ method: spec.method, path: spec.path, target: spec.target, status: 200, code: 0, attempt, durationMs }, 'lark call ok');
+        return spec.pick(body as Record<string, unknown>);
+      } catch (e) {
+        if (e instanceof Closed || closed) throw closedError(spec, attempt);
+        const err = toLarkApiError(e, where).with({ attempts: attempt });
+        const durationMs = Math.round(now() - started);
+        const fields = { method: err.method, path: err.path, target: spec.target, status: err.httpStatus, code: err.code, errno: err.errno, attempt, durationMs, logId: err.logId };
+        if (err.isTokenInvalid) {
+          tokenCache.clear();
+          if (!tokenRefreshed && attempt < retry.maxAttempts) {
+            tokenRefreshed = true;
+            log.warn({ ...fields, larkMsg: err.msg }, 'lark token rejected, refreshing and retrying');
+            continue;
+          }
+          log.warn({ ...fields, larkMsg: err.msg }, 'lark call failed');
+          throw err.with({ retryable: false });
+        }
+        if (!err.retryable || attempt >= retry.maxAttempts) {
+          log.warn({ ...fields, larkMsg: err.msg, retryable: err.retryable }, 'lark call failed');
+          throw err;
+        }
+        const wait = backoffMs(attempt, err);
+        log.warn({ ...fields, larkMsg: err.msg, retryInMs: Math.round(wait) }, 'lark call failed, retrying');
+        await sleep(wait);
+      }
+    }
+  }
+
+  const closedError = (spec: { method: string; path: string }, attempts: number) =>
+    new LarkApiError({ code: -1, msg: 'lark sender closed', httpStatus: null, retryable: false, attempts, method: spec.method, path: spec.path });
+
+  return {
+    client,
+
+    async sendMessage(input) {
+      const path = '/open-apis/im/v1/messages';
+      requireNonEmpty(input.receiveId, 'receiveId', 'POST', path);
+      requireNonEmpty(input.idempotencyKey, 'idempotencyKey', 'POST', path);
+      const content = serialiseContent(input.content, 'content', 'POST', path);
+      const uuid = idempotencyUuid(input.idempotencyKey);
+      const targetKey = input.receiveIdType === 'chat_id' ? limiterKeys.chat(input.receiveId) : limiterKeys.user(input.receiveId);
+      return call({
+        method: 'POST',
+        path,
+        target: input.receiveId,
+        keys: [limiterKeys.app, targetKey],
+        run: (c) =>
+          c.im.v1.message.create({
+            params: { receive_id_type: input.receiveIdType },
+            data: { receive_id: input.receiveId, msg_type: input.msgType, content, uuid },
+          }),
+        pick: messageData,
+      });
+    },
+
+    async replyMessage(input) {
+      const path = `/open-apis/im/v1/messages/${input.messageId}/reply`;
+      requireNonEmpty(input.messageId, 'messageId', 'POST', path);
+      requireNonEmpty(input.idempotencyKey, 'idempotencyKey', 'POST', path);
+      const content = serialiseContent(input.content, 'content', 'POST', path);
+      const uuid = idempotencyUuid(input.idempotencyKey);
+      const keys = [limiterKeys.app];
+      if (input.chatId) keys.push(limiterKeys.chat(input.chatId));
+      return call({
+        method: 'POST',
+        path,
+        target: input.chatId ?? input.messageId,
+        keys,
+        run: (c) =>
+          c.im.v1.message.reply({
+            path: { message_id: input.messageId },
+            data: { msg_type: input.msgType, content, uuid, ...(input.replyInThread ? { reply_in_thread: true } : {}) },
+          }),
+        pick: messageData,
+      });
+    },
+
+    async patchCard(input) {
+      const path = `/open-apis/im/v1/messages/${input.messageId}`;
+      requireNonEmpty(input.messageId, 'messageId', 'PATCH', path);
+      const content = serialiseContent(input.card, 'card', 'PATCH', path);
+      return call({
+        method: 'PATCH',
+        path,
+        target: input.messageId,
+        keys: [limiterKeys.app, limiterKeys.message(input.messageId)],
+        run: (c) => c.im.v1.message.patch({ path: { message_id: input.messageId }, data: { content } }),
+        pick: () => ({ messageId: input.messageId }),
+      });
+    },
+
+    async updateCardByToken(input) {
+      const path = '/open-apis/interactive/v1/card/update';
+      requireNonEmpty(input.token, 'token', 'POST', path);
+      const card = JSON.parse(serialiseContent(input.card, 'card', 'POST', path)) as object;
+      await call({
+        method: 'POST',
+        path,
+        keys: [limiterKeys.app],
+        run: (c) => c.request({ method: 'POST', url: path, data: { token: input.token, card } }),
+        pick: () => undefined,
+      });
+    },
+
+    async getBotInfo() {
+      const path = '/open-apis/bot/v3/info';
+      return call({
+        method: 'GET',
+        path,
+        keys: [limiterKeys.app],
+        run: (c) => c.request({ method: 'GET', url: path }),
+        pick: (body) => {
+          const bot = (body.bot ?? {}) as Record<string, unknown>;
+          if (typeof bot.open_id !== 'string') throw new Error('bot info without bot.open_id');
+          return { openId: bot.open_id, appName: typeof bot.app_name === 'string' ? bot.app_name : undefined };
+        },
+      });
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      limiter.close(new Closed('lark sender closed'));
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      for (const resolve of sleepCancels) resolve();
+      sleepCancels.clear();
+      http.destroy();
+    },
+  };
+}
