@@ -51,7 +51,7 @@ const NUM = '(\\d{1,2}|[〇零一二两三四五六七八九十]{1,3})';
 
 function bad(phrase: string, why?: string): UserError {
   const message = why === undefined ? `无法识别的完成时间「${phrase}」；可用：${DEADLINE_PHRASE_HELP}` : `完成时间「${phrase}」无效：${why}`;
-  return new UserError('bad_argument', message, 'deadline');
+  return new UserError('bad_argument', message, '--deadline');
 }
 
 /**
@@ -61,7 +61,7 @@ function bad(phrase: string, why?: string): UserError {
  */
 export function parseDeadline(phrase: string, year: number): Deadline {
   if (!Number.isInteger(year) || year < 1000 || year > 9999) {
-    throw new UserError('bad_argument', `年份 ${year} 无效（应为四位数年份）`, 'year');
+    throw new UserError('bad_argument', `年份 ${year} 无效（应为四位数年份）`, '--year');
   }
   const s = normalise(phrase);
   if (s === '') throw bad(phrase, '完成时间不能为空');

@@ -42,12 +42,12 @@ export function occurrencesFor(task: OccurrenceTask): Occurrence[] {
   const deadline = parseDeadline(task.deadlineText, year);
   if (deadline.kind === 'date') {
     if (cadence !== null) {
-      throw new UserError('bad_argument', `完成时间「${task.deadlineText}」是固定日期，不能设置周期 ${cadence}（只有「贯穿全年」的任务才按周期重复）`, 'cadence');
+      throw new UserError('bad_argument', `完成时间「${task.deadlineText}」是固定日期，不能设置周期 ${cadence}（只有「贯穿全年」的任务才按周期重复）`, '--cadence');
     }
     return [{ period: String(year), start: formatDate(year, 1, 1), dueDate: deadline.date }];
   }
   if (cadence === null) {
-    throw new UserError('bad_argument', `「贯穿全年」的任务必须设置周期（monthly、twice_monthly、quarterly、bimonthly、yearly）`, 'cadence');
+    throw new UserError('bad_argument', `「贯穿全年」的任务必须设置周期（monthly、twice_monthly、quarterly、bimonthly、yearly）`, '--cadence');
   }
   return cadenceOccurrences(cadence, year);
 }
@@ -79,7 +79,7 @@ export function cadenceOccurrences(cadence: Cadence, year: number): Occurrence[]
       break;
     default: {
       const never: never = cadence;
-      throw new UserError('bad_argument', `未知的周期 ${String(never)}`, 'cadence');
+      throw new UserError('bad_argument', `未知的周期 ${String(never)}`, '--cadence');
     }
   }
   return out;
@@ -102,7 +102,7 @@ export function findOccurrence(task: OccurrenceTask & { seq?: number }, period: 
   const found = occurrences.find((o) => o.period === wanted);
   if (!found) {
     const label = task.seq === undefined ? '该任务' : `任务 ${task.seq}`;
-    throw new UserError('bad_argument', `${label}没有周期「${period}」；有效周期：${occurrences.map((o) => o.period).join(', ')}`, 'period');
+    throw new UserError('bad_argument', `${label}没有周期「${period}」；有效周期：${occurrences.map((o) => o.period).join(', ')}`, '--period');
   }
   return found;
 }

@@ -312,3 +312,12 @@ export function createWorkCalendar(options: CreateWorkCalendarOptions = {}): { c
   }
   return { calendar, warnings };
 }
+
+/**
+ * The calendar as configured: the override file when HOLIDAY_FILE is set (validated, errors
+ * name the file and entry), warnings for `years` that fall back to Monday–Friday.
+ */
+export function createConfiguredWorkCalendar(config: { holidayFile?: string | undefined }, years: readonly number[] = []): { calendar: WorkCalendar; warnings: string[] } {
+  const override = config.holidayFile === undefined ? undefined : loadHolidayOverrideFile(config.holidayFile);
+  return createWorkCalendar({ ...(override ? { override } : {}), years });
+}

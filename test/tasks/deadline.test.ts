@@ -119,7 +119,7 @@ describe('parseDeadline: errors name the phrase, never a silent default', () => 
     it(`rejects 「${phrase}」 for ${year}`, () => {
       const err = errorOf(() => parseDeadline(phrase, year));
       expect(err.code).toBe('bad_argument');
-      expect(err.field).toBe('deadline');
+      expect(err.field).toBe('--deadline');
       expect(err.message).toContain(`「${phrase}」`);
     });
   }

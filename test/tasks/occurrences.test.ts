@@ -103,7 +103,7 @@ describe('period ids', () => {
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(UserError);
-      expect((err as UserError).field).toBe('period');
+      expect((err as UserError).field).toBe('--period');
       expect((err as UserError).message).toContain('2026-Q1, 2026-Q2, 2026-Q3, 2026-Q4');
     }
     expect(findOccurrence({ deadlineText: '贯穿全年', cadence: 'twice_monthly', year: 2026 }, '2026-04b').dueDate).toBe('2026-04-30');

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { registerAdminCommands } from './admin.js';
+import { registerTaskCommands } from './tasks.js';
 
 /** Every subcommand module registers here (one line each). */
 export function registerCommands(program: Command): void {
   registerAdminCommands(program);
+  registerTaskCommands(program);
 }

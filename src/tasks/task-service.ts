@@ -1,0 +1,621 @@
+/**
+ * Task-list operations shared by the CLI, the bot, the scheduler and the weekly digest:
+ * the 督办 board, completing / undoing an occurrence, and the office's add / edit / retire /
+ * instantiate. Permissions are enforced here; every change and every refusal is audited.
+ *
+ * Board status filter: `status` matches the task-level status exactly — for a dated task the
+ * status of its one occurrence, for a recurring task the worst light among its occurrences
+ * that have started (red > yellow > green), or 'done' only when every occurrence of the year
+ * is done. `--status green` therefore lists tasks that are on track but not finished, and
+ * `--status done` the finished ones. Occurrences are never filtered: a listed task always
+ * carries all of its periods.
+ */
+import { actorLeadUnit, isLeadership, isOffice, type Actor } from '../auth/actor.js';
+import type { Clock } from '../clock.js';
+import { audit } from '../db/audit.repository.js';
+import type { Db } from '../db/database.js';
+import { getProgramme } from '../db/setting.repository.js';
+import { listMembers } from '../db/member.repository.js';
+import { UserError } from '../errors.js';
+import { CADENCES, type Cadence, type Plan, type TaskTarget } from '../plan/schema.js';
+import { parseNote, parseYear } from '../services/scores.service.js';
+import { isoInZone, localDate } from '../time.js';
+import { parseDeadline } from './deadline.js';
+import { findOccurrence, normalisePeriod, occurrencesFor, type Occurrence } from './occurrences.js';
+import { aggregateStatus, DEFAULT_YELLOW_DAYS, occurrenceStatus, TASK_STATUSES, type Light, type TaskStatus } from './status.js';
+import {
+  activeCompletion,
+  activeCompletions,
+  countTasks,
+  findTask,
+  insertCompletion,
+  insertTask,
+  instantiateYear,
+  listTasks,
+  markCompletionUndone,
+  maxTaskSeq,
+  retireTaskRow,
+  updateTask,
+  type CompletionRecord,
+  type InstantiateResult,
+  type TaskPatch,
+  type TaskRecord,
+} from './task.repository.js';
+
+export interface TaskDeps {
+  db: Db;
+  /** DANGJIAN_TZ. */
+  tz: string;
+  clock: Clock;
+}
+
+export interface TaskDepsWithPlan extends TaskDeps {
+  plan: Plan;
+}
+
+const MAX_CONTENT = 500;
+const DEFAULT_CATEGORY = '其他任务';
+
+// ---- argument parsing shared with the bot ----
+
+export function parseSeq(value: string | number, field = '--seq'): number {
+  const text = String(value).trim();
+  if (!/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UserError('bad_argument', `任务序号应为正整数（收到「${text}」）`, field);
+  return Number(text);
+}
+
+export function parseCadence(value: string, field = '--cadence'): Cadence {
+  const text = value.trim();
+  const found = CADENCES.find((c) => c === text);
+  if (!found) throw new UserError('bad_argument', `未知的周期「${text}」；可用：${CADENCES.join(', ')}`, field);
+  return found;
+}
+
+export function parseStatusFilter(value: string, field = '--status'): TaskStatus {
+  const text = value.trim();
+  const found = TASK_STATUSES.find((s) => s === text);
+  if (!found) throw new UserError('bad_argument', `未知的状态「${text}」；可用：${TASK_STATUSES.join(', ')}`, field);
+  return found;
+}
+
+/** Lead-unit name as stored: NFKC folds full-width brackets, so 「党建办（组织）」 = 「党建办(组织)」. */
+export function normaliseLeadUnit(name: string): string {
+  return name.normalize('NFKC').trim();
+}
+
+/** 'UNIT[,UNIT]' (also separated by 、 or ，) → names, de-duplicated, in order. */
+export function parseLeadUnitList(text: string, field = '--lead'): string[] {
+  const names = text
+    .normalize('NFKC')
+    .split(/[,、]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (names.length === 0) throw new UserError('bad_argument', '至少需要一个牵头单位', field);
+  return [...new Set(names)];
+}
+
+/** 'key=value,key=value' → numbers by key. */
+export function parseProgress(text: string, field = '--progress'): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of text.normalize('NFKC').split(',')) {
+    const p = part.trim();
+    if (p === '') continue;
+    const m = /^([A-Za-z_][\w-]*)\s*=\s*(-?\d+(?:\.\d+)?)\s*%?$/.exec(p);
+    if (!m) throw new UserError('bad_argument', `进度应写作 key=数值[,key=数值]（收到「${p}」）`, field);
+    const key = m[1] ?? '';
+    if (key in out) throw new UserError('bad_argument', `进度指标 ${key} 重复`, field);
+    out[key] = Number(m[2]);
+  }
+  if (Object.keys(out).length === 0) throw new UserError('bad_argument', '进度为空；应写作 key=数值[,key=数值]', field);
+  return out;
+}
+
+function validateContent(text: string, field = '--content'): string {
+  const t = text.trim();
+  if (t === '' || t.length > MAX_CONTENT || /\p{Cc}/u.test(t)) {
+    throw new UserError('bad_argument', `任务内容应为 1–${MAX_CONTENT} 个可打印字符`, field);
+  }
+  return t;
+}
+
+function validateCategory(text: string, field = '--category'): string {
+  const t = text.trim();
+  if (t === '' || t.length > 100 || /\p{Cc}/u.test(t)) throw new UserError('bad_argument', '任务类别应为 1–100 个可打印字符', field);
+  return t;
+}
+
+// ---- permissions ----
+
+/** Lead-unit members of the task, the office and the leadership group may complete / undo. */
+export function canCompleteTask(actor: Actor, task: Pick<TaskRecord, 'leadUnits'>): boolean {
+  const unit = actorLeadUnit(actor);
+  return (unit !== null && task.leadUnits.includes(unit)) || isOffice(actor) || isLeadership(actor);
+}
+
+function completionRefusal(task: TaskRecord, verb: string): string {
+  return `你不是任务 ${task.seq} 的牵头单位（${task.leadUnits.join('、')}）成员，也不是党建办或领导小组成员，不能${verb}`;
+}
+
+function subject(year: number, seq: number): string {
+  return `task:${year}:${seq}`;
+}
+
+async function requireOffice(deps: TaskDeps, actor: Actor, action: string, subj: string | null, what: string): Promise<void> {
+  if (isOffice(actor)) return;
+  const reason = `只有党建办可以${what}（${actor.name} 不是党建办成员）`;
+  await audit(deps.db, { at: deps.clock.now().getTime(), actor: actor.name, source: actor.source, action, subject: subj, outcome: 'denied', detail: { reason } });
+  throw new UserError('forbidden', reason);
+}
+
+async function requireTask(db: Db, year: number, seq: number, field = '--seq'): Promise<TaskRecord> {
+  const task = await findTask(db, year, seq);
+  if (task) return task;
+  if ((await countTasks(db, year)) === 0) {
+    throw new UserError('not_initialised', `${year} 年的任务清单尚未建立（运行 dangjian init --year YYYY 或 dangjian task instantiate --year ${year}）`, '--year');
+  }
+  throw new UserError('not_found', `${year} 年没有序号为 ${seq} 的任务`, field);
+}
+
+function requireNotRetired(task: TaskRecord, tz: string): void {
+  if (task.retiredAt !== null) {
+    throw new UserError('conflict', `任务 ${task.seq} 已于 ${isoInZone(task.retiredAt, tz)} 撤销，不能再操作`, '--seq');
+  }
+}
+
+// ---- completion ----
+
+export interface CompleteInput {
+  year: number | string;
+  seq: number | string;
+  /** Period id ('2026-03', '2026-03-上', '2026-Q1', '2026-B1', '2026'); see occurrences.ts. */
+  period?: string | undefined;
+  note?: string | null | undefined;
+  progress?: Record<string, number> | undefined;
+  /** When the work was done (epoch ms); default now. */
+  at?: number | undefined;
+}
+
+export interface CompletionResult {
+  year: number;
+  seq: number;
+  period: string;
+  dueDate: string;
+  doneAt: string;
+  doneBy: string;
+  late: boolean;
+  note: string | null;
+  progress: Record<string, number> | null;
+}
+
+function validateProgress(task: TaskRecord, progress: Record<string, number>): Record<string, number> {
+  const metrics = task.target?.metrics ?? [];
+  if (metrics.length === 0) throw new UserError('bad_argument', `任务 ${task.seq} 没有可记录的进度指标`, '--progress');
+  const keys = metrics.map((m) => m.key);
+  for (const [key, value] of Object.entries(progress)) {
+    if (!keys.includes(key)) throw new UserError('bad_argument', `任务 ${task.seq} 没有进度指标 ${key}；可用：${metrics.map((m) => `${m.key}（${m.label}）`).join('、')}`, '--progress');
+    if (!Number.isFinite(value) || value < 0) throw new UserError('bad_argument', `进度 ${key} 应为非负数（收到 ${value}）`, '--progress');
+  }
+  return { ...progress };
+}
+
+/**
+ * Marks an occurrence done. Without a period: the dated task's single occurrence, or for a
+ * recurring task the earliest not-done occurrence whose period has started at `at`.
+ * Errors: not_found / forbidden (audited as denied) / bad_argument (period, progress) /
+ * conflict when already done (naming who and when; no second row).
+ */
+export async function completeOccurrence(deps: TaskDeps, actor: Actor, input: CompleteInput): Promise<CompletionResult> {
+  const { db, tz, clock } = deps;
+  const year = parseYear(input.year);
+  const seq = parseSeq(input.seq);
+  const recordedAt = clock.now().getTime();
+  const doneAt = input.at ?? recordedAt;
+  const task = await requireTask(db, year, seq);
+  if (!canCompleteTask(actor, task)) {
+    const reason = completionRefusal(task, '标记完成');
+    await audit(db, { at: recordedAt, actor: actor.name, source: actor.source, action: 'task.done', subject: subject(year, seq), outcome: 'denied', detail: { reason, period: input.period ?? null } });
+    throw new UserError('forbidden', reason);
+  }
+  requireNotRetired(task, tz);
+  const note = parseNote(input.note ?? null);
+  const progress = input.progress === undefined ? null : validateProgress(task, input.progress);
+
+  let occurrence: Occurrence;
+  if (input.period !== undefined) {
+    occurrence = findOccurrence(task, input.period);
+    if (task.cadence !== null && occurrence.start > localDate(doneAt, tz)) {
+      throw new UserError('bad_argument', `周期 ${occurrence.period} 从 ${occurrence.start} 开始，尚未开始，不能标记完成`, '--period');
+    }
+  } else {
+    occurrence = await defaultOpenOccurrence(db, task, doneAt, tz);
+  }
+
+  const existing = await activeCompletion(db, task.id, occurrence.period);
+  if (existing) {
+    throw new UserError('conflict', `任务 ${seq} 的周期 ${occurrence.period} 已由 ${existing.doneBy} 于 ${isoInZone(existing.doneAt, tz)} 标记完成`, '--period');
+  }
+  const late = occurrenceStatus({ dueDate: occurrence.dueDate, doneAt }, doneAt, tz).doneLate;
+  const row = await db.transaction().execute(async (trx) => {
+    const inserted = await insertCompletion(trx, { taskId: task.id, period: occurrence.period, doneAt, doneBy: actor.name, note, progress, late });
+    await audit(trx, {
+      at: recordedAt,
+      actor: actor.name,
+      source: actor.source,
+      action: 'task.done',
+      subject: subject(year, seq),
+      outcome: 'ok',
+      detail: { period: occurrence.period, dueDate: occurrence.dueDate, doneAt: isoInZone(doneAt, tz), late, note, progress, completionId: inserted.id },
+    });
+    return inserted;
+  });
+  return { year, seq, period: row.period, dueDate: occurrence.dueDate, doneAt: isoInZone(row.doneAt, tz), doneBy: row.doneBy, late: row.late, note: row.note, progress: row.progress };
+}
+
+async function defaultOpenOccurrence(db: Db, task: TaskRecord, at: number, tz: string): Promise<Occurrence> {
+  const occurrences = occurrencesFor(task);
+  if (task.cadence === null) return occurrences[0] as Occurrence;
+  const today = localDate(at, tz);
+  const done = new Set((await activeCompletions(db, [task.id])).map((c) => c.period));
+  const open = occurrences.find((o) => o.start <= today && !done.has(o.period));
+  if (!open) {
+    const started = occurrences.filter((o) => o.start <= today);
+    const why = started.length === 0 ? `${task.year} 年的第一个周期从 ${occurrences[0]?.start} 开始` : '已开始的周期都已完成';
+    throw new UserError('bad_argument', `任务 ${task.seq} 在 ${today} 没有待完成的周期（${why}）；请用 --period 指定，有效周期：${occurrences.map((o) => o.period).join(', ')}`, '--period');
+  }
+  return open;
+}
+
+export interface UndoInput {
+  year: number | string;
+  seq: number | string;
+  /** Default: the dated task's single occurrence, or the most recently completed occurrence of a recurring task. */
+  period?: string | undefined;
+  at?: number | undefined;
+}
+
+export interface UndoResult {
+  year: number;
+  seq: number;
+  period: string;
+  /** The completion that was withdrawn. */
+  undone: { doneAt: string; doneBy: string };
+  undoneAt: string;
+  undoneBy: string;
+}
+
+/** Withdraws an occurrence's completion (the row stays, stamped undone). Error when it is not done. */
+export async function undoOccurrence(deps: TaskDeps, actor: Actor, input: UndoInput): Promise<UndoResult> {
+  const { db, tz, clock } = deps;
+  const year = parseYear(input.year);
+  const seq = parseSeq(input.seq);
+  const at = input.at ?? clock.now().getTime();
+  const task = await requireTask(db, year, seq);
+  if (!canCompleteTask(actor, task)) {
+    const reason = completionRefusal(task, '撤销完成');
+    await audit(db, { at, actor: actor.name, source: actor.source, action: 'task.undo', subject: subject(year, seq), outcome: 'denied', detail: { reason, period: input.period ?? null } });
+    throw new UserError('forbidden', reason);
+  }
+  requireNotRetired(task, tz);
+
+  let completion: CompletionRecord | undefined;
+  let period: string;
+  if (input.period !== undefined || task.cadence === null) {
+    period = input.period !== undefined ? findOccurrence(task, input.period).period : (occurrencesFor(task)[0] as Occurrence).period;
+    completion = await activeCompletion(db, task.id, period);
+    if (!completion) throw new UserError('conflict', `任务 ${seq} 的周期 ${period} 尚未完成，无需撤销`, '--period');
+  } else {
+    const valid = new Set(occurrencesFor(task).map((o) => o.period));
+    const all = (await activeCompletions(db, [task.id])).filter((c) => valid.has(c.period));
+    completion = all.sort((a, b) => b.doneAt - a.doneAt || b.id - a.id)[0];
+    if (!completion) throw new UserError('conflict', `任务 ${seq} 没有已完成的周期可撤销`, '--period');
+    period = completion.period;
+  }
+  const found = completion;
+  await db.transaction().execute(async (trx) => {
+    const changed = await markCompletionUndone(trx, found.id, { by: actor.name, at });
+    if (changed !== 1) throw new UserError('conflict', `任务 ${seq} 的周期 ${period} 已被撤销`, '--period');
+    await audit(trx, {
+      at,
+      actor: actor.name,
+      source: actor.source,
+      action: 'task.undo',
+      subject: subject(year, seq),
+      outcome: 'ok',
+      detail: { period, completionId: found.id, doneAt: isoInZone(found.doneAt, tz), doneBy: found.doneBy },
+    });
+  });
+  return { year, seq, period, undone: { doneAt: isoInZone(found.doneAt, tz), doneBy: found.doneBy }, undoneAt: isoInZone(at, tz), undoneBy: actor.name };
+}
+
+// ---- the board ----
+
+export interface BoardOccurrence {
+  period: string;
+  start: string;
+  dueDate: string;
+  status: TaskStatus;
+  light: Light;
+  late: boolean;
+  doneLate: boolean;
+  /** ISO with the zone's offset, or null. */
+  doneAt: string | null;
+  doneBy: string | null;
+  note: string | null;
+  progress: Record<string, number> | null;
+  /** Whether the recorded progress meets every metric's minimum; null without target or progress. */
+  targetMet: boolean | null;
+}
+
+export interface BoardTask {
+  year: number;
+  seq: number;
+  category: string;
+  content: string;
+  deadlineText: string;
+  leadUnits: string[];
+  cadence: Cadence | null;
+  /** Due date of a dated task; null for a recurring one (see occurrences). */
+  dueDate: string | null;
+  status: TaskStatus;
+  light: Light;
+  /** Some occurrence missed its deadline (overdue, or done late). */
+  late: boolean;
+  /** Some occurrence was completed after its deadline. */
+  doneLate: boolean;
+  /** The recurring task's period containing `at`, or null (dated tasks; outside the year). */
+  currentPeriod: string | null;
+  source: 'plan' | 'office';
+  target: TaskTarget | null;
+  occurrences: BoardOccurrence[];
+}
+
+export interface BoardQuery {
+  /** Default: the year of `at` in tz. */
+  year?: number | string | undefined;
+  /** Instant the status is evaluated at (epoch ms); default now. */
+  at?: number | undefined;
+  /** Only tasks this lead unit leads. */
+  lead?: string | undefined;
+  status?: TaskStatus | string | undefined;
+  yellowDays?: number | undefined;
+}
+
+function targetMet(target: TaskTarget | null, progress: Record<string, number> | null): boolean | null {
+  if (target === null || progress === null) return null;
+  return target.metrics.every((m) => (progress[m.key] ?? Number.NEGATIVE_INFINITY) >= m.min);
+}
+
+/** Status of one task at `at` from its standing completions (pure). */
+export function boardEntry(task: TaskRecord, completions: readonly CompletionRecord[], at: number, tz: string, yellowDays = DEFAULT_YELLOW_DAYS): BoardTask {
+  const byPeriod = new Map(completions.filter((c) => c.taskId === task.id && c.undoneAt === null).map((c) => [c.period, c]));
+  const today = localDate(at, tz);
+  const occurrences = occurrencesFor(task).map((o) => {
+    const c = byPeriod.get(o.period);
+    const st = occurrenceStatus({ dueDate: o.dueDate, doneAt: c?.doneAt ?? null }, at, tz, yellowDays);
+    return { o, c, st };
+  });
+  const status = task.cadence === null ? (occurrences[0]?.st.status ?? 'green') : aggregateStatus(occurrences.map((x) => ({ start: x.o.start, status: x.st })), today);
+  const current = task.cadence === null ? undefined : occurrences.find((x) => x.o.start <= today && today <= x.o.dueDate);
+  return {
+    year: task.year,
+    seq: task.seq,
+    category: task.category,
+    content: task.content,
+    deadlineText: task.deadlineText,
+    leadUnits: [...task.leadUnits],
+    cadence: task.cadence,
+    dueDate: task.cadence === null ? (occurrences[0]?.o.dueDate ?? null) : null,
+    status,
+    light: status === 'done' ? 'green' : status,
+    late: occurrences.some((x) => x.st.late),
+    doneLate: occurrences.some((x) => x.st.doneLate),
+    currentPeriod: current?.o.period ?? null,
+    source: task.source,
+    target: task.target,
+    occurrences: occurrences.map(({ o, c, st }) => ({
+      period: o.period,
+      start: o.start,
+      dueDate: o.dueDate,
+      status: st.status,
+      light: st.light,
+      late: st.late,
+      doneLate: st.doneLate,
+      doneAt: c ? isoInZone(c.doneAt, tz) : null,
+      doneBy: c?.doneBy ?? null,
+      note: c?.note ?? null,
+      progress: c?.progress ?? null,
+      targetMet: targetMet(task.target, c?.progress ?? null),
+    })),
+  };
+}
+
+/**
+ * The 督办 board of a year as of `at`: the non-retired tasks (a task retired after `at` still
+ * shows), optionally one lead unit's, optionally one status (see the module comment).
+ */
+export async function taskBoard(deps: TaskDeps, query: BoardQuery = {}): Promise<BoardTask[]> {
+  const { db, tz, clock } = deps;
+  const at = query.at ?? clock.now().getTime();
+  const year = query.year === undefined ? Number(localDate(at, tz).slice(0, 4)) : parseYear(query.year);
+  const status = query.status === undefined ? undefined : parseStatusFilter(query.status);
+  const yellowDays = query.yellowDays ?? DEFAULT_YELLOW_DAYS;
+  if (!Number.isInteger(yellowDays) || yellowDays < 0) throw new UserError('bad_argument', `黄灯提前天数应为非负整数（收到 ${yellowDays}）`, '--yellow-days');
+  let tasks = await listTasks(db, { year, activeAt: at });
+  if (query.lead !== undefined) {
+    const lead = normaliseLeadUnit(query.lead);
+    const known = new Set((await listTasks(db, { year, includeRetired: true })).flatMap((t) => t.leadUnits));
+    if (!known.has(lead)) throw new UserError('bad_argument', `${year} 年没有牵头单位「${query.lead}」的任务；牵头单位：${[...known].join('、') || '（无）'}`, '--lead');
+    tasks = tasks.filter((t) => t.leadUnits.includes(lead));
+  }
+  const completions = await activeCompletions(db, tasks.map((t) => t.id));
+  const board = tasks.map((t) => boardEntry(t, completions, at, tz, yellowDays));
+  return status === undefined ? board : board.filter((b) => b.status === status);
+}
+
+// ---- the office's list management ----
+
+async function knownLeadUnits(db: Db, plan: Plan): Promise<string[]> {
+  const fromRoster = (await listMembers(db)).map((m) => m.lead_unit).filter((u): u is string => u !== null);
+  return [...new Set([...plan.leadUnits, ...fromRoster])];
+}
+
+async function validateLeadUnits(db: Db, plan: Plan, units: readonly string[], field = '--lead'): Promise<string[]> {
+  const known = await knownLeadUnits(db, plan);
+  const out = units.map(normaliseLeadUnit);
+  for (const u of out) {
+    if (!known.includes(u)) throw new UserError('bad_argument', `未知的牵头单位「${u}」；可用：${known.join('、')}`, field);
+  }
+  if (out.length === 0) throw new UserError('bad_argument', '至少需要一个牵头单位', field);
+  return [...new Set(out)];
+}
+
+/** Deadline + cadence must agree: a cadence iff the deadline is 「贯穿全年」. Returns the cadence to store. */
+function checkSchedule(deadlineText: string, cadence: Cadence | null, year: number): Cadence | null {
+  const d = parseDeadline(deadlineText, year);
+  if (d.kind === 'recurring' && cadence === null) {
+    throw new UserError('bad_argument', `完成时间「贯穿全年」需要 --cadence（${CADENCES.join(', ')}）`, '--cadence');
+  }
+  if (d.kind === 'date' && cadence !== null) {
+    throw new UserError('bad_argument', `--cadence 只用于「贯穿全年」的任务（完成时间「${deadlineText}」是固定日期）`, '--cadence');
+  }
+  return cadence;
+}
+
+export interface AddTaskInput {
+  year: number | string;
+  content: string;
+  deadlineText: string;
+  leadUnits: readonly string[];
+  category?: string | undefined;
+  cadence?: Cadence | string | undefined;
+}
+
+/** Adds a task beyond the plan's list (office only); its seq continues after the year's highest. */
+export async function addTask(deps: TaskDepsWithPlan, actor: Actor, input: AddTaskInput): Promise<TaskRecord> {
+  const { db, plan, clock } = deps;
+  await requireOffice(deps, actor, 'task.add', null, '新增任务');
+  const year = parseYear(input.year);
+  const content = validateContent(input.content);
+  const deadlineText = input.deadlineText.normalize('NFKC').trim();
+  const cadence = checkSchedule(deadlineText, input.cadence === undefined ? null : parseCadence(input.cadence), year);
+  const leadUnits = await validateLeadUnits(db, plan, input.leadUnits);
+  const category = input.category === undefined ? DEFAULT_CATEGORY : validateCategory(input.category);
+  if ((await countTasks(db, year)) === 0) {
+    throw new UserError('not_initialised', `${year} 年的任务清单尚未建立（运行 dangjian init --year YYYY 或 dangjian task instantiate --year ${year}）`, '--year');
+  }
+  const at = clock.now().getTime();
+  return db.transaction().execute(async (trx) => {
+    const seq = Math.max(await maxTaskSeq(trx, year), ...plan.tasks.map((t) => t.seq)) + 1;
+    const task = await insertTask(trx, { year, seq, category, content, deadlineText, leadUnits, cadence, target: null, source: 'office', at });
+    await audit(trx, {
+      at,
+      actor: actor.name,
+      source: actor.source,
+      action: 'task.add',
+      subject: subject(year, seq),
+      outcome: 'ok',
+      detail: { content, deadlineText, leadUnits, cadence, category },
+    });
+    return task;
+  });
+}
+
+export interface EditTaskInput {
+  year: number | string;
+  seq: number | string;
+  content?: string | undefined;
+  deadlineText?: string | undefined;
+  leadUnits?: readonly string[] | undefined;
+  category?: string | undefined;
+  cadence?: Cadence | string | undefined;
+}
+
+/**
+ * Edits a task (office only; plan items too — the change is audited with the previous values).
+ * Changing the schedule is refused while a standing completion would lose its period.
+ */
+export async function editTask(deps: TaskDepsWithPlan, actor: Actor, input: EditTaskInput): Promise<TaskRecord> {
+  const { db, plan, clock, tz } = deps;
+  const year = parseYear(input.year);
+  const seq = parseSeq(input.seq);
+  await requireOffice(deps, actor, 'task.edit', subject(year, seq), '修改任务');
+  const task = await requireTask(db, year, seq);
+  requireNotRetired(task, tz);
+  const patch: TaskPatch = {};
+  if (input.content !== undefined) patch.content = validateContent(input.content);
+  if (input.category !== undefined) patch.category = validateCategory(input.category);
+  if (input.leadUnits !== undefined) patch.leadUnits = await validateLeadUnits(db, plan, input.leadUnits);
+  if (input.deadlineText !== undefined || input.cadence !== undefined) {
+    const deadlineText = input.deadlineText === undefined ? task.deadlineText : input.deadlineText.normalize('NFKC').trim();
+    const recurring = parseDeadline(deadlineText, year).kind === 'recurring';
+    // A new dated deadline drops the cadence; a recurring one keeps the old cadence unless a new one is given.
+    const cadence = input.cadence !== undefined ? parseCadence(input.cadence) : recurring ? task.cadence : null;
+    checkSchedule(deadlineText, cadence, year);
+    const periods = new Set(occurrencesFor({ deadlineText, cadence, year }).map((o) => o.period));
+    const orphaned = (await activeCompletions(db, [task.id])).filter((c) => !periods.has(c.period));
+    if (orphaned.length > 0) {
+      throw new UserError(
+        'conflict',
+        `修改后周期 ${orphaned.map((c) => c.period).join(', ')} 不再存在，但已标记完成；请先撤销这些完成记录`,
+        input.cadence !== undefined ? '--cadence' : '--deadline',
+      );
+    }
+    if (deadlineText !== task.deadlineText) patch.deadlineText = deadlineText;
+    if (cadence !== task.cadence) patch.cadence = cadence;
+  }
+  const changed = (Object.keys(patch) as Array<keyof TaskPatch>).filter((k) => JSON.stringify(patch[k]) !== JSON.stringify(task[k]));
+  if (changed.length === 0) throw new UserError('bad_argument', '没有要修改的内容（可用 --content、--deadline、--lead、--category、--cadence）');
+  const at = clock.now().getTime();
+  return db.transaction().execute(async (trx) => {
+    const updated = await updateTask(trx, task.id, patch, at);
+    await audit(trx, {
+      at,
+      actor: actor.name,
+      source: actor.source,
+      action: 'task.edit',
+      subject: subject(year, seq),
+      outcome: 'ok',
+      detail: { before: Object.fromEntries(changed.map((k) => [k, task[k]])), after: Object.fromEntries(changed.map((k) => [k, updated[k]])) },
+    });
+    return updated;
+  });
+}
+
+/** Retires a task (office only): from now on it is left out of listings and reminders; its history stays. */
+export async function retireTask(deps: TaskDeps, actor: Actor, input: { year: number | string; seq: number | string }): Promise<TaskRecord> {
+  const { db, clock, tz } = deps;
+  const year = parseYear(input.year);
+  const seq = parseSeq(input.seq);
+  await requireOffice(deps, actor, 'task.retire', subject(year, seq), '撤销任务');
+  const task = await requireTask(db, year, seq);
+  requireNotRetired(task, tz);
+  const at = clock.now().getTime();
+  return db.transaction().execute(async (trx) => {
+    const retired = await retireTaskRow(trx, task.id, at);
+    await audit(trx, { at, actor: actor.name, source: actor.source, action: 'task.retire', subject: subject(year, seq), outcome: 'ok', detail: { content: task.content } });
+    return retired;
+  });
+}
+
+/**
+ * Instantiates a programme year's list (office only; idempotent): the plan's items and the
+ * office-added, non-retired tasks of the latest earlier year.
+ */
+export async function instantiateTasks(deps: TaskDepsWithPlan, actor: Actor, input: { year: number | string }): Promise<InstantiateResult> {
+  const { db, plan, clock } = deps;
+  const year = parseYear(input.year);
+  await requireOffice(deps, actor, 'task.instantiate', `tasks:${year}`, '建立年度任务清单');
+  const programme = await getProgramme(db);
+  if (!programme) throw new UserError('not_initialised', 'the programme is not initialised: run `dangjian init --year YYYY [--street NAME]` first');
+  if (year < programme.firstYear) {
+    throw new UserError('bad_argument', `${year} 早于本轮行动的第一年 ${programme.firstYear}`, '--year');
+  }
+  const at = clock.now().getTime();
+  return db.transaction().execute(async (trx) => {
+    const result = await instantiateYear(trx, plan, year, at);
+    if (result.inserted.length > 0 || result.skipped.length > 0) {
+      await audit(trx, { at, actor: actor.name, source: actor.source, action: 'task.instantiate', subject: `tasks:${year}`, outcome: 'ok', detail: result });
+    }
+    return result;
+  });
+}

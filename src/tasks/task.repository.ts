@@ -1,0 +1,348 @@
+/**
+ * Task list state: one `task` row per task of a programme year, `task_completion` rows for the
+ * completion history of each occurrence (undo stamps undone_at/undone_by; a new completion is
+ * a new row, so history is never lost). Only this module writes those tables.
+ */
+import { z } from 'zod';
+import type { Db } from '../db/database.js';
+import type { TaskCompletionRow, TaskRow } from '../db/schema.js';
+import { CADENCES, taskTargetSchema, type Cadence, type Plan, type TaskTarget } from '../plan/schema.js';
+import { occurrencesFor } from './occurrences.js';
+
+export type TaskSource = 'plan' | 'office';
+
+export interface TaskRecord {
+  id: number;
+  year: number;
+  seq: number;
+  category: string;
+  content: string;
+  deadlineText: string;
+  leadUnits: string[];
+  cadence: Cadence | null;
+  target: TaskTarget | null;
+  source: TaskSource;
+  createdAt: number;
+  updatedAt: number;
+  retiredAt: number | null;
+}
+
+export interface CompletionRecord {
+  id: number;
+  taskId: number;
+  period: string;
+  doneAt: number;
+  doneBy: string;
+  note: string | null;
+  progress: Record<string, number> | null;
+  /** Recorded after the occurrence's deadline (as it stood when recorded). */
+  late: boolean;
+  undoneAt: number | null;
+  undoneBy: string | null;
+}
+
+const leadUnitsSchema = z.array(z.string());
+const cadenceSchema = z.enum(CADENCES).nullable();
+const progressSchema = z.record(z.string(), z.number()).nullable();
+
+export function toTaskRecord(row: TaskRow): TaskRecord {
+  return {
+    id: row.id,
+    year: row.year,
+    seq: row.seq,
+    category: row.category,
+    content: row.content,
+    deadlineText: row.deadline_text,
+    leadUnits: leadUnitsSchema.parse(JSON.parse(row.lead_units)),
+    cadence: cadenceSchema.parse(row.cadence),
+    target: row.target === null ? null : taskTargetSchema.parse(JSON.parse(row.target)),
+    source: row.source === 'office' ? 'office' : 'plan',
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    retiredAt: row.retired_at,
+  };
+}
+
+export function toCompletionRecord(row: TaskCompletionRow): CompletionRecord {
+  return {
+    id: row.id,
+    taskId: row.task_id,
+    period: row.period,
+    doneAt: row.done_at,
+    doneBy: row.done_by,
+    note: row.note,
+    progress: row.progress === null ? null : progressSchema.parse(JSON.parse(row.progress)),
+    late: row.late !== 0,
+    undoneAt: row.undone_at,
+    undoneBy: row.undone_by,
+  };
+}
+
+/** Runs `fn` in a transaction, or directly when `db` already is one (e.g. inside `init`). */
+async function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
+}
+
+// ---- tasks ----
+
+export interface ListTasksFilter {
+  year: number;
+  /** Include retired tasks (default false). */
+  includeRetired?: boolean;
+  /**
+   * With includeRetired false: the instant the list is for. A task retired after it is still
+   * listed (retirement applies "from then on"); without it every retired task is left out.
+   */
+  activeAt?: number;
+}
+
+/** The tasks of a programme year, by seq. */
+export async function listTasks(db: Db, filter: ListTasksFilter): Promise<TaskRecord[]> {
+  let q = db.selectFrom('task').selectAll().where('year', '=', filter.year);
+  if (filter.includeRetired !== true) {
+    const activeAt = filter.activeAt;
+    q = activeAt === undefined ? q.where('retired_at', 'is', null) : q.where((eb) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', activeAt)]));
+  }
+  const rows = await q.orderBy('seq').execute();
+  return rows.map(toTaskRecord);
+}
+
+/** A task of a year by seq, retired or not. */
+export async function findTask(db: Db, year: number, seq: number): Promise<TaskRecord | undefined> {
+  const row = await db.selectFrom('task').selectAll().where('year', '=', year).where('seq', '=', seq).executeTakeFirst();
+  return row ? toTaskRecord(row) : undefined;
+}
+
+/** How many tasks (retired included) a year has; 0 = the year's list was never instantiated. */
+export async function countTasks(db: Db, year: number): Promise<number> {
+  const row = await db.selectFrom('task').select((eb) => eb.fn.countAll<number>().as('n')).where('year', '=', year).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The highest seq of a year (retired included), 0 when none. */
+export async function maxTaskSeq(db: Db, year: number): Promise<number> {
+  const row = await db.selectFrom('task').select((eb) => eb.fn.max<number | null>('seq').as('m')).where('year', '=', year).executeTakeFirst();
+  return Number(row?.m ?? 0);
+}
+
+/** Years that have a task list, ascending. */
+export async function taskYears(db: Db): Promise<number[]> {
+  const rows = await db.selectFrom('task').select('year').distinct().orderBy('year').execute();
+  return rows.map((r) => r.year);
+}
+
+export interface NewTaskInput {
+  year: number;
+  seq: number;
+  category: string;
+  content: string;
+  deadlineText: string;
+  leadUnits: readonly string[];
+  cadence: Cadence | null;
+  target: TaskTarget | null;
+  source: TaskSource;
+  at: number;
+}
+
+export async function insertTask(db: Db, t: NewTaskInput): Promise<TaskRecord> {
+  const row = await db
+    .insertInto('task')
+    .values(taskValues(t))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toTaskRecord(row);
+}
+
+function taskValues(t: NewTaskInput) {
+  return {
+    year: t.year,
+    seq: t.seq,
+    category: t.category,
+    content: t.content,
+    deadline_text: t.deadlineText,
+    lead_units: JSON.stringify(t.leadUnits),
+    cadence: t.cadence,
+    target: t.target === null ? null : JSON.stringify(t.target),
+    source: t.source,
+    created_at: t.at,
+    updated_at: t.at,
+    retired_at: null,
+  };
+}
+
+/** Inserts unless the (year, seq) exists; true when inserted. */
+async function insertTaskIfAbsent(db: Db, t: NewTaskInput): Promise<boolean> {
+  const result = await db
+    .insertInto('task')
+    .values(taskValues(t))
+    .onConflict((oc) => oc.columns(['year', 'seq']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+export interface TaskPatch {
+  category?: string;
+  content?: string;
+  deadlineText?: string;
+  leadUnits?: readonly string[];
+  cadence?: Cadence | null;
+}
+
+export async function updateTask(db: Db, id: number, patch: TaskPatch, at: number): Promise<TaskRecord> {
+  const row = await db
+    .updateTable('task')
+    .set({
+      ...(patch.category !== undefined ? { category: patch.category } : {}),
+      ...(patch.content !== undefined ? { content: patch.content } : {}),
+      ...(patch.deadlineText !== undefined ? { deadline_text: patch.deadlineText } : {}),
+      ...(patch.leadUnits !== undefined ? { lead_units: JSON.stringify(patch.leadUnits) } : {}),
+      ...(patch.cadence !== undefined ? { cadence: patch.cadence } : {}),
+      updated_at: at,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toTaskRecord(row);
+}
+
+export async function retireTaskRow(db: Db, id: number, at: number): Promise<TaskRecord> {
+  const row = await db.updateTable('task').set({ retired_at: at, updated_at: at }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  return toTaskRecord(row);
+}
+
+export interface InstantiateResult {
+  year: number;
+  /** Seqs inserted now (plan items and copied office tasks). */
+  inserted: number[];
+  /** Seqs that already existed for the year (a re-run inserts nothing). */
+  existing: number[];
+  /** Office tasks of the source year that could not be copied, with the reason. */
+  skipped: Array<{ seq: number; reason: string }>;
+  /** The year office-added tasks were copied from, or null when there was none. */
+  copiedFrom: number | null;
+}
+
+/**
+ * Instantiates a programme year's task list: the plan's items, plus the office-added tasks of
+ * the latest earlier year that are not retired (same seqs; their deadline phrase must make
+ * sense in the new year — a one-off ISO date of another year is skipped and reported).
+ * Idempotent: existing (year, seq) rows are left alone. Runs in one transaction.
+ */
+export async function instantiateYear(db: Db, plan: Plan, year: number, at: number): Promise<InstantiateResult> {
+  return inTransaction(db, async (trx) => {
+    const result: InstantiateResult = { year, inserted: [], existing: [], skipped: [], copiedFrom: null };
+    const record = async (t: NewTaskInput) => {
+      if (await insertTaskIfAbsent(trx, t)) result.inserted.push(t.seq);
+      else result.existing.push(t.seq);
+    };
+    for (const t of plan.tasks) {
+      await record({
+        year,
+        seq: t.seq,
+        category: t.category,
+        content: t.content,
+        deadlineText: t.deadlineText,
+        leadUnits: t.leadUnits,
+        cadence: t.cadence,
+        target: t.target,
+        source: 'plan',
+        at,
+      });
+    }
+    const earlier = await trx.selectFrom('task').select((eb) => eb.fn.max<number | null>('year').as('y')).where('year', '<', year).executeTakeFirst();
+    const sourceYear = earlier?.y ?? null;
+    if (sourceYear !== null) {
+      result.copiedFrom = Number(sourceYear);
+      const officeTasks = (await listTasks(trx, { year: Number(sourceYear) })).filter((t) => t.source === 'office');
+      for (const t of officeTasks) {
+        try {
+          occurrencesFor({ deadlineText: t.deadlineText, cadence: t.cadence, year });
+        } catch (err) {
+          result.skipped.push({ seq: t.seq, reason: err instanceof Error ? err.message : String(err) });
+          continue;
+        }
+        const existing = await findTask(trx, year, t.seq);
+        if (existing && existing.content !== t.content) {
+          result.skipped.push({ seq: t.seq, reason: `${year} 年已有序号 ${t.seq} 的其他任务「${existing.content}」` });
+          continue;
+        }
+        await record({ ...t, year, source: 'office', at });
+      }
+    }
+    return result;
+  });
+}
+
+/** Inserts the plan's tasks (and the office's tasks carried over) for a year; returns rows inserted. Idempotent. */
+export async function instantiatePlanTasks(db: Db, plan: Plan, year: number, at: number): Promise<number> {
+  return (await instantiateYear(db, plan, year, at)).inserted.length;
+}
+
+// ---- completions ----
+
+/** The standing (not undone) completion of one occurrence, if any. */
+export async function activeCompletion(db: Db, taskId: number, period: string): Promise<CompletionRecord | undefined> {
+  const row = await db
+    .selectFrom('task_completion')
+    .selectAll()
+    .where('task_id', '=', taskId)
+    .where('period', '=', period)
+    .where('undone_at', 'is', null)
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  return row ? toCompletionRecord(row) : undefined;
+}
+
+/** Standing completions of some tasks (all their periods), oldest first. */
+export async function activeCompletions(db: Db, taskIds: readonly number[]): Promise<CompletionRecord[]> {
+  if (taskIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('task_completion')
+    .selectAll()
+    .where('task_id', 'in', taskIds)
+    .where('undone_at', 'is', null)
+    .orderBy('id')
+    .execute();
+  return rows.map(toCompletionRecord);
+}
+
+/** Every completion row of a task (optionally one period), undone ones included, oldest first. */
+export async function completionHistory(db: Db, taskId: number, period?: string): Promise<CompletionRecord[]> {
+  let q = db.selectFrom('task_completion').selectAll().where('task_id', '=', taskId);
+  if (period !== undefined) q = q.where('period', '=', period);
+  const rows = await q.orderBy('id').execute();
+  return rows.map(toCompletionRecord);
+}
+
+export async function insertCompletion(
+  db: Db,
+  c: { taskId: number; period: string; doneAt: number; doneBy: string; note: string | null; progress: Record<string, number> | null; late: boolean },
+): Promise<CompletionRecord> {
+  const row = await db
+    .insertInto('task_completion')
+    .values({
+      task_id: c.taskId,
+      period: c.period,
+      done_at: c.doneAt,
+      done_by: c.doneBy,
+      note: c.note,
+      progress: c.progress === null ? null : JSON.stringify(c.progress),
+      late: c.late ? 1 : 0,
+      undone_at: null,
+      undone_by: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toCompletionRecord(row);
+}
+
+/** Stamps a standing completion as undone; returns how many rows changed (0 or 1). */
+export async function markCompletionUndone(db: Db, completionId: number, undo: { by: string; at: number }): Promise<number> {
+  const result = await db
+    .updateTable('task_completion')
+    .set({ undone_at: undo.at, undone_by: undo.by })
+    .where('id', '=', completionId)
+    .where('undone_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
