@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { registerAdminCommands } from './admin.js';
+import { registerScoringCommands } from './scoring.js';
 import { registerTaskCommands } from './tasks.js';
 
 /** Every subcommand module registers here (one line each). */
 export function registerCommands(program: Command): void {
   registerAdminCommands(program);
+  registerScoringCommands(program);
   registerTaskCommands(program);
 }

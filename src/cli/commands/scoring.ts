@@ -1,0 +1,129 @@
+/** Scoring subcommands: score import, score show, rank, targets. */
+import type { Command } from 'commander';
+import { adminActor } from '../../auth/actor.js';
+import { readSheet } from '../../io/spreadsheet.js';
+import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH } from '../../plan/schema.js';
+import { fmtPoints } from '../../scoring/format.js';
+import { ranking, scoreReport, targetsReport, type RankingReport, type ScoreReport, type TargetsReport } from '../../services/grading.service.js';
+import { importScores } from '../../services/scores.service.js';
+import { withCommonOptions, withContext, type CommonOptions } from '../context.js';
+
+export const SCORE_SHEET_COLUMNS = [
+  { key: 'unit', aliases: ['单位', '单位名称'], required: true },
+  { key: 'item', aliases: ['指标', '指标编号', '子项'], required: true },
+  { key: 'points', aliases: ['分值', '得分', '分数'], required: true },
+  { key: 'year', aliases: ['年份', '年度'], required: false },
+  { key: 'note', aliases: ['备注'], required: false },
+] as const;
+
+function scoreText(r: ScoreReport): string {
+  const out: string[] = [];
+  out.push(`${r.unit}（${r.levelName}${r.parent ? `，${r.parent}` : ''}） ${r.year}年`);
+  out.push(`总分 ${fmtPoints(r.total)}/${fmtPoints(r.max)}  ${r.gradeName}${r.veto ? `  一票否决：${r.vetoReasons.join('；')}` : ''}  已评 ${r.assessed}/${r.itemCount} 项`);
+  for (const ind of r.indicators) {
+    out.push(`  ${ind.number}. ${ind.title}  ${fmtPoints(ind.points)}/${fmtPoints(ind.max)}`);
+    for (const it of r.items.filter((i) => i.indicator === ind.number)) {
+      out.push(`     ${it.code} ${it.assessed ? `${fmtPoints(it.points)}/${fmtPoints(it.max)}` : `未评 0/${fmtPoints(it.max)}`}  ${it.title}`);
+    }
+  }
+  if (r.gap.nextGrade !== null) {
+    out.push(`距${GRADE_NAMES_ZH[r.gap.nextGrade]}：${r.gap.pointsShort > 0 ? `差 ${fmtPoints(r.gap.pointsShort)} 分` : '分数已够'}`);
+    for (const b of r.blockers) out.push(`  - ${b}`);
+  }
+  if (r.gap.topLosses.length > 0) {
+    out.push('失分最多：');
+    for (const l of r.gap.topLosses) out.push(`  - ${l.code} 失 ${fmtPoints(l.lost)} 分${l.assessed ? '' : '（未评）'}  ${l.title}`);
+  }
+  for (const n of r.notes) out.push(`注：${n}`);
+  const prev = r.previousYear.grade === null ? '未评' : `${GRADE_NAMES_ZH[r.previousYear.grade]}（${fmtPoints(r.previousYear.total ?? 0)} 分）`;
+  out.push(`上年（${r.previousYear.year}）：${prev}${r.needsRectification ? '  需整改：等级较上年下降' : ''}`);
+  return out.join('\n');
+}
+
+function rankText(r: RankingReport): string {
+  const head = `${r.year}年 ${LEVEL_NAMES_ZH[r.level]}排名${r.parent ? `（${r.parent}）` : ''}`;
+  const counts = `示范型 ${r.counts.demonstration}，标准型 ${r.counts.standard}，未达标 ${r.counts.none}`;
+  if (r.rows.length === 0) return `${head}\n（无${LEVEL_NAMES_ZH[r.level]}）`;
+  return [head, ...r.rows.map((row) => `${row.rank}\t${row.unit}\t${fmtPoints(row.total)}\t${GRADE_NAMES_ZH[row.grade]}`), counts].join('\n');
+}
+
+const STATUS_ZH = { met: '已达成', on_track: '按进度可达成', behind: '落后', missed: '未达成' } as const;
+
+function targetsText(t: TargetsReport): string {
+  const out: string[] = [`${t.at} 目标进度（${t.street ?? '全部单位'}，自 ${t.programmeStart} 起）`];
+  out.push(t.onTrack === null ? '整体：暂无可衡量的目标' : `整体：${t.onTrack ? '进度正常' : '进度落后'}（依据 ${t.current}）`);
+  for (const m of t.milestones) {
+    const state = { past: '已过', current: '当前', future: '以后', sustain: '长效保持' }[m.state];
+    out.push(`【${m.due} ${state}】${m.asOfYear === null ? '（无评分记录）' : `按 ${m.asOfYear} 年评定`}${m.onTrack === null ? '' : m.onTrack ? '  进度正常' : '  进度落后'}`);
+    for (const q of m.requirements) {
+      const forecast = q.forecast === null ? '' : `，按进度预计 ${q.forecast}`;
+      out.push(`  - ${q.text}${q.stretch ? '（力争）' : ''}：${q.reached}/${q.required}${forecast}  ${STATUS_ZH[q.status]}`);
+    }
+    for (const o of m.otherTargets) out.push(`  · ${o}（不按分数统计）`);
+  }
+  return out.join('\n');
+}
+
+export function registerScoringCommands(program: Command): void {
+  const score = program.commands.find((c) => c.name() === 'score') ?? program.command('score').description('assessment scores');
+
+  withCommonOptions(
+    score
+      .command('import')
+      .description("import the assessors' sheet: all rows or none")
+      .requiredOption('--file <file>', 'CSV or .xlsx with columns unit,item,points,year,note (or 单位,指标,分值,年份,备注)')
+      .option('--by <name>', 'who entered it (default: cli)'),
+  ).action(async (opts: CommonOptions & { file: string; by?: string }) =>
+    withContext(opts, async (ctx) => {
+      const sheet = await readSheet(opts.file, SCORE_SHEET_COLUMNS);
+      const rows = sheet.map((r) => ({
+        rowNumber: r.rowNumber,
+        input: { unit: r.values.unit ?? '', item: r.values.item ?? '', points: r.values.points ?? '', year: r.values.year, note: r.values.note },
+      }));
+      const imported = await importScores({ ...ctx, tz: ctx.config.timeZone }, adminActor(opts.by?.trim() || 'cli'), rows, opts.file);
+      ctx.print({ imported, file: opts.file }, () => `imported ${imported} score entr${imported === 1 ? 'y' : 'ies'} from ${opts.file}`);
+    }),
+  );
+
+  withCommonOptions(
+    score
+      .command('show')
+      .description("a unit's total, grade, items, blockers and gap to the next grade")
+      .requiredOption('--unit <name>', 'unit name (or a unique part of it)')
+      .option('--year <YYYY>', 'assessment year (default: current year)'),
+  ).action(async (opts: CommonOptions & { unit: string; year?: string }) =>
+    withContext(opts, async (ctx) => {
+      const report = await scoreReport({ ...ctx, tz: ctx.config.timeZone }, opts.unit, opts.year);
+      ctx.print(report, () => scoreText(report));
+    }),
+  );
+
+  withCommonOptions(
+    program
+      .command('rank')
+      .description('rank the units of one level by total, then name')
+      .requiredOption('--level <level>', 'street|community|compound|building|district|social_org (or 街道/社区/小区/楼宇/商圈/社会组织)')
+      .option('--parent <name>', 'only units under this street or community')
+      .option('--year <YYYY>', 'assessment year (default: current year)'),
+  ).action(async (opts: CommonOptions & { level: string; parent?: string; year?: string }) =>
+    withContext(opts, async (ctx) => {
+      const report = await ranking({ ...ctx, tz: ctx.config.timeZone }, opts);
+      ctx.print(
+        report.rows.map((r) => ({ rank: r.rank, unit: r.unit, total: r.total, grade: r.grade })),
+        () => rankText(report),
+      );
+    }),
+  );
+
+  withCommonOptions(
+    program
+      .command('targets')
+      .description('progress towards the milestones of section 二: required, reached, on track')
+      .option('--at <YYYY-MM-DD>', 'the date to evaluate (default: today)'),
+  ).action(async (opts: CommonOptions & { at?: string }) =>
+    withContext(opts, async (ctx) => {
+      const report = await targetsReport({ ...ctx, tz: ctx.config.timeZone }, { at: opts.at });
+      ctx.print(report, () => targetsText(report));
+    }),
+  );
+}

@@ -1,0 +1,137 @@
+/**
+ * Read-side queries for grading (src/services/grading.service.ts): the units of a scope
+ * with all their descendants, the latest score per (unit, item) of that scope in one
+ * grouped read, vetoes, and what changed in a time window. Scopes are resolved in SQL
+ * (recursive CTEs over unit.parent_id), so no id lists travel as parameters.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import type { Db } from './database.js';
+
+/**
+ * Which units to load. Every scope includes all descendants of the units it names, so the
+ * grades of the named units can be computed.
+ * - all: every unit.
+ * - subtree: the unit `rootId` and everything below it.
+ * - level: every unit of `level` (only those below `withinId` when given), with descendants.
+ */
+export type UnitScope =
+  | { kind: 'all' }
+  | { kind: 'subtree'; rootId: number }
+  | { kind: 'level'; level: string; withinId?: number };
+
+export interface ScopeUnitRow {
+  id: number;
+  name: string;
+  level: string;
+  parent_id: number | null;
+}
+
+export interface LatestScoreRow {
+  unit_id: number;
+  item_code: string;
+  points: number;
+  /** The score_entry id (the newest entry of the (unit, item, year)). */
+  id: number;
+}
+
+export interface ScopeVetoRow {
+  unit_id: number;
+  reason: string;
+}
+
+/** `WITH RECURSIVE scope_ids(id) AS (...)` for a scope; null for 'all' (no restriction). */
+function scopeCte(scope: UnitScope): RawBuilder<unknown> | null {
+  switch (scope.kind) {
+    case 'all':
+      return null;
+    case 'subtree':
+      return sql`WITH RECURSIVE scope_ids(id) AS (
+        SELECT id FROM unit WHERE id = ${scope.rootId}
+        UNION ALL SELECT u.id FROM unit u JOIN scope_ids s ON u.parent_id = s.id)`;
+    case 'level': {
+      const seed =
+        scope.withinId === undefined
+          ? sql`SELECT id FROM unit WHERE level = ${scope.level}`
+          : sql`SELECT id FROM unit WHERE level = ${scope.level} AND id IN (SELECT id FROM within_ids)`;
+      const within =
+        scope.withinId === undefined
+          ? sql``
+          : sql`within_ids(id) AS (
+              SELECT id FROM unit WHERE id = ${scope.withinId}
+              UNION ALL SELECT u.id FROM unit u JOIN within_ids w ON u.parent_id = w.id),`;
+      return sql`WITH RECURSIVE ${within} scope_ids(id) AS (
+        ${seed}
+        UNION ALL SELECT u.id FROM unit u JOIN scope_ids s ON u.parent_id = s.id)`;
+    }
+  }
+}
+
+/** The units of a scope (id, name, level, parent_id). */
+export async function scopeUnits(db: Db, scope: UnitScope): Promise<ScopeUnitRow[]> {
+  const cte = scopeCte(scope);
+  const query =
+    cte === null
+      ? sql<ScopeUnitRow>`SELECT id, name, level, parent_id FROM unit`
+      : sql<ScopeUnitRow>`${cte} SELECT u.id, u.name, u.level, u.parent_id FROM unit u JOIN scope_ids s ON s.id = u.id`;
+  return (await query.execute(db)).rows;
+}
+
+/**
+ * The latest entry per (unit, item) of a scope for a year, in one grouped read (SQLite
+ * returns the bare columns of the row holding max(id)). With `before`, only entries
+ * entered before that instant count: the scores as they stood then.
+ */
+export async function scopeLatestScores(db: Db, scope: UnitScope, year: number, options: { before?: number } = {}): Promise<LatestScoreRow[]> {
+  const cte = scopeCte(scope);
+  const before = options.before === undefined ? sql`` : sql`AND e.entered_at < ${options.before}`;
+  const query =
+    cte === null
+      ? sql<LatestScoreRow>`SELECT e.unit_id, e.item_code, e.points, max(e.id) AS id FROM score_entry e
+          WHERE e.year = ${year} ${before} GROUP BY e.unit_id, e.item_code`
+      : sql<LatestScoreRow>`${cte} SELECT e.unit_id, e.item_code, e.points, max(e.id) AS id FROM score_entry e
+          WHERE e.year = ${year} AND e.unit_id IN (SELECT id FROM scope_ids) ${before} GROUP BY e.unit_id, e.item_code`;
+  return (await query.execute(db)).rows;
+}
+
+/**
+ * Vetoes of a scope for a year: active now, or (with `at`) active at that instant
+ * (set before it and not cleared by then).
+ */
+export async function scopeVetoes(db: Db, scope: UnitScope, year: number, options: { at?: number } = {}): Promise<ScopeVetoRow[]> {
+  const cte = scopeCte(scope);
+  const active =
+    options.at === undefined ? sql`v.cleared_at IS NULL` : sql`v.set_at < ${options.at} AND (v.cleared_at IS NULL OR v.cleared_at >= ${options.at})`;
+  const inScope = cte === null ? sql`` : sql`AND v.unit_id IN (SELECT id FROM scope_ids)`;
+  const query = sql<ScopeVetoRow>`${cte ?? sql``} SELECT v.unit_id, v.reason FROM veto v WHERE v.year = ${year} AND ${active} ${inScope} ORDER BY v.id`;
+  return (await query.execute(db)).rows;
+}
+
+export interface WindowChangeRow {
+  unit_id: number;
+  year: number;
+  /** Score entries entered in the window. */
+  entries: number;
+  /** Vetoes set or cleared in the window. */
+  veto_events: number;
+}
+
+/** Per (unit, year): score entries entered and vetoes set or cleared in [since, until). */
+export async function changesInWindow(db: Db, since: number, until?: number): Promise<WindowChangeRow[]> {
+  const upper = (col: RawBuilder<unknown>) => (until === undefined ? sql`` : sql`AND ${col} < ${until}`);
+  const query = sql<WindowChangeRow>`
+    SELECT unit_id, year, sum(entries) AS entries, sum(veto_events) AS veto_events FROM (
+      SELECT unit_id, year, count(*) AS entries, 0 AS veto_events FROM score_entry
+        WHERE entered_at >= ${since} ${upper(sql.ref('entered_at'))} GROUP BY unit_id, year
+      UNION ALL
+      SELECT unit_id, year, 0, count(*) FROM veto WHERE set_at >= ${since} ${upper(sql.ref('set_at'))} GROUP BY unit_id, year
+      UNION ALL
+      SELECT unit_id, year, 0, count(*) FROM veto WHERE cleared_at >= ${since} ${upper(sql.ref('cleared_at'))} GROUP BY unit_id, year
+    ) GROUP BY unit_id, year ORDER BY year, unit_id`;
+  return (await query.execute(db)).rows;
+}
+
+/** Years that have any score entry at or before `year`, newest first. */
+export async function scoredYearsUpTo(db: Db, year: number): Promise<number[]> {
+  const rows = (await sql<{ year: number }>`SELECT DISTINCT year FROM score_entry WHERE year <= ${year} ORDER BY year DESC`.execute(db)).rows;
+  return rows.map((r) => r.year);
+}

@@ -1,0 +1,386 @@
+/**
+ * Grading service: loads units, latest scores and vetoes, and asks the pure engine
+ * (src/scoring) for grades. The CLI (`score show`, `rank`, `targets`), the bot and the
+ * weekly digest call these functions; their names and shapes are stable.
+ *
+ * - `scoreReport(deps, unitName, year?)` → `ScoreReport`: exactly the `score show --json`
+ *   shape (unit, level, year, total, max, grade, veto, items, blockers, gap) plus
+ *   indicators, checks, notes, veto reasons, previous year and `needsRectification`.
+ * - `ranking(deps, {level, parent?, year?})` → `{year, level, parent, rows: [{rank, unit, total, grade}], counts}`.
+ * - `gradeSubtree(deps, {unit?, year?})` → every unit below (and including) a unit, graded.
+ * - `targetsReport(deps, {at?})` → progress towards section 二's milestones (`TargetProgress` + scope).
+ * - `gradeChanges(deps, {since, until?})` → units whose total, grade or veto changed through
+ *   entries made (score_entry.entered_at) or vetoes set/cleared in [since, until).
+ *
+ * Years default to the current assessment year (`assessmentYear(clock, tz)`). Unit names
+ * are matched like the bot does (exact name, else a unique name containing the text).
+ */
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/database.js';
+import { changesInWindow, scopeLatestScores, scopeUnits, scopeVetoes, scoredYearsUpTo, type UnitScope } from '../db/grading.repository.js';
+import type { UnitRow } from '../db/schema.js';
+import { getProgramme } from '../db/setting.repository.js';
+import { findUnitById, listUnits } from '../db/unit.repository.js';
+import { UserError } from '../errors.js';
+import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, LEVELS, type Grade, type Level, type Plan } from '../plan/schema.js';
+import {
+  compareGrades,
+  emptyScopeCounts,
+  gapToNextGrade,
+  gradeTree,
+  milestoneDate,
+  needsRectification,
+  rankUnits,
+  targetProgress,
+  type ConditionCheck,
+  type GradeCounts,
+  type GradedTree,
+  type Loss,
+  type ScopeCounts,
+  type TargetProgress,
+  type UnitInput,
+  type UpperGrade,
+} from '../scoring/index.js';
+import { localDate, parseIsoDate } from '../time.js';
+import { assessmentYear, parseYear } from './scores.service.js';
+import { matchUnit, parseLevel, requiredParentLevel } from './units.service.js';
+
+export interface GradingDeps {
+  db: Db;
+  plan: Plan;
+  clock: Clock;
+  tz: string;
+}
+
+const isLevel = (s: string): s is Level => (LEVELS as readonly string[]).includes(s);
+
+/** Finds a unit the way the bot does: exact name first, then a unique name containing the text. */
+export async function resolveUnit(db: Db, name: string, field: string): Promise<UnitRow> {
+  const text = name.trim();
+  if (text === '') throw new UserError('bad_argument', '需要单位名称', field);
+  const match = await matchUnit(db, text);
+  if (match.kind === 'one') return match.unit;
+  if (match.kind === 'none') throw new UserError('not_found', `没有找到单位“${text}”`, field);
+  const names = match.units.slice(0, 10).map((u) => u.name);
+  throw new UserError('ambiguous', `“${text}”对应多个单位：${names.join('、')}${match.units.length > 10 ? '等' : ''}，请写全称`, field);
+}
+
+function resolveYear(deps: GradingDeps, year: number | string | undefined): number {
+  if (year === undefined || String(year).trim() === '') return assessmentYear(deps.clock, deps.tz);
+  return parseYear(year);
+}
+
+interface LoadedTree {
+  tree: GradedTree;
+  units: UnitInput[];
+}
+
+/** Grades every unit of a scope for a year (scores as they stood `before` an instant, if given). */
+async function gradeScope(deps: GradingDeps, scope: UnitScope, year: number, asOf?: number, preloaded?: UnitInput[]): Promise<LoadedTree> {
+  const { db, plan } = deps;
+  const [units, scores, vetoes] = await Promise.all([
+    preloaded ?? scopeUnits(db, scope).then(toUnitInputs),
+    scopeLatestScores(db, scope, year, asOf === undefined ? {} : { before: asOf }),
+    scopeVetoes(db, scope, year, asOf === undefined ? {} : { at: asOf }),
+  ]);
+  const tree = gradeTree(plan, {
+    units,
+    scores: scores.map((s) => ({ unitId: s.unit_id, itemCode: s.item_code, points: s.points, seq: s.id })),
+    vetoes: vetoes.map((v) => ({ unitId: v.unit_id, reason: v.reason })),
+  });
+  return { tree, units };
+}
+
+function toUnitInputs(rows: ReadonlyArray<{ id: number; name: string; level: string; parent_id: number | null }>): UnitInput[] {
+  const out: UnitInput[] = [];
+  const known = new Set<number>();
+  for (const r of rows) if (isLevel(r.level)) known.add(r.id);
+  for (const r of rows) {
+    // Rows with a level the plan does not know cannot be graded; their children become roots.
+    if (!isLevel(r.level)) continue;
+    out.push({ id: r.id, name: r.name, level: r.level, parentId: r.parent_id !== null && known.has(r.parent_id) ? r.parent_id : null });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- score show
+
+export interface ScoreReportItem {
+  code: string;
+  title: string;
+  indicator: number;
+  points: number;
+  max: number;
+  assessed: boolean;
+}
+
+export interface ScoreReport {
+  unit: string;
+  level: Level;
+  levelName: string;
+  parent: string | null;
+  year: number;
+  total: number;
+  max: number;
+  grade: Grade;
+  gradeName: string;
+  nextGrade: UpperGrade | null;
+  veto: boolean;
+  vetoReasons: string[];
+  /** Sub-items with an entry / sub-items of the rubric. */
+  assessed: number;
+  itemCount: number;
+  items: ScoreReportItem[];
+  indicators: Array<{ number: number; title: string; points: number; max: number; assessed: number; itemCount: number }>;
+  blockers: string[];
+  gap: { nextGrade: UpperGrade | null; pointsShort: number; topLosses: Loss[] };
+  checks: ConditionCheck[];
+  notes: string[];
+  previousYear: { year: number; grade: Grade | null; total: number | null };
+  /** 需整改: assessed this year and the grade fell below last year's. */
+  needsRectification: boolean;
+}
+
+/**
+ * The full score card of one unit for one year (default: the current assessment year).
+ * The previous year's grade counts only if the unit had entries that year; a fall is
+ * flagged only once the unit has entries this year (an unassessed year is not a fall).
+ */
+export async function scoreReport(deps: GradingDeps, unitName: string, year?: number | string): Promise<ScoreReport> {
+  const y = resolveYear(deps, year);
+  const unit = await resolveUnit(deps.db, unitName, '--unit');
+  if (!isLevel(unit.level)) throw new UserError('bad_argument', `“${unit.name}”的层级 ${unit.level} 不在方案中`, '--unit');
+  const scope: UnitScope = { kind: 'subtree', rootId: unit.id };
+  const current = await gradeScope(deps, scope, y);
+  const previous = await gradeScope(deps, scope, y - 1, undefined, current.units);
+  const detail = current.tree.detail(unit.id);
+  const prev = previous.tree.get(unit.id);
+  if (!detail || !prev) throw new Error(`unit ${unit.id} missing from its own subtree`);
+  const parent = unit.parent_id === null ? null : ((await findUnitById(deps.db, unit.parent_id))?.name ?? null);
+  const previousGrade = prev.assessed > 0 ? prev.grade : null;
+  const gap = gapToNextGrade(detail);
+  return {
+    unit: unit.name,
+    level: unit.level,
+    levelName: LEVEL_NAMES_ZH[unit.level],
+    parent,
+    year: y,
+    total: detail.total,
+    max: detail.max,
+    grade: detail.grade,
+    gradeName: GRADE_NAMES_ZH[detail.grade],
+    nextGrade: detail.nextGrade,
+    veto: detail.veto,
+    vetoReasons: detail.vetoReasons,
+    assessed: detail.assessed,
+    itemCount: detail.itemCount,
+    items: detail.items.map((i) => ({ code: i.code, title: i.title, indicator: i.indicator, points: i.points, max: i.max, assessed: i.assessed })),
+    indicators: detail.indicators.map((i) => ({ number: i.number, title: i.title, points: i.points, max: i.max, assessed: i.assessed, itemCount: i.items.length })),
+    blockers: detail.blockers,
+    gap: { nextGrade: gap.nextGrade, pointsShort: gap.pointsShort, topLosses: gap.topLosses },
+    checks: detail.checks,
+    notes: detail.notes,
+    previousYear: { year: y - 1, grade: previousGrade, total: prev.assessed > 0 ? prev.total : null },
+    needsRectification: detail.assessed > 0 && needsRectification(previousGrade, detail.grade),
+  };
+}
+
+// ---------------------------------------------------------------- ranking
+
+export interface RankingReport {
+  year: number;
+  level: Level;
+  parent: string | null;
+  rows: Array<{ rank: number; unit: string; total: number; grade: Grade }>;
+  counts: GradeCounts;
+}
+
+/** Whether units of `level` can sit below a unit of `ancestor` in the hierarchy. */
+function canBeBelow(level: Level, ancestor: Level): boolean {
+  for (let l = requiredParentLevel(level); l !== null; l = requiredParentLevel(l)) if (l === ancestor) return true;
+  return false;
+}
+
+/**
+ * Units of one level ranked by total, then name; within a street or community when
+ * `parent` is given (all its descendants of that level), else across the database.
+ */
+export async function ranking(deps: GradingDeps, options: { level: string; parent?: string | undefined; year?: number | string | undefined }): Promise<RankingReport> {
+  const level = parseLevel(options.level);
+  const year = resolveYear(deps, options.year);
+  let parent: UnitRow | undefined;
+  if (options.parent !== undefined && options.parent.trim() !== '') {
+    parent = await resolveUnit(deps.db, options.parent, '--parent');
+    if (!isLevel(parent.level) || !canBeBelow(level, parent.level)) {
+      throw new UserError('bad_argument', `${LEVEL_NAMES_ZH[level]}不在“${parent.name}”(${isLevel(parent.level) ? LEVEL_NAMES_ZH[parent.level] : parent.level})之下`, '--parent');
+    }
+  }
+  const scope: UnitScope = parent === undefined ? { kind: 'level', level } : { kind: 'level', level, withinId: parent.id };
+  const { tree } = await gradeScope(deps, scope, year);
+  // The scope holds the units of the level (within the parent) and their descendants.
+  const ranked = rankUnits(tree.units.filter((u) => u.level === level));
+  return {
+    year,
+    level,
+    parent: parent?.name ?? null,
+    rows: ranked.rows.map((r) => ({ rank: r.rank, unit: r.unit, total: r.total, grade: r.grade })),
+    counts: ranked.counts,
+  };
+}
+
+// ---------------------------------------------------------------- subtree
+
+export interface SubtreeReport {
+  year: number;
+  root: string | null;
+  units: Array<{ unit: string; level: Level; parent: string | null; total: number; grade: Grade; veto: boolean; assessed: number; itemCount: number }>;
+  counts: Record<Level, GradeCounts>;
+}
+
+/** Every unit below (and including) `unit`, or every unit, graded for a year. */
+export async function gradeSubtree(deps: GradingDeps, options: { unit?: string | undefined; year?: number | string | undefined } = {}): Promise<SubtreeReport> {
+  const year = resolveYear(deps, options.year);
+  const root = options.unit === undefined ? undefined : await resolveUnit(deps.db, options.unit, '--unit');
+  const { tree } = await gradeScope(deps, root === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: root.id }, year);
+  const counts = Object.fromEntries(LEVELS.map((l) => [l, { none: 0, standard: 0, demonstration: 0 }])) as Record<Level, GradeCounts>;
+  const units = tree.units.map((u) => {
+    counts[u.level][u.grade] += 1;
+    const parent = u.parentId === null ? null : (tree.get(u.parentId)?.name ?? null);
+    return { unit: u.name, level: u.level, parent, total: u.total, grade: u.grade, veto: u.veto, assessed: u.assessed, itemCount: u.itemCount };
+  });
+  return { year, root: root?.name ?? null, units, counts };
+}
+
+// ---------------------------------------------------------------- targets
+
+export interface TargetsReport extends TargetProgress {
+  /** The street whose units are counted (null: every unit in the database). */
+  street: string | null;
+}
+
+/**
+ * Progress towards section 二 at a date (default: today in the configured zone), counting
+ * the programme street's units (the street named at `dangjian init`; the only street when
+ * that name is not a unit; every unit otherwise). See src/scoring/targets.ts for the rules.
+ */
+export async function targetsReport(deps: GradingDeps, options: { at?: string | undefined } = {}): Promise<TargetsReport> {
+  const { db, plan, clock, tz } = deps;
+  const programme = await getProgramme(db);
+  if (!programme) throw new UserError('not_initialised', '尚未初始化：先运行 dangjian init --year YYYY');
+  let at: string;
+  if (options.at === undefined || options.at.trim() === '') at = localDate(clock.now(), tz);
+  else {
+    const parsed = parseIsoDate(options.at.trim());
+    if (!parsed) throw new UserError('bad_argument', `日期应为 YYYY-MM-DD，例如 2022-06-30（收到“${options.at.trim()}”）`, '--at');
+    at = parsed;
+  }
+  const streets = await listUnits(db, { level: 'street' });
+  const street = streets.find((s) => s.name === programme.streetName) ?? (streets.length === 1 ? streets[0] : undefined);
+  const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
+  const units = toUnitInputs(await scopeUnits(db, scope));
+  const unitCounts = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
+  for (const u of units) unitCounts[u.level] += 1;
+
+  // The years the milestones look at: the latest with entries up to the date and up to each past milestone.
+  const atYear = Number(at.slice(0, 4));
+  const available = await scoredYearsUpTo(db, atYear);
+  const wanted = new Set<number>();
+  const latestUpTo = (y: number) => available.find((a) => a <= y);
+  const nowYear = latestUpTo(atYear);
+  if (nowYear !== undefined) wanted.add(nowYear);
+  for (const m of plan.milestones) {
+    const due = milestoneDate(m.due, programme.firstYear);
+    if (due < at) {
+      const y = latestUpTo(Number(due.slice(0, 4)));
+      if (y !== undefined) wanted.add(y);
+    }
+  }
+  const years = new Map<number, ScopeCounts>();
+  for (const y of [...wanted].sort()) {
+    const { tree } = await gradeScope(deps, scope, y, undefined, units);
+    const counts = emptyScopeCounts();
+    for (const u of tree.units) {
+      const c = counts[u.level];
+      c.units += 1;
+      if (u.grade !== 'none') c.standard += 1;
+      if (u.grade === 'demonstration') c.demonstration += 1;
+    }
+    years.set(y, counts);
+  }
+  const progress = targetProgress(plan, { firstYear: programme.firstYear, at, years, units: unitCounts });
+  return { ...progress, street: street?.name ?? null };
+}
+
+// ---------------------------------------------------------------- changes (weekly digest)
+
+export interface GradeChange {
+  unit: string;
+  level: Level;
+  parent: string | null;
+  year: number;
+  before: { total: number; grade: Grade; veto: boolean };
+  after: { total: number; grade: Grade; veto: boolean };
+  /** 'up' / 'down': the grade changed; 'same': only the total or the veto did. */
+  direction: 'up' | 'down' | 'same';
+  /** Score entries of this unit made in the window (0: changed through its sub-units). */
+  entries: number;
+  vetoEvents: number;
+}
+
+export interface GradeChangesReport {
+  since: number;
+  until: number | null;
+  years: number[];
+  changes: GradeChange[];
+  /** Per year: how many units went up or down a grade. */
+  summary: Array<{ year: number; up: number; down: number; changed: number }>;
+}
+
+/**
+ * What the entries made (and vetoes set or cleared) in [since, until) changed: every unit
+ * whose total, grade or veto differs between the state before `since` and the state at
+ * `until` (now when omitted), including parents whose grade moved because of a sub-unit.
+ * Ordered by year, level (street first) and name.
+ */
+export async function gradeChanges(deps: GradingDeps, options: { since: number; until?: number | undefined }): Promise<GradeChangesReport> {
+  const { since, until } = options;
+  if (!Number.isFinite(since)) throw new UserError('bad_argument', 'since must be an instant (epoch ms)', 'since');
+  if (until !== undefined && !(until > since)) throw new UserError('bad_argument', 'until must be after since', 'until');
+  const events = await changesInWindow(deps.db, since, until);
+  const years = [...new Set(events.map((e) => e.year))].sort((a, b) => a - b);
+  const changes: GradeChange[] = [];
+  const summary: GradeChangesReport['summary'] = [];
+  if (years.length === 0) return { since, until: until ?? null, years, changes, summary };
+  const units = toUnitInputs(await scopeUnits(deps.db, { kind: 'all' }));
+  const eventsByKey = new Map(events.map((e) => [`${e.year}:${e.unit_id}`, e]));
+  for (const year of years) {
+    const before = await gradeScope(deps, { kind: 'all' }, year, since, units);
+    const after = await gradeScope(deps, { kind: 'all' }, year, until, units);
+    let up = 0;
+    let down = 0;
+    const yearChanges: GradeChange[] = [];
+    for (const a of after.tree.units) {
+      const b = before.tree.get(a.id);
+      if (!b || (b.totalHalf === a.totalHalf && b.grade === a.grade && b.veto === a.veto)) continue;
+      const cmp = compareGrades(a.grade, b.grade);
+      if (cmp > 0) up++;
+      if (cmp < 0) down++;
+      const ev = eventsByKey.get(`${year}:${a.id}`);
+      yearChanges.push({
+        unit: a.name,
+        level: a.level,
+        parent: a.parentId === null ? null : (after.tree.get(a.parentId)?.name ?? null),
+        year,
+        before: { total: b.total, grade: b.grade, veto: b.veto },
+        after: { total: a.total, grade: a.grade, veto: a.veto },
+        direction: cmp > 0 ? 'up' : cmp < 0 ? 'down' : 'same',
+        entries: ev?.entries ?? 0,
+        vetoEvents: ev?.veto_events ?? 0,
+      });
+    }
+    yearChanges.sort((x, y) => LEVELS.indexOf(x.level) - LEVELS.indexOf(y.level) || (x.unit < y.unit ? -1 : x.unit > y.unit ? 1 : 0));
+    changes.push(...yearChanges);
+    summary.push({ year, up, down, changed: yearChanges.length });
+  }
+  return { since, until: until ?? null, years, changes, summary };
+}
