@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// Admin CLI entry. Runs the TypeScript sources directly through tsx so that a
-// fresh clone needs no build step; the Docker image runs the compiled dist/ instead.
-import { register } from 'tsx/esm/api';
+// Admin CLI entry (`npx dangjian …`): runs the bundled TypeScript sources (see bundle.js).
+import { ensureBundle } from './bundle.js';
 
-register();
-await import('../src/cli/main.ts');
+await import(await ensureBundle('cli'));

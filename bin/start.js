@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Service entry used by `npm start` (TypeScript sources via tsx, no build step).
-import { register } from 'tsx/esm/api';
+// Service entry used by `npm start` (bundled TypeScript sources, see bundle.js).
+import { ensureBundle } from './bundle.js';
 
-register();
-await import('../src/main.ts');
+await import(await ensureBundle('main'));

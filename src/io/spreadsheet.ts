@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { UserError } from '../errors.js';
 
 export interface ColumnSpec {
@@ -41,7 +41,9 @@ async function readRawRows(file: string): Promise<string[][]> {
     throw new UserError('bad_argument', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, '--file');
   }
   if (ext === '.xlsx') {
-    const workbook = new ExcelJS.Workbook();
+    // exceljs is large: load it only for .xlsx files (keeps CLI start-up fast).
+    const { default: Excel } = await import('exceljs');
+    const workbook = new Excel.Workbook();
     try {
       await workbook.xlsx.load(buffer as unknown as ArrayBuffer);
     } catch {

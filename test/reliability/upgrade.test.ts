@@ -8,8 +8,12 @@ import { readdirSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
-import { MIGRATIONS_DIR, migrateToLatest, migrator } from '../../src/db/migrate.js';
+import { join } from 'node:path';
+import { migrateToLatest, migrationNames as listedMigrations, migrator } from '../../src/db/migrate.js';
+import { REPO_ROOT } from '../support/cli.js';
 import { tempDbFile } from '../support/cli.js';
+
+const MIGRATIONS_DIR = join(REPO_ROOT, 'migrations');
 
 type Seed = (db: Kysely<any>) => Promise<Record<string, number>>;
 
@@ -37,7 +41,7 @@ const seeds: Record<string, Seed> = {
 };
 
 const migrationNames = readdirSync(MIGRATIONS_DIR)
-  .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
+  .filter((f) => /^\d{4}_.*\.ts$/.test(f))
   .map((f) => f.replace(/\.(ts|js)$/, ''))
   .sort();
 
@@ -45,8 +49,9 @@ describe('schema upgrades', () => {
   let opened: OpenedDatabase | undefined;
   afterEach(async () => opened?.close());
 
-  it('has a seed for every migration', () => {
+  it('lists every migration file in migrations/index.ts and has a seed for each', () => {
     expect(migrationNames.length).toBeGreaterThan(0);
+    expect(listedMigrations()).toEqual(migrationNames);
     for (const name of migrationNames) expect(Object.keys(seeds)).toContain(name);
   });
 

@@ -1,0 +1,9 @@
+// The list of migrations, in order. Each migration stays a plain, frozen file; this index
+// only names them so that every runtime (tsx, vitest, the compiled dist/ and the bundled
+// bin) loads the same set without dynamic file imports. Add one line per new migration.
+import type { Migration } from 'kysely';
+import * as initialSchema from './2026_11_28_00_00_00_initial_schema.js';
+
+export const migrations: Record<string, Migration> = {
+  '2026_11_28_00_00_00_initial_schema': initialSchema,
+};
