@@ -1,0 +1,201 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createRateLimiter, type RateRule } from '../../src/lark/rate-limiter.js';
+import { createLarkRateLimiter, DEFAULT_LIMITS } from '../../src/lark/sender.js';
+import { manualTime } from './helpers.js';
+
+function setup(rules: Record<string, RateRule[]>, marginMs = 0, lateToleranceMs = 2) {
+  const time = manualTime();
+  const limiter = createRateLimiter({ rules, marginMs, lateToleranceMs, now: time.now, sleep: time.sleep });
+  const grants: Array<{ id: string; at: number }> = [];
+  const take = (id: string, keys: string[]) =>
+    limiter.acquire(keys).then(() => {
+      grants.push({ id, at: time.now() });
+    });
+  return { time, limiter, grants, take };
+}
+
+describe('rate limiter (fake clock)', () => {
+  it('spaces requests evenly under a smooth per-second app rule', async () => {
+    const { time, grants, take } = setup({ app: [{ limit: 5, windowMs: 1000, smooth: true }] });
+    for (let i = 0; i < 10; i++) void take(`m${i}`, ['app']);
+    await time.advanceTo(5000);
+    expect(grants.map((g) => g.at)).toEqual([0, 200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800]);
+  });
+
+  it('adds the safety margin to the window', async () => {
+    const { time, grants, take } = setup({ app: [{ limit: 4, windowMs: 1000, smooth: true }] }, 20);
+    for (let i = 0; i < 3; i++) void take(`m${i}`, ['app']);
+    await time.advanceTo(5000);
+    expect(grants.map((g) => g.at)).toEqual([0, 255, 510]);
+  });
+
+  it('allows a burst up to the per-minute limit, then waits for the sliding minute window', async () => {
+    const { time, grants, take } = setup({ app: [{ limit: 3, windowMs: 60_000 }] }, 0);
+    void take('a', ['app']);
+    await time.advanceTo(10_000);
+    void take('b', ['app']);
+    void take('c', ['app']);
+    void take('d', ['app']);
+    void take('e', ['app']);
+    await time.advanceTo(200_000);
+    // a at 0, b and c at 10 s; d when a leaves the window (60 s), e when b leaves it (70 s).
+    expect(grants).toEqual([
+      { id: 'a', at: 0 },
+      { id: 'b', at: 10_000 },
+      { id: 'c', at: 10_000 },
+      { id: 'd', at: 60_000 },
+      { id: 'e', at: 70_000 },
+    ]);
+  });
+
+  it('enforces the per-second and per-minute app windows together', async () => {
+    const limiter = setup(
+      {
+        app: [
+          { limit: 10, windowMs: 1000, smooth: true },
+          { limit: 15, windowMs: 60_000 },
+        ],
+      },
+      0,
+    );
+    for (let i = 0; i < 20; i++) void limiter.take(`m${i}`, ['app']);
+    await limiter.time.advanceTo(120_000);
+    const at = limiter.grants.map((g) => g.at);
+    expect(at.slice(0, 15)).toEqual(Array.from({ length: 15 }, (_, i) => i * 100));
+    // The 16th waits for the first to leave the minute window, then spacing applies again.
+    expect(at.slice(15)).toEqual([60_000, 60_100, 60_200, 60_300, 60_400]);
+  });
+
+  it('paces each chat separately and never lets a busy chat block the others', async () => {
+    const { time, grants, take } = setup({
+      app: [{ limit: 100, windowMs: 1000, smooth: true }],
+      chat: [{ limit: 2, windowMs: 1000, smooth: true }],
+    });
+    for (let i = 0; i < 3; i++) void take(`A${i}`, ['app', 'chat:A']);
+    for (let i = 0; i < 3; i++) void take(`B${i}`, ['app', 'chat:B']);
+    await time.advanceTo(5000);
+    expect(grants).toEqual([
+      { id: 'A0', at: 0 },
+      { id: 'B0', at: 10 },
+      { id: 'A1', at: 500 },
+      { id: 'B1', at: 510 },
+      { id: 'A2', at: 1000 },
+      { id: 'B2', at: 1010 },
+    ]);
+  });
+
+  it('keeps FIFO order within one chat and serves the oldest eligible waiter first', async () => {
+    const { time, grants, take } = setup({
+      app: [{ limit: 10, windowMs: 1000, smooth: true }],
+      chat: [{ limit: 1, windowMs: 1000, smooth: true }],
+      user: [{ limit: 1, windowMs: 1000, smooth: true }],
+    });
+    void take('c1', ['app', 'chat:X']);
+    void take('c2', ['app', 'chat:X']);
+    void take('u1', ['app', 'user:U']);
+    void take('c3', ['app', 'chat:X']);
+    void take('u2', ['app', 'user:U']);
+    await time.advanceTo(10_000);
+    expect(grants).toEqual([
+      { id: 'c1', at: 0 },
+      { id: 'u1', at: 100 },
+      { id: 'c2', at: 1000 },
+      { id: 'u2', at: 1100 },
+      { id: 'c3', at: 2000 },
+    ]);
+  });
+
+  it('does not let late timers lower the rate (ideal times within tolerance are recorded)', async () => {
+    const time = manualTime();
+    const limiter = createRateLimiter({ rules: { app: [{ limit: 50, windowMs: 1000, smooth: true }] }, marginMs: 0, lateToleranceMs: 2, now: time.now, sleep: time.sleep });
+    const at: number[] = [];
+    for (let i = 0; i < 51; i++) void limiter.acquire(['app']).then(() => at.push(time.now()));
+    // Every timer fires 1 ms late: a naive limiter would drift to 21 ms per request (1050 ms).
+    await time.advanceTo(5000, 1);
+    expect(at).toHaveLength(51);
+    expect(at[50]).toBeLessThanOrEqual(1001);
+  });
+
+  it('records the real time when a request comes much later than its slot (no catch-up burst)', async () => {
+    const { time, grants, take } = setup({ app: [{ limit: 10, windowMs: 1000, smooth: true }] });
+    void take('a', ['app']);
+    await time.advanceTo(1000);
+    await time.advanceTo(1234);
+    void take('b', ['app']);
+    void take('c', ['app']);
+    await time.advanceTo(5000);
+    expect(grants).toEqual([
+      { id: 'a', at: 0 },
+      { id: 'b', at: 1234 },
+      { id: 'c', at: 1334 },
+    ]);
+  });
+
+  it('rejects waiters and new acquisitions after close', async () => {
+    const { time, limiter, take } = setup({ app: [{ limit: 1, windowMs: 1000, smooth: true }] });
+    await take('a', ['app']);
+    const waiting = limiter.acquire(['app']);
+    expect(limiter.pending()).toBe(1);
+    limiter.close(new Error('closed for test'));
+    await expect(waiting).rejects.toThrow('closed for test');
+    await expect(limiter.acquire(['app'])).rejects.toThrow('closed for test');
+    await time.advanceTo(5000);
+  });
+
+  it('builds the documented Lark defaults: 50/s and 1000/min per app, 5/s per chat and user', async () => {
+    const time = manualTime();
+    const limiter = createLarkRateLimiter({ ...DEFAULT_LIMITS, marginMs: 0 }, time.now, time.sleep);
+    const at: number[] = [];
+    for (let i = 0; i < 6; i++) void limiter.acquire(['app', 'chat:oc_1']).then(() => at.push(time.now()));
+    await time.advanceTo(10_000);
+    expect(at).toEqual([0, 200, 400, 600, 800, 1000]);
+    expect(limiter.nextAllowedAt(['app'])).toBe(1020);
+    expect(limiter.nextAllowedAt(['app', 'user:ou_1'])).toBe(1020);
+  });
+
+  // The guarantee as the server sees it: with marginMs >= lateToleranceMs, actual release times
+  // never put more than `limit` requests in any nominal window.
+  it.each([
+    { marginMs: 0, lateToleranceMs: 0 },
+    { marginMs: 5, lateToleranceMs: 2 },
+  ])('never exceeds any rule in any window, whatever the arrival pattern (property, %o)', async ({ marginMs, lateToleranceMs }) => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ delay: fc.integer({ min: 0, max: 150 }), chat: fc.constantFrom('A', 'B', 'C', 'D') }), { minLength: 30, maxLength: 80, size: 'max' }),
+        async (arrivals) => {
+          const rules = {
+            app: [
+              { limit: 8, windowMs: 1000, smooth: true },
+              { limit: 20, windowMs: 5_000 },
+            ],
+            chat: [{ limit: 3, windowMs: 1000, smooth: true }],
+          };
+          const time = manualTime();
+          const limiter = createRateLimiter({ rules, marginMs, lateToleranceMs, now: time.now, sleep: time.sleep });
+          const grants: Array<{ chat: string; at: number }> = [];
+          for (const a of arrivals) {
+            await time.advanceBy(a.delay);
+            void limiter.acquire(['app', `chat:${a.chat}`]).then(() => grants.push({ chat: a.chat, at: time.now() }));
+          }
+          await time.advanceBy(100_000);
+          expect(grants).toHaveLength(arrivals.length);
+          const maxIn = (times: number[], windowMs: number) => {
+            let max = 0;
+            for (let i = 0; i < times.length; i++) {
+              let n = 0;
+              for (let j = i; j < times.length && (times[j] as number) < (times[i] as number) + windowMs; j++) n++;
+              max = Math.max(max, n);
+            }
+            return max;
+          };
+          const all = grants.map((g) => g.at);
+          expect(maxIn(all, 1000)).toBeLessThanOrEqual(8);
+          expect(maxIn(all, 5_000)).toBeLessThanOrEqual(20);
+          for (const chat of ['A', 'B', 'C', 'D']) expect(maxIn(grants.filter((g) => g.chat === chat).map((g) => g.at), 1000)).toBeLessThanOrEqual(3);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
