@@ -1,0 +1,73 @@
+/**
+ * Who is talking and whether they may use a command here.
+ * Reads: in a bound group chat everyone; in a one-to-one chat only bound members.
+ * Writes: a bound member (the service decides the rest: lead unit, office, leadership).
+ * Office-only commands: checked here, before the arguments are read, and refusals audited.
+ */
+import { actorFromMember, isOffice, type Actor } from '../auth/actor.js';
+import { audit } from '../db/audit.repository.js';
+import { findChat } from '../db/chat.repository.js';
+import { findMemberByOpenId } from '../db/member.repository.js';
+import type { AuditSource, ChatRow } from '../db/schema.js';
+import { refusalCard, noticeCard } from './cards.js';
+import type { AnyCommand } from './registry.js';
+import { cardReply, type BotDeps, type Reply } from './types.js';
+
+export const CONSOLE_ACTOR_NAME = '控制台';
+
+/** The synthetic office member typing in the local console. */
+export function consoleActor(): Actor {
+  return { name: CONSOLE_ACTOR_NAME, role: 'office', leadUnit: null, unitId: null, openId: null, source: 'chat' };
+}
+
+export const UNBOUND_HINT = '你还没有绑定花名册。请党建办成员在群里发送「@党建助手 绑定 你的姓名 @你」，绑定后即可使用。';
+export const CHAT_UNBOUND_HINT = '本群还没有订阅。请党建办成员在群里发送「@党建助手 订阅 领导小组」（或牵头单位名、单位名），订阅后群里就能查询和接收提醒。';
+
+export async function resolveActor(deps: BotDeps, openId: string, source: AuditSource): Promise<Actor | null> {
+  if (deps.consoleActor) return { ...deps.consoleActor, source };
+  const member = await findMemberByOpenId(deps.db, openId);
+  return member ? actorFromMember(member, source) : null;
+}
+
+export async function resolveChat(deps: BotDeps, chatId: string | null): Promise<ChatRow | null> {
+  if (chatId === null) return null;
+  return (await findChat(deps.db, chatId)) ?? null;
+}
+
+/** Audit name for someone not on the roster. */
+export const unboundActorName = (openId: string) => `unbound:${openId}`;
+
+export interface AccessInput {
+  deps: BotDeps;
+  command: AnyCommand;
+  actor: Actor | null;
+  chat: ChatRow | null;
+  chatType: 'p2p' | 'group';
+  senderOpenId: string;
+  source: AuditSource;
+  at: number;
+}
+
+/** Returns a refusal reply, or null when the command may run. */
+export async function checkAccess(a: AccessInput): Promise<Reply | null> {
+  const { deps, command, actor, chat } = a;
+  if (command.access === 'public') return null;
+  const action = command.auditAction ?? `bot.${command.names[1] ?? command.names[0]}`;
+  const deny = async (reason: string, who: string) => {
+    await audit(deps.db, { at: a.at, actor: who, source: a.source, action, subject: a.chatType === 'group' ? (chat?.chat_id ?? null) : null, outcome: 'denied', detail: { command: command.names[0], reason } });
+  };
+  if (deps.consoleActor) return null;
+  const needsActor = command.access === 'write' || command.access === 'office' || a.chatType === 'p2p';
+  if (needsActor && actor === null) {
+    if (command.access !== 'read') await deny('unbound', unboundActorName(a.senderOpenId));
+    return cardReply(noticeCard('需要先绑定', 'orange', [UNBOUND_HINT]));
+  }
+  if (command.access === 'office' && !isOffice(actor!)) {
+    await deny('not office', actor!.name);
+    return cardReply(refusalCard(`「${command.names[0]}」只有党建办可以使用（${actor!.name} 不是党建办成员）。`));
+  }
+  if (a.chatType === 'group' && chat === null && !command.allowUnboundChat) {
+    return cardReply(noticeCard('本群尚未订阅', 'orange', [CHAT_UNBOUND_HINT]));
+  }
+  return null;
+}

@@ -1,0 +1,43 @@
+/** zod pieces for chat arguments, with messages a secretary understands. */
+import { z } from 'zod';
+
+const nfkc = (s: string) => s.normalize('NFKC').trim();
+
+/** A required free-text argument. */
+export const requiredText = (what: string, max = 200) =>
+  z
+    .string({ error: `缺少${what}` })
+    .trim()
+    .min(1, `缺少${what}`)
+    .max(max, `${what}不能超过 ${max} 个字`);
+
+export const optionalText = (what: string, max = 500) => z.string().trim().max(max, `${what}不能超过 ${max} 个字`).optional();
+
+/** A four-digit year (full-width digits accepted). */
+export const yearArg = z
+  .string()
+  .transform(nfkc)
+  .refine((s) => /^\d{4}$/.test(s.replace(/年$/, '')), '年份应为四位数字，例如 2026')
+  .transform((s) => Number(s.replace(/年$/, '')))
+  .refine((n) => n >= 2000 && n <= 2100, '年份应在 2000–2100 之间');
+
+/** A task number (序号) as in the plan's task list. */
+export const seqArg = z
+  .string({ error: '缺少任务序号' })
+  .transform((s) => nfkc(s).replace(/^#|号$/g, '').replace(/^第/, ''))
+  .refine((s) => /^\d{1,4}$/.test(s), '任务序号应为正整数，例如 5')
+  .transform(Number)
+  .refine((n) => n >= 1, '任务序号应为正整数，例如 5');
+
+/** Points (whole or half). */
+export const pointsArg = z
+  .string({ error: '缺少分数' })
+  .transform((s) => nfkc(s).replace(/分$/, ''))
+  .refine((s) => /^\d{1,3}(\.\d+)?$/.test(s), '分数应为数字，例如 4 或 2.5')
+  .transform(Number);
+
+/** Rejects tokens a command does not take. */
+export const noExtra = z.undefined({ error: (iss) => `多余的参数「${String(iss.input)}」` });
+
+/** Looks like a year ('2026', '2026年'). */
+export const looksLikeYear = (s: string): boolean => /^\d{4}年?$/.test(nfkc(s));

@@ -1,0 +1,14 @@
+/** Every chat command, in the order the help card lists them. */
+import { createRegistry } from '../registry.js';
+import { bind } from './bind.js';
+import { digest } from './digest.js';
+import { help } from './help.js';
+import { rank } from './rank.js';
+import { score } from './score.js';
+import { setscore } from './setscore.js';
+import { subscribe } from './subscribe.js';
+import { targets } from './targets.js';
+import { done, tasks, undo } from './tasks.js';
+import { veto } from './veto.js';
+
+export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, setscore, veto, subscribe, bind]);

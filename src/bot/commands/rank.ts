@@ -1,0 +1,84 @@
+/** 排名 / rank [层级] [上级单位] [年份]: units of a level ranked, with grade counts. */
+import { z } from 'zod';
+import { card, escapeMarkdown, fields, markdown, table, type CardElement } from '../../cards/card.js';
+import { LEVEL_NAMES_ZH } from '../../plan/schema.js';
+import { fmtPoints } from '../../scoring/index.js';
+import { ranking } from '../../services/grading.service.js';
+import { parseLevel } from '../../services/units.service.js';
+import { looksLikeYear, yearArg } from '../args.js';
+import { defineCommand } from '../registry.js';
+import { cardReply } from '../types.js';
+import { GRADE_BADGE } from './score.js';
+import { lookupUnit } from './units.js';
+
+/** Rows beyond this are summarised (a card must stay under Lark's 30 KB). */
+export const MAX_RANK_ROWS = 50;
+
+const levelText = z
+  .string()
+  .optional()
+  .transform((s, ctx) => {
+    if (s === undefined) return 'community' as const;
+    try {
+      return parseLevel(s, '[层级]');
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `不认识的层级「${s}」；可用：${Object.values(LEVEL_NAMES_ZH).join('、')}` });
+      return z.NEVER;
+    }
+  });
+
+export const rank = defineCommand({
+  names: ['排名', 'rank', '排行'],
+  summary: '某一层级单位的得分排名和各等级数量（默认社区）',
+  usage: '排名 [层级] [上级单位] [年份]',
+  example: '排名 小区 城东社区',
+  access: 'read',
+  params: [
+    { key: 'level', label: '[层级]' },
+    { key: 'parent', label: '[上级单位]' },
+    { key: 'year', label: '[年份]' },
+  ],
+  toInput(tokens) {
+    const out: Record<string, unknown> = {};
+    const rest = [...tokens];
+    const yearAt = rest.findIndex(looksLikeYear);
+    if (yearAt >= 0) out.year = rest.splice(yearAt, 1)[0];
+    if (rest[0] !== undefined) out.level = rest[0];
+    if (rest[1] !== undefined) out.parent = rest[1];
+    if (rest.length > 2) out._extra = rest.slice(2).join(' ');
+    return out;
+  },
+  args: z.object({ level: levelText, parent: z.string().optional(), year: yearArg.optional() }),
+  async run(ctx, args) {
+    let parent: string | undefined;
+    if (args.parent !== undefined) {
+      const found = await lookupUnit(ctx.deps.db, args.parent, (name) => `排名 ${LEVEL_NAMES_ZH[args.level]} ${name}${args.year ? ` ${args.year}` : ''}`, '[上级单位]');
+      if (!found.unit) return found.reply;
+      parent = found.unit.name;
+    }
+    const r = await ranking(ctx.deps, { level: args.level, parent, year: args.year });
+    const levelName = LEVEL_NAMES_ZH[r.level];
+    const title = `${r.parent ? `${r.parent} · ` : ''}${levelName}排名 · ${r.year} 年度`;
+    if (r.rows.length === 0) return cardReply(card(title, 'grey', [markdown(`没有${levelName}。`)]));
+    const shown = r.rows.slice(0, MAX_RANK_ROWS);
+    const elements: CardElement[] = [
+      fields([
+        ['示范型', `${r.counts.demonstration} 个`],
+        ['标准型', `${r.counts.standard} 个`],
+        ['未达标', `${r.counts.none} 个`],
+        ['合计', `${r.rows.length} 个`],
+      ]),
+      table(
+        [
+          { key: 'rank', title: '名次', type: 'number' },
+          { key: 'unit', title: '单位' },
+          { key: 'total', title: '总分' },
+          { key: 'grade', title: '等级' },
+        ],
+        shown.map((row) => ({ rank: row.rank, unit: escapeMarkdown(row.unit), total: fmtPoints(row.total), grade: GRADE_BADGE[row.grade] })),
+      ),
+    ];
+    if (r.rows.length > shown.length) elements.push(markdown(`共 ${r.rows.length} 个，仅列出前 ${shown.length} 名；可加上级单位缩小范围，例如「排名 ${levelName} 某某社区」。`));
+    return cardReply(card(title, 'blue', elements));
+  },
+});

@@ -1,0 +1,54 @@
+/** 目标 / targets: progress against the milestones of section 二 (行动目标). */
+import { z } from 'zod';
+import { card, escapeMarkdown, hr, markdown, table, type CardElement } from '../../cards/card.js';
+import type { MilestoneProgress, RequirementStatus } from '../../scoring/index.js';
+import { targetsReport } from '../../services/grading.service.js';
+import { defineCommand } from '../registry.js';
+import { cardReply } from '../types.js';
+
+const STATUS_ZH: Record<RequirementStatus, string> = { met: '✅ 已达成', on_track: '🟢 按进度', behind: '🟡 落后', missed: '🔴 未达成' };
+const STATE_ZH: Record<MilestoneProgress['state'], string> = { past: '已到期', current: '当前', future: '未到期', sustain: '长效保持' };
+
+function milestoneElements(m: MilestoneProgress): CardElement[] {
+  const head = `**${m.due} · ${STATE_ZH[m.state]}**${m.asOfYear === null ? '（尚无评分）' : `（按 ${m.asOfYear} 年评分）`}${m.met ? ' ✅' : ''}`;
+  const out: CardElement[] = [markdown(head)];
+  if (m.requirements.length > 0) {
+    out.push(
+      table(
+        [
+          { key: 'text', title: '目标' },
+          { key: 'reached', title: '已达' },
+          { key: 'status', title: '状态' },
+        ],
+        m.requirements.map((r) => ({
+          text: `${escapeMarkdown(r.text)}${r.stretch ? '（力争）' : ''}`,
+          reached: `${r.reached} / ${r.required}${r.forecast !== null && r.status !== 'met' ? `（预计 ${r.forecast}）` : ''}`,
+          status: STATUS_ZH[r.status],
+        })),
+      ),
+    );
+  }
+  if (m.otherTargets.length > 0) out.push(markdown(`其他目标：${m.otherTargets.map(escapeMarkdown).join('；')}`));
+  return out;
+}
+
+export const targets = defineCommand({
+  names: ['目标', 'targets', '进度'],
+  summary: '对照方案「行动目标」各节点的完成进度',
+  usage: '目标',
+  example: '目标',
+  access: 'read',
+  params: [],
+  args: z.object({}),
+  async run(ctx) {
+    const r = await targetsReport(ctx.deps);
+    const summary =
+      r.onTrack === null ? '暂无可衡量的目标节点。' : r.onTrack ? '🟢 当前节点按进度推进。' : '🔴 当前节点进度落后，请关注标红的目标。';
+    const elements: CardElement[] = [markdown(`${r.street ? `${escapeMarkdown(r.street)} · ` : ''}截至 ${r.at}\n${summary}`)];
+    // Past milestones first would bury the current one: current and future first, then the past.
+    const order = [...r.milestones].sort((a, b) => Number(a.state === 'past') - Number(b.state === 'past'));
+    for (const m of order) elements.push(hr(), ...milestoneElements(m));
+    const template = r.onTrack === null ? 'grey' : r.onTrack ? 'green' : 'red';
+    return cardReply(card('行动目标进度', template, elements));
+  },
+});

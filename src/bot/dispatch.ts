@@ -1,0 +1,167 @@
+/**
+ * The one entry for every receiver: `handleMessage` for chat messages and `handleCardAction`
+ * for button presses. Receivers map their input to ChatMessage / CardAction and call these.
+ */
+import { z } from 'zod';
+import { markEventProcessed } from '../db/event.repository.js';
+import type { OutgoingReply } from '../messaging/outbound.js';
+import { checkAccess, resolveActor, resolveChat } from './access.js';
+import { runCardAction } from './actions.js';
+import { helpCard, noticeCard, usageErrorCard } from './cards.js';
+import { registry } from './commands/index.js';
+import { replyForError } from './errors.js';
+import { tokenize, positionalInput, type AnyCommand } from './registry.js';
+import { cardReply, type BotDeps, type CardAction, type CardActionResult, type ChatMessage, type CommandContext, type Reply } from './types.js';
+
+export const DEFAULT_MAX_TEXT_LENGTH = 2000;
+
+export type MessageOutcome =
+  | { status: 'ignored'; reason: 'bot_sender' | 'not_mentioned' | 'duplicate_event' | 'duplicate_message' }
+  | { status: 'replied'; reply: Reply; command: string | null };
+
+/**
+ * The bot's mention removed, other people's mention placeholders kept (绑定 reads them).
+ * Returns null when the message is in a group and does not mention the bot.
+ */
+export function messageText(msg: ChatMessage, botOpenId: string | null | undefined): string | null {
+  const text = msg.text ?? '';
+  let botKeys: string[];
+  if (botOpenId) botKeys = msg.mentions.filter((m) => m.openId === botOpenId).map((m) => m.key);
+  else {
+    // Without the bot's open_id, the mention that opens the message is taken to be the bot.
+    const lead = msg.mentions.find((m) => text.trimStart().startsWith(m.key));
+    botKeys = lead ? [lead.key] : [];
+  }
+  if (msg.chatType === 'group' && botKeys.length === 0) return null;
+  let out = text;
+  for (const key of botKeys) out = out.split(key).join(' ');
+  return out.replace(/\s+/gu, ' ').trim();
+}
+
+/** Decides the reply to a message without sending it (tests call this directly). */
+export async function respondToMessage(msg: ChatMessage, deps: BotDeps): Promise<MessageOutcome> {
+  if (msg.senderType !== 'user') return { status: 'ignored', reason: 'bot_sender' };
+  const text = messageText(msg, deps.botOpenId);
+  if (text === null) return { status: 'ignored', reason: 'not_mentioned' };
+  const now = deps.clock.now();
+  // Persisted before acting: a redelivery hours later, or after a restart, has no second effect.
+  if (!(await markEventProcessed(deps.db, msg.eventId, now.getTime()))) return { status: 'ignored', reason: 'duplicate_event' };
+  if (!(await markEventProcessed(deps.db, `message:${msg.messageId}`, now.getTime()))) return { status: 'ignored', reason: 'duplicate_message' };
+  const log = deps.log.child({ messageId: msg.messageId, chatId: msg.chatId });
+  if (msg.text === null) return { status: 'replied', command: null, reply: cardReply(noticeCard('只认识文字命令', 'grey', ['请发送文字命令，例如「帮助」。'])) };
+  const max = deps.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH;
+  if (text.length > max) {
+    return { status: 'replied', command: null, reply: cardReply(noticeCard('消息太长', 'orange', [`❌ 命令不能超过 ${max} 个字（这条有 ${text.length} 个字），没有执行。`])) };
+  }
+  if (text === '') return { status: 'replied', command: 'help', reply: cardReply(helpCard(registry.commands)) };
+  const matched = registry.match(text);
+  if (!matched) {
+    const first = text.split(/\s/u)[0] ?? text;
+    return { status: 'replied', command: null, reply: cardReply(helpCard(registry.commands, `没有「${first.slice(0, 20)}」这个命令，可用的命令如下：`)) };
+  }
+  const reply = await runCommand(matched.command, matched.rest, {
+    deps,
+    msg,
+    log,
+    now,
+    chatType: msg.chatType,
+    chatId: msg.chatId,
+    senderOpenId: msg.senderOpenId,
+    source: 'chat',
+  });
+  return { status: 'replied', command: matched.command.names[1] ?? matched.command.names[0]!, reply };
+}
+
+interface RunInput {
+  deps: BotDeps;
+  msg: ChatMessage;
+  log: CommandContext['log'];
+  now: Date;
+  chatType: 'p2p' | 'group';
+  chatId: string | null;
+  senderOpenId: string;
+  source: 'chat' | 'card';
+}
+
+/** Access check, argument parsing, the handler; every failure becomes a reply. */
+async function runCommand(command: AnyCommand, rest: string, r: RunInput): Promise<Reply> {
+  try {
+    const actor = await resolveActor(r.deps, r.senderOpenId, r.source);
+    const chat = r.chatType === 'group' ? await resolveChat(r.deps, r.chatId) : null;
+    const refusal = await checkAccess({ deps: r.deps, command, actor, chat, chatType: r.chatType, senderOpenId: r.senderOpenId, source: r.source, at: r.now.getTime() });
+    if (refusal) return refusal;
+    const tokens = tokenize(rest);
+    const input = command.toInput ? command.toInput(tokens) : positionalInput(command.params, tokens);
+    if (input._extra !== undefined) return cardReply(usageErrorCard(`多余的参数「${String(input._extra).slice(0, 40)}」`, command));
+    const args: unknown = command.args.parse(input);
+    const ctx: CommandContext = { deps: r.deps, msg: r.msg, actor, chat, log: r.log, now: r.now, commands: registry.commands };
+    return await command.run(ctx, args);
+  } catch (err) {
+    return replyForError(err, command, r.log);
+  }
+}
+
+/** Runs a command typed as text on behalf of a card button's presser (the `command` button action). */
+export async function runCommandText(text: string, action: CardAction, deps: BotDeps, now: Date): Promise<Reply> {
+  const matched = registry.match(text);
+  const log = deps.log.child({ eventId: action.eventId });
+  if (!matched) return cardReply(helpCard(registry.commands));
+  const chat = await resolveChat(deps, action.chatId);
+  const msg: ChatMessage = {
+    eventId: action.eventId,
+    messageId: action.messageId ?? action.eventId,
+    chatId: action.chatId ?? '',
+    chatType: chat ? 'group' : 'p2p',
+    senderOpenId: action.operatorOpenId,
+    senderType: 'user',
+    text,
+    mentions: [],
+  };
+  return runCommand(matched.command, matched.rest, { deps, msg, log, now, chatType: msg.chatType, chatId: action.chatId, senderOpenId: action.operatorOpenId, source: 'card' });
+}
+
+/** The reply as Lark content. */
+export function replyPayload(reply: Reply): { msgType: 'text' | 'interactive'; content: object } {
+  return reply.kind === 'card' ? { msgType: 'interactive', content: reply.card } : { msgType: 'text', content: { text: reply.text } };
+}
+
+/** Decides and sends the reply (idempotency key `reply:<messageId>`). Never throws. */
+export async function handleMessage(msg: ChatMessage, deps: BotDeps): Promise<MessageOutcome> {
+  let outcome: MessageOutcome;
+  try {
+    outcome = await respondToMessage(msg, deps);
+  } catch (err) {
+    // Dedup or actor lookup failed (database trouble): nothing was changed.
+    deps.log.error({ err, messageId: msg.messageId }, 'message handling failed');
+    return { status: 'replied', command: null, reply: replyForError(err, undefined, deps.log) };
+  }
+  if (outcome.status !== 'replied') return outcome;
+  const { msgType, content } = replyPayload(outcome.reply);
+  const reply: OutgoingReply & { chatId: string } = { messageId: msg.messageId, msgType, content, idempotencyKey: `reply:${msg.messageId}`, chatId: msg.chatId };
+  try {
+    await deps.outbound.replyMessage(reply);
+  } catch (err) {
+    deps.log.error({ err, messageId: msg.messageId, command: outcome.command }, 'reply failed');
+  }
+  return outcome;
+}
+
+const cardActionEnvelope = z.object({ action: z.string().min(1) }).passthrough();
+
+/**
+ * A button press: deduplicated by event id, the presser resolved, the action run. Returns the
+ * toast and the card that replaces the pressed one. Never throws.
+ */
+export async function handleCardAction(action: CardAction, deps: BotDeps): Promise<CardActionResult> {
+  const log = deps.log.child({ eventId: action.eventId, messageId: action.messageId });
+  try {
+    const now = deps.clock.now();
+    if (!(await markEventProcessed(deps.db, action.eventId, now.getTime()))) return {};
+    const envelope = cardActionEnvelope.safeParse(action.value);
+    if (!envelope.success) return { toast: { type: 'error', content: '无法识别的按钮' } };
+    return await runCardAction(envelope.data.action, action, deps, now, log);
+  } catch (err) {
+    log.error({ err, value: action.value }, 'card action failed');
+    return { toast: { type: 'error', content: '抱歉，操作没有完成，请稍后再试' } };
+  }
+}
