@@ -247,6 +247,13 @@ describe('completing and undoing', () => {
     expect(entry(await board('2026-11-21T00:00:00+08:00'), 25).occurrences[0]?.targetMet).toBe(true);
   });
 
+  it('records the monthly activity figure of item 7 (percent sign accepted)', async () => {
+    const progress = parseProgress('activity=98%');
+    await completeOccurrence(t.deps, await t.actor('党建小赵'), { year: 2026, seq: 7, period: '2026-02', progress, at: at('2026-02-27T10:00:00+08:00') });
+    const occ = entry(await board('2026-03-05T10:00:00+08:00'), 7).occurrences[1];
+    expect(occ).toMatchObject({ period: '2026-02', status: 'done', progress: { activity: 98 }, targetMet: false });
+  });
+
   it('rejects progress for unknown metrics or tasks without a target, and leaves the database unchanged', async () => {
     const before = await snapshot(t.db);
     const e1 = await userError(completeOccurrence(t.deps, await t.actor('社管小王'), { year: 2026, seq: 25, progress: { projects: 7 } }));

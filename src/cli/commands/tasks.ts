@@ -24,7 +24,7 @@ import {
   undoOccurrence,
   type BoardTask,
 } from '../../tasks/task-service.js';
-import type { TaskRecord } from '../../tasks/task.repository.js';
+import { countTasks, type TaskRecord } from '../../tasks/task.repository.js';
 import { createConfiguredWorkCalendar } from '../../tasks/work-calendar.js';
 import { withCommonOptions, withContext, type CliContext, type CommonOptions } from '../context.js';
 
@@ -118,11 +118,10 @@ export function registerTaskCommands(program: Command): void {
       const at = parseAt(opts.at, tz) ?? ctx.clock.now().getTime();
       const year = yearOr(opts.year, at, ctx);
       const yellowDays = opts.yellowDays === undefined ? undefined : parseNonNegativeInt(opts.yellowDays, '--yellow-days');
-      const board = await taskBoard(deps(ctx), { year, at, lead: opts.lead, status: opts.status, yellowDays });
-      if (board.length === 0 && opts.lead === undefined && opts.status === undefined) {
-        const all = await taskBoard(deps(ctx), { year, at: Number.MIN_SAFE_INTEGER });
-        if (all.length === 0) throw new UserError('not_initialised', `${year} 年的任务清单尚未建立（运行 dangjian init --year YYYY 或 dangjian task instantiate --year ${year}）`, '--year');
+      if ((await countTasks(ctx.db, year)) === 0) {
+        throw new UserError('not_initialised', `${year} 年的任务清单尚未建立（运行 dangjian init --year YYYY 或 dangjian task instantiate --year ${year}）`, '--year');
       }
+      const board = await taskBoard(deps(ctx), { year, at, lead: opts.lead, status: opts.status, yellowDays });
       ctx.print(board, () => {
         const head = `${year} 年重点任务（截至 ${isoInZone(at, tz)}）：${board.length} 项`;
         return [head, ...board.map(describeBoardTask)].join('\n');
