@@ -243,9 +243,11 @@ export async function gradeSubtree(deps: GradingDeps, options: { unit?: string |
   const root = options.unit === undefined ? undefined : await resolveUnit(deps.db, options.unit, '--unit');
   const { tree } = await gradeScope(deps, root === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: root.id }, year);
   const counts = Object.fromEntries(LEVELS.map((l) => [l, { none: 0, standard: 0, demonstration: 0 }])) as Record<Level, GradeCounts>;
+  // The root's parent lies outside the subtree: look its name up.
+  const rootParent = root?.parent_id == null ? null : ((await findUnitById(deps.db, root.parent_id))?.name ?? null);
   const units = tree.units.map((u) => {
     counts[u.level][u.grade] += 1;
-    const parent = u.parentId === null ? null : (tree.get(u.parentId)?.name ?? null);
+    const parent = u.parentId === null ? (u.id === root?.id ? rootParent : null) : (tree.get(u.parentId)?.name ?? null);
     return { unit: u.name, level: u.level, parent, total: u.total, grade: u.grade, veto: u.veto, assessed: u.assessed, itemCount: u.itemCount };
   });
   return { year, root: root?.name ?? null, units, counts };

@@ -1,0 +1,220 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../src/clock.js';
+import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { clearVetoes, insertScoreEntry, insertVeto } from '../../src/db/score.repository.js';
+import { setSetting } from '../../src/db/setting.repository.js';
+import { insertUnit } from '../../src/db/unit.repository.js';
+import { UserError } from '../../src/errors.js';
+import type { Level } from '../../src/plan/schema.js';
+import { gradeChanges, gradeSubtree, ranking, scoreReport, targetsReport, type GradingDeps } from '../../src/services/grading.service.js';
+import { plan, scoresTotalling } from './helpers.js';
+
+const TZ = 'Asia/Shanghai';
+const T0 = Date.parse('2022-05-01T00:00:00+08:00');
+
+let opened: OpenedDatabase;
+let deps: GradingDeps;
+const ids = new Map<string, number>();
+
+async function unit(name: string, level: Level, parent: string | null): Promise<number> {
+  const row = await insertUnit(opened.db, { name, level, parentId: parent === null ? null : ids.get(parent)!, at: T0 });
+  ids.set(name, row.id);
+  return row.id;
+}
+
+/** Enters scores totalling `total` for a unit and year at instant `at`. */
+async function score(name: string, year: number, total: number, at = T0): Promise<void> {
+  const id = ids.get(name)!;
+  const level = (await opened.db.selectFrom('unit').select('level').where('id', '=', id).executeTakeFirstOrThrow()).level as Level;
+  for (const s of scoresTotalling(id, level, total)) {
+    await insertScoreEntry(opened.db, { unitId: id, year, itemCode: s.itemCode, points: s.points, by: 'test', at, note: null });
+  }
+}
+
+async function expectUserError(p: Promise<unknown>, code: string, field?: string): Promise<UserError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(UserError);
+  const ue = err as UserError;
+  expect(ue.code).toBe(code);
+  if (field !== undefined) expect(ue.field).toBe(field);
+  return ue;
+}
+
+beforeEach(async () => {
+  opened = openDatabase(':memory:');
+  await migrateToLatest(opened.db);
+  deps = { db: opened.db, plan, clock: fixedClock('2022-06-15T10:00:00+08:00'), tz: TZ };
+  ids.clear();
+  await unit('XX街道', 'street', null);
+  await unit('一社区', 'community', 'XX街道');
+  await unit('二社区', 'community', 'XX街道');
+  await unit('甲小区', 'compound', '一社区');
+  await unit('乙小区', 'compound', '一社区');
+  await unit('丙小区', 'compound', '二社区');
+  await unit('红楼宇', 'building', 'XX街道');
+  await unit('绿社会组织', 'social_org', 'XX街道');
+});
+
+afterEach(async () => {
+  await opened.close();
+});
+
+describe('scoreReport', () => {
+  it('returns the score show shape for the current assessment year', async () => {
+    await score('一社区', 2022, 95);
+    await score('甲小区', 2022, 92);
+    await score('乙小区', 2022, 70);
+    const r = await scoreReport(deps, '一社区');
+    expect(r).toMatchObject({ unit: '一社区', level: 'community', parent: 'XX街道', year: 2022, total: 95, max: 100, grade: 'none', veto: false });
+    expect(r.items).toHaveLength(11);
+    expect(r.items[0]).toEqual({ code: '6.1', title: '整合成员单位各自的资源和需求,每年年初列出党建项目清单', indicator: 6, points: 10, max: 10, assessed: true });
+    expect(r.blockers).toEqual(['所辖小区中 1 个未达标准型：乙小区(70)']);
+    expect(r.gap.nextGrade).toBe('standard');
+    expect(r.gap.pointsShort).toBe(0);
+    expect(r.gap.topLosses[0]).toMatchObject({ code: '10.3', lost: 5 });
+    expect(r.indicators.map((i) => i.number)).toEqual([6, 7, 8, 9, 10]);
+  });
+
+  it('matches a unique part of the name and reports unknown and ambiguous names on --unit', async () => {
+    expect((await scoreReport(deps, '甲小', 2022)).unit).toBe('甲小区');
+    await expectUserError(scoreReport(deps, '不存在'), 'not_found', '--unit');
+    const amb = await expectUserError(scoreReport(deps, '小区'), 'ambiguous', '--unit');
+    expect(amb.message).toContain('甲小区');
+    await expectUserError(scoreReport(deps, '甲小区', '22'), 'bad_argument', '--year');
+  });
+
+  it('uses the latest entry per sub-item', async () => {
+    const id = ids.get('甲小区')!;
+    await insertScoreEntry(opened.db, { unitId: id, year: 2022, itemCode: '14.1', points: 20, by: 't', at: T0, note: null });
+    await insertScoreEntry(opened.db, { unitId: id, year: 2022, itemCode: '14.1', points: 12.5, by: 't', at: T0 + 1, note: null });
+    const r = await scoreReport(deps, '甲小区', 2022);
+    expect(r.total).toBe(12.5);
+    expect(r.assessed).toBe(1);
+  });
+
+  it('flags 需整改 when the grade fell below last year\'s, once this year is assessed', async () => {
+    await score('甲小区', 2021, 92);
+    const unassessed = await scoreReport(deps, '甲小区', 2022);
+    expect(unassessed.previousYear).toEqual({ year: 2021, grade: 'demonstration', total: 92 });
+    expect(unassessed.needsRectification).toBe(false);
+    await score('甲小区', 2022, 80);
+    const fell = await scoreReport(deps, '甲小区', 2022);
+    expect(fell.grade).toBe('standard');
+    expect(fell.needsRectification).toBe(true);
+    await score('乙小区', 2022, 80);
+    expect((await scoreReport(deps, '乙小区', 2022)).previousYear.grade).toBeNull();
+  });
+
+  it('applies active vetoes only', async () => {
+    await score('红楼宇', 2022, 95);
+    const id = ids.get('红楼宇')!;
+    await insertVeto(opened.db, { unitId: id, year: 2022, reason: '安全事故', by: 't', at: T0 });
+    const vetoed = await scoreReport(deps, '红楼宇', 2022);
+    expect(vetoed).toMatchObject({ veto: true, vetoReasons: ['安全事故'], grade: 'standard', blockers: ['有“一票否决”事项：安全事故'] });
+    await clearVetoes(opened.db, { unitId: id, year: 2022, reason: '撤销', by: 't', at: T0 + 1 });
+    expect((await scoreReport(deps, '红楼宇', 2022)).grade).toBe('demonstration');
+  });
+});
+
+describe('ranking', () => {
+  beforeEach(async () => {
+    await score('甲小区', 2022, 80);
+    await score('乙小区', 2022, 92);
+    await score('丙小区', 2022, 80);
+  });
+
+  it('ranks one level by total then name, with grade counts', async () => {
+    const r = await ranking(deps, { level: '小区' });
+    expect(r.year).toBe(2022);
+    expect(r.rows).toEqual([
+      { rank: 1, unit: '乙小区', total: 92, grade: 'demonstration' },
+      { rank: 2, unit: '丙小区', total: 80, grade: 'standard' },
+      { rank: 2, unit: '甲小区', total: 80, grade: 'standard' },
+    ]);
+    expect(r.counts).toEqual({ none: 0, standard: 2, demonstration: 1 });
+  });
+
+  it('ranks within a parent community or street', async () => {
+    expect((await ranking(deps, { level: 'compound', parent: '二社区' })).rows.map((r) => r.unit)).toEqual(['丙小区']);
+    expect((await ranking(deps, { level: 'compound', parent: 'XX街道' })).rows).toHaveLength(3);
+    const communities = await ranking(deps, { level: 'community', parent: 'XX街道', year: 2022 });
+    expect(communities.rows.map((r) => r.unit)).toEqual(['一社区', '二社区']);
+  });
+
+  it('rejects a parent that cannot contain the level, and an unknown level', async () => {
+    await expectUserError(ranking(deps, { level: 'building', parent: '一社区' }), 'bad_argument', '--parent');
+    await expectUserError(ranking(deps, { level: 'village' }), 'bad_argument', '--level');
+  });
+});
+
+describe('gradeSubtree', () => {
+  it('grades every unit below a unit in one pass', async () => {
+    await score('二社区', 2022, 91);
+    await score('丙小区', 2022, 95);
+    const r = await gradeSubtree(deps, { unit: '二社区' });
+    expect(r.units.map((u) => [u.unit, u.grade, u.parent])).toEqual([
+      ['二社区', 'demonstration', 'XX街道'],
+      ['丙小区', 'demonstration', '二社区'],
+    ]);
+    expect(r.counts.compound).toEqual({ none: 0, standard: 0, demonstration: 1 });
+  });
+});
+
+describe('targetsReport', () => {
+  it('needs the programme to be initialised', async () => {
+    await expectUserError(targetsReport(deps), 'not_initialised');
+  });
+
+  it('counts the programme street\'s units in the latest assessment year and rejects a bad date on --at', async () => {
+    await setSetting(opened.db, 'programme_first_year', '2021');
+    await setSetting(opened.db, 'street_name', 'XX街道');
+    await unit('YY街道', 'street', null);
+    await unit('外社区', 'community', 'YY街道');
+    await score('外社区', 2022, 95);
+    await score('甲小区', 2022, 92);
+    await score('乙小区', 2022, 80);
+    await score('一社区', 2022, 95);
+    const r = await targetsReport(deps);
+    expect(r.at).toBe('2022-06-15');
+    expect(r.street).toBe('XX街道');
+    expect(r.current).toBe('2022-12');
+    const m = r.milestones.find((x) => x.id === '2022-12')!;
+    expect(m.asOfYear).toBe(2022);
+    expect(m.requirements.find((q) => q.text === '累计建成示范型社区11个')).toMatchObject({ reached: 1, required: 11 });
+    expect(m.requirements.find((q) => q.text === '累计建成示范型小区60个')).toMatchObject({ reached: 1 });
+    const final = r.milestones.find((x) => x.id === '2023-12')!;
+    expect(final.requirements.find((q) => q.text === '示范型社区达100%')).toMatchObject({ required: 2, reached: 1 });
+    await expectUserError(targetsReport(deps, { at: '2022-02-30' }), 'bad_argument', '--at');
+  });
+});
+
+describe('gradeChanges', () => {
+  it('reports units whose total, grade or veto changed through entries in the window, parents included', async () => {
+    const since = T0 + 1000;
+    await score('甲小区', 2022, 70, T0);
+    await score('乙小区', 2022, 80, T0);
+    await score('一社区', 2022, 95, T0);
+    await score('二社区', 2022, 95, T0);
+    await score('丙小区', 2022, 95, T0);
+    // In the window: 甲小区 raised to standard, which makes 一社区 standard; a veto drops 二社区 to standard.
+    await insertScoreEntry(opened.db, { unitId: ids.get('甲小区')!, year: 2022, itemCode: '15.2', points: 10, by: 't', at: since + 10, note: null });
+    await insertVeto(opened.db, { unitId: ids.get('二社区')!, year: 2022, reason: '事故', by: 't', at: since + 20 });
+    const r = await gradeChanges(deps, { since });
+    expect(r.years).toEqual([2022]);
+    expect(r.changes.map((c) => [c.unit, c.before.grade, c.after.grade, c.direction, c.entries, c.vetoEvents])).toEqual([
+      ['一社区', 'none', 'standard', 'up', 0, 0],
+      ['二社区', 'demonstration', 'standard', 'down', 0, 1],
+      ['甲小区', 'none', 'standard', 'up', 1, 0],
+    ]);
+    expect(r.changes.find((c) => c.unit === '甲小区')).toMatchObject({ before: { total: 70 }, after: { total: 80 } });
+    expect(r.summary).toEqual([{ year: 2022, up: 2, down: 1, changed: 3 }]);
+    // A window before the entries sees nothing; a window that ends before the veto sees no veto change.
+    expect((await gradeChanges(deps, { since: T0 - 10_000, until: T0 })).changes).toEqual([]);
+    const early = await gradeChanges(deps, { since, until: since + 15 });
+    expect(early.changes.map((c) => c.unit)).toEqual(['一社区', '甲小区']);
+  });
+});

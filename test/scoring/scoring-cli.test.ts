@@ -1,0 +1,152 @@
+/** The scoring commands through the real `dangjian` child process on a temp database file. */
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.js';
+import { openDatabase } from '../../src/db/database.js';
+import { assessmentYear } from '../../src/services/scores.service.js';
+import { cliOk, runCli, tempDbFile } from '../support/cli.js';
+import { scoresTotalling } from './helpers.js';
+
+const db = tempDbFile('dangjian-scoring-');
+const dir = dirname(db);
+
+const UNITS: Array<[string, string, string]> = [
+  ['一社区', '社区', ''],
+  ['二社区', '社区', ''],
+  ['甲小区', '小区', '一社区'],
+  ['乙小区', '小区', '一社区'],
+  ['丙小区', '小区', '二社区'],
+  ['红楼宇', '楼宇', ''],
+];
+const LEVEL_KEYS: Record<string, 'community' | 'compound' | 'building'> = { 社区: 'community', 小区: 'compound', 楼宇: 'building' };
+const TOTALS: Record<string, number> = { 一社区: 95, 二社区: 88, 甲小区: 92, 乙小区: 70, 丙小区: 80, 红楼宇: 90 };
+
+function csv(rows: string[][]): string {
+  return `${rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n')}\n`;
+}
+
+function countEntries(): number {
+  const o = openDatabase(db);
+  try {
+    return (o.sqlite.prepare('SELECT count(*) AS n FROM score_entry').get() as { n: number }).n;
+  } finally {
+    o.sqlite.close();
+  }
+}
+
+beforeAll(async () => {
+  await cliOk(db, ['init', '--year', '2021', '--street', 'XX街道']);
+  const unitsFile = join(dir, 'units.csv');
+  writeFileSync(unitsFile, csv([['名称', '层级', '上级'], ...UNITS.map(([n, l, p]) => [n, l, p])]));
+  await cliOk(db, ['unit', 'import', '--file', unitsFile]);
+}, 60_000);
+
+describe('dangjian score import / score show / rank / targets', () => {
+  it('imports the assessors\' CSV with Chinese headers, all rows', async () => {
+    const rows: string[][] = [['单位', '指标', '分值', '年份', '备注']];
+    for (const [name, level] of UNITS) {
+      for (const s of scoresTotalling(0, LEVEL_KEYS[level]!, TOTALS[name]!)) rows.push([name, s.itemCode, String(s.points), '2022', '']);
+    }
+    const file = join(dir, 'scores.csv');
+    writeFileSync(file, csv(rows));
+    const out = JSON.parse(await cliOk(db, ['score', 'import', '--file', file, '--json'])) as { imported: number };
+    expect(out.imported).toBe(rows.length - 1);
+    expect(countEntries()).toBe(rows.length - 1);
+  });
+
+  it('rejects a sheet with bad rows, reporting each by row number, and imports nothing', async () => {
+    const before = countEntries();
+    const file = join(dir, 'bad.csv');
+    writeFileSync(
+      file,
+      csv([
+        ['unit', 'item', 'points', 'year', 'note'],
+        ['甲小区', '11.1', '8', '2022', 'ok'],
+        ['无名小区', '11.1', '8', '2022', ''],
+        ['甲小区', '11.2', '8', '2022', ''],
+        ['甲小区', '11.2', '10.5', '2022', ''],
+        ['甲小区', '1.1', '5', '2022', ''],
+      ]),
+    );
+    const r = await runCli(['score', 'import', '--file', file, '--db', db]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --file: /);
+    expect(r.stderr).toContain('3 bad row(s), nothing imported');
+    expect(r.stderr).toContain('row 3: unit: no unit named "无名小区"');
+    expect(r.stderr).toContain('row 5: points:');
+    expect(r.stderr).toContain('row 6: item:');
+    expect(r.stderr).not.toContain('row 2:');
+    expect(countEntries()).toBe(before);
+  });
+
+  it('imports an .xlsx sheet whose year column is missing into the current assessment year', async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('分数');
+    ws.addRow(['unit', 'item', 'points', 'note']);
+    ws.addRow(['红楼宇', '16.1', 12, '复评']);
+    const file = join(dir, 'scores.xlsx');
+    await wb.xlsx.writeFile(file);
+    await cliOk(db, ['score', 'import', '--file', file]);
+    const year = assessmentYear(systemClock, 'Asia/Shanghai');
+    const show = JSON.parse(await cliOk(db, ['score', 'show', '--unit', '红楼宇', '--json', '--year', String(year)])) as { total: number; year: number };
+    expect(show).toMatchObject({ year, total: 12 });
+  });
+
+  it('score show --json gives total, grade, items, blockers and the gap', async () => {
+    const [community, compound] = await Promise.all([
+      cliOk(db, ['score', 'show', '--unit', '一社区', '--year', '2022', '--json']),
+      cliOk(db, ['score', 'show', '--unit', '丙小区', '--year', '2022', '--json']),
+    ]);
+    const c = JSON.parse(community) as Record<string, unknown>;
+    expect(c).toMatchObject({ unit: '一社区', level: 'community', year: 2022, total: 95, max: 100, grade: 'none', veto: false });
+    expect(c.blockers).toEqual(['所辖小区中 1 个未达标准型：乙小区(70)']);
+    expect((c.items as unknown[])[0]).toEqual({ code: '6.1', title: '整合成员单位各自的资源和需求,每年年初列出党建项目清单', indicator: 6, points: 10, max: 10, assessed: true });
+    const k = JSON.parse(compound) as { grade: string; gap: { nextGrade: string; pointsShort: number; topLosses: Array<{ code: string; title: string; lost: number }> } };
+    expect(k.grade).toBe('standard');
+    expect(k.gap.nextGrade).toBe('demonstration');
+    expect(k.gap.pointsShort).toBe(10);
+    expect(k.gap.topLosses[0]).toMatchObject({ code: '15.1', lost: 10 });
+  });
+
+  it('rank --json lists units by total then name; --parent limits it to a community', async () => {
+    const [all, within, text] = await Promise.all([
+      cliOk(db, ['rank', '--level', 'compound', '--year', '2022', '--json']),
+      cliOk(db, ['rank', '--level', '小区', '--parent', '二社区', '--year', '2022', '--json']),
+      cliOk(db, ['rank', '--level', 'compound', '--year', '2022']),
+    ]);
+    expect(JSON.parse(all)).toEqual([
+      { rank: 1, unit: '甲小区', total: 92, grade: 'demonstration' },
+      { rank: 2, unit: '丙小区', total: 80, grade: 'standard' },
+      { rank: 3, unit: '乙小区', total: 70, grade: 'none' },
+    ]);
+    expect(JSON.parse(within)).toEqual([{ rank: 1, unit: '丙小区', total: 80, grade: 'standard' }]);
+    expect(text).toContain('示范型 1，标准型 1，未达标 1');
+  });
+
+  it('targets --json reports required, reached and on track per milestone', async () => {
+    const out = JSON.parse(await cliOk(db, ['targets', '--at', '2022-06-30', '--json'])) as {
+      current: string;
+      onTrack: boolean;
+      street: string;
+      milestones: Array<{ id: string; state: string; requirements: Array<{ text: string; required: number; reached: number; status: string }> }>;
+    };
+    expect(out).toMatchObject({ current: '2022-12', onTrack: false, street: 'XX街道' });
+    const dec = out.milestones.find((m) => m.id === '2022-12')!;
+    expect(dec.state).toBe('current');
+    expect(dec.requirements.find((r) => r.text === '累计建成示范型楼宇2个')).toMatchObject({ required: 2, reached: 1, status: 'behind' });
+  });
+
+  it('names the argument on bad input', async () => {
+    const [unknown, badYear, badAt] = await Promise.all([
+      runCli(['score', 'show', '--unit', '不存在', '--db', db]),
+      runCli(['rank', '--level', 'compound', '--year', 'last', '--db', db]),
+      runCli(['targets', '--at', '2022/06/30', '--db', db]),
+    ]);
+    expect([unknown.code, badYear.code, badAt.code]).toEqual([2, 2, 2]);
+    expect(unknown.stderr).toBe('error: --unit: 没有找到单位“不存在”\n');
+    expect(badYear.stderr).toMatch(/^error: --year: /);
+    expect(badAt.stderr).toMatch(/^error: --at: /);
+  });
+});
