@@ -209,6 +209,7 @@ export async function completeOccurrence(deps: TaskDeps, actor: Actor, input: Co
   const year = parseYear(input.year);
   const seq = parseSeq(input.seq);
   const recordedAt = clock.now().getTime();
+  if (input.at !== undefined && !Number.isFinite(input.at)) throw new UserError('bad_argument', '完成时间无效', '--at');
   const doneAt = input.at ?? recordedAt;
   const task = await requireTask(db, year, seq);
   if (!canCompleteTask(actor, task)) {
@@ -230,12 +231,13 @@ export async function completeOccurrence(deps: TaskDeps, actor: Actor, input: Co
     occurrence = await defaultOpenOccurrence(db, task, doneAt, tz);
   }
 
-  const existing = await activeCompletion(db, task.id, occurrence.period);
-  if (existing) {
-    throw new UserError('conflict', `任务 ${seq} 的周期 ${occurrence.period} 已由 ${existing.doneBy} 于 ${isoInZone(existing.doneAt, tz)} 标记完成`, '--period');
-  }
   const late = occurrenceStatus({ dueDate: occurrence.dueDate, doneAt }, doneAt, tz).doneLate;
   const row = await db.transaction().execute(async (trx) => {
+    // Checked inside the transaction so that two concurrent completions cannot both insert.
+    const existing = await activeCompletion(trx, task.id, occurrence.period);
+    if (existing) {
+      throw new UserError('conflict', `任务 ${seq} 的周期 ${occurrence.period} 已由 ${existing.doneBy} 于 ${isoInZone(existing.doneAt, tz)} 标记完成`, '--period');
+    }
     const inserted = await insertCompletion(trx, { taskId: task.id, period: occurrence.period, doneAt, doneBy: actor.name, note, progress, late });
     await audit(trx, {
       at: recordedAt,

@@ -164,6 +164,17 @@ describe('completing and undoing', () => {
     expect(JSON.parse(audit!.detail!)).toMatchObject({ period: '2026', note: '自查报告已报', late: false });
   });
 
+  it('two simultaneous completions of one occurrence record it once', async () => {
+    const [a, b] = await Promise.allSettled([
+      completeOccurrence(t.deps, await t.actor('王博文'), { year: 2026, seq: 2 }),
+      completeOccurrence(t.deps, await t.actor('张建虹'), { year: 2026, seq: 2 }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = [a, b].find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toMatchObject({ code: 'conflict' });
+    expect(await completionHistory(t.db, (await findTask(t.db, 2026, 2))!.id)).toHaveLength(1);
+  });
+
   it('a completion after the deadline is recorded and shown as done late', async () => {
     const r = await completeOccurrence(t.deps, await t.actor('王博文'), { year: 2026, seq: 1, at: at('2026-03-01T00:00:00+08:00') });
     expect(r.late).toBe(true);
