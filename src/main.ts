@@ -1,5 +1,7 @@
 // Service entry (`npm start`): reads .env and the environment, opens and migrates the
 // database, starts the configured transport, and stops cleanly on SIGINT / SIGTERM.
+// In console mode (the default without credentials) logs go to stderr at `warn` unless
+// LOG_LEVEL says otherwise, so that the chat on stdout stays readable.
 import { ConfigError, loadDotEnv, readConfig } from './config/config.js';
 import { createLogger } from './log.js';
 import { PlanError } from './plan/load-plan.js';
@@ -16,7 +18,7 @@ try {
   }
   throw err;
 }
-const log = createLogger(config.logLevel);
+const log = createLogger(config.mode === 'console' && !process.env.LOG_LEVEL ? 'warn' : config.logLevel);
 try {
   const service = await startService(config, log);
   let stopping = false;
@@ -40,7 +42,7 @@ try {
   process.on('SIGTERM', () => stop('SIGTERM'));
   service.onExit(() => stop('transport closed'));
 } catch (err) {
-  if (err instanceof PlanError) {
+  if (err instanceof PlanError || err instanceof ConfigError) {
     process.stderr.write(`error: ${err.message}\n`);
     process.exit(2);
   }

@@ -1,0 +1,54 @@
+/**
+ * The bot's link to the scheduler (src/scheduler, another module): the 周报 command's digest
+ * builder, the 「明天再提醒」 button's snooze, and starting the minute ticker with the same
+ * Outbound as the bot.
+ */
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { Db } from '../db/database.js';
+import type { Logger } from '../log.js';
+import type { Outbound } from '../messaging/outbound.js';
+import type { Plan } from '../plan/schema.js';
+import { buildDigest, digestCard } from '../scheduler/digest.js';
+import { schedulerSettingsFromEnv } from '../scheduler/settings.js';
+import { snoozeReminder } from '../scheduler/snooze.js';
+import { createWorkCalendar, loadHolidayOverrideFile } from '../tasks/work-calendar.js';
+import { inZone } from '../time.js';
+import type { DigestBuilder, SnoozeHandler } from './types.js';
+
+export interface SchedulerHandle {
+  /** Whether the minute ticker runs in this process. */
+  running: boolean;
+  digest: DigestBuilder;
+  snooze: SnoozeHandler;
+  stop(): Promise<void>;
+}
+
+export interface SchedulerLinkInput {
+  config: Config;
+  db: Db;
+  plan: Plan;
+  clock: Clock;
+  log: Logger;
+  outbound: Outbound;
+  /** Start the ticker (false: digest and snooze only). */
+  start: boolean;
+}
+
+export async function startSchedulerIfAvailable(i: SchedulerLinkInput): Promise<SchedulerHandle> {
+  const { calendar, warnings } = createWorkCalendar({
+    ...(i.config.holidayFile ? { override: loadHolidayOverrideFile(i.config.holidayFile) } : {}),
+    years: [Number(inZone(i.clock.now(), i.config.timeZone).format('YYYY'))],
+  });
+  for (const w of warnings) i.log.warn({ warning: w }, 'work calendar');
+  const settings = schedulerSettingsFromEnv();
+  const base = { db: i.db, plan: i.plan, clock: i.clock, config: { timeZone: i.config.timeZone }, calendar, settings };
+  const digest: DigestBuilder = async (at) => digestCard(await buildDigest(base, { at: at.getTime() }));
+  const snooze: SnoozeHandler = async ({ key, actor }) => {
+    const r = await snoozeReminder(base, key, actor);
+    const when = inZone(Date.parse(r.notBefore), i.config.timeZone).format('M月D日 HH:mm');
+    return { message: r.alreadySnoozed ? `已经设置过，将于 ${when} 再提醒` : `好的，将于 ${when} 再提醒` };
+  };
+  // The ticker itself (startScheduler) is wired here once src/scheduler exports it.
+  return { running: false, digest, snooze, stop: async () => undefined };
+}

@@ -1,0 +1,164 @@
+/**
+ * Lark event payloads → ChatMessage / CardAction, and the router both Lark receivers share:
+ * messages are queued (the receiver acknowledges at once), card callbacks are answered
+ * within Lark's 3 seconds (or answered empty and the card patched when the work finishes).
+ */
+import { z } from 'zod';
+import type { Logger } from '../../log.js';
+import { handleCardAction, handleMessage } from '../dispatch.js';
+import { cardActionResponse, type BotDeps, type CardAction, type CardActionResult, type ChatMessage } from '../types.js';
+import type { WorkQueue } from './work-queue.js';
+
+export const MESSAGE_EVENT = 'im.message.receive_v1';
+export const CARD_ACTION_EVENT = 'card.action.trigger';
+/** Lark waits 3 s for a card callback answer; leave room for the network. */
+export const DEFAULT_CARD_DEADLINE_MS = 2500;
+
+const receiveEventSchema = z.object({
+  sender: z.object({
+    sender_id: z.object({ open_id: z.string().optional() }).passthrough().optional(),
+    sender_type: z.string().default('user'),
+  }),
+  message: z.object({
+    message_id: z.string().min(1),
+    chat_id: z.string().min(1),
+    chat_type: z.string(),
+    message_type: z.string(),
+    content: z.string(),
+    mentions: z
+      .array(z.object({ key: z.string(), id: z.object({ open_id: z.string().optional() }).passthrough().optional(), name: z.string().optional() }).passthrough())
+      .optional(),
+  }),
+});
+
+const cardEventSchema = z.object({
+  operator: z.object({ open_id: z.string().min(1) }).passthrough(),
+  token: z.string().optional(),
+  action: z.object({ value: z.union([z.record(z.string(), z.unknown()), z.string()]).optional() }).passthrough(),
+  context: z.object({ open_message_id: z.string().optional(), open_chat_id: z.string().optional() }).passthrough().optional(),
+});
+
+/** The text of a text or post message (post: its text and @ elements, in order); null otherwise. */
+export function messageContentText(messageType: string, content: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(content);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  const c = parsed as Record<string, unknown>;
+  if (messageType === 'text') return typeof c.text === 'string' ? c.text : null;
+  if (messageType === 'post') {
+    const lines = Array.isArray(c.content) ? (c.content as unknown[]) : [];
+    const parts: string[] = [];
+    for (const line of lines) {
+      if (!Array.isArray(line)) continue;
+      for (const el of line as Array<Record<string, unknown>>) {
+        if (el.tag === 'text' && typeof el.text === 'string') parts.push(el.text);
+        if (el.tag === 'at' && typeof el.user_id === 'string') parts.push(` ${el.user_id} `);
+      }
+      parts.push(' ');
+    }
+    return parts.join('').trim();
+  }
+  return null;
+}
+
+/** receive_v1's event object → ChatMessage; undefined when it is not a message we understand. */
+export function toChatMessage(eventId: string, event: unknown): ChatMessage | undefined {
+  const parsed = receiveEventSchema.safeParse(event);
+  if (!parsed.success) return undefined;
+  const { sender, message } = parsed.data;
+  return {
+    eventId,
+    messageId: message.message_id,
+    chatId: message.chat_id,
+    chatType: message.chat_type === 'p2p' ? 'p2p' : 'group',
+    senderOpenId: sender.sender_id?.open_id ?? '',
+    senderType: sender.sender_type,
+    text: messageContentText(message.message_type, message.content),
+    mentions: (message.mentions ?? []).map((m) => ({ key: m.key, openId: m.id?.open_id ?? null, name: m.name ?? '' })),
+  };
+}
+
+/** card.action.trigger's event object → CardAction. */
+export function toCardAction(eventId: string, event: unknown): CardAction | undefined {
+  const parsed = cardEventSchema.safeParse(event);
+  if (!parsed.success) return undefined;
+  const e = parsed.data;
+  let value: Record<string, unknown> = {};
+  if (typeof e.action.value === 'string') {
+    try {
+      const v: unknown = JSON.parse(e.action.value);
+      if (typeof v === 'object' && v !== null) value = v as Record<string, unknown>;
+    } catch {
+      value = {};
+    }
+  } else if (e.action.value) value = e.action.value;
+  return {
+    eventId,
+    operatorOpenId: e.operator.open_id,
+    value,
+    messageId: e.context?.open_message_id ?? null,
+    chatId: e.context?.open_chat_id ?? null,
+    token: e.token ?? null,
+  };
+}
+
+export interface EventRouter {
+  /** Queues a receive_v1 event: 'queued', 'ignored' (not a message we handle) or 'full' (answer 503). */
+  message(eventId: string, event: unknown): 'queued' | 'ignored' | 'full';
+  /** Answers a card.action.trigger event in Lark's shape ({toast, card} or {}). Never throws. */
+  cardAction(eventId: string, event: unknown): Promise<Record<string, unknown>>;
+}
+
+export interface EventRouterOptions {
+  deps: BotDeps;
+  queue: WorkQueue;
+  cardDeadlineMs?: number;
+  log: Logger;
+}
+
+export function createEventRouter(o: EventRouterOptions): EventRouter {
+  const { deps, queue, log } = o;
+  const deadline = o.cardDeadlineMs ?? DEFAULT_CARD_DEADLINE_MS;
+  return {
+    message(eventId, event) {
+      const msg = toChatMessage(eventId, event);
+      if (!msg) {
+        log.warn({ eventId }, 'message event not understood, ignored');
+        return 'ignored';
+      }
+      // Cheap filters before queueing: bots, and group messages that do not mention anyone.
+      if (msg.senderType !== 'user' || (msg.chatType === 'group' && msg.mentions.length === 0)) return 'ignored';
+      return queue.push(msg.chatId, () => handleMessage(msg, deps)) ? 'queued' : 'full';
+    },
+    async cardAction(eventId, event) {
+      const action = toCardAction(eventId, event);
+      if (!action) {
+        log.warn({ eventId }, 'card action event not understood, ignored');
+        return {};
+      }
+      const work = handleCardAction(action, deps);
+      let timer: NodeJS.Timeout | undefined;
+      const late = Symbol('late');
+      const first = await Promise.race([work, new Promise<typeof late>((resolve) => (timer = setTimeout(() => resolve(late), deadline)))]);
+      clearTimeout(timer);
+      if (first !== late) return cardActionResponse(first);
+      // Too slow for the synchronous answer: answer {} now and patch the card when the work is done.
+      log.warn({ eventId, deadlineMs: deadline }, 'card action slower than the callback deadline; patching later');
+      void work.then((r: CardActionResult) => patchLater(deps, action, r, log));
+      return {};
+    },
+  };
+}
+
+async function patchLater(deps: BotDeps, action: CardAction, r: CardActionResult, log: Logger): Promise<void> {
+  if (!r.card || !action.messageId) return;
+  try {
+    await deps.outbound.patchCard({ messageId: action.messageId, card: r.card });
+  } catch (err) {
+    log.error({ err, messageId: action.messageId }, 'late card patch failed');
+  }
+}

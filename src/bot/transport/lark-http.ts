@@ -1,0 +1,259 @@
+/**
+ * Webhook receiver (LARK_MODE=webhook): `POST /webhook/event` for messages and card callbacks,
+ * `GET /healthz`. Not the SDK's adaptDefault: that matches URLs exactly and awaits the handler
+ * before answering. Here every request is checked, then acknowledged at once; messages are
+ * processed afterwards from an in-process queue.
+ *
+ * Checks, in order (401 and nothing processed when one fails):
+ *   413 body over 1 MB (Content-Length, or counted while reading; the rest is not read)
+ *   415 Content-Type not application/json;  400 malformed JSON
+ *   encrypted body: AES-256-CBC, key sha256(LARK_ENCRYPT_KEY), IV = first 16 bytes
+ *   signature (when LARK_ENCRYPT_KEY is set): sha256(timestamp + nonce + encryptKey + raw body)
+ *   timestamp within 5 minutes of now;  verification token (header.token / token)
+ * The URL-verification challenge is answered after the token check (and the signature, when it carries one).
+ */
+import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Clock } from '../../clock.js';
+import type { Logger } from '../../log.js';
+import { CARD_ACTION_EVENT, MESSAGE_EVENT, type EventRouter } from './events.js';
+
+export const EVENT_PATH = '/webhook/event';
+export const HEALTH_PATH = '/healthz';
+export const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+export interface WebhookOptions {
+  router: EventRouter;
+  encryptKey?: string | undefined;
+  verificationToken?: string | undefined;
+  port: number;
+  /** Default 0.0.0.0 (all interfaces). */
+  host?: string;
+  clock: Clock;
+  log: Logger;
+  maxBodyBytes?: number;
+  /** Extra fields for /healthz (queue depth ...). */
+  health?: () => Record<string, unknown>;
+}
+
+export interface WebhookServer {
+  server: http.Server;
+  port: number;
+  /** http://host:port */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Decrypts Lark's `encrypt` field. Throws when it cannot be decrypted. */
+export function decryptLarkBody(encrypt: string, encryptKey: string): string {
+  const key = createHash('sha256').update(encryptKey).digest();
+  const buf = Buffer.from(encrypt, 'base64');
+  if (buf.length < 32 || buf.length % 16 !== 0) throw new Error('ciphertext has a bad length');
+  const decipher = createDecipheriv('aes-256-cbc', key, buf.subarray(0, 16));
+  return Buffer.concat([decipher.update(buf.subarray(16)), decipher.final()]).toString('utf8');
+}
+
+export function larkSignature(timestamp: string, nonce: string, encryptKey: string, rawBody: string): string {
+  return createHash('sha256').update(timestamp + nonce + encryptKey + rawBody).digest('hex');
+}
+
+const safeEqual = (a: string, b: string): boolean => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Reads the body up to `max` bytes; rejects with 413 as soon as it is exceeded. */
+function readBody(req: IncomingMessage, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > max) {
+        done = true;
+        req.pause();
+        reject(new HttpError(413, 'body too large'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!done) {
+        done = true;
+        resolve(Buffer.concat(chunks).toString('utf8'));
+      }
+    });
+    req.on('error', (err) => {
+      if (!done) {
+        done = true;
+        reject(err);
+      }
+    });
+  });
+}
+
+export async function startWebhookServer(o: WebhookOptions): Promise<WebhookServer> {
+  const log = o.log.child({ name: 'webhook' });
+  const max = o.maxBodyBytes ?? MAX_BODY_BYTES;
+
+  async function handleEvent(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const length = Number(header(req, 'content-length') ?? NaN);
+    if (Number.isFinite(length) && length > max) throw new HttpError(413, 'body too large');
+    const type = header(req, 'content-type') ?? '';
+    if (!/^application\/json\s*(;|$)/i.test(type)) throw new HttpError(415, 'content-type must be application/json');
+    const raw = await readBody(req, max);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      throw new HttpError(400, 'malformed JSON');
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'expected a JSON object');
+    let payload = body as Record<string, unknown>;
+    if (typeof payload.encrypt === 'string') {
+      if (!o.encryptKey) throw new HttpError(400, 'encrypted body but LARK_ENCRYPT_KEY is not set');
+      let plain: unknown;
+      try {
+        plain = JSON.parse(decryptLarkBody(payload.encrypt, o.encryptKey));
+      } catch {
+        throw new HttpError(401, 'body cannot be decrypted with LARK_ENCRYPT_KEY');
+      }
+      if (typeof plain !== 'object' || plain === null) throw new HttpError(400, 'decrypted body is not a JSON object');
+      payload = plain as Record<string, unknown>;
+    }
+    const schema2 = payload.schema === '2.0';
+    const head = (schema2 ? payload.header : payload) as Record<string, unknown> | undefined;
+    const token = typeof head?.token === 'string' ? head.token : undefined;
+    const checkToken = () => {
+      if (o.verificationToken && (token === undefined || !safeEqual(token, o.verificationToken))) throw new HttpError(401, 'verification token mismatch');
+    };
+
+    const ts = header(req, 'x-lark-request-timestamp');
+    const nonce = header(req, 'x-lark-request-nonce');
+    const signature = header(req, 'x-lark-signature');
+    const checkSignature = () => {
+      if (o.encryptKey) {
+        if (!ts || nonce === undefined || !signature) throw new HttpError(401, 'missing signature headers');
+        if (!safeEqual(larkSignature(ts, nonce, o.encryptKey, raw), signature.toLowerCase())) throw new HttpError(401, 'bad signature');
+      }
+      if (ts !== undefined) {
+        const seconds = Number(ts);
+        if (!Number.isFinite(seconds) || Math.abs(o.clock.now().getTime() - seconds * 1000) > MAX_CLOCK_SKEW_MS) throw new HttpError(401, 'request timestamp outside the 5-minute window');
+      }
+    };
+
+    if (payload.type === 'url_verification') {
+      // The challenge may come unsigned; a signature that is present must still be right.
+      if (signature !== undefined) checkSignature();
+      checkToken();
+      send(res, 200, { challenge: payload.challenge });
+      return;
+    }
+    checkSignature();
+    checkToken();
+
+    if (!schema2) {
+      log.warn('event in the v1 schema ignored (subscribe with the 2.0 schema)');
+      send(res, 200, {});
+      return;
+    }
+    const eventType = typeof head?.event_type === 'string' ? head.event_type : '';
+    const eventId = typeof head?.event_id === 'string' ? head.event_id : '';
+    if (eventId === '') throw new HttpError(400, 'event without header.event_id');
+    const event = payload.event;
+    if (eventType === MESSAGE_EVENT) {
+      const queued = o.router.message(eventId, event);
+      if (queued === 'full') throw new HttpError(503, 'busy; retry later');
+      send(res, 200, {});
+      return;
+    }
+    if (eventType === CARD_ACTION_EVENT) {
+      send(res, 200, await o.router.cardAction(eventId, event));
+      return;
+    }
+    log.debug({ eventType, eventId }, 'event type not handled');
+    send(res, 200, {});
+  }
+
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === HEALTH_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      send(res, 200, { ok: true, ...(o.health?.() ?? {}) });
+      return;
+    }
+    if (path !== EVENT_PATH) {
+      send(res, 404, { error: 'not found' });
+      return;
+    }
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      send(res, 405, { error: 'method not allowed' });
+      return;
+    }
+    handleEvent(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError) {
+        if (err.status === 401) log.warn({ reason: err.message }, 'webhook request rejected');
+        else log.info({ status: err.status, reason: err.message }, 'webhook request refused');
+        if (err.status === 413) {
+          // Do not read the rest of a huge body: answer and drop the connection.
+          res.setHeader('connection', 'close');
+          res.on('finish', () => req.destroy());
+        }
+        send(res, err.status, { error: err.message });
+        return;
+      }
+      log.error({ err }, 'webhook request failed');
+      send(res, 500, { error: 'internal error' });
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 15_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = o.host && o.host !== '0.0.0.0' ? o.host : '127.0.0.1';
+  log.info({ port, path: EVENT_PATH, signed: Boolean(o.encryptKey), tokenChecked: Boolean(o.verificationToken) }, 'webhook listening');
+  if (!o.encryptKey) log.warn('LARK_ENCRYPT_KEY is not set: webhook requests are not signed and cannot be verified');
+  if (!o.verificationToken) log.warn('LARK_VERIFICATION_TOKEN is not set: the verification token is not checked');
+  return {
+    server,
+    port,
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
