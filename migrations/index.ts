@@ -3,7 +3,9 @@
 // bin) loads the same set without dynamic file imports. Add one line per new migration.
 import type { Migration } from 'kysely';
 import * as initialSchema from './2026_11_28_00_00_00_initial_schema.js';
+import * as oneActiveCompletion from './2026_11_28_01_00_00_one_active_completion.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_28_00_00_00_initial_schema': initialSchema,
+  '2026_11_28_01_00_00_one_active_completion': oneActiveCompletion,
 };

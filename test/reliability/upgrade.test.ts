@@ -38,6 +38,14 @@ const seeds: Record<string, Seed> = {
     await db.insertInto('audit_log').values({ at, actor: 'cli', source: 'cli', action: 'unit.add', subject: '城东社区', outcome: 'ok', detail: null }).execute();
     return { setting: 2, unit: 2, member: 1, chat: 1, score_entry: 1, veto: 1, task: 1, task_completion: 1, outbox: 1, processed_event: 1, audit_log: 1 };
   },
+  // Before the one-active-completion index: history with an undone completion and a redo.
+  '2026_11_28_01_00_00_one_active_completion': async (db) => {
+    const counts = await seeds['2026_11_28_00_00_00_initial_schema']!(db);
+    const at = 1_780_000_100_000;
+    await db.updateTable('task_completion').set({ undone_at: at, undone_by: '王博文' }).execute();
+    await db.insertInto('task_completion').values({ task_id: 1, period: '2026', done_at: at + 1, done_by: '王博文', note: 'redo', progress: null }).execute();
+    return { ...counts, task_completion: 2 };
+  },
 };
 
 const migrationNames = readdirSync(MIGRATIONS_DIR)
