@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import { isUserError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { resolveActor, UNBOUND_HINT } from './access.js';
+import { audit } from '../db/audit.repository.js';
+import { resolveActor, unboundActorName, UNBOUND_HINT } from './access.js';
 import { completeFromCard } from './commands/tasks.js';
 import { runCommandText } from './dispatch.js';
 import type { BotDeps, CardAction, CardActionResult } from './types.js';
@@ -22,7 +23,15 @@ const completeValue = z.object({
 const snoozeValue = z.object({ action: z.literal('reminder.snooze'), key: z.string().min(1).max(200) });
 
 const TOAST_MAX = 120;
-const short = (s: string) => (s.length > TOAST_MAX ? `${s.slice(0, TOAST_MAX - 1)}…` : s);
+
+/** A press by someone not on the roster: audited as refused, answered with how to get bound. */
+async function refuseUnbound(deps: BotDeps, action: CardAction, auditAction: string, subject: string, now: Date): Promise<CardActionResult> {
+  await audit(deps.db, { at: now.getTime(), actor: unboundActorName(action.operatorOpenId), source: 'card', action: auditAction, subject, outcome: 'denied', detail: { reason: 'unbound' } });
+  return { toast: { type: 'error', content: short(UNBOUND_HINT) } };
+}
+function short(s: string): string {
+  return s.length > TOAST_MAX ? `${s.slice(0, TOAST_MAX - 1)}…` : s;
+}
 
 export async function runCardAction(name: string, action: CardAction, deps: BotDeps, now: Date, log: Logger): Promise<CardActionResult> {
   switch (name) {
@@ -34,7 +43,7 @@ export async function runCardAction(name: string, action: CardAction, deps: BotD
     case 'task.complete': {
       const v = completeValue.parse(action.value);
       const actor = await resolveActor(deps, action.operatorOpenId, 'card');
-      if (!actor) return { toast: { type: 'error', content: short(UNBOUND_HINT) } };
+      if (!actor) return refuseUnbound(deps, action, 'task.done', `task:${v.year}:${v.seq}`, now);
       try {
         return await completeFromCard(deps, actor, { year: v.year, seq: v.seq, period: v.period }, now);
       } catch (err) {
@@ -45,7 +54,7 @@ export async function runCardAction(name: string, action: CardAction, deps: BotD
     case 'reminder.snooze': {
       const v = snoozeValue.parse(action.value);
       const actor = await resolveActor(deps, action.operatorOpenId, 'card');
-      if (!actor) return { toast: { type: 'error', content: short(UNBOUND_HINT) } };
+      if (!actor) return refuseUnbound(deps, action, 'reminder.snooze', v.key, now);
       if (!deps.snooze) return { toast: { type: 'warning', content: '稍后提醒暂不可用' } };
       try {
         const r = await deps.snooze({ key: v.key, actor, at: now });

@@ -1,5 +1,5 @@
 /** A programme on a real SQLite file, a roster with every role bound to an open_id, and a recording Outbound. */
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminActor } from '../../src/auth/actor.js';
@@ -85,6 +85,27 @@ export async function makeBot(options: { dbFile?: string; now?: string } = {}): 
   const plan = loadPlan();
   const clock = fixedClock(options.now ?? NOW);
   const base = { db: opened.db, plan, clock, tz: TZ };
+  if (options.dbFile === undefined || !options.dbFile.endsWith('.copy.db')) await seed(opened, base, clock);
+  const outbound = new RecordingOutbound();
+  const deps: BotDeps = { ...base, log: silentLogger, outbound, botOpenId: BOT_OPEN_ID };
+  return { deps, opened, outbound, clock, dbFile, close: () => opened.close() };
+}
+
+let template: Promise<string> | undefined;
+
+/** Like makeBot, but copies a database seeded once per test file (fast for many small cases). */
+export async function makeBotFromTemplate(): Promise<TestBot> {
+  template ??= (async () => {
+    const t = await makeBot();
+    await t.close();
+    return t.dbFile;
+  })();
+  const file = join(mkdtempSync(join(tmpdir(), 'dangjian-bot-')), 'test.copy.db');
+  copyFileSync(await template, file);
+  return makeBot({ dbFile: file });
+}
+
+async function seed(opened: OpenedDatabase, base: { db: OpenedDatabase['db']; plan: ReturnType<typeof loadPlan>; clock: ReturnType<typeof fixedClock>; tz: string }, clock: ReturnType<typeof fixedClock>): Promise<void> {
   const admin = adminActor('test');
   await initProgramme(base, admin, { year: 2026 });
   for (const [name, level, parent] of [
@@ -104,9 +125,6 @@ export async function makeBot(options: { dbFile?: string; now?: string } = {}): 
     await bindMemberOpenId(opened.db, m.id, OPEN_IDS[role]);
   }
   await bindChat(opened.db, { chatId: GROUP, target: 'leadership', by: 'test', at: clock.now().getTime() });
-  const outbound = new RecordingOutbound();
-  const deps: BotDeps = { ...base, log: silentLogger, outbound, botOpenId: BOT_OPEN_ID };
-  return { deps, opened, outbound, clock, dbFile, close: () => opened.close() };
 }
 
 let seq = 0;

@@ -261,6 +261,7 @@ export const done = defineCommand({
   usage: '完成 〈序号〉[期次][备注]',
   example: '完成 8 2026-03 本月积分兑换已开展',
   access: 'write',
+  auditAction: 'task.done',
   params: [
     { key: 'seq', label: '〈序号〉' },
     { key: 'period', label: '[期次]' },
@@ -288,6 +289,7 @@ export const undo = defineCommand({
   usage: '撤销 〈序号〉[期次]',
   example: '撤销 8 2026-03',
   access: 'write',
+  auditAction: 'task.undo',
   params: [
     { key: 'seq', label: '〈序号〉' },
     { key: 'period', label: '[期次]' },
