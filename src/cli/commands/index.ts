@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAdminCommands } from './admin.js';
+import { registerSchedulerCommands } from './scheduler.js';
 import { registerScoringCommands } from './scoring.js';
 import { registerTaskCommands } from './tasks.js';
 
@@ -8,4 +9,5 @@ export function registerCommands(program: Command): void {
   registerAdminCommands(program);
   registerScoringCommands(program);
   registerTaskCommands(program);
+  registerSchedulerCommands(program);
 }

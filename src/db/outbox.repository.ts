@@ -1,0 +1,273 @@
+/**
+ * The persistent outbox of scheduled messages. Every row has a unique key: inserting is
+ * insert-or-ignore, so a reminder is recorded once however many passes compute it. Sending is
+ * claimed atomically (one UPDATE … WHERE id IN (SELECT …) RETURNING), which holds across
+ * processes sharing the SQLite file; a claim expires so that a crashed sender's rows are taken
+ * over. Only this module writes the outbox table.
+ */
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+import type { NewOutbox, OutboxRow, OutboxStatus } from './schema.js';
+
+export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'sending', 'sent', 'failed', 'skipped'];
+
+export interface OutboxRecord {
+  id: number;
+  key: string;
+  kind: string;
+  chatId: string;
+  taskSeq: number | null;
+  period: string | null;
+  payload: unknown;
+  dueAt: number;
+  notBefore: number;
+  status: OutboxStatus;
+  attempts: number;
+  claimedBy: string | null;
+  claimExpiresAt: number | null;
+  sentAt: number | null;
+  messageId: string | null;
+  lastError: string | null;
+  createdAt: number;
+}
+
+export function toOutboxRecord(row: OutboxRow): OutboxRecord {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(row.payload);
+  } catch {
+    payload = null;
+  }
+  return {
+    id: row.id,
+    key: row.key,
+    kind: row.kind,
+    chatId: row.chat_id,
+    taskSeq: row.task_seq,
+    period: row.period,
+    payload,
+    dueAt: row.due_at,
+    notBefore: row.not_before,
+    status: row.status,
+    attempts: row.attempts,
+    claimedBy: row.claimed_by,
+    claimExpiresAt: row.claim_expires_at,
+    sentAt: row.sent_at,
+    messageId: row.message_id,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+  };
+}
+
+const CHUNK = 400;
+
+function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Which of these keys are already in the outbox. */
+export async function existingOutboxKeys(db: Db, keys: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const part of chunks([...new Set(keys)])) {
+    const rows = await db.selectFrom('outbox').select('key').where('key', 'in', part).execute();
+    for (const r of rows) found.add(r.key);
+  }
+  return found;
+}
+
+/** Insert-or-ignore (on the unique key), in one transaction. Returns the keys actually inserted. */
+export async function insertOutboxRows(db: Db, rows: readonly NewOutbox[]): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const run = async (trx: Db) => {
+    const inserted: string[] = [];
+    for (const part of chunks(rows, 200)) {
+      const res = await trx
+        .insertInto('outbox')
+        .values(part)
+        .onConflict((oc) => oc.column('key').doNothing())
+        .returning('key')
+        .execute();
+      for (const r of res) inserted.push(r.key);
+    }
+    return inserted;
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
+}
+
+export async function findOutboxByKey(db: Db, key: string): Promise<OutboxRecord | undefined> {
+  const row = await db.selectFrom('outbox').selectAll().where('key', '=', key).executeTakeFirst();
+  return row ? toOutboxRecord(row) : undefined;
+}
+
+/**
+ * Claims up to `limit` pending rows whose not_before has come, atomically: a row is returned to
+ * exactly one caller, whichever process or connection asks.
+ */
+export async function claimDueOutbox(db: Db, claim: { now: number; worker: string; leaseMs: number; limit: number }): Promise<OutboxRecord[]> {
+  const rows = await db
+    .updateTable('outbox')
+    .set({ status: 'sending', claimed_by: claim.worker, claim_expires_at: claim.now + claim.leaseMs })
+    .where('status', '=', 'pending')
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('outbox')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('not_before', '<=', claim.now)
+        .orderBy('not_before')
+        .orderBy('id')
+        .limit(claim.limit),
+    )
+    .returningAll()
+    .execute();
+  return rows.map(toOutboxRecord).sort((a, b) => a.notBefore - b.notBefore || a.id - b.id);
+}
+
+/**
+ * Rows whose claim expired (the sender crashed or hung): back to pending so they are sent again
+ * with the same idempotency key, unless the claim began more than `uuidWindowMs` ago — Lark's
+ * uuid no longer deduplicates then, so they are marked failed ("delivery unknown") instead of
+ * risking a duplicate. Returns how many rows went each way.
+ */
+export async function releaseExpiredClaims(db: Db, opts: { now: number; leaseMs: number; uuidWindowMs: number }): Promise<{ released: number; failed: number }> {
+  const claimedBefore = opts.now - opts.uuidWindowMs + opts.leaseMs; // claim_expires_at − lease < now − uuidWindow
+  const failed = await db
+    .updateTable('outbox')
+    .set((eb) => ({
+      status: 'failed',
+      claimed_by: null,
+      claim_expires_at: null,
+      last_error: sql<string>`'claim expired more than ' || ${Math.round(opts.uuidWindowMs / 60_000)} || ' min after it began (sender crashed?); delivery unknown, not re-sent to avoid a duplicate' || coalesce('; previous error: ' || ${eb.ref('last_error')}, '')`,
+    }))
+    .where('status', '=', 'sending')
+    .where('claim_expires_at', '<', opts.now)
+    .where('claim_expires_at', '<', claimedBefore)
+    .executeTakeFirst();
+  const released = await db
+    .updateTable('outbox')
+    .set({ status: 'pending', claimed_by: null, claim_expires_at: null })
+    .where('status', '=', 'sending')
+    .where('claim_expires_at', '<', opts.now)
+    .executeTakeFirst();
+  return { released: Number(released.numUpdatedRows), failed: Number(failed.numUpdatedRows) };
+}
+
+/** Records the batch (coalesced card) a claimed row is sent in, inside its payload JSON. */
+export async function recordOutboxBatch(db: Db, ids: readonly number[], batch: { key: string; size: number }, worker: string): Promise<void> {
+  for (const part of chunks(ids)) {
+    await db
+      .updateTable('outbox')
+      .set({ payload: sql<string>`json_set(payload, '$.batch', ${batch.key}, '$.batchSize', ${batch.size})` })
+      .where('id', 'in', part)
+      .where('claimed_by', '=', worker)
+      .execute();
+  }
+}
+
+/** Marks rows sent with Lark's message id. */
+export async function markOutboxSent(db: Db, ids: readonly number[], sent: { messageId: string; at: number }): Promise<number> {
+  let n = 0;
+  for (const part of chunks(ids)) {
+    const r = await db
+      .updateTable('outbox')
+      .set((eb) => ({
+        status: 'sent',
+        sent_at: sent.at,
+        message_id: sent.messageId,
+        attempts: eb('attempts', '+', 1),
+        claimed_by: null,
+        claim_expires_at: null,
+        last_error: null,
+      }))
+      .where('id', 'in', part)
+      .where('status', 'in', ['sending', 'pending'])
+      .executeTakeFirst();
+    n += Number(r.numUpdatedRows);
+  }
+  return n;
+}
+
+/**
+ * One failed send attempt: attempts + 1 and the error recorded; the row goes back to pending
+ * (not before `retryAt`) unless `final` or it has used `maxAttempts`, then it is failed.
+ * Returns the rows as they now are.
+ */
+export async function markOutboxAttemptFailed(
+  db: Db,
+  ids: readonly number[],
+  failure: { error: string; retryAt: number; final: boolean; maxAttempts: number; worker: string },
+): Promise<OutboxRecord[]> {
+  const out: OutboxRecord[] = [];
+  for (const part of chunks(ids)) {
+    const rows = await db
+      .updateTable('outbox')
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        last_error: failure.error.slice(0, 1000),
+        status: failure.final ? sql<OutboxStatus>`'failed'` : sql<OutboxStatus>`case when attempts + 1 >= ${failure.maxAttempts} then 'failed' else 'pending' end`,
+        not_before: sql<number>`case when attempts + 1 >= ${failure.maxAttempts} or ${failure.final ? 1 : 0} = 1 then not_before else ${failure.retryAt} end`,
+        claimed_by: null,
+        claim_expires_at: null,
+      }))
+      .where('id', 'in', part)
+      .where('status', '=', 'sending')
+      .where('claimed_by', '=', failure.worker)
+      .returningAll()
+      .execute();
+    out.push(...rows.map(toOutboxRecord));
+  }
+  return out;
+}
+
+/** Marks rows skipped with the reason (in last_error). Only rows not yet sent change. */
+export async function markOutboxSkipped(db: Db, ids: readonly number[], reason: string): Promise<number> {
+  let n = 0;
+  for (const part of chunks(ids)) {
+    const r = await db
+      .updateTable('outbox')
+      .set({ status: 'skipped', last_error: reason, claimed_by: null, claim_expires_at: null })
+      .where('id', 'in', part)
+      .where('status', 'in', ['pending', 'sending'])
+      .executeTakeFirst();
+    n += Number(r.numUpdatedRows);
+  }
+  return n;
+}
+
+export interface OutboxFilter {
+  status?: OutboxStatus | undefined;
+  /** Only rows due at or after this instant. */
+  dueSince?: number | undefined;
+  /** Only rows due before this instant. */
+  dueBefore?: number | undefined;
+  kind?: string | undefined;
+  chatId?: string | undefined;
+  limit?: number | undefined;
+}
+
+/** Rows by due time (oldest first), optionally filtered. */
+export async function listOutbox(db: Db, filter: OutboxFilter = {}): Promise<OutboxRecord[]> {
+  let q = db.selectFrom('outbox').selectAll();
+  if (filter.status !== undefined) q = q.where('status', '=', filter.status);
+  if (filter.dueSince !== undefined) q = q.where('due_at', '>=', filter.dueSince);
+  if (filter.dueBefore !== undefined) q = q.where('due_at', '<', filter.dueBefore);
+  if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind);
+  if (filter.chatId !== undefined) q = q.where('chat_id', '=', filter.chatId);
+  q = q.orderBy('due_at').orderBy('id');
+  if (filter.limit !== undefined) q = q.limit(filter.limit);
+  return (await q.execute()).map(toOutboxRecord);
+}
+
+/** Row counts per status. */
+export async function countOutboxByStatus(db: Db): Promise<Record<OutboxStatus, number>> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
+  const out = Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, 0])) as Record<OutboxStatus, number>;
+  for (const r of rows) out[r.status] = Number(r.n);
+  return out;
+}

@@ -1,0 +1,31 @@
+/**
+ * The minute ticker. The only module that imports node-cron: it runs `tick` every minute in the
+ * configured zone, never two at once. node-cron keeps no state and does not catch up; the pass
+ * itself works out what is due from the database.
+ */
+import cron from 'node-cron';
+import type { Logger } from '../log.js';
+
+export interface Ticker {
+  stop(): Promise<void>;
+}
+
+export function startMinuteTicker(opts: { timeZone: string; log: Logger; tick: () => Promise<unknown> }): Ticker {
+  const task = cron.schedule(
+    '* * * * *',
+    async () => {
+      try {
+        await opts.tick();
+      } catch (err) {
+        opts.log.error({ err }, 'scheduler pass failed');
+      }
+    },
+    { timezone: opts.timeZone, noOverlap: true, name: 'dangjian-scheduler' },
+  );
+  return {
+    async stop() {
+      await task.stop();
+      await task.destroy();
+    },
+  };
+}

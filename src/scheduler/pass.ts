@@ -1,0 +1,511 @@
+/**
+ * One scheduler pass: compute from the database what is due up to `at`, record each reminder in
+ * the outbox under its unique key (insert-or-ignore), then dispatch the unsent rows. The pass is
+ * the source of truth (node-cron only triggers it), so running it twice for the same instant, in
+ * two processes at once, or after a restart sends nothing twice.
+ *
+ * Catch-up: the pass looks back to the previous pass (persisted in the `setting` table), at least
+ * `catchUpHours`. A reminder first seen more than `catchUpHours` after its time is recorded as
+ * skipped ("too late"); one first seen later than `lateGraceMinutes` is sent once, marked 补发 with
+ * its original time. Rows for one chat claimed together are coalesced into one card.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Clock } from '../clock.js';
+import { audit } from '../db/audit.repository.js';
+import { listChats } from '../db/chat.repository.js';
+import type { Db } from '../db/database.js';
+import {
+  claimDueOutbox,
+  existingOutboxKeys,
+  insertOutboxRows,
+  markOutboxAttemptFailed,
+  markOutboxSent,
+  markOutboxSkipped,
+  recordOutboxBatch,
+  releaseExpiredClaims,
+  type OutboxRecord,
+} from '../db/outbox.repository.js';
+import type { NewOutbox } from '../db/schema.js';
+import { getProgramme, getSetting, setSetting, type ProgrammeSettings } from '../db/setting.repository.js';
+import { UserError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Outbound } from '../messaging/outbound.js';
+import type { Plan } from '../plan/schema.js';
+import type { BoardTask } from '../tasks/task-service.js';
+import type { WorkCalendar } from '../tasks/work-calendar.js';
+import { isoInZone, localDate } from '../time.js';
+import { reminderCard, type CardItem } from './cards.js';
+import { monthlyPush, phasePush, quarterlyPush, yearlyPush, type PushContext, type ReminderPayload, type TargetsSummary } from './content.js';
+import { boardsUpTo, buildDigest, targetsSummary } from './digest.js';
+import { computeIntents, inPushWindow, type ChatRouting, type ReminderIntent, type RuleInput, type RuleTask, type YearlyTopic } from './rules.js';
+import { DEFAULT_SCHEDULER_SETTINGS, type SchedulerSettings } from './settings.js';
+
+export interface SchedulerDeps {
+  db: Db;
+  plan: Plan;
+  config: { timeZone: string };
+  clock: Clock;
+  log: Logger;
+  outbound: Outbound;
+  calendar: WorkCalendar;
+  /** Default: DEFAULT_SCHEDULER_SETTINGS (the bot wiring passes schedulerSettingsFromEnv()). */
+  settings?: SchedulerSettings | undefined;
+  /** Identity of this process in outbox claims. Default: host:pid:random. */
+  workerId?: string | undefined;
+}
+
+/** Deps for computing without sending (preview). */
+export type RuleDeps = Pick<SchedulerDeps, 'db' | 'plan' | 'config' | 'clock' | 'calendar' | 'settings'>;
+
+export interface DispatchResult {
+  /** False when `at` is outside the push window (nothing is sent then). */
+  inWindow: boolean;
+  claimed: number;
+  /** Rows marked sent, and the messages (cards) that carried them. */
+  sent: number;
+  messages: number;
+  /** Rows dropped because the item was completed (or removed) meanwhile. */
+  dropped: number;
+  /** Rows dropped because they waited longer than the catch-up limit. */
+  stale: number;
+  /** Rows back to pending after a retryable failure, and rows now failed. */
+  retrying: number;
+  failed: number;
+  /** Expired claims (crashed sender) put back to pending / marked failed. */
+  released: number;
+  lostClaims: number;
+}
+
+export interface PassResult {
+  at: string;
+  window: { from: string; to: string };
+  /** Intents due in the window (already recorded ones included). */
+  due: number;
+  /** New outbox rows to send, of which `late` are 补发. */
+  inserted: number;
+  late: number;
+  /** New rows recorded as skipped: first seen too late, or no chat to send to. */
+  skippedTooLate: number;
+  skippedNoChat: number;
+  dispatch: DispatchResult;
+}
+
+export const LAST_PASS_SETTING = 'scheduler_last_pass_at';
+/** A pass never looks back further than this (a service down for longer records nothing older). */
+const MAX_LOOKBACK_MS = 400 * 86_400_000;
+/** Cards stay below Lark's 30 KB card limit. */
+const MAX_CARD_BYTES = 28_000;
+
+const settingsOf = (deps: { settings?: SchedulerSettings | undefined }) => deps.settings ?? DEFAULT_SCHEDULER_SETTINGS;
+
+export function defaultWorkerId(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+export async function requireProgrammeForScheduler(db: Db): Promise<ProgrammeSettings> {
+  const p = await getProgramme(db);
+  if (!p) throw new UserError('not_initialised', 'the programme is not initialised: run `dangjian init --year YYYY [--street NAME]` first');
+  return p;
+}
+
+// ---------------------------------------------------------------- state → rule input
+
+export interface RuleState {
+  programme: ProgrammeSettings;
+  boards: BoardTask[];
+  input: RuleInput;
+}
+
+/** Chat bindings as the rules see them. */
+export async function chatRouting(db: Db): Promise<ChatRouting> {
+  const chats = await listChats(db);
+  const sorted = [...chats].sort((a, b) => a.bound_at - b.bound_at || (a.chat_id < b.chat_id ? -1 : 1));
+  const leadership: string[] = [];
+  const leadUnits = new Map<string, string[]>();
+  for (const c of sorted) {
+    if (c.target === 'leadership') leadership.push(c.chat_id);
+    else if (c.target.startsWith('lead:')) {
+      const unit = c.target.slice('lead:'.length);
+      const list = leadUnits.get(unit) ?? [];
+      list.push(c.chat_id);
+      leadUnits.set(unit, list);
+    }
+  }
+  return { leadership, leadUnits };
+}
+
+export function toRuleTasks(boards: readonly BoardTask[]): RuleTask[] {
+  return boards.map((t) => ({
+    year: t.year,
+    seq: t.seq,
+    content: t.content,
+    leadUnits: t.leadUnits,
+    occurrences: t.occurrences.map((o) => ({ period: o.period, dueDate: o.dueDate, doneAt: o.doneAt === null ? null : Date.parse(o.doneAt) })),
+  }));
+}
+
+/** Reads tasks (boards of every task year up to `untilYear`, at `at`), chats and the programme. */
+export async function loadRuleState(deps: RuleDeps, at: number, untilYear: number): Promise<RuleState> {
+  const tz = deps.config.timeZone;
+  const settings = settingsOf(deps);
+  const programme = await requireProgrammeForScheduler(deps.db);
+  const boards = await boardsUpTo({ db: deps.db, clock: deps.clock, tz }, untilYear, at, settings.yellowDays);
+  const input: RuleInput = {
+    tz,
+    settings,
+    calendar: deps.calendar,
+    firstYear: programme.firstYear,
+    phases: deps.plan.phases,
+    tasks: toRuleTasks(boards),
+    chats: await chatRouting(deps.db),
+  };
+  return { programme, boards, input };
+}
+
+/** Every reminder the rules produce in [from, to], without sending or recording anything. */
+export async function previewReminders(deps: RuleDeps, window: { from: number; to: number }): Promise<ReminderIntent[]> {
+  if (!(window.to >= window.from)) throw new UserError('bad_argument', '--to must not be before --from', '--to');
+  const tz = deps.config.timeZone;
+  const now = deps.clock.now().getTime();
+  const state = await loadRuleState(deps, now, Number(localDate(window.to, tz).slice(0, 4)));
+  return computeIntents(state.input, window);
+}
+
+// ---------------------------------------------------------------- payloads
+
+interface PayloadContext {
+  deps: SchedulerDeps;
+  now: number;
+  state: RuleState;
+  tasks: Map<string, BoardTask>;
+  targets?: Promise<TargetsSummary | null>;
+}
+
+async function payloadFor(ctx: PayloadContext, intent: ReminderIntent, late: boolean, withContent: boolean): Promise<ReminderPayload> {
+  const tz = ctx.deps.config.timeZone;
+  const payload: ReminderPayload = { v: 1, kind: intent.kind, at: isoInZone(intent.at, tz), late };
+  if (intent.taskSeq !== null && intent.taskYear !== null) {
+    const t = ctx.tasks.get(`${intent.taskYear}:${intent.taskSeq}`);
+    payload.task = {
+      year: intent.taskYear,
+      seq: intent.taskSeq,
+      content: t?.content ?? '',
+      period: intent.period ?? '',
+      cadence: t?.cadence ?? null,
+      dueDate: intent.dueDate ?? '',
+      offset: intent.offset,
+      daysLeft: intent.daysLeft,
+      overdueDays: intent.overdueDays,
+      overdueWorkdays: intent.overdueWorkdays,
+      leadUnits: intent.leadUnits,
+      fallbackUnits: intent.fallbackUnits,
+    };
+    return payload;
+  }
+  if (!withContent || intent.subject === null) return payload;
+  const today = localDate(ctx.now, tz);
+  const targets = () => (ctx.targets ??= targetsSummary({ db: ctx.deps.db, plan: ctx.deps.plan, clock: ctx.deps.clock, tz }, today));
+  const push: PushContext = { plan: ctx.deps.plan, firstYear: ctx.state.programme.firstYear, boards: ctx.state.boards, today, targets: null };
+  switch (intent.kind) {
+    case 'monthly':
+      payload.push = monthlyPush(push, intent.subject);
+      break;
+    case 'quarterly':
+      payload.push = quarterlyPush(push, intent.subject);
+      break;
+    case 'yearly': {
+      const [year, topic] = intent.subject.split(':') as [string, YearlyTopic];
+      payload.push = yearlyPush({ ...push, targets: topic === 'project-list' ? null : await targets() }, Number(year), topic);
+      break;
+    }
+    case 'phase': {
+      const p = phasePush(push, intent.subject);
+      if (p) payload.push = p;
+      break;
+    }
+    case 'digest':
+      payload.digest = await buildDigest(ctx.deps, { weekStart: intent.subject, at: ctx.now });
+      break;
+    default:
+      break;
+  }
+  return payload;
+}
+
+// ---------------------------------------------------------------- the pass
+
+/**
+ * Runs one pass as if it were `at` (default: the clock's now): records what is due, then
+ * dispatches. Never sends outside the push window (rows wait for the next one).
+ */
+export async function runPass(deps: SchedulerDeps, at?: number | Date): Promise<PassResult> {
+  const settings = settingsOf(deps);
+  const tz = deps.config.timeZone;
+  const log = deps.log.child({ name: 'scheduler' });
+  const now = at === undefined ? deps.clock.now().getTime() : typeof at === 'number' ? at : at.getTime();
+  const catchUpMs = settings.catchUpHours * 3_600_000;
+  const lastText = await getSetting(deps.db, LAST_PASS_SETTING);
+  const last = lastText === undefined ? undefined : Number(lastText);
+  let from = now - catchUpMs;
+  if (last !== undefined && Number.isFinite(last) && last < from) from = Math.max(last, now - MAX_LOOKBACK_MS);
+
+  const state = await loadRuleState(deps, now, Number(localDate(now, tz).slice(0, 4)));
+  const intents = computeIntents(state.input, { from, to: now });
+  const existing = await existingOutboxKeys(
+    deps.db,
+    intents.map((i) => i.key),
+  );
+  const fresh = intents.filter((i) => !existing.has(i.key));
+
+  const ctx: PayloadContext = { deps, now, state, tasks: new Map(state.boards.map((t) => [`${t.year}:${t.seq}`, t])) };
+  const rows: NewOutbox[] = [];
+  let late = 0;
+  let tooLate = 0;
+  let noChat = 0;
+  const graceMs = settings.lateGraceMinutes * 60_000;
+  for (const intent of fresh) {
+    const delay = now - intent.at;
+    let status: 'pending' | 'skipped' = 'pending';
+    let reason: string | null = null;
+    if (intent.chatId === null) {
+      status = 'skipped';
+      reason = `no chat: ${intent.leadUnits.length > 0 ? `neither ${intent.leadUnits.join('、')} nor the leadership group has` : 'the leadership group has no'} a bound chat`;
+      noChat++;
+    } else if (delay > catchUpMs) {
+      status = 'skipped';
+      reason = `too late: first seen ${(delay / 3_600_000).toFixed(1)} h after its time (catch-up limit ${settings.catchUpHours} h)`;
+      tooLate++;
+    }
+    const isLate = status === 'pending' && delay > graceMs;
+    if (isLate) late++;
+    const payload = await payloadFor(ctx, intent, isLate, status === 'pending');
+    rows.push({
+      key: intent.key,
+      kind: intent.kind,
+      chat_id: intent.chatId ?? '',
+      task_seq: intent.taskSeq,
+      period: intent.period,
+      payload: JSON.stringify(payload),
+      due_at: intent.at,
+      not_before: intent.at,
+      status,
+      claimed_by: null,
+      claim_expires_at: null,
+      sent_at: null,
+      message_id: null,
+      last_error: reason,
+      created_at: now,
+    });
+  }
+  const inserted = new Set(await insertOutboxRows(deps.db, rows));
+  const freshByKey = new Map(fresh.map((i) => [i.key, i]));
+  const fallbackUnits = new Set<string>();
+  let fallbackRows = 0;
+  for (const r of rows) {
+    if (!inserted.has(r.key)) continue;
+    const intent = freshByKey.get(r.key);
+    if (r.status === 'skipped') log.warn({ key: r.key, reason: r.last_error }, 'reminder recorded as skipped');
+    else if (intent && intent.fallbackUnits.length > 0) {
+      fallbackRows++;
+      for (const u of intent.fallbackUnits) fallbackUnits.add(u);
+    }
+  }
+  if (fallbackRows > 0) {
+    log.warn({ leadUnits: [...fallbackUnits], reminders: fallbackRows }, 'lead units without a bound chat: their reminders go to the leadership chat');
+  }
+  if (last === undefined || !(last >= now)) await setSetting(deps.db, LAST_PASS_SETTING, String(now));
+
+  const dispatch = await dispatchDue(deps, now);
+  const result: PassResult = {
+    at: isoInZone(now, tz),
+    window: { from: isoInZone(from, tz), to: isoInZone(now, tz) },
+    due: intents.length,
+    inserted: rows.filter((r) => inserted.has(r.key) && r.status === 'pending').length,
+    late,
+    skippedTooLate: tooLate,
+    skippedNoChat: noChat,
+    dispatch,
+  };
+  if (result.inserted > 0 || dispatch.claimed > 0 || dispatch.released > 0) log.info({ ...result }, 'scheduler pass');
+  return result;
+}
+
+// ---------------------------------------------------------------- dispatch
+
+interface SendGroup {
+  chatId: string;
+  rows: OutboxRecord[];
+  idempotencyKey: string;
+  /** The batch key must be recorded on the rows before sending. */
+  newBatch: boolean;
+}
+
+const payloadOf = (r: OutboxRecord): ReminderPayload => r.payload as ReminderPayload;
+
+/** Idempotency key of a coalesced card: a hash of its rows' sorted keys. */
+export function batchKey(keys: readonly string[]): string {
+  return `batch:${createHash('sha256').update([...keys].sort().join('\n'), 'utf8').digest('hex').slice(0, 40)}`;
+}
+
+const cardItems = (rows: readonly OutboxRecord[]): CardItem[] => rows.map((r) => ({ key: r.key, payload: payloadOf(r) }));
+
+/** Groups claimed rows into cards: recorded batches stay as they were; the rest per chat, coalesced, size-capped. */
+function planGroups(rows: readonly OutboxRecord[], settings: SchedulerSettings, tz: string): SendGroup[] {
+  const groups: SendGroup[] = [];
+  const batches = new Map<string, OutboxRecord[]>();
+  const perChat = new Map<string, OutboxRecord[]>();
+  for (const r of rows) {
+    const b = payloadOf(r).batch;
+    if (b) {
+      const list = batches.get(b) ?? [];
+      list.push(r);
+      batches.set(b, list);
+    } else {
+      const list = perChat.get(r.chatId) ?? [];
+      list.push(r);
+      perChat.set(r.chatId, list);
+    }
+  }
+  for (const [key, list] of batches) groups.push({ chatId: (list[0] as OutboxRecord).chatId, rows: list, idempotencyKey: key, newBatch: false });
+  const fits = (list: OutboxRecord[]) => Buffer.byteLength(JSON.stringify(reminderCard(cardItems(list), tz)), 'utf8') <= MAX_CARD_BYTES;
+  const split = (list: OutboxRecord[]): OutboxRecord[][] => {
+    if (list.length <= 1 || fits(list)) return [list];
+    const mid = Math.ceil(list.length / 2);
+    return [...split(list.slice(0, mid)), ...split(list.slice(mid))];
+  };
+  for (const [chatId, list] of perChat) {
+    for (let i = 0; i < list.length; i += settings.coalesceMax) {
+      for (const part of split(list.slice(i, i + settings.coalesceMax))) {
+        const single = part.length === 1;
+        groups.push({ chatId, rows: part, idempotencyKey: single ? (part[0] as OutboxRecord).key : batchKey(part.map((r) => r.key)), newBatch: !single });
+      }
+    }
+  }
+  const first = (g: SendGroup) => Math.min(...g.rows.map((r) => r.notBefore));
+  return groups.sort((a, b) => first(a) - first(b));
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return code !== undefined && code !== -1 ? `${err.message} (code ${String(code)})` : err.message;
+  }
+  return String(err);
+}
+
+const isRetryable = (err: unknown): boolean => !(typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === false);
+
+/**
+ * Sends what is due at `now`: releases crashed claims, claims pending rows atomically, drops
+ * rows whose item is done or which waited too long, coalesces per chat and sends. Chats are
+ * served concurrently, each chat's cards in order. Nothing is sent outside the push window.
+ */
+export async function dispatchDue(deps: SchedulerDeps, now: number): Promise<DispatchResult> {
+  const settings = settingsOf(deps);
+  const tz = deps.config.timeZone;
+  const log = deps.log.child({ name: 'scheduler' });
+  const result: DispatchResult = { inWindow: true, claimed: 0, sent: 0, messages: 0, dropped: 0, stale: 0, retrying: 0, failed: 0, released: 0, lostClaims: 0 };
+  if (!inPushWindow(now, { tz, settings, calendar: deps.calendar })) return { ...result, inWindow: false };
+  const worker = deps.workerId ?? defaultWorkerId();
+  const leaseMs = settings.claimLeaseMinutes * 60_000;
+  const released = await releaseExpiredClaims(deps.db, { now, leaseMs, uuidWindowMs: settings.uuidWindowMinutes * 60_000 });
+  result.released = released.released;
+  result.lostClaims = released.failed;
+  if (released.failed > 0) log.error({ rows: released.failed }, 'outbox claims expired long ago: delivery unknown, marked failed');
+
+  const boardCache = new Map<number, Promise<Map<string, BoardTask>>>();
+  const boardFor = (year: number) => {
+    let p = boardCache.get(year);
+    if (!p) {
+      p = boardsUpTo({ db: deps.db, clock: deps.clock, tz }, year, now, settings.yellowDays).then((b) => new Map(b.filter((t) => t.year === year).map((t) => [`${t.seq}`, t])));
+      boardCache.set(year, p);
+    }
+    return p;
+  };
+
+  const catchUpMs = settings.catchUpHours * 3_600_000;
+  for (let round = 0; round < 100; round++) {
+    const rows = await claimDueOutbox(deps.db, { now, worker, leaseMs, limit: settings.claimBatch });
+    if (rows.length === 0) break;
+    result.claimed += rows.length;
+    const keep: OutboxRecord[] = [];
+    const stale: number[] = [];
+    const done: number[] = [];
+    const removed: number[] = [];
+    for (const r of rows) {
+      const p = payloadOf(r);
+      if (now - Math.max(r.dueAt, r.notBefore) > catchUpMs) {
+        stale.push(r.id);
+        continue;
+      }
+      if (p?.task) {
+        const t = (await boardFor(p.task.year)).get(String(p.task.seq));
+        const occ = t?.occurrences.find((o) => o.period === p.task?.period);
+        if (!t || !occ) {
+          removed.push(r.id);
+          continue;
+        }
+        if (occ.doneAt !== null && Date.parse(occ.doneAt) <= now) {
+          done.push(r.id);
+          continue;
+        }
+      }
+      keep.push(r);
+    }
+    if (stale.length > 0) result.stale += await markOutboxSkipped(deps.db, stale, `too late: not sent within ${settings.catchUpHours} h of its time`);
+    if (done.length > 0) result.dropped += await markOutboxSkipped(deps.db, done, 'completed: the item was marked done before the reminder went out');
+    if (removed.length > 0) result.dropped += await markOutboxSkipped(deps.db, removed, 'removed: the task or period is no longer on the list');
+
+    const groups = planGroups(keep, settings, tz);
+    for (const g of groups) {
+      if (g.newBatch) await recordOutboxBatch(deps.db, g.rows.map((r) => r.id), { key: g.idempotencyKey, size: g.rows.length }, worker);
+    }
+    const byChat = new Map<string, SendGroup[]>();
+    for (const g of groups) {
+      const list = byChat.get(g.chatId) ?? [];
+      list.push(g);
+      byChat.set(g.chatId, list);
+    }
+    const queues = [...byChat.values()];
+    let next = 0;
+    const runQueue = async () => {
+      for (;;) {
+        const q = queues[next++];
+        if (!q) return;
+        for (const g of q) await sendGroup(deps, g, worker, result, log);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(settings.sendConcurrency, queues.length) }, runQueue));
+  }
+  return result;
+}
+
+async function sendGroup(deps: SchedulerDeps, g: SendGroup, worker: string, result: DispatchResult, log: Logger): Promise<void> {
+  const settings = settingsOf(deps);
+  const tz = deps.config.timeZone;
+  const ids = g.rows.map((r) => r.id);
+  try {
+    const card = reminderCard(cardItems(g.rows), tz);
+    const sent = await deps.outbound.sendMessage({ receiveIdType: 'chat_id', receiveId: g.chatId, msgType: 'interactive', content: card, idempotencyKey: g.idempotencyKey });
+    result.sent += await markOutboxSent(deps.db, ids, { messageId: sent.messageId, at: deps.clock.now().getTime() });
+    result.messages += 1;
+  } catch (err) {
+    const now = deps.clock.now().getTime();
+    const final = !isRetryable(err);
+    const rows = await markOutboxAttemptFailed(deps.db, ids, {
+      error: errorText(err),
+      retryAt: now + settings.retryDelayMinutes * 60_000 * Math.max(1, (g.rows[0]?.attempts ?? 0) + 1),
+      final,
+      maxAttempts: settings.maxSendAttempts,
+      worker,
+    });
+    const failed = rows.filter((r) => r.status === 'failed');
+    result.failed += failed.length;
+    result.retrying += rows.length - failed.length;
+    log.warn({ chatId: g.chatId, keys: g.rows.map((r) => r.key), err: errorText(err), final: failed.length > 0 }, 'reminder send failed');
+    for (const r of failed) {
+      await audit(deps.db, { at: now, actor: 'scheduler', source: 'scheduler', action: 'reminder.failed', subject: r.key, outcome: 'error', detail: { chatId: r.chatId, attempts: r.attempts, error: r.lastError } });
+    }
+  }
+}

@@ -1,0 +1,460 @@
+/**
+ * The reminder rules: pure functions from (tasks with their occurrences and completion state,
+ * chat bindings, working-day calendar, plan phases, settings) to reminder intents in a time
+ * window. No I/O and no clock: the caller passes the window.
+ *
+ * Every intent has a unique key `<rule>:<subject>:<occurrence>:<offset>:<chat>`; the outbox
+ * inserts it with insert-or-ignore, so an intent is recorded (and sent) at most once.
+ *
+ *   before_due / due_today  due:<seq>:<period>:d<k>:<chat>          T−k calendar days at beforeTime,
+ *                           moved to the nearest earlier working day; when two offsets land on the
+ *                           same day only the one closest to the deadline is kept. k = 0 is due_today.
+ *   overdue                 overdue:<seq>:<period>:w<n>:<chat>      every working day after the due
+ *                           date (n = working days overdue) at overdueTime, to the lead unit's chat.
+ *   escalation              escalation:<seq>:<period>:w<n>:<chat>   n = escalateAfter, then every
+ *                           escalateEvery working days, to the leadership chat.
+ *   monthly                 monthly:<YYYY-MM>:<chat>                first working day of the month.
+ *   quarterly               quarterly:<YYYY>-Q<q>:<chat>            first working day of the quarter.
+ *   yearly                  yearly:<YYYY>:<topic>:<chat>            topic project-list (January),
+ *                           self-check (July), acceptance (December); first working day of the month.
+ *   phase                   phase:<phaseId>:<chat>                  first working day of the phase's first month.
+ *   digest                  digest:<monday>:<chat>                  first working day of the week (Mon–Sun).
+ *
+ * A task reminder goes to every chat bound to each lead unit (target `lead:<unit>`); a lead
+ * unit without a chat falls back to the leadership chats (`fallbackUnits` says so). Plan pushes,
+ * escalations and digests go to the leadership chats. With no chat at all the intent has
+ * chatId null and key suffix '-'. Every `at` lies on a working day within the push window; a
+ * configured time outside the window moves to the next window opening.
+ * A task reminder is produced only while the occurrence is not done at its instant, so a
+ * completion stops the overdue series.
+ */
+import type { Phase } from '../plan/schema.js';
+import { addDays, daysBetween, formatDate, weekday } from '../tasks/dates.js';
+import type { WorkCalendar } from '../tasks/work-calendar.js';
+import { localDate, zonedInstant } from '../time.js';
+import { minutesOf, type SchedulerSettings } from './settings.js';
+
+export const REMINDER_KINDS = ['before_due', 'due_today', 'overdue', 'escalation', 'monthly', 'quarterly', 'yearly', 'phase', 'digest'] as const;
+export type ReminderKind = (typeof REMINDER_KINDS)[number];
+export const TASK_REMINDER_KINDS: ReadonlySet<ReminderKind> = new Set(['before_due', 'due_today', 'overdue', 'escalation']);
+
+export type YearlyTopic = 'project-list' | 'self-check' | 'acceptance';
+
+export interface RuleOccurrence {
+  period: string;
+  dueDate: string;
+  /** Completion instant (epoch ms), or null while not done. */
+  doneAt: number | null;
+}
+
+export interface RuleTask {
+  year: number;
+  seq: number;
+  content: string;
+  leadUnits: readonly string[];
+  occurrences: readonly RuleOccurrence[];
+}
+
+export interface ChatRouting {
+  /** Chats bound to `leadership`, oldest first. */
+  leadership: readonly string[];
+  /** Chats bound to `lead:<unit>`, by unit. */
+  leadUnits: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface RuleInput {
+  tz: string;
+  settings: SchedulerSettings;
+  calendar: Pick<WorkCalendar, 'isWorkday'>;
+  /** The programme's first year (plan yearOffset 0). */
+  firstYear: number;
+  phases: readonly Phase[];
+  tasks: readonly RuleTask[];
+  chats: ChatRouting;
+}
+
+export interface ReminderIntent {
+  key: string;
+  kind: ReminderKind;
+  /** When it is to be sent (epoch ms): a working day, inside the push window. */
+  at: number;
+  /** Local date of `at`. */
+  date: string;
+  chatId: string | null;
+  taskSeq: number | null;
+  period: string | null;
+  taskYear: number | null;
+  dueDate: string | null;
+  /** before_due / due_today: the configured offset k and the calendar days from `date` to the due date. */
+  offset: number | null;
+  daysLeft: number | null;
+  /** overdue / escalation: calendar days since the due date and the n-th working day overdue. */
+  overdueDays: number | null;
+  overdueWorkdays: number | null;
+  /** Lead units this chat receives the task reminder for. */
+  leadUnits: string[];
+  /** Lead units without a chat of their own, routed to this leadership chat. */
+  fallbackUnits: string[];
+  /** Plan pushes: 'YYYY-MM' (monthly), 'YYYY-Qn' (quarterly), 'YYYY:<topic>' (yearly), phase id, week Monday (digest). */
+  subject: string | null;
+}
+
+export interface IntentWindow {
+  /** Inclusive bounds, epoch ms. */
+  from: number;
+  to: number;
+}
+
+// ---------------------------------------------------------------- working-day table
+
+/**
+ * Working-day flags, cumulative working-day counts and day-start instants over a date range,
+ * so that the rules do O(1) work per day. Pure memo: built from `calendar.isWorkday` only.
+ */
+class DayTable {
+  readonly n: number;
+  readonly dates: string[];
+  readonly work: Uint8Array;
+  /** cum[i] = working days in dates[0..i]. */
+  readonly cum: Int32Array;
+  /** Day start instants; dayStart[n] is the start of the day after the range. */
+  readonly dayStart: Float64Array;
+
+  constructor(
+    readonly start: string,
+    readonly end: string,
+    calendar: Pick<WorkCalendar, 'isWorkday'>,
+    readonly tz: string,
+  ) {
+    this.n = daysBetween(start, end) + 1;
+    this.dates = new Array<string>(this.n);
+    this.work = new Uint8Array(this.n);
+    this.cum = new Int32Array(this.n);
+    this.dayStart = new Float64Array(this.n + 1);
+    let d = start;
+    let c = 0;
+    for (let i = 0; i < this.n; i++) {
+      this.dates[i] = d;
+      const w = calendar.isWorkday(d);
+      this.work[i] = w ? 1 : 0;
+      if (w) c++;
+      this.cum[i] = c;
+      this.dayStart[i] = zonedInstant(d, '00:00', tz);
+      d = addDays(d, 1);
+    }
+    this.dayStart[this.n] = zonedInstant(d, '00:00', tz);
+  }
+
+  covers(start: string, end: string): boolean {
+    return this.start <= start && end <= this.end;
+  }
+
+  idx(date: string): number {
+    return daysBetween(this.start, date);
+  }
+
+  /** Instant of a wall-clock time on day i (exact also on a DST-change day). */
+  instant(i: number, minutes: number): number {
+    const s = this.dayStart[i] as number;
+    if ((this.dayStart[i + 1] as number) - s === 86_400_000) return s + minutes * 60_000;
+    const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
+    const mm = String(minutes % 60).padStart(2, '0');
+    return zonedInstant(this.dates[i] as string, `${hh}:${mm}`, this.tz);
+  }
+
+  /** i itself when a working day, else the previous working day (−1 if none in range). */
+  onOrBefore(i: number): number {
+    let j = i;
+    while (j >= 0 && this.work[j] === 0) j--;
+    return j;
+  }
+
+  /** The first working day at or after i (n if none in range). */
+  onOrAfter(i: number): number {
+    let j = i;
+    while (j < this.n && this.work[j] === 0) j++;
+    return j;
+  }
+}
+
+const tableCache = new WeakMap<object, Map<string, DayTable>>();
+
+/** A memoised table covering [start, end] for this calendar and zone. */
+function dayTable(calendar: Pick<WorkCalendar, 'isWorkday'>, tz: string, start: string, end: string): DayTable {
+  let byTz = tableCache.get(calendar);
+  if (!byTz) {
+    byTz = new Map();
+    tableCache.set(calendar, byTz);
+  }
+  const cached = byTz.get(tz);
+  if (cached?.covers(start, end)) return cached;
+  const s = cached && cached.start < start ? cached.start : start;
+  const e = cached && cached.end > end ? cached.end : end;
+  const table = new DayTable(s, e, calendar, tz);
+  byTz.set(tz, table);
+  return table;
+}
+
+// ---------------------------------------------------------------- helpers
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** Chat part of a key. */
+const chatKey = (chatId: string | null) => chatId ?? '-';
+
+interface Target {
+  chatId: string | null;
+  leadUnits: string[];
+  fallbackUnits: string[];
+}
+
+/** Chats for a task's lead units, merged per chat (several units may share a chat or fall back to the same one). */
+function taskTargets(leadUnits: readonly string[], chats: ChatRouting): Target[] {
+  const out = new Map<string, Target>();
+  const add = (chatId: string | null, unit: string, fallback: boolean) => {
+    const k = chatKey(chatId);
+    let t = out.get(k);
+    if (!t) {
+      t = { chatId, leadUnits: [], fallbackUnits: [] };
+      out.set(k, t);
+    }
+    if (!t.leadUnits.includes(unit)) t.leadUnits.push(unit);
+    if (fallback && !t.fallbackUnits.includes(unit)) t.fallbackUnits.push(unit);
+  };
+  for (const unit of leadUnits) {
+    const own = chats.leadUnits.get(unit) ?? [];
+    if (own.length > 0) for (const c of own) add(c, unit, false);
+    else if (chats.leadership.length > 0) for (const c of chats.leadership) add(c, unit, true);
+    else add(null, unit, true);
+  }
+  return [...out.values()];
+}
+
+const leadershipTargets = (chats: ChatRouting): Array<string | null> => (chats.leadership.length > 0 ? [...chats.leadership] : [null]);
+
+/** Plan month references resolved against the programme's first year. */
+function phaseStart(p: Phase, firstYear: number): { year: number; month: number } {
+  return { year: firstYear + p.start.yearOffset, month: p.start.month };
+}
+
+/** All intents share one class (monomorphic objects keep the rules fast at scale). */
+class Intent implements ReminderIntent {
+  constructor(
+    public key: string,
+    public kind: ReminderKind,
+    public at: number,
+    public date: string,
+    public chatId: string | null,
+    public taskSeq: number | null,
+    public period: string | null,
+    public taskYear: number | null,
+    public dueDate: string | null,
+    public offset: number | null,
+    public daysLeft: number | null,
+    public overdueDays: number | null,
+    public overdueWorkdays: number | null,
+    public leadUnits: string[],
+    public fallbackUnits: string[],
+    public subject: string | null,
+  ) {}
+}
+
+const NONE: string[] = [];
+const pushIntent = (key: string, kind: ReminderKind, at: number, date: string, chatId: string | null, subject: string): Intent =>
+  new Intent(key, kind, at, date, chatId, null, null, null, null, null, null, null, null, NONE, NONE, subject);
+
+// ---------------------------------------------------------------- the rules
+
+/**
+ * Every reminder intent with `window.from ≤ at ≤ window.to`, ordered by `at` (ties in a fixed
+ * order: task reminders by task and occurrence, then overdue, escalations, plan pushes, digest).
+ */
+export function computeIntents(input: RuleInput, window: IntentWindow): ReminderIntent[] {
+  const { tz, settings: s, chats } = input;
+  if (!(window.to >= window.from)) return [];
+  const dFrom = localDate(window.from, tz);
+  const dTo = localDate(window.to, tz);
+  const maxOffset = Math.max(0, ...s.offsets);
+  let minDue = dFrom;
+  for (const t of input.tasks) for (const o of t.occurrences) if (o.dueDate < minDue) minDue = o.dueDate;
+  // Margins: reminders move back over holidays (≤ ~10 days); plan pushes look at the month/week start.
+  const table = dayTable(input.calendar, tz, addDays(minDue < dFrom ? minDue : dFrom, -(maxOffset + 40)), addDays(dTo, 40));
+  const iFrom = table.idx(dFrom);
+  const iTo = table.idx(dTo);
+  const wsMin = minutesOf(s.windowStart);
+  const weMin = minutesOf(s.windowEnd);
+
+  /** The send instant for a wall-clock time on day i: inside the push window of a working day. */
+  const sendAt = (i: number, time: string): { i: number; at: number } => {
+    const m = minutesOf(time);
+    if (table.work[i] === 1 && m >= wsMin && m < weMin) return { i, at: table.instant(i, m) };
+    if (table.work[i] === 1 && m < wsMin) return { i, at: table.instant(i, wsMin) };
+    const j = table.onOrAfter(i + 1);
+    return { i: j, at: table.instant(j, wsMin) };
+  };
+  const inWindow = (at: number) => at >= window.from && at <= window.to;
+
+  // Buckets by instant keep the output ordered without sorting every intent.
+  const buckets = new Map<number, ReminderIntent[]>();
+  const emit = (it: ReminderIntent) => {
+    let b = buckets.get(it.at);
+    if (!b) {
+      b = [];
+      buckets.set(it.at, b);
+    }
+    b.push(it);
+  };
+
+  const offsetsAsc = [...new Set(s.offsets)].sort((a, b) => a - b);
+  const leaders = leadershipTargets(chats);
+  const overdueMin = minutesOf(s.overdueTime);
+  const overdueInWindow = overdueMin >= wsMin && overdueMin < weMin;
+
+  for (const task of input.tasks) {
+    const targets = taskTargets(task.leadUnits, chats);
+    const allUnits = [...task.leadUnits];
+    for (const occ of task.occurrences) {
+      const dueIdx = table.idx(occ.dueDate);
+      const subject = `${task.seq}:${occ.period}`;
+      // Before the deadline and on the due day.
+      const usedDays: number[] = [];
+      for (const k of offsetsAsc) {
+        const day = table.onOrBefore(dueIdx - k);
+        if (day < 0 || usedDays.includes(day)) continue;
+        usedDays.push(day);
+        const { i, at } = sendAt(day, s.beforeTime);
+        if (!inWindow(at)) continue;
+        if (occ.doneAt !== null && occ.doneAt <= at) continue;
+        const date = table.dates[i] as string;
+        const kind: ReminderKind = k === 0 ? 'due_today' : 'before_due';
+        const daysLeft = dueIdx - i;
+        for (const t of targets) {
+          emit(new Intent(`due:${subject}:d${k}:${chatKey(t.chatId)}`, kind, at, date, t.chatId, task.seq, occ.period, task.year, occ.dueDate, k, daysLeft, null, null, t.leadUnits, t.fallbackUnits, null));
+        }
+      }
+
+      // Overdue, every working day after the due date, until done.
+      if (occ.doneAt !== null && occ.doneAt <= window.from) continue;
+      const first = Math.max(dueIdx + 1, iFrom);
+      if (first > iTo) continue;
+      const dueCum = table.cum[dueIdx] as number;
+      const overduePrefix = `overdue:${subject}:w`;
+      const escalationPrefix = `escalation:${subject}:w`;
+      const suffixes = targets.map((t) => `:${chatKey(t.chatId)}`);
+      for (let i = first; i <= iTo; i++) {
+        if (table.work[i] === 0) continue;
+        const at = overdueInWindow ? table.instant(i, overdueMin) : sendAt(i, s.overdueTime).at;
+        if (occ.doneAt !== null && occ.doneAt <= at) break;
+        if (at < window.from || at > window.to) continue;
+        const n = (table.cum[i] as number) - dueCum;
+        const date = table.dates[i] as string;
+        const overdueDays = i - dueIdx;
+        for (let ti = 0; ti < targets.length; ti++) {
+          const t = targets[ti] as Target;
+          emit(new Intent(overduePrefix + n + (suffixes[ti] as string), 'overdue', at, date, t.chatId, task.seq, occ.period, task.year, occ.dueDate, null, null, overdueDays, n, t.leadUnits, t.fallbackUnits, null));
+        }
+        if (n >= s.escalateAfterWorkdays && (n - s.escalateAfterWorkdays) % s.escalateEveryWorkdays === 0) {
+          for (const chatId of leaders) {
+            emit(new Intent(`${escalationPrefix}${n}:${chatKey(chatId)}`, 'escalation', at, date, chatId, task.seq, occ.period, task.year, occ.dueDate, null, null, overdueDays, n, allUnits, NONE, null));
+          }
+        }
+      }
+    }
+  }
+
+  // The plan's rhythm: first working day of a month / quarter / phase, to the leadership chats.
+  const programmeStart = formatDate(input.firstYear, 1, 1);
+  const push = (kind: ReminderKind, subject: string, keyBody: string, year: number, month: number, time: string, onlyInProgramme: boolean) => {
+    const firstIdx = table.onOrAfter(table.idx(formatDate(year, month, 1)));
+    if (firstIdx >= table.n) return;
+    const { i, at } = sendAt(firstIdx, time);
+    if (!inWindow(at)) return;
+    const date = table.dates[i] as string;
+    if (onlyInProgramme && date < programmeStart) return;
+    for (const chatId of leaders) emit(pushIntent(`${kind}:${keyBody}:${chatKey(chatId)}`, kind, at, date, chatId, subject));
+  };
+  // Months whose first working day can fall in the window (it is never before the 1st).
+  let yy = Number(dFrom.slice(0, 4));
+  let m = Number(dFrom.slice(5, 7));
+  const ty = Number(dTo.slice(0, 4));
+  const tm = Number(dTo.slice(5, 7));
+  const topics: Array<[YearlyTopic, number]> = [
+    ['project-list', s.projectListMonth],
+    ['self-check', s.selfCheckMonth],
+    ['acceptance', s.acceptanceMonth],
+  ];
+  while (yy < ty || (yy === ty && m <= tm)) {
+    const ym = `${yy}-${pad2(m)}`;
+    push('monthly', ym, ym, yy, m, s.pushTime, true);
+    if (m % 3 === 1) {
+      const q = `${yy}-Q${(m + 2) / 3}`;
+      push('quarterly', q, q, yy, m, s.pushTime, true);
+    }
+    for (const [topic, month] of topics) if (month === m) push('yearly', `${yy}:${topic}`, `${yy}:${topic}`, yy, m, s.pushTime, true);
+    for (const p of input.phases) {
+      const st = phaseStart(p, input.firstYear);
+      if (st.year === yy && st.month === m) push('phase', p.id, p.id, yy, m, s.pushTime, false);
+    }
+    m++;
+    if (m > 12) {
+      m = 1;
+      yy++;
+    }
+  }
+
+  // Weekly digest: first working day of each Monday–Sunday week.
+  const mondayOf = (date: string) => addDays(date, -((weekday(date) + 6) % 7));
+  for (let monday = mondayOf(addDays(dFrom, -7)); monday <= dTo; monday = addDays(monday, 7)) {
+    const mi = table.idx(monday);
+    let first = -1;
+    for (let i = mi; i < mi + 7 && i < table.n; i++) {
+      if (table.work[i] === 1) {
+        first = i;
+        break;
+      }
+    }
+    if (first < 0) continue; // a week without a working day (e.g. the Spring Festival week)
+    const { i, at } = sendAt(first, s.digestTime);
+    if (!inWindow(at)) continue;
+    const date = table.dates[i] as string;
+    if (date < programmeStart) continue;
+    for (const chatId of leaders) emit(pushIntent(`digest:${monday}:${chatKey(chatId)}`, 'digest', at, date, chatId, monday));
+  }
+
+  const times = [...buckets.keys()].sort((a, b) => a - b);
+  const out: ReminderIntent[] = [];
+  for (const t of times) for (const it of buckets.get(t) as ReminderIntent[]) out.push(it);
+  return out;
+}
+
+/** Monday of the Monday–Sunday week containing `date`. */
+export function weekStartOf(date: string): string {
+  return addDays(date, -((weekday(date) + 6) % 7));
+}
+
+/**
+ * The first working day of the week starting `monday`, or null when the week has none.
+ */
+export function firstWorkdayOfWeek(calendar: Pick<WorkCalendar, 'isWorkday'>, monday: string): string | null {
+  for (let i = 0; i < 7; i++) {
+    const d = addDays(monday, i);
+    if (calendar.isWorkday(d)) return d;
+  }
+  return null;
+}
+
+/**
+ * The push window test: a working day and a wall-clock time in [windowStart, windowEnd).
+ */
+export function inPushWindow(at: number, input: { tz: string; settings: SchedulerSettings; calendar: Pick<WorkCalendar, 'isWorkday'> }): boolean {
+  const date = localDate(at, input.tz);
+  if (!input.calendar.isWorkday(date)) return false;
+  const start = zonedInstant(date, input.settings.windowStart, input.tz);
+  const end = zonedInstant(date, input.settings.windowEnd, input.tz);
+  return at >= start && at < end;
+}
+
+/** The next push-window opening strictly after the end of `date`'s window or on the next working day, at `time`. */
+export function nextWorkdayAt(calendar: Pick<WorkCalendar, 'nextWorkday'>, date: string, time: string, tz: string): number {
+  return zonedInstant(calendar.nextWorkday(date), time, tz);
+}
