@@ -1,8 +1,8 @@
 /**
  * Read-side queries for grading (src/services/grading.service.ts): the units of a scope
- * with all their descendants, the latest score per (unit, item) of that scope in one
- * grouped read, vetoes, and what changed in a time window. Scopes are resolved in SQL
- * (recursive CTEs over unit.parent_id), so no id lists travel as parameters.
+ * with all their descendants, the score entries and vetoes of that scope, and what changed
+ * in a time window. Scopes are resolved in SQL (recursive CTEs over unit.parent_id), so no
+ * id lists travel as parameters.
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from './database.js';
@@ -26,12 +26,13 @@ export interface ScopeUnitRow {
   parent_id: number | null;
 }
 
-export interface LatestScoreRow {
-  unit_id: number;
-  item_code: string;
+/** A score entry in the shape the scoring engine reads (no per-row mapping needed). */
+export interface ScoreEntryLite {
+  unitId: number;
+  itemCode: string;
   points: number;
-  /** The score_entry id (the newest entry of the (unit, item, year)). */
-  id: number;
+  /** The score_entry id: the highest id per (unit, item, year) is the entry that counts. */
+  seq: number;
 }
 
 export interface ScopeVetoRow {
@@ -76,20 +77,22 @@ export async function scopeUnits(db: Db, scope: UnitScope): Promise<ScopeUnitRow
   return (await query.execute(db)).rows;
 }
 
+const ENTRY_COLUMNS = sql.raw('e.unit_id AS unitId, e.item_code AS itemCode, e.points AS points, e.id AS seq');
+
 /**
- * The latest entry per (unit, item) of a scope for a year, in one grouped read (SQLite
- * returns the bare columns of the row holding max(id)). With `before`, only entries
- * entered before that instant count: the scores as they stood then.
+ * Every score entry of a scope for a year (history included: the engine keeps the entry
+ * with the highest id per (unit, item), so no grouping is needed here and the read is as
+ * cheap as a bare read). With `before`, only entries entered before that instant: the
+ * scores as they stood then.
  */
-export async function scopeLatestScores(db: Db, scope: UnitScope, year: number, options: { before?: number } = {}): Promise<LatestScoreRow[]> {
+export async function scopeScoreEntries(db: Db, scope: UnitScope, year: number, options: { before?: number } = {}): Promise<ScoreEntryLite[]> {
   const cte = scopeCte(scope);
   const before = options.before === undefined ? sql`` : sql`AND e.entered_at < ${options.before}`;
   const query =
     cte === null
-      ? sql<LatestScoreRow>`SELECT e.unit_id, e.item_code, e.points, max(e.id) AS id FROM score_entry e
-          WHERE e.year = ${year} ${before} GROUP BY e.unit_id, e.item_code`
-      : sql<LatestScoreRow>`${cte} SELECT e.unit_id, e.item_code, e.points, max(e.id) AS id FROM score_entry e
-          WHERE e.year = ${year} AND e.unit_id IN (SELECT id FROM scope_ids) ${before} GROUP BY e.unit_id, e.item_code`;
+      ? sql<ScoreEntryLite>`SELECT ${ENTRY_COLUMNS} FROM score_entry e WHERE e.year = ${year} ${before}`
+      : sql<ScoreEntryLite>`${cte} SELECT ${ENTRY_COLUMNS} FROM score_entry e
+          WHERE e.year = ${year} AND e.unit_id IN (SELECT id FROM scope_ids) ${before}`;
   return (await query.execute(db)).rows;
 }
 

@@ -17,7 +17,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
-import { changesInWindow, scopeLatestScores, scopeUnits, scopeVetoes, scoredYearsUpTo, type UnitScope } from '../db/grading.repository.js';
+import { changesInWindow, scopeScoreEntries, scopeUnits, scopeVetoes, scoredYearsUpTo, type UnitScope } from '../db/grading.repository.js';
 import type { UnitRow } from '../db/schema.js';
 import { getProgramme } from '../db/setting.repository.js';
 import { findUnitById, listUnits } from '../db/unit.repository.js';
@@ -80,12 +80,12 @@ async function gradeScope(deps: GradingDeps, scope: UnitScope, year: number, asO
   const { db, plan } = deps;
   const [units, scores, vetoes] = await Promise.all([
     preloaded ?? scopeUnits(db, scope).then(toUnitInputs),
-    scopeLatestScores(db, scope, year, asOf === undefined ? {} : { before: asOf }),
+    scopeScoreEntries(db, scope, year, asOf === undefined ? {} : { before: asOf }),
     scopeVetoes(db, scope, year, asOf === undefined ? {} : { at: asOf }),
   ]);
   const tree = gradeTree(plan, {
     units,
-    scores: scores.map((s) => ({ unitId: s.unit_id, itemCode: s.item_code, points: s.points, seq: s.id })),
+    scores,
     vetoes: vetoes.map((v) => ({ unitId: v.unit_id, reason: v.reason })),
   });
   return { tree, units };
