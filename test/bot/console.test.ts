@@ -3,7 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { childEnv, REPO_ROOT } from '../support/cli.js';
 
 const START = join(REPO_ROOT, 'bin/start.js');
@@ -19,8 +19,9 @@ interface Session {
 }
 
 const sessions: Session[] = [];
-afterEach(() => {
-  for (const s of sessions.splice(0)) if (s.child.exitCode === null) s.child.kill('SIGKILL');
+// The tests run concurrently: clean up only once they have all finished.
+afterAll(() => {
+  for (const s of sessions.splice(0)) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
 });
 
 function start(env: Record<string, string> = {}): Session {
@@ -45,7 +46,7 @@ function start(env: Record<string, string> = {}): Session {
       for (;;) {
         const seen = stdout.slice(from);
         if (pattern.test(seen)) return seen;
-        if (Date.now() > until || child.exitCode !== null) throw new Error(`stdout never matched ${pattern}:\n${stdout}\n--- stderr ---\n${stderr}`);
+        if (Date.now() > until || child.exitCode !== null || child.signalCode !== null) throw new Error(`stdout never matched ${pattern}:\n${stdout}\n--- stderr ---\n${stderr}`);
         await new Promise((r) => setTimeout(r, 20));
       }
     },
