@@ -8,6 +8,7 @@
  *   indicators, checks, notes, veto reasons, previous year and `needsRectification`.
  * - `ranking(deps, {level, parent?, year?})` → `{year, level, parent, rows: [{rank, unit, total, grade}], counts}`.
  * - `gradeSubtree(deps, {unit?, year?})` → every unit below (and including) a unit, graded.
+ * - `rectificationList(deps, {unit?, year?})` → units whose grade fell below last year's (需整改).
  * - `targetsReport(deps, {at?})` → progress towards section 二's milestones (`TargetProgress` + scope).
  * - `gradeChanges(deps, {since, until?})` → units whose total, grade or veto changed through
  *   entries made (score_entry.entered_at) or vetoes set/cleared in [since, until).
@@ -251,6 +252,37 @@ export async function gradeSubtree(deps: GradingDeps, options: { unit?: string |
     return { unit: u.name, level: u.level, parent, total: u.total, grade: u.grade, veto: u.veto, assessed: u.assessed, itemCount: u.itemCount };
   });
   return { year, root: root?.name ?? null, units, counts };
+}
+
+// ---------------------------------------------------------------- rectification (需整改)
+
+export interface RectificationReport {
+  year: number;
+  root: string | null;
+  /** Units assessed this year whose grade fell below last year's, street first, then by name. */
+  units: Array<{ unit: string; level: Level; parent: string | null; grade: Grade; total: number; previousGrade: Grade; previousTotal: number }>;
+}
+
+/**
+ * 需整改 list (长效提升: 对未能长效保持的，责令整改提升): every unit (below `unit`, if given)
+ * that has entries this year and whose grade is lower than its grade of the year before
+ * (the same rule as `scoreReport().needsRectification`).
+ */
+export async function rectificationList(deps: GradingDeps, options: { unit?: string | undefined; year?: number | string | undefined } = {}): Promise<RectificationReport> {
+  const year = resolveYear(deps, options.year);
+  const root = options.unit === undefined ? undefined : await resolveUnit(deps.db, options.unit, '--unit');
+  const scope: UnitScope = root === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: root.id };
+  const current = await gradeScope(deps, scope, year);
+  const previous = await gradeScope(deps, scope, year - 1, undefined, current.units);
+  const units: RectificationReport['units'] = [];
+  for (const u of current.tree.units) {
+    const p = previous.tree.get(u.id);
+    if (!p || p.assessed === 0 || u.assessed === 0 || !needsRectification(p.grade, u.grade)) continue;
+    const parent = u.parentId === null ? null : (current.tree.get(u.parentId)?.name ?? null);
+    units.push({ unit: u.name, level: u.level, parent, grade: u.grade, total: u.total, previousGrade: p.grade, previousTotal: p.total });
+  }
+  units.sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
+  return { year, root: root?.name ?? null, units };
 }
 
 // ---------------------------------------------------------------- targets

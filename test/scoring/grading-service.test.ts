@@ -7,7 +7,7 @@ import { setSetting } from '../../src/db/setting.repository.js';
 import { insertUnit } from '../../src/db/unit.repository.js';
 import { UserError } from '../../src/errors.js';
 import type { Level } from '../../src/plan/schema.js';
-import { gradeChanges, gradeSubtree, ranking, scoreReport, targetsReport, type GradingDeps } from '../../src/services/grading.service.js';
+import { gradeChanges, gradeSubtree, ranking, rectificationList, scoreReport, targetsReport, type GradingDeps } from '../../src/services/grading.service.js';
 import { plan, scoresTotalling } from './helpers.js';
 
 const TZ = 'Asia/Shanghai';
@@ -161,6 +161,25 @@ describe('gradeSubtree', () => {
       ['丙小区', 'demonstration', '二社区'],
     ]);
     expect(r.counts.compound).toEqual({ none: 0, standard: 0, demonstration: 1 });
+  });
+});
+
+describe('rectificationList', () => {
+  it('lists the units assessed this year whose grade fell, parents through their sub-units too', async () => {
+    await score('一社区', 2021, 95);
+    await score('甲小区', 2021, 92);
+    await score('乙小区', 2021, 80);
+    await score('丙小区', 2021, 80);
+    await score('一社区', 2022, 95);
+    await score('甲小区', 2022, 92);
+    await score('乙小区', 2022, 70);
+    // 丙小区 has no 2022 entries yet: not listed.
+    const r = await rectificationList(deps, { year: 2022 });
+    expect(r.units).toEqual([
+      { unit: '一社区', level: 'community', parent: 'XX街道', grade: 'none', total: 95, previousGrade: 'demonstration', previousTotal: 95 },
+      { unit: '乙小区', level: 'compound', parent: '一社区', grade: 'none', total: 70, previousGrade: 'standard', previousTotal: 80 },
+    ]);
+    expect((await rectificationList(deps, { unit: '二社区', year: 2022 })).units).toEqual([]);
   });
 });
 
