@@ -4,6 +4,7 @@
 // LOG_LEVEL says otherwise, so that the chat on stdout stays readable.
 import { ConfigError, loadDotEnv, readConfig } from './config/config.js';
 import { createLogger } from './log.js';
+import { isUserError } from './errors.js';
 import { PlanError } from './plan/load-plan.js';
 import { startService } from './service.js';
 
@@ -42,7 +43,7 @@ try {
   process.on('SIGTERM', () => stop('SIGTERM'));
   service.onExit(() => stop('transport closed'));
 } catch (err) {
-  if (err instanceof PlanError || err instanceof ConfigError) {
+  if (err instanceof PlanError || err instanceof ConfigError || (isUserError(err) && err.code === 'config')) {
     process.stderr.write(`error: ${err.message}\n`);
     process.exit(2);
   }

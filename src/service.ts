@@ -23,7 +23,7 @@ import { createLarkSender, type LarkSender } from './lark/sender.js';
 import type { Logger } from './log.js';
 import type { Outbound } from './messaging/outbound.js';
 import { loadPlan, loadPlanFile } from './plan/load-plan.js';
-import { startSchedulerIfAvailable, type SchedulerHandle } from './bot/scheduler-link.js';
+import { startSchedulerLink, type SchedulerHandle } from './bot/scheduler-link.js';
 
 export interface RunningService {
   stop(): Promise<void>;
@@ -86,7 +86,7 @@ export async function startService(config: Config, log: Logger, options: Service
 
   let scheduler: SchedulerHandle | undefined;
   try {
-    scheduler = await startSchedulerIfAvailable({ config, db: opened.db, plan, clock, log, outbound, start: options.scheduler !== false });
+    scheduler = await startSchedulerLink({ config, db: opened.db, plan, clock, log, outbound, start: options.scheduler !== false });
     if (scheduler.digest) deps.digest = scheduler.digest;
     if (scheduler.snooze) deps.snooze = scheduler.snooze;
 

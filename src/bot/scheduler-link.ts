@@ -1,7 +1,7 @@
 /**
  * The bot's link to the scheduler (src/scheduler, another module): the 周报 command's digest
- * builder, the 「明天再提醒」 button's snooze, and starting the minute ticker with the same
- * Outbound as the bot.
+ * builder, the 「明天再提醒」 button's snooze, and the minute ticker (startScheduler) started
+ * with the same Outbound as the bot, so that pushes in console mode print in the console.
  */
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
@@ -9,9 +9,7 @@ import type { Db } from '../db/database.js';
 import type { Logger } from '../log.js';
 import type { Outbound } from '../messaging/outbound.js';
 import type { Plan } from '../plan/schema.js';
-import { buildDigest, digestCard } from '../scheduler/digest.js';
-import { schedulerSettingsFromEnv } from '../scheduler/settings.js';
-import { snoozeReminder } from '../scheduler/snooze.js';
+import { buildDigest, digestCard, schedulerSettingsFromEnv, snoozeReminder, startScheduler } from '../scheduler/index.js';
 import { createWorkCalendar, loadHolidayOverrideFile } from '../tasks/work-calendar.js';
 import { inZone } from '../time.js';
 import type { DigestBuilder, SnoozeHandler } from './types.js';
@@ -35,7 +33,7 @@ export interface SchedulerLinkInput {
   start: boolean;
 }
 
-export async function startSchedulerIfAvailable(i: SchedulerLinkInput): Promise<SchedulerHandle> {
+export async function startSchedulerLink(i: SchedulerLinkInput): Promise<SchedulerHandle> {
   const { calendar, warnings } = createWorkCalendar({
     ...(i.config.holidayFile ? { override: loadHolidayOverrideFile(i.config.holidayFile) } : {}),
     years: [Number(inZone(i.clock.now(), i.config.timeZone).format('YYYY'))],
@@ -49,6 +47,7 @@ export async function startSchedulerIfAvailable(i: SchedulerLinkInput): Promise<
     const when = inZone(Date.parse(r.notBefore), i.config.timeZone).format('M月D日 HH:mm');
     return { message: r.alreadySnoozed ? `已经设置过，将于 ${when} 再提醒` : `好的，将于 ${when} 再提醒` };
   };
-  // The ticker itself (startScheduler) is wired here once src/scheduler exports it.
-  return { running: false, digest, snooze, stop: async () => undefined };
+  if (!i.start) return { running: false, digest, snooze, stop: async () => undefined };
+  const running = startScheduler({ ...base, log: i.log, outbound: i.outbound });
+  return { running: true, digest, snooze, stop: () => running.stop() };
 }
