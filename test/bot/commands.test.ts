@@ -107,10 +107,14 @@ describe('排名 / rank', () => {
   it('ranks communities by default with grade counts', async () => {
     await scoreUnit('城西社区', COMMUNITY_FULL);
     const text = replyText(await ask('排名'));
-    expect(text).toContain('社区排名 · 2026 年度');
+    expect(text).toContain('XX街道 · 社区排名 · 2026 年度');
     expect(text).toMatch(/1 \| 城西社区 \| 100 \| 🟢 示范型/);
     expect(text).toMatch(/2 \| 城东社区 \| 0 \| 🔴 未达标/);
     expect(text).toMatch(/示范型\n┃ 1 个/);
+  });
+
+  it('ranks across the whole database with 全部', async () => {
+    expect(replyText(await ask('排名 社区 全部'))).toMatch(/┏━ 社区排名 · 2026 年度/);
   });
 
   it('ranks compounds within a community given loosely', async () => {

@@ -53,6 +53,6 @@ describe('startService in webhook mode', () => {
     const deadline = Date.now() + 3000;
     while (!fake.messages.some((m) => m.parentId === 'om_svc_1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const reply = fake.messages.find((m) => m.parentId === 'om_svc_1');
-    expect((reply?.content as { header: { title: { content: string } } }).header.title.content).toBe('社区排名 · 2026 年度');
+    expect((reply?.content as { header: { title: { content: string } } }).header.title.content).toBe('XX街道 · 社区排名 · 2026 年度');
   });
 });

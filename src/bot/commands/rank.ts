@@ -1,6 +1,8 @@
 /** 排名 / rank [层级] [上级单位] [年份]: units of a level ranked, with grade counts. */
 import { z } from 'zod';
 import { card, escapeMarkdown, fields, markdown, table, type CardElement } from '../../cards/card.js';
+import { getProgramme } from '../../db/setting.repository.js';
+import { findUnitByName } from '../../db/unit.repository.js';
 import { LEVEL_NAMES_ZH } from '../../plan/schema.js';
 import { fmtPoints } from '../../scoring/index.js';
 import { ranking } from '../../services/grading.service.js';
@@ -29,8 +31,8 @@ const levelText = z
 
 export const rank = defineCommand({
   names: ['排名', 'rank', '排行'],
-  summary: '某一层级单位的得分排名和各等级数量（默认社区）',
-  usage: '排名 [层级] [上级单位] [年份]',
+  summary: '某一层级单位的得分排名和各等级数量（默认本街道的社区；上级单位写「全部」则不限范围）',
+  usage: '排名 [层级] [上级单位 | 全部] [年份]',
   example: '排名 小区 城东社区',
   access: 'read',
   params: [
@@ -51,7 +53,13 @@ export const rank = defineCommand({
   args: z.object({ level: levelText, parent: z.string().optional(), year: yearArg.optional() }),
   async run(ctx, args) {
     let parent: string | undefined;
-    if (args.parent !== undefined) {
+    const everywhere = args.parent !== undefined && ['全部', 'all'].includes(args.parent.toLowerCase());
+    if (args.parent === undefined && args.level !== 'street') {
+      // The programme's own street by default: the sub-district committee ranks its own units.
+      const programme = await getProgramme(ctx.deps.db);
+      const street = programme ? await findUnitByName(ctx.deps.db, programme.streetName) : undefined;
+      if (street?.level === 'street') parent = street.name;
+    } else if (args.parent !== undefined && !everywhere) {
       const found = await lookupUnit(ctx.deps.db, args.parent, (name) => `排名 ${LEVEL_NAMES_ZH[args.level]} ${name}${args.year ? ` ${args.year}` : ''}`, '[上级单位]');
       if (!found.unit) return found.reply;
       parent = found.unit.name;

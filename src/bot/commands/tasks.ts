@@ -8,7 +8,8 @@ import { button, buttonRow, card, escapeMarkdown, fields, hr, markdown, table, t
 import { UserError } from '../../errors.js';
 import { addDays, weekday } from '../../tasks/dates.js';
 import { STATUS_NAMES_ZH, type TaskStatus } from '../../tasks/status.js';
-import { completeOccurrence, parseProgress, taskBoard, undoOccurrence, type BoardOccurrence, type BoardTask } from '../../tasks/task-service.js';
+import { boardEntry, completeOccurrence, parseProgress, taskBoard, undoOccurrence, type BoardOccurrence, type BoardTask } from '../../tasks/task-service.js';
+import { activeCompletions, countTasks, findTask } from '../../tasks/task.repository.js';
 import { normalisePeriod } from '../../tasks/occurrences.js';
 import { localDate } from '../../time.js';
 import { UNBOUND_HINT } from '../access.js';
@@ -146,10 +147,20 @@ const taskFilter = z
 
 const yearOf = (now: Date, tz: string) => Number(localDate(now, tz).slice(0, 4));
 
+const notInstantiated = (year: number) =>
+  new UserError('not_initialised', `${year} 年的任务清单尚未建立：请党建办在服务器上运行 npx dangjian init --year ${year}（首次）或 npx dangjian task instantiate --year ${year}。`);
+
 async function boardOrHint(deps: BotDeps, year: number, at: number): Promise<BoardTask[]> {
   const board = await taskBoard(deps, { year, at });
-  if (board.length === 0) throw new UserError('not_initialised', `${year} 年的任务清单尚未建立：请党建办在服务器上运行 npx dangjian init --year ${year}（首次）或 npx dangjian task instantiate --year ${year}。`);
+  if (board.length === 0) throw notInstantiated(year);
   return board;
+}
+
+/** One task's board entry (the whole board costs ~25× more); undefined when there is no such task. */
+async function boardTask(deps: BotDeps, year: number, seq: number, at: number): Promise<BoardTask | undefined> {
+  const task = await findTask(deps.db, year, seq);
+  if (!task || (task.retiredAt !== null && task.retiredAt <= at)) return undefined;
+  return boardEntry(task, await activeCompletions(deps.db, [task.id]), at, deps.tz);
 }
 
 export const tasks = defineCommand({
@@ -176,14 +187,16 @@ export const tasks = defineCommand({
     const { deps, now } = ctx;
     const today = localDate(now, deps.tz);
     const year = args.year ?? yearOf(now, deps.tz);
-    const board = await boardOrHint(deps, year, now.getTime());
     const f = args.filter;
+    if (f.kind === 'one') {
+      const t = await boardTask(deps, year, f.seq, now.getTime());
+      if (t) return cardReply(taskCard(t, today));
+      const count = await countTasks(deps.db, year);
+      if (count === 0) throw notInstantiated(year);
+      throw new UserError('not_found', `${year} 年没有序号为 ${f.seq} 的任务（发送「任务 全部」查看全部 ${count} 项）`, '〈序号〉');
+    }
+    const board = await boardOrHint(deps, year, now.getTime());
     switch (f.kind) {
-      case 'one': {
-        const t = board.find((b) => b.seq === f.seq);
-        if (!t) throw new UserError('not_found', `${year} 年没有序号为 ${f.seq} 的任务（共 ${board.length} 项，发送「任务 全部」查看）`, '〈序号〉');
-        return cardReply(taskCard(t, today));
-      }
       case 'mine': {
         if (!ctx.actor) throw new UserError('forbidden', UNBOUND_HINT);
         const lead = actorLeadUnit(ctx.actor);
@@ -251,9 +264,7 @@ function resolvePeriod(period: string | undefined, now: Date, tz: string): { yea
   return { year: explicitYear, period: parsePeriodToken(period, explicitYear) };
 }
 
-async function currentTask(deps: BotDeps, year: number, seq: number, at: number): Promise<BoardTask | undefined> {
-  return (await taskBoard(deps, { year, at })).find((t) => t.seq === seq);
-}
+const currentTask = boardTask;
 
 export const done = defineCommand({
   names: ['完成', 'done'],
