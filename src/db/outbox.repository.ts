@@ -77,23 +77,23 @@ export async function existingOutboxKeys(db: Db, keys: readonly string[]): Promi
   return found;
 }
 
-/** Insert-or-ignore (on the unique key), in one transaction. Returns the keys actually inserted. */
+/**
+ * Insert-or-ignore on the unique key. Each chunk is one statement (atomic on its own); no
+ * transaction spans awaits, so connections in one process never wait on each other's locks.
+ * Returns the keys actually inserted.
+ */
 export async function insertOutboxRows(db: Db, rows: readonly NewOutbox[]): Promise<string[]> {
-  if (rows.length === 0) return [];
-  const run = async (trx: Db) => {
-    const inserted: string[] = [];
-    for (const part of chunks(rows, 200)) {
-      const res = await trx
-        .insertInto('outbox')
-        .values(part)
-        .onConflict((oc) => oc.column('key').doNothing())
-        .returning('key')
-        .execute();
-      for (const r of res) inserted.push(r.key);
-    }
-    return inserted;
-  };
-  return db.isTransaction ? run(db) : db.transaction().execute(run);
+  const inserted: string[] = [];
+  for (const part of chunks(rows, 200)) {
+    const res = await db
+      .insertInto('outbox')
+      .values(part)
+      .onConflict((oc) => oc.column('key').doNothing())
+      .returning('key')
+      .execute();
+    for (const r of res) inserted.push(r.key);
+  }
+  return inserted;
 }
 
 export async function findOutboxByKey(db: Db, key: string): Promise<OutboxRecord | undefined> {

@@ -453,9 +453,18 @@ export async function dispatchDue(deps: SchedulerDeps, now: number): Promise<Dis
       }
       keep.push(r);
     }
-    if (stale.length > 0) result.stale += await markOutboxSkipped(deps.db, stale, `too late: not sent within ${settings.catchUpHours} h of its time`);
-    if (done.length > 0) result.dropped += await markOutboxSkipped(deps.db, done, 'completed: the item was marked done before the reminder went out');
-    if (removed.length > 0) result.dropped += await markOutboxSkipped(deps.db, removed, 'removed: the task or period is no longer on the list');
+    if (stale.length > 0) {
+      const n = await markOutboxSkipped(deps.db, stale, `too late: not sent within ${settings.catchUpHours} h of its time`);
+      result.stale += n;
+    }
+    if (done.length > 0) {
+      const n = await markOutboxSkipped(deps.db, done, 'completed: the item was marked done before the reminder went out');
+      result.dropped += n;
+    }
+    if (removed.length > 0) {
+      const n = await markOutboxSkipped(deps.db, removed, 'removed: the task or period is no longer on the list');
+      result.dropped += n;
+    }
 
     const groups = planGroups(keep, settings, tz);
     for (const g of groups) {
@@ -473,7 +482,7 @@ export async function dispatchDue(deps: SchedulerDeps, now: number): Promise<Dis
       for (;;) {
         const q = queues[next++];
         if (!q) return;
-        for (const g of q) await sendGroup(deps, g, worker, result, log);
+        for (const g of q) await sendGroup(deps, g, { worker, now }, result, log);
       }
     };
     await Promise.all(Array.from({ length: Math.min(settings.sendConcurrency, queues.length) }, runQueue));
@@ -481,17 +490,18 @@ export async function dispatchDue(deps: SchedulerDeps, now: number): Promise<Dis
   return result;
 }
 
-async function sendGroup(deps: SchedulerDeps, g: SendGroup, worker: string, result: DispatchResult, log: Logger): Promise<void> {
+async function sendGroup(deps: SchedulerDeps, g: SendGroup, pass: { worker: string; now: number }, result: DispatchResult, log: Logger): Promise<void> {
+  const { worker, now } = pass;
   const settings = settingsOf(deps);
   const tz = deps.config.timeZone;
   const ids = g.rows.map((r) => r.id);
   try {
     const card = reminderCard(cardItems(g.rows), tz);
     const sent = await deps.outbound.sendMessage({ receiveIdType: 'chat_id', receiveId: g.chatId, msgType: 'interactive', content: card, idempotencyKey: g.idempotencyKey });
-    result.sent += await markOutboxSent(deps.db, ids, { messageId: sent.messageId, at: deps.clock.now().getTime() });
+    const n = await markOutboxSent(deps.db, ids, { messageId: sent.messageId, at: now });
+    result.sent += n;
     result.messages += 1;
   } catch (err) {
-    const now = deps.clock.now().getTime();
     const final = !isRetryable(err);
     const rows = await markOutboxAttemptFailed(deps.db, ids, {
       error: errorText(err),

@@ -1,0 +1,404 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { adminActor } from '../../src/auth/actor.js';
+import { fixedClock } from '../../src/clock.js';
+import type { OpenedDatabase } from '../../src/db/database.js';
+import { findOutboxByKey, listOutbox } from '../../src/db/outbox.repository.js';
+import { buildDigest } from '../../src/scheduler/digest.js';
+import { batchKey, previewReminders, runPass } from '../../src/scheduler/pass.js';
+import { schedulerSettings } from '../../src/scheduler/settings.js';
+import { snoozeReminder } from '../../src/scheduler/snooze.js';
+import type { ReminderPayload } from '../../src/scheduler/content.js';
+import { setScore } from '../../src/services/scores.service.js';
+import { addUnit } from '../../src/services/units.service.js';
+import { CHATS, RecordingOutbound, TZ, at, calendar, complete, deps, failure, openProgramme, plan, tempDbFile, titleOf } from './support.js';
+
+const opened: OpenedDatabase[] = [];
+async function programme(file?: string, init = true): Promise<OpenedDatabase> {
+  const o = await openProgramme(file, init);
+  opened.push(o);
+  return o;
+}
+afterEach(async () => {
+  for (const o of opened.splice(0)) await o.close();
+});
+
+const rowsByKey = async (o: OpenedDatabase) => new Map((await listOutbox(o.db)).map((r) => [r.key, r]));
+
+describe('a pass records what is due and sends it once', () => {
+  it('sends the due reminders, one card per chat, and nothing more when run again for the same instant', async () => {
+    const o = await programme();
+    const out = new RecordingOutbound();
+    const d = deps(o, out);
+    await runPass(d, at('2026-03-09T08:30:00+08:00'));
+    const r = await runPass(d, at('2026-03-09T09:00:00+08:00'));
+    expect(r.dispatch).toMatchObject({ inWindow: true, failed: 0 });
+    // Monday 9 March 09:00: the digest (leadership) and T−1 of task 4 (due 10 March) to both of its lead units.
+    expect(out.sent.map((s) => [s.receiveId, s.idempotencyKey])).toEqual([
+      [CHATS.office, 'due:4:2026:d1:oc_djb'],
+      [CHATS.community, 'due:4:2026:d1:oc_sg'],
+      [CHATS.leadership, 'digest:2026-03-09:oc_lead'],
+    ]);
+    const again = await runPass(d, at('2026-03-09T09:00:00+08:00'));
+    expect(again.inserted).toBe(0);
+    expect(again.dispatch.sent).toBe(0);
+    expect(out.sent).toHaveLength(3);
+    const row = await findOutboxByKey(o.db, 'due:4:2026:d1:oc_djb');
+    expect(row).toMatchObject({ status: 'sent', messageId: 'om_1', attempts: 1, dueAt: at('2026-03-09T09:00:00+08:00') });
+  });
+
+  it('coalesces several reminders for one chat into one card whose idempotency key is recorded on the rows', async () => {
+    const o = await programme();
+    const out = new RecordingOutbound();
+    const d = deps(o, out);
+    await runPass(d, at('2026-03-09T09:00:00+08:00'));
+    const before = out.sent.length;
+    await runPass(d, at('2026-03-09T09:30:00+08:00'));
+    const cards = out.sent.slice(before).filter((s) => s.receiveId === CHATS.office);
+    expect(cards).toHaveLength(1);
+    const rows = (await listOutbox(o.db, { chatId: CHATS.office })).filter((r) => r.dueAt === at('2026-03-09T09:30:00+08:00'));
+    expect(rows.length).toBeGreaterThan(3);
+    expect(new Set(rows.map((r) => r.messageId))).toEqual(new Set([cards[0]?.messageId]));
+    expect(cards[0]?.idempotencyKey).toBe(batchKey(rows.map((r) => r.key)));
+    expect(rows.every((r) => (r.payload as ReminderPayload).batch === cards[0]?.idempotencyKey)).toBe(true);
+    expect(titleOf(cards[0] as never)).toBe(`提醒汇总｜${rows.length} 条`);
+  });
+
+  it('sends nothing outside the push window; what is due waits for the next window and goes out as 补发', async () => {
+    const o = await programme();
+    const out = new RecordingOutbound();
+    const d = deps(o, out);
+    const evening = await runPass(d, at('2026-03-09T18:30:00+08:00'));
+    expect(evening.dispatch.inWindow).toBe(false);
+    expect(evening.inserted).toBeGreaterThan(0);
+    expect(out.sent).toHaveLength(0);
+    const weekend = await runPass(d, at('2026-03-07T10:00:00+08:00'));
+    expect(weekend.dispatch.inWindow).toBe(false);
+    const morning = await runPass(d, at('2026-03-10T08:30:00+08:00'));
+    expect(morning.dispatch.sent).toBe(evening.inserted);
+    const rows = await listOutbox(o.db, { dueBefore: at('2026-03-09T23:59:59+08:00'), dueSince: at('2026-03-09T00:00:00+08:00') });
+    expect(rows.every((r) => r.status === 'sent' && r.sentAt === at('2026-03-10T08:30:00+08:00'))).toBe(true);
+    expect(rows.every((r) => (r.payload as ReminderPayload).late)).toBe(true);
+    expect(out.sent.every((s) => titleOf(s).startsWith('【补发】'))).toBe(true);
+  });
+});
+
+describe('downtime and catch-up', () => {
+  it('after a restart, reminders less than 24 h late are sent once as 补发 (coalesced), older ones recorded as skipped', async () => {
+    const file = tempDbFile();
+    const first = await programme(file);
+    const out1 = new RecordingOutbound();
+    await runPass(deps(first, out1), at('2026-03-05T08:40:00+08:00'));
+    await first.close();
+    opened.splice(opened.indexOf(first), 1);
+
+    // Down from Thursday 08:40 to Friday 10:00: Thursday's 09:00/09:30 reminders are > 24 h late.
+    const second = await programme(file, false);
+    const out2 = new RecordingOutbound();
+    const r = await runPass(deps(second, out2, { workerId: 'after-restart' }), at('2026-03-06T10:00:00+08:00'));
+    expect(r.skippedTooLate).toBeGreaterThan(0);
+    const rows = await listOutbox(second.db);
+    const thursday = rows.filter((x) => x.dueAt > at('2026-03-05T08:40:00+08:00') && x.dueAt < at('2026-03-06T00:00:00+08:00'));
+    const friday = rows.filter((x) => x.dueAt >= at('2026-03-06T00:00:00+08:00'));
+    expect(thursday.length).toBe(r.skippedTooLate);
+    expect(thursday.every((x) => x.status === 'skipped' && (x.lastError ?? '').startsWith('too late'))).toBe(true);
+    expect(friday.length).toBeGreaterThan(0);
+    expect(friday.every((x) => x.status === 'sent' && (x.payload as ReminderPayload).late)).toBe(true);
+    // One card per chat for the whole catch-up.
+    const perChat = new Map<string, number>();
+    for (const s of out2.sent) perChat.set(s.receiveId, (perChat.get(s.receiveId) ?? 0) + 1);
+    expect([...perChat.values()].every((n) => n === 1)).toBe(true);
+    expect(out2.sent.every((s) => titleOf(s).startsWith('【补发】'))).toBe(true);
+    expect(JSON.stringify(out2.sent[0]?.content)).toContain('补发：原定 2026-03-06 09:');
+    // Nothing more on the next pass.
+    const again = await runPass(deps(second, out2, { workerId: 'after-restart' }), at('2026-03-06T10:01:00+08:00'));
+    expect(again.dispatch.sent).toBe(0);
+  });
+
+  it('drops a reminder whose item was completed before it went out, and the overdue series stops', async () => {
+    const o = await programme();
+    const out = new RecordingOutbound();
+    const d = deps(o, out);
+    await runPass(d, at('2026-03-02T18:30:00+08:00')); // records Monday's reminders, outside the window
+    const pending = await findOutboxByKey(o.db, 'overdue:1:2026:w1:oc_djb');
+    expect(pending?.status).toBe('pending');
+    await complete(o, 1, '2026', '2026-03-02T19:00:00+08:00');
+    await runPass(d, at('2026-03-03T08:30:00+08:00'));
+    expect(await findOutboxByKey(o.db, 'overdue:1:2026:w1:oc_djb')).toMatchObject({ status: 'skipped', lastError: expect.stringMatching(/^completed/) });
+    expect(out.sent.some((s) => JSON.stringify(s.content).includes('任务 1（'))).toBe(false);
+    await runPass(d, at('2026-03-03T09:30:00+08:00'));
+    const rows = await rowsByKey(o);
+    expect(rows.has('overdue:1:2026:w2:oc_djb')).toBe(false);
+    expect(rows.get('overdue:2:2026:w2:oc_djb')?.status).toBe('sent');
+  });
+});
+
+describe('snooze (「明天再提醒」)', () => {
+  it('re-sends that one reminder on the next working day at 09:00 under a derived key, without shifting the series', async () => {
+    const o = await programme();
+    const out = new RecordingOutbound();
+    const d = deps(o, out);
+    await runPass(d, at('2026-03-03T08:30:00+08:00'));
+    const before = out.sent.length;
+    await runPass(d, at('2026-03-03T09:00:00+08:00')); // T−7 of task 4 (due 10 March)
+    expect(out.sent.slice(before).filter((s) => s.receiveId === CHATS.office).map((s) => s.idempotencyKey)).toEqual(['due:4:2026:d7:oc_djb']);
+    const clock = fixedClock('2026-03-03T15:00:00+08:00');
+    const r = await snoozeReminder({ ...d, clock }, 'due:4:2026:d7:oc_djb', adminActor('王博文'));
+    expect(r).toEqual({ key: 'due:4:2026:d7:oc_djb#snooze1', of: 'due:4:2026:d7:oc_djb', notBefore: '2026-03-04T09:00:00+08:00', alreadySnoozed: false });
+    expect(await snoozeReminder({ ...d, clock }, 'due:4:2026:d7:oc_djb', adminActor('王博文'))).toMatchObject({ alreadySnoozed: true, notBefore: '2026-03-04T09:00:00+08:00' });
+    await runPass(d, at('2026-03-03T17:59:00+08:00'));
+    expect(out.keysTo(CHATS.office)).not.toContain('due:4:2026:d7:oc_djb#snooze1');
+    await runPass(d, at('2026-03-04T09:00:00+08:00'));
+    const snoozed = out.sent.find((s) => s.idempotencyKey === 'due:4:2026:d7:oc_djb#snooze1');
+    expect(snoozed?.receiveId).toBe(CHATS.office);
+    expect(JSON.stringify(snoozed?.content)).toContain('王博文 选择了「明天再提醒」');
+    // The series is unchanged: T−3 still goes out on Friday 6 March (T−3 is Saturday 7 March).
+    await runPass(d, at('2026-03-06T08:59:00+08:00'));
+    await runPass(d, at('2026-03-06T09:00:00+08:00'));
+    expect((await findOutboxByKey(o.db, 'due:4:2026:d3:oc_djb'))?.sentAt).toBe(at('2026-03-06T09:00:00+08:00'));
+    // A snoozed re-send can be snoozed again.
+    const again = await snoozeReminder({ ...d, clock: fixedClock('2026-03-04T10:00:00+08:00') }, 'due:4:2026:d7:oc_djb#snooze1', adminActor('王博文'));
+    expect(again.key).toBe('due:4:2026:d7:oc_djb#snooze2');
+  });
+
+  it('refuses to snooze what is not a task reminder, or an unknown key', async () => {
+    const o = await programme();
+    const out = new RecordingOutbound();
+    const d = deps(o, out);
+    await runPass(d, at('2026-03-09T09:00:00+08:00'));
+    await expect(snoozeReminder(d, 'digest:2026-03-09:oc_lead', adminActor())).rejects.toMatchObject({ code: 'bad_argument' });
+    await expect(snoozeReminder(d, 'nope', adminActor())).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('failures', () => {
+  it('retries a retryable failure on a later pass with the same idempotency key; a non-retryable one fails at once and shows in the digest', async () => {
+    const o = await programme();
+    const out = new RecordingOutbound();
+    const d = deps(o, out);
+    await runPass(d, at('2026-03-09T08:30:00+08:00'));
+    out.failNext(CHATS.office, failure('rate limited', true));
+    out.failNext(CHATS.community, failure('bot is not in the chat', false));
+    const r = await runPass(d, at('2026-03-09T09:00:00+08:00'));
+    expect(r.dispatch).toMatchObject({ retrying: 1, failed: 1, sent: 1 });
+    const rows = await rowsByKey(o);
+    const retry = rows.get('due:4:2026:d1:oc_djb');
+    expect(retry).toMatchObject({ status: 'pending', attempts: 1, lastError: 'rate limited', notBefore: at('2026-03-09T09:02:00+08:00') });
+    expect(rows.get('due:4:2026:d1:oc_sg')).toMatchObject({ status: 'failed', attempts: 1, lastError: 'bot is not in the chat' });
+    await runPass(d, at('2026-03-09T09:01:00+08:00'));
+    expect(out.keysTo(CHATS.office)).toEqual([]);
+    await runPass(d, at('2026-03-09T09:02:00+08:00'));
+    expect(out.keysTo(CHATS.office)).toEqual(['due:4:2026:d1:oc_djb']);
+    expect((await findOutboxByKey(o.db, 'due:4:2026:d1:oc_djb'))?.attempts).toBe(2);
+
+    const digest = await buildDigest(d, { weekStart: '2026-03-16', at: at('2026-03-16T09:00:00+08:00') });
+    expect(digest.failedMessages).toEqual([
+      { key: 'due:4:2026:d1:oc_sg', kind: 'before_due', chatId: CHATS.community, dueAt: '2026-03-09T09:00:00+08:00', attempts: 1, lastError: 'bot is not in the chat' },
+    ]);
+  });
+
+  it('marks a row failed after the configured number of attempts', async () => {
+    const o = await programme();
+    const out = new RecordingOutbound();
+    const d = deps(o, out, { settings: schedulerSettings({ maxSendAttempts: 2, retryDelayMinutes: 1 }) });
+    await runPass(d, at('2026-03-09T08:30:00+08:00'));
+    out.failNext(CHATS.office, failure('timeout', true), failure('timeout', true), failure('timeout', true));
+    await runPass(d, at('2026-03-09T09:00:00+08:00'));
+    await runPass(d, at('2026-03-09T09:01:00+08:00'));
+    await runPass(d, at('2026-03-09T09:03:00+08:00'));
+    const failed = await listOutbox(o.db, { status: 'failed' });
+    expect(failed.map((f) => [f.key, f.attempts])).toEqual([['due:4:2026:d1:oc_djb', 2]]);
+  });
+});
+
+describe('crash recovery and concurrency', () => {
+  /** A process that claims the rows due at `t`, records its batches and hangs in the send (then dies). */
+  async function hungPass(o: OpenedDatabase, t: string): Promise<RecordingOutbound> {
+    const dead = new RecordingOutbound();
+    dead.hang();
+    void runPass(deps(o, dead, { workerId: 'dead' }), at(t));
+    for (let i = 0; i < 200 && dead.stuck.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    return dead;
+  }
+
+  it('re-sends rows of a crashed sender once its claim expires, with the idempotency key it had recorded', async () => {
+    const o = await programme();
+    const out = new RecordingOutbound();
+    const d = deps(o, out);
+    await runPass(d, at('2026-03-09T09:29:00+08:00'));
+    const before = out.sent.length;
+    const dead = await hungPass(o, '2026-03-09T09:30:00+08:00');
+    const stuck = dead.stuck.find((m) => m.receiveId === CHATS.office);
+    expect(stuck?.idempotencyKey).toMatch(/^batch:/);
+    const claimed = (await listOutbox(o.db, { status: 'sending' })).filter((r) => r.chatId === CHATS.office);
+    expect(claimed.length).toBeGreaterThan(1);
+    expect(claimed.every((r) => r.claimedBy === 'dead' && (r.payload as ReminderPayload).batch === stuck?.idempotencyKey)).toBe(true);
+
+    await runPass(d, at('2026-03-09T09:35:00+08:00')); // the claim still holds
+    expect(out.sent.slice(before)).toHaveLength(0);
+    const r = await runPass(d, at('2026-03-09T09:41:00+08:00')); // the lease (10 min) has expired
+    expect(r.dispatch.released).toBeGreaterThanOrEqual(claimed.length);
+    expect(out.sent.slice(before).filter((s) => s.receiveId === CHATS.office).map((s) => s.idempotencyKey)).toEqual([stuck?.idempotencyKey]);
+    const rows = await listOutbox(o.db, { chatId: CHATS.office, dueSince: at('2026-03-09T09:30:00+08:00'), dueBefore: at('2026-03-09T09:31:00+08:00') });
+    expect(rows.map((x) => x.status)).toEqual(claimed.map(() => 'sent'));
+  });
+
+  it('does not re-send a claim older than the uuid window: delivery is unknown, the row is marked failed', async () => {
+    const o = await programme();
+    const out = new RecordingOutbound();
+    const d = deps(o, out);
+    await runPass(d, at('2026-03-09T09:29:00+08:00'));
+    const dead = await hungPass(o, '2026-03-09T09:30:00+08:00');
+    expect(dead.stuck.length).toBeGreaterThan(0);
+    const claimed = await listOutbox(o.db, { status: 'sending' });
+    expect(claimed.length).toBeGreaterThan(0);
+    const before = out.sent.length;
+    const r = await runPass(d, at('2026-03-09T10:40:00+08:00'));
+    expect(r.dispatch.lostClaims).toBe(claimed.length);
+    const failed = await listOutbox(o.db, { status: 'failed' });
+    expect(failed.map((f) => f.key).sort()).toEqual(claimed.map((c) => c.key).sort());
+    expect(failed[0]?.lastError).toMatch(/delivery unknown/);
+    expect(out.sent.slice(before).some((m) => claimed.some((c) => m.idempotencyKey === c.key || m.idempotencyKey === (c.payload as ReminderPayload).batch))).toBe(false);
+  });
+
+  it('two passes at once on two connections to one database file send every reminder exactly once', async () => {
+    const file = tempDbFile();
+    const a = await programme(file);
+    const b = await programme(file, false);
+    const outA = new RecordingOutbound('A_');
+    const outB = new RecordingOutbound('B_');
+    const instants = ['2026-03-09T09:00:00+08:00', '2026-03-09T09:30:00+08:00', '2026-03-10T09:00:00+08:00', '2026-03-10T09:30:00+08:00'];
+    for (const t of instants) {
+      await Promise.all([runPass(deps(a, outA, { workerId: 'A' }), at(t)), runPass(deps(b, outB, { workerId: 'B' }), at(t))]);
+    }
+    const sentRows = await listOutbox(a.db, { status: 'sent' });
+    expect(sentRows.length).toBeGreaterThan(20);
+    const messages = [...outA.sent, ...outB.sent];
+    const keys = messages.map((m) => m.idempotencyKey);
+    expect(new Set(keys).size).toBe(keys.length);
+    // Every sent row was carried by exactly one message, and every message carried rows.
+    const ids = new Set(messages.map((m) => m.messageId));
+    expect(new Set(sentRows.map((r) => r.messageId))).toEqual(ids);
+    expect(outA.sent.length).toBeGreaterThan(0);
+    expect((await listOutbox(a.db)).filter((r) => r.status !== 'sent' && r.status !== 'skipped')).toEqual([]);
+  });
+});
+
+describe('routing and set-up problems', () => {
+  it('records reminders for a programme without any chat as skipped ("no chat") and sends nothing', async () => {
+    const o = await programme(':memory:', false);
+    const { initProgramme } = await import('../../src/services/programme.service.js');
+    await initProgramme({ db: o.db, plan, clock: fixedClock('2025-12-01T00:00:00+08:00') }, adminActor(), { year: 2026 });
+    const out = new RecordingOutbound();
+    const r = await runPass(deps(o, out), at('2026-03-09T09:00:00+08:00'));
+    expect(r.skippedNoChat).toBeGreaterThan(0);
+    expect(out.sent).toHaveLength(0);
+    expect((await listOutbox(o.db, { status: 'skipped' })).every((x) => x.chatId === '' && /^no chat/.test(x.lastError ?? ''))).toBe(true);
+  });
+
+  it('refuses to run or preview before the programme is initialised', async () => {
+    const o = await programme(':memory:', false);
+    const d = deps(o, new RecordingOutbound());
+    await expect(runPass(d, at('2026-03-09T09:00:00+08:00'))).rejects.toMatchObject({ code: 'not_initialised' });
+    await expect(previewReminders(d, { from: at('2026-03-01T00:00:00+08:00'), to: at('2026-03-31T00:00:00+08:00') })).rejects.toMatchObject({ code: 'not_initialised' });
+  });
+});
+
+describe("the plan pushes' content comes from the plan and the task board", () => {
+  it('monthly, quarterly, yearly and phase pushes', async () => {
+    const o = await programme();
+    const out = new RecordingOutbound();
+    const d = deps(o, out);
+    await complete(o, 7, '2026-01', '2026-01-20T10:00:00+08:00');
+    await runPass(d, at('2026-01-04T09:00:00+08:00')); // 调休 Sunday: first working day of 2026
+    await runPass(d, at('2026-02-02T09:00:00+08:00'));
+    const payload = async (key: string) => (await findOutboxByKey(o.db, key))?.payload as ReminderPayload;
+
+    const jan = (await payload('monthly:2026-01:oc_lead')).push;
+    expect(jan?.type).toBe('monthly');
+    if (jan?.type !== 'monthly') throw new Error('monthly push expected');
+    expect(jan.due.map((i) => `${i.seq}:${i.period}`)).toContain('7:2026-01');
+    expect(jan.due.map((i) => `${i.seq}:${i.period}`)).toContain('21:2026-01-上');
+    expect(jan.red).toEqual([]);
+    expect(jan.phase?.name).toBe(plan.phases.find((p) => p.id === 'planning')?.name);
+
+    const feb = (await payload('monthly:2026-02:oc_lead')).push;
+    if (feb?.type !== 'monthly') throw new Error('monthly push expected');
+    // January's items still open are red; task 7's January occurrence was done.
+    expect(feb.red.map((i) => `${i.seq}:${i.period}`)).toContain('8:2026-01');
+    expect(feb.red.map((i) => `${i.seq}:${i.period}`)).not.toContain('7:2026-01');
+    expect(feb.due.map((i) => i.seq)).toEqual(expect.arrayContaining([1, 2]));
+
+    const q1 = (await payload('quarterly:2026-Q1:oc_lead')).push;
+    if (q1?.type !== 'quarterly') throw new Error('quarterly push expected');
+    expect(q1.planItems.map((i) => i.code)).toEqual(['6.2', '10.2']);
+    expect(q1.due.map((i) => `${i.seq}:${i.period}`)).toContain('9:2026-Q1');
+
+    const list = (await payload('yearly:2026:project-list:oc_lead')).push;
+    if (list?.type !== 'yearly') throw new Error('yearly push expected');
+    expect(list.heading).toBe('年初项目清单');
+    expect(list.planItems.map((i) => i.code)).toEqual(['6.1']);
+    expect(list.counts.total).toBe(plan.tasks.length);
+    expect(list.byCategory.reduce((a, b) => a + b.count, 0)).toBe(plan.tasks.length);
+
+    const pilot = (await payload('phase:pilot:oc_lead')).push;
+    if (pilot?.type !== 'phase') throw new Error('phase push expected');
+    expect(pilot.phase).toMatchObject({ name: '示范推进阶段', start: '2026-02', end: '2026-06', summary: plan.phases.find((p) => p.id === 'pilot')?.summary });
+    // Several pushes to one chat in one pass share a card.
+    expect(out.sent.filter((s) => s.receiveId === CHATS.leadership && s.idempotencyKey.startsWith('batch:')).length).toBeGreaterThan(0);
+  });
+
+  it('the July and December pushes quote the plan\'s 一年一验收 wording and carry the targets', async () => {
+    const o = await programme();
+    await runPass(deps(o, new RecordingOutbound()), at('2026-07-01T09:00:00+08:00'));
+    const o2 = await programme();
+    await runPass(deps(o2, new RecordingOutbound()), at('2026-12-01T09:00:00+08:00'));
+    const july = ((await findOutboxByKey(o.db, 'yearly:2026:self-check:oc_lead'))?.payload as ReminderPayload).push;
+    const dec = ((await findOutboxByKey(o2.db, 'yearly:2026:acceptance:oc_lead'))?.payload as ReminderPayload).push;
+    if (july?.type !== 'yearly' || dec?.type !== 'yearly') throw new Error('yearly pushes expected');
+    expect(july.phase?.summary).toContain('一年一验收');
+    expect(dec.heading).toContain('一年一验收');
+    expect(dec.targets?.lines.length).toBeGreaterThan(0);
+    expect(dec.red.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the weekly digest', () => {
+  it('shows last week\'s completions, the next 14 days, overdue items with days and lead units, score changes, targets and lights', async () => {
+    const o = await programme();
+    const d = deps(o, new RecordingOutbound());
+    await complete(o, 1, '2026', '2026-03-04T10:00:00+08:00');
+    await complete(o, 4, '2026', '2026-03-05T10:00:00+08:00');
+    const clock = fixedClock('2026-03-05T11:00:00+08:00');
+    const office = adminActor();
+    await addUnit({ db: o.db, clock }, office, { name: '城东社区', level: 'community', parent: 'XX街道' });
+    await setScore({ db: o.db, plan, clock, tz: TZ }, office, { unit: '城东社区', item: '6.1', points: 10, year: 2026 });
+
+    const digest = await buildDigest(d, { weekStart: '2026-03-11', at: at('2026-03-20T00:00:00+08:00') });
+    expect(digest).toMatchObject({ weekStart: '2026-03-09', weekEnd: '2026-03-15', lastWeek: { from: '2026-03-02', to: '2026-03-08' }, asOf: '2026-03-09T09:00:00+08:00' });
+    expect(digest.completedLastWeek.map((c) => [c.seq, c.late])).toEqual([
+      [1, true],
+      [4, false],
+    ]);
+    const t2 = digest.overdue.find((x) => x.seq === 2);
+    expect(t2).toMatchObject({ dueDate: '2026-02-28', daysOverdue: 9, workdaysOverdue: 6, leadUnits: ['党建办(组织)', '社管中心'] });
+    expect(digest.dueNext14Days.every((x) => x.dueDate >= '2026-03-09' && x.dueDate <= '2026-03-22' && x.status !== 'done')).toBe(true);
+    expect(digest.dueNext14Days.map((x) => `${x.seq}:${x.period}`)).toContain('21:2026-03-上');
+    expect(digest.gradeChanges.changes.map((c) => c.unit)).toContain('城东社区');
+    expect(digest.targets?.lines.length).toBeGreaterThan(0);
+    const office2 = digest.lights.find((l) => l.leadUnit === '党建办(组织)');
+    expect(office2 && office2.red + office2.yellow + office2.green + office2.done).toBe(plan.tasks.filter((t) => t.leadUnits.includes('党建办(组织)')).length);
+    expect(digest.lights.map((l) => l.leadUnit)).toEqual(plan.leadUnits);
+  });
+});
+
+describe('preview', () => {
+  it('lists what the rules would produce without recording or sending anything', async () => {
+    const o = await programme();
+    const d = deps(o, new RecordingOutbound(), { clock: fixedClock('2026-01-01T00:00:00+08:00') });
+    const intents = await previewReminders(d, { from: at('2026-03-09T00:00:00+08:00'), to: at('2026-03-09T09:00:00+08:00') });
+    expect(intents.map((i) => i.key)).toEqual(['due:4:2026:d1:oc_djb', 'due:4:2026:d1:oc_sg', 'digest:2026-03-09:oc_lead']);
+    expect(await listOutbox(o.db)).toEqual([]);
+    void calendar;
+  });
+});
