@@ -2,7 +2,8 @@
  * Who is talking and whether they may use a command here.
  * Reads: in a bound group chat everyone; in a one-to-one chat only bound members.
  * Writes: a bound member (the service decides the rest: lead unit, office, leadership).
- * Office-only commands: checked here, before the arguments are read, and refusals audited.
+ * Office-only commands: checked here, before the arguments are read. Every refusal is audited
+ * (action: the command's audit action, e.g. score.set, or bot.<alias> for reads).
  */
 import { actorFromMember, isOffice, type Actor } from '../auth/actor.js';
 import { audit } from '../db/audit.repository.js';
@@ -44,6 +45,7 @@ export interface AccessInput {
   chat: ChatRow | null;
   chatType: 'p2p' | 'group';
   senderOpenId: string;
+  chatId: string | null;
   source: AuditSource;
   at: number;
 }
@@ -54,12 +56,13 @@ export async function checkAccess(a: AccessInput): Promise<Reply | null> {
   if (command.access === 'public') return null;
   const action = command.auditAction ?? `bot.${command.names[1] ?? command.names[0]}`;
   const deny = async (reason: string, who: string) => {
-    await audit(deps.db, { at: a.at, actor: who, source: a.source, action, subject: a.chatType === 'group' ? (chat?.chat_id ?? null) : null, outcome: 'denied', detail: { command: command.names[0], reason } });
+    const chatId = a.chatType === 'group' ? (a.chatId ?? null) : null;
+    await audit(deps.db, { at: a.at, actor: who, source: a.source, action, subject: chatId, outcome: 'denied', detail: { command: command.names[0], reason } });
   };
   if (deps.consoleActor) return null;
   const needsActor = command.access === 'write' || command.access === 'office' || a.chatType === 'p2p';
   if (needsActor && actor === null) {
-    if (command.access !== 'read') await deny('unbound', unboundActorName(a.senderOpenId));
+    await deny('unbound', unboundActorName(a.senderOpenId));
     return cardReply(noticeCard('需要先绑定', 'orange', [UNBOUND_HINT]));
   }
   if (command.access === 'office' && !isOffice(actor!)) {
@@ -67,6 +70,7 @@ export async function checkAccess(a: AccessInput): Promise<Reply | null> {
     return cardReply(refusalCard(`「${command.names[0]}」只有党建办可以使用（${actor!.name} 不是党建办成员）。`));
   }
   if (a.chatType === 'group' && chat === null && !command.allowUnboundChat) {
+    await deny('chat not subscribed', actor?.name ?? unboundActorName(a.senderOpenId));
     return cardReply(noticeCard('本群尚未订阅', 'orange', [CHAT_UNBOUND_HINT]));
   }
   return null;

@@ -88,7 +88,7 @@ async function runCommand(command: AnyCommand, rest: string, r: RunInput): Promi
   try {
     const actor = await resolveActor(r.deps, r.senderOpenId, r.source);
     const chat = r.chatType === 'group' ? await resolveChat(r.deps, r.chatId) : null;
-    const refusal = await checkAccess({ deps: r.deps, command, actor, chat, chatType: r.chatType, senderOpenId: r.senderOpenId, source: r.source, at: r.now.getTime() });
+    const refusal = await checkAccess({ deps: r.deps, command, actor, chat, chatType: r.chatType, senderOpenId: r.senderOpenId, chatId: r.chatId, source: r.source, at: r.now.getTime() });
     if (refusal) return refusal;
     const tokens = tokenize(rest);
     const input = command.toInput ? command.toInput(tokens) : positionalInput(command.params, tokens);

@@ -127,9 +127,10 @@ describe('bad input', () => {
 });
 
 describe('binding', () => {
-  it('tells an unbound user in a one-to-one chat how to get bound', async () => {
+  it('tells an unbound user in a one-to-one chat how to get bound, and audits the refusal', async () => {
     const r = await respondToMessage(message('得分 城西', { chatType: 'p2p', from: OPEN_IDS.unbound }), bot.deps);
     expect(r.status === 'replied' && replyText(r.reply)).toContain('你还没有绑定花名册');
+    expect((await listAudit(bot.opened.db, { action: 'bot.score' }))[0]).toMatchObject({ actor: `unbound:${OPEN_IDS.unbound}`, outcome: 'denied', source: 'chat' });
   });
 
   it('lets anyone read in a bound group', async () => {
@@ -140,6 +141,7 @@ describe('binding', () => {
   it('tells a group that is not subscribed how to subscribe, except for 帮助', async () => {
     const r = await respondToMessage(message('任务', { chatId: UNBOUND_GROUP }), bot.deps);
     expect(r.status === 'replied' && replyText(r.reply)).toContain('本群还没有订阅');
+    expect((await listAudit(bot.opened.db, { action: 'bot.tasks' }))[0]).toMatchObject({ actor: '王博文', subject: UNBOUND_GROUP, outcome: 'denied' });
     const help = await respondToMessage(message('帮助', { chatId: UNBOUND_GROUP, from: OPEN_IDS.unbound }), bot.deps);
     expect(help.status === 'replied' && replyText(help.reply)).toContain('使用说明');
   });
