@@ -15,9 +15,15 @@ import { cardReply, type BotDeps, type CardAction, type CardActionResult, type C
 
 export const DEFAULT_MAX_TEXT_LENGTH = 2000;
 
-export type MessageOutcome =
+/** What to do with a message. */
+export type MessageDecision =
   | { status: 'ignored'; reason: 'bot_sender' | 'not_mentioned' | 'duplicate_event' | 'duplicate_message' }
   | { status: 'replied'; reply: Reply; command: string | null };
+
+export type MessageOutcome =
+  | MessageDecision
+  /** The database failed before the event was recorded: nothing sent, so that a redelivery can still be answered. */
+  | { status: 'failed' };
 
 /**
  * The bot's mention removed, other people's mention placeholders kept (绑定 reads them).
@@ -39,7 +45,7 @@ export function messageText(msg: ChatMessage, botOpenId: string | null | undefin
 }
 
 /** Decides the reply to a message without sending it (tests call this directly). */
-export async function respondToMessage(msg: ChatMessage, deps: BotDeps): Promise<MessageOutcome> {
+export async function respondToMessage(msg: ChatMessage, deps: BotDeps): Promise<MessageDecision> {
   if (msg.senderType !== 'user') return { status: 'ignored', reason: 'bot_sender' };
   const text = messageText(msg, deps.botOpenId);
   if (text === null) return { status: 'ignored', reason: 'not_mentioned' };
@@ -127,13 +133,14 @@ export function replyPayload(reply: Reply): { msgType: 'text' | 'interactive'; c
 
 /** Decides and sends the reply (idempotency key `reply:<messageId>`). Never throws. */
 export async function handleMessage(msg: ChatMessage, deps: BotDeps): Promise<MessageOutcome> {
-  let outcome: MessageOutcome;
+  let outcome: MessageDecision;
   try {
     outcome = await respondToMessage(msg, deps);
   } catch (err) {
-    // Dedup or actor lookup failed (database trouble): nothing was changed.
+    // Recording the event failed (database trouble): nothing was changed, and no reply is sent
+    // (its idempotency key would swallow the real answer to Lark's redelivery).
     deps.log.error({ err, messageId: msg.messageId }, 'message handling failed');
-    return { status: 'replied', command: null, reply: replyForError(err, undefined, deps.log) };
+    return { status: 'failed' };
   }
   if (outcome.status !== 'replied') return outcome;
   const { msgType, content } = replyPayload(outcome.reply);

@@ -119,6 +119,13 @@ describe('bad input', () => {
     expect(errors[0]).toMatchObject({ msg: 'command failed', err: { message: 'boom at digest.ts:12' } });
   });
 
+  it('sends nothing when the event cannot be recorded, so that a redelivery can still be answered', async () => {
+    const broken = openDatabase(':memory:');
+    await broken.close();
+    expect(await handleMessage(message('完成 1'), { ...bot.deps, db: broken.db })).toEqual({ status: 'failed' });
+    expect(bot.outbound.replies).toHaveLength(0);
+  });
+
   it('still answers when sending the reply fails, and logs it', async () => {
     const failing = { ...bot.outbound, sendMessage: bot.outbound.sendMessage, patchCard: bot.outbound.patchCard, replyMessage: async () => Promise.reject(new Error('lark down')) };
     const outcome = await handleMessage(message('帮助'), { ...bot.deps, outbound: failing });
