@@ -1,25 +1,31 @@
 /**
  * A pacing rate limiter: `acquire(keys)` waits until every key's rules allow one more request,
- * then records it. It never rejects for being too fast.
+ * then takes the slot. It never rejects for being too fast.
  *
  * - Each key (e.g. `app`, `chat:oc_x`, `user:ou_x`) belongs to a class (`chat` for `chat:oc_x`)
  *   whose rules apply to it.
- * - A `smooth` rule (used for the per-second limits) spaces requests evenly, `(windowMs + marginMs) / limit`
- *   apart, so the server never sees a burst; a non-smooth rule (the per-minute limit) is an exact
- *   sliding-window log: at most `limit` requests in any `windowMs + marginMs` interval.
- * - `marginMs` absorbs network jitter between our send time and the server's arrival time.
- * - Work-conserving: waiters are queued per lane (the exact set of keys), FIFO within a lane; whenever
- *   the shared keys allow a request, the oldest waiter whose own keys are free goes. A busy chat never
- *   blocks other chats (no head-of-line blocking).
- * - A request released slightly late by timer granularity is recorded at its ideal time (up to
- *   `lateToleranceMs` earlier than now), so timer rounding does not accumulate into a lower rate.
+ * - Safety: every rule is an exact sliding-window log over actual release times: at most `limit`
+ *   releases in any `windowMs + marginMs`. `marginMs` absorbs jitter between our release and the
+ *   server's arrival stamp, so a server counting `limit` per `windowMs` never sees one too many.
+ * - Smoothness: a `smooth` rule (the per-second limits) also spaces releases on an ideal schedule
+ *   `interval = (windowMs + marginMs) / limit` apart (a GCRA-style virtual schedule). A release made
+ *   late by a busy event loop may fall up to `burstToleranceMs` behind that schedule and catch up
+ *   (the window log still caps it), so timer lateness does not pile up into a lower rate. A request
+ *   that finds its key idle starts a fresh schedule: no burst after an idle period.
+ * - Fairness without head-of-line blocking: waiters queue per lane (the exact set of keys), FIFO
+ *   within a lane; lanes take turns (round-robin): whenever the shared keys allow a request, the next
+ *   lane in turn whose own keys are free goes. A busy chat never blocks the others, a bulk send to
+ *   many chats finishes all chats together (no slow tail) and a single reply to a quiet chat waits
+ *   at most one round, not behind the whole bulk.
+ * - Grants happen in a microtask (not inside acquire()), so a release is taken when the caller's
+ *   continuation (the HTTP send) can run at once, even after a large synchronous burst of acquire().
  */
 
 export interface RateRule {
   /** Max requests per window. */
   limit: number;
   windowMs: number;
-  /** Spread requests evenly (min interval = effective window / limit) instead of allowing bursts. */
+  /** Also spread requests evenly on an ideal schedule (effective window / limit apart). */
   smooth?: boolean;
 }
 
@@ -28,11 +34,11 @@ export interface RateLimiterOptions {
   rules: Record<string, RateRule[]>;
   /** Added to every window (ms). Default 20. */
   marginMs?: number;
-  /** Monotonic-ish time in ms (may be fractional). */
+  /** How far (ms) a waiting request released late may fall behind its smooth schedule and still catch up. Default 50. */
+  burstToleranceMs?: number;
+  /** Monotonic time in ms (may be fractional). */
   now: () => number;
   sleep: (ms: number) => Promise<void>;
-  /** Default 2 ms. */
-  lateToleranceMs?: number;
 }
 
 export interface RateLimiter {
@@ -46,21 +52,24 @@ export interface RateLimiter {
   close(reason?: Error): void;
 }
 
-interface KeyState {
-  /** Recorded grant times, ascending, pruned to the longest window. */
-  times: number[];
-  rules: readonly CompiledRule[];
-  horizonMs: number;
-}
-
 interface CompiledRule {
   limit: number;
+  /** Effective window (windowMs + marginMs). */
   windowMs: number;
   intervalMs: number | undefined;
 }
 
+interface KeyState {
+  /** Actual release times, ascending, pruned to the longest window. */
+  times: number[];
+  /** Next slot on the ideal schedule, per rule (smooth rules only; -Infinity when idle). */
+  schedule: number[];
+  rules: readonly CompiledRule[];
+  horizonMs: number;
+}
+
 interface Waiter {
-  seq: number;
+  enqueuedAt: number;
   keys: readonly string[];
   resolve: () => void;
   reject: (e: Error) => void;
@@ -73,22 +82,23 @@ const keyClass = (key: string): string => {
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const marginMs = options.marginMs ?? 20;
-  const tolerance = options.lateToleranceMs ?? 2;
+  const tolerance = options.burstToleranceMs ?? 50;
+  if (!(marginMs >= 0) || !(tolerance >= 0)) throw new RangeError('marginMs and burstToleranceMs must be >= 0');
   const compiled = new Map<string, CompiledRule[]>();
   for (const [cls, rules] of Object.entries(options.rules)) {
     compiled.set(
       cls,
       rules.map((r) => {
         if (!(r.limit >= 1) || !(r.windowMs > 0)) throw new RangeError(`bad rate rule for ${cls}: ${JSON.stringify(r)}`);
+        const limit = Math.floor(r.limit);
         const effective = r.windowMs + marginMs;
-        return { limit: Math.floor(r.limit), windowMs: effective, intervalMs: r.smooth ? effective / Math.floor(r.limit) : undefined };
+        return { limit, windowMs: effective, intervalMs: r.smooth ? effective / limit : undefined };
       }),
     );
   }
 
   const states = new Map<string, KeyState>();
   const lanes = new Map<string, Waiter[]>();
-  let seq = 0;
   let waiting = 0;
   let closedWith: Error | undefined;
   let pumping = false;
@@ -99,7 +109,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     let s = states.get(key);
     if (!s) {
       const rules = compiled.get(keyClass(key)) ?? [];
-      s = { times: [], rules, horizonMs: Math.max(0, ...rules.map((r) => r.windowMs)) };
+      s = { times: [], schedule: rules.map(() => -Infinity), rules, horizonMs: Math.max(0, ...rules.map((r) => r.windowMs)) };
       states.set(key, s);
     }
     return s;
@@ -108,8 +118,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const prune = (s: KeyState, now: number) => {
     const cutoff = now - s.horizonMs;
     let drop = 0;
-    // Keep at least one entry for spacing rules.
-    while (drop < s.times.length - 1 && (s.times[drop] as number) <= cutoff) drop++;
+    while (drop < s.times.length && (s.times[drop] as number) <= cutoff) drop++;
     if (drop > 0) s.times.splice(0, drop);
   };
 
@@ -118,10 +127,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     prune(s, now);
     let t = -Infinity;
     const n = s.times.length;
-    for (const r of s.rules) {
-      if (r.intervalMs !== undefined && n > 0) t = Math.max(t, (s.times[n - 1] as number) + r.intervalMs);
+    s.rules.forEach((r, i) => {
+      if (r.intervalMs !== undefined) t = Math.max(t, s.schedule[i] as number);
       if (n >= r.limit) t = Math.max(t, (s.times[n - r.limit] as number) + r.windowMs);
-    }
+    });
     return t;
   };
 
@@ -131,35 +140,37 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return t;
   };
 
-  const record = (keys: readonly string[], at: number) => {
+  /** `waited`: the waiter was queued before its slot, so any lateness is ours to make up. */
+  const record = (keys: readonly string[], now: number, waited: boolean) => {
     for (const k of keys) {
       const s = stateOf(k);
-      const last = s.times[s.times.length - 1];
-      s.times.push(last !== undefined && last > at ? last : at);
+      s.times.push(now);
+      s.rules.forEach((r, i) => {
+        if (r.intervalMs === undefined) return;
+        // A late release (up to `tolerance` behind schedule) keeps the schedule: the next slots catch
+        // up. A request that found the key idle starts a fresh schedule (no burst after idle).
+        const base = waited ? Math.max(s.schedule[i] as number, now - tolerance) : now;
+        s.schedule[i] = base + r.intervalMs;
+      });
     }
   };
 
   const pruneIdleKeys = (now: number) => {
     for (const [k, s] of states) {
       const last = s.times[s.times.length - 1];
-      if (last === undefined || last <= now - s.horizonMs) states.delete(k);
+      const idle = (last === undefined || last <= now - s.horizonMs) && s.schedule.every((at) => at <= now - tolerance);
+      if (idle) states.delete(k);
     }
   };
 
   const scheduleWake = (at: number, now: number) => {
     for (const w of wakes) if (w <= at) return;
     wakes.add(at);
-    const delay = Math.max(1, Math.ceil(at - now));
-    options.sleep(delay).then(
-      () => {
-        wakes.delete(at);
-        pump();
-      },
-      () => {
-        wakes.delete(at);
-        pump();
-      },
-    );
+    const after = () => {
+      wakes.delete(at);
+      pump();
+    };
+    options.sleep(Math.max(1, Math.ceil(at - now))).then(after, after);
   };
 
   const pump = (): void => {
@@ -169,37 +180,47 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       for (;;) {
         if (waiting === 0) return;
         const now = options.now();
-        let best: { waiter: Waiter; lane: Waiter[]; laneKey: string; at: number } | undefined;
+        // Lanes are kept in turn order: the first eligible one goes, then moves to the back.
+        let chosen: { waiter: Waiter; lane: Waiter[]; laneKey: string; at: number } | undefined;
         let earliest = Infinity;
         for (const [laneKey, lane] of lanes) {
           const head = lane[0];
           if (!head) continue;
           const at = nextAllowedAt(head.keys, now);
           if (at <= now) {
-            if (!best || head.seq < best.waiter.seq) best = { waiter: head, lane, laneKey, at };
-          } else if (at < earliest) {
-            earliest = at;
+            chosen = { waiter: head, lane, laneKey, at };
+            break;
           }
+          if (at < earliest) earliest = at;
         }
-        if (!best) {
+        if (!chosen) {
           if (earliest < Infinity) scheduleWake(earliest, now);
           return;
         }
-        best.lane.shift();
-        if (best.lane.length === 0) lanes.delete(best.laneKey);
+        chosen.lane.shift();
+        lanes.delete(chosen.laneKey);
+        if (chosen.lane.length > 0) lanes.set(chosen.laneKey, chosen.lane);
         waiting--;
-        // Released within tolerance of its ideal time: record the ideal time so that timer
-        // rounding does not accumulate; otherwise (idle key, or released late) record now.
-        record(best.waiter.keys, best.at >= now - tolerance ? best.at : now);
+        record(chosen.waiter.keys, now, chosen.at > chosen.waiter.enqueuedAt);
         if (++grantsSincePrune >= 1000) {
           grantsSincePrune = 0;
           pruneIdleKeys(now);
         }
-        best.waiter.resolve();
+        chosen.waiter.resolve();
       }
     } finally {
       pumping = false;
     }
+  };
+
+  let pumpQueued = false;
+  const schedulePump = () => {
+    if (pumpQueued) return;
+    pumpQueued = true;
+    queueMicrotask(() => {
+      pumpQueued = false;
+      pump();
+    });
   };
 
   return {
@@ -212,9 +233,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           lane = [];
           lanes.set(laneKey, lane);
         }
-        lane.push({ seq: seq++, keys: [...keys], resolve, reject });
+        lane.push({ enqueuedAt: options.now(), keys: [...keys], resolve, reject });
         waiting++;
-        pump();
+        schedulePump();
       });
     },
     nextAllowedAt: (keys) => nextAllowedAt(keys),

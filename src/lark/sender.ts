@@ -65,6 +65,11 @@ export interface LarkRateLimits {
   perMessagePatchPerSecond: number;
   /** Safety margin (ms) added to every window against network jitter. Default 20. */
   marginMs: number;
+  /**
+   * How far (ms) a key may fall behind its smooth schedule and catch up, so that a busy event loop
+   * does not lower the rate; also bounds the burst after idle (50/s: 3 requests). Default 50.
+   */
+  burstToleranceMs: number;
 }
 
 export interface LarkRetryOptions {
@@ -117,6 +122,7 @@ export const DEFAULT_LIMITS: LarkRateLimits = {
   perUserPerSecond: 5,
   perMessagePatchPerSecond: 5,
   marginMs: 20,
+  burstToleranceMs: 50,
 };
 
 export const DEFAULT_RETRY: LarkRetryOptions = {
@@ -149,6 +155,7 @@ export function createLarkRateLimiter(limits: LarkRateLimits, now: () => number,
     now,
     sleep,
     marginMs: limits.marginMs,
+    burstToleranceMs: limits.burstToleranceMs,
     rules: {
       app: [
         { limit: limits.perAppPerSecond, windowMs: 1000, smooth: true },

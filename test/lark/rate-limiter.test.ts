@@ -4,9 +4,9 @@ import { createRateLimiter, type RateRule } from '../../src/lark/rate-limiter.js
 import { createLarkRateLimiter, DEFAULT_LIMITS } from '../../src/lark/sender.js';
 import { manualTime } from './helpers.js';
 
-function setup(rules: Record<string, RateRule[]>, marginMs = 0, lateToleranceMs = 2) {
+function setup(rules: Record<string, RateRule[]>, marginMs = 0, burstToleranceMs = 0) {
   const time = manualTime();
-  const limiter = createRateLimiter({ rules, marginMs, lateToleranceMs, now: time.now, sleep: time.sleep });
+  const limiter = createRateLimiter({ rules, marginMs, burstToleranceMs, now: time.now, sleep: time.sleep });
   const grants: Array<{ id: string; at: number }> = [];
   const take = (id: string, keys: string[]) =>
     limiter.acquire(keys).then(() => {
@@ -85,7 +85,18 @@ describe('rate limiter (fake clock)', () => {
     ]);
   });
 
-  it('keeps FIFO order within one chat and serves the oldest eligible waiter first', async () => {
+  it('lets chats take turns when the app limit binds (a bulk to one chat does not delay the others)', async () => {
+    const { time, grants, take } = setup({
+      app: [{ limit: 10, windowMs: 1000, smooth: true }],
+      chat: [{ limit: 100, windowMs: 1000, smooth: true }],
+    });
+    for (const chat of ['A', 'B', 'C']) for (let i = 0; i < 3; i++) void take(`${chat}${i}`, ['app', `chat:${chat}`]);
+    await time.advanceTo(5000);
+    expect(grants.map((g) => g.id)).toEqual(['A0', 'B0', 'C0', 'A1', 'B1', 'C1', 'A2', 'B2', 'C2']);
+    expect(grants.map((g) => g.at)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800]);
+  });
+
+  it('keeps FIFO order within one chat and lets chats take turns', async () => {
     const { time, grants, take } = setup({
       app: [{ limit: 10, windowMs: 1000, smooth: true }],
       chat: [{ limit: 1, windowMs: 1000, smooth: true }],
@@ -106,15 +117,28 @@ describe('rate limiter (fake clock)', () => {
     ]);
   });
 
-  it('does not let late timers lower the rate (ideal times within tolerance are recorded)', async () => {
+  it.each([
+    { burstToleranceMs: 0, last: 1150 },
+    { burstToleranceMs: 10, last: 1003 },
+  ])('catches up with its schedule after late timers when burstToleranceMs allows it (%o)', async ({ burstToleranceMs, last }) => {
     const time = manualTime();
-    const limiter = createRateLimiter({ rules: { app: [{ limit: 50, windowMs: 1000, smooth: true }] }, marginMs: 0, lateToleranceMs: 2, now: time.now, sleep: time.sleep });
+    const limiter = createRateLimiter({ rules: { app: [{ limit: 50, windowMs: 1000, smooth: true }] }, marginMs: 0, burstToleranceMs, now: time.now, sleep: time.sleep });
     const at: number[] = [];
     for (let i = 0; i < 51; i++) void limiter.acquire(['app']).then(() => at.push(time.now()));
-    // Every timer fires 1 ms late: a naive limiter would drift to 21 ms per request (1050 ms).
-    await time.advanceTo(5000, 1);
+    // Every timer fires 3 ms late. Without tolerance each gap becomes 23 ms; with it the schedule
+    // holds (k * 20 - 7) and only the window log (51st >= 1st + 1000) delays the last one.
+    await time.advanceTo(5000, 3);
     expect(at).toHaveLength(51);
-    expect(at[50]).toBeLessThanOrEqual(1001);
+    expect(at[50]).toBe(last);
+  });
+
+  it('does not burst after an idle period, whatever burstToleranceMs', async () => {
+    const { time, grants, take } = setup({ app: [{ limit: 50, windowMs: 1000, smooth: true }] }, 0, 50);
+    void take('first', ['app']);
+    await time.advanceTo(500);
+    for (let i = 0; i < 4; i++) void take(`m${i}`, ['app']);
+    await time.advanceTo(1000);
+    expect(grants.map((g) => g.at)).toEqual([0, 500, 520, 540, 560]);
   });
 
   it('records the real time when a request comes much later than its slot (no catch-up burst)', async () => {
@@ -145,21 +169,30 @@ describe('rate limiter (fake clock)', () => {
 
   it('builds the documented Lark defaults: 50/s and 1000/min per app, 5/s per chat and user', async () => {
     const time = manualTime();
-    const limiter = createLarkRateLimiter({ ...DEFAULT_LIMITS, marginMs: 0 }, time.now, time.sleep);
+    const limiter = createLarkRateLimiter(DEFAULT_LIMITS, time.now, time.sleep);
     const at: number[] = [];
     for (let i = 0; i < 6; i++) void limiter.acquire(['app', 'chat:oc_1']).then(() => at.push(time.now()));
     await time.advanceTo(10_000);
-    expect(at).toEqual([0, 200, 400, 600, 800, 1000]);
-    expect(limiter.nextAllowedAt(['app'])).toBe(1020);
-    expect(limiter.nextAllowedAt(['app', 'user:ou_1'])).toBe(1020);
+    // Chat interval (1000 + 20) / 5 = 204 ms.
+    expect(at).toEqual([0, 204, 408, 612, 816, 1020]);
+    expect(limiter.nextAllowedAt(['app', 'chat:oc_1'])).toBeCloseTo(1224, 6);
+    expect(limiter.nextAllowedAt(['app', 'user:ou_1'])).toBeLessThanOrEqual(10_000);
+    const minute: number[] = [];
+    for (let i = 0; i < 1001; i++) void limiter.acquire(['app', `chat:c${i}`]).then(() => minute.push(time.now()));
+    await time.advanceTo(200_000);
+    // 1000 per minute (+ margin): with the 6 above, minute[993] is the 1000th release in the
+    // window opened at 0 and goes at 50/s; minute[994] waits until that window has passed.
+    expect(minute).toHaveLength(1001);
+    expect(minute[993]).toBeLessThan(31_000);
+    expect(minute[994]).toBe(60_020);
   });
 
-  // The guarantee as the server sees it: with marginMs >= lateToleranceMs, actual release times
-  // never put more than `limit` requests in any nominal window.
+  // The guarantee as the server sees it: actual release times never put more than `limit`
+  // requests in any nominal window, whatever the tolerance and timer lateness.
   it.each([
-    { marginMs: 0, lateToleranceMs: 0 },
-    { marginMs: 5, lateToleranceMs: 2 },
-  ])('never exceeds any rule in any window, whatever the arrival pattern (property, %o)', async ({ marginMs, lateToleranceMs }) => {
+    { marginMs: 0, burstToleranceMs: 0, lateMs: 0 },
+    { marginMs: 5, burstToleranceMs: 50, lateMs: 7 },
+  ])('never exceeds any rule in any window, whatever the arrival pattern (property, %o)', async ({ marginMs, burstToleranceMs, lateMs }) => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.record({ delay: fc.integer({ min: 0, max: 150 }), chat: fc.constantFrom('A', 'B', 'C', 'D') }), { minLength: 30, maxLength: 80, size: 'max' }),
@@ -172,13 +205,13 @@ describe('rate limiter (fake clock)', () => {
             chat: [{ limit: 3, windowMs: 1000, smooth: true }],
           };
           const time = manualTime();
-          const limiter = createRateLimiter({ rules, marginMs, lateToleranceMs, now: time.now, sleep: time.sleep });
+          const limiter = createRateLimiter({ rules, marginMs, burstToleranceMs, now: time.now, sleep: time.sleep });
           const grants: Array<{ chat: string; at: number }> = [];
           for (const a of arrivals) {
-            await time.advanceBy(a.delay);
+            await time.advanceTo(time.now() + a.delay, lateMs);
             void limiter.acquire(['app', `chat:${a.chat}`]).then(() => grants.push({ chat: a.chat, at: time.now() }));
           }
-          await time.advanceBy(100_000);
+          await time.advanceTo(time.now() + 100_000, lateMs);
           expect(grants).toHaveLength(arrivals.length);
           const maxIn = (times: number[], windowMs: number) => {
             let max = 0;
