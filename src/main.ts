@@ -6,7 +6,7 @@ import { ConfigError, loadDotEnv, readConfig } from './config/config.js';
 import { createLogger } from './log.js';
 import { isUserError } from './errors.js';
 import { PlanError } from './plan/load-plan.js';
-import { startService } from './service.js';
+import { startService, type RunningService } from './service.js';
 
 loadDotEnv();
 let config;
@@ -20,28 +20,38 @@ try {
   throw err;
 }
 const log = createLogger(config.mode === 'console' && !process.env.LOG_LEVEL ? 'warn' : config.logLevel);
+
+// Signals are handled from the start: a SIGTERM during start-up stops the service as soon as it
+// is up instead of killing the process half-way.
+let service: RunningService | undefined;
+let stopRequested: string | undefined;
+let stopping = false;
+const stop = (reason: string) => {
+  if (!service) {
+    stopRequested ??= reason;
+    return;
+  }
+  if (stopping) return;
+  stopping = true;
+  log.info({ reason }, 'stopping');
+  service
+    .stop()
+    .then(() => {
+      log.info('stopped');
+      log.flush();
+      process.exit(0);
+    })
+    .catch((err: unknown) => {
+      log.error({ err }, 'error while stopping');
+      log.flush();
+      process.exit(1);
+    });
+};
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
+
 try {
-  const service = await startService(config, log);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    service
-      .stop()
-      .then(() => {
-        log.info('stopped');
-        log.flush();
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        log.error({ err }, 'error while stopping');
-        process.exit(1);
-      });
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  service.onExit(() => stop('transport closed'));
+  service = await startService(config, log);
 } catch (err) {
   if (err instanceof PlanError || err instanceof ConfigError || (isUserError(err) && err.code === 'config')) {
     process.stderr.write(`error: ${err.message}\n`);
@@ -51,3 +61,5 @@ try {
   log.flush();
   process.exit(1);
 }
+service.onExit(() => stop('transport closed'));
+if (stopRequested) stop(stopRequested);

@@ -59,6 +59,8 @@ export async function startService(config: Config, log: Logger, options: Service
   log.info({ dbFile: config.dbFile, migrationsApplied: applied.length, mode: config.mode, tz: config.timeZone, plan: plan.title }, 'database ready');
 
   const exitListeners: Array<() => void> = [];
+  /** The transport ended by itself (console input closed), possibly before anyone listened. */
+  let ended = false;
   const stops: Array<() => Promise<unknown>> = [];
   let url: string | undefined;
   let sender: LarkSender | undefined;
@@ -106,6 +108,7 @@ export async function startService(config: Config, log: Logger, options: Service
     if (config.mode === 'console') {
       const session = await startConsole({ deps, outbound: consoleOut!, input: options.input ?? process.stdin, prompt: options.input === undefined && process.stdin.isTTY === true });
       void session.closed.then(() => {
+        ended = true;
         for (const l of exitListeners) l();
       });
       stops.push(async () => session.stop());
@@ -160,6 +163,7 @@ export async function startService(config: Config, log: Logger, options: Service
     },
     onExit(listener) {
       exitListeners.push(listener);
+      if (ended) listener();
     },
   };
 }
