@@ -71,6 +71,9 @@ describe('pacing against a fake that enforces the limits (real time)', () => {
     expect(fake.rejected.rateLimited).toBe(0);
     expect(fake.messages).toHaveLength(200);
     expect(elapsed).toBeGreaterThanOrEqual(199 * 10); // never faster than 100/s
-    expect(elapsed).toBeLessThan(199 * ((1000 + MARGIN_MS) / 100) * 1.08);
+    // Ideal: 199 gaps of 11 ms = 2.19 s. At 100/s the in-process fake and client need a fair share
+    // of a CPU, so allow 15 % on a shared box (exact pacing is checked with a fake clock in
+    // rate-limiter.test.ts); a limiter blocking on each chat in turn would need over 18 s.
+    expect(elapsed).toBeLessThan(199 * ((1000 + MARGIN_MS) / 100) * 1.15);
   });
 });
