@@ -32,12 +32,14 @@ import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Outbound } from '../messaging/outbound.js';
 import type { Plan } from '../plan/schema.js';
-import type { BoardTask } from '../tasks/task-service.js';
+import { occurrencesFor } from '../tasks/occurrences.js';
+import { activeCompletions, listTasks, taskYears, type TaskRecord } from '../tasks/task.repository.js';
 import type { WorkCalendar } from '../tasks/work-calendar.js';
-import { isoInZone, localDate } from '../time.js';
+import { isoOf as isoInZone, localDateOf as localDate } from './zone.js';
 import { reminderCard, type CardItem } from './cards.js';
 import { monthlyPush, phasePush, quarterlyPush, yearlyPush, type PushContext, type ReminderPayload, type TargetsSummary } from './content.js';
 import { boardsUpTo, buildDigest, targetsSummary } from './digest.js';
+import type { BoardTask } from '../tasks/task-service.js';
 import { computeIntents, inPushWindow, type ChatRouting, type ReminderIntent, type RuleInput, type RuleTask, type YearlyTopic } from './rules.js';
 import { DEFAULT_SCHEDULER_SETTINGS, type SchedulerSettings } from './settings.js';
 
@@ -113,7 +115,8 @@ export async function requireProgrammeForScheduler(db: Db): Promise<ProgrammeSet
 
 export interface RuleState {
   programme: ProgrammeSettings;
-  boards: BoardTask[];
+  /** Tasks of every task year up to the window's year (retired ones as of `at` left out), by `year:seq`. */
+  tasks: Map<string, TaskRecord>;
   input: RuleInput;
 }
 
@@ -135,32 +138,53 @@ export async function chatRouting(db: Db): Promise<ChatRouting> {
   return { leadership, leadUnits };
 }
 
-export function toRuleTasks(boards: readonly BoardTask[]): RuleTask[] {
-  return boards.map((t) => ({
-    year: t.year,
-    seq: t.seq,
-    content: t.content,
-    leadUnits: t.leadUnits,
-    occurrences: t.occurrences.map((o) => ({ period: o.period, dueDate: o.dueDate, doneAt: o.doneAt === null ? null : Date.parse(o.doneAt) })),
-  }));
+/**
+ * Tasks with their occurrences and standing completions, for the rules. Reads the task list and
+ * completions directly (repository + `occurrencesFor`): the rules need due dates and completion
+ * instants, not the board's 红黄绿 statuses, and a pass runs every minute.
+ */
+export async function loadRuleTasks(db: Db, untilYear: number, at: number): Promise<{ tasks: Map<string, TaskRecord>; ruleTasks: RuleTask[] }> {
+  const tasks = new Map<string, TaskRecord>();
+  const ruleTasks: RuleTask[] = [];
+  for (const year of (await taskYears(db)).filter((y) => y <= untilYear)) {
+    const list = await listTasks(db, { year, activeAt: at });
+    const done = new Map<string, number>();
+    for (const c of await activeCompletions(
+      db,
+      list.map((t) => t.id),
+    )) {
+      done.set(`${c.taskId}:${c.period}`, c.doneAt);
+    }
+    for (const t of list) {
+      tasks.set(`${t.year}:${t.seq}`, t);
+      ruleTasks.push({
+        year: t.year,
+        seq: t.seq,
+        content: t.content,
+        leadUnits: t.leadUnits,
+        occurrences: occurrencesFor(t).map((o) => ({ period: o.period, dueDate: o.dueDate, doneAt: done.get(`${t.id}:${o.period}`) ?? null })),
+      });
+    }
+  }
+  return { tasks, ruleTasks };
 }
 
-/** Reads tasks (boards of every task year up to `untilYear`, at `at`), chats and the programme. */
+/** Reads tasks (every task year up to `untilYear`, as of `at`), chats and the programme. */
 export async function loadRuleState(deps: RuleDeps, at: number, untilYear: number): Promise<RuleState> {
   const tz = deps.config.timeZone;
   const settings = settingsOf(deps);
   const programme = await requireProgrammeForScheduler(deps.db);
-  const boards = await boardsUpTo({ db: deps.db, clock: deps.clock, tz }, untilYear, at, settings.yellowDays);
+  const { tasks, ruleTasks } = await loadRuleTasks(deps.db, untilYear, at);
   const input: RuleInput = {
     tz,
     settings,
     calendar: deps.calendar,
     firstYear: programme.firstYear,
     phases: deps.plan.phases,
-    tasks: toRuleTasks(boards),
+    tasks: ruleTasks,
     chats: await chatRouting(deps.db),
   };
-  return { programme, boards, input };
+  return { programme, tasks, input };
 }
 
 /** Every reminder the rules produce in [from, to], without sending or recording anything. */
@@ -178,7 +202,8 @@ interface PayloadContext {
   deps: SchedulerDeps;
   now: number;
   state: RuleState;
-  tasks: Map<string, BoardTask>;
+  /** The boards (statuses as of now), read once and only when a plan push is composed. */
+  boards?: Promise<BoardTask[]>;
   targets?: Promise<TargetsSummary | null>;
 }
 
@@ -186,7 +211,7 @@ async function payloadFor(ctx: PayloadContext, intent: ReminderIntent, late: boo
   const tz = ctx.deps.config.timeZone;
   const payload: ReminderPayload = { v: 1, kind: intent.kind, at: isoInZone(intent.at, tz), late };
   if (intent.taskSeq !== null && intent.taskYear !== null) {
-    const t = ctx.tasks.get(`${intent.taskYear}:${intent.taskSeq}`);
+    const t = ctx.state.tasks.get(`${intent.taskYear}:${intent.taskSeq}`);
     payload.task = {
       year: intent.taskYear,
       seq: intent.taskSeq,
@@ -206,7 +231,9 @@ async function payloadFor(ctx: PayloadContext, intent: ReminderIntent, late: boo
   if (!withContent || intent.subject === null) return payload;
   const today = localDate(ctx.now, tz);
   const targets = () => (ctx.targets ??= targetsSummary({ db: ctx.deps.db, plan: ctx.deps.plan, clock: ctx.deps.clock, tz }, today));
-  const push: PushContext = { plan: ctx.deps.plan, firstYear: ctx.state.programme.firstYear, boards: ctx.state.boards, today, targets: null };
+  const settings = settingsOf(ctx.deps);
+  ctx.boards ??= boardsUpTo({ db: ctx.deps.db, clock: ctx.deps.clock, tz }, Number(today.slice(0, 4)), ctx.now, settings.yellowDays);
+  const push: PushContext = { plan: ctx.deps.plan, firstYear: ctx.state.programme.firstYear, boards: intent.kind === 'digest' ? [] : await ctx.boards, today, targets: null };
   switch (intent.kind) {
     case 'monthly':
       payload.push = monthlyPush(push, intent.subject);
@@ -258,7 +285,7 @@ export async function runPass(deps: SchedulerDeps, at?: number | Date): Promise<
   );
   const fresh = intents.filter((i) => !existing.has(i.key));
 
-  const ctx: PayloadContext = { deps, now, state, tasks: new Map(state.boards.map((t) => [`${t.year}:${t.seq}`, t])) };
+  const ctx: PayloadContext = { deps, now, state };
   const rows: NewOutbox[] = [];
   let late = 0;
   let tooLate = 0;
@@ -414,15 +441,24 @@ export async function dispatchDue(deps: SchedulerDeps, now: number): Promise<Dis
   result.lostClaims = released.failed;
   if (released.failed > 0) log.error({ rows: released.failed }, 'outbox claims expired long ago: delivery unknown, marked failed');
 
-  const boardCache = new Map<number, Promise<Map<string, BoardTask>>>();
-  const boardFor = (year: number) => {
-    let p = boardCache.get(year);
-    if (!p) {
-      p = boardsUpTo({ db: deps.db, clock: deps.clock, tz }, year, now, settings.yellowDays).then((b) => new Map(b.filter((t) => t.year === year).map((t) => [`${t.seq}`, t])));
-      boardCache.set(year, p);
-    }
-    return p;
-  };
+  // Completion state as of now, read once per dispatch and only when a task reminder is claimed.
+  let current: Promise<Map<string, TaskRecord & { done: Map<string, number> }>> | undefined;
+  const taskState = () =>
+    (current ??= (async () => {
+      const out = new Map<string, TaskRecord & { done: Map<string, number> }>();
+      for (const year of await taskYears(deps.db)) {
+        const list = await listTasks(deps.db, { year, activeAt: now });
+        for (const t of list) out.set(`${t.year}:${t.seq}`, { ...t, done: new Map() });
+        for (const c of await activeCompletions(
+          deps.db,
+          list.map((t) => t.id),
+        )) {
+          const t = list.find((x) => x.id === c.taskId);
+          if (t) out.get(`${t.year}:${t.seq}`)?.done.set(c.period, c.doneAt);
+        }
+      }
+      return out;
+    })());
 
   const catchUpMs = settings.catchUpHours * 3_600_000;
   for (let round = 0; round < 100; round++) {
@@ -440,13 +476,13 @@ export async function dispatchDue(deps: SchedulerDeps, now: number): Promise<Dis
         continue;
       }
       if (p?.task) {
-        const t = (await boardFor(p.task.year)).get(String(p.task.seq));
-        const occ = t?.occurrences.find((o) => o.period === p.task?.period);
-        if (!t || !occ) {
+        const t = (await taskState()).get(`${p.task.year}:${p.task.seq}`);
+        if (!t || !occurrencesFor(t).some((o) => o.period === p.task?.period)) {
           removed.push(r.id);
           continue;
         }
-        if (occ.doneAt !== null && Date.parse(occ.doneAt) <= now) {
+        const doneAt = t.done.get(p.task.period);
+        if (doneAt !== undefined && doneAt <= now) {
           done.push(r.id);
           continue;
         }

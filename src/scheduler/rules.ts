@@ -31,7 +31,7 @@
 import type { Phase } from '../plan/schema.js';
 import { addDays, daysBetween, formatDate, weekday } from '../tasks/dates.js';
 import type { WorkCalendar } from '../tasks/work-calendar.js';
-import { localDate, zonedInstant } from '../time.js';
+import { instantOf, localDateOf, localMinutesOf } from './zone.js';
 import { minutesOf, type SchedulerSettings } from './settings.js';
 
 export const REMINDER_KINDS = ['before_due', 'due_today', 'overdue', 'escalation', 'monthly', 'quarterly', 'yearly', 'phase', 'digest'] as const;
@@ -131,7 +131,6 @@ class DayTable {
     this.work = new Uint8Array(this.n);
     this.cum = new Int32Array(this.n);
     this.dayStart = new Float64Array(this.n + 1);
-    const midnight = midnightFinder(tz);
     let d = start;
     let c = 0;
     for (let i = 0; i < this.n; i++) {
@@ -140,10 +139,10 @@ class DayTable {
       this.work[i] = w ? 1 : 0;
       if (w) c++;
       this.cum[i] = c;
-      this.dayStart[i] = midnight(d);
+      this.dayStart[i] = instantOf(d, '00:00', tz);
       d = addDays(d, 1);
     }
-    this.dayStart[this.n] = midnight(d);
+    this.dayStart[this.n] = instantOf(d, '00:00', tz);
   }
 
   covers(start: string, end: string): boolean {
@@ -160,7 +159,7 @@ class DayTable {
     if ((this.dayStart[i + 1] as number) - s === 86_400_000) return s + minutes * 60_000;
     const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
     const mm = String(minutes % 60).padStart(2, '0');
-    return zonedInstant(this.dates[i] as string, `${hh}:${mm}`, this.tz);
+    return instantOf(this.dates[i] as string, `${hh}:${mm}`, this.tz);
   }
 
   /** i itself when a working day, else the previous working day (−1 if none in range). */
@@ -176,27 +175,6 @@ class DayTable {
     while (j < this.n && this.work[j] === 0) j++;
     return j;
   }
-}
-
-/**
- * Start of a calendar day in a zone, fast: two Intl lookups instead of a dayjs parse per day
- * (the table has hundreds of days). Falls back to `zonedInstant` when midnight does not exist
- * or is ambiguous there, so the result always equals `zonedInstant(date, '00:00', tz)`.
- */
-function midnightFinder(tz: string): (date: string) => number {
-  const dtf = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-  const offsetAt = (ms: number): number => {
-    const p: Record<string, number> = {};
-    for (const part of dtf.formatToParts(ms)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-    return Date.UTC(p.year ?? 0, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0) - (ms - (((ms % 1000) + 1000) % 1000));
-  };
-  return (date) => {
-    const utc = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
-    const first = utc - offsetAt(utc);
-    const second = utc - offsetAt(first);
-    if (first === second) return first;
-    return zonedInstant(date, '00:00', tz);
-  };
 }
 
 const tableCache = new WeakMap<object, Map<string, DayTable>>();
@@ -295,8 +273,8 @@ const pushIntent = (key: string, kind: ReminderKind, at: number, date: string, c
 export function computeIntents(input: RuleInput, window: IntentWindow): ReminderIntent[] {
   const { tz, settings: s, chats } = input;
   if (!(window.to >= window.from)) return [];
-  const dFrom = localDate(window.from, tz);
-  const dTo = localDate(window.to, tz);
+  const dFrom = localDateOf(window.from, tz);
+  const dTo = localDateOf(window.to, tz);
   const maxOffset = Math.max(0, ...s.offsets);
   let minDue = dFrom;
   for (const t of input.tasks) for (const o of t.occurrences) if (o.dueDate < minDue) minDue = o.dueDate;
@@ -342,6 +320,8 @@ export function computeIntents(input: RuleInput, window: IntentWindow): Reminder
       // Before the deadline and on the due day.
       const usedDays: number[] = [];
       for (const k of offsetsAsc) {
+        // Beyond the table (which reaches 40+ days past the window): even moved back over a holiday it is after the window.
+        if (dueIdx - k >= table.n) continue;
         const day = table.onOrBefore(dueIdx - k);
         if (day < 0 || usedDays.includes(day)) continue;
         usedDays.push(day);
@@ -470,14 +450,7 @@ export function firstWorkdayOfWeek(calendar: Pick<WorkCalendar, 'isWorkday'>, mo
  * The push window test: a working day and a wall-clock time in [windowStart, windowEnd).
  */
 export function inPushWindow(at: number, input: { tz: string; settings: SchedulerSettings; calendar: Pick<WorkCalendar, 'isWorkday'> }): boolean {
-  const date = localDate(at, input.tz);
-  if (!input.calendar.isWorkday(date)) return false;
-  const start = zonedInstant(date, input.settings.windowStart, input.tz);
-  const end = zonedInstant(date, input.settings.windowEnd, input.tz);
-  return at >= start && at < end;
-}
-
-/** The next push-window opening strictly after the end of `date`'s window or on the next working day, at `time`. */
-export function nextWorkdayAt(calendar: Pick<WorkCalendar, 'nextWorkday'>, date: string, time: string, tz: string): number {
-  return zonedInstant(calendar.nextWorkday(date), time, tz);
+  if (!input.calendar.isWorkday(localDateOf(at, input.tz))) return false;
+  const m = localMinutesOf(at, input.tz);
+  return m >= minutesOf(input.settings.windowStart) && m < minutesOf(input.settings.windowEnd);
 }

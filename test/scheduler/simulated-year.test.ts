@@ -1,0 +1,244 @@
+/**
+ * A simulated 2026 (real holiday data) driven with an injected clock: passes at the minutes that
+ * matter on every working day (08:30, 09:00, 09:30, 12:00, 18:30) plus random instants, sending
+ * through the real Lark sender to the fake Lark server. Along the way: completions (on time,
+ * late, early), a restart on a new connection, a short downtime across a deadline (catch-up
+ * once, coalesced) and a long one (older reminders skipped).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../src/clock.js';
+import type { OpenedDatabase } from '../../src/db/database.js';
+import { listOutbox, type OutboxRecord } from '../../src/db/outbox.repository.js';
+import { createLarkSender, type LarkSender } from '../../src/lark/sender.js';
+import { silentLogger } from '../../src/log.js';
+import type { ReminderPayload } from '../../src/scheduler/content.js';
+import { runPass } from '../../src/scheduler/pass.js';
+import { addDays } from '../../src/tasks/dates.js';
+import { isoInZone, zonedInstant } from '../../src/time.js';
+import { startFakeLark, type FakeLark } from '../support/fake-lark-server.js';
+import { CHATS, TZ, at, calendar, complete, deps, openProgramme, tempDbFile } from './support.js';
+
+const APP_ID = 'cli_scheduler_sim_0001';
+const APP_SECRET = 'scheduler-sim-secret';
+
+type Event = { t: number; kind: 'pass' } | { t: number; kind: 'complete'; seq: number; period: string } | { t: number; kind: 'restart' };
+
+const COMPLETIONS: Array<[number, string, string]> = [
+  [1, '2026', '2026-03-03T10:00:00+08:00'], // two days late
+  [4, '2026', '2026-03-09T10:00:00+08:00'], // the day before its deadline
+  [6, '2026', '2026-06-26T12:00:00+08:00'],
+  [9, '2026-Q1', '2026-03-20T10:00:00+08:00'], // each quarter well ahead of its deadline
+  [9, '2026-Q2', '2026-06-19T10:00:00+08:00'],
+  [9, '2026-Q3', '2026-09-18T10:00:00+08:00'],
+  [9, '2026-Q4', '2026-12-18T10:00:00+08:00'],
+];
+/** No passes strictly inside these intervals; one pass at each end. */
+const DOWNTIMES: Array<[string, string]> = [
+  ['2026-05-28T18:30:00+08:00', '2026-05-29T14:00:00+08:00'], // across the 31 May deadlines (moved to Friday 29 May)
+  ['2026-08-14T18:30:00+08:00', '2026-08-18T10:00:00+08:00'], // Monday 17 Aug more than 24 h late
+];
+const RESTART = '2026-07-01T00:00:00+08:00';
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function timeline(): Event[] {
+  const events: Event[] = [];
+  for (let d = '2026-01-01'; d <= '2026-12-31'; d = addDays(d, 1)) {
+    if (!calendar.isWorkday(d)) continue;
+    for (const time of ['08:30', '09:00', '09:30', '12:00', '18:30']) events.push({ t: zonedInstant(d, time, TZ), kind: 'pass' });
+  }
+  const random = mulberry32(2026);
+  const start = at('2026-01-01T00:00:00+08:00');
+  const span = at('2027-01-01T00:00:00+08:00') - start;
+  for (let i = 0; i < 150; i++) events.push({ t: start + Math.floor(random() * span), kind: 'pass' });
+  for (const [seq, period, t] of COMPLETIONS) events.push({ t: at(t), kind: 'complete', seq, period });
+  events.push({ t: at(RESTART), kind: 'restart' });
+  const down = DOWNTIMES.map(([a, b]) => [at(a), at(b)] as const);
+  const kept = events.filter((e) => e.kind !== 'pass' || !down.some(([a, b]) => e.t > a && e.t < b));
+  for (const [, b] of down) kept.push({ t: b, kind: 'pass' });
+  // Completions before passes at the same instant; otherwise in time order.
+  const rank = (e: Event) => (e.kind === 'pass' ? 1 : 0);
+  return kept.sort((x, y) => x.t - y.t || rank(x) - rank(y));
+}
+
+let fake: FakeLark;
+let rows: OutboxRecord[] = [];
+let passes = 0;
+let simMs = 0;
+const passMessages = new Map<number, Map<string, number>>(); // pass instant → chat → messages
+const workerIds: string[] = [];
+
+/** Local date / minute in Asia/Shanghai (a fixed +08:00, no DST): plain arithmetic, the assertions run over tens of thousands of rows. */
+const SHANGHAI_MS = 8 * 3_600_000;
+const localDay = (ms: number) => new Date(ms + SHANGHAI_MS).toISOString().slice(0, 10);
+const local = (ms: number) => new Date(ms + SHANGHAI_MS).toISOString().slice(0, 16);
+
+const sent = (filter: (r: OutboxRecord) => boolean) => rows.filter((r) => r.status === 'sent' && filter(r));
+const keysOf = (list: OutboxRecord[]) => list.map((r) => r.key).sort();
+
+beforeAll(async () => {
+  fake = await startFakeLark({ appId: APP_ID, appSecret: APP_SECRET });
+  const file = tempDbFile();
+  let opened: OpenedDatabase = await openProgramme(file);
+  const clock = fixedClock('2026-01-01T00:00:00+08:00');
+  const makeSender = (): LarkSender =>
+    createLarkSender({ appId: APP_ID, appSecret: APP_SECRET, domain: fake.url, log: silentLogger, clock, sleep: async (ms) => clock.advance(ms) });
+  let sender = makeSender();
+  let workerId = 'sim-1';
+  workerIds.push(workerId);
+  const simStart = performance.now();
+  for (const e of timeline()) {
+    if (e.t > clock.now().getTime()) clock.set(e.t);
+    if (e.kind === 'complete') await complete(opened, e.seq, e.period, isoInZone(e.t, TZ));
+    else if (e.kind === 'restart') {
+      await sender.close();
+      await opened.close();
+      opened = await openProgramme(file, false);
+      sender = makeSender();
+      workerId = 'sim-2';
+      workerIds.push(workerId);
+    } else {
+      const before = fake.messages.length;
+      await runPass(deps(opened, sender, { clock, workerId }), e.t);
+      passes++;
+      if (fake.messages.length > before) {
+        const perChat = new Map<string, number>();
+        for (const m of fake.messages.slice(before)) perChat.set(m.chatId ?? '', (perChat.get(m.chatId ?? '') ?? 0) + 1);
+        passMessages.set(e.t, perChat);
+      }
+    }
+  }
+  simMs = performance.now() - simStart;
+  rows = await listOutbox(opened.db);
+  await sender.close();
+  await opened.close();
+}, 240_000);
+
+afterAll(async () => {
+  await fake?.close();
+});
+
+describe('a simulated 2026 against the fake Lark server', () => {
+  it('sends every reminder once: one Lark message per card, no uuid twice, every sent row carried by a message', () => {
+    expect(passes).toBeGreaterThan(1300);
+    console.log(`simulated year: ${passes} passes, ${fake.messages.length} messages, ${rows.length} outbox rows in ${(simMs / 1000).toFixed(1)} s`);
+    const sentRows = rows.filter((r) => r.status === 'sent');
+    expect(sentRows.length).toBeGreaterThan(5000);
+    expect(fake.stats.deduplicated).toBe(0);
+    expect(fake.rejected.rateLimited + fake.rejected.invalid).toBe(0);
+    const uuids = fake.messages.map((m) => m.uuid);
+    expect(new Set(uuids).size).toBe(uuids.length);
+    const messageIds = new Set(fake.messages.map((m) => m.messageId));
+    expect(new Set(sentRows.map((r) => r.messageId))).toEqual(messageIds);
+    // Nothing is left pending or half-sent at the end of the year but what is due after the last pass.
+    expect(rows.filter((r) => r.status === 'sending' || r.status === 'failed')).toEqual([]);
+    // Both processes sent, and no claim is left behind.
+    expect(rows.every((r) => r.claimedBy === null)).toBe(true);
+    expect(workerIds).toEqual(['sim-1', 'sim-2']);
+  });
+
+  it('never sends on a non-working day or outside 08:30–18:00', () => {
+    expect(TZ).toBe('Asia/Shanghai');
+    const bad = rows
+      .filter((r) => r.status === 'sent')
+      .filter((r) => {
+        const sentAt = r.sentAt as number;
+        const date = localDay(sentAt);
+        const minute = local(sentAt).slice(11);
+        return !calendar.isWorkday(date) || minute < '08:30' || minute >= '18:00';
+      });
+    expect(bad.map((r) => `${r.key} ${local(r.sentAt as number)}`)).toEqual([]);
+  });
+
+  it('the expected reminders per task: a task done the day before its deadline', () => {
+    const t4 = sent((r) => r.taskSeq === 4);
+    expect(keysOf(t4)).toEqual(['due:4:2026:d1:oc_djb', 'due:4:2026:d1:oc_sg', 'due:4:2026:d3:oc_djb', 'due:4:2026:d3:oc_sg', 'due:4:2026:d7:oc_djb', 'due:4:2026:d7:oc_sg']);
+    expect([...new Set(t4.map((r) => local(r.dueAt)))].sort()).toEqual(['2026-03-03T09:00', '2026-03-06T09:00', '2026-03-09T09:00']);
+    expect(rows.filter((r) => r.taskSeq === 4 && r.status !== 'sent')).toEqual([]);
+  });
+
+  it('a completion stops the overdue series (task 1, done two days late, no escalation)', () => {
+    const t1 = sent((r) => r.taskSeq === 1);
+    expect(keysOf(t1)).toEqual(
+      ['due:1:2026:d0', 'due:1:2026:d1', 'due:1:2026:d3', 'due:1:2026:d7', 'overdue:1:2026:w1', 'overdue:1:2026:w2'].flatMap((k) => [`${k}:oc_djb`, `${k}:oc_sg`]).sort(),
+    );
+    // T−7 (21 Feb) is in the Spring Festival: moved to the 调休 Saturday 14 Feb; the due day is the 调休 Saturday 28 Feb.
+    expect(local(t1.find((r) => r.key === 'due:1:2026:d7:oc_djb')?.sentAt as number)).toBe('2026-02-14T09:00');
+    expect(local(t1.find((r) => r.key === 'due:1:2026:d0:oc_djb')?.sentAt as number)).toBe('2026-02-28T09:00');
+  });
+
+  it('a task done early gets nothing; one done after T−3 gets T−7 and T−3 only', () => {
+    expect(rows.filter((r) => r.taskSeq === 9)).toEqual([]);
+    expect(keysOf(sent((r) => r.taskSeq === 6))).toEqual(['due:6:2026:d3:oc_djb', 'due:6:2026:d7:oc_djb']);
+  });
+
+  it('a task never done is reminded before its deadline, then every working day overdue, escalating on the 3rd and every 5th working day', () => {
+    const workdays: string[] = [];
+    for (let d = '2026-07-01'; d <= '2026-12-31'; d = addDays(d, 1)) if (calendar.isWorkday(d)) workdays.push(d);
+    const skippedDay = '2026-08-17';
+    const t12 = rows.filter((r) => r.taskSeq === 12);
+    expect(keysOf(sent((r) => r.taskSeq === 12 && r.kind !== 'overdue' && r.kind !== 'escalation'))).toEqual(['due:12:2026:d0:oc_djb', 'due:12:2026:d1:oc_djb', 'due:12:2026:d3:oc_djb', 'due:12:2026:d7:oc_djb']);
+    const overdue = t12.filter((r) => r.kind === 'overdue');
+    expect(overdue.map((r) => localDay(r.dueAt))).toEqual(workdays);
+    expect(overdue.filter((r) => r.status === 'sent').map((r) => localDay(r.dueAt))).toEqual(workdays.filter((d) => d !== skippedDay));
+    expect(overdue.filter((r) => r.status === 'skipped').map((r) => localDay(r.dueAt))).toEqual([skippedDay]);
+    const escalations = t12.filter((r) => r.kind === 'escalation');
+    const expectedN = workdays.map((_, i) => i + 1).filter((n) => n >= 3 && (n - 3) % 5 === 0);
+    expect(escalations.map((r) => Number(/:w(\d+):/.exec(r.key)?.[1]))).toEqual(expectedN);
+    expect(escalations.every((r) => r.chatId === CHATS.leadership)).toBe(true);
+  });
+
+  it('a downtime across a deadline: what became due meanwhile goes out once, 补发, coalesced into one card per chat', () => {
+    const catchUp = at('2026-05-29T14:00:00+08:00');
+    const caught = rows.filter((r) => localDay(r.dueAt) === '2026-05-29');
+    expect(caught.length).toBeGreaterThan(20);
+    expect(caught.every((r) => r.status === 'sent' && r.sentAt === catchUp && (r.payload as ReminderPayload).late)).toBe(true);
+    expect(keysOf(caught.filter((r) => r.taskSeq === 5))).toEqual(['due:5:2026:d0:oc_djb']);
+    const perChat = passMessages.get(catchUp);
+    for (const chat of [CHATS.office, CHATS.community, CHATS.leadership]) {
+      const n = caught.filter((r) => r.chatId === chat).length;
+      expect(perChat?.get(chat)).toBe(Math.ceil(n / 20));
+    }
+    const card = fake.messages.find((m) => m.chatId === CHATS.office && m.uuid !== null && caught.some((r) => r.messageId === m.messageId));
+    expect(JSON.stringify(card?.content)).toContain('【补发】');
+  });
+
+  it('a long downtime: reminders more than 24 h late are recorded as skipped, the rest sent as 补发', () => {
+    const monday = rows.filter((r) => localDay(r.dueAt) === '2026-08-17');
+    expect(monday.length).toBeGreaterThan(0);
+    expect(monday.every((r) => r.status === 'skipped' && (r.lastError ?? '').startsWith('too late'))).toBe(true);
+    expect(monday.map((r) => r.key)).toContain('digest:2026-08-17:oc_lead');
+    const tuesday = rows.filter((r) => localDay(r.dueAt) === '2026-08-18' && r.dueAt <= at('2026-08-18T09:30:00+08:00'));
+    expect(tuesday.every((r) => r.status === 'sent' && (r.payload as ReminderPayload).late && r.sentAt === at('2026-08-18T10:00:00+08:00'))).toBe(true);
+  });
+
+  it('the 2026 Spring Festival and National Day: nothing sent during the holidays, the pushes move to the next working day', () => {
+    const sentOn = (date: string) => sent((r) => localDay(r.sentAt as number) === date);
+    for (let d = '2026-02-15'; d <= '2026-02-23'; d = addDays(d, 1)) expect(sentOn(d)).toEqual([]);
+    for (let d = '2026-10-01'; d <= '2026-10-07'; d = addDays(d, 1)) expect(sentOn(d)).toEqual([]);
+    expect(sentOn('2026-02-14').length).toBeGreaterThan(0);
+    expect(sentOn('2026-02-28').length).toBeGreaterThan(0);
+    expect(sentOn('2026-10-10').length).toBeGreaterThan(0);
+    const oct = sent((r) => r.key === 'monthly:2026-10:oc_lead' || r.key === 'quarterly:2026-Q4:oc_lead');
+    expect(oct.map((r) => local(r.sentAt as number))).toEqual(['2026-10-08T09:00', '2026-10-08T09:00']);
+  });
+
+  it('the plan pushes and digests of the year', () => {
+    const kinds = (kind: string) => sent((r) => r.kind === kind);
+    expect(kinds('monthly')).toHaveLength(12);
+    expect(kinds('quarterly')).toHaveLength(4);
+    expect(keysOf(kinds('yearly'))).toEqual(['yearly:2026:acceptance:oc_lead', 'yearly:2026:project-list:oc_lead', 'yearly:2026:self-check:oc_lead']);
+    expect(keysOf(kinds('phase'))).toEqual(['phase:pilot:oc_lead', 'phase:rollout:oc_lead']);
+    // 51 weeks with a working day (5 Jan – 28 Dec, not the Spring Festival week), less the one lost in the long downtime.
+    expect(kinds('digest')).toHaveLength(50);
+  });
+});
