@@ -8,8 +8,9 @@ import { button, buttonRow, card, escapeMarkdown, fields, hr, markdown, table, t
 import { UserError } from '../../errors.js';
 import { addDays, weekday } from '../../tasks/dates.js';
 import { STATUS_NAMES_ZH, type TaskStatus } from '../../tasks/status.js';
-import { boardEntry, completeOccurrence, parseProgress, taskBoard, undoOccurrence, type BoardOccurrence, type BoardTask } from '../../tasks/task-service.js';
-import { activeCompletions, countTasks, findTask } from '../../tasks/task.repository.js';
+import { completeOccurrence, parseProgress, undoOccurrence, type BoardOccurrence, type BoardTask } from '../../tasks/task-service.js';
+import { countTasks } from '../../tasks/task.repository.js';
+import { boardOfTask, boardOfYear } from './board-memo.js';
 import { normalisePeriod } from '../../tasks/occurrences.js';
 import { localDate } from '../../time.js';
 import { UNBOUND_HINT } from '../access.js';
@@ -151,17 +152,12 @@ const notInstantiated = (year: number) =>
   new UserError('not_initialised', `${year} 年的任务清单尚未建立：请党建办在服务器上运行 npx dangjian init --year ${year}（首次）或 npx dangjian task instantiate --year ${year}。`);
 
 async function boardOrHint(deps: BotDeps, year: number, at: number): Promise<BoardTask[]> {
-  const board = await taskBoard(deps, { year, at });
+  const board = await boardOfYear(deps, year, at);
   if (board.length === 0) throw notInstantiated(year);
   return board;
 }
 
-/** One task's board entry (the whole board costs ~25× more); undefined when there is no such task. */
-async function boardTask(deps: BotDeps, year: number, seq: number, at: number): Promise<BoardTask | undefined> {
-  const task = await findTask(deps.db, year, seq);
-  if (!task || (task.retiredAt !== null && task.retiredAt <= at)) return undefined;
-  return boardEntry(task, await activeCompletions(deps.db, [task.id]), at, deps.tz);
-}
+const boardTask = boardOfTask;
 
 export const tasks = defineCommand({
   names: ['任务', 'tasks', 'task'],
