@@ -1,0 +1,128 @@
+/**
+ * The scheduler CLI as a child process (`node bin/dangjian.js …`) against a real database file
+ * and the fake Lark server: preview, tick (twice, and two at once), outbox, digest.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listOutbox } from '../../src/db/outbox.repository.js';
+import { openDatabase } from '../../src/db/database.js';
+import { runCli, tempDbFile } from '../support/cli.js';
+import { startFakeLark, type FakeLark } from '../support/fake-lark-server.js';
+import { CHATS, openProgramme } from './support.js';
+
+const APP_ID = 'cli_scheduler_cli_0001';
+const APP_SECRET = 'scheduler-cli-secret';
+
+let fake: FakeLark;
+let db: string;
+let lark: Record<string, string>;
+
+beforeAll(async () => {
+  fake = await startFakeLark({ appId: APP_ID, appSecret: APP_SECRET });
+  lark = { LARK_APP_ID: APP_ID, LARK_APP_SECRET: APP_SECRET, LARK_DOMAIN: fake.url };
+  db = tempDbFile();
+  await (await openProgramme(db)).close();
+});
+afterAll(async () => {
+  await fake?.close();
+});
+
+interface TickJson {
+  inserted: number;
+  due: number;
+  late: number;
+  dispatch: { inWindow: boolean; sent: number; messages: number; failed: number; retrying: number };
+  transport: string;
+  printed?: Array<{ chatId: string; idempotencyKey: string; content: unknown }>;
+}
+
+async function rows() {
+  const opened = openDatabase(db, { readonly: true });
+  try {
+    return await listOutbox(opened.db);
+  } finally {
+    await opened.close();
+  }
+}
+
+describe('dangjian reminders preview / tick / outbox / digest', () => {
+  it('preview lists what the rules would produce; bad input and an uninitialised programme are errors; tick without Lark prints the cards', async () => {
+    const empty = tempDbFile();
+    const consoleDb = tempDbFile();
+    await (await openProgramme(consoleDb)).close();
+    const [preview, badFrom, uninitialised, consoleTick] = await Promise.all([
+      runCli(['reminders', 'preview', '--from', '2026-03-09', '--to', '2026-03-09T09:00:00+08:00', '--json', '--db', db]),
+      runCli(['reminders', 'preview', '--from', 'next week', '--to', '2026-03-09', '--db', db]),
+      runCli(['reminders', 'preview', '--from', '2026-03-09', '--to', '2026-03-10', '--db', empty]),
+      runCli(['tick', '--at', '2026-03-09T09:00:00+08:00', '--db', consoleDb]),
+    ]);
+    expect(preview.code).toBe(0);
+    expect(JSON.parse(preview.stdout)).toEqual([
+      { key: 'due:4:2026:d1:oc_djb', at: '2026-03-09T09:00:00+08:00', kind: 'before_due', chatId: CHATS.office, taskSeq: 4, period: '2026' },
+      { key: 'due:4:2026:d1:oc_sg', at: '2026-03-09T09:00:00+08:00', kind: 'before_due', chatId: CHATS.community, taskSeq: 4, period: '2026' },
+      { key: 'digest:2026-03-09:oc_lead', at: '2026-03-09T09:00:00+08:00', kind: 'digest', chatId: CHATS.leadership, taskSeq: null, period: null },
+    ]);
+    expect(badFrom.code).toBe(2);
+    expect(badFrom.stderr).toMatch(/^error: --from: expected an ISO date\/time/);
+    expect(uninitialised.code).toBe(2);
+    expect(uninitialised.stderr).toMatch(/not initialised.*dangjian init --year/);
+    expect(consoleTick.code).toBe(0);
+    expect(consoleTick.stdout).toContain(`→ ${CHATS.leadership}`);
+    expect(consoleTick.stdout).toContain('周报｜XX街道 2026-03-09 至 2026-03-15');
+    expect(consoleTick.stdout).toContain('截止提醒｜还有 1 天截止');
+    expect(consoleTick.stdout).toMatch(/sent 3 reminder\(s\) in 3 message\(s\)/);
+    expect(fake.messages).toHaveLength(0);
+  }, 60_000);
+
+  it('tick sends through LARK_DOMAIN once: a second tick for the same instant, or two at once, sends nothing twice; failures show in outbox and the digest', async () => {
+    fake.setFaults({ script: [{ kind: 'status', status: 400, code: 230002, msg: 'Bot/User can NOT be out of the chat.' }] });
+    const first = await runCli(['tick', '--at', '2026-03-09T09:00:00+08:00', '--json', '--db', db], { env: lark });
+    expect(first.code).toBe(0);
+    const r1 = JSON.parse(first.stdout) as TickJson;
+    expect(r1).toMatchObject({ inserted: 3, transport: fake.url, dispatch: { inWindow: true, sent: 2, messages: 2, failed: 1 } });
+    expect(fake.messages).toHaveLength(2);
+
+    const again = await runCli(['tick', '--at', '2026-03-09T09:00:00+08:00', '--json', '--db', db], { env: lark });
+    expect(JSON.parse(again.stdout)).toMatchObject({ inserted: 0, dispatch: { sent: 0, messages: 0 } });
+    expect(fake.messages).toHaveLength(2);
+
+    // Two processes at once on the same database file.
+    const [a, b] = await Promise.all([
+      runCli(['tick', '--at', '2026-03-09T09:30:00+08:00', '--json', '--db', db], { env: lark }),
+      runCli(['tick', '--at', '2026-03-09T09:30:00+08:00', '--json', '--db', db], { env: lark }),
+    ]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    // Only warnings on stderr (lead units without a chat), no errors.
+    const levels = (a.stderr + b.stderr).split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { level: number }).level);
+    expect(levels.every((l) => l < 50)).toBe(true);
+    const ra = JSON.parse(a.stdout) as TickJson;
+    const rb = JSON.parse(b.stdout) as TickJson;
+    const all = await rows();
+    const at930 = all.filter((r) => r.dueAt === Date.parse('2026-03-09T09:30:00+08:00'));
+    expect(at930.length).toBeGreaterThan(10);
+    expect(at930.every((r) => r.status === 'sent')).toBe(true);
+    expect(ra.dispatch.sent + rb.dispatch.sent).toBe(at930.length);
+    expect(ra.inserted + rb.inserted).toBe(at930.length);
+    const uuids = fake.messages.map((m) => m.uuid);
+    expect(new Set(uuids).size).toBe(uuids.length);
+    expect(fake.stats.deduplicated).toBe(0);
+    expect(new Set(all.filter((r) => r.status === 'sent').map((r) => r.messageId))).toEqual(new Set(fake.messages.map((m) => m.messageId)));
+
+    const [failed, digest] = await Promise.all([
+      runCli(['outbox', '--status', 'failed', '--json', '--db', db]),
+      runCli(['digest', '--week', '2026-03-16', '--json', '--db', db]),
+    ]);
+    const failedRows = JSON.parse(failed.stdout) as Array<{ key: string; status: string; lastError: string; attempts: number; messageId: string | null }>;
+    expect(failedRows).toHaveLength(1);
+    expect(failedRows[0]).toMatchObject({ status: 'failed', attempts: 1, messageId: null });
+    expect(failedRows[0]?.lastError).toContain('230002');
+    const d = JSON.parse(digest.stdout) as { weekStart: string; failedMessages: Array<{ key: string }> };
+    expect(d.weekStart).toBe('2026-03-16');
+    expect(d.failedMessages.map((f) => f.key)).toEqual([failedRows[0]?.key]);
+  }, 90_000);
+
+  it('outbox refuses an unknown status, naming the option', async () => {
+    const r = await runCli(['outbox', '--status', 'lost', '--db', db]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: --status: expected one of pending, sending, sent, failed, skipped (got "lost")\n');
+  }, 30_000);
+});
