@@ -2,6 +2,7 @@
  * What every CLI subcommand gets: the opened (and migrated) database, the plan, config,
  * clock, logger, and an output helper that prints JSON with --json and text otherwise.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Command } from 'commander';
 import { systemClock, type Clock } from '../clock.js';
 import { readConfig, type Config } from '../config/config.js';
@@ -10,6 +11,30 @@ import { migrateToLatest } from '../db/migrate.js';
 import { createLogger, type Logger } from '../log.js';
 import { loadPlan, loadPlanFile } from '../plan/load-plan.js';
 import type { Plan } from '../plan/schema.js';
+
+/** Where a CLI run reads its environment and writes its output (the process, or a test). */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+export const processIo: CliIo = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+  env: process.env,
+};
+
+const ioStore = new AsyncLocalStorage<CliIo>();
+
+/** The I/O of the CLI run in progress. */
+export function cliIo(): CliIo {
+  return ioStore.getStore() ?? processIo;
+}
+
+export function runWithIo<T>(io: CliIo, fn: () => Promise<T>): Promise<T> {
+  return ioStore.run(io, fn);
+}
 
 export interface CommonOptions {
   db?: string;
@@ -35,9 +60,10 @@ export function withCommonOptions(cmd: Command): Command {
 
 /** Runs an action with a context, closing the database afterwards (also on error). */
 export async function withContext<T>(options: CommonOptions, action: (ctx: CliContext) => Promise<T>): Promise<T> {
-  const config = readConfig();
+  const io = cliIo();
+  const config = readConfig(io.env);
   const plan = config.planFile ? loadPlanFile(config.planFile) : loadPlan();
-  const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const log = createLogger(io.env.LOG_LEVEL ?? 'warn');
   const opened = openDatabase(options.db ?? config.dbFile);
   try {
     await migrateToLatest(opened.db);
@@ -51,7 +77,7 @@ export async function withContext<T>(options: CommonOptions, action: (ctx: CliCo
       log,
       json,
       print(data, human) {
-        process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`);
+        io.out(json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`);
       },
     };
     return await action(ctx);

@@ -97,14 +97,18 @@ describe('dangjian CLI (real child process)', () => {
     ['a missing required option', ['unit', 'add', '--name', 'x'], /--level/],
   ];
 
-  it.each(badInputs)('rejects %s with one line on stderr and leaves the database byte-for-byte unchanged', async (_label, args, pattern) => {
+  it('rejects each bad input with one line on stderr naming the argument, leaving the database byte-for-byte unchanged', async () => {
     const before = digest(db);
-    const r = await runCli([...args, '--db', db]);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(pattern);
+    // None of these may write, so they run side by side.
+    const results = await Promise.all(badInputs.map(([, args]) => runCli([...args, '--db', db])));
+    results.forEach((r, i) => {
+      const [label, , pattern] = badInputs[i]!;
+      expect(r.code, label).not.toBe(0);
+      expect(r.stderr.trim().split('\n'), label).toHaveLength(1);
+      expect(r.stderr, label).toMatch(pattern);
+    });
     expect(digest(db)).toBe(before);
-  });
+  }, 120_000);
 
   it('rejects a unit sheet with bad rows by row number and imports nothing', async () => {
     const csv = join(dirname(db), 'bad-units.csv');

@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { openDatabase } from '../../src/db/database.js';
 import { assessmentYear } from '../../src/services/scores.service.js';
-import { cliOk, runCli, tempDbFile } from '../support/cli.js';
+// In-process runs of the CLI program for speed; the bad-sheet and score-show cases spawn the real bin.
+import { cliOk as cliOkProcess, cliOkInProcess as cliOk, runCli as runCliProcess, runCliInProcess as runCli, tempDbFile } from '../support/cli.js';
 import { scoresTotalling } from './helpers.js';
 
 const db = tempDbFile('dangjian-scoring-');
@@ -70,7 +71,7 @@ describe('dangjian score import / score show / rank / targets', () => {
         ['甲小区', '1.1', '5', '2022', ''],
       ]),
     );
-    const r = await runCli(['score', 'import', '--file', file, '--db', db]);
+    const r = await runCliProcess(['score', 'import', '--file', file, '--db', db]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: --file: /);
     expect(r.stderr).toContain('3 bad row(s), nothing imported');
@@ -96,8 +97,8 @@ describe('dangjian score import / score show / rank / targets', () => {
 
   it('score show --json gives total, grade, items, blockers and the gap', async () => {
     const [community, compound] = await Promise.all([
-      cliOk(db, ['score', 'show', '--unit', '一社区', '--year', '2022', '--json']),
-      cliOk(db, ['score', 'show', '--unit', '丙小区', '--year', '2022', '--json']),
+      cliOkProcess(db, ['score', 'show', '--unit', '一社区', '--year', '2022', '--json']),
+      cliOkProcess(db, ['score', 'show', '--unit', '丙小区', '--year', '2022', '--json']),
     ]);
     const c = JSON.parse(community) as Record<string, unknown>;
     expect(c).toMatchObject({ unit: '一社区', level: 'community', year: 2022, total: 95, max: 100, grade: 'none', veto: false });

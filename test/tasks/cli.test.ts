@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/db/audit.repository.js';
 import { openDatabase } from '../../src/db/database.js';
 import { insertMember } from '../../src/db/member.repository.js';
-import { cliOk, runCli, tempDbFile } from '../support/cli.js';
+// Most runs go through the CLI program in-process (fast); the TZ and log-output checks
+// spawn the real bin, since they depend on the child's own environment and stderr.
+import { cliOk as cliOkProcess, cliOkInProcess as cliOk, runCli as runCliProcess, runCliInProcess as runCli, tempDbFile } from '../support/cli.js';
 import { snapshot } from './helpers.js';
 
 interface BoardJson {
@@ -31,6 +33,10 @@ async function dbSnapshot(): Promise<unknown> {
 
 async function boardAt(iso: string, extra: string[] = [], env: Record<string, string> = {}): Promise<BoardJson[]> {
   return JSON.parse(await cliOk(db, ['tasks', '--json', '--at', iso, ...extra], env)) as BoardJson[];
+}
+
+async function boardAtProcess(iso: string, extra: string[] = [], env: Record<string, string> = {}): Promise<BoardJson[]> {
+  return JSON.parse(await cliOkProcess(db, ['tasks', '--json', '--at', iso, ...extra], env)) as BoardJson[];
 }
 
 const find = (b: BoardJson[], seq: number): BoardJson => {
@@ -68,8 +74,8 @@ describe('dangjian tasks (real child process)', { timeout: 90_000 }, () => {
 
   it('evaluates deadlines in Asia/Shanghai even when the process runs with TZ=UTC', async () => {
     const env = { TZ: 'UTC' };
-    expect(find(await boardAt('2026-02-28T15:59:59.999Z', [], env), 1).status).toBe('yellow');
-    expect(find(await boardAt('2026-02-28T20:00:00Z', [], env), 1).status).toBe('red');
+    expect(find(await boardAtProcess('2026-02-28T15:59:59.999Z', [], env), 1).status).toBe('yellow');
+    expect(find(await boardAtProcess('2026-02-28T20:00:00Z', [], env), 1).status).toBe('red');
   });
 
   it('done → listed as done with ISO doneAt; a second done is a conflict that changes nothing', async () => {
@@ -179,14 +185,14 @@ describe('dangjian calendar', { timeout: 60_000 }, () => {
   });
 
   it('2027 falls back to Monday–Friday and logs a warning; HOLIDAY_FILE adds the year', async () => {
-    const fallback = await runCli(['calendar', '--year', '2027', '--json', '--db', db]);
+    const fallback = await runCliProcess(['calendar', '--year', '2027', '--json', '--db', db]);
     expect(fallback.code).toBe(0);
     expect(JSON.parse(fallback.stdout)).toMatchObject({ source: 'fallback-mon-fri', workdays: 261, days: [] });
     expect(fallback.stderr).toContain('no holiday data for 2027');
 
     const file = join(dirname(db), 'holidays-2027.json');
     writeFileSync(file, JSON.stringify({ holidays: ['2027-01-01', { date: '2027-02-11', name: '春节' }], workdays: ['2027-02-06'] }));
-    const withFile = await runCli(['calendar', '--year', '2027', '--json', '--db', db], { env: { HOLIDAY_FILE: file } });
+    const withFile = await runCliProcess(['calendar', '--year', '2027', '--json', '--db', db], { env: { HOLIDAY_FILE: file } });
     expect(withFile.code).toBe(0);
     const cal = JSON.parse(withFile.stdout);
     expect(cal).toMatchObject({ source: 'override', workdays: 261 - 2 + 1, overrideYears: [2027], warnings: [] });
@@ -195,7 +201,7 @@ describe('dangjian calendar', { timeout: 60_000 }, () => {
 
     const bad = join(dirname(db), 'holidays-bad.json');
     writeFileSync(bad, JSON.stringify({ holidays: ['2027-01-01', '2027-02-30'] }));
-    const rejected = await runCli(['calendar', '--year', '2027', '--db', db], { env: { HOLIDAY_FILE: bad } });
+    const rejected = await runCliProcess(['calendar', '--year', '2027', '--db', db], { env: { HOLIDAY_FILE: bad } });
     expect(rejected.code).toBe(2);
     expect(rejected.stderr).toContain(bad);
     expect(rejected.stderr).toContain('holidays[1] "2027-02-30"');
