@@ -27,8 +27,8 @@ function entry(db: Db, task: TaskRecord, completions: readonly CompletionRecord[
   return fresh;
 }
 
-/** Every non-retired task of a year as of `at` (like taskBoard without filters), by seq. */
-export async function boardOfYear(deps: { db: Db; tz: string }, year: number, at: number): Promise<BoardTask[]> {
+/** Every non-retired task of a year as of `at` (like taskBoard without filters), by seq. `today` = localDate(at, tz). */
+export async function boardOfYear(deps: { db: Db; tz: string }, year: number, at: number, today = localDate(at, deps.tz)): Promise<BoardTask[]> {
   const tasks = await listTasks(deps.db, { year, activeAt: at });
   const completions = await activeCompletions(deps.db, tasks.map((t) => t.id));
   const byTask = new Map<number, CompletionRecord[]>();
@@ -37,13 +37,12 @@ export async function boardOfYear(deps: { db: Db; tz: string }, year: number, at
     if (list) list.push(c);
     else byTask.set(c.taskId, [c]);
   }
-  const today = localDate(at, deps.tz);
   return tasks.map((t) => entry(deps.db, t, byTask.get(t.id) ?? [], at, deps.tz, today));
 }
 
 /** One task as of `at`; undefined when there is none or it was retired by then. */
-export async function boardOfTask(deps: { db: Db; tz: string }, year: number, seq: number, at: number): Promise<BoardTask | undefined> {
+export async function boardOfTask(deps: { db: Db; tz: string }, year: number, seq: number, at: number, today = localDate(at, deps.tz)): Promise<BoardTask | undefined> {
   const task = await findTask(deps.db, year, seq);
   if (!task || (task.retiredAt !== null && task.retiredAt <= at)) return undefined;
-  return entry(deps.db, task, await activeCompletions(deps.db, [task.id]), at, deps.tz, localDate(at, deps.tz));
+  return entry(deps.db, task, await activeCompletions(deps.db, [task.id]), at, deps.tz, today);
 }

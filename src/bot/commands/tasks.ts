@@ -146,13 +146,13 @@ const taskFilter = z
     return z.NEVER;
   });
 
-const yearOf = (now: Date, tz: string) => Number(localDate(now, tz).slice(0, 4));
+const yearOf = (today: string) => Number(today.slice(0, 4));
 
 const notInstantiated = (year: number) =>
   new UserError('not_initialised', `${year} 年的任务清单尚未建立：请党建办在服务器上运行 npx dangjian init --year ${year}（首次）或 npx dangjian task instantiate --year ${year}。`);
 
-async function boardOrHint(deps: BotDeps, year: number, at: number): Promise<BoardTask[]> {
-  const board = await boardOfYear(deps, year, at);
+async function boardOrHint(deps: BotDeps, year: number, at: number, today: string): Promise<BoardTask[]> {
+  const board = await boardOfYear(deps, year, at, today);
   if (board.length === 0) throw notInstantiated(year);
   return board;
 }
@@ -182,16 +182,16 @@ export const tasks = defineCommand({
   async run(ctx, args) {
     const { deps, now } = ctx;
     const today = localDate(now, deps.tz);
-    const year = args.year ?? yearOf(now, deps.tz);
+    const year = args.year ?? yearOf(today);
     const f = args.filter;
     if (f.kind === 'one') {
-      const t = await boardTask(deps, year, f.seq, now.getTime());
+      const t = await boardTask(deps, year, f.seq, now.getTime(), today);
       if (t) return cardReply(taskCard(t, today));
       const count = await countTasks(deps.db, year);
       if (count === 0) throw notInstantiated(year);
       throw new UserError('not_found', `${year} 年没有序号为 ${f.seq} 的任务（发送「任务 全部」查看全部 ${count} 项）`, '〈序号〉');
     }
-    const board = await boardOrHint(deps, year, now.getTime());
+    const board = await boardOrHint(deps, year, now.getTime(), today);
     switch (f.kind) {
       case 'mine': {
         if (!ctx.actor) throw new UserError('forbidden', UNBOUND_HINT);
@@ -253,8 +253,8 @@ function completionInput(tokens: readonly string[]): Record<string, unknown> {
 }
 
 /** The task year: the period's own year when it names one, else the current year. */
-function resolvePeriod(period: string | undefined, now: Date, tz: string): { year: number; period: string | undefined } {
-  const current = yearOf(now, tz);
+function resolvePeriod(period: string | undefined, today: string): { year: number; period: string | undefined } {
+  const current = yearOf(today);
   if (period === undefined) return { year: current, period: undefined };
   const explicitYear = /^\d{4}/.test(nfkc(period)) ? Number(nfkc(period).slice(0, 4)) : current;
   return { year: explicitYear, period: parsePeriodToken(period, explicitYear) };
@@ -278,13 +278,14 @@ export const done = defineCommand({
   args: z.object({ seq: seqArg, period: z.string().optional(), progress: z.string().optional(), note: optionalText('备注', 500) }),
   async run(ctx, args) {
     const { deps, now } = ctx;
-    const { year, period } = resolvePeriod(args.period, now, deps.tz);
+    const today = localDate(now, deps.tz);
+    const { year, period } = resolvePeriod(args.period, today);
     const progress = args.progress === undefined ? undefined : parseProgress(args.progress, '[进度]');
     const r = await completeOccurrence(deps, ctx.actor!, { year, seq: args.seq, period, note: args.note, progress });
-    const task = await currentTask(deps, year, args.seq, now.getTime());
+    const task = await currentTask(deps, year, args.seq, now.getTime(), today);
     const banner = `✅ ${escapeMarkdown(r.doneBy)} 已将任务 ${r.seq} 的 ${r.period} 标记完成${r.late ? '（逾期完成）' : ''}${r.note ? `\n备注：${escapeMarkdown(r.note)}` : ''}`;
     if (!task) return cardReply(card(`任务 ${r.seq} 已完成`, 'green', [markdown(banner)]));
-    const c = taskCard(task, localDate(now, deps.tz), banner);
+    const c = taskCard(task, today, banner);
     c.body.elements.push(buttonRow([commandButton('撤销这次完成', `撤销 ${r.seq} ${r.period}`)]));
     return cardReply(c);
   },
@@ -310,12 +311,13 @@ export const undo = defineCommand({
   }),
   async run(ctx, args) {
     const { deps, now } = ctx;
-    const { year, period } = resolvePeriod(args.period, now, deps.tz);
+    const today = localDate(now, deps.tz);
+    const { year, period } = resolvePeriod(args.period, today);
     const r = await undoOccurrence(deps, ctx.actor!, { year, seq: args.seq, period });
-    const task = await currentTask(deps, year, args.seq, now.getTime());
+    const task = await currentTask(deps, year, args.seq, now.getTime(), today);
     const banner = `↩️ ${escapeMarkdown(r.undoneBy)} 撤销了任务 ${r.seq} 的 ${r.period} 完成标记（原由 ${escapeMarkdown(r.undone.doneBy)} 于 ${r.undone.doneAt.slice(0, 10)} 标记）`;
     if (!task) return cardReply(card(`任务 ${r.seq} 已撤销完成`, 'orange', [markdown(banner)]));
-    return cardReply(taskCard(task, localDate(now, deps.tz), banner));
+    return cardReply(taskCard(task, today, banner));
   },
 });
 
@@ -328,7 +330,7 @@ export async function completeFromCard(deps: BotDeps, actor: Actor, input: { yea
   const today = localDate(now, deps.tz);
   try {
     const r = await completeOccurrence(deps, actor, { year: input.year, seq: input.seq, period: input.period });
-    const task = await currentTask(deps, input.year, input.seq, now.getTime());
+    const task = await currentTask(deps, input.year, input.seq, now.getTime(), today);
     const banner = `✅ ${escapeMarkdown(r.doneBy)} 已将任务 ${r.seq} 的 ${r.period} 标记完成${r.late ? '（逾期完成）' : ''}`;
     return {
       toast: { type: 'success', content: `已标记完成：任务 ${r.seq} ${r.period}` },
@@ -336,7 +338,7 @@ export async function completeFromCard(deps: BotDeps, actor: Actor, input: { yea
     };
   } catch (err) {
     if (err instanceof UserError && err.code === 'conflict') {
-      const task = await currentTask(deps, input.year, input.seq, now.getTime());
+      const task = await currentTask(deps, input.year, input.seq, now.getTime(), today);
       return { toast: { type: 'info', content: err.message }, ...(task ? { card: taskCard(task, today) } : {}) };
     }
     throw err;
