@@ -196,9 +196,19 @@ describe('requests that are refused and not processed', () => {
     expect((await activeCompletions(bot.opened.db, [(await findTask(bot.opened.db, 2026, 2))!.id])).length).toBe(0);
   });
 
-  it('401 when the body cannot be decrypted', async () => {
+  it('401 when the body cannot be decrypted, with the same answer as a bad signature (no oracle)', async () => {
     const raw = JSON.stringify({ encrypt: Buffer.from('x'.repeat(48)).toString('base64') });
-    expect((await request('POST', '/webhook/event', raw, { 'content-type': 'application/json', ...signedHeaders(raw, ENCRYPT_KEY, nowSeconds()) })).status).toBe(401);
+    const undecryptable = await request('POST', '/webhook/event', raw, { 'content-type': 'application/json', ...signedHeaders(raw, ENCRYPT_KEY, nowSeconds()) });
+    const unsigned = await request('POST', '/webhook/event', raw, { 'content-type': 'application/json' });
+    const badSignature = await request('POST', '/webhook/event', raw, { 'content-type': 'application/json', ...signedHeaders(raw, 'wrong', nowSeconds()) });
+    for (const r of [undecryptable, unsigned, badSignature]) {
+      expect(r.status).toBe(401);
+      expect(JSON.parse(r.body)).toEqual({ error: 'unauthorized' });
+    }
+  });
+
+  it('refuses a challenge whose signature is present but wrong', async () => {
+    expect((await postEvent({ type: 'url_verification', challenge: 'x', token: TOKEN }, { key: 'wrong' })).status).toBe(401);
   });
 
   it('413 on a body over 1 MB, by Content-Length and when streamed', async () => {

@@ -4,13 +4,16 @@
  * before answering. Here every request is checked, then acknowledged at once; messages are
  * processed afterwards from an in-process queue.
  *
- * Checks, in order (401 and nothing processed when one fails):
+ * Checks, in order (nothing processed when one fails):
  *   413 body over 1 MB (Content-Length, or counted while reading; the rest is not read)
  *   415 Content-Type not application/json;  400 malformed JSON
- *   encrypted body: AES-256-CBC, key sha256(LARK_ENCRYPT_KEY), IV = first 16 bytes
- *   signature (when LARK_ENCRYPT_KEY is set): sha256(timestamp + nonce + encryptKey + raw body)
- *   timestamp within 5 minutes of now;  verification token (header.token / token)
- * The URL-verification challenge is answered after the token check (and the signature, when it carries one).
+ *   401 signature (when LARK_ENCRYPT_KEY is set): sha256(timestamp + nonce + encryptKey + raw
+ *       body), checked before decrypting; timestamp within 5 minutes of now
+ *   401 body that cannot be decrypted (AES-256-CBC, key sha256(LARK_ENCRYPT_KEY), IV = first 16 bytes)
+ *   401 verification token (header.token in schema 2.0, token in v1 and the challenge)
+ *   401 no signature (when LARK_ENCRYPT_KEY is set) — except the URL-verification challenge,
+ *       which Lark may send unsigned: it is answered once decrypted and its token checked.
+ * Every 401 has the same body; the reason is logged.
  */
 import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -135,6 +138,19 @@ export async function startWebhookServer(o: WebhookOptions): Promise<WebhookServ
       throw new HttpError(400, 'malformed JSON');
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'expected a JSON object');
+
+    // The signature is checked on the raw body before anything is decrypted (no decryption
+    // oracle); every 401 answers the same body, the reason goes to the log only.
+    const ts = header(req, 'x-lark-request-timestamp');
+    const nonce = header(req, 'x-lark-request-nonce');
+    const signature = header(req, 'x-lark-signature');
+    const signed = ts !== undefined && nonce !== undefined && signature !== undefined;
+    if (o.encryptKey && signed && !safeEqual(larkSignature(ts, nonce, o.encryptKey, raw), signature.toLowerCase())) throw new HttpError(401, 'bad signature');
+    if (ts !== undefined) {
+      const seconds = Number(ts);
+      if (!Number.isFinite(seconds) || Math.abs(o.clock.now().getTime() - seconds * 1000) > MAX_CLOCK_SKEW_MS) throw new HttpError(401, 'request timestamp outside the 5-minute window');
+    }
+
     let payload = body as Record<string, unknown>;
     if (typeof payload.encrypt === 'string') {
       if (!o.encryptKey) throw new HttpError(400, 'encrypted body but LARK_ENCRYPT_KEY is not set');
@@ -144,39 +160,20 @@ export async function startWebhookServer(o: WebhookOptions): Promise<WebhookServ
       } catch {
         throw new HttpError(401, 'body cannot be decrypted with LARK_ENCRYPT_KEY');
       }
-      if (typeof plain !== 'object' || plain === null) throw new HttpError(400, 'decrypted body is not a JSON object');
+      if (typeof plain !== 'object' || plain === null) throw new HttpError(401, 'decrypted body is not a JSON object');
       payload = plain as Record<string, unknown>;
     }
     const schema2 = payload.schema === '2.0';
     const head = (schema2 ? payload.header : payload) as Record<string, unknown> | undefined;
     const token = typeof head?.token === 'string' ? head.token : undefined;
-    const checkToken = () => {
-      if (o.verificationToken && (token === undefined || !safeEqual(token, o.verificationToken))) throw new HttpError(401, 'verification token mismatch');
-    };
-
-    const ts = header(req, 'x-lark-request-timestamp');
-    const nonce = header(req, 'x-lark-request-nonce');
-    const signature = header(req, 'x-lark-signature');
-    const checkSignature = () => {
-      if (o.encryptKey) {
-        if (!ts || nonce === undefined || !signature) throw new HttpError(401, 'missing signature headers');
-        if (!safeEqual(larkSignature(ts, nonce, o.encryptKey, raw), signature.toLowerCase())) throw new HttpError(401, 'bad signature');
-      }
-      if (ts !== undefined) {
-        const seconds = Number(ts);
-        if (!Number.isFinite(seconds) || Math.abs(o.clock.now().getTime() - seconds * 1000) > MAX_CLOCK_SKEW_MS) throw new HttpError(401, 'request timestamp outside the 5-minute window');
-      }
-    };
+    if (o.verificationToken && (token === undefined || !safeEqual(token, o.verificationToken))) throw new HttpError(401, 'verification token mismatch');
 
     if (payload.type === 'url_verification') {
-      // The challenge may come unsigned; a signature that is present must still be right.
-      if (signature !== undefined) checkSignature();
-      checkToken();
+      // The challenge may come unsigned (the token and the decryption vouch for it).
       send(res, 200, { challenge: payload.challenge });
       return;
     }
-    checkSignature();
-    checkToken();
+    if (o.encryptKey && !signed) throw new HttpError(401, 'missing signature headers');
 
     if (!schema2) {
       log.warn('event in the v1 schema ignored (subscribe with the 2.0 schema)');
@@ -225,7 +222,7 @@ export async function startWebhookServer(o: WebhookOptions): Promise<WebhookServ
           res.setHeader('connection', 'close');
           res.on('finish', () => req.destroy());
         }
-        send(res, err.status, { error: err.message });
+        send(res, err.status, { error: err.status === 401 ? 'unauthorized' : err.message });
         return;
       }
       log.error({ err }, 'webhook request failed');
