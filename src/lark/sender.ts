@@ -276,8 +276,14 @@ export function createLarkSender(options: LarkSenderOptions): LarkSender {
         if (typeof body !== 'object' || body === null || (body as { code?: unknown }).code !== 0) {
           throw errorFromBody(body, where);
         }
+        let result: T;
+        try {
+          result = spec.pick(body as Record<string, unknown>);
+        } catch (pickError) {
+          throw new LarkApiError({ code: -1, msg: `unexpected answer: ${(pickError as Error).message}`, httpStatus: 200, retryable: false, ...where });
+        }
         log.info({ method: spec.method, path: spec.path, target: spec.target, status: 200, code: 0, attempt, durationMs }, 'lark call ok');
-        return spec.pick(body as Record<string, unknown>);
+        return result;
       } catch (e) {
         if (e instanceof Closed || closed) throw closedError(spec, attempt);
         const err = toLarkApiError(e, where).with({ attempts: attempt });

@@ -205,6 +205,18 @@ describe('lark sender against the fake Open API (real SDK client, real HTTP)', (
     });
   });
 
+  it('fails a code-0 answer without data.message_id as a LarkApiError, not a crash', async () => {
+    const s = sender();
+    fake.setFaults({ script: [{ kind: 'status', status: 200, code: 0, msg: 'success' }] });
+    await expect(s.sendMessage({ receiveIdType: 'chat_id', receiveId: 'oc_odd', msgType: 'text', content: { text: 'x' }, idempotencyKey: 'k-odd' })).rejects.toMatchObject({
+      name: 'LarkApiError',
+      code: -1,
+      msg: 'unexpected answer: answer without data.message_id',
+      httpStatus: 200,
+      retryable: false,
+    });
+  });
+
   it('reports a fake validation failure (text without text field) with its code', async () => {
     const s = sender();
     await expect(s.sendMessage({ receiveIdType: 'chat_id', receiveId: 'oc_v', msgType: 'text', content: { body: 'no text' }, idempotencyKey: 'k-v' })).rejects.toMatchObject({
