@@ -34,7 +34,7 @@ export function createEventDispatcher(router: EventRouter, log: Logger): lark.Ev
         return;
       }
       if (router.message(eventId, data) === 'full') {
-        // Failing the frame makes Lark redeliver it later.
+        // The SDK answers the frame with code 500, as a webhook would answer 503: Lark retries later.
         throw new Error('work queue full');
       }
     },
@@ -42,6 +42,8 @@ export function createEventDispatcher(router: EventRouter, log: Logger): lark.Ev
       const eventId = typeof data.event_id === 'string' ? data.event_id : '';
       return router.cardAction(eventId, data);
     },
+    // The SDK types each event's payload precisely; ours are read as plain objects and validated
+    // with zod in events.ts, so the handler map is passed untyped.
   } as never);
   return dispatcher;
 }
