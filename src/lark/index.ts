@@ -19,4 +19,4 @@ export {
   type MsgType,
 } from './sender.js';
 export { LarkApiError, isLarkApiError, RATE_LIMIT_CODE, CARD_PATCH_RATE_LIMIT_CODE, TOKEN_INVALID_CODES, type LarkApiErrorFields } from './lark-error.js';
-export { createRateLimiter, type RateLimiter, type RateLimiterOptions, type RateRule } from './rate-limiter.js';
+export { createRateLimiter, type RateLimiter, type RateLimiterOptions, type RateRule, type RateTicket } from './rate-limiter.js';

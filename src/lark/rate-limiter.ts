@@ -41,9 +41,19 @@ export interface RateLimiterOptions {
   sleep: (ms: number) => Promise<void>;
 }
 
+export interface RateTicket {
+  /** When the slot was taken (per `now`). */
+  at: number;
+  /**
+   * Gives the slot back to the window logs (the schedule is kept): for a request the server
+   * refused as rate limited and therefore did not count. Idempotent.
+   */
+  refund(): void;
+}
+
 export interface RateLimiter {
   /** Resolves when one request for all `keys` may be sent now (the slot is then taken). */
-  acquire(keys: readonly string[]): Promise<void>;
+  acquire(keys: readonly string[]): Promise<RateTicket>;
   /** Earliest time (per `now`) at which a request for `keys` would be allowed, ignoring queued waiters. */
   nextAllowedAt(keys: readonly string[]): number;
   /** Number of requests waiting. */
@@ -71,7 +81,7 @@ interface KeyState {
 interface Waiter {
   enqueuedAt: number;
   keys: readonly string[];
-  resolve: () => void;
+  resolve: (ticket: RateTicket) => void;
   reject: (e: Error) => void;
 }
 
@@ -155,6 +165,23 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
   };
 
+  const ticketFor = (keys: readonly string[], at: number): RateTicket => {
+    let refunded = false;
+    return {
+      at,
+      refund() {
+        if (refunded) return;
+        refunded = true;
+        for (const k of keys) {
+          const times = states.get(k)?.times;
+          const i = times ? times.lastIndexOf(at) : -1;
+          if (times && i >= 0) times.splice(i, 1);
+        }
+        schedulePump();
+      },
+    };
+  };
+
   const pruneIdleKeys = (now: number) => {
     for (const [k, s] of states) {
       const last = s.times[s.times.length - 1];
@@ -206,7 +233,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           grantsSincePrune = 0;
           pruneIdleKeys(now);
         }
-        chosen.waiter.resolve();
+        chosen.waiter.resolve(ticketFor(chosen.waiter.keys, now));
       }
     } finally {
       pumping = false;
@@ -226,7 +253,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   return {
     acquire(keys) {
       if (closedWith) return Promise.reject(closedWith);
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<RateTicket>((resolve, reject) => {
         const laneKey = keys.join('\u0000');
         let lane = lanes.get(laneKey);
         if (!lane) {

@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { createLarkClient } from './client.js';
 import { LarkApiError, errorFromBody, toLarkApiError } from './lark-error.js';
-import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
+import { createRateLimiter, type RateLimiter, type RateTicket } from './rate-limiter.js';
 
 export type ReceiveIdType = 'chat_id' | 'open_id';
 export type MsgType = 'text' | 'interactive';
@@ -265,10 +265,11 @@ export function createLarkSender(options: LarkSenderOptions): LarkSender {
       if (closed) throw closedError(spec, attempt - 1);
       const where = { method: spec.method, path: spec.path, attempts: attempt };
       let started = now();
+      let ticket: RateTicket | undefined;
       try {
         await ensureToken();
         if (closed) throw new Closed();
-        await limiter.acquire(spec.keys);
+        ticket = await limiter.acquire(spec.keys);
         if (closed) throw new Closed();
         started = now();
         const body = (await spec.run(client)) as unknown;
@@ -287,6 +288,9 @@ export function createLarkSender(options: LarkSenderOptions): LarkSender {
       } catch (e) {
         if (e instanceof Closed || closed) throw closedError(spec, attempt);
         const err = toLarkApiError(e, where).with({ attempts: attempt });
+        // Lark did not count a request it refused as rate limited: give the slot back to the window
+        // logs, or a single 429 in a full minute would cost a whole extra minute.
+        if (err.isRateLimited) ticket?.refund();
         const durationMs = Math.round(now() - started);
         const fields = { method: err.method, path: err.path, target: spec.target, status: err.httpStatus, code: err.code, errno: err.errno, attempt, durationMs, logId: err.logId };
         if (err.isTokenInvalid) {

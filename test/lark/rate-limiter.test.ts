@@ -156,6 +156,21 @@ describe('rate limiter (fake clock)', () => {
     ]);
   });
 
+  it('gives a refunded slot back to the window log but keeps the schedule', async () => {
+    const { time, limiter, grants, take } = setup({ app: [{ limit: 3, windowMs: 60_000 }], chat: [{ limit: 1, windowMs: 1000, smooth: true }] });
+    const tickets = await Promise.all([limiter.acquire(['app']), limiter.acquire(['app']), limiter.acquire(['app', 'chat:A'])]);
+    tickets[2]!.refund();
+    tickets[2]!.refund(); // idempotent
+    void take('app-only', ['app']);
+    void take('chat', ['app', 'chat:A']);
+    await time.advanceTo(100_000);
+    // The refund frees one minute-window slot at once; the chat schedule still holds the second one back.
+    expect(grants).toEqual([
+      { id: 'app-only', at: 0 },
+      { id: 'chat', at: 60_000 },
+    ]);
+  });
+
   it('rejects waiters and new acquisitions after close', async () => {
     const { time, limiter, take } = setup({ app: [{ limit: 1, windowMs: 1000, smooth: true }] });
     await take('a', ['app']);

@@ -163,6 +163,18 @@ describe('lark sender against the fake Open API (real SDK client, real HTTP)', (
     expect(rec.asked).toContain(2000);
   });
 
+  it('does not count a request refused with 429 against the per-minute budget', async () => {
+    const rec = recordingSleep(5);
+    const s = sender({ sleep: rec.sleep, limits: { ...NO_PACING, perAppPerMinute: 3 } });
+    fake.setFaults({ script: [{ kind: 'rate_limit', resetSeconds: 1 }] });
+    const started = Date.now();
+    for (let i = 0; i < 3; i++) await s.sendMessage({ receiveIdType: 'chat_id', receiveId: 'oc_min', msgType: 'text', content: { text: `${i}` }, idempotencyKey: `k-min-${i}` });
+    // 4 attempts for 3 messages: without the refund the last one would wait a whole minute.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(apiCalls('POST', '/open-apis/im/v1/messages')).toHaveLength(4);
+    expect(fake.messages).toHaveLength(3);
+  });
+
   it('treats code 99991400 in an HTTP 200 body as a rate limit and retries', async () => {
     const s = sender();
     fake.setFaults({ script: [{ kind: 'status', status: 200, code: 99991400, msg: 'request trigger frequency limit' }] });
