@@ -51,8 +51,13 @@ export async function respondToMessage(msg: ChatMessage, deps: BotDeps): Promise
   if (text === null) return { status: 'ignored', reason: 'not_mentioned' };
   const now = deps.clock.now();
   // Persisted before acting: a redelivery hours later, or after a restart, has no second effect.
-  if (!(await markEventProcessed(deps.db, msg.eventId, now.getTime()))) return { status: 'ignored', reason: 'duplicate_event' };
-  if (!(await markEventProcessed(deps.db, `message:${msg.messageId}`, now.getTime()))) return { status: 'ignored', reason: 'duplicate_message' };
+  // Both keys in one transaction: one commit per message.
+  const fresh = await deps.db.transaction().execute(async (trx) => {
+    if (!(await markEventProcessed(trx, msg.eventId, now.getTime()))) return 'duplicate_event' as const;
+    if (!(await markEventProcessed(trx, `message:${msg.messageId}`, now.getTime()))) return 'duplicate_message' as const;
+    return 'new' as const;
+  });
+  if (fresh !== 'new') return { status: 'ignored', reason: fresh };
   const log = deps.log.child({ messageId: msg.messageId, chatId: msg.chatId });
   if (msg.text === null) return { status: 'replied', command: null, reply: cardReply(noticeCard('只认识文字命令', 'grey', ['请发送文字命令，例如「帮助」。'])) };
   const max = deps.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH;
