@@ -5,12 +5,13 @@
  */
 import { startMinuteTicker } from './cron.js';
 import { defaultWorkerId, runPass, type SchedulerDeps } from './pass.js';
+import { isUserError } from '../errors.js';
 import { schedulerSettingsFromEnv } from './settings.js';
 
 export { SNOOZE_ACTION, reminderCard, type CardItem } from './cards.js';
 export type { ItemLine, PushContent, ReminderPayload, TaskReminderInfo, TargetsSummary } from './content.js';
 export { buildDigest, digestCard, digestElements, type Digest, type DigestDeps } from './digest.js';
-export { batchKey, dispatchDue, previewReminders, runPass, type DispatchResult, type PassResult, type RuleDeps, type SchedulerDeps } from './pass.js';
+export { LAST_PASS_SETTING, batchKey, dispatchDue, previewReminders, runPass, type DispatchResult, type PassResult, type RuleDeps, type SchedulerDeps } from './pass.js';
 export { REMINDER_KINDS, computeIntents, inPushWindow, type ReminderIntent, type ReminderKind, type RuleInput, type RuleTask } from './rules.js';
 export { DEFAULT_SCHEDULER_SETTINGS, schedulerSettings, schedulerSettingsFromEnv, type SchedulerSettings } from './settings.js';
 export { snoozeKeyOf, snoozeReminder, type SnoozeDeps, type SnoozeResult } from './snooze.js';
@@ -22,18 +23,31 @@ export interface RunningScheduler {
 
 /**
  * Starts the minute ticker. `deps.settings` defaults to `schedulerSettingsFromEnv()` (a bad
- * variable throws here, at start-up). A pass runs immediately, then at every minute.
+ * variable throws here, at start-up). A pass runs immediately, then at every minute. Before the
+ * programme is initialised the passes do nothing (logged once) until `dangjian init` has run.
  */
 export function startScheduler(deps: SchedulerDeps): RunningScheduler {
   const log = deps.log.child({ name: 'scheduler' });
   const d: SchedulerDeps = { ...deps, settings: deps.settings ?? schedulerSettingsFromEnv(), workerId: deps.workerId ?? defaultWorkerId() };
   let running: Promise<unknown> | null = null;
   let stopped = false;
+  let waitingForInit = false;
   const tick = (): Promise<unknown> => {
     if (stopped) return Promise.resolve();
     if (running) return running;
     running = runPass(d)
-      .catch((err: unknown) => log.error({ err }, 'scheduler pass failed'))
+      .then(() => {
+        waitingForInit = false;
+      })
+      .catch((err: unknown) => {
+        // Before `dangjian init` there is nothing to remind of: say so once, keep ticking.
+        if (isUserError(err) && err.code === 'not_initialised') {
+          if (!waitingForInit) log.info('programme not initialised yet: reminders start after `dangjian init`');
+          waitingForInit = true;
+          return;
+        }
+        log.error({ err }, 'scheduler pass failed');
+      })
       .finally(() => {
         running = null;
       });

@@ -1,11 +1,12 @@
 /**
- * The scheduler CLI as a child process (`node bin/dangjian.js …`) against a real database file
- * and the fake Lark server: preview, tick (twice, and two at once), outbox, digest.
+ * The scheduler CLI against a real database file and the fake Lark server: preview, tick (twice,
+ * and two at once as two real `dangjian` processes), outbox, digest. Most runs go through the
+ * CLI program in-process; the concurrency check spawns the real bin twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOutbox } from '../../src/db/outbox.repository.js';
 import { openDatabase } from '../../src/db/database.js';
-import { runCli, tempDbFile } from '../support/cli.js';
+import { runCli as runCliProcess, runCliInProcess as runCli, tempDbFile } from '../support/cli.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark-server.js';
 import { CHATS, openProgramme } from './support.js';
 
@@ -87,8 +88,8 @@ describe('dangjian reminders preview / tick / outbox / digest', () => {
 
     // Two processes at once on the same database file.
     const [a, b] = await Promise.all([
-      runCli(['tick', '--at', '2026-03-09T09:30:00+08:00', '--json', '--db', db], { env: lark }),
-      runCli(['tick', '--at', '2026-03-09T09:30:00+08:00', '--json', '--db', db], { env: lark }),
+      runCliProcess(['tick', '--at', '2026-03-09T09:30:00+08:00', '--json', '--db', db], { env: lark }),
+      runCliProcess(['tick', '--at', '2026-03-09T09:30:00+08:00', '--json', '--db', db], { env: lark }),
     ]);
     expect([a.code, b.code]).toEqual([0, 0]);
     // Only warnings on stderr (lead units without a chat), no errors.

@@ -20,7 +20,7 @@ import { previewReminders, requireProgrammeForScheduler, runPass, type PassResul
 import { schedulerSettingsFromEnv } from '../../scheduler/settings.js';
 import { createConfiguredWorkCalendar } from '../../tasks/work-calendar.js';
 import { isoInZone, localDate, parseInstant } from '../../time.js';
-import { withCommonOptions, withContext, type CliContext, type CommonOptions } from '../context.js';
+import { cliIo, withCommonOptions, withContext, type CliContext, type CommonOptions } from '../context.js';
 
 function instantArg(text: string | undefined, field: string, tz: string): number {
   const at = text === undefined ? undefined : parseInstant(text, tz);
@@ -69,12 +69,12 @@ export function registerSchedulerCommands(program: Command): void {
       const to = instantArg(opts.to, '--to', tz);
       if (to < from) throw new UserError('bad_argument', `must not be before --from (${opts.from})`, '--to');
       await requireProgrammeForScheduler(ctx.db);
-      const settings = schedulerSettingsFromEnv();
+      const settings = schedulerSettingsFromEnv(cliIo().env);
       const calendar = calendarFor(ctx, yearsBetween(from, to, tz));
       const intents = await previewReminders({ db: ctx.db, plan: ctx.plan, config: ctx.config, clock: ctx.clock, calendar, settings }, { from, to });
       const rows = intents.map((i) => ({ key: i.key, at: isoInZone(i.at, tz), kind: i.kind, chatId: i.chatId, taskSeq: i.taskSeq, period: i.period }));
       const noChat = rows.filter((r) => r.chatId === null).length;
-      if (noChat > 0 && ctx.json) process.stderr.write(`warning: ${noChat} reminder(s) have no chat to go to (chatId null): bind one with \`dangjian chat bind --chat oc_… --to leadership\`\n`);
+      if (noChat > 0 && ctx.json) cliIo().err(`warning: ${noChat} reminder(s) have no chat to go to (chatId null): bind one with \`dangjian chat bind --chat oc_… --to leadership\`\n`);
       ctx.print(rows, () => {
         const lines = rows.map((r) => `${r.at}  ${r.kind.padEnd(10)} ${r.taskSeq === null ? '' : `任务${r.taskSeq} ${r.period} `}→ ${r.chatId ?? '（无群）'}  ${r.key}`);
         lines.push(`${rows.length} reminder(s)${noChat > 0 ? `, ${noChat} without a chat: bind one with \`dangjian chat bind --chat oc_… --to leadership\`` : ''}`);
@@ -93,7 +93,7 @@ export function registerSchedulerCommands(program: Command): void {
       const tz = ctx.config.timeZone;
       const at = opts.at === undefined ? ctx.clock.now().getTime() : instantArg(opts.at, '--at', tz);
       await requireProgrammeForScheduler(ctx.db);
-      const settings = schedulerSettingsFromEnv();
+      const settings = schedulerSettingsFromEnv(cliIo().env);
       const calendar = calendarFor(ctx, yearsBetween(at - settings.catchUpHours * 3_600_000, at, tz));
       const { appId, appSecret, domain } = ctx.config.lark;
       let outbound: Outbound;
@@ -104,7 +104,7 @@ export function registerSchedulerCommands(program: Command): void {
         outbound = sender;
         close = () => sender.close();
       } else {
-        printer = printingOutbound(ctx.json ? null : (text) => process.stdout.write(`${text}\n`));
+        printer = printingOutbound(ctx.json ? null : (text) => cliIo().out(`${text}\n`));
         outbound = printer;
       }
       try {
@@ -125,7 +125,7 @@ export function registerSchedulerCommands(program: Command): void {
   ).action(async (opts: CommonOptions & { week?: string }) =>
     withContext(opts, async (ctx) => {
       const now = ctx.clock.now().getTime();
-      const settings = schedulerSettingsFromEnv();
+      const settings = schedulerSettingsFromEnv(cliIo().env);
       const calendar = calendarFor(ctx, [Number(localDate(now, ctx.config.timeZone).slice(0, 4))]);
       const d = await buildDigest({ db: ctx.db, plan: ctx.plan, config: ctx.config, clock: ctx.clock, calendar, settings }, { weekStart: opts.week, at: now });
       ctx.print(d, () => renderCardText(digestCard(d)).text);

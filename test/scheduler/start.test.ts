@@ -1,0 +1,61 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { fixedClock } from '../../src/clock.js';
+import { listOutbox } from '../../src/db/outbox.repository.js';
+import { createLogger } from '../../src/log.js';
+import { startScheduler } from '../../src/scheduler/index.js';
+import { runPass } from '../../src/scheduler/pass.js';
+import { CHATS, RecordingOutbound, at, deps, openProgramme } from './support.js';
+
+function captureLog() {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l.trim() !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: createLogger('info', stream), lines };
+}
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('startScheduler', () => {
+  it('runs a pass at start (catching up what is due) and stops cleanly', async () => {
+    const o = await openProgramme();
+    const out = new RecordingOutbound();
+    const { log } = captureLog();
+    const running = startScheduler(deps(o, out, { clock: fixedClock('2026-03-09T09:00:00+08:00'), log }));
+    await until(async () => (await listOutbox(o.db, { status: 'sent' })).length === 3);
+    await running.stop();
+    expect(out.sent.map((s) => s.receiveId).sort()).toEqual([CHATS.leadership, CHATS.office, CHATS.community].sort());
+    await o.close();
+  });
+
+  it('waits quietly (one log line) while the programme is not initialised', async () => {
+    const o = await openProgramme(':memory:', false);
+    const { log, lines } = captureLog();
+    const running = startScheduler(deps(o, new RecordingOutbound(), { log }));
+    await until(() => lines.some((l) => String(l.msg).includes('not initialised')));
+    await running.stop();
+    expect(lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
+    await o.close();
+  });
+});
+
+describe('logging', () => {
+  it('says when a lead unit has no chat and its reminders go to the leadership chat', async () => {
+    const o = await openProgramme();
+    const { log, lines } = captureLog();
+    await runPass(deps(o, new RecordingOutbound(), { log }), at('2026-03-02T09:30:00+08:00'));
+    const warn = lines.find((l) => String(l.msg).startsWith('lead units without a bound chat'));
+    expect(warn).toMatchObject({ level: 40, name: 'scheduler', leadUnits: ['社会治理办'] });
+    await o.close();
+  });
+});
