@@ -6,6 +6,7 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/database.js';
+import { getProgramme } from '../db/setting.repository.js';
 import type { Logger } from '../log.js';
 import type { Outbound } from '../messaging/outbound.js';
 import type { Plan } from '../plan/schema.js';
@@ -31,6 +32,8 @@ export interface SchedulerLinkInput {
   outbound: Outbound;
   /** Start the ticker (false: digest and snooze only). */
   start: boolean;
+  /** How often to look for `init` when the programme is not initialised yet (default 30 s). */
+  initCheckMs?: number;
 }
 
 export async function startSchedulerLink(i: SchedulerLinkInput): Promise<SchedulerHandle> {
@@ -48,6 +51,41 @@ export async function startSchedulerLink(i: SchedulerLinkInput): Promise<Schedul
     return { message: r.alreadySnoozed ? `已经设置过，将于 ${when} 再提醒` : `好的，将于 ${when} 再提醒` };
   };
   if (!i.start) return { running: false, digest, snooze, stop: async () => undefined };
-  const running = startScheduler({ ...base, log: i.log, outbound: i.outbound });
-  return { running: true, digest, snooze, stop: () => running.stop() };
+  const start = () => startScheduler({ ...base, log: i.log, outbound: i.outbound });
+  if (await getProgramme(i.db)) {
+    const running = start();
+    return { running: true, digest, snooze, stop: () => running.stop() };
+  }
+  // Not initialised yet (a fresh console): a pass would only fail every minute. Start once
+  // `dangjian init` (or the console's 初始化) has run.
+  i.log.info('scheduler waits until the programme is initialised');
+  let running: ReturnType<typeof startScheduler> | undefined;
+  let stopped = false;
+  let checking = false;
+  const timer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    void getProgramme(i.db)
+      .then((p) => {
+        if (p && !running && !stopped) {
+          clearInterval(timer);
+          running = start();
+        }
+      })
+      .catch((err: unknown) => i.log.warn({ err }, 'scheduler start check failed'))
+      .finally(() => {
+        checking = false;
+      });
+  }, i.initCheckMs ?? 30_000);
+  timer.unref();
+  return {
+    running: false,
+    digest,
+    snooze,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running?.stop();
+    },
+  };
 }

@@ -77,6 +77,10 @@ describe.concurrent('console mode (npm start without credentials)', () => {
     mark = s.send('/score 不存在的单位');
     expect(await s.waitFor(/┗━/, mark)).toContain('没有找到名称包含「不存在的单位」的单位');
 
+    // The last card has no buttons: a number presses nothing (not a button of an older card).
+    mark = s.send('1');
+    await s.waitFor(/上一张卡片没有可以点击的按钮/, mark);
+
     mark = s.send('胡言乱语');
     expect(await s.waitFor(/┗━/, mark)).toContain('没有「胡言乱语」这个命令');
 

@@ -48,7 +48,8 @@ export class ConsoleOutbound implements Outbound {
     if (card) {
       const r = renderCardText(card);
       this.out.write(`${prefix}${r.text}\n`);
-      if (r.buttons.length > 0) this.lastCard = { messageId, buttons: r.buttons };
+      // Numbers press the buttons of the most recent card only.
+      this.lastCard = r.buttons.length > 0 ? { messageId, buttons: r.buttons } : undefined;
     } else {
       this.out.write(`${prefix}${asText(content)}\n`);
     }
@@ -133,7 +134,12 @@ export async function startConsole(o: ConsoleOptions): Promise<ConsoleSession> {
       }
       return;
     }
-    const press = /^\d{1,2}$/.test(text) ? outbound.lastCard : undefined;
+    const isNumber = /^\d{1,2}$/.test(text);
+    const press = isNumber ? outbound.lastCard : undefined;
+    if (isNumber && !press) {
+      outbound.write('上一张卡片没有可以点击的按钮（输入数字即点击上一张卡片上对应编号的按钮）。\n');
+      return;
+    }
     if (press) {
       const value = press.buttons[Number(text) - 1];
       if (!value) {
