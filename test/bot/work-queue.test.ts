@@ -37,7 +37,8 @@ describe('WorkQueue', () => {
   it('refuses beyond its capacity and after close, and survives a failing job', async () => {
     const q = new WorkQueue({ log: silentLogger, capacity: 2 });
     let release!: () => void;
-    expect(q.push('a', () => new Promise<void>((r) => (release = r)))).toBe(true);
+    const gate = new Promise<void>((r) => (release = r));
+    expect(q.push('a', () => gate)).toBe(true);
     expect(q.push('b', async () => Promise.reject(new Error('boom')))).toBe(true);
     expect(q.push('c', async () => undefined)).toBe(false);
     expect(q.size).toBe(2);
@@ -47,6 +48,24 @@ describe('WorkQueue', () => {
     release();
     expect(await closing).toBe(true);
     expect(q.size).toBe(0);
+  });
+
+  it('lets other events (an incoming request) run between jobs that block the thread', async () => {
+    const q = new WorkQueue({ log: silentLogger, concurrency: 1 });
+    const log: string[] = [];
+    const busy = (name: string) => async () => {
+      const until = performance.now() + 15;
+      while (performance.now() < until) {
+        // synchronous work, like a SQLite query
+      }
+      log.push(name);
+    };
+    q.push('a', busy('job1'));
+    q.push('b', busy('job2'));
+    q.push('c', busy('job3'));
+    setTimeout(() => log.push('timer'), 0);
+    await q.close(1000);
+    expect(log.indexOf('timer')).toBeLessThan(log.indexOf('job3'));
   });
 
   it('gives up waiting at the close timeout', async () => {

@@ -76,7 +76,8 @@ describe('long connection', () => {
   it('fails the frame when the queue is full, so that Lark redelivers it', async () => {
     const tiny = new WorkQueue({ log: silentLogger, capacity: 1 });
     let release!: () => void;
-    tiny.push(GROUP, () => new Promise<void>((r) => (release = r)));
+    const gate = new Promise<void>((r) => (release = r));
+    tiny.push(GROUP, () => gate);
     const dispatcher = dispatcherFor(tiny);
     await expect(dispatcher.invoke(groupMessage(3, '帮助'), { needCheck: false })).rejects.toThrow('work queue full');
     release();

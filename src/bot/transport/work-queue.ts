@@ -45,6 +45,10 @@ export class WorkQueue {
       .then(() => this.acquire())
       .then(async () => {
         try {
+          // Start each job in a macrotask of its own: the database and grading work is
+          // synchronous, and chained microtasks would keep incoming requests (acknowledgements)
+          // waiting until the whole queue has run.
+          await new Promise<void>((resolve) => setImmediate(resolve));
           await job();
         } catch (err) {
           this.log.error({ err, key }, 'queued job failed');
