@@ -65,6 +65,8 @@ describe('WorkQueue', () => {
     q.push('c', busy('job3'));
     setTimeout(() => log.push('timer'), 0);
     await q.close(1000);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(log).toHaveLength(4);
     expect(log.indexOf('timer')).toBeLessThan(log.indexOf('job3'));
   });
 
