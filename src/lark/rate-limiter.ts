@@ -1,17 +1,23 @@
 /**
  * A pacing rate limiter: `acquire(keys)` waits until every key's rules allow one more request,
- * then takes the slot. It never rejects for being too fast.
+ * then takes the slot and returns a ticket. It never rejects for being too fast.
  *
  * - Each key (e.g. `app`, `chat:oc_x`, `user:ou_x`) belongs to a class (`chat` for `chat:oc_x`)
  *   whose rules apply to it.
- * - Safety: every rule is an exact sliding-window log over actual release times: at most `limit`
- *   releases in any `windowMs + marginMs`. `marginMs` absorbs jitter between our release and the
- *   server's arrival stamp, so a server counting `limit` per `windowMs` never sees one too many.
+ * - Safety, whatever the jitter: every rule is a sliding-window log of `limit` per
+ *   `windowMs + marginMs`, but an entry is stamped with the time its request COMPLETED (the
+ *   ticket's `complete()`), and counts as "now or later" while still in flight. A server stamps a
+ *   request somewhere between our release and our receipt of its answer, so releasing only when
+ *   fewer than `limit` requests completed (or are pending) within the last window guarantees the
+ *   server never counts more than `limit` in any window of `windowMs` - even if the network or a
+ *   stalled process delays some requests and not others. Delays cost throughput only where they
+ *   happen. `marginMs` is left for clock granularity.
  * - Smoothness: a `smooth` rule (the per-second limits) also spaces releases on an ideal schedule
- *   `interval = (windowMs + marginMs) / limit` apart (a GCRA-style virtual schedule). A release made
- *   late by a busy event loop may fall up to `burstToleranceMs` behind that schedule and catch up
- *   (the window log still caps it), so timer lateness does not pile up into a lower rate. A request
- *   that finds its key idle starts a fresh schedule: no burst after an idle period.
+ *   `interval = (windowMs + marginMs) / limit` apart (a GCRA-style virtual schedule), so the server
+ *   sees no bursts. A waiting request released late by a busy event loop may fall up to
+ *   `burstToleranceMs` behind that schedule and catch up (the window log still caps it), so timer
+ *   lateness does not pile up into a lower rate. A request that finds its key idle starts a fresh
+ *   schedule: no burst after an idle period.
  * - Fairness without head-of-line blocking: waiters queue per lane (the exact set of keys), FIFO
  *   within a lane; lanes take turns (round-robin): whenever the shared keys allow a request, the next
  *   lane in turn whose own keys are free goes. A busy chat never blocks the others, a bulk send to
@@ -32,7 +38,7 @@ export interface RateRule {
 export interface RateLimiterOptions {
   /** Rules per key class. The class of `chat:oc_1` is `chat`; a key without `:` is its own class. */
   rules: Record<string, RateRule[]>;
-  /** Added to every window (ms). Default 20. */
+  /** Added to every window (ms). Default 5. */
   marginMs?: number;
   /** How far (ms) a waiting request released late may fall behind its smooth schedule and still catch up. Default 50. */
   burstToleranceMs?: number;
@@ -41,12 +47,15 @@ export interface RateLimiterOptions {
   sleep: (ms: number) => Promise<void>;
 }
 
+/** A taken slot. Settle it exactly once: `complete()` when the answer (or failure) arrived, or `refund()`. */
 export interface RateTicket {
   /** When the slot was taken (per `now`). */
   at: number;
+  /** The request is over (answer or error): its window entry is stamped `at` (default now). */
+  complete(at?: number): void;
   /**
-   * Gives the slot back to the window logs (the schedule is kept): for a request the server
-   * refused as rate limited and therefore did not count. Idempotent.
+   * The server refused the request as rate limited and did not count it: its window entry is
+   * removed (the smooth schedule is kept). Also allowed after complete().
    */
   refund(): void;
 }
@@ -54,10 +63,12 @@ export interface RateTicket {
 export interface RateLimiter {
   /** Resolves when one request for all `keys` may be sent now (the slot is then taken). */
   acquire(keys: readonly string[]): Promise<RateTicket>;
-  /** Earliest time (per `now`) at which a request for `keys` would be allowed, ignoring queued waiters. */
+  /** Earliest time (per `now`) at which a request for `keys` would be allowed, ignoring queued waiters (Infinity: waiting for in-flight requests). */
   nextAllowedAt(keys: readonly string[]): number;
   /** Number of requests waiting. */
   pending(): number;
+  /** Number of taken slots not yet settled. */
+  inFlight(): number;
   /** Rejects every waiter with `reason` and refuses new acquisitions. */
   close(reason?: Error): void;
 }
@@ -70,8 +81,10 @@ interface CompiledRule {
 }
 
 interface KeyState {
-  /** Actual release times, ascending, pruned to the longest window. */
-  times: number[];
+  /** Completion stamps of settled requests, ascending, pruned to the longest window. */
+  done: number[];
+  /** Requests released and not yet settled (stamped "now or later"). */
+  inFlight: number;
   /** Next slot on the ideal schedule, per rule (smooth rules only; -Infinity when idle). */
   schedule: number[];
   rules: readonly CompiledRule[];
@@ -90,8 +103,14 @@ const keyClass = (key: string): string => {
   return i < 0 ? key : key.slice(0, i);
 };
 
+function insertSorted(list: number[], value: number): void {
+  let i = list.length;
+  while (i > 0 && (list[i - 1] as number) > value) i--;
+  list.splice(i, 0, value);
+}
+
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
-  const marginMs = options.marginMs ?? 20;
+  const marginMs = options.marginMs ?? 5;
   const tolerance = options.burstToleranceMs ?? 50;
   if (!(marginMs >= 0) || !(tolerance >= 0)) throw new RangeError('marginMs and burstToleranceMs must be >= 0');
   const compiled = new Map<string, CompiledRule[]>();
@@ -110,6 +129,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const states = new Map<string, KeyState>();
   const lanes = new Map<string, Waiter[]>();
   let waiting = 0;
+  let unsettled = 0;
   let closedWith: Error | undefined;
   let pumping = false;
   const wakes = new Set<number>();
@@ -119,7 +139,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     let s = states.get(key);
     if (!s) {
       const rules = compiled.get(keyClass(key)) ?? [];
-      s = { times: [], schedule: rules.map(() => -Infinity), rules, horizonMs: Math.max(0, ...rules.map((r) => r.windowMs)) };
+      s = { done: [], inFlight: 0, schedule: rules.map(() => -Infinity), rules, horizonMs: Math.max(0, ...rules.map((r) => r.windowMs)) };
       states.set(key, s);
     }
     return s;
@@ -128,18 +148,22 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const prune = (s: KeyState, now: number) => {
     const cutoff = now - s.horizonMs;
     let drop = 0;
-    while (drop < s.times.length && (s.times[drop] as number) <= cutoff) drop++;
-    if (drop > 0) s.times.splice(0, drop);
+    while (drop < s.done.length && (s.done[drop] as number) <= cutoff) drop++;
+    if (drop > 0) s.done.splice(0, drop);
   };
 
   const keyNext = (key: string, now: number): number => {
     const s = stateOf(key);
     prune(s, now);
     let t = -Infinity;
-    const n = s.times.length;
+    const n = s.done.length + s.inFlight;
     s.rules.forEach((r, i) => {
       if (r.intervalMs !== undefined) t = Math.max(t, s.schedule[i] as number);
-      if (n >= r.limit) t = Math.max(t, (s.times[n - r.limit] as number) + r.windowMs);
+      if (n >= r.limit) {
+        // The limit-th latest stamp must leave the window; in-flight requests are the latest.
+        const fromDone = r.limit - s.inFlight;
+        t = Math.max(t, fromDone <= 0 ? Infinity : (s.done[s.done.length - fromDone] as number) + r.windowMs);
+      }
     });
     return t;
   };
@@ -154,7 +178,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const record = (keys: readonly string[], now: number, waited: boolean) => {
     for (const k of keys) {
       const s = stateOf(k);
-      s.times.push(now);
+      s.inFlight++;
       s.rules.forEach((r, i) => {
         if (r.intervalMs === undefined) return;
         // A late release (up to `tolerance` behind schedule) keeps the schedule: the next slots catch
@@ -163,20 +187,37 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         s.schedule[i] = base + r.intervalMs;
       });
     }
+    unsettled++;
   };
 
   const ticketFor = (keys: readonly string[], at: number): RateTicket => {
-    let refunded = false;
+    let state: 'in-flight' | 'done' | 'refunded' = 'in-flight';
+    let stamp = 0;
+    const leaveFlight = () => {
+      unsettled--;
+      for (const k of keys) stateOf(k).inFlight--;
+    };
     return {
       at,
+      complete(when) {
+        if (state !== 'in-flight') return;
+        state = 'done';
+        stamp = Math.max(at, when ?? options.now());
+        leaveFlight();
+        for (const k of keys) insertSorted(stateOf(k).done, stamp);
+        schedulePump();
+      },
       refund() {
-        if (refunded) return;
-        refunded = true;
-        for (const k of keys) {
-          const times = states.get(k)?.times;
-          const i = times ? times.lastIndexOf(at) : -1;
-          if (times && i >= 0) times.splice(i, 1);
+        if (state === 'refunded') return;
+        if (state === 'in-flight') leaveFlight();
+        else {
+          for (const k of keys) {
+            const done = states.get(k)?.done;
+            const i = done ? done.lastIndexOf(stamp) : -1;
+            if (done && i >= 0) done.splice(i, 1);
+          }
         }
+        state = 'refunded';
         schedulePump();
       },
     };
@@ -184,8 +225,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   const pruneIdleKeys = (now: number) => {
     for (const [k, s] of states) {
-      const last = s.times[s.times.length - 1];
-      const idle = (last === undefined || last <= now - s.horizonMs) && s.schedule.every((at) => at <= now - tolerance);
+      const last = s.done[s.done.length - 1];
+      const idle = s.inFlight === 0 && (last === undefined || last <= now - s.horizonMs) && s.schedule.every((at) => at <= now - tolerance);
       if (idle) states.delete(k);
     }
   };
@@ -221,6 +262,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           if (at < earliest) earliest = at;
         }
         if (!chosen) {
+          // Infinity: blocked by in-flight requests only; their completion pumps again.
           if (earliest < Infinity) scheduleWake(earliest, now);
           return;
         }
@@ -267,6 +309,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     },
     nextAllowedAt: (keys) => nextAllowedAt(keys),
     pending: () => waiting,
+    inFlight: () => unsettled,
     close(reason) {
       if (closedWith) return;
       closedWith = reason ?? new Error('rate limiter closed');

@@ -63,7 +63,10 @@ export interface LarkRateLimits {
   perUserPerSecond: number;
   /** Card patches per message. Default 5. */
   perMessagePatchPerSecond: number;
-  /** Safety margin (ms) added to every window against network jitter. Default 20. */
+  /**
+   * Added to every window (ms). Jitter needs no margin (window entries are stamped when the answer
+   * arrives); this only covers clock granularity at Lark. Default 5.
+   */
   marginMs: number;
   /**
    * How far (ms) a key may fall behind its smooth schedule and catch up, so that a busy event loop
@@ -121,7 +124,7 @@ export const DEFAULT_LIMITS: LarkRateLimits = {
   perChatPerSecond: 5,
   perUserPerSecond: 5,
   perMessagePatchPerSecond: 5,
-  marginMs: 20,
+  marginMs: 5,
   burstToleranceMs: 50,
 };
 
@@ -273,6 +276,7 @@ export function createLarkSender(options: LarkSenderOptions): LarkSender {
         if (closed) throw new Closed();
         started = now();
         const body = (await spec.run(client)) as unknown;
+        ticket.complete();
         const durationMs = Math.round(now() - started);
         if (typeof body !== 'object' || body === null || (body as { code?: unknown }).code !== 0) {
           throw errorFromBody(body, where);
@@ -286,11 +290,15 @@ export function createLarkSender(options: LarkSenderOptions): LarkSender {
         log.info({ method: spec.method, path: spec.path, target: spec.target, status: 200, code: 0, attempt, durationMs }, 'lark call ok');
         return result;
       } catch (e) {
-        if (e instanceof Closed || closed) throw closedError(spec, attempt);
+        if (e instanceof Closed || closed) {
+          ticket?.complete();
+          throw closedError(spec, attempt);
+        }
         const err = toLarkApiError(e, where).with({ attempts: attempt });
         // Lark did not count a request it refused as rate limited: give the slot back to the window
         // logs, or a single 429 in a full minute would cost a whole extra minute.
         if (err.isRateLimited) ticket?.refund();
+        else ticket?.complete();
         const durationMs = Math.round(now() - started);
         const fields = { method: err.method, path: err.path, target: spec.target, status: err.httpStatus, code: err.code, errno: err.errno, attempt, durationMs, logId: err.logId };
         if (err.isTokenInvalid) {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { createLarkSender, type LarkSender } from '../../src/lark/sender.js';
+import { createLarkSender, DEFAULT_LIMITS, type LarkSender } from '../../src/lark/sender.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark-server.js';
 
 // Own appId per test file (the SDK's default token cache is process-wide per appId).
@@ -22,16 +22,15 @@ afterAll(async () => {
   await fake.close();
 });
 
-// The fake stamps arrivals when its event loop gets to them: on a loaded machine (parallel test
-// files, other jobs) a process stall of 100+ ms delays the stamps of the requests in flight and so
-// compresses arrivals as the fake sees them. These tests therefore run with a 200 ms safety margin
-// (the production default is 20 ms) and check timing against that configuration.
-const MARGIN_MS = 200;
+// Default limits (5 ms margin). The fake stamps arrivals when its event loop gets to them, so on a
+// loaded machine stalls compress arrivals as the fake sees them; the limiter stamps its window
+// entries when answers arrive, which keeps it safe anyway.
+const MARGIN_MS = DEFAULT_LIMITS.marginMs;
 
 describe('pacing against a fake that enforces the limits (real time)', () => {
   it('sends 60 messages to 2 chats under a 5/s per-chat limit with zero 429s, close to the ideal time', async () => {
     fake.setRateLimits({ perAppPerSecond: 50, perAppPerMinute: 1000, perChatPerSecond: 5 });
-    sender = createLarkSender({ appId: APP_ID, appSecret: APP_SECRET, domain: fake.url, log: silentLogger, limits: { marginMs: MARGIN_MS } });
+    sender = createLarkSender({ appId: APP_ID, appSecret: APP_SECRET, domain: fake.url, log: silentLogger });
     await sender.getBotInfo(); // token fetched outside the measured part
     const started = performance.now();
     await Promise.all(
@@ -43,7 +42,7 @@ describe('pacing against a fake that enforces the limits (real time)', () => {
     const elapsed = performance.now() - started;
     expect(fake.rejected.rateLimited).toBe(0);
     expect(fake.messages).toHaveLength(60);
-    // 30 per chat at 5 per (1000 + margin) ms: 29 gaps of 240 ms = 7 s.
+    // 30 per chat at 5 per (1000 + margin) ms: 29 gaps of 201 ms = 5.8 s.
     expect(elapsed).toBeGreaterThanOrEqual(29 * 200);
     expect(elapsed).toBeLessThan(29 * ((1000 + MARGIN_MS) / 5) * 1.08);
     // Each chat gets its messages in the order they were submitted.
@@ -58,7 +57,7 @@ describe('pacing against a fake that enforces the limits (real time)', () => {
       appSecret: APP_SECRET,
       domain: fake.url,
       log: silentLogger,
-      limits: { perAppPerSecond: 100, perChatPerSecond: 10, marginMs: MARGIN_MS },
+      limits: { perAppPerSecond: 100, perChatPerSecond: 10 },
     });
     await sender.getBotInfo();
     const started = performance.now();
@@ -72,7 +71,7 @@ describe('pacing against a fake that enforces the limits (real time)', () => {
     expect(fake.rejected.rateLimited).toBe(0);
     expect(fake.messages).toHaveLength(200);
     expect(elapsed).toBeGreaterThanOrEqual(199 * 10); // never faster than 100/s
-    // Ideal: 199 gaps of 12 ms = 2.4 s. At 100/s the in-process fake and client need a fair share
+    // Ideal: 199 gaps of 10.05 ms = 2 s. At 100/s the in-process fake and client need a fair share
     // of a CPU, so allow 15 % on a shared box (exact pacing is checked with a fake clock in
     // rate-limiter.test.ts); a limiter blocking on each chat in turn would need over 18 s.
     expect(elapsed).toBeLessThan(199 * ((1000 + MARGIN_MS) / 100) * 1.15);

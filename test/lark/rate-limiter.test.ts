@@ -9,7 +9,8 @@ function setup(rules: Record<string, RateRule[]>, marginMs = 0, burstToleranceMs
   const limiter = createRateLimiter({ rules, marginMs, burstToleranceMs, now: time.now, sleep: time.sleep });
   const grants: Array<{ id: string; at: number }> = [];
   const take = (id: string, keys: string[]) =>
-    limiter.acquire(keys).then(() => {
+    limiter.acquire(keys).then((ticket) => {
+      ticket.complete();
       grants.push({ id, at: time.now() });
     });
   return { time, limiter, grants, take };
@@ -124,7 +125,7 @@ describe('rate limiter (fake clock)', () => {
     const time = manualTime();
     const limiter = createRateLimiter({ rules: { app: [{ limit: 50, windowMs: 1000, smooth: true }] }, marginMs: 0, burstToleranceMs, now: time.now, sleep: time.sleep });
     const at: number[] = [];
-    for (let i = 0; i < 51; i++) void limiter.acquire(['app']).then(() => at.push(time.now()));
+    for (let i = 0; i < 51; i++) void limiter.acquire(['app']).then((t) => (t.complete(), at.push(time.now())));
     // Every timer fires 3 ms late. Without tolerance each gap becomes 23 ms; with it the schedule
     // holds (k * 20 - 7) and only the window log (51st >= 1st + 1000) delays the last one.
     await time.advanceTo(5000, 3);
@@ -156,9 +157,32 @@ describe('rate limiter (fake clock)', () => {
     ]);
   });
 
+  it('counts a window from when requests complete, and waits while `limit` are unanswered', async () => {
+    const { time, limiter } = setup({ app: [{ limit: 2, windowMs: 1000 }] });
+    const a = await limiter.acquire(['app']);
+    const b = await limiter.acquire(['app']);
+    let third: number | undefined;
+    void limiter.acquire(['app']).then((t) => {
+      third = time.now();
+      t.complete();
+    });
+    await time.advanceTo(3000);
+    expect(third).toBeUndefined();
+    expect(limiter.nextAllowedAt(['app'])).toBe(Infinity);
+    b.complete(); // answered at 3000: it may have reached the server as late as that
+    await time.advanceTo(3500);
+    expect(third).toBeUndefined();
+    a.complete(3200);
+    await time.advanceTo(10_000);
+    // Fewer than 2 stamps may lie in the window: the 2nd-latest (b at 3000) must leave it.
+    expect(third).toBe(4000);
+    expect(limiter.inFlight()).toBe(0);
+  });
+
   it('gives a refunded slot back to the window log but keeps the schedule', async () => {
     const { time, limiter, grants, take } = setup({ app: [{ limit: 3, windowMs: 60_000 }], chat: [{ limit: 1, windowMs: 1000, smooth: true }] });
     const tickets = await Promise.all([limiter.acquire(['app']), limiter.acquire(['app']), limiter.acquire(['app', 'chat:A'])]);
+    for (const t of tickets) t.complete();
     tickets[2]!.refund();
     tickets[2]!.refund(); // idempotent
     void take('app-only', ['app']);
@@ -186,32 +210,40 @@ describe('rate limiter (fake clock)', () => {
     const time = manualTime();
     const limiter = createLarkRateLimiter(DEFAULT_LIMITS, time.now, time.sleep);
     const at: number[] = [];
-    for (let i = 0; i < 6; i++) void limiter.acquire(['app', 'chat:oc_1']).then(() => at.push(time.now()));
+    for (let i = 0; i < 6; i++) void limiter.acquire(['app', 'chat:oc_1']).then((t) => (t.complete(), at.push(time.now())));
     await time.advanceTo(10_000);
-    // Chat interval (1000 + 20) / 5 = 204 ms.
-    expect(at).toEqual([0, 204, 408, 612, 816, 1020]);
-    expect(limiter.nextAllowedAt(['app', 'chat:oc_1'])).toBeCloseTo(1224, 6);
+    // Chat interval (1000 + 5) / 5 = 201 ms; the 6th also waits for the window (5 per 1005 ms).
+    expect(at).toEqual([0, 201, 402, 603, 804, 1005]);
+    expect(limiter.nextAllowedAt(['app', 'chat:oc_1'])).toBeCloseTo(1206, 6);
     expect(limiter.nextAllowedAt(['app', 'user:ou_1'])).toBeLessThanOrEqual(10_000);
     const minute: number[] = [];
-    for (let i = 0; i < 1001; i++) void limiter.acquire(['app', `chat:c${i}`]).then(() => minute.push(time.now()));
+    for (let i = 0; i < 1001; i++) void limiter.acquire(['app', `chat:c${i}`]).then((t) => (t.complete(), minute.push(time.now())));
     await time.advanceTo(200_000);
     // 1000 per minute (+ margin): with the 6 above, minute[993] is the 1000th release in the
     // window opened at 0 and goes at 50/s; minute[994] waits until that window has passed.
     expect(minute).toHaveLength(1001);
     expect(minute[993]).toBeLessThan(31_000);
-    expect(minute[994]).toBe(60_020);
+    expect(minute[994]).toBe(60_005);
   });
 
-  // The guarantee as the server sees it: actual release times never put more than `limit`
-  // requests in any nominal window, whatever the tolerance and timer lateness.
+  // The guarantee as the server sees it: whenever in [release, completion] each request reaches the
+  // server, no window of the nominal length holds more than `limit` of them - without any margin.
   it.each([
-    { marginMs: 0, burstToleranceMs: 0, lateMs: 0 },
-    { marginMs: 5, burstToleranceMs: 50, lateMs: 7 },
-  ])('never exceeds any rule in any window, whatever the arrival pattern (property, %o)', async ({ marginMs, burstToleranceMs, lateMs }) => {
+    { burstToleranceMs: 0, lateMs: 0 },
+    { burstToleranceMs: 50, lateMs: 7 },
+  ])('never lets the server count more than the limit in a window, whatever the latencies (property, %o)', async ({ burstToleranceMs, lateMs }) => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ delay: fc.integer({ min: 0, max: 150 }), chat: fc.constantFrom('A', 'B', 'C', 'D') }), { minLength: 30, maxLength: 80, size: 'max' }),
-        async (arrivals) => {
+        fc.array(
+          fc.record({
+            delay: fc.integer({ min: 0, max: 150 }),
+            chat: fc.constantFrom('A', 'B', 'C', 'D'),
+            latency: fc.integer({ min: 1, max: 2500 }),
+            arrivalShare: fc.double({ min: 0, max: 1, noNaN: true }),
+          }),
+          { minLength: 30, maxLength: 80, size: 'max' },
+        ),
+        async (requests) => {
           const rules = {
             app: [
               { limit: 8, windowMs: 1000, smooth: true },
@@ -220,15 +252,21 @@ describe('rate limiter (fake clock)', () => {
             chat: [{ limit: 3, windowMs: 1000, smooth: true }],
           };
           const time = manualTime();
-          const limiter = createRateLimiter({ rules, marginMs, burstToleranceMs, now: time.now, sleep: time.sleep });
-          const grants: Array<{ chat: string; at: number }> = [];
-          for (const a of arrivals) {
-            await time.advanceTo(time.now() + a.delay, lateMs);
-            void limiter.acquire(['app', `chat:${a.chat}`]).then(() => grants.push({ chat: a.chat, at: time.now() }));
+          const limiter = createRateLimiter({ rules, marginMs: 0, burstToleranceMs, now: time.now, sleep: time.sleep });
+          const arrivals: Array<{ chat: string; at: number }> = [];
+          for (const r of requests) {
+            await time.advanceTo(time.now() + r.delay, lateMs);
+            void limiter.acquire(['app', `chat:${r.chat}`]).then((ticket) => {
+              const released = time.now();
+              arrivals.push({ chat: r.chat, at: released + r.arrivalShare * r.latency });
+              void time.sleep(r.latency).then(() => ticket.complete());
+            });
           }
-          await time.advanceTo(time.now() + 100_000, lateMs);
-          expect(grants).toHaveLength(arrivals.length);
-          const maxIn = (times: number[], windowMs: number) => {
+          await time.advanceTo(time.now() + 200_000, lateMs);
+          expect(arrivals).toHaveLength(requests.length);
+          expect(limiter.inFlight()).toBe(0);
+          const maxIn = (unsorted: number[], windowMs: number) => {
+            const times = [...unsorted].sort((a, b) => a - b);
             let max = 0;
             for (let i = 0; i < times.length; i++) {
               let n = 0;
@@ -237,10 +275,10 @@ describe('rate limiter (fake clock)', () => {
             }
             return max;
           };
-          const all = grants.map((g) => g.at);
+          const all = arrivals.map((a) => a.at);
           expect(maxIn(all, 1000)).toBeLessThanOrEqual(8);
           expect(maxIn(all, 5_000)).toBeLessThanOrEqual(20);
-          for (const chat of ['A', 'B', 'C', 'D']) expect(maxIn(grants.filter((g) => g.chat === chat).map((g) => g.at), 1000)).toBeLessThanOrEqual(3);
+          for (const chat of ['A', 'B', 'C', 'D']) expect(maxIn(arrivals.filter((a) => a.chat === chat).map((a) => a.at), 1000)).toBeLessThanOrEqual(3);
         },
       ),
       { numRuns: 40 },
