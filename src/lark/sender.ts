@@ -112,6 +112,8 @@ export interface LarkSender {
   updateCardByToken(input: { token: string; card: object | string }): Promise<void>;
   /** GET /open-apis/bot/v3/info. */
   getBotInfo(): Promise<BotInfo>;
+  /** Calls waiting for a rate-limit slot, and calls holding one (in flight). */
+  stats(): { waiting: number; inFlight: number };
   /** Refuses new calls, rejects paced waiters, stops retries, destroys pooled sockets. */
   close(): Promise<void>;
   /** The underlying SDK client (for read-only calls outside this module's scope; not rate limited). */
@@ -412,6 +414,8 @@ export function createLarkSender(options: LarkSenderOptions): LarkSender {
         },
       });
     },
+
+    stats: () => ({ waiting: limiter.pending(), inFlight: limiter.inFlight() }),
 
     async close() {
       if (closed) return;

@@ -245,6 +245,7 @@ describe('lark sender against the fake Open API (real SDK client, real HTTP)', (
     expect(err).toBeInstanceOf(LarkApiError);
     expect(err).toMatchObject({ httpStatus: 500, retryable: true, attempts: 4 });
     expect(apiCalls('POST', '/open-apis/im/v1/messages')).toHaveLength(4);
+    expect(s.stats()).toEqual({ waiting: 0, inFlight: 0 });
   });
 
   it('backs off exponentially with full jitter, capped', async () => {
@@ -283,6 +284,7 @@ describe('lark sender against the fake Open API (real SDK client, real HTTP)', (
     );
     expect(apiCalls('POST', '/open-apis/auth/v3/tenant_access_token/internal')).toHaveLength(1);
     expect(fake.messages).toHaveLength(20);
+    expect(s.stats()).toEqual({ waiting: 0, inFlight: 0 });
   });
 
   it('fails with the token endpoint code when the app secret is wrong, without retrying', async () => {
@@ -326,6 +328,7 @@ describe('lark sender against the fake Open API (real SDK client, real HTTP)', (
     const first = send(1);
     const second = send(2);
     await first;
+    expect(s.stats()).toEqual({ waiting: 1, inFlight: 0 });
     await s.close();
     await expect(second).rejects.toMatchObject({ name: 'LarkApiError', msg: 'lark sender closed', retryable: false });
     await expect(send(3)).rejects.toMatchObject({ msg: 'lark sender closed' });
