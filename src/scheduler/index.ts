@@ -3,7 +3,7 @@
  * and then every minute (node-cron, DANGJIAN_TZ); everything else here is for the bot (周报,
  * 「明天再提醒」) and the CLI (preview, tick, digest, outbox).
  */
-import { startMinuteTicker } from './cron.js';
+import { startIntervalTicker, startMinuteTicker } from './cron.js';
 import { defaultWorkerId, runPass, type SchedulerDeps } from './pass.js';
 import { isUserError } from '../errors.js';
 import { schedulerSettingsFromEnv } from './settings.js';
@@ -54,8 +54,9 @@ export function startScheduler(deps: SchedulerDeps): RunningScheduler {
     return running;
   };
   void tick();
-  const ticker = startMinuteTicker({ timeZone: deps.config.timeZone, log, tick });
-  log.info({ tz: deps.config.timeZone, workerId: d.workerId }, 'scheduler started');
+  const tickSeconds = d.settings?.tickSeconds;
+  const ticker = tickSeconds === undefined ? startMinuteTicker({ timeZone: deps.config.timeZone, log, tick }) : startIntervalTicker({ intervalMs: tickSeconds * 1000, log, tick });
+  log.info({ tz: deps.config.timeZone, workerId: d.workerId, ...(tickSeconds === undefined ? {} : { tickSeconds }) }, 'scheduler started');
   return {
     async stop() {
       stopped = true;

@@ -55,6 +55,8 @@ export const schedulerSettingsSchema = z
     claimBatch: z.number().int().min(1).default(500),
     /** Chats sent to concurrently (each chat's cards go one after another, in order). */
     sendConcurrency: z.number().int().min(1).default(100),
+    /** Seconds between passes; unset = every minute at second 0 (node-cron). For tests and drills. */
+    tickSeconds: z.number().positive().max(3600).optional(),
   })
   .refine((s) => minutesOf(s.windowStart) < minutesOf(s.windowEnd), { message: 'windowStart must be before windowEnd', path: ['windowStart'] });
 
@@ -85,12 +87,19 @@ export const SCHEDULER_ENV = {
   CATCH_UP_HOURS: 'catchUpHours',
   YELLOW_DAYS: 'yellowDays',
   REMINDER_COALESCE_MAX: 'coalesceMax',
+  REMINDER_CLAIM_LEASE_MINUTES: 'claimLeaseMinutes',
+  REMINDER_RETRY_DELAY_MINUTES: 'retryDelayMinutes',
+  SCHEDULER_TICK_SECONDS: 'tickSeconds',
 } as const;
 
 /**
  * Settings from the environment: REMINDER_OFFSETS=7,3,1,0  REMINDER_TIME=09:00  OVERDUE_TIME=09:30
  * PUSH_TIME=09:00  DIGEST_TIME=09:00  ESCALATE_AFTER_WORKDAYS=3  ESCALATE_EVERY_WORKDAYS=5
  * PUSH_WINDOW=08:30-18:00  CATCH_UP_HOURS=24  YELLOW_DAYS=7  REMINDER_COALESCE_MAX=20.
+ * Operational knobs (defaults suit production; fault drills and the reliability tests shorten them):
+ * REMINDER_CLAIM_LEASE_MINUTES=10 (how long a crashed sender's claim blocks its rows),
+ * REMINDER_RETRY_DELAY_MINUTES=2 (× attempts, before a failed send is retried),
+ * SCHEDULER_TICK_SECONDS (unset: a pass every minute; else every N seconds). Decimals allowed.
  * Unset or empty variables keep the defaults; a bad value is a UserError naming the variable.
  */
 export function schedulerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): SchedulerSettings {
@@ -140,6 +149,15 @@ export function schedulerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     if (!/^\d+(\.\d+)?$/.test(catchUp)) bad('CATCH_UP_HOURS', 'a number of hours such as 24');
     input.catchUpHours = Number(catchUp);
   }
+  const decimal = (name: string, field: string) => {
+    const v = get(name);
+    if (v === undefined) return;
+    if (!/^\d+(\.\d+)?$/.test(v)) bad(name, 'a non-negative number such as 1.5');
+    input[field] = Number(v);
+  };
+  decimal('REMINDER_CLAIM_LEASE_MINUTES', 'claimLeaseMinutes');
+  decimal('REMINDER_RETRY_DELAY_MINUTES', 'retryDelayMinutes');
+  decimal('SCHEDULER_TICK_SECONDS', 'tickSeconds');
   const r = schedulerSettingsSchema.safeParse(input);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
