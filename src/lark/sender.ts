@@ -69,8 +69,9 @@ export interface LarkRateLimits {
    */
   marginMs: number;
   /**
-   * How far (ms) a key may fall behind its smooth schedule and catch up, so that a busy event loop
-   * does not lower the rate; also bounds the burst after idle (50/s: 3 requests). Default 50.
+   * How far (ms) a waiting call released late may fall behind its smooth schedule and still catch
+   * up, so that a busy event loop does not lower the rate (the window log still caps it; no burst
+   * after idle). Default 50.
    */
   burstToleranceMs: number;
 }
@@ -116,8 +117,6 @@ export interface LarkSender {
   stats(): { waiting: number; inFlight: number };
   /** Refuses new calls, rejects paced waiters, stops retries, destroys pooled sockets. */
   close(): Promise<void>;
-  /** The underlying SDK client (for read-only calls outside this module's scope; not rate limited). */
-  readonly client: Client;
 }
 
 export const DEFAULT_LIMITS: LarkRateLimits = {
@@ -328,8 +327,6 @@ export function createLarkSender(options: LarkSenderOptions): LarkSender {
     new LarkApiError({ code: -1, msg: 'lark sender closed', httpStatus: null, retryable: false, attempts, method: spec.method, path: spec.path });
 
   return {
-    client,
-
     async sendMessage(input) {
       const path = '/open-apis/im/v1/messages';
       requireNonEmpty(input.receiveId, 'receiveId', 'POST', path);
