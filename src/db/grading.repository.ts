@@ -135,6 +135,14 @@ export async function changesInWindow(db: Db, since: number, until?: number): Pr
 
 /** Years that have any score entry at or before `year`, newest first. */
 export async function scoredYearsUpTo(db: Db, year: number): Promise<number[]> {
-  const rows = (await sql<{ year: number }>`SELECT DISTINCT year FROM score_entry WHERE year <= ${year} ORDER BY year DESC`.execute(db)).rows;
-  return rows.map((r) => r.year);
+  // A skip scan: one index seek (max(year) below the last found) per distinct year, instead
+  // of DISTINCT reading the whole index (~12 ms on a city-sized table).
+  const years: number[] = [];
+  let below = year + 1;
+  for (;;) {
+    const row = (await sql<{ y: number | null }>`SELECT max(year) AS y FROM score_entry WHERE year < ${below}`.execute(db)).rows[0];
+    if (row?.y === null || row?.y === undefined) return years;
+    years.push(row.y);
+    below = row.y;
+  }
 }

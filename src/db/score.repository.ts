@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { ScoreEntryRow, VetoRow } from './schema.js';
 
@@ -41,12 +40,6 @@ export async function latestScores(db: Db, year: number, unitIds?: readonly numb
 /** Score history of one unit and year, newest first. */
 export async function scoreHistory(db: Db, unitId: number, year: number): Promise<ScoreEntryRow[]> {
   return db.selectFrom('score_entry').selectAll().where('unit_id', '=', unitId).where('year', '=', year).orderBy('id', 'desc').execute();
-}
-
-/** Years that have any score entry, newest first. */
-export async function scoredYears(db: Db): Promise<number[]> {
-  const rows = await db.selectFrom('score_entry').select(sql<number>`distinct year`.as('year')).orderBy('year', 'desc').execute();
-  return rows.map((r) => r.year);
 }
 
 export async function insertVeto(db: Db, v: { unitId: number; year: number; reason: string; by: string; at: number }): Promise<VetoRow> {
