@@ -149,7 +149,7 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps): Promise<Me
   }
   if (outcome.status !== 'replied') return outcome;
   const { msgType, content } = replyPayload(outcome.reply);
-  const reply: OutgoingReply & { chatId: string } = { messageId: msg.messageId, msgType, content, idempotencyKey: `reply:${msg.messageId}`, chatId: msg.chatId };
+  const reply: OutgoingReply = { messageId: msg.messageId, msgType, content, idempotencyKey: `reply:${msg.messageId}`, chatId: msg.chatId };
   try {
     await deps.outbound.replyMessage(reply);
   } catch (err) {

@@ -20,6 +20,8 @@ export interface OutgoingReply {
   content: object | string;
   idempotencyKey: string;
   replyInThread?: boolean;
+  /** The chat replied in, when known: lets the sender apply Lark's per-group rate limit. */
+  chatId?: string;
 }
 
 export interface Outbound {
