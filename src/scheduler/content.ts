@@ -4,7 +4,7 @@
  * Annex 2 sub-items) and the task board; only headings are written here.
  */
 import type { Cadence, Phase, Plan } from '../plan/schema.js';
-import { addDays, daysBetween, lastDayOfMonth } from '../tasks/dates.js';
+import { daysBetween, lastDayOfMonth } from '../tasks/dates.js';
 import type { BoardTask } from '../tasks/task-service.js';
 import type { TaskStatus } from '../tasks/status.js';
 import type { Digest } from './digest.js';
@@ -268,9 +268,4 @@ export function phasePush(ctx: PushContext, phaseId: string): PushContent | unde
   const phase = infos[i];
   if (!phase) return undefined;
   return { type: 'phase', phase, next: infos[i + 1] ?? null };
-}
-
-/** The first and last day of the 14 days starting `date`. */
-export function next14Days(date: string): { from: string; to: string } {
-  return { from: date, to: addDays(date, 13) };
 }

@@ -40,7 +40,7 @@ import { reminderCard, type CardItem } from './cards.js';
 import { monthlyPush, phasePush, quarterlyPush, yearlyPush, type PushContext, type ReminderPayload, type TargetsSummary } from './content.js';
 import { boardsUpTo, buildDigest, targetsSummary } from './digest.js';
 import type { BoardTask } from '../tasks/task-service.js';
-import { computeIntents, inPushWindow, type ChatRouting, type ReminderIntent, type RuleInput, type RuleTask, type YearlyTopic } from './rules.js';
+import { computeIntents, forEachIntent, inPushWindow, type ChatRouting, type ReminderIntent, type RuleInput, type RuleTask, type YearlyTopic } from './rules.js';
 import { DEFAULT_SCHEDULER_SETTINGS, type SchedulerSettings } from './settings.js';
 
 export interface SchedulerDeps {
@@ -189,11 +189,18 @@ export async function loadRuleState(deps: RuleDeps, at: number, untilYear: numbe
 
 /** Every reminder the rules produce in [from, to], without sending or recording anything. */
 export async function previewReminders(deps: RuleDeps, window: { from: number; to: number }): Promise<ReminderIntent[]> {
+  const out: ReminderIntent[] = [];
+  await streamReminders(deps, window, (i) => out.push(i));
+  return out;
+}
+
+/** As `previewReminders`, handing the reminders to `onIntent` in time order instead of collecting them. Returns the count. */
+export async function streamReminders(deps: RuleDeps, window: { from: number; to: number }, onIntent: (intent: ReminderIntent) => void): Promise<number> {
   if (!(window.to >= window.from)) throw new UserError('bad_argument', '--to must not be before --from', '--to');
   const tz = deps.config.timeZone;
   const now = deps.clock.now().getTime();
   const state = await loadRuleState(deps, now, Number(localDate(window.to, tz).slice(0, 4)));
-  return computeIntents(state.input, window);
+  return forEachIntent(state.input, window, onIntent);
 }
 
 // ---------------------------------------------------------------- payloads

@@ -268,11 +268,35 @@ const pushIntent = (key: string, kind: ReminderKind, at: number, date: string, c
 
 /**
  * Every reminder intent with `window.from ≤ at ≤ window.to`, ordered by `at` (ties in a fixed
- * order: task reminders by task and occurrence, then overdue, escalations, plan pushes, digest).
+ * order: before-deadline reminders by task and occurrence, plan pushes, the digest, then overdue
+ * reminders and escalations by task and occurrence).
  */
 export function computeIntents(input: RuleInput, window: IntentWindow): ReminderIntent[] {
+  const out: ReminderIntent[] = [];
+  forEachIntent(input, window, (i) => out.push(i));
+  return out;
+}
+
+interface OverdueSeries {
+  task: RuleTask;
+  occ: RuleOccurrence;
+  targets: Target[];
+  suffixes: string[];
+  allUnits: string[];
+  dueIdx: number;
+  dueCum: number;
+  overduePrefix: string;
+  escalationPrefix: string;
+}
+
+/**
+ * The same intents as `computeIntents`, handed to `emit` one by one in order, day by day: a
+ * year's preview (hundreds of thousands of reminders) is produced without holding them all.
+ * Returns how many were emitted.
+ */
+export function forEachIntent(input: RuleInput, window: IntentWindow, emit: (intent: ReminderIntent) => void): number {
   const { tz, settings: s, chats } = input;
-  if (!(window.to >= window.from)) return [];
+  if (!(window.to >= window.from)) return 0;
   const dFrom = localDateOf(window.from, tz);
   const dTo = localDateOf(window.to, tz);
   const maxOffset = Math.max(0, ...s.offsets);
@@ -295,21 +319,20 @@ export function computeIntents(input: RuleInput, window: IntentWindow): Reminder
   };
   const inWindow = (at: number) => at >= window.from && at <= window.to;
 
-  // Buckets by instant keep the output ordered without sorting every intent.
-  const buckets = new Map<number, ReminderIntent[]>();
-  const emit = (it: ReminderIntent) => {
-    let b = buckets.get(it.at);
-    if (!b) {
-      b = [];
-      buckets.set(it.at, b);
-    }
-    b.push(it);
+  // One bucket per day of the window, flushed in day order (an intent's day is that of its `at`).
+  const buckets: Array<ReminderIntent[] | undefined> = new Array<ReminderIntent[] | undefined>(iTo - iFrom + 1);
+  const put = (day: number, it: ReminderIntent) => {
+    const k = day - iFrom;
+    const b = buckets[k];
+    if (b) b.push(it);
+    else buckets[k] = [it];
   };
 
   const offsetsAsc = [...new Set(s.offsets)].sort((a, b) => a - b);
   const leaders = leadershipTargets(chats);
   const overdueMin = minutesOf(s.overdueTime);
   const overdueInWindow = overdueMin >= wsMin && overdueMin < weMin;
+  const series: OverdueSeries[] = [];
 
   for (const task of input.tasks) {
     const targets = taskTargets(task.leadUnits, chats);
@@ -332,49 +355,36 @@ export function computeIntents(input: RuleInput, window: IntentWindow): Reminder
         const kind: ReminderKind = k === 0 ? 'due_today' : 'before_due';
         const daysLeft = dueIdx - i;
         for (const t of targets) {
-          emit(new Intent(`due:${subject}:d${k}:${chatKey(t.chatId)}`, kind, at, date, t.chatId, task.seq, occ.period, task.year, occ.dueDate, k, daysLeft, null, null, t.leadUnits, t.fallbackUnits, null));
+          put(i, new Intent(`due:${subject}:d${k}:${chatKey(t.chatId)}`, kind, at, date, t.chatId, task.seq, occ.period, task.year, occ.dueDate, k, daysLeft, null, null, t.leadUnits, t.fallbackUnits, null));
         }
       }
-
-      // Overdue, every working day after the due date, until done.
-      if (occ.doneAt !== null && occ.doneAt <= window.from) continue;
-      const first = Math.max(dueIdx + 1, iFrom);
-      if (first > iTo) continue;
-      const dueCum = table.cum[dueIdx] as number;
-      const overduePrefix = `overdue:${subject}:w`;
-      const escalationPrefix = `escalation:${subject}:w`;
-      const suffixes = targets.map((t) => `:${chatKey(t.chatId)}`);
-      for (let i = first; i <= iTo; i++) {
-        if (table.work[i] === 0) continue;
-        const at = overdueInWindow ? table.instant(i, overdueMin) : sendAt(i, s.overdueTime).at;
-        if (occ.doneAt !== null && occ.doneAt <= at) break;
-        if (at < window.from || at > window.to) continue;
-        const n = (table.cum[i] as number) - dueCum;
-        const date = table.dates[i] as string;
-        const overdueDays = i - dueIdx;
-        for (let ti = 0; ti < targets.length; ti++) {
-          const t = targets[ti] as Target;
-          emit(new Intent(overduePrefix + n + (suffixes[ti] as string), 'overdue', at, date, t.chatId, task.seq, occ.period, task.year, occ.dueDate, null, null, overdueDays, n, t.leadUnits, t.fallbackUnits, null));
-        }
-        if (n >= s.escalateAfterWorkdays && (n - s.escalateAfterWorkdays) % s.escalateEveryWorkdays === 0) {
-          for (const chatId of leaders) {
-            emit(new Intent(`${escalationPrefix}${n}:${chatKey(chatId)}`, 'escalation', at, date, chatId, task.seq, occ.period, task.year, occ.dueDate, null, null, overdueDays, n, allUnits, NONE, null));
-          }
-        }
+      // Overdue series that can reach into the window.
+      if ((occ.doneAt === null || occ.doneAt > window.from) && dueIdx < iTo) {
+        series.push({
+          task,
+          occ,
+          targets,
+          suffixes: targets.map((t) => `:${chatKey(t.chatId)}`),
+          allUnits,
+          dueIdx,
+          dueCum: table.cum[dueIdx] as number,
+          overduePrefix: `overdue:${subject}:w`,
+          escalationPrefix: `escalation:${subject}:w`,
+        });
       }
     }
   }
 
   // The plan's rhythm: first working day of a month / quarter / phase, to the leadership chats.
   const programmeStart = formatDate(input.firstYear, 1, 1);
-  const push = (kind: ReminderKind, subject: string, keyBody: string, year: number, month: number, time: string, onlyInProgramme: boolean) => {
+  const push = (kind: ReminderKind, subject: string, year: number, month: number, time: string, onlyInProgramme: boolean) => {
     const firstIdx = table.onOrAfter(table.idx(formatDate(year, month, 1)));
     if (firstIdx >= table.n) return;
     const { i, at } = sendAt(firstIdx, time);
     if (!inWindow(at)) return;
     const date = table.dates[i] as string;
     if (onlyInProgramme && date < programmeStart) return;
-    for (const chatId of leaders) emit(pushIntent(`${kind}:${keyBody}:${chatKey(chatId)}`, kind, at, date, chatId, subject));
+    for (const chatId of leaders) put(i, pushIntent(`${kind}:${subject}:${chatKey(chatId)}`, kind, at, date, chatId, subject));
   };
   // Months whose first working day can fall in the window (it is never before the 1st).
   let yy = Number(dFrom.slice(0, 4));
@@ -388,15 +398,12 @@ export function computeIntents(input: RuleInput, window: IntentWindow): Reminder
   ];
   while (yy < ty || (yy === ty && m <= tm)) {
     const ym = `${yy}-${pad2(m)}`;
-    push('monthly', ym, ym, yy, m, s.pushTime, true);
-    if (m % 3 === 1) {
-      const q = `${yy}-Q${(m + 2) / 3}`;
-      push('quarterly', q, q, yy, m, s.pushTime, true);
-    }
-    for (const [topic, month] of topics) if (month === m) push('yearly', `${yy}:${topic}`, `${yy}:${topic}`, yy, m, s.pushTime, true);
+    push('monthly', ym, yy, m, s.pushTime, true);
+    if (m % 3 === 1) push('quarterly', `${yy}-Q${(m + 2) / 3}`, yy, m, s.pushTime, true);
+    for (const [topic, month] of topics) if (month === m) push('yearly', `${yy}:${topic}`, yy, m, s.pushTime, true);
     for (const p of input.phases) {
       const st = phaseStart(p, input.firstYear);
-      if (st.year === yy && st.month === m) push('phase', p.id, p.id, yy, m, s.pushTime, false);
+      if (st.year === yy && st.month === m) push('phase', p.id, yy, m, s.pushTime, false);
     }
     m++;
     if (m > 12) {
@@ -406,8 +413,7 @@ export function computeIntents(input: RuleInput, window: IntentWindow): Reminder
   }
 
   // Weekly digest: first working day of each Monday–Sunday week.
-  const mondayOf = (date: string) => addDays(date, -((weekday(date) + 6) % 7));
-  for (let monday = mondayOf(addDays(dFrom, -7)); monday <= dTo; monday = addDays(monday, 7)) {
+  for (let monday = weekStartOf(addDays(dFrom, -7)); monday <= dTo; monday = addDays(monday, 7)) {
     const mi = table.idx(monday);
     let first = -1;
     for (let i = mi; i < mi + 7 && i < table.n; i++) {
@@ -421,13 +427,43 @@ export function computeIntents(input: RuleInput, window: IntentWindow): Reminder
     if (!inWindow(at)) continue;
     const date = table.dates[i] as string;
     if (date < programmeStart) continue;
-    for (const chatId of leaders) emit(pushIntent(`digest:${monday}:${chatKey(chatId)}`, 'digest', at, date, chatId, monday));
+    for (const chatId of leaders) put(i, pushIntent(`digest:${monday}:${chatKey(chatId)}`, 'digest', at, date, chatId, monday));
   }
 
-  const times = [...buckets.keys()].sort((a, b) => a - b);
-  const out: ReminderIntent[] = [];
-  for (const t of times) for (const it of buckets.get(t) as ReminderIntent[]) out.push(it);
-  return out;
+  // Day by day: the overdue reminders of the day, then everything of the day in time order.
+  let emitted = 0;
+  for (let d = iFrom; d <= iTo; d++) {
+    if (table.work[d] === 1 && series.length > 0) {
+      const slot = overdueInWindow ? { i: d, at: table.instant(d, overdueMin) } : sendAt(d, s.overdueTime);
+      const { at } = slot;
+      if (inWindow(at)) {
+        const date = table.dates[slot.i] as string;
+        const cumD = table.cum[d] as number;
+        for (const o of series) {
+          if (o.dueIdx >= d || (o.occ.doneAt !== null && o.occ.doneAt <= at)) continue;
+          const n = cumD - o.dueCum;
+          const overdueDays = slot.i - o.dueIdx;
+          for (let ti = 0; ti < o.targets.length; ti++) {
+            const t = o.targets[ti] as Target;
+            put(slot.i, new Intent(o.overduePrefix + n + (o.suffixes[ti] as string), 'overdue', at, date, t.chatId, o.task.seq, o.occ.period, o.task.year, o.occ.dueDate, null, null, overdueDays, n, t.leadUnits, t.fallbackUnits, null));
+          }
+          if (n >= s.escalateAfterWorkdays && (n - s.escalateAfterWorkdays) % s.escalateEveryWorkdays === 0) {
+            for (const chatId of leaders) {
+              put(slot.i, new Intent(`${o.escalationPrefix}${n}:${chatKey(chatId)}`, 'escalation', at, date, chatId, o.task.seq, o.occ.period, o.task.year, o.occ.dueDate, null, null, overdueDays, n, o.allUnits, NONE, null));
+            }
+          }
+        }
+      }
+    }
+    const k = d - iFrom;
+    const bucket = buckets[k];
+    if (!bucket) continue;
+    buckets[k] = undefined;
+    bucket.sort((a, b) => a.at - b.at); // stable: generation order within an instant
+    for (const it of bucket) emit(it);
+    emitted += bucket.length;
+  }
+  return emitted;
 }
 
 /** Monday of the Monday–Sunday week containing `date`. */

@@ -16,9 +16,10 @@ import type { Outbound } from '../../messaging/outbound.js';
 import { printingOutbound, type PrintingOutbound } from '../../scheduler/console-outbound.js';
 import type { ReminderPayload } from '../../scheduler/content.js';
 import { buildDigest, digestCard } from '../../scheduler/digest.js';
-import { previewReminders, requireProgrammeForScheduler, runPass, type PassResult } from '../../scheduler/pass.js';
+import { requireProgrammeForScheduler, runPass, streamReminders, type PassResult } from '../../scheduler/pass.js';
 import { schedulerSettingsFromEnv } from '../../scheduler/settings.js';
 import { createConfiguredWorkCalendar } from '../../tasks/work-calendar.js';
+import { previewFormatter } from '../../scheduler/preview-format.js';
 import { isoInZone, localDate, parseInstant } from '../../time.js';
 import { cliIo, withCommonOptions, withContext, type CliContext, type CommonOptions } from '../context.js';
 
@@ -71,15 +72,31 @@ export function registerSchedulerCommands(program: Command): void {
       await requireProgrammeForScheduler(ctx.db);
       const settings = schedulerSettingsFromEnv(cliIo().env);
       const calendar = calendarFor(ctx, yearsBetween(from, to, tz));
-      const intents = await previewReminders({ db: ctx.db, plan: ctx.plan, config: ctx.config, clock: ctx.clock, calendar, settings }, { from, to });
-      const rows = intents.map((i) => ({ key: i.key, at: isoInZone(i.at, tz), kind: i.kind, chatId: i.chatId, taskSeq: i.taskSeq, period: i.period }));
-      const noChat = rows.filter((r) => r.chatId === null).length;
-      if (noChat > 0 && ctx.json) cliIo().err(`warning: ${noChat} reminder(s) have no chat to go to (chatId null): bind one with \`dangjian chat bind --chat oc_… --to leadership\`\n`);
-      ctx.print(rows, () => {
-        const lines = rows.map((r) => `${r.at}  ${r.kind.padEnd(10)} ${r.taskSeq === null ? '' : `任务${r.taskSeq} ${r.period} `}→ ${r.chatId ?? '（无群）'}  ${r.key}`);
-        lines.push(`${rows.length} reminder(s)${noChat > 0 ? `, ${noChat} without a chat: bind one with \`dangjian chat bind --chat oc_… --to leadership\`` : ''}`);
-        return lines.join('\n');
+      // Streamed: a year's preview can hold hundreds of thousands of reminders.
+      const io = cliIo();
+      let buffer = '';
+      const write = (text: string) => {
+        buffer += text;
+        if (buffer.length > 65_536) {
+          io.out(buffer);
+          buffer = '';
+        }
+      };
+      let count = 0;
+      let noChat = 0;
+      if (ctx.json) write('[');
+      const format = previewFormatter(tz);
+      await streamReminders({ db: ctx.db, plan: ctx.plan, config: ctx.config, clock: ctx.clock, calendar, settings }, { from, to }, (i) => {
+        const row = format.row(i);
+        if (i.chatId === null) noChat++;
+        write(ctx.json ? `${count === 0 ? '\n' : ',\n'}${format.json(row)}` : `${format.text(row)}\n`);
+        count++;
       });
+      const hint = 'bind one with `dangjian chat bind --chat oc_… --to leadership`';
+      if (ctx.json) write(count === 0 ? ']\n' : '\n]\n');
+      else write(`${count} reminder(s)${noChat > 0 ? `, ${noChat} without a chat: ${hint}` : ''}\n`);
+      io.out(buffer);
+      if (noChat > 0 && ctx.json) io.err(`warning: ${noChat} reminder(s) have no chat to go to (chatId null): ${hint}\n`);
     }),
   );
 
