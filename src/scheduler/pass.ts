@@ -238,9 +238,13 @@ async function payloadFor(ctx: PayloadContext, intent: ReminderIntent, late: boo
   if (!withContent || intent.subject === null) return payload;
   const today = localDate(ctx.now, tz);
   const targets = () => (ctx.targets ??= targetsSummary({ db: ctx.deps.db, plan: ctx.deps.plan, clock: ctx.deps.clock, tz }, today));
+  if (intent.kind === 'digest') {
+    payload.digest = await buildDigest(ctx.deps, { weekStart: intent.subject, at: ctx.now });
+    return payload;
+  }
   const settings = settingsOf(ctx.deps);
   ctx.boards ??= boardsUpTo({ db: ctx.deps.db, clock: ctx.deps.clock, tz }, Number(today.slice(0, 4)), ctx.now, settings.yellowDays);
-  const push: PushContext = { plan: ctx.deps.plan, firstYear: ctx.state.programme.firstYear, boards: intent.kind === 'digest' ? [] : await ctx.boards, today, targets: null };
+  const push: PushContext = { plan: ctx.deps.plan, firstYear: ctx.state.programme.firstYear, boards: await ctx.boards, today, targets: null };
   switch (intent.kind) {
     case 'monthly':
       payload.push = monthlyPush(push, intent.subject);
@@ -258,9 +262,6 @@ async function payloadFor(ctx: PayloadContext, intent: ReminderIntent, late: boo
       if (p) payload.push = p;
       break;
     }
-    case 'digest':
-      payload.digest = await buildDigest(ctx.deps, { weekStart: intent.subject, at: ctx.now });
-      break;
     default:
       break;
   }
@@ -336,10 +337,11 @@ export async function runPass(deps: SchedulerDeps, at?: number | Date): Promise<
   const freshByKey = new Map(fresh.map((i) => [i.key, i]));
   const fallbackUnits = new Set<string>();
   let fallbackRows = 0;
+  const skipped: string[] = [];
   for (const r of rows) {
     if (!inserted.has(r.key)) continue;
     const intent = freshByKey.get(r.key);
-    if (r.status === 'skipped') log.warn({ key: r.key, reason: r.last_error }, 'reminder recorded as skipped');
+    if (r.status === 'skipped') skipped.push(r.key);
     else if (intent && intent.fallbackUnits.length > 0) {
       fallbackRows++;
       for (const u of intent.fallbackUnits) fallbackUnits.add(u);
@@ -347,6 +349,9 @@ export async function runPass(deps: SchedulerDeps, at?: number | Date): Promise<
   }
   if (fallbackRows > 0) {
     log.warn({ leadUnits: [...fallbackUnits], reminders: fallbackRows }, 'lead units without a bound chat: their reminders go to the leadership chat');
+  }
+  if (skipped.length > 0) {
+    log.warn({ tooLate, noChat, examples: skipped.slice(0, 5) }, 'reminders recorded as skipped (see `dangjian outbox --status skipped`)');
   }
   if (last === undefined || !(last >= now)) await setSetting(deps.db, LAST_PASS_SETTING, String(now));
 
@@ -395,6 +400,9 @@ function planGroups(rows: readonly OutboxRecord[], settings: SchedulerSettings, 
       const list = batches.get(b) ?? [];
       list.push(r);
       batches.set(b, list);
+    } else if (r.attempts > 0) {
+      // Tried alone before (and maybe delivered despite the error): again alone, under its own key.
+      groups.push({ chatId: r.chatId, rows: [r], idempotencyKey: r.key, newBatch: false });
     } else {
       const list = perChat.get(r.chatId) ?? [];
       list.push(r);
