@@ -11,10 +11,11 @@ import { schedulerSettingsFromEnv } from './settings.js';
 export { SNOOZE_ACTION, reminderCard, type CardItem } from './cards.js';
 export type { ItemLine, PushContent, ReminderPayload, TaskReminderInfo, TargetsSummary } from './content.js';
 export { buildDigest, digestCard, digestElements, type Digest, type DigestDeps } from './digest.js';
-export { LAST_PASS_SETTING, batchKey, dispatchDue, previewReminders, runPass, type DispatchResult, type PassResult, type RuleDeps, type SchedulerDeps } from './pass.js';
-export { REMINDER_KINDS, computeIntents, inPushWindow, type ReminderIntent, type ReminderKind, type RuleInput, type RuleTask } from './rules.js';
+export { LAST_PASS_SETTING, batchKey, dispatchDue, previewReminders, runPass, streamReminders, type DispatchResult, type PassResult, type RuleDeps, type SchedulerDeps } from './pass.js';
+export { REMINDER_KINDS, computeIntents, forEachIntent, inPushWindow, type ReminderIntent, type ReminderKind, type RuleInput, type RuleTask } from './rules.js';
 export { DEFAULT_SCHEDULER_SETTINGS, schedulerSettings, schedulerSettingsFromEnv, type SchedulerSettings } from './settings.js';
 export { snoozeKeyOf, snoozeReminder, type SnoozeDeps, type SnoozeResult } from './snooze.js';
+export { previewFormatter, type PreviewRow } from './preview-format.js';
 
 export interface RunningScheduler {
   /** Stops the ticker and waits for a pass in progress. */
