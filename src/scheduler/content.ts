@@ -102,7 +102,7 @@ export interface ReminderPayload {
   digest?: Digest;
   /** A 「明天再提醒」 re-send of `of`. */
   snooze?: { of: string; n: number; by: string; at: string };
-  /** Set when the row is sent as part of a coalesced card (idempotency key of that card). */
+  /** The idempotency key of the card the row goes out in (its own key when alone), recorded before the first send. */
   batch?: string;
   batchSize?: number;
 }

@@ -376,7 +376,7 @@ interface SendGroup {
   chatId: string;
   rows: OutboxRecord[];
   idempotencyKey: string;
-  /** The batch key must be recorded on the rows before sending. */
+  /** The card (its idempotency key) must be recorded on the rows before sending. */
   newBatch: boolean;
 }
 
@@ -420,7 +420,10 @@ function planGroups(rows: readonly OutboxRecord[], settings: SchedulerSettings, 
     for (let i = 0; i < list.length; i += settings.coalesceMax) {
       for (const part of split(list.slice(i, i + settings.coalesceMax))) {
         const single = part.length === 1;
-        groups.push({ chatId, rows: part, idempotencyKey: single ? (part[0] as OutboxRecord).key : batchKey(part.map((r) => r.key)), newBatch: !single });
+        // Recorded on the rows before the first send, also for a row alone: if that send's outcome
+        // is unknown (the process was killed, the answer lost), a retry or the process that takes the
+        // expired claim over sends the same card under the same key, never the row in a new card.
+        groups.push({ chatId, rows: part, idempotencyKey: single ? (part[0] as OutboxRecord).key : batchKey(part.map((r) => r.key)), newBatch: true });
       }
     }
   }
