@@ -1,16 +1,18 @@
 /**
  * Reminder cards (Card JSON 2.0 via src/cards/card.ts). One outbox row renders as one section;
  * a card holds one row, or several rows for one chat coalesced into a summary card. Task
- * reminders carry 「明天再提醒」 (action `reminder.snooze`, value `key` = the outbox row's key).
+ * reminders carry 「标记完成」 (action `task.complete`) and 「明天再提醒」 (action `reminder.snooze`,
+ * value `key` = the outbox row's key).
  */
-import { button, buttonRow, card, escapeMarkdown, hr, markdown, type Card, type CardElement, type CardTemplate } from '../cards/card.js';
+import { completeTaskButton, SNOOZE_REMINDER_ACTION, snoozeReminderButton } from '../cards/actions.js';
+import { buttonRow, card, escapeMarkdown, hr, markdown, type Card, type CardElement, type CardTemplate } from '../cards/card.js';
 import { WEEKDAY_NAMES_ZH, weekday } from '../tasks/dates.js';
 import { inZone } from '../time.js';
 import type { ItemLine, PushContent, ReminderPayload, TaskReminderInfo } from './content.js';
 import { digestCard, digestElements } from './digest.js';
 
 /** The card action the bot routes to `snoozeReminder(deps, value.key, actor)`. */
-export const SNOOZE_ACTION = 'reminder.snooze';
+export const SNOOZE_ACTION = SNOOZE_REMINDER_ACTION;
 
 export interface CardItem {
   key: string;
@@ -24,6 +26,8 @@ interface Section {
   severity: number;
   elements: CardElement[];
   snoozeKey: string | null;
+  /** The task occurrence a 「标记完成」 button completes. */
+  complete?: { year: number; seq: number; period: string };
 }
 
 const MAX_LIST = 15;
@@ -136,7 +140,7 @@ function pushSection(p: PushContent): Omit<Section, 'snoozeKey'> {
 function section(item: CardItem, tz: string): Section {
   const p = item.payload;
   let s: Section;
-  if (p.task) s = taskSection(item.key, p, p.task);
+  if (p.task) s = { ...taskSection(item.key, p, p.task), complete: { year: p.task.year, seq: p.task.seq, period: p.task.period } };
   else if (p.push) s = { ...pushSection(p.push), snoozeKey: null };
   else if (p.digest) {
     const c = digestCard(p.digest);
@@ -149,7 +153,13 @@ function section(item: CardItem, tz: string): Section {
   return s;
 }
 
-const snoozeButton = (key: string) => button('明天再提醒', { action: SNOOZE_ACTION, key });
+/** 「标记完成」 and 「明天再提醒」 for a task reminder section. */
+function sectionButtons(s: Section): CardElement[] {
+  const buttons = [];
+  if (s.complete) buttons.push(completeTaskButton(s.complete.year, s.complete.seq, s.complete.period));
+  if (s.snoozeKey) buttons.push(snoozeReminderButton(s.snoozeKey));
+  return buttons.length > 0 ? [buttonRow(buttons)] : [];
+}
 
 /** Same task occurrence twice in one card (a snoozed re-send meeting the series): keep the most urgent. */
 function dedupe(items: readonly CardItem[]): CardItem[] {
@@ -174,7 +184,7 @@ export function reminderCard(items: readonly CardItem[], tz: string): Card {
     if (only.payload.digest && !only.payload.late && !only.payload.snooze) return digestCard(only.payload.digest);
     const s = section(only, tz);
     const title = only.payload.late ? `【补发】${s.title}` : s.title;
-    return card(title, s.template, s.snoozeKey ? [...s.elements, buttonRow([snoozeButton(s.snoozeKey)])] : s.elements);
+    return card(title, s.template, [...s.elements, ...sectionButtons(s)]);
   }
   const sections = list.map((i) => section(i, tz));
   const worst = sections.reduce((a, b) => (b.severity > a.severity ? b : a));
@@ -183,7 +193,7 @@ export function reminderCard(items: readonly CardItem[], tz: string): Card {
   sections.forEach((s, n) => {
     if (n > 0) elements.push(hr());
     elements.push(markdown(`**${escapeMarkdown(s.title)}**`), ...s.elements);
-    if (s.snoozeKey) elements.push(buttonRow([snoozeButton(s.snoozeKey)]));
+    elements.push(...sectionButtons(s));
   });
   const title = `${allLate ? '【补发】' : ''}提醒汇总｜${list.length} 条`;
   return card(title, worst.severity > 0 ? worst.template : 'blue', elements);

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { actorLeadUnit, type Actor } from '../../auth/actor.js';
+import { completeTaskButton } from '../../cards/actions.js';
 import { button, buttonRow, card, escapeMarkdown, fields, hr, markdown, table, type Card, type CardElement, type CardTemplate } from '../../cards/card.js';
 import { UserError } from '../../errors.js';
 import { addDays, weekday } from '../../tasks/dates.js';
@@ -36,7 +37,7 @@ export function openOccurrence(task: BoardTask, today: string): BoardOccurrence 
 
 /** The 「标记完成」 button for an occurrence (used by task cards and reminder cards). */
 export function completeButton(year: number, seq: number, period: string, label = '标记完成') {
-  return button(label, { action: 'task.complete', year, seq, period }, 'primary');
+  return completeTaskButton(year, seq, period, label);
 }
 
 const dueText = (t: BoardTask, today: string): string => {
