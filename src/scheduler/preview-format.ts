@@ -4,7 +4,7 @@
  * what `JSON.stringify(rows, null, 2)` would print for the whole array.
  */
 import type { ReminderIntent } from './rules.js';
-import { isoOf } from './zone.js';
+import { isoInZone as isoOf } from '../time.js';
 
 export interface PreviewRow {
   key: string;

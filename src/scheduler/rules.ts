@@ -31,7 +31,7 @@
 import type { Phase } from '../plan/schema.js';
 import { addDays, daysBetween, formatDate, weekday } from '../tasks/dates.js';
 import type { WorkCalendar } from '../tasks/work-calendar.js';
-import { instantOf, localDateOf, localMinutesOf } from './zone.js';
+import { localDate as localDateOf, localMinutes as localMinutesOf, zonedInstant as instantOf } from '../time.js';
 import { minutesOf, type SchedulerSettings } from './settings.js';
 
 export const REMINDER_KINDS = ['before_due', 'due_today', 'overdue', 'escalation', 'monthly', 'quarterly', 'yearly', 'phase', 'digest'] as const;
