@@ -10,7 +10,7 @@ import { getProgramme } from '../db/setting.repository.js';
 import type { Logger } from '../log.js';
 import type { Outbound } from '../messaging/outbound.js';
 import type { Plan } from '../plan/schema.js';
-import { buildDigest, digestCard, schedulerSettingsFromEnv, snoozeReminder, startScheduler } from '../scheduler/index.js';
+import { buildDigest, digestCard, snoozeReminder, startScheduler } from '../scheduler/index.js';
 import { createWorkCalendar, loadHolidayOverrideFile } from '../tasks/work-calendar.js';
 import { inZone } from '../time.js';
 import type { DigestBuilder, SnoozeHandler } from './types.js';
@@ -42,7 +42,7 @@ export async function startSchedulerLink(i: SchedulerLinkInput): Promise<Schedul
     years: [Number(inZone(i.clock.now(), i.config.timeZone).format('YYYY'))],
   });
   for (const w of warnings) i.log.warn({ warning: w }, 'work calendar');
-  const settings = schedulerSettingsFromEnv();
+  const settings = i.config.scheduler;
   const base = { db: i.db, plan: i.plan, clock: i.clock, config: { timeZone: i.config.timeZone }, calendar, settings };
   const digest: DigestBuilder = async (at) => digestCard(await buildDigest(base, { at: at.getTime() }));
   const snooze: SnoozeHandler = async ({ key, actor }) => {

@@ -5,6 +5,8 @@
 import { existsSync } from 'node:fs';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { isUserError } from '../errors.js';
+import { schedulerSettingsFromEnv, type SchedulerSettings } from '../scheduler/settings.js';
 
 /** Reads ./.env into process.env when the file exists (never overriding real variables). */
 export function loadDotEnv(path = '.env'): void {
@@ -75,7 +77,8 @@ const envSchema = z
     } as const;
   });
 
-export type Config = z.output<typeof envSchema>;
+/** The scheduler's knobs (REMINDER_*, PUSH_*, … see src/scheduler/settings.ts) are part of the config. */
+export type Config = z.output<typeof envSchema> & { scheduler: SchedulerSettings };
 
 export class ConfigError extends Error {}
 
@@ -87,7 +90,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if ((config.mode === 'ws' || config.mode === 'webhook') && (!config.lark.appId || !config.lark.appSecret)) {
       throw new ConfigError(`LARK_MODE=${config.mode} needs LARK_APP_ID and LARK_APP_SECRET to be set`);
     }
-    return config;
+    try {
+      return { ...config, scheduler: schedulerSettingsFromEnv(env) };
+    } catch (err) {
+      if (isUserError(err)) throw new ConfigError(err.message);
+      throw err;
+    }
   }
   const issue = result.error.issues[0];
   const variable = String(issue?.path[0] ?? 'environment');

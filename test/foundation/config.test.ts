@@ -48,3 +48,21 @@ describe('readConfig', () => {
     expect(() => readConfig({ LARK_MODE: 'webhook' })).toThrow(/LARK_APP_ID and LARK_APP_SECRET/);
   });
 });
+
+describe('readConfig: scheduler settings', () => {
+  it('fills the issue 6 defaults', () => {
+    const s = readConfig({}).scheduler;
+    expect(s.offsets).toEqual([7, 3, 1, 0]);
+    expect([s.beforeTime, s.overdueTime, s.windowStart, s.windowEnd]).toEqual(['09:00', '09:30', '08:30', '18:00']);
+    expect([s.escalateAfterWorkdays, s.escalateEveryWorkdays, s.catchUpHours, s.yellowDays]).toEqual([3, 5, 24, 7]);
+  });
+
+  it.each([
+    [{ REMINDER_TIME: '9am' }, 'REMINDER_TIME'],
+    [{ REMINDER_OFFSETS: '7,three' }, 'REMINDER_OFFSETS'],
+    [{ PUSH_WINDOW: '18:00-08:30' }, 'PUSH_WINDOW'],
+  ])('stops start-up on %o with one line naming %s', (env, variable) => {
+    expect(() => readConfig(env)).toThrow(ConfigError);
+    expect(() => readConfig(env)).toThrow(new RegExp(variable));
+  });
+});

@@ -17,7 +17,6 @@ import { printingOutbound, type PrintingOutbound } from '../../scheduler/console
 import type { ReminderPayload } from '../../scheduler/content.js';
 import { buildDigest, digestCard } from '../../scheduler/digest.js';
 import { requireProgrammeForScheduler, runPass, streamReminders, type PassResult } from '../../scheduler/pass.js';
-import { schedulerSettingsFromEnv } from '../../scheduler/settings.js';
 import { createConfiguredWorkCalendar } from '../../tasks/work-calendar.js';
 import { previewFormatter } from '../../scheduler/preview-format.js';
 import { isoInZone, localDate, parseInstant } from '../../time.js';
@@ -70,7 +69,7 @@ export function registerSchedulerCommands(program: Command): void {
       const to = instantArg(opts.to, '--to', tz);
       if (to < from) throw new UserError('bad_argument', `must not be before --from (${opts.from})`, '--to');
       await requireProgrammeForScheduler(ctx.db);
-      const settings = schedulerSettingsFromEnv(cliIo().env);
+      const settings = ctx.config.scheduler;
       const calendar = calendarFor(ctx, yearsBetween(from, to, tz));
       // Streamed: a year's preview can hold hundreds of thousands of reminders.
       const io = cliIo();
@@ -110,7 +109,7 @@ export function registerSchedulerCommands(program: Command): void {
       const tz = ctx.config.timeZone;
       const at = opts.at === undefined ? ctx.clock.now().getTime() : instantArg(opts.at, '--at', tz);
       await requireProgrammeForScheduler(ctx.db);
-      const settings = schedulerSettingsFromEnv(cliIo().env);
+      const settings = ctx.config.scheduler;
       const calendar = calendarFor(ctx, yearsBetween(at - settings.catchUpHours * 3_600_000, at, tz));
       const { appId, appSecret, domain } = ctx.config.lark;
       let outbound: Outbound;
@@ -142,7 +141,7 @@ export function registerSchedulerCommands(program: Command): void {
   ).action(async (opts: CommonOptions & { week?: string }) =>
     withContext(opts, async (ctx) => {
       const now = ctx.clock.now().getTime();
-      const settings = schedulerSettingsFromEnv(cliIo().env);
+      const settings = ctx.config.scheduler;
       const calendar = calendarFor(ctx, [Number(localDate(now, ctx.config.timeZone).slice(0, 4))]);
       const d = await buildDigest({ db: ctx.db, plan: ctx.plan, config: ctx.config, clock: ctx.clock, calendar, settings }, { weekStart: opts.week, at: now });
       ctx.print(d, () => renderCardText(digestCard(d)).text);
