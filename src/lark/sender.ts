@@ -7,33 +7,18 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@larksuiteoapi/node-sdk';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import type { OutgoingMessage, OutgoingReply } from '../messaging/outbound.js';
 import { createLarkClient } from './client.js';
 import { LarkApiError, errorFromBody, toLarkApiError } from './lark-error.js';
 import { createRateLimiter, type RateLimiter, type RateTicket } from './rate-limiter.js';
 
-export type ReceiveIdType = 'chat_id' | 'open_id';
-export type MsgType = 'text' | 'interactive';
-
-export interface SendMessageInput {
-  receiveIdType: ReceiveIdType;
-  receiveId: string;
-  msgType: MsgType;
-  /** An object (serialised here) or its JSON serialisation, e.g. `{ text: '你好' }` or a card. */
-  content: object | string;
-  /** Same key → same Lark `uuid` → Lark sends at most one message within 1 hour. */
-  idempotencyKey: string;
-}
-
-export interface ReplyMessageInput {
-  /** The message replied to. */
-  messageId: string;
-  msgType: MsgType;
-  content: object | string;
-  idempotencyKey: string;
-  replyInThread?: boolean;
-  /** The chat of `messageId` when known: the reply is then paced by that chat's limit. */
-  chatId?: string;
-}
+// The inputs are the Outbound interface's: the sender is its Lark implementation.
+export type { MsgType } from '../messaging/outbound.js';
+export type ReceiveIdType = OutgoingMessage['receiveIdType'];
+/** Same idempotency key → same Lark `uuid` → Lark sends at most one message within 1 hour. */
+export type SendMessageInput = OutgoingMessage;
+/** With `chatId` the reply is paced by that chat's limit. */
+export type ReplyMessageInput = OutgoingReply;
 
 export interface PatchCardInput {
   messageId: string;
