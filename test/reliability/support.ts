@@ -70,14 +70,20 @@ const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  * where it is now midday, with a holiday file that makes today a working day there.
  */
 export function workingHoursNow(dir: string, now = Date.now()): WorkingHours {
-  const utcHour = new Date(now).getUTCHours();
-  const offset = 12 - utcHour; // −11 … +12
-  const tz = offset === 0 ? 'Etc/GMT' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-  const local = now + offset * 3_600_000;
-  const localDate = isoDay(local);
+  const { tz, localDate } = zoneAtLocalHour(12, now);
+  const local = Date.parse(`${localDate}T00:00:00Z`);
   const holidayFile = join(dir, 'workdays.json');
   writeFileSync(holidayFile, JSON.stringify({ holidays: [], workdays: [isoDay(local - 86_400_000), localDate, isoDay(local + 86_400_000)] }));
   return { tz, localDate, localYear: Number(localDate.slice(0, 4)), holidayFile };
+}
+
+/** An Etc/GMT±N zone in which the local hour is now `hour` (0–23; offsets −12…+14 exist), and today's date there. */
+export function zoneAtLocalHour(hour: number, now = Date.now()): { tz: string; localDate: string } {
+  let offset = hour - new Date(now).getUTCHours();
+  if (offset < -12) offset += 24;
+  if (offset > 14) offset -= 24;
+  const tz = offset === 0 ? 'Etc/GMT' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+  return { tz, localDate: isoDay(now + offset * 3_600_000) };
 }
 
 // ---------------------------------------------------------------- the service as a child process
