@@ -79,7 +79,8 @@ export async function runFaultDrill(o: FaultDrillOptions): Promise<void> {
           chat_id: 'oc_fault_doomed',
           task_seq: template.task_seq as number,
           period: template.period as string,
-          payload: template.payload as string,
+          // The template's payload, without the card it was sent in (the new row is a reminder of its own).
+          payload: JSON.stringify({ ...(JSON.parse(template.payload as string) as Record<string, unknown>), batch: undefined, batchSize: undefined }),
           due_at: now,
           not_before: now,
           status: 'pending',
