@@ -33,7 +33,10 @@ describe('two service instances on one database', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dangjian-two-'));
     const dbFile = join(dir, 'service.db');
     const hours = workingHoursNow(dir);
-    fake = await spawnFakeLark({ appId: APP_ID, appSecret: SECRET, rateLimits: { perAppPerSecond: 50, perChatPerSecond: 5 } });
+    // No rate limits at the fake: each process paces itself to Lark's limits, but two of them
+    // together exceed the app's 50/s and a 429 would be retried; here any second request for a
+    // uuid can only come from a second claim.
+    fake = await spawnFakeLark({ appId: APP_ID, appSecret: SECRET });
     // Due from 2 s from now, over 8 s: both processes are up and ticking while they fall due.
     const seeded = await seedReminders(dbFile, { year: hours.localYear, tz: hours.tz, count: REMINDERS, chats: CHATS, startAt: Date.now() + 2_000, spreadMs: 8_000, chatPrefix: 'oc_two_' });
     // Default claim lease (10 min): a claim is never taken over here, it must simply hold.

@@ -181,22 +181,48 @@ export interface SeededReminders {
  * `spreadMs` from `startAt`. Inserted with the outbox repository, exactly as the pass records
  * rows (same columns, payload and key format); the service's dispatcher then claims and sends them.
  */
-export async function seedReminders(dbFile: string, o: { year: number; tz: string; count: number; chats: number; startAt: number; spreadMs: number; chatPrefix?: string }): Promise<SeededReminders> {
+export async function seedReminders(
+  dbFile: string,
+  o: {
+    year: number;
+    tz: string;
+    count: number;
+    chats: number;
+    startAt: number;
+    spreadMs: number;
+    chatPrefix?: string;
+    /**
+     * Reminders fall due in waves of `size`; in wave w each chat gets `bursts[w % bursts.length]`
+     * at once (chats taken in turn across waves). Default: one at a time, chats in turn.
+     */
+    waves?: { size: number; bursts: number[] };
+  },
+): Promise<SeededReminders> {
   const opened = openDatabase(dbFile);
   try {
     await migrateToLatest(opened.db);
     await initProgramme({ db: opened.db, plan, clock: systemClock }, adminActor('reliability'), { year: o.year });
     const tasks = await listTasks(opened.db, { year: o.year });
     const occurrences = tasks.flatMap((t) => occurrencesFor(t).map((occ) => ({ t, occ })));
-    const perChat = Math.ceil(o.count / o.chats);
-    if (perChat > occurrences.length) throw new Error(`at most ${occurrences.length} distinct reminders per chat`);
     const rows: NewOutbox[] = [];
     const keys: string[] = [];
     const chatOf = new Map<string, string>();
+    const used = new Map<number, number>();
+    const waveSize = o.waves?.size ?? 1;
+    const bursts = o.waves?.bursts ?? [1];
+    const waves = Math.ceil(o.count / waveSize);
+    let cursor = 0;
     for (let i = 0; i < o.count; i++) {
-      const chatId = `${o.chatPrefix ?? 'oc_drill_'}${String(i % o.chats).padStart(3, '0')}`;
-      const { t, occ } = occurrences[Math.floor(i / o.chats)]!;
-      const at = o.startAt + Math.floor((i / o.count) * o.spreadMs);
+      const wave = Math.floor(i / waveSize);
+      const burst = bursts[wave % bursts.length]!;
+      const chat = (cursor + Math.floor((i % waveSize) / burst)) % o.chats;
+      if (i % waveSize === waveSize - 1 || i === o.count - 1) cursor += Math.ceil(waveSize / burst);
+      const chatId = `${o.chatPrefix ?? 'oc_drill_'}${String(chat).padStart(3, '0')}`;
+      const k = used.get(chat) ?? 0;
+      if (k >= occurrences.length) throw new Error(`at most ${occurrences.length} distinct reminders per chat`);
+      used.set(chat, k + 1);
+      const { t, occ } = occurrences[k]!;
+      const at = o.startAt + Math.floor((wave / waves) * o.spreadMs);
       const key = `overdue:${t.seq}:${occ.period}:w1:${chatId}`;
       const payload: ReminderPayload = {
         v: 1,
