@@ -10,6 +10,7 @@ import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { loadPlan } from '../src/plan/load-plan.js';
 import type { Level, Plan } from '../src/plan/schema.js';
+import { mulberry32 } from '../test/support/prng.js';
 
 export interface CityOptions {
   streets: number;
@@ -36,17 +37,6 @@ export interface City {
   generationMs: number;
 }
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `total` split over `parts` as evenly as possible. */
 function spread(total: number, parts: number): number[] {
@@ -58,7 +48,7 @@ export async function generateCity(file: string, options: CityOptions): Promise<
   const plan = options.plan ?? loadPlan();
   const years = options.years ?? [2023];
   const revisions = options.revisions ?? 0.05;
-  const random = prng(options.seed);
+  const random = mulberry32(options.seed);
   for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
 
   const opened = openDatabase(file);

@@ -17,6 +17,7 @@ import { addDays } from '../../src/tasks/dates.js';
 import { isoInZone, zonedInstant } from '../../src/time.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark-server.js';
 import { CHATS, TZ, at, calendar, complete, deps, openProgramme, tempDbFile } from './support.js';
+import { mulberry32 } from '../support/prng.js';
 
 const APP_ID = 'cli_scheduler_sim_0001';
 const APP_SECRET = 'scheduler-sim-secret';
@@ -39,16 +40,6 @@ const DOWNTIMES: Array<[string, string]> = [
 ];
 const RESTART = '2026-07-01T00:00:00+08:00';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function timeline(): Event[] {
   const events: Event[] = [];

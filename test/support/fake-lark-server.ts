@@ -20,6 +20,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
+import { mulberry32 } from './prng.js';
 
 export interface FakeLarkRateLimits {
   /** Requests per app in any 1000 ms (all API calls except the token call). */
@@ -212,16 +213,6 @@ const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
 const TEXT_MAX_BYTES = 150 * 1024;
 const CARD_MAX_BYTES = 30 * 1024;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const emptyStats = (): FakeLarkStats => ({
   requests: 0,
