@@ -1,6 +1,7 @@
 /**
- * Two service instances on one database file: two real `node bin/start.js` processes, each
- * with its scheduler ticking every second, race for the same reminders as they fall due. The
+ * Two service instances on one database file (run by service-drills.test.ts): two real
+ * `node bin/start.js` processes, each with its scheduler ticking every second, race for the same
+ * reminders as they fall due. The
  * outbox claim (one UPDATE … RETURNING per claim) must give each reminder to one process only:
  * at the fake Lark server every reminder is one message, and every uuid was requested once
  * (no faults are injected, so a second request for a uuid could only come from a second claim;
@@ -9,7 +10,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { idempotencyUuid } from '../../src/lark/sender.js';
 import { recordChecked } from '../support/evidence.js';
 import { spawnFakeLark, type SpawnedFakeLark } from '../support/fake-lark-server.js';
@@ -20,16 +21,12 @@ const SECRET = 'concurrency-secret';
 const REMINDERS = 200;
 const CHATS = 40;
 const SEND_PATH = '/open-apis/im/v1/messages';
+const SPREAD_MS = 6_000;
 
-let fake: SpawnedFakeLark | undefined;
-const services: ServiceChild[] = [];
-afterAll(async () => {
-  for (const s of services) await s.kill('SIGKILL');
-  await fake?.stop();
-});
-
-describe('two service instances on one database', () => {
-  it('never send a reminder twice: the outbox claim holds across processes', async () => {
+export async function runTwoInstanceDrill(): Promise<void> {
+  let fake: SpawnedFakeLark | undefined;
+  const services: ServiceChild[] = [];
+  try {
     const dir = mkdtempSync(join(tmpdir(), 'dangjian-two-'));
     const dbFile = join(dir, 'service.db');
     const hours = workingHoursNow(dir);
@@ -37,8 +34,8 @@ describe('two service instances on one database', () => {
     // together exceed the app's 50/s and a 429 would be retried; here any second request for a
     // uuid can only come from a second claim.
     fake = await spawnFakeLark({ appId: APP_ID, appSecret: SECRET });
-    // Due from 2 s from now, over 8 s: both processes are up and ticking while they fall due.
-    const seeded = await seedReminders(dbFile, { year: hours.localYear, tz: hours.tz, count: REMINDERS, chats: CHATS, startAt: Date.now() + 2_000, spreadMs: 8_000, chatPrefix: 'oc_two_' });
+    // Due from 2 s from now, over 6 s: both processes are up and ticking while they fall due.
+    const seeded = await seedReminders(dbFile, { year: hours.localYear, tz: hours.tz, count: REMINDERS, chats: CHATS, startAt: Date.now() + 2_000, spreadMs: SPREAD_MS, chatPrefix: 'oc_two_' });
     // Default claim lease (10 min): a claim is never taken over here, it must simply hold.
     const env = serviceEnv({ dbFile, fakeUrl: fake.url, appId: APP_ID, appSecret: SECRET, hours, extra: { SCHEDULER_TICK_SECONDS: '1', REMINDER_COALESCE_MAX: '1' } });
     const a = spawnService(env);
@@ -71,7 +68,7 @@ describe('two service instances on one database', () => {
       {
         id: 'two-instances',
         test: 'Two service instances on one database',
-        load: `${REMINDERS} reminders to ${CHATS} chats falling due over 8 s, two real service processes on the same SQLite file, each ticking every 1 s`,
+        load: `${REMINDERS} reminders to ${CHATS} chats falling due over ${SPREAD_MS / 1000} s, two real service processes on the same SQLite file, each ticking every 1 s`,
         injected: 'a second instance of the service (same database, same Lark app)',
         result: `${deliveredOnce}/${REMINDERS} delivered exactly once; process A sent ${sentA}, process B sent ${sentB}; ${requestedTwice} uuids requested twice, ${state.stats.deduplicated} sends deduplicated by Lark; ${errors} error log lines; integrity_check ${check.integrity}`,
         method: 'Reminders seeded as pending outbox rows (outbox repository), one message each; the fake counts every HTTP request per uuid, so a reminder claimed by both processes would show as two requests even though Lark would create one message.',
@@ -91,5 +88,8 @@ describe('two service instances on one database', () => {
         expect([stopA.code, stopB.code]).toEqual([0, 0]);
       },
     );
-  }, 180_000);
-});
+  } finally {
+    for (const s of services) await s.kill('SIGKILL');
+    await fake?.stop();
+  }
+}
