@@ -38,17 +38,8 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
   }
 }
 
-/** mulberry32: the seeded RNG for kill moments and generated data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded RNG for kill moments (same generator as the fake's faults). */
+export { mulberry32 as seededRandom } from '../support/prng.js';
 
 // ---------------------------------------------------------------- working hours anywhere
 
