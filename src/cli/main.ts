@@ -2,5 +2,13 @@
 import { loadDotEnv } from '../config/config.js';
 import { runCli } from './program.js';
 
+// `dangjian … | head` closes the pipe early: stop quietly instead of crashing on EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 loadDotEnv();
 process.exitCode = await runCli(process.argv.slice(2));

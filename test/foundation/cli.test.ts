@@ -3,7 +3,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cliOk, runCli, tempDbFile } from '../support/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, childEnv, cliOk, runCli, tempDbFile } from '../support/cli.js';
 
 const digest = (file: string) => {
   const parts = [file, `${file}-wal`].filter(existsSync).map((f) => readFileSync(f));
@@ -119,5 +120,15 @@ describe('dangjian CLI (real child process)', () => {
     expect(r.stderr).toMatch(/row 3: .*must be a community/);
     expect(r.stderr).toMatch(/row 4: .*unknown level "村"/);
     expect(digest(db)).toBe(before);
+  });
+
+  it('stops quietly when its output pipe closes early (dangjian plan | head)', async () => {
+    const child = spawn(process.execPath, [BIN, 'plan', '--db', db], { env: childEnv() });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|at /);
+    expect(code).toBe(0);
   });
 });
