@@ -43,12 +43,10 @@ describe('pacing against a fake that enforces the limits (real time)', () => {
     expect(fake.messages).toHaveLength(60);
     // 30 per chat at 5 per (1000 + margin) ms: 29 gaps of 201 ms = 5.8 s.
     expect(elapsed).toBeGreaterThanOrEqual(29 * 200);
-    // Both chats are paced side by side, not one after the other: each gets its first five
-    // within the first second of arrivals. (How close to the ideal 5.8 s a run gets depends on
-    // the machine's load; bench/scheduler.bench.ts measures that as a ratio.)
-    const firstAt = Math.min(...fake.messages.map((m) => m.at));
-    const firstSecond = fake.messages.filter((m) => m.at < firstAt + 1000);
-    expect(new Set(firstSecond.map((m) => m.receiveId)).size).toBe(2);
+    // Both chats are paced side by side, not one after the other: the first ten arrivals
+    // include both. (How close to the ideal 5.8 s a run gets depends on the machine's load;
+    // bench/scheduler.bench.ts measures that as a ratio.)
+    expect(new Set(fake.messages.slice(0, 10).map((m) => m.receiveId)).size).toBe(2);
     // Each chat gets its messages in the order they were submitted.
     expect(fake.messagesTo('oc_alpha').map((m) => (m.content as { text: string }).text)).toEqual(Array.from({ length: 30 }, (_, k) => `#${2 * k}`));
     expect(fake.messagesTo('oc_beta').map((m) => (m.content as { text: string }).text)).toEqual(Array.from({ length: 30 }, (_, k) => `#${2 * k + 1}`));
@@ -75,11 +73,9 @@ describe('pacing against a fake that enforces the limits (real time)', () => {
     expect(fake.rejected.rateLimited).toBe(0);
     expect(fake.messages).toHaveLength(200);
     expect(elapsed).toBeGreaterThanOrEqual(199 * 10); // never faster than 100/s
-    // Chats take turns: within the first second of arrivals at least 15 of the 20 chats were
-    // served (a limiter blocking on each chat in turn would reach 1 or 2, and need over 18 s).
+    // Chats take turns: the first 20 arrivals come from at least 15 of the 20 chats (a limiter
+    // blocking on each chat in turn would send chat 0's ten first, and need over 18 s).
     // Wall-clock closeness to the ideal 2 s depends on load: bench/scheduler.bench.ts measures it.
-    const firstAt = Math.min(...fake.messages.map((m) => m.at));
-    const firstSecond = fake.messages.filter((m) => m.at < firstAt + 1000);
-    expect(new Set(firstSecond.map((m) => m.receiveId)).size).toBeGreaterThanOrEqual(15);
+    expect(new Set(fake.messages.slice(0, 20).map((m) => m.receiveId)).size).toBeGreaterThanOrEqual(15);
   });
 });
