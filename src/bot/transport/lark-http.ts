@@ -50,8 +50,15 @@ export interface WebhookServer {
 }
 
 /** Decrypts Lark's `encrypt` field. Throws when it cannot be decrypted. */
+const aesKeys = new Map<string, Buffer>();
+
 export function decryptLarkBody(encrypt: string, encryptKey: string): string {
-  const key = createHash('sha256').update(encryptKey).digest();
+  // The AES key is sha256(encryptKey): derive it once per key, not per request.
+  let key = aesKeys.get(encryptKey);
+  if (!key) {
+    key = createHash('sha256').update(encryptKey).digest();
+    aesKeys.set(encryptKey, key);
+  }
   const buf = Buffer.from(encrypt, 'base64');
   if (buf.length < 32 || buf.length % 16 !== 0) throw new Error('ciphertext has a bad length');
   const decipher = createDecipheriv('aes-256-cbc', key, buf.subarray(0, 16));
