@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.js';
 import { loadPlan } from '../../src/plan/load-plan.js';
 import { parseDeadline, parseSmallNumber } from '../../src/tasks/deadline.js';
+import { errorOf } from '../support/errors.js';
 
 function dateOf(phrase: string, year: number): string {
   const d = parseDeadline(phrase, year);
@@ -9,15 +9,6 @@ function dateOf(phrase: string, year: number): string {
   return d.date;
 }
 
-function errorOf(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof UserError) return err;
-    throw err;
-  }
-  throw new Error('expected a UserError');
-}
 
 describe('parseDeadline: the plan’s phrases (Annex 3)', () => {
   const cases: Array<[string, string, string]> = [

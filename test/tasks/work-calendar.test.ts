@@ -2,21 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.js';
 import { addDays } from '../../src/tasks/dates.js';
 import { createWorkCalendar, loadHolidayOverrideFile, parseHolidayOverride } from '../../src/tasks/work-calendar.js';
+import { errorOf } from '../support/errors.js';
 
 const { calendar } = createWorkCalendar();
 
-function errorOf(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof UserError) return err;
-    throw err;
-  }
-  throw new Error('expected a UserError');
-}
 
 describe('WorkCalendar with chinese-days data (2026)', () => {
   it('2026-02-28, a Saturday, is an adjusted working day (春节调休), as is 2026-02-14', () => {
