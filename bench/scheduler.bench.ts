@@ -117,7 +117,7 @@ async function dispatchBench(): Promise<{ ms: number; messages: number; rejected
         late: false,
         task: { year: 2026, seq: t.seq, content: t.content, period: o.period, cadence: t.cadence, dueDate: o.dueDate, offset: null, daysLeft: null, overdueDays: 5, overdueWorkdays: 3, leadUnits: t.leadUnits, fallbackUnits: [] },
       };
-      rows.push({ key: `bench:${i}:${chatId}`, kind: 'overdue', chat_id: chatId, task_seq: t.seq, period: o.period, payload: JSON.stringify(payload), due_at: now, not_before: now, status: 'pending', claimed_by: null, claim_expires_at: null, sent_at: null, message_id: null, last_error: null, created_at: now });
+      rows.push({ key: `bench:${i}:${chatId}`, kind: 'overdue', chat_id: chatId, task_seq: t.seq, period: o.period, payload: JSON.stringify(payload), due_at: now, not_before: now, status: 'pending', created_at: now });
     }
     await insertOutboxRows(opened.db, rows);
     const deps: SchedulerDeps = {

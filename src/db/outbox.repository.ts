@@ -80,7 +80,7 @@ export async function existingOutboxKeys(db: Db, keys: readonly string[]): Promi
 /**
  * Insert-or-ignore on the unique key. Each chunk is one statement (atomic on its own); no
  * transaction spans awaits, so connections in one process never wait on each other's locks.
- * Returns the keys actually inserted.
+ * Returns the keys actually inserted. Columns left out (claim, send result, error) start NULL.
  */
 export async function insertOutboxRows(db: Db, rows: readonly NewOutbox[]): Promise<string[]> {
   const inserted: string[] = [];

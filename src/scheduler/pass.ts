@@ -325,10 +325,6 @@ export async function runPass(deps: SchedulerDeps, at?: number | Date): Promise<
       due_at: intent.at,
       not_before: intent.at,
       status,
-      claimed_by: null,
-      claim_expires_at: null,
-      sent_at: null,
-      message_id: null,
       last_error: reason,
       created_at: now,
     });

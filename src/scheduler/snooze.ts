@@ -72,11 +72,6 @@ export async function snoozeReminder(deps: SnoozeDeps, key: string, actor: Actor
       due_at: notBefore,
       not_before: notBefore,
       status: 'pending',
-      claimed_by: null,
-      claim_expires_at: null,
-      sent_at: null,
-      message_id: null,
-      last_error: null,
       created_at: now,
     },
   ]);

@@ -84,11 +84,6 @@ export async function runFaultDrill(o: FaultDrillOptions): Promise<void> {
           due_at: now,
           not_before: now,
           status: 'pending',
-          claimed_by: null,
-          claim_expires_at: null,
-          sent_at: null,
-          message_id: null,
-          last_error: null,
           created_at: now,
         },
       ]);

@@ -222,7 +222,7 @@ export async function seedReminders(
         late: false,
         task: { year: o.year, seq: t.seq, content: t.content, period: occ.period, cadence: t.cadence, dueDate: occ.dueDate, offset: null, daysLeft: null, overdueDays: 1, overdueWorkdays: 1, leadUnits: t.leadUnits, fallbackUnits: [] },
       };
-      rows.push({ key, kind: 'overdue', chat_id: chatId, task_seq: t.seq, period: occ.period, payload: JSON.stringify(payload), due_at: at, not_before: at, status: 'pending', claimed_by: null, claim_expires_at: null, sent_at: null, message_id: null, last_error: null, created_at: Date.now() });
+      rows.push({ key, kind: 'overdue', chat_id: chatId, task_seq: t.seq, period: occ.period, payload: JSON.stringify(payload), due_at: at, not_before: at, status: 'pending', created_at: Date.now() });
       keys.push(key);
       chatOf.set(key, chatId);
     }
