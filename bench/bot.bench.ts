@@ -166,22 +166,21 @@ if (process.env.BOT_BENCH_ROLE === 'lark') {
 
 export default async function botBench(): Promise<BenchResult> {
   const { generateCity } = await import('./city.js');
-  const { adminActor } = await import('../src/auth/actor.js');
-  const { createEventRouter } = await import('../src/bot/transport/events.js');
-  const { startWebhookServer } = await import('../src/bot/transport/lark-http.js');
-  const { WorkQueue } = await import('../src/bot/transport/work-queue.js');
+  const { operatorActor } = await import('../src/auth/actor.js');
+  const { createWebhookReceiver } = await import('../src/bot/transport/lark-http.js');
   const { fixedClock } = await import('../src/clock.js');
+  const { DEFAULT_SCHEDULER_SETTINGS } = await import('../src/config/scheduler-settings.js');
   const { bindChat } = await import('../src/db/chat.repository.js');
   const { openDatabase } = await import('../src/db/database.js');
   const { bindMemberOpenId, findMemberByName } = await import('../src/db/member.repository.js');
   const { createLarkSender } = await import('../src/lark/sender.js');
   const { silentLogger } = await import('../src/log.js');
   const { loadPlan } = await import('../src/plan/load-plan.js');
-  const { larkOutbound } = await import('../src/service.js');
-  const { initProgramme } = await import('../src/services/programme.service.js');
-  const { instantiateTasks } = await import('../src/tasks/task-service.js');
+  const { createBotRuntime } = await import('../src/runtime/bot-runtime.js');
+  const { initProgramme } = await import('../src/services/init.service.js');
+  const { instantiateTasks } = await import('../src/services/tasks.service.js');
+  const { createWorkCalendar } = await import('../src/tasks/work-calendar.js');
   type OutgoingReply = import('../src/messaging/outbound.js').OutgoingReply;
-  type BotDeps = import('../src/bot/types.js').BotDeps;
 
   const dir = mkdtempSync(join(tmpdir(), 'dangjian-bench-bot-'));
   const file = join(dir, 'city.db');
@@ -221,11 +220,11 @@ export default async function botBench(): Promise<BenchResult> {
     const clock = fixedClock(`${year}-06-10T10:00:00+08:00`);
     const plan = loadPlan();
     const base = { db: db.db, plan, clock, tz: 'Asia/Shanghai' };
-    await initProgramme(base, adminActor('bench'), { year: city.firstYear, street: city.streetNames[0] });
-    await instantiateTasks(base, adminActor('bench'), { year });
+    await initProgramme(base, operatorActor('bench'), { year: city.firstYear, street: city.streetNames[0] });
+    await instantiateTasks(base, operatorActor('bench'), { year });
     const office = await findMemberByName(db.db, plan.leadership.officeDirector);
     await bindMemberOpenId(db.db, office!.id, OFFICE_OPEN_ID);
-    for (let c = 0; c < CHATS; c++) await bindChat(db.db, { chatId: `oc_bench_${c}`, target: 'leadership', by: 'bench', at: clock.now().getTime() });
+    for (let c = 0; c < CHATS; c++) await bindChat(db.db, { chatId: `oc_bench_${c}`, target: { kind: 'leadership' }, by: 'bench', at: clock.now().getTime() });
 
     const sender = createLarkSender({
       appId: lark.appId,
@@ -238,29 +237,28 @@ export default async function botBench(): Promise<BenchResult> {
     // Dispatch time: queue job start → reply handed to the sender (one message per chat at a time here).
     const jobStart = new Map<string, number>();
     const dispatchMs: number[] = [];
-    const outbound = larkOutbound(sender);
     const timedOutbound = {
-      ...outbound,
+      sendMessage: sender.sendMessage,
+      patchCard: sender.patchCard,
       replyMessage: (r: OutgoingReply) => {
-        const chatId = (r as { chatId?: string }).chatId;
-        const startedAt = chatId === undefined ? undefined : jobStart.get(chatId);
+        const startedAt = r.chatId === undefined ? undefined : jobStart.get(r.chatId);
         if (startedAt !== undefined) dispatchMs.push(nowMs() - startedAt);
-        return outbound.replyMessage(r);
+        return sender.replyMessage(r);
       },
     };
-    const deps: BotDeps = { ...base, log: silentLogger, outbound: timedOutbound, botOpenId: BOT_OPEN_ID };
-    class TimedQueue extends WorkQueue {
-      override push(key: string, job: () => Promise<unknown>): boolean {
-        return super.push(key, () => {
-          jobStart.set(key, nowMs());
-          return job();
-        });
-      }
-    }
-    const queue = new TimedQueue({ log: silentLogger });
-    const router = createEventRouter({ deps, queue, log: silentLogger });
-    const server = await startWebhookServer({ router, encryptKey: ENCRYPT_KEY, verificationToken: TOKEN, port: 0, host: '127.0.0.1', clock, log: silentLogger });
-    opened.push({ close: () => server.close() });
+    // The same runtime and receiver as the service (src/runtime/service.ts builds them alike).
+    const runtime = createBotRuntime({
+      ...base,
+      log: silentLogger,
+      outbound: timedOutbound,
+      calendar: createWorkCalendar({ years: [year] }).calendar,
+      settings: DEFAULT_SCHEDULER_SETTINGS,
+      botOpenId: () => BOT_OPEN_ID,
+      queue: { onStart: (key) => jobStart.set(key, nowMs()) },
+    });
+    const server = createWebhookReceiver({ router: runtime.router, encryptKey: ENCRYPT_KEY, verificationToken: TOKEN, port: 0, host: '127.0.0.1', clock, log: silentLogger });
+    await server.start();
+    opened.push({ close: () => server.stop() });
     // The handler's own time, measured inside the service: request received → acknowledgement
     // written (verify, decrypt, parse, enqueue), for the webhook's event requests.
     // Also from the body fully received to the acknowledgement: the handler's own work without
@@ -304,7 +302,7 @@ export default async function botBench(): Promise<BenchResult> {
     const cpuBefore = process.cpuUsage();
     const result = (await next('result')) as unknown as LarkSideResult;
     const cpu = process.cpuUsage(cpuBefore);
-    await queue.close(5000);
+    await runtime.close(5000);
 
     const rt = result.roundTripMs;
     const p50 = quantile(rt, 0.5);

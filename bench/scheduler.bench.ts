@@ -14,7 +14,7 @@
  *    rate-limit rejections.
  */
 import { loadavg } from 'node:os';
-import { adminActor } from '../src/auth/actor.js';
+import { operatorActor } from '../src/auth/actor.js';
 import { fixedClock } from '../src/clock.js';
 import { bindChat } from '../src/db/chat.repository.js';
 import { openDatabase, type OpenedDatabase } from '../src/db/database.js';
@@ -25,12 +25,12 @@ import { createLarkSender } from '../src/lark/sender.js';
 import { silentLogger } from '../src/log.js';
 import { loadPlan } from '../src/plan/load-plan.js';
 import type { ReminderPayload } from '../src/scheduler/content.js';
-import { dispatchDue, previewReminders, streamReminders, type SchedulerDeps } from '../src/scheduler/pass.js';
+import { dispatchDue, previewReminders, streamReminders, type SchedulerDeps } from '../src/services/reminders.service.js';
 import { previewFormatter } from '../src/scheduler/preview-format.js';
-import { schedulerSettings } from '../src/scheduler/settings.js';
-import { initProgramme } from '../src/services/programme.service.js';
+import { DEFAULT_SCHEDULER_SETTINGS, schedulerSettings } from '../src/config/scheduler-settings.js';
+import { initProgramme } from '../src/services/init.service.js';
 import { occurrencesFor } from '../src/tasks/occurrences.js';
-import { insertCompletion, listTasks } from '../src/tasks/task.repository.js';
+import { insertCompletion, listTasks } from '../src/db/task.repository.js';
 import { createWorkCalendar } from '../src/tasks/work-calendar.js';
 import { isoInZone, zonedInstant } from '../src/time.js';
 import { spawnFakeLark } from '../test/support/fake-lark-server.js';
@@ -45,17 +45,17 @@ async function street(n: number, done: boolean): Promise<OpenedDatabase> {
   const opened = openDatabase(':memory:');
   await migrateToLatest(opened.db);
   const clock = fixedClock('2025-12-01T00:00:00+08:00');
-  await initProgramme({ db: opened.db, plan, clock }, adminActor(), { year: 2026, street: `第${n + 1}街道` });
-  await bindChat(opened.db, { chatId: `oc_s${n}_lead`, target: 'leadership', by: 'bench', at: 1 });
-  await bindChat(opened.db, { chatId: `oc_s${n}_djb`, target: 'lead:党建办(组织)', by: 'bench', at: 2 });
-  await bindChat(opened.db, { chatId: `oc_s${n}_sg`, target: 'lead:社管中心', by: 'bench', at: 3 });
+  await initProgramme({ db: opened.db, plan, clock }, operatorActor(), { year: 2026, street: `第${n + 1}街道` });
+  await bindChat(opened.db, { chatId: `oc_s${n}_lead`, target: { kind: 'leadership' }, by: 'bench', at: 1 });
+  await bindChat(opened.db, { chatId: `oc_s${n}_djb`, target: { kind: 'lead', leadUnit: '党建办(组织)' }, by: 'bench', at: 2 });
+  await bindChat(opened.db, { chatId: `oc_s${n}_sg`, target: { kind: 'lead', leadUnit: '社管中心' }, by: 'bench', at: 3 });
   if (done) {
     // 85 % of the occurrences due by 30 June, done on their due day.
     let k = 0;
     for (const t of await listTasks(opened.db, { year: 2026 })) {
       for (const o of occurrencesFor(t)) {
         if (o.dueDate > '2026-06-30' || k++ % 20 >= 17) continue;
-        await insertCompletion(opened.db, { taskId: t.id, period: o.period, doneAt: zonedInstant(o.dueDate, '16:00', TZ), doneBy: 'bench', note: null, progress: null, late: false });
+        await opened.db.transaction().execute((trx) => insertCompletion(trx, { taskId: t.id, period: o.period, doneAt: zonedInstant(o.dueDate, '16:00', TZ), doneBy: 'bench', note: null, progress: null, late: false }));
       }
     }
   }
@@ -83,7 +83,7 @@ async function previewAll(streets: OpenedDatabase[], now: string, streamed: bool
   const cpu = process.cpuUsage();
   const t = performance.now();
   for (const s of streets) {
-    const deps = { db: s.db, plan, config: { timeZone: TZ }, clock, calendar };
+    const deps = { db: s.db, plan, config: { timeZone: TZ }, clock, calendar, settings: DEFAULT_SCHEDULER_SETTINGS };
     if (streamed) {
       const format = previewFormatter(TZ);
       reminders += await streamReminders(deps, YEAR, (i) => {

@@ -1,4 +1,10 @@
-/** Error codes shared by the CLI, the bot and the services. */
+/**
+ * The one error type for things a person can fix: a bad argument, a missing unit, a refused
+ * permission, a bad environment variable (code 'config'), an invalid plan file (PlanError, a
+ * UserError with the list of problems). Each edge maps errors in one function: the CLI
+ * (`cliFailure`), the service entry (`startupFailure`), the chat (`replyForError`) and card
+ * buttons (`toastForError`). Anything that is not a UserError is a bug: logged, never shown.
+ */
 export type ErrorCode =
   | 'bad_argument'
   | 'not_found'
@@ -7,12 +13,11 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_initialised'
   | 'config'
-  | 'lark'
   | 'internal';
 
 /**
  * An error whose message is meant for the person who caused it (CLI stderr, chat reply).
- * `field` names the argument at fault when there is one.
+ * `field` names the argument (or environment variable) at fault when there is one.
  */
 export class UserError extends Error {
   constructor(

@@ -1,23 +1,30 @@
 // Service entry (`npm start`): reads .env and the environment, opens and migrates the
-// database, starts the configured transport, and stops cleanly on SIGINT / SIGTERM.
-// In console mode (the default without credentials) logs go to stderr at `warn` unless
-// LOG_LEVEL says otherwise, so that the chat on stdout stays readable.
-import { ConfigError, loadDotEnv, readConfig } from './config/config.js';
-import { createLogger } from './log.js';
+// database, starts the configured receiver, and stops cleanly on SIGINT / SIGTERM or when the
+// console's input ends. In console mode (the default without credentials) logs go to stderr at
+// `warn` unless LOG_LEVEL says otherwise, so that the chat on stdout stays readable.
+import { loadDotEnv, readConfig } from './config/config.js';
 import { isUserError } from './errors.js';
-import { PlanError } from './plan/load-plan.js';
-import { startService, type RunningService } from './service.js';
+import { createLogger, type Logger } from './log.js';
+import { startService, type RunningService } from './runtime/service.js';
+
+/** The one mapping of a start-up failure: a person's to fix (config, plan) → one line, exit 2; else a bug → logged, exit 1. */
+function startupFailure(err: unknown, log: Logger | undefined): never {
+  if (isUserError(err)) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exit(2);
+  }
+  log?.fatal({ err }, 'failed to start');
+  log?.flush();
+  if (!log) process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+}
 
 loadDotEnv();
 let config;
 try {
   config = readConfig();
 } catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`error: ${err.message}\n`);
-    process.exit(2);
-  }
-  throw err;
+  startupFailure(err, undefined);
 }
 const log = createLogger(config.mode === 'console' && !process.env.LOG_LEVEL ? 'warn' : config.logLevel);
 
@@ -53,13 +60,7 @@ process.on('SIGTERM', () => stop('SIGTERM'));
 try {
   service = await startService(config, log);
 } catch (err) {
-  if (err instanceof PlanError || err instanceof ConfigError || (isUserError(err) && err.code === 'config')) {
-    process.stderr.write(`error: ${err.message}\n`);
-    process.exit(2);
-  }
-  log.fatal({ err }, 'failed to start');
-  log.flush();
-  process.exit(1);
+  startupFailure(err, log);
 }
-service.onExit(() => stop('transport closed'));
+void service.ended.then(() => stop('input closed'));
 if (stopRequested) stop(stopRequested);

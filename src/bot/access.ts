@@ -1,16 +1,19 @@
 /**
- * Who is talking and whether they may use a command here.
- * Reads: in a bound group chat everyone; in a one-to-one chat only bound members.
- * Writes: a bound member (the service decides the rest: lead unit, office, leadership).
- * Office-only commands: checked here, before the arguments are read. Every refusal is audited
- * (action: the command's audit action, e.g. score.set, or bot.<alias> for reads).
+ * Who is talking and whether they may use a command here (before its arguments are read).
+ * Reads: in a subscribed group everyone; in a one-to-one chat only bound members.
+ * Writes: a bound member (the service decides the rest through src/auth/policy.ts).
+ * Office-only commands: src/auth/policy.ts `requireOffice`, the same check the services make.
+ * Every refusal is audited (action: the command's audit action, e.g. score.set, or
+ * bot.<alias> for reads).
  */
-import { actorFromMember, isOffice, type Actor } from '../auth/actor.js';
+import { actorFromMember, type Actor } from '../auth/actor.js';
+import { requireOffice } from '../auth/policy.js';
 import { audit } from '../db/audit.repository.js';
-import { findChat } from '../db/chat.repository.js';
+import { findChat, type ChatRecord } from '../db/chat.repository.js';
 import { findMemberByOpenId } from '../db/member.repository.js';
-import type { AuditSource, ChatRow } from '../db/schema.js';
-import { refusalCard, noticeCard } from './cards.js';
+import type { AuditSource } from '../db/schema.js';
+import { noticeCard } from './cards.js';
+import { replyForError } from './errors.js';
 import type { AnyCommand } from './registry.js';
 import { cardReply, type BotDeps, type Reply } from './types.js';
 
@@ -22,7 +25,7 @@ export function consoleActor(): Actor {
 }
 
 export const UNBOUND_HINT = '你还没有绑定花名册。请党建办成员在群里发送「@党建助手 绑定 你的姓名 @你」，绑定后即可使用。';
-export const CHAT_UNBOUND_HINT = '本群还没有订阅。请党建办成员在群里发送「@党建助手 订阅 领导小组」（或牵头单位名、单位名），订阅后群里就能查询和接收提醒。';
+const CHAT_UNBOUND_HINT = '本群还没有订阅。请党建办成员在群里发送「@党建助手 订阅 领导小组」（或牵头单位名、单位名），订阅后群里就能查询和接收提醒。';
 
 export async function resolveActor(deps: BotDeps, openId: string, source: AuditSource): Promise<Actor | null> {
   if (deps.consoleActor) return { ...deps.consoleActor, source };
@@ -30,7 +33,7 @@ export async function resolveActor(deps: BotDeps, openId: string, source: AuditS
   return member ? actorFromMember(member, source) : null;
 }
 
-export async function resolveChat(deps: BotDeps, chatId: string | null): Promise<ChatRow | null> {
+export async function resolveChat(deps: BotDeps, chatId: string | null): Promise<ChatRecord | null> {
   if (chatId === null) return null;
   return (await findChat(deps.db, chatId)) ?? null;
 }
@@ -42,7 +45,7 @@ export interface AccessInput {
   deps: BotDeps;
   command: AnyCommand;
   actor: Actor | null;
-  chat: ChatRow | null;
+  chat: ChatRecord | null;
   chatType: 'p2p' | 'group';
   senderOpenId: string;
   chatId: string | null;
@@ -53,21 +56,23 @@ export interface AccessInput {
 /** Returns a refusal reply, or null when the command may run. */
 export async function checkAccess(a: AccessInput): Promise<Reply | null> {
   const { deps, command, actor, chat } = a;
-  if (command.access === 'public') return null;
+  if (command.access === 'public' || deps.consoleActor) return null;
   const action = command.auditAction ?? `bot.${command.names[1] ?? command.names[0]}`;
+  const subject = a.chatType === 'group' ? (a.chatId ?? null) : null;
   const deny = async (reason: string, who: string) => {
-    const chatId = a.chatType === 'group' ? (a.chatId ?? null) : null;
-    await audit(deps.db, { at: a.at, actor: who, source: a.source, action, subject: chatId, outcome: 'denied', detail: { command: command.names[0], reason } });
+    await audit(deps.db, { at: a.at, actor: who, source: a.source, action, subject, outcome: 'denied', detail: { command: command.names[0], reason } });
   };
-  if (deps.consoleActor) return null;
   const needsActor = command.access === 'write' || command.access === 'office' || a.chatType === 'p2p';
   if (needsActor && actor === null) {
     await deny('unbound', unboundActorName(a.senderOpenId));
     return cardReply(noticeCard('需要先绑定', 'orange', [UNBOUND_HINT]));
   }
-  if (command.access === 'office' && !isOffice(actor!)) {
-    await deny('not office', actor!.name);
-    return cardReply(refusalCard(`「${command.names[0]}」只有党建办可以使用（${actor!.name} 不是党建办成员）。`));
+  if (command.access === 'office') {
+    try {
+      await requireOffice(deps, actor!, `使用「${command.names[0]}」`, { action, subject, detail: { command: command.names[0] } });
+    } catch (err) {
+      return replyForError(err, command, deps.log);
+    }
   }
   if (a.chatType === 'group' && chat === null && !command.allowUnboundChat) {
     await deny('chat not subscribed', actor?.name ?? unboundActorName(a.senderOpenId));

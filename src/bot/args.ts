@@ -29,15 +29,5 @@ export const seqArg = z
   .transform(Number)
   .refine((n) => n >= 1, '任务序号应为正整数，例如 5');
 
-/** Points (whole or half). */
-export const pointsArg = z
-  .string({ error: '缺少分数' })
-  .transform((s) => nfkc(s).replace(/分$/, ''))
-  .refine((s) => /^\d{1,3}(\.\d+)?$/.test(s), '分数应为数字，例如 4 或 2.5')
-  .transform(Number);
-
-/** Rejects tokens a command does not take. */
-export const noExtra = z.undefined({ error: (iss) => `多余的参数「${String(iss.input)}」` });
-
 /** Looks like a year ('2026', '2026年'). */
 export const looksLikeYear = (s: string): boolean => /^\d{4}年?$/.test(nfkc(s));

@@ -1,7 +1,7 @@
 /** Cards the dispatcher itself produces: help, hints, refusals, errors, unit choices. */
 import { button, buttonRow, card, escapeMarkdown, hr, markdown, table, type Card, type CardTemplate } from '../cards/card.js';
 import type { UnitRow } from '../db/schema.js';
-import { LEVEL_NAMES_ZH, type Level } from '../plan/schema.js';
+import { LEVEL_NAMES_ZH } from '../plan/schema.js';
 import type { AnyCommand } from './registry.js';
 
 /** Button value that runs a chat command as if typed by whoever presses it. */
@@ -52,7 +52,7 @@ export function apologyCard(): Card {
 /** Several units match a fragment: list them, each with a button that repeats the command with the full name. */
 export function unitChoiceCard(fragment: string, units: readonly UnitRow[], commandText: (unitName: string) => string): Card {
   const shown = units.slice(0, 10);
-  const rows = shown.map((u) => ({ unit: escapeMarkdown(u.name), level: LEVEL_NAMES_ZH[u.level as Level] ?? u.level }));
+  const rows = shown.map((u) => ({ unit: escapeMarkdown(u.name), level: LEVEL_NAMES_ZH[u.level] }));
   const elements = [
     markdown(`「${escapeMarkdown(fragment)}」对应多个单位，请选择或输入完整名称：`),
     table([{ key: 'unit', title: '单位' }, { key: 'level', title: '层级' }], rows),

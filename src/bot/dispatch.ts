@@ -5,15 +5,12 @@
 import { z } from 'zod';
 import { markEventProcessed } from '../db/event.repository.js';
 import type { OutgoingReply } from '../messaging/outbound.js';
-import { checkAccess, resolveActor, resolveChat } from './access.js';
 import { runCardAction } from './actions.js';
-import { helpCard, noticeCard, usageErrorCard } from './cards.js';
+import { helpCard, noticeCard } from './cards.js';
 import { registry } from './commands/index.js';
-import { replyForError } from './errors.js';
-import { tokenize, positionalInput, type AnyCommand } from './registry.js';
-import { cardReply, type BotDeps, type CardAction, type CardActionResult, type ChatMessage, type CommandContext, type Reply } from './types.js';
-
-export const DEFAULT_MAX_TEXT_LENGTH = 2000;
+import { toastForError } from './errors.js';
+import { runCommand } from './run-command.js';
+import { cardReply, type BotDeps, type CardAction, type CardActionResult, type ChatMessage, type Reply } from './types.js';
 
 /** What to do with a message. */
 export type MessageDecision =
@@ -29,7 +26,7 @@ export type MessageOutcome =
  * The bot's mention removed, other people's mention placeholders kept (绑定 reads them).
  * Returns null when the message is in a group and does not mention the bot.
  */
-export function messageText(msg: ChatMessage, botOpenId: string | null | undefined): string | null {
+export function messageText(msg: ChatMessage, botOpenId: string | null): string | null {
   const text = msg.text ?? '';
   let botKeys: string[];
   if (botOpenId) botKeys = msg.mentions.filter((m) => m.openId === botOpenId).map((m) => m.key);
@@ -47,7 +44,7 @@ export function messageText(msg: ChatMessage, botOpenId: string | null | undefin
 /** Decides the reply to a message without sending it (tests call this directly). */
 export async function respondToMessage(msg: ChatMessage, deps: BotDeps): Promise<MessageDecision> {
   if (msg.senderType !== 'user') return { status: 'ignored', reason: 'bot_sender' };
-  const text = messageText(msg, deps.botOpenId);
+  const text = messageText(msg, deps.botOpenId());
   if (text === null) return { status: 'ignored', reason: 'not_mentioned' };
   const now = deps.clock.now();
   // Persisted before acting: a redelivery hours later, or after a restart, has no second effect.
@@ -60,7 +57,7 @@ export async function respondToMessage(msg: ChatMessage, deps: BotDeps): Promise
   if (fresh !== 'new') return { status: 'ignored', reason: fresh };
   const log = deps.log.child({ messageId: msg.messageId, chatId: msg.chatId });
   if (msg.text === null) return { status: 'replied', command: null, reply: cardReply(noticeCard('只认识文字命令', 'grey', ['请发送文字命令，例如「帮助」。'])) };
-  const max = deps.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH;
+  const max = deps.maxTextLength;
   if (text.length > max) {
     return { status: 'replied', command: null, reply: cardReply(noticeCard('消息太长', 'orange', [`❌ 命令不能超过 ${max} 个字（这条有 ${text.length} 个字），没有执行。`])) };
   }
@@ -83,56 +80,8 @@ export async function respondToMessage(msg: ChatMessage, deps: BotDeps): Promise
   return { status: 'replied', command: matched.command.names[1] ?? matched.command.names[0]!, reply };
 }
 
-interface RunInput {
-  deps: BotDeps;
-  msg: ChatMessage;
-  log: CommandContext['log'];
-  now: Date;
-  chatType: 'p2p' | 'group';
-  chatId: string | null;
-  senderOpenId: string;
-  source: 'chat' | 'card';
-}
-
-/** Access check, argument parsing, the handler; every failure becomes a reply. */
-async function runCommand(command: AnyCommand, rest: string, r: RunInput): Promise<Reply> {
-  try {
-    const actor = await resolveActor(r.deps, r.senderOpenId, r.source);
-    const chat = r.chatType === 'group' ? await resolveChat(r.deps, r.chatId) : null;
-    const refusal = await checkAccess({ deps: r.deps, command, actor, chat, chatType: r.chatType, senderOpenId: r.senderOpenId, chatId: r.chatId, source: r.source, at: r.now.getTime() });
-    if (refusal) return refusal;
-    const tokens = tokenize(rest);
-    const input = command.toInput ? command.toInput(tokens) : positionalInput(command.params, tokens);
-    if (input._extra !== undefined) return cardReply(usageErrorCard(`多余的参数「${String(input._extra).slice(0, 40)}」`, command));
-    const args: unknown = command.args.parse(input);
-    const ctx: CommandContext = { deps: r.deps, msg: r.msg, actor, chat, log: r.log, now: r.now, commands: registry.commands };
-    return await command.run(ctx, args);
-  } catch (err) {
-    return replyForError(err, command, r.log);
-  }
-}
-
-/** Runs a command typed as text on behalf of a card button's presser (the `command` button action). */
-export async function runCommandText(text: string, action: CardAction, deps: BotDeps, now: Date): Promise<Reply> {
-  const matched = registry.match(text);
-  const log = deps.log.child({ eventId: action.eventId });
-  if (!matched) return cardReply(helpCard(registry.commands));
-  const chat = await resolveChat(deps, action.chatId);
-  const msg: ChatMessage = {
-    eventId: action.eventId,
-    messageId: action.messageId ?? action.eventId,
-    chatId: action.chatId ?? '',
-    chatType: chat ? 'group' : 'p2p',
-    senderOpenId: action.operatorOpenId,
-    senderType: 'user',
-    text,
-    mentions: [],
-  };
-  return runCommand(matched.command, matched.rest, { deps, msg, log, now, chatType: msg.chatType, chatId: action.chatId, senderOpenId: action.operatorOpenId, source: 'card' });
-}
-
 /** The reply as Lark content. */
-export function replyPayload(reply: Reply): { msgType: 'text' | 'interactive'; content: object } {
+function replyPayload(reply: Reply): { msgType: 'text' | 'interactive'; content: object } {
   return reply.kind === 'card' ? { msgType: 'interactive', content: reply.card } : { msgType: 'text', content: { text: reply.text } };
 }
 
@@ -173,7 +122,6 @@ export async function handleCardAction(action: CardAction, deps: BotDeps): Promi
     if (!envelope.success) return { toast: { type: 'error', content: '无法识别的按钮' } };
     return await runCardAction(envelope.data.action, action, deps, now, log);
   } catch (err) {
-    log.error({ err, value: action.value }, 'card action failed');
-    return { toast: { type: 'error', content: '抱歉，操作没有完成，请稍后再试' } };
+    return toastForError(err, log, { value: action.value });
   }
 }

@@ -1,14 +1,22 @@
 /**
- * The one place where a failure becomes a chat reply. A UserError or a zod error is the
- * sender's to fix: the reply names what is wrong with the usage and an example. Anything else
- * is logged once and the sender gets a generic apology — never a stack trace.
+ * The one place where a failure becomes an answer: `replyForError` for a chat reply,
+ * `toastForError` for a card button's toast. A UserError or a zod error is the sender's to
+ * fix: the reply names what is wrong with the usage and an example. Anything else is logged
+ * once and the sender gets a generic apology — never a stack trace.
  */
 import { ZodError } from 'zod';
 import { isUserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { apologyCard, refusalCard, usageErrorCard, noticeCard } from './cards.js';
 import type { AnyCommand } from './registry.js';
-import { cardReply, type Reply } from './types.js';
+import { cardReply, type CardActionResult, type Reply } from './types.js';
+
+/** Toasts are one line on a phone. */
+const TOAST_MAX = 120;
+
+export function shortToast(s: string): string {
+  return s.length > TOAST_MAX ? `${s.slice(0, TOAST_MAX - 1)}…` : s;
+}
 
 /** The first zod issue in words: 「〈单位〉：缺少单位名称」. */
 export function describeZodError(err: ZodError, command: AnyCommand | undefined): string {
@@ -42,4 +50,12 @@ export function replyForError(err: unknown, command: AnyCommand | undefined, log
   }
   log.error({ err, command: command?.names[1] ?? command?.names[0] }, 'command failed');
   return cardReply(apologyCard());
+}
+
+/** A card button's failure as a toast: the UserError's message, or a generic apology (logged). */
+export function toastForError(err: unknown, log: Logger, context: Record<string, unknown>): CardActionResult {
+  if (err instanceof ZodError) return { toast: { type: 'error', content: '无法识别的按钮' } };
+  if (isUserError(err)) return { toast: { type: 'error', content: shortToast(err.message) } };
+  log.error({ err, ...context }, 'card action failed');
+  return { toast: { type: 'error', content: '抱歉，操作没有完成，请稍后再试' } };
 }

@@ -4,7 +4,23 @@
  * arguments. Handlers return a Reply; the dispatcher sends it.
  */
 import type { z } from 'zod';
-import type { CommandContext, Reply } from './types.js';
+import type { Actor } from '../auth/actor.js';
+import type { ChatRecord } from '../db/chat.repository.js';
+import type { Logger } from '../log.js';
+import type { BotDeps, ChatMessage, Reply } from './types.js';
+
+export interface CommandContext {
+  deps: BotDeps;
+  msg: ChatMessage;
+  /** The sender as a roster member; null when the sender is not bound. */
+  actor: Actor | null;
+  /** The chat's subscription, when the chat is bound. */
+  chat: ChatRecord | null;
+  log: Logger;
+  now: Date;
+  /** Every registered command (for 帮助). */
+  commands: readonly AnyCommand[];
+}
 
 /**
  * public: anyone, anywhere (帮助). read: a bound chat, or a bound member in a one-to-one chat.

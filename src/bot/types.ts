@@ -4,14 +4,14 @@
  * `handleCardAction` in dispatch.ts.
  */
 import type { Actor } from '../auth/actor.js';
-import type { ButtonValue, Card } from '../cards/card.js';
+import type { Card } from '../cards/card.js';
 import type { Clock } from '../clock.js';
+import type { SchedulerSettings } from '../config/scheduler-settings.js';
 import type { Db } from '../db/database.js';
-import type { ChatRow } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import type { Outbound } from '../messaging/outbound.js';
 import type { Plan } from '../plan/schema.js';
-import type { AnyCommand } from './registry.js';
+import type { WorkCalendar } from '../tasks/work-calendar.js';
 
 export interface Mention {
   /** Placeholder in the text, e.g. `@_user_1`. */
@@ -69,12 +69,7 @@ export function cardActionResponse(r: CardActionResult): Record<string, unknown>
   return out;
 }
 
-/** The weekly digest, built by the scheduler (src/scheduler); injected so the bot does not own it. */
-export type DigestBuilder = (at: Date) => Promise<Card>;
-
-/** 「明天再提醒」 on a reminder card, implemented by the scheduler. */
-export type SnoozeHandler = (input: { key: string; actor: Actor; at: Date }) => Promise<{ message: string; card?: Card }>;
-
+/** Everything the handlers need, complete when built (createBotRuntime, src/runtime/bot-runtime.ts). */
 export interface BotDeps {
   db: Db;
   plan: Plan;
@@ -83,27 +78,17 @@ export interface BotDeps {
   tz: string;
   log: Logger;
   outbound: Outbound;
-  /** The bot's own open_id (GET /bot/v3/info); in groups only mentions of it count. Unknown: any mention counts. */
-  botOpenId?: string | null;
+  /** The working-day calendar (周报, 「明天再提醒」). */
+  calendar: WorkCalendar;
+  /** The scheduler's knobs: yellowDays colours every board; the digest and snooze times. */
+  settings: SchedulerSettings;
+  /**
+   * The bot's own open_id (GET /bot/v3/info, learned after start); in groups only mentions of
+   * it count. null while unknown: the mention that opens a message counts.
+   */
+  botOpenId: () => string | null;
   /** Console mode: every message and button press comes from this actor, and chat binding is not checked. */
-  consoleActor?: Actor;
-  digest?: DigestBuilder;
-  snooze?: SnoozeHandler;
-  /** Longest accepted message, characters (default 2000). */
-  maxTextLength?: number;
+  consoleActor: Actor | null;
+  /** Longest accepted message, characters. */
+  maxTextLength: number;
 }
-
-export interface CommandContext {
-  deps: BotDeps;
-  msg: ChatMessage;
-  /** The sender as a roster member; null when the sender is not bound. */
-  actor: Actor | null;
-  /** The chat's subscription, when the chat is bound. */
-  chat: ChatRow | null;
-  log: Logger;
-  now: Date;
-  /** Every registered command (for 帮助). */
-  commands: readonly AnyCommand[];
-}
-
-export type { ButtonValue };

@@ -4,10 +4,13 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Command } from 'commander';
+import { actorFromMember, operatorActor, type Actor } from '../auth/actor.js';
 import { systemClock, type Clock } from '../clock.js';
 import { readConfig, type Config } from '../config/config.js';
 import { openDatabase, type Db, type OpenedDatabase } from '../db/database.js';
+import { findMemberByName } from '../db/member.repository.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { UserError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { loadPlan, loadPlanFile } from '../plan/load-plan.js';
 import type { Plan } from '../plan/schema.js';
@@ -58,15 +61,27 @@ export function withCommonOptions(cmd: Command): Command {
   return cmd.option('--db <file>', 'SQLite database file (default: DB_FILE or ./data/dangjian.db)').option('--json', 'print machine-readable JSON');
 }
 
-/** Runs an action with a context, closing the database afterwards (also on error). */
-export async function withContext<T>(options: CommonOptions, action: (ctx: CliContext) => Promise<T>): Promise<T> {
+/**
+ * Who a command acts as: `--by NAME` is a roster member, looked up (their permissions apply and
+ * the audit names them); without it, the operator at the server's shell (office powers).
+ */
+export async function actingAs(ctx: CliContext, by: string | undefined): Promise<Actor> {
+  if (by === undefined) return operatorActor();
+  const name = by.trim();
+  const member = name === '' ? undefined : await findMemberByName(ctx.db, name);
+  if (!member) throw new UserError('not_found', `花名册中没有「${by}」（先用 dangjian member add 添加）`, '--by');
+  return actorFromMember(member, 'cli');
+}
+
+/** Runs an action with a context, closing the database afterwards (also on error). The database is migrated first unless `migrate: false`. */
+export async function withContext<T>(options: CommonOptions, action: (ctx: CliContext) => Promise<T>, setup: { migrate: boolean } = { migrate: true }): Promise<T> {
   const io = cliIo();
   const config = readConfig(io.env);
   const plan = config.planFile ? loadPlanFile(config.planFile) : loadPlan();
   const log = createLogger(io.env.LOG_LEVEL ?? 'warn');
   const opened = openDatabase(options.db ?? config.dbFile);
   try {
-    await migrateToLatest(opened.db);
+    if (setup.migrate) await migrateToLatest(opened.db);
     const json = options.json === true;
     const ctx: CliContext = {
       config,

@@ -3,13 +3,11 @@
  * on the program; errors become one line on stderr and a non-zero exit code.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/config.js';
 import { isUserError } from '../errors.js';
-import { PlanError } from '../plan/load-plan.js';
 import { registerCommands } from './commands/index.js';
 import { processIo, runWithIo, type CliIo } from './context.js';
 
-export function buildProgram(io: CliIo = processIo): Command {
+function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('dangjian')
     .description('城市基层党建全域提升行动 — admin CLI')
     .showHelpAfterError(false)
@@ -20,27 +18,28 @@ export function buildProgram(io: CliIo = processIo): Command {
   return program;
 }
 
-/** Exit codes: 0 ok, 1 unexpected failure, 2 bad input (argument, config, plan). */
+/** The one mapping of a failure to the CLI's answer. Exit codes: 0 ok, 1 unexpected failure, 2 bad input (argument, config, plan). */
+function cliFailure(err: unknown, io: CliIo): number {
+  if (err instanceof CommanderError) {
+    // Commander already printed its one-line message (unknown option, missing argument...).
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (isUserError(err)) {
+    const field = err.field && err.code !== 'config' ? `${err.field}: ` : '';
+    io.err(`error: ${field}${err.message}\n`);
+    return 2;
+  }
+  io.err(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  return 1;
+}
+
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
   const program = buildProgram(io);
   try {
     await runWithIo(io, () => program.parseAsync(argv, { from: 'user' }));
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // Commander already printed its one-line message (unknown option, missing argument...).
-      return err.exitCode === 0 ? 0 : 2;
-    }
-    if (isUserError(err)) {
-      io.err(`error: ${err.field ? `${err.field}: ` : ''}${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof ConfigError || err instanceof PlanError) {
-      io.err(`error: ${err.message}\n`);
-      return 2;
-    }
-    io.err(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    return cliFailure(err, io);
   }
 }
 

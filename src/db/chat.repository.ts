@@ -1,23 +1,38 @@
+/** Chat subscriptions: which chat receives what (a ChatTarget, stored as its key). */
+import { chatTargetKey, parseChatTargetKey, type ChatTarget } from '../domain/chat-target.js';
 import type { Db } from './database.js';
 import type { ChatRow } from './schema.js';
 
-export async function bindChat(db: Db, chat: { chatId: string; target: string; by: string; at: number }): Promise<void> {
+export interface ChatRecord {
+  chatId: string;
+  target: ChatTarget;
+  boundBy: string;
+  boundAt: number;
+}
+
+function toChatRecord(row: ChatRow): ChatRecord {
+  const target = parseChatTargetKey(row.target);
+  // Only bindChat writes the column, always from a ChatTarget.
+  if (!target) throw new Error(`chat ${row.chat_id} has an unknown target "${row.target}"`);
+  return { chatId: row.chat_id, target, boundBy: row.bound_by, boundAt: row.bound_at };
+}
+
+export async function bindChat(db: Db, chat: { chatId: string; target: ChatTarget; by: string; at: number }): Promise<void> {
+  const target = chatTargetKey(chat.target);
   await db
     .insertInto('chat')
-    .values({ chat_id: chat.chatId, target: chat.target, bound_by: chat.by, bound_at: chat.at })
-    .onConflict((oc) => oc.column('chat_id').doUpdateSet({ target: chat.target, bound_by: chat.by, bound_at: chat.at }))
+    .values({ chat_id: chat.chatId, target, bound_by: chat.by, bound_at: chat.at })
+    .onConflict((oc) => oc.column('chat_id').doUpdateSet({ target, bound_by: chat.by, bound_at: chat.at }))
     .execute();
 }
 
-export async function findChat(db: Db, chatId: string): Promise<ChatRow | undefined> {
-  return db.selectFrom('chat').selectAll().where('chat_id', '=', chatId).executeTakeFirst();
+export async function findChat(db: Db, chatId: string): Promise<ChatRecord | undefined> {
+  const row = await db.selectFrom('chat').selectAll().where('chat_id', '=', chatId).executeTakeFirst();
+  return row ? toChatRecord(row) : undefined;
 }
 
-/** Chats bound to a target ('leadership', 'lead:社管中心', 'unit:城东社区'), oldest first. */
-export async function chatsForTarget(db: Db, target: string): Promise<ChatRow[]> {
-  return db.selectFrom('chat').selectAll().where('target', '=', target).orderBy('bound_at').execute();
-}
-
-export async function listChats(db: Db): Promise<ChatRow[]> {
-  return db.selectFrom('chat').selectAll().orderBy('target').execute();
+/** Every subscription, oldest binding first (ties by chat id): the order reminders are routed in. */
+export async function listChats(db: Db): Promise<ChatRecord[]> {
+  const rows = await db.selectFrom('chat').selectAll().orderBy('bound_at').orderBy('chat_id').execute();
+  return rows.map(toChatRecord);
 }

@@ -2,7 +2,7 @@ import type { Db } from './database.js';
 
 /**
  * Records an event id; returns false when it was already processed (Feishu redelivers
- * for ~7 hours, so ids are kept well beyond that and pruned by age).
+ * for ~7 hours, so ids are kept well beyond that and pruned by age: pruneProcessedEvents).
  */
 export async function markEventProcessed(db: Db, eventId: string, at: number): Promise<boolean> {
   const result = await db
@@ -13,6 +13,7 @@ export async function markEventProcessed(db: Db, eventId: string, at: number): P
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
+/** Deletes the ids recorded before `olderThan`; returns how many. */
 export async function pruneProcessedEvents(db: Db, olderThan: number): Promise<number> {
   const result = await db.deleteFrom('processed_event').where('received_at', '<', olderThan).executeTakeFirst();
   return Number(result.numDeletedRows);

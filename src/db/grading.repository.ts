@@ -5,6 +5,7 @@
  * id lists travel as parameters.
  */
 import { sql, type RawBuilder } from 'kysely';
+import type { Level } from '../plan/schema.js';
 import type { Db } from './database.js';
 
 /**
@@ -17,12 +18,12 @@ import type { Db } from './database.js';
 export type UnitScope =
   | { kind: 'all' }
   | { kind: 'subtree'; rootId: number }
-  | { kind: 'level'; level: string; withinId?: number };
+  | { kind: 'level'; level: Level; withinId?: number };
 
 export interface ScopeUnitRow {
   id: number;
   name: string;
-  level: string;
+  level: Level;
   parent_id: number | null;
 }
 
@@ -118,7 +119,10 @@ export interface WindowChangeRow {
   veto_events: number;
 }
 
-/** Per (unit, year): score entries entered and vetoes set or cleared in [since, until). */
+/**
+ * Per (unit, year): score entries entered and vetoes set or cleared in [since, until).
+ * SQLite returns the sums as numbers; PostgreSQL would return bigint strings.
+ */
 export async function changesInWindow(db: Db, since: number, until?: number): Promise<WindowChangeRow[]> {
   const upper = (col: RawBuilder<unknown>) => (until === undefined ? sql`` : sql`AND ${col} < ${until}`);
   const query = sql<WindowChangeRow>`

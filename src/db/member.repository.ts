@@ -1,3 +1,4 @@
+import type { Role } from '../domain/roles.js';
 import type { Db } from './database.js';
 import type { MemberRow } from './schema.js';
 
@@ -13,9 +14,14 @@ export async function listMembers(db: Db): Promise<MemberRow[]> {
   return db.selectFrom('member').selectAll().orderBy('id').execute();
 }
 
+export async function countMembers(db: Db): Promise<number> {
+  // SQLite returns count(*) as a number; PostgreSQL as a string (bigint): Number() covers both.
+  return Number((await db.selectFrom('member').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+}
+
 export async function insertMember(
   db: Db,
-  m: { name: string; openId: string | null; role: string; leadUnit: string | null; unitId: number | null; at: number },
+  m: { name: string; openId: string | null; role: Role; leadUnit: string | null; unitId: number | null; at: number },
 ): Promise<MemberRow> {
   return db
     .insertInto('member')
@@ -25,7 +31,7 @@ export async function insertMember(
 }
 
 /** Inserts a roster entry unless the name exists (used to seed Annex 1 on init). */
-export async function insertMemberIfAbsent(db: Db, m: { name: string; role: string; leadUnit: string | null; at: number }): Promise<void> {
+export async function insertMemberIfAbsent(db: Db, m: { name: string; role: Role; leadUnit: string | null; at: number }): Promise<void> {
   await db
     .insertInto('member')
     .values({ name: m.name, open_id: null, role: m.role, lead_unit: m.leadUnit, unit_id: null, created_at: m.at })

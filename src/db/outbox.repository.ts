@@ -31,7 +31,7 @@ export interface OutboxRecord {
   createdAt: number;
 }
 
-export function toOutboxRecord(row: OutboxRow): OutboxRecord {
+function toOutboxRecord(row: OutboxRow): OutboxRecord {
   let payload: unknown;
   try {
     payload = JSON.parse(row.payload);
@@ -103,7 +103,9 @@ export async function findOutboxByKey(db: Db, key: string): Promise<OutboxRecord
 
 /**
  * Claims up to `limit` pending rows whose not_before has come, atomically: a row is returned to
- * exactly one caller, whichever process or connection asks.
+ * exactly one caller, whichever process or connection asks. SQLite-specific: one writer at a
+ * time makes the UPDATE … WHERE id IN (SELECT …) atomic; PostgreSQL needs the inner SELECT
+ * `FOR UPDATE SKIP LOCKED`.
  */
 export async function claimDueOutbox(db: Db, claim: { now: number; worker: string; leaseMs: number; limit: number }): Promise<OutboxRecord[]> {
   const rows = await db

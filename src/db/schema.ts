@@ -1,12 +1,18 @@
-/** Kysely's typed view of the database (see migrations/ for the DDL). */
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+/**
+ * Kysely's typed view of the database (see migrations/ for the DDL). Enum-like columns carry
+ * their domain type (Level, Role, Cadence, …): a repository's rows need no casts. SQLite
+ * stores them as TEXT; nothing checks them there, so only repositories write these tables.
+ */
+import type { Generated, Insertable, Selectable, Transaction as KyselyTransaction } from 'kysely';
+import type { Role } from '../domain/roles.js';
+import type { Cadence, Level } from '../plan/schema.js';
 
 export interface SettingTable { key: string; value: string }
 
 export interface UnitTable {
   id: Generated<number>;
   name: string;
-  level: string;
+  level: Level;
   parent_id: number | null;
   created_at: number;
 }
@@ -15,12 +21,13 @@ export interface MemberTable {
   id: Generated<number>;
   name: string;
   open_id: string | null;
-  role: string;
+  role: Role;
   lead_unit: string | null;
   unit_id: number | null;
   created_at: number;
 }
 
+/** `target` is a ChatTarget key (src/domain/chat-target.ts), parsed by chat.repository.ts. */
 export interface ChatTable { chat_id: string; target: string; bound_by: string; bound_at: number }
 
 export interface ScoreEntryTable {
@@ -55,10 +62,10 @@ export interface TaskTable {
   deadline_text: string;
   /** JSON array of lead-unit names. */
   lead_units: string;
-  cadence: string | null;
+  cadence: Cadence | null;
   /** JSON TaskTarget or null. */
   target: string | null;
-  source: string;
+  source: TaskSource;
   created_at: number;
   updated_at: number;
   retired_at: number | null;
@@ -77,6 +84,9 @@ export interface TaskCompletionTable {
   undone_at: number | null;
   undone_by: string | null;
 }
+
+/** A task from the plan's list, or one the office added. */
+export type TaskSource = 'plan' | 'office';
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
 
@@ -132,14 +142,15 @@ export interface Database {
   audit_log: AuditLogTable;
 }
 
+/** A database handle that is inside a transaction: functions that must run atomically take this. */
+export type Transaction = KyselyTransaction<Database>;
+
 export type UnitRow = Selectable<UnitTable>;
 export type MemberRow = Selectable<MemberTable>;
 export type ChatRow = Selectable<ChatTable>;
 export type ScoreEntryRow = Selectable<ScoreEntryTable>;
 export type VetoRow = Selectable<VetoTable>;
 export type TaskRow = Selectable<TaskTable>;
-export type NewTask = Insertable<TaskTable>;
-export type TaskUpdate = Updateable<TaskTable>;
 export type TaskCompletionRow = Selectable<TaskCompletionTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type NewOutbox = Insertable<OutboxTable>;

@@ -24,3 +24,8 @@ export async function getProgramme(db: Db): Promise<ProgrammeSettings | undefine
   if (year === undefined || street === undefined) return undefined;
   return { firstYear: Number(year), streetName: street };
 }
+
+export async function saveProgramme(db: Db, p: ProgrammeSettings): Promise<void> {
+  await setSetting(db, 'programme_first_year', String(p.firstYear));
+  await setSetting(db, 'street_name', p.streetName);
+}

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { UserError } from '../errors.js';
 import { builtInPlan } from './plan-data.js';
 import {
   LEVELS,
@@ -21,14 +22,15 @@ import {
 /** The deadline phrase of recurring tasks; exactly these tasks carry a cadence. */
 export const YEAR_ROUND_DEADLINE = '贯穿全年';
 
-export class PlanError extends Error {
+/** An invalid plan (PLAN_FILE or the built-in data): a configuration error listing every problem. */
+export class PlanError extends UserError {
   /** Every problem found, one line each (the message lists them too). */
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[], source?: string) {
     const prefix = source === undefined ? 'invalid plan' : `invalid plan ${source}`;
     const body = problems.length === 1 ? `: ${problems[0]}` : `:\n  - ${problems.join('\n  - ')}`;
-    super(prefix + body);
+    super('config', prefix + body, 'PLAN_FILE');
     this.name = 'PlanError';
     this.problems = problems;
   }

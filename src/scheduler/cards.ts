@@ -4,15 +4,13 @@
  * reminders carry 「标记完成」 (action `task.complete`) and 「明天再提醒」 (action `reminder.snooze`,
  * value `key` = the outbox row's key).
  */
-import { completeTaskButton, SNOOZE_REMINDER_ACTION, snoozeReminderButton } from '../cards/actions.js';
+import { completeTaskButton, snoozeReminderButton } from '../cards/actions.js';
 import { buttonRow, card, escapeMarkdown, hr, markdown, type Card, type CardElement, type CardTemplate } from '../cards/card.js';
+import { clip, GRADE_TEMPLATE } from '../cards/labels.js';
 import { WEEKDAY_NAMES_ZH, weekday } from '../tasks/dates.js';
 import { inZone } from '../time.js';
 import type { ItemLine, PushContent, ReminderPayload, TaskReminderInfo } from './content.js';
-import { digestCard, digestElements } from './digest.js';
-
-/** The card action the bot routes to `snoozeReminder(deps, value.key, actor)`. */
-export const SNOOZE_ACTION = SNOOZE_REMINDER_ACTION;
+import { digestCard, digestElements, unitChangeElements, unitChangeTitle, unitDigestCard, unitDigestElements } from './digest-card.js';
 
 export interface CardItem {
   key: string;
@@ -31,7 +29,6 @@ interface Section {
 }
 
 const MAX_LIST = 15;
-const clip = (s: string, n = 60) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const dateZh = (date: string) => `${date}（${WEEKDAY_NAMES_ZH[weekday(date)]}）`;
 const localTime = (iso: string, tz: string) => inZone(Date.parse(iso), tz).format('YYYY-MM-DD HH:mm');
 
@@ -145,6 +142,13 @@ function section(item: CardItem, tz: string): Section {
   else if (p.digest) {
     const c = digestCard(p.digest);
     s = { title: c.header.title.content, template: c.header.template, severity: 0, elements: digestElements(p.digest), snoozeKey: null };
+  } else if (p.unitDigest) {
+    const c = unitDigestCard(p.unitDigest);
+    s = { title: c.header.title.content, template: c.header.template, severity: 0, elements: unitDigestElements(p.unitDigest), snoozeKey: null };
+  } else if (p.unitChanges) {
+    const up = p.unitChanges.changes.some((c) => c.direction === 'up');
+    const worst = p.unitChanges.changes.some((c) => c.direction === 'down') ? 'none' : up ? 'demonstration' : 'standard';
+    s = { title: unitChangeTitle(p.unitChanges), template: GRADE_TEMPLATE[worst], severity: 0, elements: unitChangeElements(p.unitChanges), snoozeKey: null };
   } else s = { title: `提醒（${p.kind}）`, template: 'grey', severity: 0, elements: [], snoozeKey: null };
   const notes: string[] = [];
   if (p.late) notes.push(`⏰ 补发：原定 ${localTime(p.at, tz)} 发送（服务恢复后补发）`);
@@ -182,6 +186,7 @@ export function reminderCard(items: readonly CardItem[], tz: string): Card {
   if (list.length === 1) {
     const only = list[0] as CardItem;
     if (only.payload.digest && !only.payload.late && !only.payload.snooze) return digestCard(only.payload.digest);
+    if (only.payload.unitDigest && !only.payload.late) return unitDigestCard(only.payload.unitDigest);
     const s = section(only, tz);
     const title = only.payload.late ? `【补发】${s.title}` : s.title;
     return card(title, s.template, [...s.elements, ...sectionButtons(s)]);

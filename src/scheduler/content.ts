@@ -4,10 +4,10 @@
  * Annex 2 sub-items) and the task board; only headings are written here.
  */
 import type { Cadence, Phase, Plan } from '../plan/schema.js';
+import type { BoardTask } from '../tasks/board.js';
 import { daysBetween, lastDayOfMonth } from '../tasks/dates.js';
-import type { BoardTask } from '../tasks/task-service.js';
 import type { TaskStatus } from '../tasks/status.js';
-import type { Digest } from './digest.js';
+import type { Digest, UnitChangeNotice, UnitDigest } from './digest-card.js';
 import type { ReminderKind, YearlyTopic } from './rules.js';
 
 export interface TaskReminderInfo {
@@ -100,6 +100,10 @@ export interface ReminderPayload {
   task?: TaskReminderInfo;
   push?: PushContent;
   digest?: Digest;
+  /** unit_digest: the digest of the chat's unit. */
+  unitDigest?: UnitDigest;
+  /** unit_changes: grade changes in the chat's unit (rows without one are recorded as skipped). */
+  unitChanges?: UnitChangeNotice;
   /** A 「明天再提醒」 re-send of `of`. */
   snooze?: { of: string; n: number; by: string; at: string };
   /** The idempotency key of the card the row goes out in (its own key when alone), recorded before the first send. */

@@ -19,6 +19,12 @@
  *                           self-check (July), acceptance (December); first working day of the month.
  *   phase                   phase:<phaseId>:<chat>                  first working day of the phase's first month.
  *   digest                  digest:<monday>:<chat>                  first working day of the week (Mon–Sun).
+ *   unit_digest             unit_digest:<monday>:<chat>             the same day and time, to each chat subscribed
+ *                           to a unit (`unit:NAME`): that unit's digest; subject `<monday>:<unit>`.
+ *   unit_changes            unit_changes:<date>:<chat>              every working day at pushTime, to each unit chat:
+ *                           the grade changes the entries made since the previous working day's check
+ *                           caused in that unit's subtree (recorded as skipped when there are none);
+ *                           subject `<since epoch ms>:<unit>`.
  *
  * A task reminder goes to every chat bound to each lead unit (target `lead:<unit>`); a lead
  * unit without a chat falls back to the leadership chats (`fallbackUnits` says so). Plan pushes,
@@ -32,9 +38,9 @@ import type { Phase } from '../plan/schema.js';
 import { addDays, daysBetween, formatDate, weekday } from '../tasks/dates.js';
 import type { WorkCalendar } from '../tasks/work-calendar.js';
 import { localDate as localDateOf, localMinutes as localMinutesOf, zonedInstant as instantOf } from '../time.js';
-import { minutesOf, type SchedulerSettings } from './settings.js';
+import { minutesOf, type SchedulerSettings } from '../config/scheduler-settings.js';
 
-export const REMINDER_KINDS = ['before_due', 'due_today', 'overdue', 'escalation', 'monthly', 'quarterly', 'yearly', 'phase', 'digest'] as const;
+export const REMINDER_KINDS = ['before_due', 'due_today', 'overdue', 'escalation', 'monthly', 'quarterly', 'yearly', 'phase', 'digest', 'unit_digest', 'unit_changes'] as const;
 export type ReminderKind = (typeof REMINDER_KINDS)[number];
 export const TASK_REMINDER_KINDS: ReadonlySet<ReminderKind> = new Set(['before_due', 'due_today', 'overdue', 'escalation']);
 
@@ -60,6 +66,8 @@ export interface ChatRouting {
   leadership: readonly string[];
   /** Chats bound to `lead:<unit>`, by unit. */
   leadUnits: ReadonlyMap<string, readonly string[]>;
+  /** Chats bound to `unit:<name>`, by unit name. */
+  units: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface RuleInput {
@@ -95,7 +103,7 @@ export interface ReminderIntent {
   leadUnits: string[];
   /** Lead units without a chat of their own, routed to this leadership chat. */
   fallbackUnits: string[];
-  /** Plan pushes: 'YYYY-MM' (monthly), 'YYYY-Qn' (quarterly), 'YYYY:<topic>' (yearly), phase id, week Monday (digest). */
+  /** Plan pushes: 'YYYY-MM' (monthly), 'YYYY-Qn' (quarterly), 'YYYY:<topic>' (yearly), phase id, week Monday (digest), '<monday>:<unit>' (unit_digest), '<since ms>:<unit>' (unit_changes). */
   subject: string | null;
 }
 
@@ -428,6 +436,25 @@ export function forEachIntent(input: RuleInput, window: IntentWindow, emit: (int
     const date = table.dates[i] as string;
     if (date < programmeStart) continue;
     for (const chatId of leaders) put(i, pushIntent(`digest:${monday}:${chatKey(chatId)}`, 'digest', at, date, chatId, monday));
+    for (const [unit, chatIds] of chats.units) {
+      for (const chatId of chatIds) put(i, pushIntent(`unit_digest:${monday}:${chatId}`, 'unit_digest', at, date, chatId, `${monday}:${unit}`));
+    }
+  }
+
+  // A unit chat's grade changes: checked every working day at pushTime, since the previous check.
+  if (chats.units.size > 0) {
+    for (let d = table.onOrAfter(iFrom); d <= iTo; d = table.onOrAfter(d + 1)) {
+      const { i, at } = sendAt(d, s.pushTime);
+      if (!inWindow(at)) continue;
+      const date = table.dates[i] as string;
+      if (date < programmeStart) continue;
+      const prev = table.onOrBefore(d - 1);
+      if (prev < 0) continue;
+      const since = sendAt(prev, s.pushTime).at;
+      for (const [unit, chatIds] of chats.units) {
+        for (const chatId of chatIds) put(i, pushIntent(`unit_changes:${date}:${chatId}`, 'unit_changes', at, date, chatId, `${since}:${unit}`));
+      }
+    }
   }
 
   // Day by day: the overdue reminders of the day, then everything of the day in time order.

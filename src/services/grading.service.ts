@@ -14,13 +14,12 @@
  *   entries made (score_entry.entered_at) or vetoes set/cleared in [since, until).
  *
  * Years default to the current assessment year (`assessmentYear(clock, tz)`). Unit names
- * are matched like the bot does (exact name, else a unique name containing the text).
+ * are matched by `matchUnit` (src/services/units.service.ts), as everywhere.
  */
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { changesInWindow, scopeScoreEntries, scopeUnits, scopeVetoes, scoredYearsUpTo, type UnitScope } from '../db/grading.repository.js';
 import type { UnitRow } from '../db/schema.js';
-import { getProgramme } from '../db/setting.repository.js';
 import { findUnitById, listUnits } from '../db/unit.repository.js';
 import { UserError } from '../errors.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, LEVELS, type Grade, type Level, type Plan } from '../plan/schema.js';
@@ -43,27 +42,15 @@ import {
   type UpperGrade,
 } from '../scoring/index.js';
 import { localDate, parseIsoDate } from '../time.js';
+import { requireProgramme } from './programme.service.js';
 import { assessmentYear, parseYear } from './scores.service.js';
-import { matchUnit, parseLevel, requiredParentLevel } from './units.service.js';
+import { parseLevel, requiredParentLevel, resolveUnit } from './units.service.js';
 
 export interface GradingDeps {
   db: Db;
   plan: Plan;
   clock: Clock;
   tz: string;
-}
-
-const isLevel = (s: string): s is Level => (LEVELS as readonly string[]).includes(s);
-
-/** Finds a unit the way the bot does: exact name first, then a unique name containing the text. */
-export async function resolveUnit(db: Db, name: string, field: string): Promise<UnitRow> {
-  const text = name.trim();
-  if (text === '') throw new UserError('bad_argument', '需要单位名称', field);
-  const match = await matchUnit(db, text);
-  if (match.kind === 'one') return match.unit;
-  if (match.kind === 'none') throw new UserError('not_found', `没有找到单位“${text}”`, field);
-  const names = match.units.slice(0, 10).map((u) => u.name);
-  throw new UserError('ambiguous', `“${text}”对应多个单位：${names.join('、')}${match.units.length > 10 ? '等' : ''}，请写全称`, field);
 }
 
 function resolveYear(deps: GradingDeps, year: number | string | undefined): number {
@@ -92,16 +79,10 @@ async function gradeScope(deps: GradingDeps, scope: UnitScope, year: number, asO
   return { tree, units };
 }
 
-function toUnitInputs(rows: ReadonlyArray<{ id: number; name: string; level: string; parent_id: number | null }>): UnitInput[] {
-  const out: UnitInput[] = [];
-  const known = new Set<number>();
-  for (const r of rows) if (isLevel(r.level)) known.add(r.id);
-  for (const r of rows) {
-    // Rows with a level the plan does not know cannot be graded; their children become roots.
-    if (!isLevel(r.level)) continue;
-    out.push({ id: r.id, name: r.name, level: r.level, parentId: r.parent_id !== null && known.has(r.parent_id) ? r.parent_id : null });
-  }
-  return out;
+/** Scope rows → the engine's input; a unit whose parent lies outside the scope is a root. */
+function toUnitInputs(rows: ReadonlyArray<{ id: number; name: string; level: Level; parent_id: number | null }>): UnitInput[] {
+  const known = new Set(rows.map((r) => r.id));
+  return rows.map((r) => ({ id: r.id, name: r.name, level: r.level, parentId: r.parent_id !== null && known.has(r.parent_id) ? r.parent_id : null }));
 }
 
 // ---------------------------------------------------------------- score show
@@ -150,7 +131,6 @@ export interface ScoreReport {
 export async function scoreReport(deps: GradingDeps, unitName: string, year?: number | string): Promise<ScoreReport> {
   const y = resolveYear(deps, year);
   const unit = await resolveUnit(deps.db, unitName, '--unit');
-  if (!isLevel(unit.level)) throw new UserError('bad_argument', `“${unit.name}”的层级 ${unit.level} 不在方案中`, '--unit');
   const scope: UnitScope = { kind: 'subtree', rootId: unit.id };
   const current = await gradeScope(deps, scope, y);
   const previous = await gradeScope(deps, scope, y - 1, undefined, current.units);
@@ -212,8 +192,8 @@ export async function ranking(deps: GradingDeps, options: { level: string; paren
   let parent: UnitRow | undefined;
   if (options.parent !== undefined && options.parent.trim() !== '') {
     parent = await resolveUnit(deps.db, options.parent, '--parent');
-    if (!isLevel(parent.level) || !canBeBelow(level, parent.level)) {
-      throw new UserError('bad_argument', `${LEVEL_NAMES_ZH[level]}不在“${parent.name}”(${isLevel(parent.level) ? LEVEL_NAMES_ZH[parent.level] : parent.level})之下`, '--parent');
+    if (!canBeBelow(level, parent.level)) {
+      throw new UserError('bad_argument', `${LEVEL_NAMES_ZH[level]}不在「${parent.name}」（${LEVEL_NAMES_ZH[parent.level]}）之下`, '--parent');
     }
   }
   const scope: UnitScope = parent === undefined ? { kind: 'level', level } : { kind: 'level', level, withinId: parent.id };
@@ -299,8 +279,7 @@ export interface TargetsReport extends TargetProgress {
  */
 export async function targetsReport(deps: GradingDeps, options: { at?: string | undefined } = {}): Promise<TargetsReport> {
   const { db, plan, clock, tz } = deps;
-  const programme = await getProgramme(db);
-  if (!programme) throw new UserError('not_initialised', '尚未初始化：先运行 dangjian init --year YYYY');
+  const programme = await requireProgramme(db);
   let at: string;
   if (options.at === undefined || options.at.trim() === '') at = localDate(clock.now(), tz);
   else {
@@ -374,10 +353,11 @@ export interface GradeChangesReport {
  * What the entries made (and vetoes set or cleared) in [since, until) changed: every unit
  * whose total, grade or veto differs between the state before `since` and the state at
  * `until` (now when omitted), including parents whose grade moved because of a sub-unit.
- * Ordered by year, level (street first) and name.
+ * `within`: only that unit and the units below it. Ordered by year, level (street first) and name.
  */
-export async function gradeChanges(deps: GradingDeps, options: { since: number; until?: number | undefined }): Promise<GradeChangesReport> {
+export async function gradeChanges(deps: GradingDeps, options: { since: number; until?: number | undefined; within?: UnitRow | undefined }): Promise<GradeChangesReport> {
   const { since, until } = options;
+  const scope: UnitScope = options.within === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: options.within.id };
   if (!Number.isFinite(since)) throw new UserError('bad_argument', 'since must be an instant (epoch ms)', 'since');
   if (until !== undefined && !(until > since)) throw new UserError('bad_argument', 'until must be after since', 'until');
   const events = await changesInWindow(deps.db, since, until);
@@ -385,11 +365,13 @@ export async function gradeChanges(deps: GradingDeps, options: { since: number; 
   const changes: GradeChange[] = [];
   const summary: GradeChangesReport['summary'] = [];
   if (years.length === 0) return { since, until: until ?? null, years, changes, summary };
-  const units = toUnitInputs(await scopeUnits(deps.db, { kind: 'all' }));
+  const units = toUnitInputs(await scopeUnits(deps.db, scope));
+  const inScope = new Set(units.map((u) => u.id));
+  if (!events.some((e) => inScope.has(e.unit_id))) return { since, until: until ?? null, years: [], changes, summary };
   const eventsByKey = new Map(events.map((e) => [`${e.year}:${e.unit_id}`, e]));
   for (const year of years) {
-    const before = await gradeScope(deps, { kind: 'all' }, year, since, units);
-    const after = await gradeScope(deps, { kind: 'all' }, year, until, units);
+    const before = await gradeScope(deps, scope, year, since, units);
+    const after = await gradeScope(deps, scope, year, until, units);
     let up = 0;
     let down = 0;
     const yearChanges: GradeChange[] = [];

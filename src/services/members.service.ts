@@ -1,9 +1,12 @@
-/** The roster (members) and chat bindings. */
-import { ROLES, isOffice, type Actor, type Role } from '../auth/actor.js';
+/** The roster (members) and chat subscriptions. Binding members and chats is office only. */
+import type { Actor } from '../auth/actor.js';
+import { requireOffice } from '../auth/policy.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { audit } from '../db/audit.repository.js';
 import { bindChat as bindChatRow } from '../db/chat.repository.js';
+import { chatTargetKey, type ChatTarget } from '../domain/chat-target.js';
+import { ROLES, type Role } from '../domain/roles.js';
 import { bindMemberOpenId, findMemberByName, findMemberByOpenId, insertMember } from '../db/member.repository.js';
 import type { MemberRow } from '../db/schema.js';
 import { findUnitByName } from '../db/unit.repository.js';
@@ -32,12 +35,14 @@ export function validateOpenId(id: string, field = '--open-id'): string {
   return t;
 }
 
+/** Adds a roster member (office only). */
 export async function addMember(
   deps: { db: Db; plan: Plan; clock: Clock },
   actor: Actor,
   input: { name: string; openId?: string | undefined; role: string; unit?: string | undefined },
 ): Promise<MemberRow> {
   const { db, plan, clock } = deps;
+  await requireOffice(deps, actor, '添加花名册成员', { action: 'member.add', subject: input.name });
   const name = validatePersonName(input.name);
   const role = parseRole(input.role);
   const openId = input.openId === undefined ? null : validateOpenId(input.openId);
@@ -69,11 +74,8 @@ export async function addMember(
 /** Binds a roster name to a Feishu user (the bot's 绑定 and the CLI). Office only. */
 export async function bindMember(deps: { db: Db; clock: Clock }, actor: Actor, input: { name: string; openId: string }): Promise<MemberRow> {
   const { db, clock } = deps;
+  await requireOffice(deps, actor, '绑定花名册', { action: 'member.bind', subject: input.name });
   const at = clock.now().getTime();
-  if (!isOffice(actor)) {
-    await audit(db, { at, actor: actor.name, source: actor.source, action: 'member.bind', subject: input.name, outcome: 'denied' });
-    throw new UserError('forbidden', `只有党建办可以绑定花名册（${actor.name} 不是党建办成员）`);
-  }
   const name = validatePersonName(input.name, '姓名');
   const openId = validateOpenId(input.openId, '@某人');
   const member = await findMemberByName(db, name);
@@ -87,34 +89,11 @@ export async function bindMember(deps: { db: Db; clock: Clock }, actor: Actor, i
   return { ...member, open_id: openId };
 }
 
-export type ChatTarget = { kind: 'leadership' } | { kind: 'lead'; leadUnit: string } | { kind: 'unit'; unitName: string };
-
-export function formatChatTarget(t: ChatTarget): string {
-  return t.kind === 'leadership' ? 'leadership' : t.kind === 'lead' ? `lead:${t.leadUnit}` : `unit:${t.unitName}`;
-}
-
-export function describeChatTarget(target: string): string {
-  if (target === 'leadership') return '领导小组';
-  if (target.startsWith('lead:')) return `牵头单位 ${target.slice(5)}`;
-  if (target.startsWith('unit:')) return `单位 ${target.slice(5)}`;
-  return target;
-}
-
-/** Parses `leadership | lead:UNIT_NAME | unit:NAME` and checks the named thing exists. */
-export async function parseChatTarget(db: Db, plan: Plan, text: string, field = '--to'): Promise<ChatTarget> {
-  const t = text.trim();
-  if (t === 'leadership') return { kind: 'leadership' };
-  if (t.startsWith('lead:')) {
-    const leadUnit = t.slice(5).trim();
-    if (!plan.leadUnits.includes(leadUnit)) throw new UserError('bad_argument', `unknown lead unit "${leadUnit}"; expected one of ${plan.leadUnits.join(', ')}`, field);
-    return { kind: 'lead', leadUnit };
-  }
-  if (t.startsWith('unit:')) {
-    const unitName = t.slice(5).trim();
-    if (!(await findUnitByName(db, unitName))) throw new UserError('not_found', `no unit named "${unitName}"`, field);
-    return { kind: 'unit', unitName };
-  }
-  throw new UserError('bad_argument', `expected leadership, lead:<lead unit> or unit:<unit name> (got "${t}")`, field);
+/** Checks that what a target names exists: a lead unit of the plan, or a unit. */
+export async function checkChatTarget(db: Db, plan: Plan, t: ChatTarget, field = '--to'): Promise<ChatTarget> {
+  if (t.kind === 'lead' && !plan.leadUnits.includes(t.leadUnit)) throw new UserError('bad_argument', `unknown lead unit "${t.leadUnit}"; expected one of ${plan.leadUnits.join(', ')}`, field);
+  if (t.kind === 'unit' && !(await findUnitByName(db, t.unitName))) throw new UserError('not_found', `no unit named "${t.unitName}"`, field);
+  return t;
 }
 
 export function validateChatId(id: string, field = '--chat'): string {
@@ -125,15 +104,11 @@ export function validateChatId(id: string, field = '--chat'): string {
 
 export async function bindChat(deps: { db: Db; clock: Clock }, actor: Actor, chatId: string, target: ChatTarget): Promise<void> {
   const { db, clock } = deps;
+  await requireOffice(deps, actor, '设置群订阅', { action: 'chat.bind', subject: chatId });
   const at = clock.now().getTime();
-  if (!isOffice(actor)) {
-    await audit(db, { at, actor: actor.name, source: actor.source, action: 'chat.bind', subject: chatId, outcome: 'denied' });
-    throw new UserError('forbidden', `只有党建办可以设置群订阅（${actor.name} 不是党建办成员）`);
-  }
   const id = validateChatId(chatId);
-  const targetText = formatChatTarget(target);
   await db.transaction().execute(async (trx) => {
-    await bindChatRow(trx, { chatId: id, target: targetText, by: actor.name, at });
-    await audit(trx, { at, actor: actor.name, source: actor.source, action: 'chat.bind', subject: id, outcome: 'ok', detail: { target: targetText } });
+    await bindChatRow(trx, { chatId: id, target, by: actor.name, at });
+    await audit(trx, { at, actor: actor.name, source: actor.source, action: 'chat.bind', subject: id, outcome: 'ok', detail: { target: chatTargetKey(target) } });
   });
 }

@@ -1,70 +1,11 @@
-/** `dangjian init`: the street, the programme's first year, the Annex 1 roster, the task list. */
-import { OFFICE_LEAD_UNIT, type Actor } from '../auth/actor.js';
-import type { Clock } from '../clock.js';
+/** The programme (three-year action) as `dangjian init` set it up. */
 import type { Db } from '../db/database.js';
-import { audit } from '../db/audit.repository.js';
-import { insertMemberIfAbsent } from '../db/member.repository.js';
-import { getProgramme, setSetting, type ProgrammeSettings } from '../db/setting.repository.js';
-import { findUnitByName, insertUnit } from '../db/unit.repository.js';
+import { getProgramme, type ProgrammeSettings } from '../db/setting.repository.js';
 import { UserError } from '../errors.js';
-import type { Plan } from '../plan/schema.js';
-import { instantiatePlanTasks } from '../tasks/task.repository.js';
-import { parseYear } from './scores.service.js';
-import { validateUnitName } from './units.service.js';
 
-export interface InitResult {
-  programme: ProgrammeSettings;
-  created: { street: boolean; members: number; tasks: number };
-}
-
-/** Idempotent: a second run with the same arguments changes nothing. */
-export async function initProgramme(
-  deps: { db: Db; plan: Plan; clock: Clock },
-  actor: Actor,
-  input: { year: string | number; street?: string | undefined },
-): Promise<InitResult> {
-  const { db, plan, clock } = deps;
-  const firstYear = parseYear(input.year);
-  const existing = await getProgramme(db);
-  const streetName = validateUnitName(input.street ?? existing?.streetName ?? plan.defaultStreetName, '--street');
-  if (existing && existing.firstYear !== firstYear) {
-    throw new UserError('conflict', `the programme is already initialised with first year ${existing.firstYear}; use \`task instantiate --year ${firstYear}\` to add a year's task list`, '--year');
-  }
-  if (existing && existing.streetName !== streetName) {
-    throw new UserError('conflict', `the programme is already initialised for street "${existing.streetName}"`, '--street');
-  }
-  const clash = await findUnitByName(db, streetName);
-  if (clash && clash.level !== 'street') throw new UserError('conflict', `"${streetName}" already exists as a ${clash.level}`, '--street');
-  const at = clock.now().getTime();
-  return db.transaction().execute(async (trx) => {
-    let createdStreet = false;
-    if (!clash) {
-      await insertUnit(trx, { name: streetName, level: 'street', parentId: null, at });
-      createdStreet = true;
-    }
-    await setSetting(trx, 'programme_first_year', String(firstYear));
-    await setSetting(trx, 'street_name', streetName);
-    const before = Number((await trx.selectFrom('member').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-    const { leaders, deputies, members, officeDirector, officeDeputy } = plan.leadership;
-    const office = new Set([officeDirector, officeDeputy]);
-    // The office director and deputy run the 党建办: they get the office role.
-    for (const name of leaders) await insertMemberIfAbsent(trx, { name, role: 'leader', leadUnit: null, at });
-    for (const name of deputies) await insertMemberIfAbsent(trx, { name, role: 'deputy', leadUnit: null, at });
-    for (const name of members) {
-      await insertMemberIfAbsent(trx, office.has(name) ? { name, role: 'office', leadUnit: OFFICE_LEAD_UNIT, at } : { name, role: 'member', leadUnit: null, at });
-    }
-    const after = Number((await trx.selectFrom('member').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-    const tasks = await instantiatePlanTasks(trx, plan, firstYear, at);
-    const created = { street: createdStreet, members: after - before, tasks };
-    if (createdStreet || created.members > 0 || tasks > 0 || !existing) {
-      await audit(trx, { at, actor: actor.name, source: actor.source, action: 'programme.init', subject: streetName, outcome: 'ok', detail: { firstYear, ...created } });
-    }
-    return { programme: { firstYear, streetName }, created };
-  });
-}
-
+/** The one 「尚未初始化」 check: the programme's settings, or not_initialised telling how to initialise. */
 export async function requireProgramme(db: Db): Promise<ProgrammeSettings> {
   const p = await getProgramme(db);
-  if (!p) throw new UserError('not_initialised', 'the programme is not initialised: run `dangjian init --year YYYY [--street NAME]` first');
+  if (!p) throw new UserError('not_initialised', '三年行动尚未初始化：请党建办在服务器上运行 npx dangjian init --year YYYY [--street 街道名]（本地控制台可直接输入「初始化」）。');
   return p;
 }

@@ -1,10 +1,11 @@
 /** Units (street → communities → compounds; buildings, districts, social orgs under the street). */
 import type { Actor } from '../auth/actor.js';
+import { requireOffice } from '../auth/policy.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { audit } from '../db/audit.repository.js';
 import type { UnitRow } from '../db/schema.js';
-import { findUnitByName, insertUnit, listUnits, searchUnits } from '../db/unit.repository.js';
+import { findUnitByName, findUnitsNamed, insertUnit, listUnits, searchUnits } from '../db/unit.repository.js';
 import { UserError } from '../errors.js';
 import { LEVEL_NAMES_ZH, LEVELS, type Level } from '../plan/schema.js';
 
@@ -70,6 +71,7 @@ export async function addUnit(
   input: { name: string; level: string; parent?: string | undefined },
 ): Promise<UnitRow> {
   const { db, clock } = deps;
+  await requireOffice(deps, actor, '添加单位', { action: 'unit.add', subject: input.name });
   const name = validateUnitName(input.name);
   const level = parseLevel(input.level);
   if (await findUnitByName(db, name)) throw new UserError('conflict', `a unit named "${name}" already exists`, '--name');
@@ -80,7 +82,7 @@ export async function addUnit(
   } else if (requiredParentLevel(level) === 'street') {
     parent = await defaultStreet(db);
   }
-  checkParent(level, (parent?.level as Level | undefined) ?? null, parent?.name ?? null);
+  checkParent(level, parent?.level ?? null, parent?.name ?? null);
   const at = clock.now().getTime();
   const row = await insertUnit(db, { name, level, parentId: parent?.id ?? null, at });
   await audit(db, { at, actor: actor.name, source: actor.source, action: 'unit.add', subject: name, outcome: 'ok', detail: { level, parent: parent?.name ?? null } });
@@ -100,6 +102,7 @@ export interface UnitImportRow {
  */
 export async function importUnits(deps: { db: Db; clock: Clock }, actor: Actor, rows: readonly UnitImportRow[], file: string): Promise<UnitRow[]> {
   const { db, clock } = deps;
+  await requireOffice(deps, actor, '导入单位', { action: 'unit.import', subject: file });
   const errors: string[] = [];
   const parsed: Array<{ rowNumber: number; name: string; level: Level; parent: string | null }> = [];
   const seen = new Map<string, number>();
@@ -129,7 +132,7 @@ export async function importUnits(deps: { db: Db; clock: Clock }, actor: Actor, 
         errors.push(`row ${p.rowNumber}: parent "${parentName}" is neither in the sheet nor an existing unit`);
         continue;
       }
-      parentLevel = fromSheet ? fromSheet.level : (existing!.level as Level);
+      parentLevel = fromSheet ? fromSheet.level : existing!.level;
     }
     try {
       checkParent(p.level, parentLevel, parentName, 'parent');
@@ -162,14 +165,32 @@ export async function importUnits(deps: { db: Db; clock: Clock }, actor: Actor, 
 
 export type UnitMatch = { kind: 'one'; unit: UnitRow } | { kind: 'many'; units: UnitRow[] } | { kind: 'none' };
 
-/** Loose lookup for chat: exact name first, then a unique name containing the fragment. */
+/**
+ * The one loose lookup of a unit name, for the chat and the CLI alike: the exact name; else the
+ * one name containing the fragment; else, when several do, the one name that is the fragment
+ * plus a level word (「城东」 → 「城东社区」 although 「城东花园小区」 also contains it).
+ */
 export async function matchUnit(db: Db, fragment: string): Promise<UnitMatch> {
-  const text = fragment.trim();
+  const text = fragment.normalize('NFKC').trim();
   if (text === '') return { kind: 'none' };
   const exact = await findUnitByName(db, text);
   if (exact) return { kind: 'one', unit: exact };
   const found = await searchUnits(db, text);
   if (found.length === 1) return { kind: 'one', unit: found[0]! };
   if (found.length === 0) return { kind: 'none' };
+  // Looked up by name: the candidate list is capped and may not contain it.
+  const suffixed = await findUnitsNamed(db, LEVELS.map((l) => `${text}${LEVEL_NAMES_ZH[l]}`));
+  if (suffixed.length === 1) return { kind: 'one', unit: suffixed[0]! };
   return { kind: 'many', units: found };
+}
+
+/** matchUnit, or a UserError: not_found, or ambiguous listing the candidates. */
+export async function resolveUnit(db: Db, name: string, field: string): Promise<UnitRow> {
+  const text = name.trim();
+  if (text === '') throw new UserError('bad_argument', '需要单位名称', field);
+  const match = await matchUnit(db, text);
+  if (match.kind === 'one') return match.unit;
+  if (match.kind === 'none') throw new UserError('not_found', `没有找到名称包含「${text}」的单位`, field);
+  const names = match.units.slice(0, 10).map((u) => u.name);
+  throw new UserError('ambiguous', `「${text}」对应多个单位：${names.join('、')}${match.units.length > 10 ? '等' : ''}，请写全称`, field);
 }

@@ -18,8 +18,6 @@ export type Light = 'red' | 'yellow' | 'green';
 export const TASK_STATUSES: readonly TaskStatus[] = ['red', 'yellow', 'green', 'done'];
 export const DEFAULT_YELLOW_DAYS = 7;
 
-export const STATUS_NAMES_ZH: Record<TaskStatus, string> = { red: '红灯（逾期）', yellow: '黄灯（临期）', green: '绿灯', done: '已完成' };
-
 export interface OccurrenceStatus {
   status: TaskStatus;
   /** The lamp shown: done is green. */

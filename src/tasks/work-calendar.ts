@@ -10,9 +10,9 @@
  * their data. Here coverage is explicit and everything is computed on date strings.
  *
  * Building the calendar reads that data once; the calendar object itself is pure. Warnings
- * (years that fall back to Monday–Friday) are returned to the caller to log.
+ * (years that fall back to Monday–Friday) are returned to the caller to log. The override file
+ * is read by src/services/calendar.service.ts.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
@@ -182,23 +182,6 @@ function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-/** Reads and validates an override file (HOLIDAY_FILE). */
-export function loadHolidayOverrideFile(path: string): HolidayOverride {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw overrideError(path, `cannot read file: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw overrideError(path, `invalid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  return parseHolidayOverride(json, path);
-}
-
 // ---- the calendar ----
 
 export interface CreateWorkCalendarOptions {
@@ -311,13 +294,4 @@ export function createWorkCalendar(options: CreateWorkCalendarOptions = {}): { c
     if (w) warnings.push(w);
   }
   return { calendar, warnings };
-}
-
-/**
- * The calendar as configured: the override file when HOLIDAY_FILE is set (validated, errors
- * name the file and entry), warnings for `years` that fall back to Monday–Friday.
- */
-export function createConfiguredWorkCalendar(config: { holidayFile?: string | undefined }, years: readonly number[] = []): { calendar: WorkCalendar; warnings: string[] } {
-  const override = config.holidayFile === undefined ? undefined : loadHolidayOverrideFile(config.holidayFile);
-  return createWorkCalendar({ ...(override ? { override } : {}), years });
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { adminActor } from '../../src/auth/actor.js';
+import { operatorActor } from '../../src/auth/actor.js';
 import { respondToMessage, handleMessage, handleCardAction } from '../../src/bot/dispatch.js';
 import type { Reply } from '../../src/bot/types.js';
 import { listAudit } from '../../src/db/audit.repository.js';
@@ -8,7 +8,7 @@ import { findMemberByName } from '../../src/db/member.repository.js';
 import { activeVetoes, latestScores } from '../../src/db/score.repository.js';
 import { findUnitByName } from '../../src/db/unit.repository.js';
 import { setScore } from '../../src/services/scores.service.js';
-import { findTask, activeCompletions } from '../../src/tasks/task.repository.js';
+import { findTask, activeCompletions } from '../../src/db/task.repository.js';
 import { buttonsOf, cardOf, makeBot, message, OPEN_IDS, replyText, UNBOUND_GROUP, type TestBot } from './support.js';
 
 let bot: TestBot;
@@ -26,7 +26,7 @@ async function ask(text: string, o: Parameters<typeof message>[1] = {}): Promise
 }
 
 async function scoreUnit(unit: string, points: Record<string, number>) {
-  for (const [item, p] of Object.entries(points)) await setScore(bot.deps, adminActor('test'), { unit, item, points: p, year: 2026 });
+  for (const [item, p] of Object.entries(points)) await setScore(bot.deps, operatorActor('test'), { unit, item, points: p, year: 2026 });
 }
 
 const COMMUNITY_FULL = { '6.1': 10, '6.2': 10, '7.1': 10, '7.2': 10, '8.1': 10, '8.2': 10, '9.1': 5, '9.2': 10, '10.1': 5, '10.2': 10, '10.3': 10 };
@@ -220,13 +220,10 @@ describe('目标 / targets', () => {
 });
 
 describe('周报 / digest', () => {
-  it('returns the builder’s card', async () => {
-    bot.deps.digest = async (at) => ({ schema: '2.0', config: { update_multi: true }, header: { title: { tag: 'plain_text', content: `周报 ${at.toISOString()}` }, template: 'blue' }, body: { elements: [] } });
-    expect(cardOf(await ask('周报')).header.title.content).toBe('周报 2026-03-10T02:00:00.000Z');
-  });
-
-  it('says so when the scheduler is not linked', async () => {
-    expect(replyText(await ask('digest'))).toContain('周报功能尚未启用');
+  it('shows this week’s digest, the same card the weekly push sends', async () => {
+    const card = cardOf(await ask('周报'));
+    expect(card.header.title.content).toBe('周报｜XX街道 2026-03-09 至 2026-03-15');
+    expect(replyText({ kind: 'card', card })).toContain('逾期事项');
   });
 });
 
@@ -263,14 +260,14 @@ describe('订阅 / subscribe and 绑定 / bind (office)', () => {
   it('binds a new group to a lead unit given loosely', async () => {
     const text = replyText(await ask('订阅 社管', { chatId: UNBOUND_GROUP }));
     expect(text).toContain('本群已订阅「牵头单位 社管中心」');
-    expect((await findChat(bot.opened.db, UNBOUND_GROUP))?.target).toBe('lead:社管中心');
+    expect((await findChat(bot.opened.db, UNBOUND_GROUP))?.target).toEqual({ kind: 'lead', leadUnit: '社管中心' });
   });
 
   it('binds a group to the leadership group or a unit', async () => {
     await ask('subscribe 领导小组', { chatId: UNBOUND_GROUP });
-    expect((await findChat(bot.opened.db, UNBOUND_GROUP))?.target).toBe('leadership');
+    expect((await findChat(bot.opened.db, UNBOUND_GROUP))?.target).toEqual({ kind: 'leadership' });
     await ask('订阅 城西', { chatId: UNBOUND_GROUP });
-    expect((await findChat(bot.opened.db, UNBOUND_GROUP))?.target).toBe('unit:城西社区');
+    expect((await findChat(bot.opened.db, UNBOUND_GROUP))?.target).toEqual({ kind: 'unit', unitName: '城西社区' });
   });
 
   it('refuses a subscription in a one-to-one chat and an unknown target', async () => {

@@ -4,7 +4,8 @@ import { handleCardAction, handleMessage, messageText, respondToMessage } from '
 import { createLogger } from '../../src/log.js';
 import { listAudit } from '../../src/db/audit.repository.js';
 import { openDatabase } from '../../src/db/database.js';
-import { findTask, activeCompletions } from '../../src/tasks/task.repository.js';
+import { findOutboxByKey, insertOutboxRows } from '../../src/db/outbox.repository.js';
+import { findTask, activeCompletions } from '../../src/db/task.repository.js';
 import { BOT_OPEN_ID, buttonsOf, cardOf, GROUP, makeBot, message, OPEN_IDS, replyText, UNBOUND_GROUP, type TestBot } from './support.js';
 
 let bot: TestBot;
@@ -108,7 +109,11 @@ describe('bad input', () => {
       },
     });
     const log = createLogger('error', sink);
-    const deps = { ...bot.deps, log, digest: async () => Promise.reject(new TypeError('boom at digest.ts:12')) };
+    // A dependency that fails in a way no input explains (a bug): the calendar throws mid-digest.
+    const calendar = { ...bot.deps.calendar, workdaysBetween: (): number => {
+      throw new TypeError('boom at digest.ts:12');
+    } };
+    const deps = { ...bot.deps, log, calendar };
     const r = await respondToMessage(message('周报'), deps);
     const text = r.status === 'replied' ? replyText(r.reply) : '';
     expect(text).toContain('抱歉');
@@ -190,21 +195,21 @@ describe('card buttons', () => {
     expect(r.toast?.content).toContain('你还没有绑定花名册');
   });
 
-  it('明天再提醒 goes to the scheduler’s snooze with the presser', async () => {
-    const calls: Array<{ key: string; actor: string }> = [];
-    bot.deps.snooze = async ({ key, actor }) => {
-      calls.push({ key, actor: actor.name });
-      return { message: '好的，将于 3月11日 09:00 再提醒' };
-    };
-    const r = await press({ action: 'reminder.snooze', key: 'due:2026:8:2026-03' }, { from: OPEN_IDS.leader });
+  it('明天再提醒 defers the reminder to the next working day, as the presser', async () => {
+    const key = 'due:8:2026-03:d7:oc_group_leadership';
+    const payload = { v: 1, kind: 'before_due', at: '2026-03-10T09:00:00+08:00', late: false, task: { year: 2026, seq: 8, content: '', period: '2026-03', cadence: 'monthly', dueDate: '2026-03-31', offset: 7, daysLeft: 21, overdueDays: null, overdueWorkdays: null, leadUnits: ['社会治理办'], fallbackUnits: [] } };
+    const t = Date.parse('2026-03-10T09:00:00+08:00');
+    await insertOutboxRows(bot.opened.db, [{ key, kind: 'before_due', chat_id: GROUP, task_seq: 8, period: '2026-03', payload: JSON.stringify(payload), due_at: t, not_before: t, status: 'sent', created_at: t }]);
+    const r = await press({ action: 'reminder.snooze', key }, { from: OPEN_IDS.leader });
     expect(r.toast).toEqual({ type: 'success', content: '好的，将于 3月11日 09:00 再提醒' });
-    expect(calls).toEqual([{ key: 'due:2026:8:2026-03', actor: '张建虹' }]);
+    expect(await findOutboxByKey(bot.opened.db, `${key}#snooze1`)).toMatchObject({ status: 'pending', notBefore: Date.parse('2026-03-11T09:00:00+08:00') });
+    expect((await listAudit(bot.opened.db, { action: 'reminder.snooze' }))[0]).toMatchObject({ actor: '张建虹', outcome: 'ok' });
   });
 
   it('answers an unknown or malformed button with an error toast', async () => {
     expect((await press({ action: 'launch.rocket' })).toast?.type).toBe('error');
     expect((await press({ nothing: true })).toast?.type).toBe('error');
-    expect((await press({ action: 'task.complete', seq: 'x' })).toast?.content).toContain('抱歉');
+    expect((await press({ action: 'task.complete', seq: 'x' })).toast?.content).toBe('无法识别的按钮');
   });
 
   it('a command button runs the command for the presser and replaces the card', async () => {

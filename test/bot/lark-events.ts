@@ -1,6 +1,9 @@
-/** Lark event payloads (schema 2.0) as Feishu sends them, and its encryption and signature. */
+/**
+ * Lark event payloads (schema 2.0) as Feishu sends them, and its encryption and signature —
+ * implemented here from the open platform's description, independently of the receiver's own
+ * code, so that a mistake in the receiver cannot sign the requests it then accepts.
+ */
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
-import { larkSignature } from '../../src/bot/transport/lark-http.js';
 
 export interface MessageEventInput {
   eventId: string;
@@ -67,11 +70,16 @@ export function encryptBody(plain: object, encryptKey: string): { encrypt: strin
   return { encrypt: Buffer.concat([iv, data]).toString('base64') };
 }
 
+/** Feishu's event signature: hex sha256 of timestamp + nonce + encrypt key + the raw body, as sent in X-Lark-Signature. */
+export function eventSignature(timestamp: string, nonce: string, encryptKey: string, rawBody: string): string {
+  return createHash('sha256').update(timestamp + nonce + encryptKey + rawBody, 'utf8').digest('hex');
+}
+
 export function signedHeaders(raw: string, encryptKey: string, timestampSeconds: number, nonce = randomBytes(8).toString('hex')): Record<string, string> {
   const ts = String(timestampSeconds);
   return {
     'x-lark-request-timestamp': ts,
     'x-lark-request-nonce': nonce,
-    'x-lark-signature': larkSignature(ts, nonce, encryptKey, raw),
+    'x-lark-signature': eventSignature(ts, nonce, encryptKey, raw),
   };
 }

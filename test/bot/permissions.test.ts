@@ -4,15 +4,15 @@
  * 社管中心 member; 'other_lead_unit' a 社会治理办 member).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { adminActor } from '../../src/auth/actor.js';
+import { operatorActor } from '../../src/auth/actor.js';
 import { handleCardAction, respondToMessage } from '../../src/bot/dispatch.js';
 import { listAudit } from '../../src/db/audit.repository.js';
 import { findChat } from '../../src/db/chat.repository.js';
 import { findMemberByName } from '../../src/db/member.repository.js';
 import { activeVetoes, latestScores } from '../../src/db/score.repository.js';
 import { findUnitByName } from '../../src/db/unit.repository.js';
-import { activeCompletions, findTask } from '../../src/tasks/task.repository.js';
-import { completeOccurrence } from '../../src/tasks/task-service.js';
+import { activeCompletions, findTask } from '../../src/db/task.repository.js';
+import { completeOccurrence } from '../../src/services/tasks.service.js';
 import { GROUP, makeBotFromTemplate, message, NAMES, OPEN_IDS, replyText, UNBOUND_GROUP, type TestBot } from './support.js';
 
 const ROLES = ['leader', 'deputy', 'member', 'office', 'lead_unit', 'other_lead_unit', 'secretary', 'unbound'] as const;
@@ -61,7 +61,7 @@ const CASES: WriteCase[] = [
     auditAction: 'task.undo',
     allowed: TASK_WRITERS,
     setup: async (b) => {
-      await completeOccurrence(b.deps, adminActor('test'), { year: 2026, seq: 1 });
+      await completeOccurrence(b.deps, operatorActor('test'), { year: 2026, seq: 1 });
     },
     act: (b, o) => say(b, '撤销 1', o),
     state: task1Completions,

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/config/config.js';
 import { silentLogger } from '../../src/log.js';
-import { startService, type RunningService } from '../../src/service.js';
+import { startService, type RunningService } from '../../src/runtime/service.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark-server.js';
 import { encryptBody, messageEvent, signedHeaders } from './lark-events.js';
 import { BOT_OPEN_ID, GROUP, makeBot, OPEN_IDS, type TestBot } from './support.js';

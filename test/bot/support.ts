@@ -2,7 +2,7 @@
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { adminActor } from '../../src/auth/actor.js';
+import { operatorActor } from '../../src/auth/actor.js';
 import type { Card } from '../../src/cards/card.js';
 import { renderCardText } from '../../src/cards/card.js';
 import { fixedClock } from '../../src/clock.js';
@@ -14,9 +14,12 @@ import { silentLogger } from '../../src/log.js';
 import type { Outbound, OutgoingMessage, OutgoingReply } from '../../src/messaging/outbound.js';
 import { loadPlan } from '../../src/plan/load-plan.js';
 import { addMember } from '../../src/services/members.service.js';
-import { initProgramme } from '../../src/services/programme.service.js';
+import { initProgramme } from '../../src/services/init.service.js';
 import { addUnit } from '../../src/services/units.service.js';
 import type { BotDeps, ChatMessage, Reply } from '../../src/bot/types.js';
+import { DEFAULT_SCHEDULER_SETTINGS } from '../../src/config/scheduler-settings.js';
+import { createBotRuntime, type BotRuntime } from '../../src/runtime/bot-runtime.js';
+import { createWorkCalendar } from '../../src/tasks/work-calendar.js';
 
 export const TZ = 'Asia/Shanghai';
 /** Tuesday 10 March 2026, 10:00 in Shanghai. */
@@ -69,6 +72,7 @@ export class RecordingOutbound implements Outbound {
 }
 
 export interface TestBot {
+  runtime: BotRuntime;
   deps: BotDeps;
   opened: OpenedDatabase;
   outbound: RecordingOutbound;
@@ -78,7 +82,7 @@ export interface TestBot {
 }
 
 /** Street (from init) → 城东社区 (→ 城东花园小区, 城东新村小区), 城西社区; roster bound; GROUP bound to 领导小组. */
-export async function makeBot(options: { dbFile?: string; now?: string } = {}): Promise<TestBot> {
+export async function makeBot(options: { dbFile?: string; now?: string; outbound?: Outbound; cardDeadlineMs?: number; queueCapacity?: number } = {}): Promise<TestBot> {
   const dbFile = options.dbFile ?? join(mkdtempSync(join(tmpdir(), 'dangjian-bot-')), 'test.db');
   const opened = openDatabase(dbFile);
   await migrateToLatest(opened.db);
@@ -87,9 +91,20 @@ export async function makeBot(options: { dbFile?: string; now?: string } = {}): 
   const base = { db: opened.db, plan, clock, tz: TZ };
   if (options.dbFile === undefined || !options.dbFile.endsWith('.copy.db')) await seed(opened, base, clock);
   const outbound = new RecordingOutbound();
-  const deps: BotDeps = { ...base, log: silentLogger, outbound, botOpenId: BOT_OPEN_ID };
-  return { deps, opened, outbound, clock, dbFile, close: () => opened.close() };
+  const runtime = createBotRuntime({
+    ...base,
+    log: silentLogger,
+    outbound: options.outbound ?? outbound,
+    calendar,
+    settings: DEFAULT_SCHEDULER_SETTINGS,
+    botOpenId: () => BOT_OPEN_ID,
+    cardDeadlineMs: options.cardDeadlineMs,
+    ...(options.queueCapacity === undefined ? {} : { queue: { capacity: options.queueCapacity } }),
+  });
+  return { runtime, deps: runtime.deps, opened, outbound, clock, dbFile, close: () => opened.close() };
 }
+
+const { calendar } = createWorkCalendar();
 
 let template: Promise<string> | undefined;
 
@@ -106,7 +121,7 @@ export async function makeBotFromTemplate(): Promise<TestBot> {
 }
 
 async function seed(opened: OpenedDatabase, base: { db: OpenedDatabase['db']; plan: ReturnType<typeof loadPlan>; clock: ReturnType<typeof fixedClock>; tz: string }, clock: ReturnType<typeof fixedClock>): Promise<void> {
-  const admin = adminActor('test');
+  const admin = operatorActor('test');
   await initProgramme(base, admin, { year: 2026 });
   for (const [name, level, parent] of [
     ['城东社区', 'community', undefined],
@@ -124,7 +139,7 @@ async function seed(opened: OpenedDatabase, base: { db: OpenedDatabase['db']; pl
     if (!m) throw new Error(`roster has no ${NAMES[role]}`);
     await bindMemberOpenId(opened.db, m.id, OPEN_IDS[role]);
   }
-  await bindChat(opened.db, { chatId: GROUP, target: 'leadership', by: 'test', at: clock.now().getTime() });
+  await bindChat(opened.db, { chatId: GROUP, target: { kind: 'leadership' }, by: 'test', at: clock.now().getTime() });
 }
 
 let seq = 0;

@@ -5,12 +5,12 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventRouter } from '../../src/bot/transport/events.js';
-import { startWebhookServer, type WebhookServer } from '../../src/bot/transport/lark-http.js';
+import { createWebhookReceiver, type WebhookReceiver } from '../../src/bot/transport/lark-http.js';
 import { WorkQueue } from '../../src/bot/transport/work-queue.js';
+import type { CardActionResult } from '../../src/bot/types.js';
 import { createLarkSender, idempotencyUuid, type LarkSender } from '../../src/lark/sender.js';
 import { silentLogger } from '../../src/log.js';
-import { larkOutbound } from '../../src/service.js';
-import { activeCompletions, findTask } from '../../src/tasks/task.repository.js';
+import { activeCompletions, findTask } from '../../src/db/task.repository.js';
 import { startFakeLark, type FakeLark, type FakeMessage } from '../support/fake-lark-server.js';
 import { cardEvent, encryptBody, messageEvent, signedHeaders } from './lark-events.js';
 import { BOT_OPEN_ID, GROUP, makeBot, OPEN_IDS, type TestBot } from './support.js';
@@ -21,23 +21,25 @@ const TOKEN = 'test-verification-token';
 let fake: FakeLark;
 let bot: TestBot;
 let sender: LarkSender;
-let server: WebhookServer;
-let queue: WorkQueue;
+let server: WebhookReceiver;
 let seq = 0;
+
+const receiverFor = async (router: Parameters<typeof createWebhookReceiver>[0]['router'], queued: () => number) => {
+  const r = createWebhookReceiver({ router, encryptKey: ENCRYPT_KEY, verificationToken: TOKEN, port: 0, host: '127.0.0.1', clock: bot.clock, log: silentLogger, health: () => ({ queued: queued() }) });
+  await r.start();
+  return r;
+};
 
 beforeAll(async () => {
   fake = await startFakeLark({ appId: 'cli_webhooktest0001', botOpenId: BOT_OPEN_ID });
-  bot = await makeBot();
   sender = createLarkSender({ appId: fake.appId, appSecret: fake.appSecret, domain: fake.url, log: silentLogger, retry: { maxAttempts: 2, baseDelayMs: 10 } });
-  bot.deps.outbound = larkOutbound(sender);
-  queue = new WorkQueue({ log: silentLogger });
-  const router = createEventRouter({ deps: bot.deps, queue, log: silentLogger, cardDeadlineMs: 1000 });
-  server = await startWebhookServer({ router, encryptKey: ENCRYPT_KEY, verificationToken: TOKEN, port: 0, host: '127.0.0.1', clock: bot.clock, log: silentLogger, health: () => ({ queued: queue.size }) });
+  bot = await makeBot({ outbound: sender, cardDeadlineMs: 1000 });
+  server = await receiverFor(bot.runtime.router, () => bot.runtime.queue.size);
 });
 
 afterAll(async () => {
-  await server?.close();
-  await queue?.close(2000);
+  await server?.stop();
+  await bot?.runtime.close(2000);
   await sender?.close();
   await bot?.close();
   await fake?.close();
@@ -49,10 +51,10 @@ interface Answer {
   ms: number;
 }
 
-function request(method: string, path: string, body: string | Buffer | undefined, headers: Record<string, string> = {}): Promise<Answer> {
+function request(method: string, path: string, body: string | Buffer | undefined, headers: Record<string, string> = {}, base = server.url): Promise<Answer> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const url = new URL(path, server.url);
+    const url = new URL(path, base);
     const req = http.request(url, { method, headers, agent: false }, (res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -68,9 +70,9 @@ function request(method: string, path: string, body: string | Buffer | undefined
 const nowSeconds = () => Math.floor(bot.clock.now().getTime() / 1000);
 
 /** Posts like Feishu: encrypted body, signed over the raw body. */
-function postEvent(payload: object, o: { encrypt?: boolean; ts?: number; key?: string; extraHeaders?: Record<string, string> } = {}): Promise<Answer> {
+function postEvent(payload: object, o: { encrypt?: boolean; ts?: number; key?: string; extraHeaders?: Record<string, string>; url?: string } = {}): Promise<Answer> {
   const raw = JSON.stringify(o.encrypt === false ? payload : encryptBody(payload, ENCRYPT_KEY));
-  return request('POST', '/webhook/event', raw, { 'content-type': 'application/json; charset=utf-8', ...signedHeaders(raw, o.key ?? ENCRYPT_KEY, o.ts ?? nowSeconds()), ...o.extraHeaders });
+  return request('POST', '/webhook/event', raw, { 'content-type': 'application/json; charset=utf-8', ...signedHeaders(raw, o.key ?? ENCRYPT_KEY, o.ts ?? nowSeconds()), ...o.extraHeaders }, o.url);
 }
 
 function nextIds() {
@@ -98,7 +100,8 @@ async function replyTo(messageId: string, timeoutMs = 3000): Promise<FakeMessage
 }
 
 const repliesTo = (messageId: string) => fake.messages.filter((x) => x.parentId === messageId);
-const settle = () => new Promise((r) => setTimeout(r, 150));
+/** Every accepted message has been answered (or ignored): the queue's idle signal, no fixed sleep. */
+const settle = () => bot.runtime.queue.idle();
 const task1Done = async () => (await activeCompletions(bot.opened.db, [(await findTask(bot.opened.db, 2026, 1))!.id])).length;
 
 describe('URL verification', () => {
@@ -128,16 +131,35 @@ describe('messages', () => {
   });
 
   it('acknowledges before the work is done (slow command)', async () => {
-    bot.deps.digest = async () => {
-      await new Promise((r) => setTimeout(r, 400));
-      return { schema: '2.0', config: { update_multi: true }, header: { title: { tag: 'plain_text', content: '周报' }, template: 'blue' }, body: { elements: [] } };
-    };
-    const { ids, payload } = groupMessage('周报');
-    const answer = await postEvent(payload);
-    expect(answer.status).toBe(200);
-    expect(repliesTo(ids.messageId)).toHaveLength(0);
-    expect(answer.ms).toBeLessThan(400);
-    await replyTo(ids.messageId);
+    // A receiver whose message handler only finishes when the test lets it.
+    let release!: () => void;
+    const handled = new Promise<void>((resolve) => (release = resolve));
+    const seen: string[] = [];
+    const queue = new WorkQueue({ log: silentLogger });
+    const slow = await receiverFor(
+      createEventRouter({
+        handleMessage: async (msg) => {
+          await handled;
+          seen.push(msg.messageId);
+        },
+        handleCardAction: bot.runtime.handleCardAction,
+        outbound: sender,
+        queue,
+        log: silentLogger,
+      }),
+      () => queue.size,
+    );
+    try {
+      const { ids, payload } = groupMessage('周报');
+      const answer = await postEvent(payload, { url: slow.url });
+      expect(answer.status).toBe(200);
+      expect(seen).toEqual([]);
+      release();
+      await queue.idle();
+      expect(seen).toEqual([ids.messageId]);
+    } finally {
+      await slow.stop();
+    }
   });
 
   it('acts once on a redelivery of the same event', async () => {
@@ -264,20 +286,39 @@ describe('card callbacks', () => {
   });
 
   it('answer {} when the work outlasts the deadline, then patch the card', async () => {
-    bot.deps.snooze = async () => {
-      await new Promise((r) => setTimeout(r, 1300));
-      return { message: '好的', card: { schema: '2.0', config: { update_multi: true }, header: { title: { tag: 'plain_text', content: '已推迟' }, template: 'grey' }, body: { elements: [] } } };
-    };
-    const ids = nextIds();
-    // The pressed card is a message the bot sent earlier.
-    const reminder = { schema: '2.0', config: { update_multi: true }, header: { title: { tag: 'plain_text', content: '提醒' }, template: 'yellow' }, body: { elements: [] } };
-    const sent = await sender.sendMessage({ receiveIdType: 'chat_id', receiveId: GROUP, msgType: 'interactive', content: reminder, idempotencyKey: 'reminder-k1' });
-    const answer = await postEvent(cardEvent({ eventId: ids.eventId, operatorOpenId: OPEN_IDS.office, value: { action: 'reminder.snooze', key: 'k1' }, messageId: sent.messageId, chatId: GROUP, token: TOKEN }));
-    expect(JSON.parse(answer.body)).toEqual({});
-    expect(answer.ms).toBeLessThan(1300);
-    const until = Date.now() + 3000;
-    while (fake.patches.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    expect(fake.patches.map((p) => [p.messageId, (p.content as { header: { title: { content: string } } }).header.title.content])).toEqual([[sent.messageId, '已推迟']]);
+    // A receiver whose card handler finishes only after the (short) deadline.
+    let release!: () => void;
+    const late = new Promise<void>((resolve) => (release = resolve));
+    const card = { schema: '2.0', config: { update_multi: true }, header: { title: { tag: 'plain_text', content: '已推迟' }, template: 'grey' }, body: { elements: [] } } as const;
+    const queue = new WorkQueue({ log: silentLogger });
+    const slow = await receiverFor(
+      createEventRouter({
+        handleMessage: bot.runtime.handleMessage,
+        handleCardAction: async (): Promise<CardActionResult> => {
+          await late;
+          return { toast: { type: 'success', content: '好的' }, card: card as unknown as NonNullable<CardActionResult['card']> };
+        },
+        outbound: sender,
+        queue,
+        cardDeadlineMs: 100,
+        log: silentLogger,
+      }),
+      () => queue.size,
+    );
+    try {
+      const ids = nextIds();
+      // The pressed card is a message the bot sent earlier.
+      const reminder = { schema: '2.0', config: { update_multi: true }, header: { title: { tag: 'plain_text', content: '提醒' }, template: 'yellow' }, body: { elements: [] } };
+      const sent = await sender.sendMessage({ receiveIdType: 'chat_id', receiveId: GROUP, msgType: 'interactive', content: reminder, idempotencyKey: 'reminder-k1' });
+      const answer = await postEvent(cardEvent({ eventId: ids.eventId, operatorOpenId: OPEN_IDS.office, value: { action: 'reminder.snooze', key: 'k1' }, messageId: sent.messageId, chatId: GROUP, token: TOKEN }), { url: slow.url });
+      expect(JSON.parse(answer.body)).toEqual({});
+      release();
+      const until = Date.now() + 3000;
+      while (fake.patches.length === 0 && Date.now() < until) await new Promise((r) => setImmediate(r));
+      expect(fake.patches.map((p) => [p.messageId, (p.content as { header: { title: { content: string } } }).header.title.content])).toEqual([[sent.messageId, '已推迟']]);
+    } finally {
+      await slow.stop();
+    }
   });
 });
 

@@ -4,12 +4,12 @@
  * socket protocol itself is protobuf and not faked here.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/config.js';
 import { createEventRouter } from '../../src/bot/transport/events.js';
-import { createEventDispatcher, startLongConnection } from '../../src/bot/transport/lark-ws.js';
+import { createEventDispatcher, createLongConnectionReceiver } from '../../src/bot/transport/lark-ws.js';
+import { UserError } from '../../src/errors.js';
 import { WorkQueue } from '../../src/bot/transport/work-queue.js';
 import { silentLogger } from '../../src/log.js';
-import { activeCompletions, findTask } from '../../src/tasks/task.repository.js';
+import { activeCompletions, findTask } from '../../src/db/task.repository.js';
 import { cardEvent, messageEvent } from './lark-events.js';
 import { BOT_OPEN_ID, GROUP, makeBot, OPEN_IDS, type TestBot } from './support.js';
 
@@ -24,7 +24,8 @@ afterEach(async () => {
   await bot.close();
 });
 
-const dispatcherFor = (q: WorkQueue) => createEventDispatcher(createEventRouter({ deps: bot.deps, queue: q, log: silentLogger }), silentLogger);
+const routerFor = (q: WorkQueue) => createEventRouter({ handleMessage: bot.runtime.handleMessage, handleCardAction: bot.runtime.handleCardAction, outbound: bot.deps.outbound, queue: q, log: silentLogger });
+const dispatcherFor = (q: WorkQueue) => createEventDispatcher(routerFor(q), silentLogger);
 
 const groupMessage = (n: number, text: string) =>
   messageEvent({
@@ -37,10 +38,8 @@ const groupMessage = (n: number, text: string) =>
     token: 'ignored-on-ws',
   });
 
-async function drained(q: WorkQueue) {
-  const until = Date.now() + 3000;
-  while (q.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
-}
+/** The queue's idle signal: every accepted message has been answered. */
+const drained = (q: WorkQueue) => q.idle();
 
 describe('long connection', () => {
   it('queues a message, acknowledges at once, and replies through the same handlers', async () => {
@@ -86,7 +85,8 @@ describe('long connection', () => {
   });
 
   it('refuses to start with an app id WSClient would silently ignore', async () => {
-    const router = createEventRouter({ deps: bot.deps, queue, log: silentLogger });
-    await expect(startLongConnection({ appId: 'cli_short', appSecret: 's', domain: 'http://127.0.0.1:9', router, log: silentLogger })).rejects.toBeInstanceOf(ConfigError);
+    const receiver = createLongConnectionReceiver({ appId: 'cli_short', appSecret: 's', domain: 'http://127.0.0.1:9', router: routerFor(queue), log: silentLogger });
+    await expect(receiver.start()).rejects.toBeInstanceOf(UserError);
+    await expect(receiver.start()).rejects.toMatchObject({ code: 'config', field: 'LARK_APP_ID' });
   });
 });

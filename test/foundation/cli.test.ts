@@ -4,19 +4,21 @@ import { dirname, join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { BIN, childEnv, cliOk, runCli, tempDbFile } from '../support/cli.js';
+// Most runs go through the CLI program in process (same argv parsing, same code, real database
+// files); the set-up and the pipe test run the real bin as a child process.
+import { BIN, childEnv, cliOk as cliOkProcess, cliOkInProcess as cliOk, runCliInProcess as runCli, tempDbFile } from '../support/cli.js';
 
 const digest = (file: string) => {
   const parts = [file, `${file}-wal`].filter(existsSync).map((f) => readFileSync(f));
   return createHash('sha256').update(Buffer.concat(parts)).digest('hex');
 };
 
-describe('dangjian CLI (real child process)', () => {
+describe('dangjian CLI', () => {
   let db: string;
 
   beforeAll(async () => {
     db = tempDbFile();
-    await cliOk(db, ['init', '--year', '2026', '--street', '城东街道']);
+    await cliOkProcess(db, ['init', '--year', '2026', '--street', '城东街道']);
     await cliOk(db, ['unit', 'add', '--name', '城东社区', '--level', 'community']);
     await cliOk(db, ['unit', 'add', '--name', '阳光小区', '--level', '小区', '--parent', '城东社区']);
     await cliOk(db, ['unit', 'add', '--name', '金融大厦', '--level', 'building', '--parent', '城东街道']);
@@ -86,12 +88,12 @@ describe('dangjian CLI (real child process)', () => {
     ['an unknown level', ['unit', 'add', '--name', '某单位', '--level', 'village'], /--level.*unknown level "village"/],
     ['a compound under the street', ['unit', 'add', '--name', '错小区', '--level', 'compound', '--parent', '城东街道'], /--parent.*must be a community/],
     ['a duplicate unit name', ['unit', 'add', '--name', '城东社区', '--level', 'community'], /--name.*already exists/],
-    ['points above the maximum', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '10.5'], /--points.*between 0 and 10/],
-    ['points not a multiple of 0.5', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '7.3'], /--points.*multiple of 0\.5/],
+    ['points above the maximum', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '10.5'], /--points.*0 到 10 之间/],
+    ['points not a multiple of 0.5', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '7.3'], /--points.*以 0\.5 分为单位/],
     ['negative points', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '-1'], /--points/],
-    ['an item of another level', ['score', 'set', '--unit', '阳光小区', '--item', '4.2', '--points', '5'], /--item.*street/],
-    ['an unknown item', ['score', 'set', '--unit', '阳光小区', '--item', '99.1', '--points', '5'], /--item.*unknown item/],
-    ['an unknown unit', ['score', 'set', '--unit', '不存在小区', '--item', '11.1', '--points', '5'], /--unit.*no unit named/],
+    ['an item of another level', ['score', 'set', '--unit', '阳光小区', '--item', '4.2', '--points', '5'], /--item.*街道层面/],
+    ['an unknown item', ['score', 'set', '--unit', '阳光小区', '--item', '99.1', '--points', '5'], /--item.*方案中没有指标「99\.1」/],
+    ['an unknown unit', ['score', 'set', '--unit', '不存在小区', '--item', '11.1', '--points', '5'], /--unit.*没有找到名称包含「不存在小区」的单位/],
     ['a bad year', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '5', '--year', '26'], /--year/],
     ['an unknown role', ['member', 'add', '--name', '某人', '--role', 'boss'], /--role/],
     ['an unknown lead unit', ['chat', 'bind', '--chat', 'oc_x', '--to', 'lead:财政所'], /--to.*unknown lead unit/],

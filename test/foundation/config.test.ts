@@ -1,25 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, readConfig } from '../../src/config/config.js';
+import { readConfig } from '../../src/config/config.js';
+import { UserError } from '../../src/errors.js';
 
 describe('readConfig', () => {
   it('defaults to console mode, ./data/dangjian.db and Asia/Shanghai without credentials', () => {
     const c = readConfig({});
     expect(c.mode).toBe('console');
+    expect(c.lark).toBeNull();
     expect(c.dbFile).toBe('./data/dangjian.db');
     expect(c.timeZone).toBe('Asia/Shanghai');
-    expect(c.port).toBe(3000);
-    expect(c.lark.domain).toBe('https://open.feishu.cn');
     expect(c.logLevel).toBe('info');
   });
 
-  it('defaults to ws mode when app id and secret are set', () => {
+  it('defaults to ws mode when app id and secret are set, with the credentials typed present', () => {
     const c = readConfig({ LARK_APP_ID: 'cli_0123456789abcdef', LARK_APP_SECRET: 's' });
     expect(c.mode).toBe('ws');
+    if (c.mode !== 'ws') throw new Error('not ws');
+    expect(c.lark).toEqual({ appId: 'cli_0123456789abcdef', appSecret: 's', domain: 'https://open.feishu.cn' });
+  });
+
+  it('webhook mode carries the port, the encrypt key and the verification token', () => {
+    const c = readConfig({ LARK_MODE: 'webhook', LARK_APP_ID: 'cli_0123456789abcdef', LARK_APP_SECRET: 's', LARK_ENCRYPT_KEY: 'k', PORT: '8080' });
+    if (c.mode !== 'webhook') throw new Error('not webhook');
+    expect(c.webhook).toEqual({ port: 8080, encryptKey: 'k', verificationToken: undefined });
   });
 
   it('accepts any base URL as LARK_DOMAIN and strips a trailing slash', () => {
-    expect(readConfig({ LARK_DOMAIN: 'http://127.0.0.1:4567/' }).lark.domain).toBe('http://127.0.0.1:4567');
-    expect(readConfig({ LARK_DOMAIN: 'https://open.larksuite.com' }).lark.domain).toBe('https://open.larksuite.com');
+    const creds = { LARK_APP_ID: 'cli_0123456789abcdef', LARK_APP_SECRET: 's' };
+    expect(readConfig({ ...creds, LARK_DOMAIN: 'http://127.0.0.1:4567/' }).lark?.domain).toBe('http://127.0.0.1:4567');
+    expect(readConfig({ ...creds, LARK_DOMAIN: 'https://open.larksuite.com' }).lark?.domain).toBe('https://open.larksuite.com');
   });
 
   it.each([
@@ -37,7 +46,8 @@ describe('readConfig', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toBeInstanceOf(UserError);
+    expect(error).toMatchObject({ code: 'config', field: variable });
     const message = (error as Error).message;
     expect(message).toContain(variable);
     expect(message).toContain('expected');
@@ -62,7 +72,7 @@ describe('readConfig: scheduler settings', () => {
     [{ REMINDER_OFFSETS: '7,three' }, 'REMINDER_OFFSETS'],
     [{ PUSH_WINDOW: '18:00-08:30' }, 'PUSH_WINDOW'],
   ])('stops start-up on %o with one line naming %s', (env, variable) => {
-    expect(() => readConfig(env)).toThrow(ConfigError);
+    expect(() => readConfig(env)).toThrow(UserError);
     expect(() => readConfig(env)).toThrow(new RegExp(variable));
   });
 });

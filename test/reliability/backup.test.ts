@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { adminActor } from '../../src/auth/actor.js';
+import { operatorActor } from '../../src/auth/actor.js';
 import { systemClock } from '../../src/clock.js';
 import { bindChat } from '../../src/db/chat.repository.js';
 import { openDatabase } from '../../src/db/database.js';
 import { bindMemberOpenId, findMemberByName } from '../../src/db/member.repository.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { initProgramme } from '../../src/services/programme.service.js';
+import { initProgramme } from '../../src/services/init.service.js';
 import { addUnit } from '../../src/services/units.service.js';
 import { runCli } from '../support/cli.js';
 import { recordChecked } from '../support/evidence.js';
@@ -58,11 +58,11 @@ describe('backup', () => {
     try {
       await migrateToLatest(opened.db);
       const base = { db: opened.db, plan, clock: systemClock, tz };
-      await initProgramme(base, adminActor('reliability'), { year });
-      await addUnit(base, adminActor('reliability'), { name: '城东社区', level: 'community' });
+      await initProgramme(base, operatorActor('reliability'), { year });
+      await addUnit(base, operatorActor('reliability'), { name: '城东社区', level: 'community' });
       const office = await findMemberByName(opened.db, '王博文');
       await bindMemberOpenId(opened.db, office!.id, OFFICE);
-      for (const g of GROUPS) await bindChat(opened.db, { chatId: g, target: 'leadership', by: 'reliability', at: Date.now() });
+      for (const g of GROUPS) await bindChat(opened.db, { chatId: g, target: { kind: 'leadership' }, by: 'reliability', at: Date.now() });
     } finally {
       await opened.close();
     }

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { listOutbox } from '../../src/db/outbox.repository.js';
 import type { ReminderPayload } from '../../src/scheduler/content.js';
-import { runPass } from '../../src/scheduler/pass.js';
+import { runPass } from '../../src/services/reminders.service.js';
 import { at, CHATS, deps, openProgramme, RecordingOutbound } from '../scheduler/support.js';
 import { reminderKeysOf } from './support.js';
 

@@ -34,14 +34,15 @@ export async function runTwoInstanceDrill(): Promise<void> {
     // together exceed the app's 50/s and a 429 would be retried; here any second request for a
     // uuid can only come from a second claim.
     fake = await spawnFakeLark({ appId: APP_ID, appSecret: SECRET });
-    // Due from 2 s from now, over 6 s: both processes are up and ticking while they fall due.
-    const seeded = await seedReminders(dbFile, { year: hours.localYear, tz: hours.tz, count: REMINDERS, chats: CHATS, startAt: Date.now() + 2_000, spreadMs: SPREAD_MS, chatPrefix: 'oc_two_' });
     // Default claim lease (10 min): a claim is never taken over here, it must simply hold.
     const env = serviceEnv({ dbFile, fakeUrl: fake.url, appId: APP_ID, appSecret: SECRET, hours, extra: { SCHEDULER_TICK_SECONDS: '1', REMINDER_COALESCE_MAX: '1' } });
     const a = spawnService(env);
     const b = spawnService(env);
     services.push(a, b);
     await Promise.all([a.started(60_000), b.started(60_000)]);
+    // Seeded once both processes are up and ticking (however long a loaded machine took to start
+    // them): due from 1 s from now, over 6 s, so that both race for them as they fall due.
+    const seeded = await seedReminders(dbFile, { year: hours.localYear, tz: hours.tz, count: REMINDERS, chats: CHATS, startAt: Date.now() + 1_000, spreadMs: SPREAD_MS, chatPrefix: 'oc_two_' });
     const counts = await waitFor(
       'every reminder to be sent',
       () => {

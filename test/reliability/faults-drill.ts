@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { DEFAULT_RETRY, idempotencyUuid } from '../../src/lark/sender.js';
-import { DEFAULT_SCHEDULER_SETTINGS } from '../../src/scheduler/settings.js';
+import { DEFAULT_SCHEDULER_SETTINGS } from '../../src/config/scheduler-settings.js';
 import { runCli } from '../support/cli.js';
 import { recordChecked } from '../support/evidence.js';
 import { spawnFakeLark } from '../support/fake-lark-server.js';

@@ -9,16 +9,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { adminActor } from '../../src/auth/actor.js';
+import { operatorActor } from '../../src/auth/actor.js';
 import { systemClock } from '../../src/clock.js';
 import { bindChat } from '../../src/db/chat.repository.js';
 import { openDatabase } from '../../src/db/database.js';
 import { bindMemberOpenId, findMemberByName } from '../../src/db/member.repository.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { initProgramme } from '../../src/services/programme.service.js';
+import { initProgramme } from '../../src/services/init.service.js';
 import { addUnit } from '../../src/services/units.service.js';
 import { occurrencesFor } from '../../src/tasks/occurrences.js';
-import { listTasks } from '../../src/tasks/task.repository.js';
+import { listTasks } from '../../src/db/task.repository.js';
 import { recordChecked } from '../support/evidence.js';
 import { spawnFakeLark, type SpawnedFakeLark } from '../support/fake-lark-server.js';
 import { cardEvent, encryptBody, messageEvent, signedHeaders } from '../bot/lark-events.js';
@@ -56,11 +56,11 @@ describe('redelivery', () => {
     try {
       await migrateToLatest(opened.db);
       const base = { db: opened.db, plan, clock: systemClock, tz };
-      await initProgramme(base, adminActor('reliability'), { year });
-      await addUnit(base, adminActor('reliability'), { name: '城东社区', level: 'community' });
+      await initProgramme(base, operatorActor('reliability'), { year });
+      await addUnit(base, operatorActor('reliability'), { name: '城东社区', level: 'community' });
       const office = await findMemberByName(opened.db, '王博文');
       await bindMemberOpenId(opened.db, office!.id, OFFICE);
-      await bindChat(opened.db, { chatId: GROUP, target: 'leadership', by: 'reliability', at: Date.now() });
+      await bindChat(opened.db, { chatId: GROUP, target: { kind: 'leadership' }, by: 'reliability', at: Date.now() });
       const t = (await listTasks(opened.db, { year })).find((x) => x.cadence === null)!;
       task = { seq: t.seq, period: occurrencesFor(t)[0]!.period };
     } finally {

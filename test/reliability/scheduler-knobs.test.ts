@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { startIntervalTicker } from '../../src/scheduler/cron.js';
-import { DEFAULT_SCHEDULER_SETTINGS, schedulerSettingsFromEnv } from '../../src/scheduler/settings.js';
+import { DEFAULT_SCHEDULER_SETTINGS, schedulerSettingsFromEnv } from '../../src/config/scheduler-settings.js';
 
 describe('scheduler drill knobs', () => {
   it('reads SCHEDULER_TICK_SECONDS, REMINDER_CLAIM_LEASE_MINUTES and REMINDER_RETRY_DELAY_MINUTES; unset keeps the defaults', () => {

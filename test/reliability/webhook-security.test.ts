@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
 import { readConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/log.js';
-import { startService, type RunningService } from '../../src/service.js';
+import { startService, type RunningService } from '../../src/runtime/service.js';
 import { recordChecked } from '../support/evidence.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark-server.js';
 import { encryptBody, messageEvent, signedHeaders } from '../bot/lark-events.js';

@@ -65,9 +65,9 @@ describe('dangjian reminders preview / tick / outbox / digest', () => {
     expect(badFrom.code).toBe(2);
     expect(badFrom.stderr).toMatch(/^error: --from: expected an ISO date\/time/);
     expect(uninitialised.code).toBe(2);
-    expect(uninitialised.stderr).toMatch(/not initialised.*dangjian init --year/);
+    expect(uninitialised.stderr).toMatch(/尚未初始化.*dangjian init --year/);
     expect(consoleTick.code).toBe(0);
-    expect(consoleTick.stdout).toContain(`→ ${CHATS.leadership}`);
+    expect(consoleTick.stdout).toContain(`📣 推送 → 群 ${CHATS.leadership}`);
     expect(consoleTick.stdout).toContain('周报｜XX街道 2026-03-09 至 2026-03-15');
     expect(consoleTick.stdout).toContain('截止提醒｜还有 1 天截止');
     expect(consoleTick.stdout).toMatch(/sent 3 reminder\(s\) in 3 message\(s\)/);

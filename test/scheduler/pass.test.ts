@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { adminActor } from '../../src/auth/actor.js';
+import { operatorActor } from '../../src/auth/actor.js';
 import { fixedClock } from '../../src/clock.js';
 import type { OpenedDatabase } from '../../src/db/database.js';
 import { findOutboxByKey, listOutbox } from '../../src/db/outbox.repository.js';
-import { buildDigest } from '../../src/scheduler/digest.js';
-import { batchKey, previewReminders, runPass } from '../../src/scheduler/pass.js';
-import { schedulerSettings } from '../../src/scheduler/settings.js';
-import { snoozeReminder } from '../../src/scheduler/snooze.js';
+import { buildDigest } from '../../src/services/digest.service.js';
+import { batchKey, previewReminders, runPass } from '../../src/services/reminders.service.js';
+import { schedulerSettings } from '../../src/config/scheduler-settings.js';
+import { snoozeReminder } from '../../src/services/snooze.service.js';
 import type { ReminderPayload } from '../../src/scheduler/content.js';
 import { setScore } from '../../src/services/scores.service.js';
 import { addUnit } from '../../src/services/units.service.js';
@@ -142,9 +142,9 @@ describe('snooze (「明天再提醒」)', () => {
     await runPass(d, at('2026-03-03T09:00:00+08:00')); // T−7 of task 4 (due 10 March)
     expect(out.sent.slice(before).filter((s) => s.receiveId === CHATS.office).map((s) => s.idempotencyKey)).toEqual(['due:4:2026:d7:oc_djb']);
     const clock = fixedClock('2026-03-03T15:00:00+08:00');
-    const r = await snoozeReminder({ ...d, clock }, 'due:4:2026:d7:oc_djb', adminActor('王博文'));
+    const r = await snoozeReminder({ ...d, clock }, 'due:4:2026:d7:oc_djb', operatorActor('王博文'));
     expect(r).toEqual({ key: 'due:4:2026:d7:oc_djb#snooze1', of: 'due:4:2026:d7:oc_djb', notBefore: '2026-03-04T09:00:00+08:00', alreadySnoozed: false });
-    expect(await snoozeReminder({ ...d, clock }, 'due:4:2026:d7:oc_djb', adminActor('王博文'))).toMatchObject({ alreadySnoozed: true, notBefore: '2026-03-04T09:00:00+08:00' });
+    expect(await snoozeReminder({ ...d, clock }, 'due:4:2026:d7:oc_djb', operatorActor('王博文'))).toMatchObject({ alreadySnoozed: true, notBefore: '2026-03-04T09:00:00+08:00' });
     await runPass(d, at('2026-03-03T17:59:00+08:00'));
     expect(out.keysTo(CHATS.office)).not.toContain('due:4:2026:d7:oc_djb#snooze1');
     await runPass(d, at('2026-03-04T09:00:00+08:00'));
@@ -156,7 +156,7 @@ describe('snooze (「明天再提醒」)', () => {
     await runPass(d, at('2026-03-06T09:00:00+08:00'));
     expect((await findOutboxByKey(o.db, 'due:4:2026:d3:oc_djb'))?.sentAt).toBe(at('2026-03-06T09:00:00+08:00'));
     // A snoozed re-send can be snoozed again.
-    const again = await snoozeReminder({ ...d, clock: fixedClock('2026-03-04T10:00:00+08:00') }, 'due:4:2026:d7:oc_djb#snooze1', adminActor('王博文'));
+    const again = await snoozeReminder({ ...d, clock: fixedClock('2026-03-04T10:00:00+08:00') }, 'due:4:2026:d7:oc_djb#snooze1', operatorActor('王博文'));
     expect(again.key).toBe('due:4:2026:d7:oc_djb#snooze2');
   });
 
@@ -165,8 +165,8 @@ describe('snooze (「明天再提醒」)', () => {
     const out = new RecordingOutbound();
     const d = deps(o, out);
     await runPass(d, at('2026-03-09T09:00:00+08:00'));
-    await expect(snoozeReminder(d, 'digest:2026-03-09:oc_lead', adminActor())).rejects.toMatchObject({ code: 'bad_argument' });
-    await expect(snoozeReminder(d, 'nope', adminActor())).rejects.toMatchObject({ code: 'not_found' });
+    await expect(snoozeReminder(d, 'digest:2026-03-09:oc_lead', operatorActor())).rejects.toMatchObject({ code: 'bad_argument' });
+    await expect(snoozeReminder(d, 'nope', operatorActor())).rejects.toMatchObject({ code: 'not_found' });
   });
 });
 
@@ -287,8 +287,8 @@ describe('crash recovery and concurrency', () => {
 describe('routing and set-up problems', () => {
   it('records reminders for a programme without any chat as skipped ("no chat") and sends nothing', async () => {
     const o = await programme(':memory:', false);
-    const { initProgramme } = await import('../../src/services/programme.service.js');
-    await initProgramme({ db: o.db, plan, clock: fixedClock('2025-12-01T00:00:00+08:00') }, adminActor(), { year: 2026 });
+    const { initProgramme } = await import('../../src/services/init.service.js');
+    await initProgramme({ db: o.db, plan, clock: fixedClock('2025-12-01T00:00:00+08:00') }, operatorActor(), { year: 2026 });
     const out = new RecordingOutbound();
     const r = await runPass(deps(o, out), at('2026-03-09T09:00:00+08:00'));
     expect(r.skippedNoChat).toBeGreaterThan(0);
@@ -370,7 +370,7 @@ describe('the weekly digest', () => {
     await complete(o, 1, '2026', '2026-03-04T10:00:00+08:00');
     await complete(o, 4, '2026', '2026-03-05T10:00:00+08:00');
     const clock = fixedClock('2026-03-05T11:00:00+08:00');
-    const office = adminActor();
+    const office = operatorActor();
     await addUnit({ db: o.db, clock }, office, { name: '城东社区', level: 'community', parent: 'XX街道' });
     await setScore({ db: o.db, plan, clock, tz: TZ }, office, { unit: '城东社区', item: '6.1', points: 10, year: 2026 });
 

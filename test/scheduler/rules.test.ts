@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/plan/load-plan.js';
 import { computeIntents, type ChatRouting, type ReminderIntent, type RuleInput, type RuleTask } from '../../src/scheduler/rules.js';
-import { DEFAULT_SCHEDULER_SETTINGS, schedulerSettings } from '../../src/scheduler/settings.js';
+import { DEFAULT_SCHEDULER_SETTINGS, schedulerSettings } from '../../src/config/scheduler-settings.js';
 import { occurrencesFor } from '../../src/tasks/occurrences.js';
 import { createWorkCalendar } from '../../src/tasks/work-calendar.js';
 import { isoInZone, localDate, zonedInstant } from '../../src/time.js';
@@ -12,9 +12,10 @@ const plan = loadPlan();
 const at = (iso: string) => Date.parse(iso);
 const year2026 = { from: at('2026-01-01T00:00:00+08:00'), to: at('2026-12-31T23:59:59+08:00') };
 
-const chats = (lead: Record<string, string[]> = { 党建办: ['oc_djb'] }, leadership: string[] = ['oc_lead']): ChatRouting => ({
+const chats = (lead: Record<string, string[]> = { 党建办: ['oc_djb'] }, leadership: string[] = ['oc_lead'], units: Record<string, string[]> = {}): ChatRouting => ({
   leadership,
   leadUnits: new Map(Object.entries(lead)),
+  units: new Map(Object.entries(units)),
 });
 
 function dated(dueDate: string, doneAt: number | null = null, leadUnits: string[] = ['党建办']): RuleTask {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCHEDULER_SETTINGS, schedulerSettings, schedulerSettingsFromEnv } from '../../src/scheduler/settings.js';
-import { snoozeKeyOf } from '../../src/scheduler/snooze.js';
+import { DEFAULT_SCHEDULER_SETTINGS, schedulerSettings, schedulerSettingsFromEnv } from '../../src/config/scheduler-settings.js';
+import { snoozeKeyOf } from '../../src/services/snooze.service.js';
 
 describe('scheduler settings', () => {
   it('defaults: T−7/3/1/0 at 09:00, overdue 09:30, escalate on the 3rd then every 5th working day, window 08:30–18:00, catch-up 24 h, yellow 7 days', () => {

@@ -12,7 +12,7 @@ import { listOutbox, type OutboxRecord } from '../../src/db/outbox.repository.js
 import { createLarkSender, type LarkSender } from '../../src/lark/sender.js';
 import { silentLogger } from '../../src/log.js';
 import type { ReminderPayload } from '../../src/scheduler/content.js';
-import { runPass } from '../../src/scheduler/pass.js';
+import { runPass } from '../../src/services/reminders.service.js';
 import { addDays } from '../../src/tasks/dates.js';
 import { isoInZone, zonedInstant } from '../../src/time.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark-server.js';

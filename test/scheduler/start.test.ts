@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
 import { listOutbox } from '../../src/db/outbox.repository.js';
 import { createLogger } from '../../src/log.js';
-import { startScheduler } from '../../src/scheduler/index.js';
-import { runPass } from '../../src/scheduler/pass.js';
+import { startScheduler } from '../../src/runtime/scheduler.js';
+import { runPass } from '../../src/services/reminders.service.js';
 import { CHATS, RecordingOutbound, at, deps, openProgramme } from './support.js';
 
 function captureLog() {

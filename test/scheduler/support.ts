@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { adminActor } from '../../src/auth/actor.js';
+import { operatorActor } from '../../src/auth/actor.js';
 import { fixedClock } from '../../src/clock.js';
 import { bindChat } from '../../src/db/chat.repository.js';
 import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
@@ -10,10 +10,10 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { silentLogger } from '../../src/log.js';
 import type { Outbound, OutgoingMessage } from '../../src/messaging/outbound.js';
 import { loadPlan } from '../../src/plan/load-plan.js';
-import type { SchedulerDeps } from '../../src/scheduler/pass.js';
-import { DEFAULT_SCHEDULER_SETTINGS, type SchedulerSettings } from '../../src/scheduler/settings.js';
-import { initProgramme } from '../../src/services/programme.service.js';
-import { completeOccurrence } from '../../src/tasks/task-service.js';
+import type { SchedulerDeps } from '../../src/services/reminders.service.js';
+import { DEFAULT_SCHEDULER_SETTINGS, type SchedulerSettings } from '../../src/config/scheduler-settings.js';
+import { initProgramme } from '../../src/services/init.service.js';
+import { completeOccurrence } from '../../src/services/tasks.service.js';
 import { createWorkCalendar } from '../../src/tasks/work-calendar.js';
 
 export const TZ = 'Asia/Shanghai';
@@ -34,10 +34,10 @@ export async function openProgramme(file = ':memory:', init = true): Promise<Ope
   await migrateToLatest(opened.db);
   if (init) {
     const clock = fixedClock('2025-12-01T00:00:00+08:00');
-    await initProgramme({ db: opened.db, plan, clock }, adminActor(), { year: 2026 });
-    await bindChat(opened.db, { chatId: CHATS.leadership, target: 'leadership', by: 'test', at: 1 });
-    await bindChat(opened.db, { chatId: CHATS.office, target: 'lead:党建办(组织)', by: 'test', at: 2 });
-    await bindChat(opened.db, { chatId: CHATS.community, target: 'lead:社管中心', by: 'test', at: 3 });
+    await initProgramme({ db: opened.db, plan, clock }, operatorActor(), { year: 2026 });
+    await bindChat(opened.db, { chatId: CHATS.leadership, target: { kind: 'leadership' }, by: 'test', at: 1 });
+    await bindChat(opened.db, { chatId: CHATS.office, target: { kind: 'lead', leadUnit: '党建办(组织)' }, by: 'test', at: 2 });
+    await bindChat(opened.db, { chatId: CHATS.community, target: { kind: 'lead', leadUnit: '社管中心' }, by: 'test', at: 3 });
   }
   return opened;
 }
@@ -114,7 +114,7 @@ export function deps(opened: OpenedDatabase, outbound: Outbound, over: Partial<S
 
 /** Marks an occurrence done at `doneAt` (as the office). */
 export async function complete(opened: OpenedDatabase, seq: number, period: string, doneAt: string): Promise<void> {
-  await completeOccurrence({ db: opened.db, tz: TZ, clock: fixedClock(doneAt) }, adminActor(), { year: 2026, seq, period, at: at(doneAt) });
+  await completeOccurrence({ db: opened.db, tz: TZ, clock: fixedClock(doneAt) }, operatorActor(), { year: 2026, seq, period, at: at(doneAt) });
 }
 
 /** Card title of a sent message. */

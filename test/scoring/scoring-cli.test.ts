@@ -75,7 +75,7 @@ describe('dangjian score import / score show / rank / targets', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: --file: /);
     expect(r.stderr).toContain('3 bad row(s), nothing imported');
-    expect(r.stderr).toContain('row 3: unit: no unit named "无名小区"');
+    expect(r.stderr).toContain('row 3: unit: 没有找到名称包含「无名小区」的单位');
     expect(r.stderr).toContain('row 5: points:');
     expect(r.stderr).toContain('row 6: item:');
     expect(r.stderr).not.toContain('row 2:');
@@ -146,7 +146,7 @@ describe('dangjian score import / score show / rank / targets', () => {
       runCli(['targets', '--at', '2022/06/30', '--db', db]),
     ]);
     expect([unknown.code, badYear.code, badAt.code]).toEqual([2, 2, 2]);
-    expect(unknown.stderr).toBe('error: --unit: 没有找到单位“不存在”\n');
+    expect(unknown.stderr).toBe('error: --unit: 没有找到名称包含「不存在」的单位\n');
     expect(badYear.stderr).toMatch(/^error: --year: /);
     expect(badAt.stderr).toMatch(/^error: --at: /);
   });

@@ -8,7 +8,8 @@ import { setSetting } from '../../src/db/setting.repository.js';
 import { insertUnit } from '../../src/db/unit.repository.js';
 import { UserError } from '../../src/errors.js';
 import { loadPlan } from '../../src/plan/load-plan.js';
-import { instantiatePlanTasks } from '../../src/tasks/task.repository.js';
+import { instantiateYear } from '../../src/services/tasks.service.js';
+import { DEFAULT_YELLOW_DAYS } from '../../src/tasks/status.js';
 
 export const TZ = 'Asia/Shanghai';
 export const at = (iso: string): number => {
@@ -42,14 +43,14 @@ export async function seedProgramme(db: Db, options: { year?: number; tasks?: bo
   for (const [name, [role, leadUnit]] of Object.entries(ROSTER)) {
     await insertMember(db, { name, openId: null, role, leadUnit, unitId: role === 'secretary' ? community.id : null, at: t });
   }
-  if (options.tasks !== false) await instantiatePlanTasks(db, loadPlan(), year, t);
+  if (options.tasks !== false) await db.transaction().execute((trx) => instantiateYear(trx, loadPlan(), year, t));
 }
 
 export interface TestDb {
   opened: OpenedDatabase;
   db: Db;
   clock: ReturnType<typeof fixedClock>;
-  deps: { db: Db; tz: string; clock: ReturnType<typeof fixedClock>; plan: ReturnType<typeof loadPlan> };
+  deps: { db: Db; tz: string; clock: ReturnType<typeof fixedClock>; plan: ReturnType<typeof loadPlan>; yellowDays: number };
   actor(name: RosterName): Promise<Actor>;
   close(): Promise<void>;
 }
@@ -64,7 +65,7 @@ export async function createTestDb(file = ':memory:', options: { seed?: boolean 
     opened,
     db,
     clock,
-    deps: { db, tz: TZ, clock, plan: loadPlan() },
+    deps: { db, tz: TZ, clock, plan: loadPlan(), yellowDays: DEFAULT_YELLOW_DAYS },
     async actor(name) {
       const m = await db.selectFrom('member').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
       return actorFromMember(m, 'chat');

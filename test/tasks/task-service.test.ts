@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { adminActor } from '../../src/auth/actor.js';
+import { OPERATOR_NAME, operatorActor } from '../../src/auth/actor.js';
 import { listAudit } from '../../src/db/audit.repository.js';
 import { loadPlan } from '../../src/plan/load-plan.js';
 import {
@@ -11,9 +11,10 @@ import {
   retireTask,
   taskBoard,
   undoOccurrence,
-  type BoardTask,
-} from '../../src/tasks/task-service.js';
-import { completionHistory, findTask, instantiatePlanTasks, listTasks } from '../../src/tasks/task.repository.js';
+  instantiateYear,
+} from '../../src/services/tasks.service.js';
+import type { BoardTask } from '../../src/tasks/board.js';
+import { completionHistory, findTask, listTasks } from '../../src/db/task.repository.js';
 import { at, createTestDb, snapshot, userError, type RosterName, type TestDb } from './helpers.js';
 
 let t: TestDb;
@@ -39,13 +40,13 @@ describe('instantiating a year', () => {
     const eight = await findTask(t.db, 2026, 8);
     expect(eight).toMatchObject({ leadUnits: ['社会治理办'], cadence: 'monthly', deadlineText: '贯穿全年', source: 'plan', retiredAt: null });
     expect((await findTask(t.db, 2026, 25))?.target?.metrics.map((m) => [m.key, m.min])).toEqual([['entered', 6], ['excellent', 2]]);
-    expect(await instantiatePlanTasks(t.db, loadPlan(), 2026, at('2026-03-01T00:00:00+08:00'))).toBe(0);
-    const inserted = await t.db.transaction().execute((trx) => instantiatePlanTasks(trx, loadPlan(), 2027, at('2026-12-01T00:00:00+08:00')));
+    expect((await t.db.transaction().execute((trx) => instantiateYear(trx, loadPlan(), 2026, at('2026-03-01T00:00:00+08:00')))).inserted).toHaveLength(0);
+    const inserted = (await t.db.transaction().execute((trx) => instantiateYear(trx, loadPlan(), 2027, at('2026-12-01T00:00:00+08:00')))).inserted.length;
     expect(inserted).toBe(25);
   });
 
   it('task instantiate copies the plan and the office’s non-retired tasks, skips one-off dates, and is idempotent', async () => {
-    const office = adminActor();
+    const office = operatorActor();
     const monthly = await addTask(t.deps, office, { year: 2026, content: '每月走访两新组织', deadlineText: '贯穿全年', cadence: 'monthly', leadUnits: ['党建办(组织)'] });
     const dated = await addTask(t.deps, office, { year: 2026, content: '年中督查', deadlineText: '7月15日', leadUnits: ['社管中心'] });
     const oneOff = await addTask(t.deps, office, { year: 2026, content: '专项检查', deadlineText: '2026-09-30', leadUnits: ['社管中心'] });
@@ -67,13 +68,13 @@ describe('instantiating a year', () => {
   });
 
   it('refuses a year before the programme’s first year', async () => {
-    const err = await userError(instantiateTasks(t.deps, adminActor(), { year: 2025 }));
+    const err = await userError(instantiateTasks(t.deps, operatorActor(), { year: 2025 }));
     expect(err).toMatchObject({ code: 'bad_argument', field: '--year' });
   });
 });
 
 describe('who may mark a task done (task 8, led by 社会治理办)', () => {
-  const allowed: RosterName[] = ['社治小李', '王博文', '党建小赵', '张建虹', '刘子龙', '卫忠'];
+  const allowed: RosterName[] = ['社治小李', '王博文', '张建虹', '刘子龙', '卫忠'];
   for (const name of allowed) {
     it(`${name} may complete and undo`, async () => {
       const actor = await t.actor(name);
@@ -85,10 +86,11 @@ describe('who may mark a task done (task 8, led by 社会治理办)', () => {
   }
 
   it('the shell operator may complete', async () => {
-    expect((await completeOccurrence(t.deps, adminActor(), { year: 2026, seq: 8, period: '2026-01' })).doneBy).toBe('cli');
+    expect((await completeOccurrence(t.deps, operatorActor(), { year: 2026, seq: 8, period: '2026-01' })).doneBy).toBe(OPERATOR_NAME);
   });
 
-  const denied: RosterName[] = ['社管小王', '环卫小陈', '李书记'];
+  // 党建小赵 is a lead-unit member of 党建办(组织): a lead unit, not the office (task 8 is 社会治理办's).
+  const denied: RosterName[] = ['社管小王', '环卫小陈', '李书记', '党建小赵'];
   for (const name of denied) {
     it(`${name} is refused with the reason, audited as denied, and nothing is recorded`, async () => {
       const actor = await t.actor(name);
@@ -143,9 +145,10 @@ describe('office-only list management', () => {
     });
   }
 
-  it('a 党建办(组织) lead-unit member counts as the office', async () => {
-    const added = await addTask(t.deps, await t.actor('党建小赵'), { year: 2026, content: '七一主题活动', deadlineText: '6月底', leadUnits: ['党建办(组织)'] });
-    expect(added.seq).toBe(26);
+  it('a 党建办(组织) lead-unit member is not the office: adding a task is refused and audited', async () => {
+    const err = await userError(addTask(t.deps, await t.actor('党建小赵'), { year: 2026, content: '七一主题活动', deadlineText: '6月底', leadUnits: ['党建办(组织)'] }));
+    expect(err.code).toBe('forbidden');
+    expect((await t.db.selectFrom('audit_log').selectAll().where('action', '=', 'task.add').execute()).map((r) => [r.actor, r.outcome])).toEqual([['党建小赵', 'denied']]);
   });
 });
 
@@ -345,7 +348,7 @@ describe('the board', () => {
 
   it('a retired task leaves the board from its retirement on', async () => {
     t.clock.set('2026-04-01T09:00:00+08:00');
-    await retireTask(t.deps, adminActor(), { year: 2026, seq: 5 });
+    await retireTask(t.deps, operatorActor(), { year: 2026, seq: 5 });
     expect((await board('2026-03-31T10:00:00+08:00')).map((b) => b.seq)).toContain(5);
     expect((await board('2026-04-02T10:00:00+08:00')).map((b) => b.seq)).not.toContain(5);
     expect(await findTask(t.db, 2026, 5)).toMatchObject({ retiredAt: at('2026-04-01T09:00:00+08:00') });
@@ -354,7 +357,8 @@ describe('the board', () => {
   it('the year defaults to the year of `at` in DANGJIAN_TZ', async () => {
     const b = await taskBoard(t.deps, { at: at('2025-12-31T16:30:00Z') }); // 2026-01-01 00:30 in Shanghai
     expect(b).toHaveLength(25);
-    expect(await taskBoard(t.deps, { at: at('2025-12-31T15:30:00Z') })).toEqual([]);
+    // 2025 has no task list: said so, not an empty board.
+    expect((await userError(taskBoard(t.deps, { at: at('2025-12-31T15:30:00Z') }))).code).toBe('not_initialised');
   });
 });
 
@@ -391,7 +395,7 @@ describe('adding, editing and retiring tasks', () => {
   });
 
   it('edits content, deadline and lead units, auditing before and after', async () => {
-    const office = adminActor();
+    const office = operatorActor();
     const added = await addTask(t.deps, office, { year: 2026, content: '初稿', deadlineText: '6月底', leadUnits: ['社管中心'] });
     const edited = await editTask(t.deps, office, { year: 2026, seq: added.seq, content: '定稿', deadlineText: '9月中旬', leadUnits: ['社会治理办'] });
     expect(edited).toMatchObject({ content: '定稿', deadlineText: '9月中旬', leadUnits: ['社会治理办'] });
@@ -406,7 +410,7 @@ describe('adding, editing and retiring tasks', () => {
   });
 
   it('switching to a recurring deadline needs a cadence; a schedule change that orphans a completion is refused', async () => {
-    const office = adminActor();
+    const office = operatorActor();
     expect((await userError(editTask(t.deps, office, { year: 2026, seq: 3, deadlineText: '贯穿全年' }))).field).toBe('--cadence');
     const weekly = await editTask(t.deps, office, { year: 2026, seq: 3, deadlineText: '贯穿全年', cadence: 'quarterly' });
     expect(weekly).toMatchObject({ deadlineText: '贯穿全年', cadence: 'quarterly' });
@@ -419,7 +423,7 @@ describe('adding, editing and retiring tasks', () => {
   });
 
   it('retires once; the history stays', async () => {
-    const office = adminActor();
+    const office = operatorActor();
     await completeOccurrence(t.deps, office, { year: 2026, seq: 4 });
     const retired = await retireTask(t.deps, office, { year: 2026, seq: 4 });
     expect(retired.retiredAt).toBe(t.clock.now().getTime());

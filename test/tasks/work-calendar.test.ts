@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../src/tasks/dates.js';
-import { createWorkCalendar, loadHolidayOverrideFile, parseHolidayOverride } from '../../src/tasks/work-calendar.js';
+import { configuredWorkCalendar } from '../../src/services/calendar.service.js';
+import { createWorkCalendar, parseHolidayOverride } from '../../src/tasks/work-calendar.js';
 import { errorOf } from '../support/errors.js';
 
 const { calendar } = createWorkCalendar();
@@ -144,9 +145,12 @@ describe('the override file', () => {
   };
 
   it('loads a valid file', () => {
-    const o = loadHolidayOverrideFile(file('ok.json', JSON.stringify({ holidays: ['2027-01-01'], workdays: ['2027-02-06'] })));
-    expect(o.holidays).toEqual([{ date: '2027-01-01', name: null }]);
-    expect(o.workdays).toEqual([{ date: '2027-02-06', name: null }]);
+    const { calendar, warnings } = configuredWorkCalendar({ holidayFile: file('ok.json', JSON.stringify({ holidays: ['2027-01-01'], workdays: ['2027-02-06'] })) }, [2027]);
+    expect(warnings).toEqual([]);
+    expect(calendar.specialDays(2027)).toEqual([
+      { date: '2027-01-01', kind: 'holiday', name: null, inLieu: false, source: 'override' },
+      { date: '2027-02-06', kind: 'workday', name: null, inLieu: false, source: 'override' },
+    ]);
   });
 
   const cases: Array<[string, string, string[]]> = [
@@ -160,7 +164,7 @@ describe('the override file', () => {
   for (const [name, text, fragments] of cases) {
     it(`rejects ${name} naming the file and the entry`, () => {
       const path = file(name, text);
-      const err = errorOf(() => loadHolidayOverrideFile(path));
+      const err = errorOf(() => configuredWorkCalendar({ holidayFile: path }));
       expect(err.code).toBe('config');
       expect(err.message).toContain(path);
       for (const f of fragments) expect(err.message).toContain(f);
@@ -169,6 +173,6 @@ describe('the override file', () => {
 
   it('rejects a missing file naming it', () => {
     const path = join(dir, 'missing.json');
-    expect(errorOf(() => loadHolidayOverrideFile(path)).message).toContain(path);
+    expect(errorOf(() => configuredWorkCalendar({ holidayFile: path })).message).toContain(path);
   });
 });

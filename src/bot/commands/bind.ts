@@ -1,7 +1,8 @@
 /** 绑定 / bind 〈花名册姓名〉 @某人 — binds a roster name to a Feishu user; office only. */
 import { z } from 'zod';
 import { card, escapeMarkdown, markdown } from '../../cards/card.js';
-import { ROLE_NAMES_ZH, type Role } from '../../auth/actor.js';
+import { roleLabel } from '../../cards/labels.js';
+import { findUnitById } from '../../db/unit.repository.js';
 import { UserError } from '../../errors.js';
 import { bindMember } from '../../services/members.service.js';
 import { requiredText } from '../args.js';
@@ -39,7 +40,7 @@ export const bind = defineCommand({
     if (MENTION.test(args.who)) {
       const m = ctx.msg.mentions.find((x) => x.key === args.who);
       if (!m?.openId) throw new UserError('bad_argument', '没有识别到被 @ 的人，请在群里用 @ 选择此人', '@某人');
-      if (ctx.deps.botOpenId && m.openId === ctx.deps.botOpenId) throw new UserError('bad_argument', '不能把机器人自己绑定到花名册', '@某人');
+      if (m.openId === ctx.deps.botOpenId()) throw new UserError('bad_argument', '不能把机器人自己绑定到花名册', '@某人');
       openId = m.openId;
       display = m.name;
     } else {
@@ -47,9 +48,11 @@ export const bind = defineCommand({
       display = args.who;
     }
     const member = await bindMember(ctx.deps, ctx.actor!, { name: args.name, openId });
+    const unit = member.unit_id === null ? undefined : await findUnitById(ctx.deps.db, member.unit_id);
+    const where = member.lead_unit ?? unit?.name;
     return cardReply(
       card('绑定成功', 'green', [
-        markdown(`花名册「${escapeMarkdown(member.name)}」（${ROLE_NAMES_ZH[member.role as Role] ?? member.role}${member.lead_unit ? ` · ${escapeMarkdown(member.lead_unit)}` : ''}）已绑定到 ${escapeMarkdown(display)}。`),
+        markdown(`花名册「${escapeMarkdown(member.name)}」（${roleLabel(member.role, unit?.level)}${where ? ` · ${escapeMarkdown(where)}` : ''}）已绑定到 ${escapeMarkdown(display)}。`),
       ]),
     );
   },

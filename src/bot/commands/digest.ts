@@ -1,6 +1,7 @@
-/** 周报 / digest: this week's progress digest on demand (built by the scheduler's digest builder). */
+/** 周报 / digest: this week's progress digest on demand (the same as the weekly push). */
 import { z } from 'zod';
-import { UserError } from '../../errors.js';
+import { digestCard } from '../../scheduler/digest-card.js';
+import { buildDigest } from '../../services/digest.service.js';
 import { defineCommand } from '../registry.js';
 import { cardReply } from '../types.js';
 
@@ -13,7 +14,8 @@ export const digest = defineCommand({
   params: [],
   args: z.object({}),
   async run(ctx) {
-    if (!ctx.deps.digest) throw new UserError('conflict', '周报功能尚未启用（调度模块未加载）');
-    return cardReply(await ctx.deps.digest(ctx.now));
+    const { deps } = ctx;
+    const d = await buildDigest({ db: deps.db, plan: deps.plan, config: { timeZone: deps.tz }, clock: deps.clock, calendar: deps.calendar, settings: deps.settings }, { at: ctx.now.getTime() });
+    return cardReply(digestCard(d));
   },
 });

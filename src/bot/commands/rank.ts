@@ -4,17 +4,17 @@ import { card, escapeMarkdown, fields, markdown, table, type CardElement } from 
 import { getProgramme } from '../../db/setting.repository.js';
 import { findUnitByName } from '../../db/unit.repository.js';
 import { LEVEL_NAMES_ZH } from '../../plan/schema.js';
-import { fmtPoints } from '../../scoring/index.js';
+import { GRADE_BADGE } from '../../cards/labels.js';
+import { fmtPoints } from '../../scoring/format.js';
 import { ranking } from '../../services/grading.service.js';
 import { parseLevel } from '../../services/units.service.js';
 import { looksLikeYear, yearArg } from '../args.js';
 import { defineCommand } from '../registry.js';
 import { cardReply } from '../types.js';
-import { GRADE_BADGE } from './score.js';
 import { lookupUnit } from './units.js';
 
 /** Rows beyond this are summarised (a card must stay under Lark's 30 KB). */
-export const MAX_RANK_ROWS = 50;
+const MAX_RANK_ROWS = 50;
 
 const levelText = z
   .string()

@@ -1,19 +1,16 @@
 /** 得分 / score 〈单位〉[年份]: total, grade, per-indicator table, blockers and the gap to the next grade. */
 import { z } from 'zod';
-import { card, escapeMarkdown, fields, hr, markdown, table, type Card, type CardElement, type CardTemplate } from '../../cards/card.js';
-import type { Grade } from '../../plan/schema.js';
+import { card, escapeMarkdown, fields, hr, markdown, table, type Card, type CardElement } from '../../cards/card.js';
+import { GRADE_BADGE, GRADE_TEMPLATE } from '../../cards/labels.js';
 import { GRADE_NAMES_ZH } from '../../plan/schema.js';
-import { fmtPoints } from '../../scoring/index.js';
+import { fmtPoints } from '../../scoring/format.js';
 import { scoreReport, type ScoreReport } from '../../services/grading.service.js';
 import { looksLikeYear, requiredText, yearArg } from '../args.js';
 import { defineCommand } from '../registry.js';
 import { cardReply } from '../types.js';
 import { lookupUnit } from './units.js';
 
-export const GRADE_TEMPLATE: Record<Grade, CardTemplate> = { demonstration: 'green', standard: 'blue', none: 'red' };
-export const GRADE_BADGE: Record<Grade, string> = { demonstration: '🟢 示范型', standard: '🔵 标准型', none: '🔴 未达标' };
-
-export function scoreCard(r: ScoreReport): Card {
+function scoreCard(r: ScoreReport): Card {
   const pairs: Array<[string, string]> = [
     ['总分', `${fmtPoints(r.total)} / ${fmtPoints(r.max)}`],
     ['等级', `${GRADE_BADGE[r.grade]}${r.veto ? '（一票否决）' : ''}`],

@@ -1,17 +1,17 @@
 /** 录分 / setscore 〈单位〉〈指标〉〈分〉[年份] — office only. */
 import { z } from 'zod';
 import { card, escapeMarkdown, markdown } from '../../cards/card.js';
-import { UserError } from '../../errors.js';
-import { findSubItem } from '../../plan/load-plan.js';
-import { LEVEL_NAMES_ZH, type Level } from '../../plan/schema.js';
-import { fmtPoints } from '../../scoring/index.js';
+import { GRADE_BADGE, GRADE_TEMPLATE } from '../../cards/labels.js';
+import { fmtPoints } from '../../scoring/format.js';
 import { scoreReport } from '../../services/grading.service.js';
 import { setScore } from '../../services/scores.service.js';
-import { looksLikeYear, pointsArg, requiredText, yearArg } from '../args.js';
+import { looksLikeYear, requiredText, yearArg } from '../args.js';
 import { defineCommand } from '../registry.js';
 import { cardReply } from '../types.js';
-import { GRADE_BADGE, GRADE_TEMPLATE } from './score.js';
 import { lookupUnit } from './units.js';
+
+/** The chat's names of 录分's arguments, for the service's messages. */
+const FIELDS = { unit: '〈单位〉', item: '〈指标〉', points: '〈分〉', year: '[年份]', note: '[备注]' };
 
 export const setscore = defineCommand({
   names: ['录分', 'setscore', '打分'],
@@ -36,11 +36,10 @@ export const setscore = defineCommand({
   },
   args: z.object({
     unit: requiredText('单位名称', 60),
-    item: z
-      .string({ error: '缺少指标编号' })
-      .transform((s) => s.normalize('NFKC').trim())
-      .refine((s) => /^\d+\.\d+$/.test(s), '指标编号写作「指标序号.子项序号」，例如 4.2'),
-    points: pointsArg,
+    item: requiredText('指标编号', 20),
+    points: z
+      .string({ error: '缺少分数' })
+      .transform((s) => s.normalize('NFKC').trim().replace(/分$/, '')),
     year: yearArg.optional(),
   }),
   async run(ctx, args) {
@@ -48,16 +47,9 @@ export const setscore = defineCommand({
     const found = await lookupUnit(deps.db, args.unit, (name) => `录分 ${name} ${args.item} ${args.points}${args.year ? ` ${args.year}` : ''}`);
     if (!found.unit) return found.reply;
     const unit = found.unit;
-    const sub = findSubItem(deps.plan, args.item);
-    if (!sub) throw new UserError('not_found', `方案中没有指标 ${args.item}`, '〈指标〉');
-    if (sub.level !== unit.level) {
-      throw new UserError('bad_argument', `指标 ${args.item} 属于${LEVEL_NAMES_ZH[sub.level]}层面，而「${unit.name}」是${LEVEL_NAMES_ZH[unit.level as Level] ?? unit.level}`, '〈指标〉');
-    }
-    const max = sub.subItem.points;
-    if (args.points > max || !Number.isInteger(args.points * 2)) {
-      throw new UserError('bad_argument', `指标 ${args.item} 的分数应在 0 到 ${fmtPoints(max)} 之间，以 0.5 分为单位（收到 ${args.points}）`, '〈分〉');
-    }
-    const { resolved } = await setScore(deps, ctx.actor!, { unit: unit.name, item: args.item, points: args.points, year: args.year });
+    // The service validates item, points and year once, with the chat's argument names.
+    const { resolved } = await setScore({ ...deps }, ctx.actor!, { unit: unit.name, item: args.item, points: args.points, year: args.year }, FIELDS);
+    const max = resolved.subItem.points;
     const report = await scoreReport(deps, unit.name, resolved.year);
     return cardReply(
       card(`已录分 · ${unit.name}`, GRADE_TEMPLATE[report.grade], [

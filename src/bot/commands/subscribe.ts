@@ -1,12 +1,25 @@
 /** 订阅 / subscribe 〈领导小组 | 牵头单位名 | 单位名〉 — binds this chat; office only. */
 import { z } from 'zod';
 import { card, escapeMarkdown, markdown } from '../../cards/card.js';
+import { chatTargetLabel } from '../../cards/labels.js';
+import type { ChatTarget } from '../../domain/chat-target.js';
 import { UserError } from '../../errors.js';
-import { bindChat, describeChatTarget, formatChatTarget, type ChatTarget } from '../../services/members.service.js';
+import { bindChat } from '../../services/members.service.js';
 import { requiredText } from '../args.js';
-import { defineCommand } from '../registry.js';
-import type { CommandContext } from '../types.js';
+import { defineCommand, type CommandContext } from '../registry.js';
 import { cardReply } from '../types.js';
+
+/** What the chat will receive, as promised in the reply (src/scheduler/rules.ts decides it). */
+function promise(target: ChatTarget): string {
+  switch (target.kind) {
+    case 'leadership':
+      return '今后的逾期督办、月度/季度/年度推进、每周周报，以及尚未订阅群聊的牵头单位的任务提醒会发到这里。';
+    case 'lead':
+      return `今后${target.leadUnit}牵头任务的截止提醒和逾期提醒会发到这里。`;
+    case 'unit':
+      return `今后「${target.unitName}」的每周周报（本单位及下属单位的等级、上周的分数变化）和等级变化通知会发到这里。`;
+  }
+}
 import { lookupUnit } from './units.js';
 
 const LEADERSHIP_WORDS = new Set(['领导小组', 'leadership', '领导']);
@@ -44,7 +57,7 @@ export const subscribe = defineCommand({
     await bindChat(deps, ctx.actor!, msg.chatId, target);
     return cardReply(
       card('本群已订阅', 'green', [
-        markdown(`本群已订阅「${escapeMarkdown(describeChatTarget(formatChatTarget(target)))}」，今后相关的任务提醒和周报会发到这里。\n群里的成员现在可以 @我 查询得分、排名和任务。`),
+        markdown(`本群已订阅「${escapeMarkdown(chatTargetLabel(target))}」。${escapeMarkdown(promise(target))}\n群里的成员现在可以 @我 查询得分、排名和任务。`),
       ]),
     );
   },

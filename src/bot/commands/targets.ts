@@ -1,16 +1,14 @@
 /** 目标 / targets: progress against the milestones of section 二 (行动目标). */
 import { z } from 'zod';
 import { card, escapeMarkdown, hr, markdown, table, type CardElement } from '../../cards/card.js';
-import type { MilestoneProgress, RequirementStatus } from '../../scoring/index.js';
+import { MILESTONE_STATE_ZH, REQUIREMENT_STATUS_ICON, REQUIREMENT_STATUS_ZH } from '../../cards/labels.js';
+import type { MilestoneProgress } from '../../scoring/targets.js';
 import { targetsReport } from '../../services/grading.service.js';
 import { defineCommand } from '../registry.js';
 import { cardReply } from '../types.js';
 
-const STATUS_ZH: Record<RequirementStatus, string> = { met: '✅ 已达成', on_track: '🟢 按进度', behind: '🟡 落后', missed: '🔴 未达成' };
-const STATE_ZH: Record<MilestoneProgress['state'], string> = { past: '已到期', current: '当前', future: '未到期', sustain: '长效保持' };
-
 function milestoneElements(m: MilestoneProgress): CardElement[] {
-  const head = `**${m.due} · ${STATE_ZH[m.state]}**${m.asOfYear === null ? '（尚无评分）' : `（按 ${m.asOfYear} 年评分）`}${m.met ? ' ✅' : ''}`;
+  const head = `**${m.due} · ${MILESTONE_STATE_ZH[m.state]}**${m.asOfYear === null ? '（尚无评分）' : `（按 ${m.asOfYear} 年评分）`}${m.met ? ' ✅' : ''}`;
   const out: CardElement[] = [markdown(head)];
   if (m.requirements.length > 0) {
     out.push(
@@ -23,7 +21,7 @@ function milestoneElements(m: MilestoneProgress): CardElement[] {
         m.requirements.map((r) => ({
           text: `${escapeMarkdown(r.text)}${r.stretch ? '（力争）' : ''}`,
           reached: `${r.reached} / ${r.required}${r.forecast !== null && r.status !== 'met' ? `（预计 ${r.forecast}）` : ''}`,
-          status: STATUS_ZH[r.status],
+          status: `${REQUIREMENT_STATUS_ICON[r.status]} ${REQUIREMENT_STATUS_ZH[r.status]}`,
         })),
       ),
     );

@@ -3,16 +3,18 @@
  * Button value: { action: 'task.complete', year: 2026, seq: 5, period: '2026-03' }.
  */
 import { z } from 'zod';
-import { actorLeadUnit, type Actor } from '../../auth/actor.js';
-import { completeTaskButton } from '../../cards/actions.js';
-import { button, buttonRow, card, escapeMarkdown, fields, hr, markdown, table, type Card, type CardElement, type CardTemplate } from '../../cards/card.js';
+import type { Actor } from '../../auth/actor.js';
+import { actorLeadUnit } from '../../auth/policy.js';
+import { buttonRow, card, escapeMarkdown, markdown } from '../../cards/card.js';
+import { completionBanner } from '../../cards/labels.js';
+import { taskCard, taskListCard } from '../../cards/task-cards.js';
+import { countTasks } from '../../db/task.repository.js';
 import { UserError } from '../../errors.js';
+import { boardOfTask, boardOfYear, completeOccurrence, parseProgress, requireTaskList, undoOccurrence } from '../../services/tasks.service.js';
+import type { BoardTask } from '../../tasks/board.js';
 import { addDays, weekday } from '../../tasks/dates.js';
-import { STATUS_NAMES_ZH, type TaskStatus } from '../../tasks/status.js';
-import { completeOccurrence, parseProgress, undoOccurrence, type BoardOccurrence, type BoardTask } from '../../tasks/task-service.js';
-import { countTasks } from '../../tasks/task.repository.js';
-import { boardOfTask, boardOfYear } from './board-memo.js';
 import { normalisePeriod } from '../../tasks/occurrences.js';
+import type { TaskStatus } from '../../tasks/status.js';
 import { localDate } from '../../time.js';
 import { UNBOUND_HINT } from '../access.js';
 import { optionalText, seqArg } from '../args.js';
@@ -20,97 +22,7 @@ import { commandButton } from '../cards.js';
 import { defineCommand } from '../registry.js';
 import { cardReply, type BotDeps, type CardActionResult } from '../types.js';
 
-export const LIGHT_ICON: Record<TaskStatus, string> = { red: '🔴', yellow: '🟡', green: '🟢', done: '✅' };
-const STATUS_TEMPLATE: Record<TaskStatus, CardTemplate> = { red: 'red', yellow: 'yellow', green: 'green', done: 'green' };
-const CONTENT_IN_LIST = 40;
-/** Rows of a task list card (Lark cards must stay under 30 KB). */
-export const MAX_TASK_ROWS = 30;
-const MAX_LIST_BUTTONS = 5;
-
-const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
-
-/** The occurrence a 「标记完成」 press completes: the earliest started one not yet done. */
-export function openOccurrence(task: BoardTask, today: string): BoardOccurrence | undefined {
-  if (task.cadence === null) return task.occurrences[0]?.status === 'done' ? undefined : task.occurrences[0];
-  return task.occurrences.find((o) => o.start <= today && o.status !== 'done');
-}
-
-/** The 「标记完成」 button for an occurrence (used by task cards and reminder cards). */
-export function completeButton(year: number, seq: number, period: string, label = '标记完成') {
-  return completeTaskButton(year, seq, period, label);
-}
-
-const dueText = (t: BoardTask, today: string): string => {
-  if (t.cadence === null) return t.dueDate ?? t.deadlineText;
-  const open = openOccurrence(t, today);
-  return open ? `${open.period}（${open.dueDate}）` : t.deadlineText;
-};
-
-/** One task in full: status, lead units, occurrences, and the button for the open occurrence. */
-export function taskCard(t: BoardTask, today: string, banner?: string): Card {
-  const elements: CardElement[] = [];
-  if (banner) elements.push(markdown(banner), hr());
-  elements.push(markdown(`**${t.seq}. ${escapeMarkdown(t.content)}**`));
-  elements.push(
-    fields([
-      ['状态', `${LIGHT_ICON[t.status]} ${STATUS_NAMES_ZH[t.status]}${t.doneLate ? '（有逾期完成）' : ''}`],
-      ['完成时间', `${escapeMarkdown(t.deadlineText)}${t.dueDate ? `（${t.dueDate}）` : ''}`],
-      ['牵头单位', escapeMarkdown(t.leadUnits.join('、'))],
-      ['类别', escapeMarkdown(t.category)],
-    ]),
-  );
-  if (t.target) elements.push(markdown(`目标：${escapeMarkdown(t.target.text)}`));
-  const shownOccurrences = t.cadence === null ? t.occurrences : t.occurrences.filter((o) => o.start <= today || o.status === 'done');
-  if (shownOccurrences.length > 0) {
-    elements.push(
-      table(
-        [
-          { key: 'period', title: '期次' },
-          { key: 'due', title: '截止' },
-          { key: 'status', title: '状态' },
-          { key: 'by', title: '完成人' },
-        ],
-        shownOccurrences.map((o) => ({
-          period: o.period,
-          due: o.dueDate,
-          status: `${LIGHT_ICON[o.status]}${o.doneLate ? ' 逾期完成' : ''}`,
-          by: o.doneBy ? `${escapeMarkdown(o.doneBy)} ${o.doneAt?.slice(0, 10) ?? ''}` : '',
-        })),
-      ),
-    );
-  }
-  const open = openOccurrence(t, today);
-  if (open) elements.push(buttonRow([completeButton(t.year, t.seq, open.period, `标记完成 ${open.period}`)]));
-  return card(`任务 ${t.seq} · ${STATUS_NAMES_ZH[t.status]}`, STATUS_TEMPLATE[t.status], elements);
-}
-
-export function taskListCard(title: string, tasks: readonly BoardTask[], today: string, emptyText: string): Card {
-  if (tasks.length === 0) return card(title, 'green', [markdown(emptyText)]);
-  const counts = { red: 0, yellow: 0, green: 0, done: 0 };
-  for (const t of tasks) counts[t.status]++;
-  const shown = tasks.slice(0, MAX_TASK_ROWS);
-  const elements: CardElement[] = [
-    markdown(`🔴 逾期 ${counts.red}　🟡 临期 ${counts.yellow}　🟢 正常 ${counts.green}　✅ 完成 ${counts.done}`),
-    table(
-      [
-        { key: 'light', title: '灯' },
-        { key: 'seq', title: '序号', type: 'number' },
-        { key: 'content', title: '任务' },
-        { key: 'due', title: '截止/期次' },
-        { key: 'lead', title: '牵头单位' },
-      ],
-      shown.map((t) => ({ light: LIGHT_ICON[t.status], seq: t.seq, content: escapeMarkdown(clip(t.content, CONTENT_IN_LIST)), due: dueText(t, today), lead: escapeMarkdown(t.leadUnits.join('、')) })),
-      10,
-    ),
-  ];
-  if (tasks.length > shown.length) elements.push(markdown(`共 ${tasks.length} 项，仅列出前 ${shown.length} 项；发送「任务 〈序号〉」查看单项。`));
-  const actionable = tasks.filter((t) => (t.status === 'red' || t.status === 'yellow') && openOccurrence(t, today)).slice(0, MAX_LIST_BUTTONS);
-  if (actionable.length > 0) {
-    elements.push(buttonRow(actionable.map((t) => completeButton(t.year, t.seq, openOccurrence(t, today)!.period, `完成 #${t.seq}`))));
-  }
-  const worst: TaskStatus = counts.red > 0 ? 'red' : counts.yellow > 0 ? 'yellow' : 'green';
-  return card(title, STATUS_TEMPLATE[worst], elements);
-}
+const boardDeps = (deps: BotDeps) => ({ db: deps.db, tz: deps.tz, yellowDays: deps.settings.yellowDays });
 
 const SEVERITY: Record<TaskStatus, number> = { red: 0, yellow: 1, green: 2, done: 3 };
 const bySeverity = (a: BoardTask, b: BoardTask) => SEVERITY[a.status] - SEVERITY[b.status] || a.seq - b.seq;
@@ -149,16 +61,12 @@ const taskFilter = z
 
 const yearOf = (today: string) => Number(today.slice(0, 4));
 
-const notInstantiated = (year: number) =>
-  new UserError('not_initialised', `${year} 年的任务清单尚未建立：请党建办在服务器上运行 npx dangjian init --year ${year}（首次）或 npx dangjian task instantiate --year ${year}。`);
-
-async function boardOrHint(deps: BotDeps, year: number, at: number, today: string): Promise<BoardTask[]> {
-  const board = await boardOfYear(deps, year, at, today);
-  if (board.length === 0) throw notInstantiated(year);
-  return board;
+async function boardOrHint(deps: BotDeps, year: number, at: number): Promise<BoardTask[]> {
+  await requireTaskList(deps.db, year);
+  return boardOfYear(boardDeps(deps), year, at);
 }
 
-const boardTask = boardOfTask;
+const currentTask = (deps: BotDeps, year: number, seq: number, at: number) => boardOfTask(boardDeps(deps), year, seq, at);
 
 export const tasks = defineCommand({
   names: ['任务', 'tasks', 'task'],
@@ -186,13 +94,13 @@ export const tasks = defineCommand({
     const year = args.year ?? yearOf(today);
     const f = args.filter;
     if (f.kind === 'one') {
-      const t = await boardTask(deps, year, f.seq, now.getTime(), today);
+      const t = await currentTask(deps, year, f.seq, now.getTime());
       if (t) return cardReply(taskCard(t, today));
+      await requireTaskList(deps.db, year);
       const count = await countTasks(deps.db, year);
-      if (count === 0) throw notInstantiated(year);
       throw new UserError('not_found', `${year} 年没有序号为 ${f.seq} 的任务（发送「任务 全部」查看全部 ${count} 项）`, '〈序号〉');
     }
-    const board = await boardOrHint(deps, year, now.getTime(), today);
+    const board = await boardOrHint(deps, year, now.getTime());
     switch (f.kind) {
       case 'mine': {
         if (!ctx.actor) throw new UserError('forbidden', UNBOUND_HINT);
@@ -261,8 +169,6 @@ function resolvePeriod(period: string | undefined, today: string): { year: numbe
   return { year: explicitYear, period: parsePeriodToken(period, explicitYear) };
 }
 
-const currentTask = boardTask;
-
 export const done = defineCommand({
   names: ['完成', 'done'],
   summary: '把任务（或其某一期）标记为完成',
@@ -283,8 +189,8 @@ export const done = defineCommand({
     const { year, period } = resolvePeriod(args.period, today);
     const progress = args.progress === undefined ? undefined : parseProgress(args.progress, '[进度]');
     const r = await completeOccurrence(deps, ctx.actor!, { year, seq: args.seq, period, note: args.note, progress });
-    const task = await currentTask(deps, year, args.seq, now.getTime(), today);
-    const banner = `✅ ${escapeMarkdown(r.doneBy)} 已将任务 ${r.seq} 的 ${r.period} 标记完成${r.late ? '（逾期完成）' : ''}${r.note ? `\n备注：${escapeMarkdown(r.note)}` : ''}`;
+    const task = await currentTask(deps, year, args.seq, now.getTime());
+    const banner = `${completionBanner(r, escapeMarkdown)}${r.note ? `\n备注：${escapeMarkdown(r.note)}` : ''}`;
     if (!task) return cardReply(card(`任务 ${r.seq} 已完成`, 'green', [markdown(banner)]));
     const c = taskCard(task, today, banner);
     c.body.elements.push(buttonRow([commandButton('撤销这次完成', `撤销 ${r.seq} ${r.period}`)]));
@@ -315,7 +221,7 @@ export const undo = defineCommand({
     const today = localDate(now, deps.tz);
     const { year, period } = resolvePeriod(args.period, today);
     const r = await undoOccurrence(deps, ctx.actor!, { year, seq: args.seq, period });
-    const task = await currentTask(deps, year, args.seq, now.getTime(), today);
+    const task = await currentTask(deps, year, args.seq, now.getTime());
     const banner = `↩️ ${escapeMarkdown(r.undoneBy)} 撤销了任务 ${r.seq} 的 ${r.period} 完成标记（原由 ${escapeMarkdown(r.undone.doneBy)} 于 ${r.undone.doneAt.slice(0, 10)} 标记）`;
     if (!task) return cardReply(card(`任务 ${r.seq} 已撤销完成`, 'orange', [markdown(banner)]));
     return cardReply(taskCard(task, today, banner));
@@ -331,15 +237,15 @@ export async function completeFromCard(deps: BotDeps, actor: Actor, input: { yea
   const today = localDate(now, deps.tz);
   try {
     const r = await completeOccurrence(deps, actor, { year: input.year, seq: input.seq, period: input.period });
-    const task = await currentTask(deps, input.year, input.seq, now.getTime(), today);
-    const banner = `✅ ${escapeMarkdown(r.doneBy)} 已将任务 ${r.seq} 的 ${r.period} 标记完成${r.late ? '（逾期完成）' : ''}`;
+    const task = await currentTask(deps, input.year, input.seq, now.getTime());
+    const banner = completionBanner(r, escapeMarkdown);
     return {
       toast: { type: 'success', content: `已标记完成：任务 ${r.seq} ${r.period}` },
       ...(task ? { card: taskCard(task, today, banner) } : {}),
     };
   } catch (err) {
     if (err instanceof UserError && err.code === 'conflict') {
-      const task = await currentTask(deps, input.year, input.seq, now.getTime(), today);
+      const task = await currentTask(deps, input.year, input.seq, now.getTime());
       return { toast: { type: 'info', content: err.message }, ...(task ? { card: taskCard(task, today) } : {}) };
     }
     throw err;

@@ -1,159 +1,80 @@
 /**
  * Local console (LARK_MODE=console, the default without credentials): an interactive chat in
  * the terminal. Each line goes through the same handlers as a message from a member of the
- * office (the synthetic member 控制台); cards print as text with numbered buttons, and typing
- * a number presses that button of the last card. Scheduled pushes print here too.
- * `exit` (or 退出, or Ctrl-D) ends the session.
- *
- * Not initialised yet? The console says so and offers 「初始化 [年份]」, which does what
- * `npx dangjian init --year YYYY` does (default: the current year).
+ * office (the synthetic member 控制台); cards print as text with numbered buttons (the one
+ * renderer, src/messaging/printing-outbound.ts), and typing a number presses that button of the
+ * last card. Scheduled pushes print here too. `exit` (or 退出, or Ctrl-D) ends the session.
+ * Not initialised yet? The banner says to type 「初始化」 (a registered office command).
  */
 import { randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { renderCardText, type ButtonValue, type Card } from '../../cards/card.js';
 import { getProgramme } from '../../db/setting.repository.js';
-import { isUserError } from '../../errors.js';
-import type { Outbound, OutgoingMessage, OutgoingReply } from '../../messaging/outbound.js';
-import { initProgramme } from '../../services/programme.service.js';
+import type { PrintingOutbound } from '../../messaging/printing-outbound.js';
 import { localDate } from '../../time.js';
 import { CONSOLE_ACTOR_NAME } from '../access.js';
-import { handleCardAction, handleMessage } from '../dispatch.js';
-import type { BotDeps, CardActionResult, ChatMessage } from '../types.js';
+import type { CardAction, CardActionResult, ChatMessage, BotDeps } from '../types.js';
+import type { MessageOutcome } from '../dispatch.js';
+import type { Receiver } from './receiver.js';
 
-export const CONSOLE_CHAT_ID = 'console';
-export const CONSOLE_OPEN_ID = 'console';
-
-const asCard = (content: object | string): Card | undefined => {
-  const c = typeof content === 'string' ? (JSON.parse(content) as unknown) : content;
-  return typeof c === 'object' && c !== null && (c as { schema?: unknown }).schema === '2.0' ? (c as Card) : undefined;
-};
-
-const asText = (content: object | string): string => {
-  const c = typeof content === 'string' ? (JSON.parse(content) as unknown) : content;
-  return typeof c === 'object' && c !== null && typeof (c as { text?: unknown }).text === 'string' ? (c as { text: string }).text : JSON.stringify(c);
-};
-
-/** The Outbound of console mode: prints; remembers the buttons of the last card printed. */
-export class ConsoleOutbound implements Outbound {
-  private seq = 0;
-  /** Buttons of the last card printed, and the message id it was printed as. */
-  lastCard: { messageId: string; buttons: ButtonValue[] } | undefined;
-
-  constructor(private readonly out: Writable) {}
-
-  private print(prefix: string, msgType: string, content: object | string): string {
-    const messageId = `console_${++this.seq}`;
-    const card = msgType === 'interactive' ? asCard(content) : undefined;
-    if (card) {
-      const r = renderCardText(card);
-      this.out.write(`${prefix}${r.text}\n`);
-      // Numbers press the buttons of the most recent card only.
-      this.lastCard = r.buttons.length > 0 ? { messageId, buttons: r.buttons } : undefined;
-    } else {
-      this.out.write(`${prefix}${asText(content)}\n`);
-    }
-    return messageId;
-  }
-
-  async replyMessage(r: OutgoingReply) {
-    return { messageId: this.print('', r.msgType, r.content) };
-  }
-
-  async sendMessage(m: OutgoingMessage) {
-    return { messageId: this.print(`\n📣 推送 → ${m.receiveIdType === 'chat_id' ? '群' : '用户'} ${m.receiveId}\n`, m.msgType, m.content) };
-  }
-
-  async patchCard(p: { messageId: string; card: object }) {
-    this.print('（卡片已更新）\n', 'interactive', p.card);
-    return {};
-  }
-
-  /** Prints a card-callback answer: the toast, then the card that replaced the pressed one. */
-  printAction(r: CardActionResult): void {
-    if (r.toast) this.out.write(`${r.toast.type === 'error' ? '⚠️' : '💬'} ${r.toast.content}\n`);
-    if (r.card) this.print('', 'interactive', r.card);
-  }
-
-  write(text: string): void {
-    this.out.write(text);
-  }
-}
-
-export interface ConsoleOptions {
-  deps: BotDeps;
-  outbound: ConsoleOutbound;
-  input: Readable;
-  /** Show a prompt (interactive terminals only). */
-  prompt?: boolean;
-}
-
-export interface ConsoleSession {
-  /** Resolves when input has ended and the last line has been answered. */
-  closed: Promise<void>;
-  stop(): void;
-}
-
+const CONSOLE_CHAT_ID = 'console';
+const CONSOLE_OPEN_ID = 'console';
 const EXIT_WORDS = new Set(['exit', 'quit', '退出', 'q']);
-const INIT_COMMAND = /^\/?(初始化|init)(?:\s+(\S+))?$/i;
 
-export async function startConsole(o: ConsoleOptions): Promise<ConsoleSession> {
-  const { deps, outbound } = o;
-  const rl = createInterface({ input: o.input, terminal: false });
-  const prompt = () => {
-    if (o.prompt) outbound.write('> ');
-  };
-  const year = Number(localDate(deps.clock.now(), deps.tz).slice(0, 4));
-  const programme = await getProgramme(deps.db);
-  outbound.write(`党建助手 · 本地控制台（你以「${CONSOLE_ACTOR_NAME}」的身份操作，权限同党建办）。输入「帮助」查看命令，输入 exit 退出。\n`);
-  if (!programme) {
-    outbound.write(`⚠️ 三年行动尚未初始化。输入「初始化」按 ${year} 年初始化（等同 npx dangjian init --year ${year}），或「初始化 2025」指定第一年。\n`);
-  }
-  prompt();
+export interface ConsoleReceiverOptions {
+  deps: BotDeps;
+  handleMessage(msg: ChatMessage): Promise<MessageOutcome>;
+  handleCardAction(action: CardAction): Promise<CardActionResult>;
+  /** The runtime's Outbound: replies and pushes print through it. */
+  printer: PrintingOutbound;
+  input: Readable;
+  output: Writable;
+  /** Show a prompt (interactive terminals only). */
+  prompt: boolean;
+}
 
-  let chain = Promise.resolve();
-  let lineNo = 0;
+export function createConsoleReceiver(o: ConsoleReceiverOptions): Receiver {
+  const { deps, printer, output } = o;
+  const write = (text: string) => void output.write(text);
+  let rl: Interface | undefined;
+  let resolveEnded!: () => void;
+  const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
   const session = randomUUID().slice(0, 8);
+  let lineNo = 0;
+
+  const prompt = () => {
+    if (o.prompt) write('> ');
+  };
+
+  /** A card-button answer: the toast, then the card that replaced the pressed one. */
+  const printAction = (r: CardActionResult) => {
+    if (r.toast) write(`${r.toast.type === 'error' ? '⚠️' : '💬'} ${r.toast.content}\n`);
+    if (r.card) printer.showCard(r.card);
+  };
 
   const handleLine = async (line: string) => {
     const text = line.trim();
     if (text === '') return;
     if (EXIT_WORDS.has(text.toLowerCase())) {
-      rl.close();
+      rl?.close();
       return;
     }
     const n = lineNo++;
-    const init = INIT_COMMAND.exec(text);
-    if (init) {
-      try {
-        const r = await initProgramme(deps, { name: CONSOLE_ACTOR_NAME, role: 'office', leadUnit: null, unitId: null, openId: null, source: 'chat' }, { year: init[2] ?? year });
-        outbound.write(`✅ 已初始化：${r.programme.streetName}，第一年 ${r.programme.firstYear}；新增花名册 ${r.created.members} 人、任务 ${r.created.tasks} 项。\n`);
-      } catch (err) {
-        outbound.write(`❌ ${isUserError(err) ? err.message : '初始化失败'}\n`);
-        if (!isUserError(err)) deps.log.error({ err }, 'console init failed');
-      }
-      return;
-    }
-    const isNumber = /^\d{1,2}$/.test(text);
-    const press = isNumber ? outbound.lastCard : undefined;
-    if (isNumber && !press) {
-      outbound.write('上一张卡片没有可以点击的按钮（输入数字即点击上一张卡片上对应编号的按钮）。\n');
-      return;
-    }
-    if (press) {
-      const value = press.buttons[Number(text) - 1];
-      if (!value) {
-        outbound.write(`没有第 ${text} 个按钮（上一张卡片有 ${press.buttons.length} 个）。\n`);
+    if (/^\d{1,2}$/.test(text)) {
+      const press = printer.lastCard;
+      if (!press) {
+        write('上一张卡片没有可以点击的按钮（输入数字即点击上一张卡片上对应编号的按钮）。\n');
         return;
       }
-      const result = await handleCardAction(
-        { eventId: `console:${session}:${n}`, operatorOpenId: CONSOLE_OPEN_ID, value: { ...value }, messageId: press.messageId, chatId: CONSOLE_CHAT_ID, token: null },
-        deps,
-      );
-      outbound.printAction(result);
+      const value = press.buttons[Number(text) - 1];
+      if (!value) {
+        write(`没有第 ${text} 个按钮（上一张卡片有 ${press.buttons.length} 个）。\n`);
+        return;
+      }
+      printAction(await o.handleCardAction({ eventId: `console:${session}:${n}`, operatorOpenId: CONSOLE_OPEN_ID, value: { ...value }, messageId: press.messageId, chatId: CONSOLE_CHAT_ID, token: null }));
       return;
     }
-    const msg: ChatMessage = {
+    await o.handleMessage({
       eventId: `console:${session}:${n}`,
       messageId: `console_in_${session}_${n}`,
       chatId: CONSOLE_CHAT_ID,
@@ -162,28 +83,38 @@ export async function startConsole(o: ConsoleOptions): Promise<ConsoleSession> {
       senderType: 'user',
       text,
       mentions: [],
-    };
-    await handleMessage(msg, deps);
+    });
   };
 
-  let closing = false;
-  const closed = new Promise<void>((resolve) => {
-    rl.on('line', (line) => {
-      if (closing) return;
-      chain = chain
-        .then(() => handleLine(line))
-        .catch((err: unknown) => deps.log.error({ err }, 'console line failed'))
-        .then(() => {
-          if (!closing) prompt();
-        });
-    });
-    rl.on('close', () => {
-      closing = true;
-      void chain.then(() => resolve());
-    });
-  });
   return {
-    closed,
-    stop: () => rl.close(),
+    ended,
+    async start() {
+      const year = Number(localDate(deps.clock.now(), deps.tz).slice(0, 4));
+      write(`党建助手 · 本地控制台（你以「${CONSOLE_ACTOR_NAME}」的身份操作，权限同党建办）。输入「帮助」查看命令，输入 exit 退出。\n`);
+      if (!(await getProgramme(deps.db))) {
+        write(`⚠️ 三年行动尚未初始化。输入「初始化」按 ${year} 年初始化（等同 npx dangjian init --year ${year}），或「初始化 2025」指定第一年。\n`);
+      }
+      prompt();
+      const reader = createInterface({ input: o.input, terminal: false });
+      rl = reader;
+      let chain = Promise.resolve();
+      let closing = false;
+      reader.on('line', (line) => {
+        if (closing) return;
+        chain = chain
+          .then(() => handleLine(line))
+          .catch((err: unknown) => deps.log.error({ err }, 'console line failed'))
+          .then(() => {
+            if (!closing) prompt();
+          });
+      });
+      reader.on('close', () => {
+        closing = true;
+        void chain.then(() => resolveEnded());
+      });
+    },
+    async stop() {
+      rl?.close();
+    },
   };
 }

@@ -5,14 +5,14 @@
  */
 import { z } from 'zod';
 import type { Logger } from '../../log.js';
-import { handleCardAction, handleMessage } from '../dispatch.js';
-import { cardActionResponse, type BotDeps, type CardAction, type CardActionResult, type ChatMessage } from '../types.js';
+import type { Outbound } from '../../messaging/outbound.js';
+import { cardActionResponse, type CardAction, type CardActionResult, type ChatMessage } from '../types.js';
 import type { WorkQueue } from './work-queue.js';
 
 export const MESSAGE_EVENT = 'im.message.receive_v1';
 export const CARD_ACTION_EVENT = 'card.action.trigger';
 /** Lark waits 3 s for a card callback answer; leave room for the network. */
-export const DEFAULT_CARD_DEADLINE_MS = 2500;
+const DEFAULT_CARD_DEADLINE_MS = 2500;
 
 const receiveEventSchema = z.object({
   sender: z.object({
@@ -39,7 +39,7 @@ const cardEventSchema = z.object({
 });
 
 /** The text of a text or post message (post: its text and @ elements, in order); null otherwise. */
-export function messageContentText(messageType: string, content: string): string | null {
+function messageContentText(messageType: string, content: string): string | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(content);
@@ -66,7 +66,7 @@ export function messageContentText(messageType: string, content: string): string
 }
 
 /** receive_v1's event object → ChatMessage; undefined when it is not a message we understand. */
-export function toChatMessage(eventId: string, event: unknown): ChatMessage | undefined {
+function toChatMessage(eventId: string, event: unknown): ChatMessage | undefined {
   const parsed = receiveEventSchema.safeParse(event);
   if (!parsed.success) return undefined;
   const { sender, message } = parsed.data;
@@ -83,7 +83,7 @@ export function toChatMessage(eventId: string, event: unknown): ChatMessage | un
 }
 
 /** card.action.trigger's event object → CardAction. */
-export function toCardAction(eventId: string, event: unknown): CardAction | undefined {
+function toCardAction(eventId: string, event: unknown): CardAction | undefined {
   const parsed = cardEventSchema.safeParse(event);
   if (!parsed.success) return undefined;
   const e = parsed.data;
@@ -114,14 +114,17 @@ export interface EventRouter {
 }
 
 export interface EventRouterOptions {
-  deps: BotDeps;
+  handleMessage(msg: ChatMessage): Promise<unknown>;
+  handleCardAction(action: CardAction): Promise<CardActionResult>;
+  /** For a card answered late: its card is patched in. */
+  outbound: Outbound;
   queue: WorkQueue;
-  cardDeadlineMs?: number;
+  cardDeadlineMs?: number | undefined;
   log: Logger;
 }
 
 export function createEventRouter(o: EventRouterOptions): EventRouter {
-  const { deps, queue, log } = o;
+  const { queue, log } = o;
   const deadline = o.cardDeadlineMs ?? DEFAULT_CARD_DEADLINE_MS;
   return {
     message(eventId, event) {
@@ -132,7 +135,7 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
       }
       // Cheap filters before queueing: bots, and group messages that do not mention anyone.
       if (msg.senderType !== 'user' || (msg.chatType === 'group' && msg.mentions.length === 0)) return 'ignored';
-      return queue.push(msg.chatId, () => handleMessage(msg, deps)) ? 'queued' : 'full';
+      return queue.push(msg.chatId, () => o.handleMessage(msg)) ? 'queued' : 'full';
     },
     async cardAction(eventId, event) {
       const action = toCardAction(eventId, event);
@@ -140,7 +143,7 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
         log.warn({ eventId }, 'card action event not understood, ignored');
         return {};
       }
-      const work = handleCardAction(action, deps);
+      const work = o.handleCardAction(action);
       let timer: NodeJS.Timeout | undefined;
       const late = Symbol('late');
       const first = await Promise.race([work, new Promise<typeof late>((resolve) => (timer = setTimeout(() => resolve(late), deadline)))]);
@@ -148,16 +151,16 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
       if (first !== late) return cardActionResponse(first);
       // Too slow for the synchronous answer: answer {} now and patch the card when the work is done.
       log.warn({ eventId, deadlineMs: deadline }, 'card action slower than the callback deadline; patching later');
-      void work.then((r: CardActionResult) => patchLater(deps, action, r, log));
+      void work.then((r: CardActionResult) => patchLater(o.outbound, action, r, log));
       return {};
     },
   };
 }
 
-async function patchLater(deps: BotDeps, action: CardAction, r: CardActionResult, log: Logger): Promise<void> {
+async function patchLater(outbound: Outbound, action: CardAction, r: CardActionResult, log: Logger): Promise<void> {
   if (!r.card || !action.messageId) return;
   try {
-    await deps.outbound.patchCard({ messageId: action.messageId, card: r.card });
+    await outbound.patchCard({ messageId: action.messageId, card: r.card });
   } catch (err) {
     log.error({ err, messageId: action.messageId }, 'late card patch failed');
   }

@@ -21,11 +21,12 @@ import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../log.js';
 import { CARD_ACTION_EVENT, MESSAGE_EVENT, type EventRouter } from './events.js';
+import type { Receiver } from './receiver.js';
 
-export const EVENT_PATH = '/webhook/event';
-export const HEALTH_PATH = '/healthz';
-export const MAX_BODY_BYTES = 1024 * 1024;
-export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+const EVENT_PATH = '/webhook/event';
+const HEALTH_PATH = '/healthz';
+const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 export interface WebhookOptions {
   router: EventRouter;
@@ -41,18 +42,17 @@ export interface WebhookOptions {
   health?: () => Record<string, unknown>;
 }
 
-export interface WebhookServer {
-  server: http.Server;
-  port: number;
-  /** http://host:port */
-  url: string;
-  close(): Promise<void>;
+export interface WebhookReceiver extends Receiver {
+  /** The HTTP server (the bench times its requests). */
+  readonly server: http.Server;
+  /** http://host:port, once started. */
+  readonly url: string;
 }
 
 /** Decrypts Lark's `encrypt` field. Throws when it cannot be decrypted. */
 const aesKeys = new Map<string, Buffer>();
 
-export function decryptLarkBody(encrypt: string, encryptKey: string): string {
+function decryptLarkBody(encrypt: string, encryptKey: string): string {
   // The AES key is sha256(encryptKey): derive it once per key, not per request.
   let key = aesKeys.get(encryptKey);
   if (!key) {
@@ -65,7 +65,7 @@ export function decryptLarkBody(encrypt: string, encryptKey: string): string {
   return Buffer.concat([decipher.update(buf.subarray(16)), decipher.final()]).toString('utf8');
 }
 
-export function larkSignature(timestamp: string, nonce: string, encryptKey: string, rawBody: string): string {
+function larkSignature(timestamp: string, nonce: string, encryptKey: string, rawBody: string): string {
   return createHash('sha256').update(timestamp + nonce + encryptKey + rawBody).digest('hex');
 }
 
@@ -128,7 +128,7 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
   });
 }
 
-export async function startWebhookServer(o: WebhookOptions): Promise<WebhookServer> {
+export function createWebhookReceiver(o: WebhookOptions): WebhookReceiver {
   const log = o.log.child({ name: 'webhook' });
   const max = o.maxBodyBytes ?? MAX_BODY_BYTES;
 
@@ -238,24 +238,32 @@ export async function startWebhookServer(o: WebhookOptions): Promise<WebhookServ
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host ?? '0.0.0.0', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = o.host && o.host !== '0.0.0.0' ? o.host : '127.0.0.1';
-  log.info({ port, path: EVENT_PATH, signed: Boolean(o.encryptKey), tokenChecked: Boolean(o.verificationToken) }, 'webhook listening');
-  if (!o.encryptKey) log.warn('LARK_ENCRYPT_KEY is not set: webhook requests are not signed and cannot be verified');
-  if (!o.verificationToken) log.warn('LARK_VERIFICATION_TOKEN is not set: the verification token is not checked');
+  let url: string | undefined;
   return {
     server,
-    port,
-    url: `http://${host}:${port}`,
-    close: () =>
+    // Lark's receivers never end by themselves.
+    ended: new Promise<void>(() => undefined),
+    get url() {
+      if (url === undefined) throw new Error('the webhook receiver has not started');
+      return url;
+    },
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(o.port, o.host ?? '0.0.0.0', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const port = (server.address() as AddressInfo).port;
+      url = `http://${o.host && o.host !== '0.0.0.0' ? o.host : '127.0.0.1'}:${port}`;
+      log.info({ port, path: EVENT_PATH, signed: Boolean(o.encryptKey), tokenChecked: Boolean(o.verificationToken) }, 'webhook listening');
+      if (!o.encryptKey) log.warn('LARK_ENCRYPT_KEY is not set: webhook requests are not signed and cannot be verified');
+      if (!o.verificationToken) log.warn('LARK_VERIFICATION_TOKEN is not set: the verification token is not checked');
+    },
+    stop: () =>
       new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
         server.close(() => resolve());
         server.closeIdleConnections();
       }),

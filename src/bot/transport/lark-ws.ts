@@ -7,15 +7,16 @@
  * here; card callbacks are answered (toast + card) within the deadline.
  */
 import * as lark from '@larksuiteoapi/node-sdk';
-import { ConfigError } from '../../config/config.js';
+import { UserError } from '../../errors.js';
 import { createLarkHttp, sdkLogger } from '../../lark/client.js';
 import type { Logger } from '../../log.js';
 import { CARD_ACTION_EVENT, MESSAGE_EVENT, type EventRouter } from './events.js';
+import type { Receiver } from './receiver.js';
 
 /** WSClient.start silently does nothing for an app id of another shape. */
-export const WS_APP_ID_PATTERN = /^cli_[0-9a-fA-F]{16}$/;
+const WS_APP_ID_PATTERN = /^cli_[0-9a-fA-F]{16}$/;
 /** Seconds without any frame after a ping before the socket is declared dead. */
-export const DEFAULT_PING_TIMEOUT_S = 10;
+const DEFAULT_PING_TIMEOUT_S = 10;
 
 /** The SDK flattens schema 2.0 events into one object: header fields plus event fields. */
 type Flattened = Record<string, unknown>;
@@ -57,42 +58,46 @@ export interface LongConnectionOptions {
   pingTimeoutSeconds?: number;
 }
 
-export interface LongConnection {
-  dispatcher: lark.EventDispatcher;
+export interface LongConnectionReceiver extends Receiver {
+  /** The connection state ('idle' before start). */
   status(): string;
-  stop(): Promise<void>;
 }
 
-export async function startLongConnection(o: LongConnectionOptions): Promise<LongConnection> {
+export function createLongConnectionReceiver(o: LongConnectionOptions): LongConnectionReceiver {
   const log = o.log.child({ name: 'ws' });
-  if (!WS_APP_ID_PATTERN.test(o.appId)) {
-    throw new ConfigError(`LARK_APP_ID "${o.appId}" is not a Feishu app id (cli_ followed by 16 hex digits); the long connection cannot start`);
-  }
-  const dispatcher = createEventDispatcher(o.router, log);
-  const http = createLarkHttp(15_000);
-  const client = new lark.WSClient({
-    appId: o.appId,
-    appSecret: o.appSecret,
-    domain: o.domain,
-    logger: sdkLogger(log),
-    loggerLevel: lark.LoggerLevel.warn,
-    httpInstance: http.instance,
-    autoReconnect: true,
-    handshakeTimeoutMs: 15_000,
-    wsConfig: { pingTimeout: o.pingTimeoutSeconds ?? DEFAULT_PING_TIMEOUT_S },
-    onReady: () => log.info('long connection established'),
-    onReconnecting: () => log.warn('long connection lost, reconnecting'),
-    onReconnected: () => log.info('long connection re-established'),
-    onError: (err: Error) => log.error({ err }, 'long connection failed'),
-  });
-  log.info({ domain: o.domain }, 'starting long connection');
-  await client.start({ eventDispatcher: dispatcher });
+  let client: lark.WSClient | undefined;
+  let http: ReturnType<typeof createLarkHttp> | undefined;
   return {
-    dispatcher,
-    status: () => client.getConnectionStatus().state,
+    // Lark's receivers never end by themselves (the SDK reconnects).
+    ended: new Promise<void>(() => undefined),
+    status: () => client?.getConnectionStatus().state ?? 'idle',
+    async start() {
+      if (!WS_APP_ID_PATTERN.test(o.appId)) {
+        throw new UserError('config', `LARK_APP_ID "${o.appId}" is not a Feishu app id (cli_ followed by 16 hex digits); the long connection cannot start`, 'LARK_APP_ID');
+      }
+      const dispatcher = createEventDispatcher(o.router, log);
+      http = createLarkHttp(15_000);
+      client = new lark.WSClient({
+        appId: o.appId,
+        appSecret: o.appSecret,
+        domain: o.domain,
+        logger: sdkLogger(log),
+        loggerLevel: lark.LoggerLevel.warn,
+        httpInstance: http.instance,
+        autoReconnect: true,
+        handshakeTimeoutMs: 15_000,
+        wsConfig: { pingTimeout: o.pingTimeoutSeconds ?? DEFAULT_PING_TIMEOUT_S },
+        onReady: () => log.info('long connection established'),
+        onReconnecting: () => log.warn('long connection lost, reconnecting'),
+        onReconnected: () => log.info('long connection re-established'),
+        onError: (err: Error) => log.error({ err }, 'long connection failed'),
+      });
+      log.info({ domain: o.domain }, 'starting long connection');
+      await client.start({ eventDispatcher: dispatcher });
+    },
     async stop() {
-      client.close({ force: true });
-      http.destroy();
+      client?.close({ force: true });
+      http?.destroy();
     },
   };
 }

@@ -12,23 +12,27 @@ export interface WorkQueueOptions {
   /** Jobs accepted but not finished. Default 5000. */
   capacity?: number;
   log: Logger;
+  /** Called as each job starts (the bench times the work after the acknowledgement). */
+  onStart?: ((key: string) => void) | undefined;
 }
 
 export class WorkQueue {
   private readonly concurrency: number;
   private readonly capacity: number;
   private readonly log: Logger;
+  private readonly onStart: ((key: string) => void) | undefined;
   private readonly tails = new Map<string, Promise<void>>();
   private readonly waiters: Array<() => void> = [];
   private active = 0;
   private pending = 0;
   private closed = false;
-  private idle: Array<() => void> = [];
+  private idleWaiters: Array<() => void> = [];
 
   constructor(o: WorkQueueOptions) {
     this.concurrency = Math.max(1, o.concurrency ?? 8);
     this.capacity = Math.max(1, o.capacity ?? 5000);
     this.log = o.log;
+    this.onStart = o.onStart;
   }
 
   /** Jobs accepted and not yet finished. */
@@ -49,6 +53,7 @@ export class WorkQueue {
           // synchronous, and chained microtasks would keep incoming requests (acknowledgements)
           // waiting until the whole queue has run.
           await new Promise<void>((resolve) => setImmediate(resolve));
+          this.onStart?.(key);
           await job();
         } catch (err) {
           this.log.error({ err, key }, 'queued job failed');
@@ -59,10 +64,16 @@ export class WorkQueue {
       .finally(() => {
         this.pending--;
         if (this.tails.get(key) === run) this.tails.delete(key);
-        if (this.pending === 0) for (const resolve of this.idle.splice(0)) resolve();
+        if (this.pending === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
       });
     this.tails.set(key, run);
     return true;
+  }
+
+  /** Resolves once every accepted job has finished (at once when none is pending). Tests wait on it instead of sleeping. */
+  idle(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Refuses new jobs and waits (at most `timeoutMs`) for the accepted ones; true when all finished. */
@@ -71,7 +82,7 @@ export class WorkQueue {
     if (this.pending === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
-      new Promise<boolean>((resolve) => this.idle.push(() => resolve(true))),
+      new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true))),
       new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs);
       }),

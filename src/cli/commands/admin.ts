@@ -1,35 +1,45 @@
-/** Foundation subcommands: migrate, init, plan, unit, score set, veto, member, chat. */
-import type { Command } from 'commander';
-import { adminActor, ROLE_NAMES_ZH, type Role } from '../../auth/actor.js';
+/**
+ * Foundation subcommands: migrate, init, plan, unit, score set, veto, member, chat, backup, audit.
+ * `--by NAME` acts as that roster member (src/cli/context.ts `actingAs`); without it, the operator.
+ */
 import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { roleLabel } from '../../cards/labels.js';
 import { listAudit } from '../../db/audit.repository.js';
+import { backupDatabase } from '../../db/backup.js';
 import { listChats } from '../../db/chat.repository.js';
 import { listMembers } from '../../db/member.repository.js';
-import { listUnits } from '../../db/unit.repository.js';
 import { migrateToLatest } from '../../db/migrate.js';
+import { getProgramme } from '../../db/setting.repository.js';
+import { listUnits } from '../../db/unit.repository.js';
+import { chatTargetKey, parseChatTargetKey } from '../../domain/chat-target.js';
 import { UserError } from '../../errors.js';
 import { readSheet } from '../../io/spreadsheet.js';
 import { resolveMonthRef } from '../../plan/load-plan.js';
-import { LEVEL_NAMES_ZH, type Level } from '../../plan/schema.js';
-import { addMember, bindChat, parseChatTarget } from '../../services/members.service.js';
-import { initProgramme } from '../../services/programme.service.js';
+import { LEVEL_NAMES_ZH } from '../../plan/schema.js';
+import { initProgramme } from '../../services/init.service.js';
+import { addMember, bindChat, checkChatTarget } from '../../services/members.service.js';
 import { clearVeto, setScore, setVeto } from '../../services/scores.service.js';
 import { addUnit, importUnits, parseLevel } from '../../services/units.service.js';
-import { getProgramme } from '../../db/setting.repository.js';
-import { withCommonOptions, withContext, type CommonOptions } from '../context.js';
+import { isoInZone } from '../../time.js';
+import { actingAs, withCommonOptions, withContext, type CommonOptions } from '../context.js';
 
-function actorFor(by: string | undefined) {
-  return adminActor(by?.trim() || 'cli');
-}
+const BY = ['--by <name>', 'act as this roster member (their permissions apply; audited under their name); default: the server operator'] as const;
 
 export function registerAdminCommands(program: Command): void {
   withCommonOptions(program.command('migrate').description('run pending database migrations')).action(async (opts: CommonOptions) =>
-    withContext(opts, async (ctx) => {
-      // withContext already migrated; report the state.
-      const applied = await migrateToLatest(ctx.db);
-      const tables = await ctx.db.introspection.getTables();
-      ctx.print({ applied, tables: tables.map((t) => t.name).sort() }, () => `database ${opts.db ?? ctx.config.dbFile} is up to date (${tables.length} tables)`);
-    }),
+    withContext(
+      opts,
+      async (ctx) => {
+        const applied = await migrateToLatest(ctx.db);
+        const tables = await ctx.db.introspection.getTables();
+        ctx.print(
+          { applied, tables: tables.map((t) => t.name).sort() },
+          () => `database ${opts.db ?? ctx.config.dbFile} is up to date (${tables.length} tables)${applied.length > 0 ? `; applied ${applied.join(', ')}` : ''}`,
+        );
+      },
+      { migrate: false },
+    ),
   );
 
   withCommonOptions(
@@ -40,7 +50,7 @@ export function registerAdminCommands(program: Command): void {
       .option('--street <name>', "the street's name (default: the plan's XX街道)"),
   ).action(async (opts: CommonOptions & { year: string; street?: string }) =>
     withContext(opts, async (ctx) => {
-      const result = await initProgramme(ctx, actorFor(undefined), { year: opts.year, street: opts.street });
+      const result = await initProgramme(ctx, await actingAs(ctx, undefined), { year: opts.year, street: opts.street });
       ctx.print(result, () => {
         const c = result.created;
         return `programme: ${result.programme.streetName}, first year ${result.programme.firstYear}\ncreated: street ${c.street ? 'yes' : 'no (exists)'}, ${c.members} roster member(s), ${c.tasks} task(s)`;
@@ -89,8 +99,8 @@ export function registerAdminCommands(program: Command): void {
       .option('--parent <name>', "parent unit (a compound's is a community; others' the street)"),
   ).action(async (opts: CommonOptions & { name: string; level: string; parent?: string }) =>
     withContext(opts, async (ctx) => {
-      const row = await addUnit(ctx, actorFor(undefined), opts);
-      ctx.print({ id: row.id, name: row.name, level: row.level, parentId: row.parent_id }, () => `added ${LEVEL_NAMES_ZH[row.level as Level]} ${row.name}`);
+      const row = await addUnit(ctx, await actingAs(ctx, undefined), opts);
+      ctx.print({ id: row.id, name: row.name, level: row.level, parentId: row.parent_id }, () => `added ${LEVEL_NAMES_ZH[row.level]} ${row.name}`);
     }),
   );
   withCommonOptions(unit.command('list').option('--level <level>', 'only this level')).action(async (opts: CommonOptions & { level?: string }) =>
@@ -100,7 +110,7 @@ export function registerAdminCommands(program: Command): void {
       const byId = new Map(units.map((u) => [u.id, u.name]));
       const all = level ? new Map((await listUnits(ctx.db)).map((u) => [u.id, u.name])) : byId;
       const rows = units.map((u) => ({ name: u.name, level: u.level, parent: u.parent_id === null ? null : (all.get(u.parent_id) ?? null) }));
-      ctx.print(rows, () => (rows.length === 0 ? 'no units' : rows.map((r) => `${LEVEL_NAMES_ZH[r.level as Level]}\t${r.name}${r.parent ? `\t(${r.parent})` : ''}`).join('\n')));
+      ctx.print(rows, () => (rows.length === 0 ? 'no units' : rows.map((r) => `${LEVEL_NAMES_ZH[r.level]}\t${r.name}${r.parent ? `\t(${r.parent})` : ''}`).join('\n')));
     }),
   );
   withCommonOptions(unit.command('import').requiredOption('--file <file>', 'CSV or .xlsx with columns name,level,parent (or 名称,层级,上级)')).action(
@@ -113,7 +123,7 @@ export function registerAdminCommands(program: Command): void {
         ]);
         if (sheet.length === 0) throw new UserError('bad_argument', `${opts.file}: no data rows`, '--file');
         const rows = sheet.map((r) => ({ rowNumber: r.rowNumber, name: r.values.name ?? '', level: r.values.level ?? '', parent: r.values.parent ?? '' }));
-        const inserted = await importUnits(ctx, actorFor(undefined), rows, opts.file);
+        const inserted = await importUnits(ctx, await actingAs(ctx, undefined), rows, opts.file);
         ctx.print({ imported: inserted.length }, () => `imported ${inserted.length} unit(s)`);
       }),
   );
@@ -128,10 +138,10 @@ export function registerAdminCommands(program: Command): void {
       .requiredOption('--points <p>', "0 to the sub-item's maximum, in steps of 0.5")
       .option('--year <YYYY>', 'assessment year (default: current year)')
       .option('--note <text>', 'note')
-      .option('--by <name>', 'who entered it (default: cli)'),
+      .option(...BY),
   ).action(async (opts: CommonOptions & { unit: string; item: string; points: string; year?: string; note?: string; by?: string }) =>
     withContext(opts, async (ctx) => {
-      const { entry, resolved } = await setScore({ ...ctx, tz: ctx.config.timeZone }, actorFor(opts.by), opts);
+      const { entry, resolved } = await setScore({ ...ctx, tz: ctx.config.timeZone }, await actingAs(ctx, opts.by), opts);
       ctx.print(
         { unit: resolved.unit.name, item: resolved.subItem.code, points: entry.points, max: resolved.subItem.points, year: entry.year, note: entry.note },
         () => `${resolved.unit.name} ${entry.year} ${resolved.subItem.code}: ${entry.points}/${resolved.subItem.points}`,
@@ -147,15 +157,16 @@ export function registerAdminCommands(program: Command): void {
         .requiredOption('--unit <name>', 'unit name')
         .requiredOption('--reason <text>', 'reason')
         .option('--year <YYYY>', 'assessment year (default: current year)')
-        .option('--by <name>', 'who (default: cli)'),
+        .option(...BY),
     ).action(async (opts: CommonOptions & { unit: string; reason: string; year?: string; by?: string }) =>
       withContext(opts, async (ctx) => {
         const deps = { ...ctx, tz: ctx.config.timeZone };
+        const actor = await actingAs(ctx, opts.by);
         if (action === 'set') {
-          const row = await setVeto(deps, actorFor(opts.by), opts);
+          const row = await setVeto(deps, actor, opts);
           ctx.print({ unit: opts.unit.trim(), year: row.year, veto: true, reason: row.reason }, () => `veto set on ${opts.unit.trim()} for ${row.year}: ${row.reason}`);
         } else {
-          const cleared = await clearVeto(deps, actorFor(opts.by), opts);
+          const cleared = await clearVeto(deps, actor, opts);
           ctx.print({ unit: opts.unit.trim(), veto: false, cleared }, () => `veto cleared on ${opts.unit.trim()}`);
         }
       }),
@@ -172,15 +183,21 @@ export function registerAdminCommands(program: Command): void {
       .option('--unit <name>', 'lead unit (role lead_unit) or unit (role secretary)'),
   ).action(async (opts: CommonOptions & { name: string; openId?: string; role: string; unit?: string }) =>
     withContext(opts, async (ctx) => {
-      const row = await addMember(ctx, actorFor(undefined), opts);
-      ctx.print({ id: row.id, name: row.name, openId: row.open_id, role: row.role, leadUnit: row.lead_unit, unitId: row.unit_id }, () => `added ${ROLE_NAMES_ZH[row.role as Role]} ${row.name}`);
+      const row = await addMember(ctx, await actingAs(ctx, undefined), opts);
+      const unit = row.unit_id === null ? undefined : (await listUnits(ctx.db)).find((u) => u.id === row.unit_id);
+      ctx.print({ id: row.id, name: row.name, openId: row.open_id, role: row.role, leadUnit: row.lead_unit, unitId: row.unit_id }, () => `added ${roleLabel(row.role, unit?.level)} ${row.name}`);
     }),
   );
   withCommonOptions(member.command('list')).action(async (opts: CommonOptions) =>
     withContext(opts, async (ctx) => {
-      const units = new Map((await listUnits(ctx.db)).map((u) => [u.id, u.name]));
-      const rows = (await listMembers(ctx.db)).map((m) => ({ name: m.name, role: m.role, openId: m.open_id, leadUnit: m.lead_unit, unit: m.unit_id === null ? null : (units.get(m.unit_id) ?? null) }));
-      ctx.print(rows, () => rows.map((m) => `${m.name}\t${ROLE_NAMES_ZH[m.role as Role] ?? m.role}${m.leadUnit ? `\t${m.leadUnit}` : ''}${m.unit ? `\t${m.unit}` : ''}\t${m.openId ?? '(未绑定)'}`).join('\n') || 'no members');
+      const units = new Map((await listUnits(ctx.db)).map((u) => [u.id, u]));
+      const members = await listMembers(ctx.db);
+      const rows = members.map((m) => ({ name: m.name, role: m.role, openId: m.open_id, leadUnit: m.lead_unit, unit: m.unit_id === null ? null : (units.get(m.unit_id)?.name ?? null) }));
+      const label = (i: number) => {
+        const m = members[i]!;
+        return roleLabel(m.role, m.unit_id === null ? null : units.get(m.unit_id)?.level);
+      };
+      ctx.print(rows, () => rows.map((m, i) => `${m.name}\t${label(i)}${m.leadUnit ? `\t${m.leadUnit}` : ''}${m.unit ? `\t${m.unit}` : ''}\t${m.openId ?? '(未绑定)'}`).join('\n') || 'no members');
     }),
   );
 
@@ -192,9 +209,11 @@ export function registerAdminCommands(program: Command): void {
       .requiredOption('--to <target>', 'leadership | lead:<lead unit> | unit:<unit name>'),
   ).action(async (opts: CommonOptions & { chat: string; to: string }) =>
     withContext(opts, async (ctx) => {
-      const target = await parseChatTarget(ctx.db, ctx.plan, opts.to);
-      await bindChat(ctx, actorFor(undefined), opts.chat, target);
-      ctx.print({ chatId: opts.chat.trim(), target: opts.to.trim() }, () => `chat ${opts.chat.trim()} bound to ${opts.to.trim()}`);
+      const parsed = parseChatTargetKey(opts.to.trim());
+      if (!parsed) throw new UserError('bad_argument', `expected leadership, lead:<lead unit> or unit:<unit name> (got "${opts.to.trim()}")`, '--to');
+      const target = await checkChatTarget(ctx.db, ctx.plan, parsed);
+      await bindChat(ctx, await actingAs(ctx, undefined), opts.chat, target);
+      ctx.print({ chatId: opts.chat.trim(), target: chatTargetKey(target) }, () => `chat ${opts.chat.trim()} bound to ${chatTargetKey(target)}`);
     }),
   );
   withCommonOptions(
@@ -205,8 +224,8 @@ export function registerAdminCommands(program: Command): void {
   ).action(async (opts: CommonOptions & { out: string }) => {
     if (existsSync(opts.out)) throw new UserError('conflict', `${opts.out} already exists; choose a new file`, '--out');
     await withContext(opts, async (ctx) => {
-      const progress = await ctx.opened.sqlite.backup(opts.out);
-      ctx.print({ out: opts.out, pages: progress.totalPages }, () => `backup written to ${opts.out} (${progress.totalPages} pages)`);
+      const { pages } = await backupDatabase(ctx.opened, opts.out);
+      ctx.print({ out: opts.out, pages }, () => `backup written to ${opts.out} (${pages} pages)`);
     });
   });
 
@@ -219,14 +238,14 @@ export function registerAdminCommands(program: Command): void {
     const limit = Number(opts.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new UserError('bad_argument', `a whole number from 1 to 10000 (got "${opts.limit}")`, '--limit');
     await withContext(opts, async (ctx) => {
-      const rows = (await listAudit(ctx.db, { limit })).map((r) => ({ at: new Date(r.at).toISOString(), actor: r.actor, source: r.source, action: r.action, subject: r.subject, outcome: r.outcome, detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown) }));
+      const rows = (await listAudit(ctx.db, { limit })).map((r) => ({ at: isoInZone(r.at, ctx.config.timeZone), actor: r.actor, source: r.source, action: r.action, subject: r.subject, outcome: r.outcome, detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown) }));
       ctx.print(rows, () => rows.map((r) => `${r.at}\t${r.actor}\t${r.source}\t${r.action}\t${r.subject ?? ''}\t${r.outcome}`).join('\n') || 'no audit entries');
     });
   });
 
   withCommonOptions(chat.command('list')).action(async (opts: CommonOptions) =>
     withContext(opts, async (ctx) => {
-      const rows = (await listChats(ctx.db)).map((c) => ({ chatId: c.chat_id, target: c.target, boundBy: c.bound_by }));
+      const rows = (await listChats(ctx.db)).map((c) => ({ chatId: c.chatId, target: chatTargetKey(c.target), boundBy: c.boundBy }));
       ctx.print(rows, () => rows.map((c) => `${c.chatId}\t${c.target}`).join('\n') || 'no chats bound');
     }),
   );

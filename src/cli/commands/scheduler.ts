@@ -13,12 +13,14 @@ import type { OutboxStatus } from '../../db/schema.js';
 import { UserError } from '../../errors.js';
 import { createLarkSender } from '../../lark/sender.js';
 import type { Outbound } from '../../messaging/outbound.js';
-import { printingOutbound, type PrintingOutbound } from '../../scheduler/console-outbound.js';
+import { PrintingOutbound } from '../../messaging/printing-outbound.js';
 import type { ReminderPayload } from '../../scheduler/content.js';
-import { buildDigest, digestCard } from '../../scheduler/digest.js';
-import { requireProgrammeForScheduler, runPass, streamReminders, type PassResult } from '../../scheduler/pass.js';
-import { createConfiguredWorkCalendar } from '../../tasks/work-calendar.js';
+import { digestCard } from '../../scheduler/digest-card.js';
 import { previewFormatter } from '../../scheduler/preview-format.js';
+import { configuredWorkCalendar } from '../../services/calendar.service.js';
+import { buildDigest } from '../../services/digest.service.js';
+import { requireProgramme } from '../../services/programme.service.js';
+import { runPass, streamReminders, type PassResult } from '../../services/reminders.service.js';
 import { isoInZone, localDate, parseInstant } from '../../time.js';
 import { cliIo, withCommonOptions, withContext, type CliContext, type CommonOptions } from '../context.js';
 
@@ -29,7 +31,7 @@ function instantArg(text: string | undefined, field: string, tz: string): number
 }
 
 function calendarFor(ctx: CliContext, years: number[]) {
-  const { calendar, warnings } = createConfiguredWorkCalendar(ctx.config, years);
+  const { calendar, warnings } = configuredWorkCalendar(ctx.config, years);
   for (const w of warnings) ctx.log.warn(w);
   return calendar;
 }
@@ -68,7 +70,7 @@ export function registerSchedulerCommands(program: Command): void {
       const from = instantArg(opts.from, '--from', tz);
       const to = instantArg(opts.to, '--to', tz);
       if (to < from) throw new UserError('bad_argument', `must not be before --from (${opts.from})`, '--to');
-      await requireProgrammeForScheduler(ctx.db);
+      await requireProgramme(ctx.db);
       const settings = ctx.config.scheduler;
       const calendar = calendarFor(ctx, yearsBetween(from, to, tz));
       // Streamed: a year's preview can hold hundreds of thousands of reminders.
@@ -108,27 +110,19 @@ export function registerSchedulerCommands(program: Command): void {
     withContext(opts, async (ctx) => {
       const tz = ctx.config.timeZone;
       const at = opts.at === undefined ? ctx.clock.now().getTime() : instantArg(opts.at, '--at', tz);
-      await requireProgrammeForScheduler(ctx.db);
+      await requireProgramme(ctx.db);
       const settings = ctx.config.scheduler;
       const calendar = calendarFor(ctx, yearsBetween(at - settings.catchUpHours * 3_600_000, at, tz));
-      const { appId, appSecret, domain } = ctx.config.lark;
-      let outbound: Outbound;
-      let printer: PrintingOutbound | undefined;
-      let close = async () => {};
-      if (appId && appSecret) {
-        const sender = createLarkSender({ appId, appSecret, domain, log: ctx.log });
-        outbound = sender;
-        close = () => sender.close();
-      } else {
-        printer = printingOutbound(ctx.json ? null : (text) => cliIo().out(`${text}\n`));
-        outbound = printer;
-      }
+      const lark = ctx.config.lark;
+      const sender = lark ? createLarkSender({ ...lark, log: ctx.log }) : undefined;
+      const printer = sender ? undefined : new PrintingOutbound(ctx.json ? null : (text) => cliIo().out(text));
+      const outbound: Outbound = sender ?? printer!;
       try {
         const result = await runPass({ db: ctx.db, plan: ctx.plan, config: ctx.config, clock: fixedClock(at), log: ctx.log, outbound, calendar, settings }, at);
-        const data = { ...result, transport: printer ? 'console' : domain, ...(printer && ctx.json ? { printed: printer.printed } : {}) };
+        const data = { ...result, transport: printer ? 'console' : lark!.domain, ...(printer && ctx.json ? { printed: printer.printed } : {}) };
         ctx.print(data, () => passText(result));
       } finally {
-        await close();
+        await sender?.close();
       }
     }),
   );

@@ -1,14 +1,14 @@
 /** Scoring subcommands: score import, score show, rank, targets. */
 import type { Command } from 'commander';
-import { adminActor } from '../../auth/actor.js';
+import { REQUIREMENT_STATUS_ZH } from '../../cards/labels.js';
 import { readSheet } from '../../io/spreadsheet.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH } from '../../plan/schema.js';
 import { fmtPoints } from '../../scoring/format.js';
 import { ranking, scoreReport, targetsReport, type RankingReport, type ScoreReport, type TargetsReport } from '../../services/grading.service.js';
 import { importScores } from '../../services/scores.service.js';
-import { withCommonOptions, withContext, type CommonOptions } from '../context.js';
+import { actingAs, withCommonOptions, withContext, type CommonOptions } from '../context.js';
 
-export const SCORE_SHEET_COLUMNS = [
+const SCORE_SHEET_COLUMNS = [
   { key: 'unit', aliases: ['单位', '单位名称'], required: true },
   { key: 'item', aliases: ['指标', '指标编号', '子项'], required: true },
   { key: 'points', aliases: ['分值', '得分', '分数'], required: true },
@@ -47,8 +47,6 @@ function rankText(r: RankingReport): string {
   return [head, ...r.rows.map((row) => `${row.rank}\t${row.unit}\t${fmtPoints(row.total)}\t${GRADE_NAMES_ZH[row.grade]}`), counts].join('\n');
 }
 
-const STATUS_ZH = { met: '已达成', on_track: '按进度可达成', behind: '落后', missed: '未达成' } as const;
-
 function targetsText(t: TargetsReport): string {
   const out: string[] = [`${t.at} 目标进度（${t.street ?? '全部单位'}，自 ${t.programmeStart} 起）`];
   out.push(t.onTrack === null ? '整体：暂无可衡量的目标' : `整体：${t.onTrack ? '进度正常' : '进度落后'}（依据 ${t.current}）`);
@@ -57,7 +55,7 @@ function targetsText(t: TargetsReport): string {
     out.push(`【${m.due} ${state}】${m.asOfYear === null ? '（无评分记录）' : `按 ${m.asOfYear} 年评定`}${m.onTrack === null ? '' : m.onTrack ? '  进度正常' : '  进度落后'}`);
     for (const q of m.requirements) {
       const forecast = q.forecast === null ? '' : `，按进度预计 ${q.forecast}`;
-      out.push(`  - ${q.text}${q.stretch ? '（力争）' : ''}：${q.reached}/${q.required}${forecast}  ${STATUS_ZH[q.status]}`);
+      out.push(`  - ${q.text}${q.stretch ? '（力争）' : ''}：${q.reached}/${q.required}${forecast}  ${REQUIREMENT_STATUS_ZH[q.status]}`);
     }
     for (const o of m.otherTargets) out.push(`  · ${o}（不按分数统计）`);
   }
@@ -72,7 +70,7 @@ export function registerScoringCommands(program: Command): void {
       .command('import')
       .description("import the assessors' sheet: all rows or none")
       .requiredOption('--file <file>', 'CSV or .xlsx with columns unit,item,points,year,note (or 单位,指标,分值,年份,备注)')
-      .option('--by <name>', 'who entered it (default: cli)'),
+      .option('--by <name>', 'act as this roster member (their permissions apply; audited under their name); default: the server operator'),
   ).action(async (opts: CommonOptions & { file: string; by?: string }) =>
     withContext(opts, async (ctx) => {
       const sheet = await readSheet(opts.file, SCORE_SHEET_COLUMNS);
@@ -80,7 +78,7 @@ export function registerScoringCommands(program: Command): void {
         rowNumber: r.rowNumber,
         input: { unit: r.values.unit ?? '', item: r.values.item ?? '', points: r.values.points ?? '', year: r.values.year, note: r.values.note },
       }));
-      const imported = await importScores({ ...ctx, tz: ctx.config.timeZone }, adminActor(opts.by?.trim() || 'cli'), rows, opts.file);
+      const imported = await importScores({ ...ctx, tz: ctx.config.timeZone }, await actingAs(ctx, opts.by), rows, opts.file);
       ctx.print({ imported, file: opts.file }, () => `imported ${imported} score entr${imported === 1 ? 'y' : 'ies'} from ${opts.file}`);
     }),
   );

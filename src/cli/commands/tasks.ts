@@ -3,33 +3,19 @@
  * and `calendar` (the working-day calendar in use).
  */
 import type { Command } from 'commander';
-import { actorFromMember, adminActor, type Actor } from '../../auth/actor.js';
-import type { Db } from '../../db/database.js';
-import { findMemberByName } from '../../db/member.repository.js';
+import { CADENCE_NAMES_ZH, STATUS_MARK, STATUS_NAMES_ZH } from '../../cards/labels.js';
+import type { TaskRecord } from '../../db/task.repository.js';
 import { UserError } from '../../errors.js';
+import { configuredWorkCalendar } from '../../services/calendar.service.js';
 import { parseYear } from '../../services/scores.service.js';
-import { isoInZone, localDate, parseInstant } from '../../time.js';
+import { addTask, completeOccurrence, editTask, instantiateTasks, parseLeadUnitList, parseProgress, retireTask, taskBoard, undoOccurrence } from '../../services/tasks.service.js';
+import type { BoardTask } from '../../tasks/board.js';
 import { WEEKDAY_NAMES_ZH, weekday } from '../../tasks/dates.js';
 import { DEADLINE_PHRASE_HELP } from '../../tasks/deadline.js';
-import { STATUS_NAMES_ZH, type TaskStatus } from '../../tasks/status.js';
-import {
-  addTask,
-  completeOccurrence,
-  editTask,
-  instantiateTasks,
-  parseLeadUnitList,
-  parseProgress,
-  retireTask,
-  taskBoard,
-  undoOccurrence,
-  type BoardTask,
-} from '../../tasks/task-service.js';
-import { countTasks, type TaskRecord } from '../../tasks/task.repository.js';
-import { createConfiguredWorkCalendar } from '../../tasks/work-calendar.js';
-import { withCommonOptions, withContext, type CliContext, type CommonOptions } from '../context.js';
+import { isoInZone, localDate, parseInstant } from '../../time.js';
+import { actingAs, withCommonOptions, withContext, type CliContext, type CommonOptions } from '../context.js';
 
-const LIGHT_MARK: Record<TaskStatus, string> = { red: '[红]', yellow: '[黄]', green: '[绿]', done: '[完成]' };
-const CADENCE_ZH: Record<string, string> = { monthly: '每月', twice_monthly: '每月两次', quarterly: '每季度', bimonthly: '每两月', yearly: '每年' };
+const BY = 'act as this roster member (their permissions apply; audited under their name); default: the server operator';
 
 function parseAt(text: string | undefined, tz: string): number | undefined {
   if (text === undefined) return undefined;
@@ -43,19 +29,6 @@ function parseNonNegativeInt(text: string, field: string): number {
   return Number(text.trim());
 }
 
-/** `--by NAME` → the roster member acting; unknown names are an error naming them. */
-async function rosterActor(db: Db, name: string): Promise<Actor> {
-  const n = name.trim();
-  const member = n === '' ? undefined : await findMemberByName(db, n);
-  if (!member) throw new UserError('not_found', `花名册中没有「${name}」（先用 dangjian member add 添加）`, '--by');
-  return actorFromMember(member, 'cli');
-}
-
-/** Office-only operations: the roster member given by --by, else the shell operator. */
-async function officeActor(db: Db, by: string | undefined): Promise<Actor> {
-  return by === undefined ? adminActor() : rosterActor(db, by);
-}
-
 function yearOr(text: string | undefined, at: number | undefined, ctx: CliContext): number {
   if (text !== undefined) return parseYear(text);
   return Number(localDate(at ?? ctx.clock.now().getTime(), ctx.config.timeZone).slice(0, 4));
@@ -66,8 +39,8 @@ function deps(ctx: CliContext) {
 }
 
 function describeBoardTask(t: BoardTask): string {
-  const schedule = t.cadence === null ? `${t.deadlineText}（${t.dueDate}）` : `${t.deadlineText}·${CADENCE_ZH[t.cadence] ?? t.cadence}`;
-  const lines = [`${LIGHT_MARK[t.status]} ${t.seq}. ${t.content}｜${schedule}｜${t.leadUnits.join('、')}`];
+  const schedule = t.cadence === null ? `${t.deadlineText}（${t.dueDate}）` : `${t.deadlineText}·${CADENCE_NAMES_ZH[t.cadence]}`;
+  const lines = [`${STATUS_MARK[t.status]} ${t.seq}. ${t.content}｜${schedule}｜${t.leadUnits.join('、')}`];
   if (t.cadence === null) {
     const o = t.occurrences[0];
     if (o?.doneAt) lines.push(`      ${o.doneLate ? '逾期完成' : '已完成'}：${o.doneBy} ${o.doneAt}`);
@@ -111,17 +84,14 @@ export function registerTaskCommands(program: Command): void {
       .option('--lead <unit>', 'only the tasks this lead unit leads')
       .option('--status <status>', 'only tasks whose status is red | yellow | green | done')
       .option('--year <YYYY>', 'programme year (default: the year of --at)')
-      .option('--yellow-days <n>', 'yellow when due within this many days (default 7)'),
+      .option('--yellow-days <n>', 'yellow when due within this many days (default: YELLOW_DAYS, 7)'),
   ).action(async (opts: CommonOptions & { at?: string; lead?: string; status?: string; year?: string; yellowDays?: string }) =>
     withContext(opts, async (ctx) => {
       const tz = ctx.config.timeZone;
       const at = parseAt(opts.at, tz) ?? ctx.clock.now().getTime();
       const year = yearOr(opts.year, at, ctx);
-      const yellowDays = opts.yellowDays === undefined ? undefined : parseNonNegativeInt(opts.yellowDays, '--yellow-days');
-      if ((await countTasks(ctx.db, year)) === 0) {
-        throw new UserError('not_initialised', `${year} 年的任务清单尚未建立（运行 dangjian init --year YYYY 或 dangjian task instantiate --year ${year}）`, '--year');
-      }
-      const board = await taskBoard(deps(ctx), { year, at, lead: opts.lead, status: opts.status, yellowDays });
+      const yellowDays = opts.yellowDays === undefined ? ctx.config.scheduler.yellowDays : parseNonNegativeInt(opts.yellowDays, '--yellow-days');
+      const board = await taskBoard({ ...deps(ctx), yellowDays }, { year, at, lead: opts.lead, status: opts.status });
       ctx.print(board, () => {
         const head = `${year} 年重点任务（截至 ${isoInZone(at, tz)}）：${board.length} 项`;
         return [head, ...board.map(describeBoardTask)].join('\n');
@@ -137,17 +107,17 @@ export function registerTaskCommands(program: Command): void {
       .description('mark an occurrence of a task done')
       .requiredOption('--seq <n>', 'task number')
       .option('--period <p>', 'occurrence: 2026-03, 2026-03-上/下 (or 2026-03a/b), 2026-Q1, 2026-B1, 2026 (default: the earliest open one)')
-      .requiredOption('--by <name>', 'roster name of who did it')
+      .option('--by <name>', BY)
       .option('--note <text>', 'a note')
       .option('--at <ISO>', 'when it was done (default: now)')
       .option('--progress <key=value,...>', 'progress figures for tasks with a measurable target')
       .option('--year <YYYY>', 'programme year (default: the year of --at)'),
-  ).action(async (opts: CommonOptions & { seq: string; period?: string; by: string; note?: string; at?: string; progress?: string; year?: string }) =>
+  ).action(async (opts: CommonOptions & { seq: string; period?: string; by?: string; note?: string; at?: string; progress?: string; year?: string }) =>
     withContext(opts, async (ctx) => {
       const at = parseAt(opts.at, ctx.config.timeZone);
       const year = yearOr(opts.year, at, ctx);
       const progress = opts.progress === undefined ? undefined : parseProgress(opts.progress);
-      const actor = await rosterActor(ctx.db, opts.by);
+      const actor = await actingAs(ctx, opts.by);
       const r = await completeOccurrence(deps(ctx), actor, { year, seq: opts.seq, period: opts.period, note: opts.note, progress, at });
       ctx.print(r, () => `任务 ${r.seq} 周期 ${r.period}（${r.dueDate} 到期）已由 ${r.doneBy} 于 ${r.doneAt} 标记完成${r.late ? '（逾期完成）' : ''}`);
     }),
@@ -159,12 +129,12 @@ export function registerTaskCommands(program: Command): void {
       .description('withdraw the completion of an occurrence (history is kept)')
       .requiredOption('--seq <n>', 'task number')
       .option('--period <p>', 'occurrence (default: the dated task\'s, or the most recently completed one)')
-      .requiredOption('--by <name>', 'roster name of who withdraws it')
+      .option('--by <name>', BY)
       .option('--year <YYYY>', 'programme year (default: this year)'),
-  ).action(async (opts: CommonOptions & { seq: string; period?: string; by: string; year?: string }) =>
+  ).action(async (opts: CommonOptions & { seq: string; period?: string; by?: string; year?: string }) =>
     withContext(opts, async (ctx) => {
       const year = yearOr(opts.year, undefined, ctx);
-      const actor = await rosterActor(ctx.db, opts.by);
+      const actor = await actingAs(ctx, opts.by);
       const r = await undoOccurrence(deps(ctx), actor, { year, seq: opts.seq, period: opts.period });
       ctx.print(r, () => `任务 ${r.seq} 周期 ${r.period} 的完成记录（${r.undone.doneBy} ${r.undone.doneAt}）已由 ${r.undoneBy} 撤销`);
     }),
@@ -180,12 +150,12 @@ export function registerTaskCommands(program: Command): void {
       .option('--category <text>', 'the 行动 it belongs to (default: 其他任务)')
       .option('--cadence <cadence>', 'monthly | twice_monthly | quarterly | bimonthly | yearly (required iff the deadline is 贯穿全年)')
       .option('--year <YYYY>', 'programme year (default: this year)')
-      .option('--by <name>', 'roster name of the office member (default: the shell operator)'),
+      .option('--by <name>', BY),
   ).action(async (opts: CommonOptions & { content: string; deadline: string; lead: string; category?: string; cadence?: string; year?: string; by?: string }) =>
     withContext(opts, async (ctx) => {
       const year = yearOr(opts.year, undefined, ctx);
       const leadUnits = parseLeadUnitList(opts.lead);
-      const actor = await officeActor(ctx.db, opts.by);
+      const actor = await actingAs(ctx, opts.by);
       const t = await addTask(deps(ctx), actor, { year, content: opts.content, deadlineText: opts.deadline, leadUnits, category: opts.category, cadence: opts.cadence });
       ctx.print(taskJson(t, ctx.config.timeZone), () => `已新增 ${describeTask(t)}`);
     }),
@@ -202,13 +172,13 @@ export function registerTaskCommands(program: Command): void {
       .option('--category <text>', 'new category')
       .option('--cadence <cadence>', 'new cadence (贯穿全年 tasks only)')
       .option('--year <YYYY>', 'programme year (default: this year)')
-      .option('--by <name>', 'roster name of the office member (default: the shell operator)'),
+      .option('--by <name>', BY),
   ).action(
     async (opts: CommonOptions & { seq: string; content?: string; deadline?: string; lead?: string; category?: string; cadence?: string; year?: string; by?: string }) =>
       withContext(opts, async (ctx) => {
         const year = yearOr(opts.year, undefined, ctx);
         const leadUnits = opts.lead === undefined ? undefined : parseLeadUnitList(opts.lead);
-        const actor = await officeActor(ctx.db, opts.by);
+        const actor = await actingAs(ctx, opts.by);
         const t = await editTask(deps(ctx), actor, {
           year,
           seq: opts.seq,
@@ -228,11 +198,11 @@ export function registerTaskCommands(program: Command): void {
       .description('retire a task: left out of listings and reminders from now on, history kept (office)')
       .requiredOption('--seq <n>', 'task number')
       .option('--year <YYYY>', 'programme year (default: this year)')
-      .option('--by <name>', 'roster name of the office member (default: the shell operator)'),
+      .option('--by <name>', BY),
   ).action(async (opts: CommonOptions & { seq: string; year?: string; by?: string }) =>
     withContext(opts, async (ctx) => {
       const year = yearOr(opts.year, undefined, ctx);
-      const actor = await officeActor(ctx.db, opts.by);
+      const actor = await actingAs(ctx, opts.by);
       const t = await retireTask(deps(ctx), actor, { year, seq: opts.seq });
       ctx.print(taskJson(t, ctx.config.timeZone), () => `已撤销 ${describeTask(t)}`);
     }),
@@ -243,11 +213,11 @@ export function registerTaskCommands(program: Command): void {
       .command('instantiate')
       .description("create a programme year's task list: the plan's items plus the office's non-retired tasks (idempotent)")
       .requiredOption('--year <YYYY>', 'programme year')
-      .option('--by <name>', 'roster name of the office member (default: the shell operator)'),
+      .option('--by <name>', BY),
   ).action(async (opts: CommonOptions & { year: string; by?: string }) =>
     withContext(opts, async (ctx) => {
       const year = parseYear(opts.year);
-      const actor = await officeActor(ctx.db, opts.by);
+      const actor = await actingAs(ctx, opts.by);
       const r = await instantiateTasks(deps(ctx), actor, { year });
       ctx.print(r, () => {
         const lines = [`${year} 年任务清单：新增 ${r.inserted.length} 项，已存在 ${r.existing.length} 项${r.copiedFrom !== null ? `（党建办新增任务取自 ${r.copiedFrom} 年）` : ''}`];
@@ -265,7 +235,7 @@ export function registerTaskCommands(program: Command): void {
   ).action(async (opts: CommonOptions & { year?: string }) =>
     withContext(opts, async (ctx) => {
       const year = yearOr(opts.year, undefined, ctx);
-      const { calendar, warnings } = createConfiguredWorkCalendar(ctx.config, [year]);
+      const { calendar, warnings } = configuredWorkCalendar(ctx.config, [year]);
       for (const w of warnings) ctx.log.warn({ year }, w);
       const coverage = calendar.coverage();
       const days = calendar.specialDays(year).map((d) => ({ date: d.date, kind: d.kind, name: d.name, weekday: WEEKDAY_NAMES_ZH[weekday(d.date)], inLieu: d.inLieu, source: d.source }));

@@ -4,12 +4,9 @@
  * a new row, so history is never lost). Only this module writes those tables.
  */
 import { z } from 'zod';
-import type { Db } from '../db/database.js';
-import type { TaskCompletionRow, TaskRow } from '../db/schema.js';
-import { CADENCES, taskTargetSchema, type Cadence, type Plan, type TaskTarget } from '../plan/schema.js';
-import { occurrencesFor } from './occurrences.js';
-
-export type TaskSource = 'plan' | 'office';
+import { taskTargetSchema, type Cadence, type TaskTarget } from '../plan/schema.js';
+import type { Db } from './database.js';
+import type { TaskCompletionRow, TaskRow, TaskSource, Transaction } from './schema.js';
 
 export interface TaskRecord {
   id: number;
@@ -42,10 +39,9 @@ export interface CompletionRecord {
 }
 
 const leadUnitsSchema = z.array(z.string());
-const cadenceSchema = z.enum(CADENCES).nullable();
 const progressSchema = z.record(z.string(), z.number()).nullable();
 
-export function toTaskRecord(row: TaskRow): TaskRecord {
+function toTaskRecord(row: TaskRow): TaskRecord {
   return {
     id: row.id,
     year: row.year,
@@ -54,16 +50,16 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
     content: row.content,
     deadlineText: row.deadline_text,
     leadUnits: leadUnitsSchema.parse(JSON.parse(row.lead_units)),
-    cadence: cadenceSchema.parse(row.cadence),
+    cadence: row.cadence,
     target: row.target === null ? null : taskTargetSchema.parse(JSON.parse(row.target)),
-    source: row.source === 'office' ? 'office' : 'plan',
+    source: row.source,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     retiredAt: row.retired_at,
   };
 }
 
-export function toCompletionRecord(row: TaskCompletionRow): CompletionRecord {
+function toCompletionRecord(row: TaskCompletionRow): CompletionRecord {
   return {
     id: row.id,
     taskId: row.task_id,
@@ -76,11 +72,6 @@ export function toCompletionRecord(row: TaskCompletionRow): CompletionRecord {
     undoneAt: row.undone_at,
     undoneBy: row.undone_by,
   };
-}
-
-/** Runs `fn` in a transaction, or directly when `db` already is one (e.g. inside `init`). */
-async function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
-  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
 }
 
 // ---- tasks ----
@@ -170,14 +161,20 @@ function taskValues(t: NewTaskInput) {
   };
 }
 
-/** Inserts unless the (year, seq) exists; true when inserted. */
-async function insertTaskIfAbsent(db: Db, t: NewTaskInput): Promise<boolean> {
-  const result = await db
+/** Inserts unless the (year, seq) exists; true when inserted. Part of a year's instantiation, hence in its transaction. */
+export async function insertTaskIfAbsent(trx: Transaction, t: NewTaskInput): Promise<boolean> {
+  const result = await trx
     .insertInto('task')
     .values(taskValues(t))
     .onConflict((oc) => oc.columns(['year', 'seq']).doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/** The latest year before `year` that has a task list, or null. */
+export async function latestTaskYearBefore(db: Db, year: number): Promise<number | null> {
+  const row = await db.selectFrom('task').select((eb) => eb.fn.max<number | null>('year').as('y')).where('year', '<', year).executeTakeFirst();
+  return row?.y === null || row?.y === undefined ? null : Number(row.y);
 }
 
 export interface TaskPatch {
@@ -208,74 +205,6 @@ export async function updateTask(db: Db, id: number, patch: TaskPatch, at: numbe
 export async function retireTaskRow(db: Db, id: number, at: number): Promise<TaskRecord> {
   const row = await db.updateTable('task').set({ retired_at: at, updated_at: at }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
   return toTaskRecord(row);
-}
-
-export interface InstantiateResult {
-  year: number;
-  /** Seqs inserted now (plan items and copied office tasks). */
-  inserted: number[];
-  /** Seqs that already existed for the year (a re-run inserts nothing). */
-  existing: number[];
-  /** Office tasks of the source year that could not be copied, with the reason. */
-  skipped: Array<{ seq: number; reason: string }>;
-  /** The year office-added tasks were copied from, or null when there was none. */
-  copiedFrom: number | null;
-}
-
-/**
- * Instantiates a programme year's task list: the plan's items, plus the office-added tasks of
- * the latest earlier year that are not retired (same seqs; their deadline phrase must make
- * sense in the new year — a one-off ISO date of another year is skipped and reported).
- * Idempotent: existing (year, seq) rows are left alone. Runs in one transaction.
- */
-export async function instantiateYear(db: Db, plan: Plan, year: number, at: number): Promise<InstantiateResult> {
-  return inTransaction(db, async (trx) => {
-    const result: InstantiateResult = { year, inserted: [], existing: [], skipped: [], copiedFrom: null };
-    const record = async (t: NewTaskInput) => {
-      if (await insertTaskIfAbsent(trx, t)) result.inserted.push(t.seq);
-      else result.existing.push(t.seq);
-    };
-    for (const t of plan.tasks) {
-      await record({
-        year,
-        seq: t.seq,
-        category: t.category,
-        content: t.content,
-        deadlineText: t.deadlineText,
-        leadUnits: t.leadUnits,
-        cadence: t.cadence,
-        target: t.target,
-        source: 'plan',
-        at,
-      });
-    }
-    const earlier = await trx.selectFrom('task').select((eb) => eb.fn.max<number | null>('year').as('y')).where('year', '<', year).executeTakeFirst();
-    const sourceYear = earlier?.y ?? null;
-    if (sourceYear !== null) {
-      result.copiedFrom = Number(sourceYear);
-      const officeTasks = (await listTasks(trx, { year: Number(sourceYear) })).filter((t) => t.source === 'office');
-      for (const t of officeTasks) {
-        try {
-          occurrencesFor({ deadlineText: t.deadlineText, cadence: t.cadence, year });
-        } catch (err) {
-          result.skipped.push({ seq: t.seq, reason: err instanceof Error ? err.message : String(err) });
-          continue;
-        }
-        const existing = await findTask(trx, year, t.seq);
-        if (existing && existing.content !== t.content) {
-          result.skipped.push({ seq: t.seq, reason: `${year} 年已有序号 ${t.seq} 的其他任务「${existing.content}」` });
-          continue;
-        }
-        await record({ ...t, year, source: 'office', at });
-      }
-    }
-    return result;
-  });
-}
-
-/** Inserts the plan's tasks (and the office's tasks carried over) for a year; returns rows inserted. Idempotent. */
-export async function instantiatePlanTasks(db: Db, plan: Plan, year: number, at: number): Promise<number> {
-  return (await instantiateYear(db, plan, year, at)).inserted.length;
 }
 
 // ---- completions ----
@@ -314,8 +243,9 @@ export async function completionHistory(db: Db, taskId: number, period?: string)
   return rows.map(toCompletionRecord);
 }
 
+/** Inserts a completion; in the transaction that checked no standing completion exists (`activeCompletion`). */
 export async function insertCompletion(
-  db: Db,
+  db: Transaction,
   c: { taskId: number; period: string; doneAt: number; doneBy: string; note: string | null; progress: Record<string, number> | null; late: boolean },
 ): Promise<CompletionRecord> {
   const row = await db
@@ -337,7 +267,7 @@ export async function insertCompletion(
 }
 
 /** Stamps a standing completion as undone; returns how many rows changed (0 or 1). */
-export async function markCompletionUndone(db: Db, completionId: number, undo: { by: string; at: number }): Promise<number> {
+export async function markCompletionUndone(db: Transaction, completionId: number, undo: { by: string; at: number }): Promise<number> {
   const result = await db
     .updateTable('task_completion')
     .set({ undone_at: undo.at, undone_by: undo.by })

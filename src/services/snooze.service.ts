@@ -5,22 +5,22 @@
  */
 import type { Actor } from '../auth/actor.js';
 import type { Clock } from '../clock.js';
+import type { SchedulerSettings } from '../config/scheduler-settings.js';
 import { audit } from '../db/audit.repository.js';
 import type { Db } from '../db/database.js';
 import { findOutboxByKey, insertOutboxRows } from '../db/outbox.repository.js';
 import { UserError } from '../errors.js';
+import type { ReminderPayload } from '../scheduler/content.js';
+import { TASK_REMINDER_KINDS, type ReminderKind } from '../scheduler/rules.js';
 import type { WorkCalendar } from '../tasks/work-calendar.js';
 import { isoInZone, localDate, zonedInstant } from '../time.js';
-import type { ReminderPayload } from './content.js';
-import { TASK_REMINDER_KINDS, type ReminderKind } from './rules.js';
-import { DEFAULT_SCHEDULER_SETTINGS, type SchedulerSettings } from './settings.js';
 
 export interface SnoozeDeps {
   db: Db;
   clock: Clock;
   config: { timeZone: string };
   calendar: Pick<WorkCalendar, 'nextWorkday'>;
-  settings?: SchedulerSettings | undefined;
+  settings: SchedulerSettings;
 }
 
 export interface SnoozeResult {
@@ -46,7 +46,7 @@ export function snoozeKeyOf(key: string): string {
  * re-send. Only task reminders can be snoozed. Audited.
  */
 export async function snoozeReminder(deps: SnoozeDeps, key: string, actor: Actor): Promise<SnoozeResult> {
-  const settings = deps.settings ?? DEFAULT_SCHEDULER_SETTINGS;
+  const settings = deps.settings;
   const tz = deps.config.timeZone;
   const now = deps.clock.now().getTime();
   const row = typeof key === 'string' && key.trim() !== '' ? await findOutboxByKey(deps.db, key.trim()) : undefined;

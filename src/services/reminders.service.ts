@@ -12,6 +12,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock } from '../clock.js';
+import type { SchedulerSettings } from '../config/scheduler-settings.js';
 import { audit } from '../db/audit.repository.js';
 import { listChats } from '../db/chat.repository.js';
 import type { Db } from '../db/database.js';
@@ -27,21 +28,22 @@ import {
   type OutboxRecord,
 } from '../db/outbox.repository.js';
 import type { NewOutbox } from '../db/schema.js';
-import { getProgramme, getSetting, setSetting, type ProgrammeSettings } from '../db/setting.repository.js';
+import { getSetting, setSetting, type ProgrammeSettings } from '../db/setting.repository.js';
+import type { TaskRecord } from '../db/task.repository.js';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Outbound } from '../messaging/outbound.js';
 import type { Plan } from '../plan/schema.js';
+import { reminderCard, type CardItem } from '../scheduler/cards.js';
+import { monthlyPush, phasePush, quarterlyPush, yearlyPush, type PushContext, type ReminderPayload, type TargetsSummary } from '../scheduler/content.js';
+import { computeIntents, forEachIntent, inPushWindow, type ChatRouting, type ReminderIntent, type RuleInput, type RuleTask, type YearlyTopic } from '../scheduler/rules.js';
+import type { BoardTask } from '../tasks/board.js';
 import { occurrencesFor } from '../tasks/occurrences.js';
-import { activeCompletions, listTasks, taskYears, type TaskRecord } from '../tasks/task.repository.js';
 import type { WorkCalendar } from '../tasks/work-calendar.js';
-import { isoOf as isoInZone, localDateOf as localDate } from './zone.js';
-import { reminderCard, type CardItem } from './cards.js';
-import { monthlyPush, phasePush, quarterlyPush, yearlyPush, type PushContext, type ReminderPayload, type TargetsSummary } from './content.js';
-import { boardsUpTo, buildDigest, targetsSummary } from './digest.js';
-import type { BoardTask } from '../tasks/task-service.js';
-import { computeIntents, forEachIntent, inPushWindow, type ChatRouting, type ReminderIntent, type RuleInput, type RuleTask, type YearlyTopic } from './rules.js';
-import { DEFAULT_SCHEDULER_SETTINGS, type SchedulerSettings } from './settings.js';
+import { isoInZone, localDate } from '../time.js';
+import { buildDigest, buildUnitDigest, targetsSummary, unitChangeNotice } from './digest.service.js';
+import { requireProgramme } from './programme.service.js';
+import { boardsUpTo, loadTaskState, taskKey } from './tasks.service.js';
 
 export interface SchedulerDeps {
   db: Db;
@@ -51,8 +53,8 @@ export interface SchedulerDeps {
   log: Logger;
   outbound: Outbound;
   calendar: WorkCalendar;
-  /** Default: DEFAULT_SCHEDULER_SETTINGS (the bot wiring passes schedulerSettingsFromEnv()). */
-  settings?: SchedulerSettings | undefined;
+  /** The configured knobs (Config.scheduler). */
+  settings: SchedulerSettings;
   /** Identity of this process in outbox claims. Default: host:pid:random. */
   workerId?: string | undefined;
 }
@@ -90,6 +92,8 @@ export interface PassResult {
   /** New rows recorded as skipped: first seen too late, or no chat to send to. */
   skippedTooLate: number;
   skippedNoChat: number;
+  /** Unit chats' daily grade checks that found no change (recorded as skipped, nothing sent). */
+  unchangedUnits: number;
   dispatch: DispatchResult;
 }
 
@@ -99,16 +103,10 @@ const MAX_LOOKBACK_MS = 400 * 86_400_000;
 /** Cards stay below Lark's 30 KB card limit. */
 const MAX_CARD_BYTES = 28_000;
 
-const settingsOf = (deps: { settings?: SchedulerSettings | undefined }) => deps.settings ?? DEFAULT_SCHEDULER_SETTINGS;
+const settingsOf = (deps: { settings: SchedulerSettings }) => deps.settings;
 
 export function defaultWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-}
-
-export async function requireProgrammeForScheduler(db: Db): Promise<ProgrammeSettings> {
-  const p = await getProgramme(db);
-  if (!p) throw new UserError('not_initialised', 'the programme is not initialised: run `dangjian init --year YYYY [--street NAME]` first');
-  return p;
 }
 
 // ---------------------------------------------------------------- state → rule input
@@ -120,60 +118,42 @@ export interface RuleState {
   input: RuleInput;
 }
 
-/** Chat bindings as the rules see them. */
+/** Chat bindings as the rules see them (oldest binding first). */
 export async function chatRouting(db: Db): Promise<ChatRouting> {
-  const chats = await listChats(db);
-  const sorted = [...chats].sort((a, b) => a.bound_at - b.bound_at || (a.chat_id < b.chat_id ? -1 : 1));
   const leadership: string[] = [];
   const leadUnits = new Map<string, string[]>();
-  for (const c of sorted) {
-    if (c.target === 'leadership') leadership.push(c.chat_id);
-    else if (c.target.startsWith('lead:')) {
-      const unit = c.target.slice('lead:'.length);
-      const list = leadUnits.get(unit) ?? [];
-      list.push(c.chat_id);
-      leadUnits.set(unit, list);
-    }
+  const units = new Map<string, string[]>();
+  const add = (map: Map<string, string[]>, key: string, chatId: string) => map.set(key, [...(map.get(key) ?? []), chatId]);
+  for (const c of await listChats(db)) {
+    if (c.target.kind === 'leadership') leadership.push(c.chatId);
+    else if (c.target.kind === 'lead') add(leadUnits, c.target.leadUnit, c.chatId);
+    else add(units, c.target.unitName, c.chatId);
   }
-  return { leadership, leadUnits };
+  return { leadership, leadUnits, units };
 }
 
-/**
- * Tasks with their occurrences and standing completions, for the rules. Reads the task list and
- * completions directly (repository + `occurrencesFor`): the rules need due dates and completion
- * instants, not the board's 红黄绿 statuses, and a pass runs every minute.
- */
-export async function loadRuleTasks(db: Db, untilYear: number, at: number): Promise<{ tasks: Map<string, TaskRecord>; ruleTasks: RuleTask[] }> {
-  const tasks = new Map<string, TaskRecord>();
+/** Tasks with their occurrences and standing completions, for the rules. */
+async function loadRuleTasks(db: Db, untilYear: number, at: number): Promise<{ tasks: Map<string, TaskRecord>; ruleTasks: RuleTask[] }> {
+  const state = await loadTaskState(db, { at, untilYear });
   const ruleTasks: RuleTask[] = [];
-  for (const year of (await taskYears(db)).filter((y) => y <= untilYear)) {
-    const list = await listTasks(db, { year, activeAt: at });
-    const done = new Map<string, number>();
-    for (const c of await activeCompletions(
-      db,
-      list.map((t) => t.id),
-    )) {
-      done.set(`${c.taskId}:${c.period}`, c.doneAt);
-    }
-    for (const t of list) {
-      tasks.set(`${t.year}:${t.seq}`, t);
-      ruleTasks.push({
-        year: t.year,
-        seq: t.seq,
-        content: t.content,
-        leadUnits: t.leadUnits,
-        occurrences: occurrencesFor(t).map((o) => ({ period: o.period, dueDate: o.dueDate, doneAt: done.get(`${t.id}:${o.period}`) ?? null })),
-      });
-    }
+  for (const t of state.tasks.values()) {
+    const done = state.done.get(t.id);
+    ruleTasks.push({
+      year: t.year,
+      seq: t.seq,
+      content: t.content,
+      leadUnits: t.leadUnits,
+      occurrences: occurrencesFor(t).map((o) => ({ period: o.period, dueDate: o.dueDate, doneAt: done?.get(o.period) ?? null })),
+    });
   }
-  return { tasks, ruleTasks };
+  return { tasks: state.tasks, ruleTasks };
 }
 
 /** Reads tasks (every task year up to `untilYear`, as of `at`), chats and the programme. */
 export async function loadRuleState(deps: RuleDeps, at: number, untilYear: number): Promise<RuleState> {
   const tz = deps.config.timeZone;
   const settings = settingsOf(deps);
-  const programme = await requireProgrammeForScheduler(deps.db);
+  const programme = await requireProgramme(deps.db);
   const { tasks, ruleTasks } = await loadRuleTasks(deps.db, untilYear, at);
   const input: RuleInput = {
     tz,
@@ -242,8 +222,18 @@ async function payloadFor(ctx: PayloadContext, intent: ReminderIntent, late: boo
     payload.digest = await buildDigest(ctx.deps, { weekStart: intent.subject, at: ctx.now });
     return payload;
   }
+  if (intent.kind === 'unit_digest' || intent.kind === 'unit_changes') {
+    const cut = intent.subject.indexOf(':');
+    const [head, unit] = [intent.subject.slice(0, cut), intent.subject.slice(cut + 1)];
+    if (intent.kind === 'unit_digest') payload.unitDigest = await buildUnitDigest(ctx.deps, unit, { weekStart: head, at: ctx.now });
+    else {
+      const notice = await unitChangeNotice(ctx.deps, unit, { since: Number(head), until: intent.at });
+      if (notice) payload.unitChanges = notice;
+    }
+    return payload;
+  }
   const settings = settingsOf(ctx.deps);
-  ctx.boards ??= boardsUpTo({ db: ctx.deps.db, clock: ctx.deps.clock, tz }, Number(today.slice(0, 4)), ctx.now, settings.yellowDays);
+  ctx.boards ??= boardsUpTo({ db: ctx.deps.db, tz, yellowDays: settings.yellowDays }, Number(today.slice(0, 4)), ctx.now);
   const push: PushContext = { plan: ctx.deps.plan, firstYear: ctx.state.programme.firstYear, boards: await ctx.boards, today, targets: null };
   switch (intent.kind) {
     case 'monthly':
@@ -298,6 +288,8 @@ export async function runPass(deps: SchedulerDeps, at?: number | Date): Promise<
   let late = 0;
   let tooLate = 0;
   let noChat = 0;
+  /** unit_changes checks with nothing to report. */
+  let quiet = 0;
   const graceMs = settings.lateGraceMinutes * 60_000;
   for (const intent of fresh) {
     const delay = now - intent.at;
@@ -312,9 +304,17 @@ export async function runPass(deps: SchedulerDeps, at?: number | Date): Promise<
       reason = `too late: first seen ${(delay / 3_600_000).toFixed(1)} h after its time (catch-up limit ${settings.catchUpHours} h)`;
       tooLate++;
     }
-    const isLate = status === 'pending' && delay > graceMs;
-    if (isLate) late++;
+    let isLate = status === 'pending' && delay > graceMs;
     const payload = await payloadFor(ctx, intent, isLate, status === 'pending');
+    if (status === 'pending' && intent.kind === 'unit_changes' && !payload.unitChanges) {
+      // Checked, nothing to say: recorded so that the check is not repeated.
+      status = 'skipped';
+      reason = 'nothing changed: no grade moved in the unit since the previous check';
+      isLate = false;
+      payload.late = false;
+      quiet++;
+    }
+    if (isLate) late++;
     rows.push({
       key: intent.key,
       kind: intent.kind,
@@ -337,7 +337,7 @@ export async function runPass(deps: SchedulerDeps, at?: number | Date): Promise<
   for (const r of rows) {
     if (!inserted.has(r.key)) continue;
     const intent = freshByKey.get(r.key);
-    if (r.status === 'skipped') skipped.push(r.key);
+    if (r.status === 'skipped' && intent?.kind !== 'unit_changes') skipped.push(r.key);
     else if (intent && intent.fallbackUnits.length > 0) {
       fallbackRows++;
       for (const u of intent.fallbackUnits) fallbackUnits.add(u);
@@ -360,6 +360,7 @@ export async function runPass(deps: SchedulerDeps, at?: number | Date): Promise<
     late,
     skippedTooLate: tooLate,
     skippedNoChat: noChat,
+    unchangedUnits: quiet,
     dispatch,
   };
   if (result.inserted > 0 || dispatch.claimed > 0 || dispatch.released > 0) log.info({ ...result }, 'scheduler pass');
@@ -456,23 +457,8 @@ export async function dispatchDue(deps: SchedulerDeps, now: number): Promise<Dis
   if (released.failed > 0) log.error({ rows: released.failed }, 'outbox claims expired long ago: delivery unknown, marked failed');
 
   // Completion state as of now, read once per dispatch and only when a task reminder is claimed.
-  let current: Promise<Map<string, TaskRecord & { done: Map<string, number> }>> | undefined;
-  const taskState = () =>
-    (current ??= (async () => {
-      const out = new Map<string, TaskRecord & { done: Map<string, number> }>();
-      for (const year of await taskYears(deps.db)) {
-        const list = await listTasks(deps.db, { year, activeAt: now });
-        for (const t of list) out.set(`${t.year}:${t.seq}`, { ...t, done: new Map() });
-        for (const c of await activeCompletions(
-          deps.db,
-          list.map((t) => t.id),
-        )) {
-          const t = list.find((x) => x.id === c.taskId);
-          if (t) out.get(`${t.year}:${t.seq}`)?.done.set(c.period, c.doneAt);
-        }
-      }
-      return out;
-    })());
+  let current: ReturnType<typeof loadTaskState> | undefined;
+  const taskState = () => (current ??= loadTaskState(deps.db, { at: now }));
 
   const catchUpMs = settings.catchUpHours * 3_600_000;
   for (let round = 0; round < 100; round++) {
@@ -490,12 +476,13 @@ export async function dispatchDue(deps: SchedulerDeps, now: number): Promise<Dis
         continue;
       }
       if (p?.task) {
-        const t = (await taskState()).get(`${p.task.year}:${p.task.seq}`);
+        const state = await taskState();
+        const t = state.tasks.get(taskKey(p.task.year, p.task.seq));
         if (!t || !occurrencesFor(t).some((o) => o.period === p.task?.period)) {
           removed.push(r.id);
           continue;
         }
-        const doneAt = t.done.get(p.task.period);
+        const doneAt = state.done.get(t.id)?.get(p.task.period);
         if (doneAt !== undefined && doneAt <= now) {
           done.push(r.id);
           continue;

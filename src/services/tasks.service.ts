@@ -1,28 +1,19 @@
 /**
  * Task-list operations shared by the CLI, the bot, the scheduler and the weekly digest:
- * the 督办 board, completing / undoing an occurrence, and the office's add / edit / retire /
- * instantiate. Permissions are enforced here; every change and every refusal is audited.
+ * the 督办 board (built here once, with its memo), the task state the reminder rules read,
+ * completing / undoing an occurrence, and the office's add / edit / retire / instantiate.
+ * Permissions come from src/auth/policy.ts; every change and every refusal is audited.
  *
- * Board status filter: `status` matches the task-level status exactly — for a dated task the
- * status of its one occurrence, for a recurring task the worst light among its occurrences
- * that have started (red > yellow > green), or 'done' only when every occurrence of the year
- * is done. `--status green` therefore lists tasks that are on track but not finished, and
- * `--status done` the finished ones. Occurrences are never filtered: a listed task always
- * carries all of its periods.
+ * Board status filter: `status` matches the task-level status exactly (see src/tasks/board.ts):
+ * `--status green` lists tasks that are on track but not finished, `--status done` the finished
+ * ones. Occurrences are never filtered: a listed task always carries all of its periods.
  */
-import { actorLeadUnit, isLeadership, isOffice, type Actor } from '../auth/actor.js';
+import type { Actor } from '../auth/actor.js';
+import { mayCompleteTask, refuse, requireOffice } from '../auth/policy.js';
 import type { Clock } from '../clock.js';
 import { audit } from '../db/audit.repository.js';
 import type { Db } from '../db/database.js';
-import { getProgramme } from '../db/setting.repository.js';
 import { listMembers } from '../db/member.repository.js';
-import { UserError } from '../errors.js';
-import { CADENCES, type Cadence, type Plan, type TaskTarget } from '../plan/schema.js';
-import { parseNote, parseYear } from '../services/scores.service.js';
-import { isoInZone, localDate } from '../time.js';
-import { parseDeadline } from './deadline.js';
-import { findOccurrence, normalisePeriod, occurrencesFor, type Occurrence } from './occurrences.js';
-import { aggregateStatus, DEFAULT_YELLOW_DAYS, occurrenceStatus, TASK_STATUSES, type Light, type TaskStatus } from './status.js';
 import {
   activeCompletion,
   activeCompletions,
@@ -30,23 +21,42 @@ import {
   findTask,
   insertCompletion,
   insertTask,
-  instantiateYear,
+  insertTaskIfAbsent,
+  latestTaskYearBefore,
   listTasks,
   markCompletionUndone,
   maxTaskSeq,
   retireTaskRow,
+  taskYears,
   updateTask,
   type CompletionRecord,
-  type InstantiateResult,
+  type NewTaskInput,
   type TaskPatch,
   type TaskRecord,
-} from './task.repository.js';
+} from '../db/task.repository.js';
+import type { Transaction } from '../db/schema.js';
+import { UserError } from '../errors.js';
+import { CADENCES, type Cadence, type Plan } from '../plan/schema.js';
+import { boardEntry, openOccurrence, type BoardTask } from '../tasks/board.js';
+import { parseDeadline } from '../tasks/deadline.js';
+import { findOccurrence, occurrencesFor, type Occurrence } from '../tasks/occurrences.js';
+import { occurrenceStatus, TASK_STATUSES, type TaskStatus } from '../tasks/status.js';
+import { isoInZone, localDate } from '../time.js';
+import { requireProgramme } from './programme.service.js';
+import { parseNote, parseYear } from './scores.service.js';
 
 export interface TaskDeps {
   db: Db;
   /** DANGJIAN_TZ. */
   tz: string;
   clock: Clock;
+}
+
+/** What the board needs: yellow when due within `yellowDays` (YELLOW_DAYS, the scheduler settings). */
+export interface BoardDeps {
+  db: Db;
+  tz: string;
+  yellowDays: number;
 }
 
 export interface TaskDepsWithPlan extends TaskDeps {
@@ -126,12 +136,6 @@ function validateCategory(text: string, field = '--category'): string {
 
 // ---- permissions ----
 
-/** Lead-unit members of the task, the office and the leadership group may complete / undo. */
-export function canCompleteTask(actor: Actor, task: Pick<TaskRecord, 'leadUnits'>): boolean {
-  const unit = actorLeadUnit(actor);
-  return (unit !== null && task.leadUnits.includes(unit)) || isOffice(actor) || isLeadership(actor);
-}
-
 function completionRefusal(task: TaskRecord, verb: string): string {
   return `你不是任务 ${task.seq} 的牵头单位（${task.leadUnits.join('、')}）成员，也不是党建办或领导小组成员，不能${verb}`;
 }
@@ -140,19 +144,18 @@ function subject(year: number, seq: number): string {
   return `task:${year}:${seq}`;
 }
 
-async function requireOffice(deps: TaskDeps, actor: Actor, action: string, subj: string | null, what: string): Promise<void> {
-  if (isOffice(actor)) return;
-  const reason = `只有党建办可以${what}（${actor.name} 不是党建办成员）`;
-  await audit(deps.db, { at: deps.clock.now().getTime(), actor: actor.name, source: actor.source, action, subject: subj, outcome: 'denied', detail: { reason } });
-  throw new UserError('forbidden', reason);
+const notInstantiated = (year: number) =>
+  new UserError('not_initialised', `${year} 年的任务清单尚未建立（运行 dangjian init --year YYYY 或 dangjian task instantiate --year ${year}）`, '--year');
+
+/** Throws not_initialised when the year has no task list. */
+export async function requireTaskList(db: Db, year: number): Promise<void> {
+  if ((await countTasks(db, year)) === 0) throw notInstantiated(year);
 }
 
 async function requireTask(db: Db, year: number, seq: number, field = '--seq'): Promise<TaskRecord> {
   const task = await findTask(db, year, seq);
   if (task) return task;
-  if ((await countTasks(db, year)) === 0) {
-    throw new UserError('not_initialised', `${year} 年的任务清单尚未建立（运行 dangjian init --year YYYY 或 dangjian task instantiate --year ${year}）`, '--year');
-  }
+  await requireTaskList(db, year);
   throw new UserError('not_found', `${year} 年没有序号为 ${seq} 的任务`, field);
 }
 
@@ -212,10 +215,8 @@ export async function completeOccurrence(deps: TaskDeps, actor: Actor, input: Co
   if (input.at !== undefined && !Number.isFinite(input.at)) throw new UserError('bad_argument', '完成时间无效', '--at');
   const doneAt = input.at ?? recordedAt;
   const task = await requireTask(db, year, seq);
-  if (!canCompleteTask(actor, task)) {
-    const reason = completionRefusal(task, '标记完成');
-    await audit(db, { at: recordedAt, actor: actor.name, source: actor.source, action: 'task.done', subject: subject(year, seq), outcome: 'denied', detail: { reason, period: input.period ?? null } });
-    throw new UserError('forbidden', reason);
+  if (!mayCompleteTask(actor, task.leadUnits)) {
+    throw await refuse(deps, actor, { action: 'task.done', subject: subject(year, seq), reason: completionRefusal(task, '标记完成'), detail: { period: input.period ?? null } });
   }
   requireNotRetired(task, tz);
   const note = parseNote(input.note ?? null);
@@ -255,10 +256,11 @@ export async function completeOccurrence(deps: TaskDeps, actor: Actor, input: Co
 
 async function defaultOpenOccurrence(db: Db, task: TaskRecord, at: number, tz: string): Promise<Occurrence> {
   const occurrences = occurrencesFor(task);
+  // A dated task's one occurrence even when done: completing it again is a conflict that names who did it.
   if (task.cadence === null) return occurrences[0] as Occurrence;
   const today = localDate(at, tz);
   const done = new Set((await activeCompletions(db, [task.id])).map((c) => c.period));
-  const open = occurrences.find((o) => o.start <= today && !done.has(o.period));
+  const open = openOccurrence(task, occurrences, (o) => done.has(o.period), today);
   if (!open) {
     const started = occurrences.filter((o) => o.start <= today);
     const why = started.length === 0 ? `${task.year} 年的第一个周期从 ${occurrences[0]?.start} 开始` : '已开始的周期都已完成';
@@ -292,10 +294,8 @@ export async function undoOccurrence(deps: TaskDeps, actor: Actor, input: UndoIn
   const seq = parseSeq(input.seq);
   const at = input.at ?? clock.now().getTime();
   const task = await requireTask(db, year, seq);
-  if (!canCompleteTask(actor, task)) {
-    const reason = completionRefusal(task, '撤销完成');
-    await audit(db, { at, actor: actor.name, source: actor.source, action: 'task.undo', subject: subject(year, seq), outcome: 'denied', detail: { reason, period: input.period ?? null } });
-    throw new UserError('forbidden', reason);
+  if (!mayCompleteTask(actor, task.leadUnits)) {
+    throw await refuse(deps, actor, { action: 'task.undo', subject: subject(year, seq), reason: completionRefusal(task, '撤销完成'), detail: { period: input.period ?? null } });
   }
   requireNotRetired(task, tz);
 
@@ -331,46 +331,6 @@ export async function undoOccurrence(deps: TaskDeps, actor: Actor, input: UndoIn
 
 // ---- the board ----
 
-export interface BoardOccurrence {
-  period: string;
-  start: string;
-  dueDate: string;
-  status: TaskStatus;
-  light: Light;
-  late: boolean;
-  doneLate: boolean;
-  /** ISO with the zone's offset, or null. */
-  doneAt: string | null;
-  doneBy: string | null;
-  note: string | null;
-  progress: Record<string, number> | null;
-  /** Whether the recorded progress meets every metric's minimum; null without target or progress. */
-  targetMet: boolean | null;
-}
-
-export interface BoardTask {
-  year: number;
-  seq: number;
-  category: string;
-  content: string;
-  deadlineText: string;
-  leadUnits: string[];
-  cadence: Cadence | null;
-  /** Due date of a dated task; null for a recurring one (see occurrences). */
-  dueDate: string | null;
-  status: TaskStatus;
-  light: Light;
-  /** Some occurrence missed its deadline (overdue, or done late). */
-  late: boolean;
-  /** Some occurrence was completed after its deadline. */
-  doneLate: boolean;
-  /** The recurring task's period containing `at`, or null (dated tasks; outside the year). */
-  currentPeriod: string | null;
-  source: 'plan' | 'office';
-  target: TaskTarget | null;
-  occurrences: BoardOccurrence[];
-}
-
 export interface BoardQuery {
   /** Default: the year of `at` in tz. */
   year?: number | string | undefined;
@@ -379,79 +339,113 @@ export interface BoardQuery {
   /** Only tasks this lead unit leads. */
   lead?: string | undefined;
   status?: TaskStatus | string | undefined;
-  yellowDays?: number | undefined;
 }
 
-function targetMet(target: TaskTarget | null, progress: Record<string, number> | null): boolean | null {
-  if (target === null || progress === null) return null;
-  return target.metrics.every((m) => (progress[m.key] ?? Number.NEGATIVE_INFINITY) >= m.min);
+const MAX_MEMO_ENTRIES = 5000;
+const memos = new WeakMap<Db, Map<string, BoardTask>>();
+
+/**
+ * `boardEntry` costs ~1 ms of CPU per task (time-zone arithmetic per occurrence) while reading
+ * the tasks and completions costs ~0.5 ms for a whole year. Its result depends on the instant
+ * only through the local date (a deadline is the end of a day; yellow counts calendar days), so
+ * an entry is reused while the task, its standing completions, today's date and yellowDays are
+ * unchanged. Reads always go to the database: changes made elsewhere are seen at once.
+ */
+function memoEntry(deps: BoardDeps, task: TaskRecord, completions: readonly CompletionRecord[], at: number, today: string): BoardTask {
+  let memo = memos.get(deps.db);
+  if (!memo) memos.set(deps.db, (memo = new Map()));
+  const { id: _id, createdAt: _c, updatedAt: _u, ...fields } = task;
+  const key = `${deps.tz}|${deps.yellowDays}|${today}|${task.id}|${completions.map((c) => c.id).join(',')}|${JSON.stringify(fields)}`;
+  const hit = memo.get(key);
+  if (hit) return hit;
+  const fresh = boardEntry(task, completions, at, deps.tz, deps.yellowDays);
+  if (memo.size >= MAX_MEMO_ENTRIES) memo.clear();
+  memo.set(key, fresh);
+  return fresh;
 }
 
-/** Status of one task at `at` from its standing completions (pure). */
-export function boardEntry(task: TaskRecord, completions: readonly CompletionRecord[], at: number, tz: string, yellowDays = DEFAULT_YELLOW_DAYS): BoardTask {
-  const byPeriod = new Map(completions.filter((c) => c.taskId === task.id && c.undoneAt === null).map((c) => [c.period, c]));
-  const today = localDate(at, tz);
-  const occurrences = occurrencesFor(task).map((o) => {
-    const c = byPeriod.get(o.period);
-    const st = occurrenceStatus({ dueDate: o.dueDate, doneAt: c?.doneAt ?? null }, at, tz, yellowDays);
-    return { o, c, st };
-  });
-  const status = task.cadence === null ? (occurrences[0]?.st.status ?? 'green') : aggregateStatus(occurrences.map((x) => ({ start: x.o.start, status: x.st })), today);
-  const current = task.cadence === null ? undefined : occurrences.find((x) => x.o.start <= today && today <= x.o.dueDate);
-  return {
-    year: task.year,
-    seq: task.seq,
-    category: task.category,
-    content: task.content,
-    deadlineText: task.deadlineText,
-    leadUnits: [...task.leadUnits],
-    cadence: task.cadence,
-    dueDate: task.cadence === null ? (occurrences[0]?.o.dueDate ?? null) : null,
-    status,
-    light: status === 'done' ? 'green' : status,
-    late: occurrences.some((x) => x.st.late),
-    doneLate: occurrences.some((x) => x.st.doneLate),
-    currentPeriod: current?.o.period ?? null,
-    source: task.source,
-    target: task.target,
-    occurrences: occurrences.map(({ o, c, st }) => ({
-      period: o.period,
-      start: o.start,
-      dueDate: o.dueDate,
-      status: st.status,
-      light: st.light,
-      late: st.late,
-      doneLate: st.doneLate,
-      doneAt: c ? isoInZone(c.doneAt, tz) : null,
-      doneBy: c?.doneBy ?? null,
-      note: c?.note ?? null,
-      progress: c?.progress ?? null,
-      targetMet: targetMet(task.target, c?.progress ?? null),
-    })),
-  };
+function byTaskId(completions: readonly CompletionRecord[]): Map<number, CompletionRecord[]> {
+  const out = new Map<number, CompletionRecord[]>();
+  for (const c of completions) {
+    const list = out.get(c.taskId);
+    if (list) list.push(c);
+    else out.set(c.taskId, [c]);
+  }
+  return out;
+}
+
+/** Every task of a year as of `at` (a task retired after `at` still shows), by seq. */
+export async function boardOfYear(deps: BoardDeps, year: number, at: number): Promise<BoardTask[]> {
+  const today = localDate(at, deps.tz);
+  const tasks = await listTasks(deps.db, { year, activeAt: at });
+  const completions = byTaskId(await activeCompletions(deps.db, tasks.map((t) => t.id)));
+  return tasks.map((t) => memoEntry(deps, t, completions.get(t.id) ?? [], at, today));
+}
+
+/** One task as of `at`; undefined when there is none or it was retired by then. */
+export async function boardOfTask(deps: BoardDeps, year: number, seq: number, at: number): Promise<BoardTask | undefined> {
+  const task = await findTask(deps.db, year, seq);
+  if (!task || (task.retiredAt !== null && task.retiredAt <= at)) return undefined;
+  return memoEntry(deps, task, await activeCompletions(deps.db, [task.id]), at, localDate(at, deps.tz));
+}
+
+/** The boards of every task year up to `year`, as of `at` (the digest and the pushes). */
+export async function boardsUpTo(deps: BoardDeps, year: number, at: number): Promise<BoardTask[]> {
+  const out: BoardTask[] = [];
+  for (const y of (await taskYears(deps.db)).filter((y) => y <= year)) out.push(...(await boardOfYear(deps, y, at)));
+  return out;
 }
 
 /**
- * The 督办 board of a year as of `at`: the non-retired tasks (a task retired after `at` still
- * shows), optionally one lead unit's, optionally one status (see the module comment).
+ * The 督办 board of a year as of `at`, optionally one lead unit's, optionally one status (see
+ * the module comment). Errors: the year has no task list; an unknown lead unit or status.
  */
-export async function taskBoard(deps: TaskDeps, query: BoardQuery = {}): Promise<BoardTask[]> {
+export async function taskBoard(deps: BoardDeps & { clock: Clock }, query: BoardQuery = {}): Promise<BoardTask[]> {
   const { db, tz, clock } = deps;
   const at = query.at ?? clock.now().getTime();
   const year = query.year === undefined ? Number(localDate(at, tz).slice(0, 4)) : parseYear(query.year);
   const status = query.status === undefined ? undefined : parseStatusFilter(query.status);
-  const yellowDays = query.yellowDays ?? DEFAULT_YELLOW_DAYS;
-  if (!Number.isInteger(yellowDays) || yellowDays < 0) throw new UserError('bad_argument', `黄灯提前天数应为非负整数（收到 ${yellowDays}）`, '--yellow-days');
-  let tasks = await listTasks(db, { year, activeAt: at });
+  if (!Number.isInteger(deps.yellowDays) || deps.yellowDays < 0) throw new UserError('bad_argument', `黄灯提前天数应为非负整数（收到 ${deps.yellowDays}）`, '--yellow-days');
+  await requireTaskList(db, year);
+  let board = await boardOfYear(deps, year, at);
   if (query.lead !== undefined) {
     const lead = normaliseLeadUnit(query.lead);
     const known = new Set((await listTasks(db, { year, includeRetired: true })).flatMap((t) => t.leadUnits));
     if (!known.has(lead)) throw new UserError('bad_argument', `${year} 年没有牵头单位「${query.lead}」的任务；牵头单位：${[...known].join('、') || '（无）'}`, '--lead');
-    tasks = tasks.filter((t) => t.leadUnits.includes(lead));
+    board = board.filter((t) => t.leadUnits.includes(lead));
   }
-  const completions = await activeCompletions(db, tasks.map((t) => t.id));
-  const board = tasks.map((t) => boardEntry(t, completions, at, tz, yellowDays));
   return status === undefined ? board : board.filter((b) => b.status === status);
+}
+
+// ---- the task state the reminder rules read ----
+
+export interface TaskState {
+  /** Tasks of every task year up to `untilYear` (retired ones as of `at` left out), by `year:seq`. */
+  tasks: Map<string, TaskRecord>;
+  /** Standing completion instants by task id, then period. */
+  done: Map<number, Map<string, number>>;
+}
+
+export const taskKey = (year: number, seq: number) => `${year}:${seq}`;
+
+/**
+ * Tasks and their standing completions, read once for a scheduler pass or dispatch: the rules
+ * need due dates and completion instants, not the board's statuses, and a pass runs every minute.
+ */
+export async function loadTaskState(db: Db, options: { at: number; untilYear?: number | undefined }): Promise<TaskState> {
+  const tasks = new Map<string, TaskRecord>();
+  const done = new Map<number, Map<string, number>>();
+  for (const year of await taskYears(db)) {
+    if (options.untilYear !== undefined && year > options.untilYear) continue;
+    const list = await listTasks(db, { year, activeAt: options.at });
+    for (const t of list) tasks.set(taskKey(t.year, t.seq), t);
+    for (const c of await activeCompletions(db, list.map((t) => t.id))) {
+      let periods = done.get(c.taskId);
+      if (!periods) done.set(c.taskId, (periods = new Map()));
+      periods.set(c.period, c.doneAt);
+    }
+  }
+  return { tasks, done };
 }
 
 // ---- the office's list management ----
@@ -495,16 +489,14 @@ export interface AddTaskInput {
 /** Adds a task beyond the plan's list (office only); its seq continues after the year's highest. */
 export async function addTask(deps: TaskDepsWithPlan, actor: Actor, input: AddTaskInput): Promise<TaskRecord> {
   const { db, plan, clock } = deps;
-  await requireOffice(deps, actor, 'task.add', null, '新增任务');
+  await requireOffice(deps, actor, '新增任务', { action: 'task.add', subject: null });
   const year = parseYear(input.year);
   const content = validateContent(input.content);
   const deadlineText = input.deadlineText.normalize('NFKC').trim();
   const cadence = checkSchedule(deadlineText, input.cadence === undefined ? null : parseCadence(input.cadence), year);
   const leadUnits = await validateLeadUnits(db, plan, input.leadUnits);
   const category = input.category === undefined ? DEFAULT_CATEGORY : validateCategory(input.category);
-  if ((await countTasks(db, year)) === 0) {
-    throw new UserError('not_initialised', `${year} 年的任务清单尚未建立（运行 dangjian init --year YYYY 或 dangjian task instantiate --year ${year}）`, '--year');
-  }
+  await requireTaskList(db, year);
   const at = clock.now().getTime();
   return db.transaction().execute(async (trx) => {
     const seq = Math.max(await maxTaskSeq(trx, year), ...plan.tasks.map((t) => t.seq)) + 1;
@@ -540,7 +532,7 @@ export async function editTask(deps: TaskDepsWithPlan, actor: Actor, input: Edit
   const { db, plan, clock, tz } = deps;
   const year = parseYear(input.year);
   const seq = parseSeq(input.seq);
-  await requireOffice(deps, actor, 'task.edit', subject(year, seq), '修改任务');
+  await requireOffice(deps, actor, '修改任务', { action: 'task.edit', subject: subject(year, seq) });
   const task = await requireTask(db, year, seq);
   requireNotRetired(task, tz);
   const patch: TaskPatch = {};
@@ -588,7 +580,7 @@ export async function retireTask(deps: TaskDeps, actor: Actor, input: { year: nu
   const { db, clock, tz } = deps;
   const year = parseYear(input.year);
   const seq = parseSeq(input.seq);
-  await requireOffice(deps, actor, 'task.retire', subject(year, seq), '撤销任务');
+  await requireOffice(deps, actor, '撤销任务', { action: 'task.retire', subject: subject(year, seq) });
   const task = await requireTask(db, year, seq);
   requireNotRetired(task, tz);
   const at = clock.now().getTime();
@@ -599,6 +591,55 @@ export async function retireTask(deps: TaskDeps, actor: Actor, input: { year: nu
   });
 }
 
+export interface InstantiateResult {
+  year: number;
+  /** Seqs inserted now (plan items and copied office tasks). */
+  inserted: number[];
+  /** Seqs that already existed for the year (a re-run inserts nothing). */
+  existing: number[];
+  /** Office tasks of the source year that could not be copied, with the reason. */
+  skipped: Array<{ seq: number; reason: string }>;
+  /** The year office-added tasks were copied from, or null when there was none. */
+  copiedFrom: number | null;
+}
+
+/**
+ * Writes a programme year's task list: the plan's items, plus the office-added tasks of the
+ * latest earlier year that are not retired (same seqs; their deadline phrase must make sense in
+ * the new year — a one-off ISO date of another year is skipped and reported). Idempotent:
+ * existing (year, seq) rows are left alone.
+ */
+export async function instantiateYear(trx: Transaction, plan: Plan, year: number, at: number): Promise<InstantiateResult> {
+  const result: InstantiateResult = { year, inserted: [], existing: [], skipped: [], copiedFrom: null };
+  const record = async (t: NewTaskInput) => {
+    if (await insertTaskIfAbsent(trx, t)) result.inserted.push(t.seq);
+    else result.existing.push(t.seq);
+  };
+  for (const t of plan.tasks) {
+    await record({ year, seq: t.seq, category: t.category, content: t.content, deadlineText: t.deadlineText, leadUnits: t.leadUnits, cadence: t.cadence, target: t.target, source: 'plan', at });
+  }
+  const sourceYear = await latestTaskYearBefore(trx, year);
+  if (sourceYear !== null) {
+    result.copiedFrom = sourceYear;
+    const officeTasks = (await listTasks(trx, { year: sourceYear })).filter((t) => t.source === 'office');
+    for (const t of officeTasks) {
+      try {
+        occurrencesFor({ deadlineText: t.deadlineText, cadence: t.cadence, year });
+      } catch (err) {
+        result.skipped.push({ seq: t.seq, reason: err instanceof Error ? err.message : String(err) });
+        continue;
+      }
+      const existing = await findTask(trx, year, t.seq);
+      if (existing && existing.content !== t.content) {
+        result.skipped.push({ seq: t.seq, reason: `${year} 年已有序号 ${t.seq} 的其他任务「${existing.content}」` });
+        continue;
+      }
+      await record({ ...t, year, source: 'office', at });
+    }
+  }
+  return result;
+}
+
 /**
  * Instantiates a programme year's list (office only; idempotent): the plan's items and the
  * office-added, non-retired tasks of the latest earlier year.
@@ -606,9 +647,8 @@ export async function retireTask(deps: TaskDeps, actor: Actor, input: { year: nu
 export async function instantiateTasks(deps: TaskDepsWithPlan, actor: Actor, input: { year: number | string }): Promise<InstantiateResult> {
   const { db, plan, clock } = deps;
   const year = parseYear(input.year);
-  await requireOffice(deps, actor, 'task.instantiate', `tasks:${year}`, '建立年度任务清单');
-  const programme = await getProgramme(db);
-  if (!programme) throw new UserError('not_initialised', 'the programme is not initialised: run `dangjian init --year YYYY [--street NAME]` first');
+  await requireOffice(deps, actor, '建立年度任务清单', { action: 'task.instantiate', subject: `tasks:${year}` });
+  const programme = await requireProgramme(db);
   if (year < programme.firstYear) {
     throw new UserError('bad_argument', `${year} 早于本轮行动的第一年 ${programme.firstYear}`, '--year');
   }

@@ -1,0 +1,54 @@
+/** Runs one command for a sender: access check, arguments, the handler; every failure becomes a reply. */
+import { checkAccess, resolveActor, resolveChat } from './access.js';
+import { helpCard, usageErrorCard } from './cards.js';
+import { registry } from './commands/index.js';
+import { replyForError } from './errors.js';
+import { positionalInput, tokenize, type AnyCommand, type CommandContext } from './registry.js';
+import { cardReply, type BotDeps, type CardAction, type ChatMessage, type Reply } from './types.js';
+
+export interface RunInput {
+  deps: BotDeps;
+  msg: ChatMessage;
+  log: CommandContext['log'];
+  now: Date;
+  chatType: 'p2p' | 'group';
+  chatId: string | null;
+  senderOpenId: string;
+  source: 'chat' | 'card';
+}
+
+export async function runCommand(command: AnyCommand, rest: string, r: RunInput): Promise<Reply> {
+  try {
+    const actor = await resolveActor(r.deps, r.senderOpenId, r.source);
+    const chat = r.chatType === 'group' ? await resolveChat(r.deps, r.chatId) : null;
+    const refusal = await checkAccess({ deps: r.deps, command, actor, chat, chatType: r.chatType, senderOpenId: r.senderOpenId, chatId: r.chatId, source: r.source, at: r.now.getTime() });
+    if (refusal) return refusal;
+    const tokens = tokenize(rest);
+    const input = command.toInput ? command.toInput(tokens) : positionalInput(command.params, tokens);
+    if (input._extra !== undefined) return cardReply(usageErrorCard(`多余的参数「${String(input._extra).slice(0, 40)}」`, command));
+    const args: unknown = command.args.parse(input);
+    const ctx: CommandContext = { deps: r.deps, msg: r.msg, actor, chat, log: r.log, now: r.now, commands: registry.commands };
+    return await command.run(ctx, args);
+  } catch (err) {
+    return replyForError(err, command, r.log);
+  }
+}
+
+/** Runs a command typed as text on behalf of a card button's presser (the `command` button action). */
+export async function runCommandText(text: string, action: CardAction, deps: BotDeps, now: Date): Promise<Reply> {
+  const matched = registry.match(text);
+  const log = deps.log.child({ eventId: action.eventId });
+  if (!matched) return cardReply(helpCard(registry.commands));
+  const chat = await resolveChat(deps, action.chatId);
+  const msg: ChatMessage = {
+    eventId: action.eventId,
+    messageId: action.messageId ?? action.eventId,
+    chatId: action.chatId ?? '',
+    chatType: chat ? 'group' : 'p2p',
+    senderOpenId: action.operatorOpenId,
+    senderType: 'user',
+    text,
+    mentions: [],
+  };
+  return runCommand(matched.command, matched.rest, { deps, msg, log, now, chatType: msg.chatType, chatId: action.chatId, senderOpenId: action.operatorOpenId, source: 'card' });
+}

@@ -1,0 +1,141 @@
+/**
+ * The composition root: config → database (migrated) → plan and calendar → the outbound side
+ * (the Lark sender, or the printer of the console) → the bot runtime → the receiver of the
+ * mode → the scheduler with the same Outbound. Nothing else wires these parts.
+ *
+ *   LARK_MODE=ws       long connection (WSClient)  + Lark sender
+ *   LARK_MODE=webhook  HTTP server on PORT         + Lark sender
+ *   LARK_MODE=console  stdin/stdout chat           + printer (default without credentials)
+ */
+import type { Readable, Writable } from 'node:stream';
+import { consoleActor } from '../bot/access.js';
+import { createConsoleReceiver } from '../bot/transport/console.js';
+import { createWebhookReceiver } from '../bot/transport/lark-http.js';
+import { createLongConnectionReceiver } from '../bot/transport/lark-ws.js';
+import type { Receiver } from '../bot/transport/receiver.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import { openDatabase } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { createLarkSender } from '../lark/sender.js';
+import type { Logger } from '../log.js';
+import { PrintingOutbound } from '../messaging/printing-outbound.js';
+import { loadPlan, loadPlanFile } from '../plan/load-plan.js';
+import { configuredWorkCalendar } from '../services/calendar.service.js';
+import { localDate } from '../time.js';
+import { createBotRuntime } from './bot-runtime.js';
+import { startScheduler, type RunningScheduler } from './scheduler.js';
+
+export interface RunningService {
+  stop(): Promise<void>;
+  /** Resolves when the receiver ends by itself (console input closed). */
+  readonly ended: Promise<void>;
+  /** The webhook's base URL (webhook mode). */
+  readonly url?: string | undefined;
+}
+
+export interface ServiceOptions {
+  /** Console mode streams (default process.stdin / process.stdout). */
+  input?: Readable;
+  output?: Writable;
+  clock?: Clock;
+  /** Start the scheduler (default true). */
+  scheduler?: boolean;
+}
+
+/** How long stopping waits for acknowledged messages to be answered. */
+const DRAIN_MS = 10_000;
+
+export async function startService(config: Config, log: Logger, options: ServiceOptions = {}): Promise<RunningService> {
+  const clock = options.clock ?? systemClock;
+  const tz = config.timeZone;
+  const plan = config.planFile ? loadPlanFile(config.planFile) : loadPlan();
+  const { calendar, warnings } = configuredWorkCalendar(config, [Number(localDate(clock.now(), tz).slice(0, 4))]);
+  for (const w of warnings) log.warn({ warning: w }, 'work calendar');
+  const opened = openDatabase(config.dbFile);
+  /** Undone in reverse order when start-up fails or the service stops. */
+  const closers: Array<{ what: string; close: () => Promise<unknown> }> = [{ what: 'database', close: () => opened.close() }];
+  const closeAll = async () => {
+    for (const c of closers.splice(0).reverse()) {
+      try {
+        await c.close();
+      } catch (err) {
+        log.error({ err }, `error while closing the ${c.what}`);
+      }
+    }
+  };
+  let url: string | undefined;
+  let urlOf: (() => string) | undefined;
+  let receiver: Receiver;
+  try {
+    const applied = await migrateToLatest(opened.db);
+    log.info({ dbFile: config.dbFile, migrationsApplied: applied.length, mode: config.mode, tz, plan: plan.title }, 'database ready');
+    const output = options.output ?? process.stdout;
+    const printer = config.mode === 'console' ? new PrintingOutbound((text) => void output.write(text)) : undefined;
+    const sender = config.mode === 'console' ? undefined : createLarkSender({ ...config.lark, log });
+    if (sender) closers.push({ what: 'Lark sender', close: () => sender.close() });
+    const outbound = printer ?? sender!;
+
+    // The bot's own open_id decides which @ is a mention of the bot; until it is known the
+    // mention that opens a message counts.
+    let botOpenId: string | null = null;
+    const runtime = createBotRuntime({
+      db: opened.db,
+      plan,
+      clock,
+      tz,
+      log,
+      outbound,
+      calendar,
+      settings: config.scheduler,
+      botOpenId: () => botOpenId,
+      consoleActor: config.mode === 'console' ? consoleActor() : null,
+    });
+    if (sender) {
+      void sender
+        .getBotInfo()
+        .then((info) => {
+          botOpenId = info.openId;
+          log.info({ botOpenId: info.openId, appName: info.appName }, 'bot identity known');
+        })
+        .catch((err: unknown) => log.warn({ err }, 'could not read the bot identity; the leading @ of a message is taken as the bot'));
+    }
+
+    const scheduler: RunningScheduler | undefined =
+      options.scheduler === false ? undefined : startScheduler({ db: opened.db, plan, config: { timeZone: tz }, clock, log, outbound, calendar, settings: config.scheduler });
+    if (scheduler) closers.push({ what: 'scheduler', close: () => scheduler.stop() });
+    // Closed in reverse: the receiver stops accepting, then what was acknowledged is finished.
+    closers.push({ what: 'work queue', close: () => runtime.close(DRAIN_MS) });
+
+    if (config.mode === 'console') {
+      receiver = createConsoleReceiver({
+        deps: runtime.deps,
+        handleMessage: runtime.handleMessage,
+        handleCardAction: runtime.handleCardAction,
+        printer: printer!,
+        input: options.input ?? process.stdin,
+        output,
+        prompt: options.input === undefined && process.stdin.isTTY === true,
+      });
+    } else if (config.mode === 'webhook') {
+      const webhook = createWebhookReceiver({ router: runtime.router, ...config.webhook, clock, log, health: () => ({ mode: 'webhook', queued: runtime.queue.size }) });
+      receiver = webhook;
+      urlOf = () => webhook.url;
+    } else {
+      receiver = createLongConnectionReceiver({ ...config.lark, router: runtime.router, log });
+    }
+    await receiver.start();
+    closers.push({ what: 'receiver', close: () => receiver.stop() });
+    url = urlOf?.();
+    log.info({ mode: config.mode, url, scheduler: scheduler !== undefined }, 'service started');
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    ended: receiver.ended,
+    stop: () => (stopped ??= closeAll()),
+  };
+}

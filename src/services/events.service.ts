@@ -1,0 +1,14 @@
+/** Housekeeping of the received-event log (processed_event: event ids and message ids, for dedup). */
+import type { Db } from '../db/database.js';
+import { pruneProcessedEvents } from '../db/event.repository.js';
+
+/**
+ * How long an event id is remembered. Lark redelivers an unacknowledged event for up to about
+ * 7 hours; a week keeps a wide margin (a service down over a weekend still recognises them).
+ */
+export const EVENT_RETENTION_MS = 7 * 86_400_000;
+
+/** Forgets the event ids recorded more than EVENT_RETENTION_MS before `now`; returns how many. */
+export function pruneOldEvents(db: Db, now: number): Promise<number> {
+  return pruneProcessedEvents(db, now - EVENT_RETENTION_MS);
+}
