@@ -10,7 +10,8 @@ export default defineConfig({
     // Many files mostly wait on child processes and loopback HTTP: two workers on CI's two
     // cores cut the suite from ~3 min to ~2 min (vitest's default would be one).
     maxWorkers: 2,
-    globalSetup: ['test/reliability/global-setup.ts'], // regenerates docs/reliability.md from the tests' evidence
+    // Tests write their evidence to test/.evidence/ (ignored); docs/reliability.md is regenerated
+    // from it by `npm run reliability-report`, never by the tests: npm test changes no tracked file.
     // Lark's SDK caches tenant tokens process-wide and axios honours proxy variables:
     // keep every test file in its own process and never proxy loopback.
     env: { NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' },

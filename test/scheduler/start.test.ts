@@ -2,10 +2,14 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
 import { listOutbox } from '../../src/db/outbox.repository.js';
+import { operatorActor } from '../../src/auth/actor.js';
+import { schedulerSettings } from '../../src/config/scheduler-settings.js';
+import { getSetting } from '../../src/db/setting.repository.js';
 import { createLogger } from '../../src/log.js';
 import { startScheduler } from '../../src/runtime/scheduler.js';
-import { runPass } from '../../src/services/reminders.service.js';
-import { CHATS, RecordingOutbound, at, deps, openProgramme } from './support.js';
+import { initProgramme } from '../../src/services/init.service.js';
+import { LAST_PASS_SETTING, runPass } from '../../src/services/reminders.service.js';
+import { CHATS, RecordingOutbound, at, deps, openProgramme, plan } from './support.js';
 
 function captureLog() {
   const lines: Array<Record<string, unknown>> = [];
@@ -35,6 +39,17 @@ describe('startScheduler', () => {
     await until(async () => (await listOutbox(o.db, { status: 'sent' })).length === 3);
     await running.stop();
     expect(out.sent.map((s) => s.receiveId).sort()).toEqual([CHATS.leadership, CHATS.office, CHATS.community].sort());
+    await o.close();
+  });
+
+  it('starts reminding by itself once the programme is initialised (`dangjian init` or 初始化 elsewhere)', async () => {
+    const o = await openProgramme(':memory:', false);
+    const clock = fixedClock('2026-03-10T10:00:00+08:00');
+    const running = startScheduler(deps(o, new RecordingOutbound(), { clock, settings: schedulerSettings({ tickSeconds: 0.02 }) }));
+    expect(await getSetting(o.db, LAST_PASS_SETTING)).toBeUndefined();
+    await initProgramme({ db: o.db, plan, clock }, operatorActor('t'), { year: 2026 });
+    await until(async () => (await getSetting(o.db, LAST_PASS_SETTING)) !== undefined);
+    await running.stop();
     await o.close();
   });
 
