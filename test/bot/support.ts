@@ -82,7 +82,7 @@ export interface TestBot {
 }
 
 /** Street (from init) → 城东社区 (→ 城东花园小区, 城东新村小区), 城西社区; roster bound; GROUP bound to 领导小组. */
-export async function makeBot(options: { dbFile?: string; now?: string; outbound?: Outbound; cardDeadlineMs?: number; queueCapacity?: number } = {}): Promise<TestBot> {
+export async function makeBot(options: { dbFile?: string; now?: string; outbound?: Outbound; cardDeadlineMs?: number; queueCapacity?: number; botOpenId?: string | null } = {}): Promise<TestBot> {
   const dbFile = options.dbFile ?? join(mkdtempSync(join(tmpdir(), 'dangjian-bot-')), 'test.db');
   const opened = openDatabase(dbFile);
   await migrateToLatest(opened.db);
@@ -97,7 +97,7 @@ export async function makeBot(options: { dbFile?: string; now?: string; outbound
     outbound: options.outbound ?? outbound,
     calendar,
     settings: DEFAULT_SCHEDULER_SETTINGS,
-    botOpenId: () => BOT_OPEN_ID,
+    botOpenId: () => (options.botOpenId === undefined ? BOT_OPEN_ID : options.botOpenId),
     cardDeadlineMs: options.cardDeadlineMs,
     ...(options.queueCapacity === undefined ? {} : { queue: { capacity: options.queueCapacity } }),
   });

@@ -52,7 +52,7 @@ export interface WebhookReceiver extends Receiver {
 /** Decrypts Lark's `encrypt` field. Throws when it cannot be decrypted. */
 const aesKeys = new Map<string, Buffer>();
 
-function decryptLarkBody(encrypt: string, encryptKey: string): string {
+export function decryptLarkBody(encrypt: string, encryptKey: string): string {
   // The AES key is sha256(encryptKey): derive it once per key, not per request.
   let key = aesKeys.get(encryptKey);
   if (!key) {
