@@ -9,8 +9,8 @@ import { buttonRow, card, escapeMarkdown, hr, markdown, type Card, type CardElem
 import { clip, GRADE_TEMPLATE } from '../cards/labels.js';
 import { WEEKDAY_NAMES_ZH, weekday } from '../tasks/dates.js';
 import { inZone } from '../time.js';
-import type { ItemLine, PushContent, ReminderPayload, TaskReminderInfo } from './content.js';
-import { digestCard, digestElements, unitChangeElements, unitChangeTitle, unitDigestCard, unitDigestElements } from './digest-card.js';
+import type { PushContent, ReminderPayload, TaskReminderInfo } from './content.js';
+import { digestCard, digestElements, type ItemLine, unitChangeElements, unitChangeTitle, unitDigestCard, unitDigestElements } from './digest-card.js';
 
 export interface CardItem {
   key: string;

@@ -6,8 +6,7 @@
 import type { Cadence, Phase, Plan } from '../plan/schema.js';
 import type { BoardTask } from '../tasks/board.js';
 import { daysBetween, lastDayOfMonth } from '../tasks/dates.js';
-import type { TaskStatus } from '../tasks/status.js';
-import type { Digest, UnitChangeNotice, UnitDigest } from './digest-card.js';
+import type { Digest, ItemLine, TargetsSummary, UnitChangeNotice, UnitDigest } from './digest-card.js';
 import type { ReminderKind, YearlyTopic } from './rules.js';
 
 export interface TaskReminderInfo {
@@ -25,19 +24,6 @@ export interface TaskReminderInfo {
   fallbackUnits: string[];
 }
 
-/** One task occurrence in a push. */
-export interface ItemLine {
-  year: number;
-  seq: number;
-  content: string;
-  period: string;
-  cadence: Cadence | null;
-  dueDate: string;
-  leadUnits: string[];
-  status: TaskStatus;
-  /** Calendar days overdue (red items). */
-  daysOverdue: number | null;
-}
 
 /** An Annex 2 sub-item quoted by a push. */
 export interface PlanLine {
@@ -62,12 +48,6 @@ export interface TaskCounts {
   done: number;
 }
 
-export interface TargetsSummary {
-  /** The milestone that decides "on track", or null. */
-  current: string | null;
-  onTrack: boolean | null;
-  lines: Array<{ milestone: string; due: string; text: string; reached: number; required: number; met: boolean; status: string }>;
-}
 
 export type PushContent =
   | { type: 'monthly'; month: string; phase: PhaseInfo | null; due: ItemLine[]; red: ItemLine[] }

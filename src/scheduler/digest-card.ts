@@ -7,7 +7,29 @@ import { card, escapeMarkdown, fields, hr, markdown, table, type Card, type Card
 import { clip, GRADE_BADGE, GRADE_TEMPLATE } from '../cards/labels.js';
 import { fmtPoints } from '../scoring/format.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, type Grade, type Level } from '../plan/schema.js';
-import type { ItemLine, TargetsSummary } from './content.js';
+import type { Cadence } from '../plan/schema.js';
+import type { TaskStatus } from '../tasks/status.js';
+
+/** One task occurrence in a push. */
+export interface ItemLine {
+  year: number;
+  seq: number;
+  content: string;
+  period: string;
+  cadence: Cadence | null;
+  dueDate: string;
+  leadUnits: string[];
+  status: TaskStatus;
+  /** Calendar days overdue (red items). */
+  daysOverdue: number | null;
+}
+
+export interface TargetsSummary {
+  /** The milestone that decides "on track", or null. */
+  current: string | null;
+  onTrack: boolean | null;
+  lines: Array<{ milestone: string; due: string; text: string; reached: number; required: number; met: boolean; status: string }>;
+}
 
 export interface DigestCompletion {
   year: number;
