@@ -14,13 +14,13 @@ import { fileURLToPath } from 'node:url';
 import type { EvidenceRecord } from '../test/support/evidence.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const DEFAULT_EVIDENCE_DIR = join(ROOT, 'test/.evidence');
-export const DEFAULT_REPORT = join(ROOT, 'docs/reliability.md');
+const DEFAULT_EVIDENCE_DIR = join(ROOT, 'test/.evidence');
+const DEFAULT_REPORT = join(ROOT, 'docs/reliability.md');
 
 /** The order of the list; evidence with other ids follows, alphabetically. */
 const ORDER = ['crash-safety', 'lark-faults', 'failed-message', 'redelivery-message', 'redelivery-card', 'webhook-security', 'hostile-input', 'two-instances', 'backup-online', 'schema-upgrades'];
 
-export function readEvidence(dir = DEFAULT_EVIDENCE_DIR): EvidenceRecord[] {
+function readEvidence(dir = DEFAULT_EVIDENCE_DIR): EvidenceRecord[] {
   if (!existsSync(dir)) return [];
   const out: EvidenceRecord[] = [];
   for (const name of readdirSync(dir)) {
@@ -38,7 +38,7 @@ export function readEvidence(dir = DEFAULT_EVIDENCE_DIR): EvidenceRecord[] {
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 const day = (iso: string) => iso.slice(0, 10);
 
-export function renderReport(records: readonly EvidenceRecord[]): string {
+function renderReport(records: readonly EvidenceRecord[]): string {
   const lines: string[] = [];
   lines.push('# Reliability and security evidence');
   lines.push('');

@@ -50,7 +50,7 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 const floorSecond = (ms: number) => ms - (((ms % 1000) + 1000) % 1000);
 
 /** Offset of the zone at an instant, in ms (local wall time − UTC). */
-export function zoneOffsetAt(instant: Date | number, tz: string): number {
+function zoneOffsetAt(instant: Date | number, tz: string): number {
   const ms = typeof instant === 'number' ? instant : instant.getTime();
   const p = wallParts(ms, tz);
   return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - floorSecond(ms);

@@ -14,9 +14,9 @@ import { UserError } from '../errors.js';
 import { OFFICE_LEAD_UNIT, type Actor } from './actor.js';
 
 /** The office: role office, or the operator at the shell. */
-export const isOffice = (a: Actor): boolean => a.role === 'office' || a.role === 'admin';
+const isOffice = (a: Actor): boolean => a.role === 'office' || a.role === 'admin';
 
-export const isLeadership = (a: Actor): boolean => a.role === 'leader' || a.role === 'deputy' || a.role === 'member';
+const isLeadership = (a: Actor): boolean => a.role === 'leader' || a.role === 'deputy' || a.role === 'member';
 
 /** The lead unit an actor belongs to, if any (the office belongs to 党建办(组织)). */
 export function actorLeadUnit(a: Actor): string | null {
@@ -38,13 +38,13 @@ export interface Refusal {
 }
 
 /** Audits the refusal and returns the error to throw. */
-export async function refuse(deps: { db: Db; clock: { now(): Date } }, actor: Actor, r: Refusal & { reason: string }): Promise<UserError> {
+async function refuse(deps: { db: Db; clock: { now(): Date } }, actor: Actor, r: Refusal & { reason: string }): Promise<UserError> {
   await audit(deps.db, { at: deps.clock.now().getTime(), actor: actor.name, source: actor.source, action: r.action, subject: r.subject, outcome: 'denied', detail: { ...r.detail, reason: r.reason } });
   return new UserError('forbidden', r.reason);
 }
 
 /** The message of an office-only refusal: 「只有党建办可以录入分数（王某 不是党建办成员）」. */
-export const officeOnlyReason = (actor: Actor, what: string) => `只有党建办可以${what}（${actor.name} 不是党建办成员）`;
+const officeOnlyReason = (actor: Actor, what: string) => `只有党建办可以${what}（${actor.name} 不是党建办成员）`;
 
 /** Throws (audited) unless the actor is the office. `what` completes 「只有党建办可以…」. */
 export async function requireOffice(deps: { db: Db; clock: { now(): Date } }, actor: Actor, what: string, r: Refusal): Promise<void> {

@@ -19,7 +19,7 @@ export function shortToast(s: string): string {
 }
 
 /** The first zod issue in words: 「〈单位〉：缺少单位名称」. */
-export function describeZodError(err: ZodError, command: AnyCommand | undefined): string {
+function describeZodError(err: ZodError, command: AnyCommand | undefined): string {
   const issue = err.issues[0];
   if (!issue) return '参数有误';
   const key = issue.path[0];

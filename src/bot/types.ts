@@ -50,7 +50,6 @@ export interface CardAction {
 
 export type Reply = { kind: 'text'; text: string } | { kind: 'card'; card: Card };
 
-export const textReply = (text: string): Reply => ({ kind: 'text', text });
 export const cardReply = (card: Card): Reply => ({ kind: 'card', card });
 
 export type ToastType = 'success' | 'error' | 'info' | 'warning';

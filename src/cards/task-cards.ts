@@ -7,11 +7,11 @@ import { clip, STATUS_ICON, STATUS_NAMES_ZH, STATUS_TEMPLATE } from './labels.js
 
 const CONTENT_IN_LIST = 40;
 /** Rows of a task list card (Lark cards must stay under 30 KB). */
-export const MAX_TASK_ROWS = 30;
+const MAX_TASK_ROWS = 30;
 const MAX_LIST_BUTTONS = 5;
 
 /** The occurrence a 「标记完成」 press on this task's card completes. */
-export const openOccurrenceOf = (t: BoardTask, today: string) => openOccurrence(t, t.occurrences, (o) => o.status === 'done', today);
+const openOccurrenceOf = (t: BoardTask, today: string) => openOccurrence(t, t.occurrences, (o) => o.status === 'done', today);
 
 const dueText = (t: BoardTask, today: string): string => {
   if (t.cadence === null) return t.dueDate ?? t.deadlineText;

@@ -75,7 +75,7 @@ export function schedulerSettings(input: SchedulerSettingsInput = {}): Scheduler
 export const DEFAULT_SCHEDULER_SETTINGS: SchedulerSettings = schedulerSettings();
 
 /** Env variable → settings field. All optional; see the report / README. */
-export const SCHEDULER_ENV = {
+const SCHEDULER_ENV = {
   REMINDER_OFFSETS: 'offsets',
   REMINDER_TIME: 'beforeTime',
   OVERDUE_TIME: 'overdueTime',

@@ -2,7 +2,7 @@ import { Migrator, type Migration, type MigrationProvider, type MigrationResultS
 import { migrations as allMigrations } from '../../migrations/index.js';
 import type { Db } from './database.js';
 
-export class MigrationError extends Error {}
+class MigrationError extends Error {}
 
 /** Serves the migrations listed in migrations/index.ts (tests check it lists every file). */
 class ListedMigrationProvider implements MigrationProvider {

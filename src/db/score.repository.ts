@@ -37,11 +37,6 @@ export async function latestScores(db: Db, year: number, unitIds?: readonly numb
   return q.execute();
 }
 
-/** Score history of one unit and year, newest first. */
-export async function scoreHistory(db: Db, unitId: number, year: number): Promise<ScoreEntryRow[]> {
-  return db.selectFrom('score_entry').selectAll().where('unit_id', '=', unitId).where('year', '=', year).orderBy('id', 'desc').execute();
-}
-
 export async function insertVeto(db: Db, v: { unitId: number; year: number; reason: string; by: string; at: number }): Promise<VetoRow> {
   return db
     .insertInto('veto')

@@ -95,16 +95,3 @@ export async function readSheet(file: string, columns: readonly ColumnSpec[]): P
   });
   return rows;
 }
-
-/** Collects per-row errors so that an import reports every bad row, then applies all or none. */
-export class RowErrors {
-  readonly messages: string[] = [];
-  add(rowNumber: number, message: string): void {
-    this.messages.push(`row ${rowNumber}: ${message}`);
-  }
-  throwIfAny(file: string): void {
-    if (this.messages.length > 0) {
-      throw new UserError('bad_argument', `${file}: ${this.messages.length} bad row(s), nothing imported; ${this.messages.join('; ')}`, '--file');
-    }
-  }
-}

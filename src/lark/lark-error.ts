@@ -5,11 +5,11 @@
  */
 
 /** Lark asks us to slow down (HTTP 429 or 400 with this body code). */
-export const RATE_LIMIT_CODE = 99991400;
+const RATE_LIMIT_CODE = 99991400;
 /** Card patched too often (per-message 5 QPS). */
-export const CARD_PATCH_RATE_LIMIT_CODE = 230020;
+const CARD_PATCH_RATE_LIMIT_CODE = 230020;
 /** Tenant token invalid / missing / expired: clear the token cache and retry once. */
-export const TOKEN_INVALID_CODES: ReadonlySet<number> = new Set([99991661, 99991663, 99991677]);
+const TOKEN_INVALID_CODES: ReadonlySet<number> = new Set([99991661, 99991663, 99991677]);
 
 const RETRYABLE_CODES: ReadonlySet<number> = new Set([RATE_LIMIT_CODE, CARD_PATCH_RATE_LIMIT_CODE]);
 
@@ -103,7 +103,7 @@ export class LarkApiError extends Error implements LarkApiErrorFields {
   }
 }
 
-export const isLarkApiError = (e: unknown): e is LarkApiError => e instanceof LarkApiError;
+const isLarkApiError = (e: unknown): e is LarkApiError => e instanceof LarkApiError;
 
 interface Where {
   method: string;

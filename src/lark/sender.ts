@@ -13,8 +13,6 @@ import { LarkApiError, errorFromBody, toLarkApiError } from './lark-error.js';
 import { createRateLimiter, type RateLimiter, type RateTicket } from './rate-limiter.js';
 
 // The inputs are the Outbound interface's: the sender is its Lark implementation.
-export type { MsgType } from '../messaging/outbound.js';
-export type ReceiveIdType = OutgoingMessage['receiveIdType'];
 /** Same idempotency key → same Lark `uuid` → Lark sends at most one message within 1 hour. */
 export type SendMessageInput = OutgoingMessage;
 /** With `chatId` the reply is paced by that chat's limit. */
@@ -129,10 +127,10 @@ export function idempotencyUuid(idempotencyKey: string): string {
 }
 
 /** `{ text }` content for msgType 'text'. */
-export const textContent = (text: string): { text: string } => ({ text });
+const textContent = (text: string): { text: string } => ({ text });
 
 /** Rate limiter keys for a call. */
-export const limiterKeys = {
+const limiterKeys = {
   app: 'app',
   chat: (chatId: string) => `chat:${chatId}`,
   user: (openId: string) => `user:${openId}`,

@@ -20,7 +20,7 @@ import {
 } from './schema.js';
 
 /** The deadline phrase of recurring tasks; exactly these tasks carry a cadence. */
-export const YEAR_ROUND_DEADLINE = '贯穿全年';
+const YEAR_ROUND_DEADLINE = '贯穿全年';
 
 /** An invalid plan (PLAN_FILE or the built-in data): a configuration error listing every problem. */
 export class PlanError extends UserError {
@@ -96,7 +96,7 @@ function errorMessage(err: unknown): string {
 }
 
 /** Consistency rules the schema cannot express. Returns one line per problem; empty if fine. */
-export function checkPlan(plan: Plan): string[] {
+function checkPlan(plan: Plan): string[] {
   const problems: string[] = [];
   const add = (p: string) => problems.push(p);
 

@@ -95,7 +95,7 @@ export interface ReminderPayload {
 
 const ym = (year: number, month: number) => `${year}-${String(month).padStart(2, '0')}`;
 
-export function phaseInfo(p: Phase, firstYear: number): PhaseInfo {
+function phaseInfo(p: Phase, firstYear: number): PhaseInfo {
   return {
     id: p.id,
     name: p.name,
@@ -106,7 +106,7 @@ export function phaseInfo(p: Phase, firstYear: number): PhaseInfo {
 }
 
 /** The phases running in a month ('YYYY-MM'), latest-starting first. */
-export function phasesInMonth(plan: Plan, firstYear: number, month: string): PhaseInfo[] {
+function phasesInMonth(plan: Plan, firstYear: number, month: string): PhaseInfo[] {
   return plan.phases
     .map((p) => phaseInfo(p, firstYear))
     .filter((p) => p.start <= month && (p.end === null || month <= p.end))
@@ -114,7 +114,7 @@ export function phasesInMonth(plan: Plan, firstYear: number, month: string): Pha
 }
 
 /** Annex 2 sub-items whose text contains one of the words. */
-export function planItemsMentioning(plan: Plan, words: readonly string[]): PlanLine[] {
+function planItemsMentioning(plan: Plan, words: readonly string[]): PlanLine[] {
   const out: PlanLine[] = [];
   for (const spec of plan.levels) for (const ind of spec.indicators) for (const s of ind.subItems) if (words.some((w) => s.text.includes(w))) out.push({ code: s.code, text: s.text });
   return out;
@@ -150,7 +150,7 @@ export function redItems(boards: readonly BoardTask[], today: string): ItemLine[
   return out.sort(byDue);
 }
 
-export function taskCounts(boards: readonly BoardTask[]): TaskCounts {
+function taskCounts(boards: readonly BoardTask[]): TaskCounts {
   const c: TaskCounts = { total: boards.length, red: 0, yellow: 0, green: 0, done: 0 };
   for (const t of boards) c[t.status] += 1;
   return c;

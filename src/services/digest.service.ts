@@ -50,7 +50,7 @@ export async function targetsSummary(deps: { db: Db; plan: Plan; clock: Clock; t
 }
 
 /** The instant the scheduled digest of a week goes out: its first working day at digestTime (Monday when none). */
-export function digestInstant(deps: { calendar: Pick<WorkCalendar, 'isWorkday'>; tz: string; settings: SchedulerSettings }, monday: string): number {
+function digestInstant(deps: { calendar: Pick<WorkCalendar, 'isWorkday'>; tz: string; settings: SchedulerSettings }, monday: string): number {
   return zonedInstant(firstWorkdayOfWeek(deps.calendar, monday) ?? monday, deps.settings.digestTime, deps.tz);
 }
 

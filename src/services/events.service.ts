@@ -6,7 +6,7 @@ import { pruneProcessedEvents } from '../db/event.repository.js';
  * How long an event id is remembered. Lark redelivers an unacknowledged event for up to about
  * 7 hours; a week keeps a wide margin (a service down over a weekend still recognises them).
  */
-export const EVENT_RETENTION_MS = 7 * 86_400_000;
+const EVENT_RETENTION_MS = 7 * 86_400_000;
 
 /** Forgets the event ids recorded more than EVENT_RETENTION_MS before `now`; returns how many. */
 export function pruneOldEvents(db: Db, now: number): Promise<number> {

@@ -17,19 +17,19 @@ const OPEN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const CHAT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_NAME = 40;
 
-export function parseRole(text: string): Role {
+function parseRole(text: string): Role {
   const role = ROLES.find((r) => r === text.trim());
   if (!role) throw new UserError('bad_argument', `unknown role "${text}"; expected one of ${ROLES.join(', ')}`, '--role');
   return role;
 }
 
-export function validatePersonName(name: string, field = '--name'): string {
+function validatePersonName(name: string, field = '--name'): string {
   const n = name.trim();
   if (n === '' || n.length > MAX_NAME || /\p{Cc}/u.test(n)) throw new UserError('bad_argument', `a roster name of 1-${MAX_NAME} printable characters (got "${n}")`, field);
   return n;
 }
 
-export function validateOpenId(id: string, field = '--open-id'): string {
+function validateOpenId(id: string, field = '--open-id'): string {
   const t = id.trim();
   if (!OPEN_ID_PATTERN.test(t)) throw new UserError('bad_argument', `a Feishu open_id such as ou_1a2b3c (letters, digits, _ or -) (got "${t}")`, field);
   return t;
@@ -96,7 +96,7 @@ export async function checkChatTarget(db: Db, plan: Plan, t: ChatTarget, field =
   return t;
 }
 
-export function validateChatId(id: string, field = '--chat'): string {
+function validateChatId(id: string, field = '--chat'): string {
   const t = id.trim();
   if (!CHAT_ID_PATTERN.test(t)) throw new UserError('bad_argument', `a Feishu chat_id such as oc_1a2b3c (got "${t}")`, field);
   return t;

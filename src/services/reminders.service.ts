@@ -120,7 +120,7 @@ export interface RuleState {
 }
 
 /** Chat bindings as the rules see them (oldest binding first). */
-export async function chatRouting(db: Db): Promise<ChatRouting> {
+async function chatRouting(db: Db): Promise<ChatRouting> {
   const leadership: string[] = [];
   const leadUnits = new Map<string, string[]>();
   const units = new Map<string, string[]>();
@@ -151,7 +151,7 @@ async function loadRuleTasks(db: Db, untilYear: number, at: number): Promise<{ t
 }
 
 /** Reads tasks (every task year up to `untilYear`, as of `at`), chats and the programme. */
-export async function loadRuleState(deps: RuleDeps, at: number, untilYear: number): Promise<RuleState> {
+async function loadRuleState(deps: RuleDeps, at: number, untilYear: number): Promise<RuleState> {
   const tz = deps.config.timeZone;
   const settings = settingsOf(deps);
   const programme = await requireProgramme(deps.db);

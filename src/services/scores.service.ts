@@ -16,9 +16,9 @@ import { fmtPoints } from '../scoring/format.js';
 import { localDate } from '../time.js';
 import { resolveUnit } from './units.service.js';
 
-export const MIN_YEAR = 2000;
-export const MAX_YEAR = 2100;
-export const MAX_NOTE_LENGTH = 500;
+const MIN_YEAR = 2000;
+const MAX_YEAR = 2100;
+const MAX_NOTE_LENGTH = 500;
 
 export interface ScoreInput {
   unit: string;
@@ -50,7 +50,7 @@ export function parseYear(value: string | number, field = '--year'): number {
 }
 
 /** Points: a number from 0 to the sub-item's maximum in steps of 0.5. */
-export function parsePoints(value: string | number, max: number, code: string, field = '--points'): number {
+function parsePoints(value: string | number, max: number, code: string, field = '--points'): number {
   const text = String(value).trim();
   const rule = `指标 ${code} 的分数应在 0 到 ${fmtPoints(max)} 之间，以 0.5 分为单位`;
   if (!/^\d+(\.\d+)?$/.test(text)) throw new UserError('bad_argument', `${rule}（收到「${text}」）`, field);
@@ -74,10 +74,10 @@ export interface ScoreFields {
   note: string;
 }
 
-export const CLI_SCORE_FIELDS: ScoreFields = { unit: '--unit', item: '--item', points: '--points', year: '--year', note: '--note' };
+const CLI_SCORE_FIELDS: ScoreFields = { unit: '--unit', item: '--item', points: '--points', year: '--year', note: '--note' };
 
 /** Validates one score entry against the plan and the units; throws UserError naming the field. */
-export async function resolveScore(db: Db, plan: Plan, input: ScoreInput, defaultYear: number, fields: ScoreFields = CLI_SCORE_FIELDS): Promise<ResolvedScore> {
+async function resolveScore(db: Db, plan: Plan, input: ScoreInput, defaultYear: number, fields: ScoreFields = CLI_SCORE_FIELDS): Promise<ResolvedScore> {
   const unit = await resolveUnit(db, input.unit, fields.unit);
   const code = input.item.normalize('NFKC').trim();
   const found = findSubItem(plan, code);

@@ -9,7 +9,7 @@
  * ones. Occurrences are never filtered: a listed task always carries all of its periods.
  */
 import type { Actor } from '../auth/actor.js';
-import { mayCompleteTask, refuse, requireOffice } from '../auth/policy.js';
+import { mayCompleteTask, requireOffice, requireRole } from '../auth/policy.js';
 import type { Clock } from '../clock.js';
 import { audit } from '../db/audit.repository.js';
 import type { Db } from '../db/database.js';
@@ -68,20 +68,20 @@ const DEFAULT_CATEGORY = '其他任务';
 
 // ---- argument parsing shared with the bot ----
 
-export function parseSeq(value: string | number, field = '--seq'): number {
+function parseSeq(value: string | number, field = '--seq'): number {
   const text = String(value).trim();
   if (!/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UserError('bad_argument', `任务序号应为正整数（收到「${text}」）`, field);
   return Number(text);
 }
 
-export function parseCadence(value: string, field = '--cadence'): Cadence {
+function parseCadence(value: string, field = '--cadence'): Cadence {
   const text = value.trim();
   const found = CADENCES.find((c) => c === text);
   if (!found) throw new UserError('bad_argument', `未知的周期「${text}」；可用：${CADENCES.join(', ')}`, field);
   return found;
 }
 
-export function parseStatusFilter(value: string, field = '--status'): TaskStatus {
+function parseStatusFilter(value: string, field = '--status'): TaskStatus {
   const text = value.trim();
   const found = TASK_STATUSES.find((s) => s === text);
   if (!found) throw new UserError('bad_argument', `未知的状态「${text}」；可用：${TASK_STATUSES.join(', ')}`, field);
@@ -89,7 +89,7 @@ export function parseStatusFilter(value: string, field = '--status'): TaskStatus
 }
 
 /** Lead-unit name as stored: NFKC folds full-width brackets, so 「党建办（组织）」 = 「党建办(组织)」. */
-export function normaliseLeadUnit(name: string): string {
+function normaliseLeadUnit(name: string): string {
   return name.normalize('NFKC').trim();
 }
 
@@ -215,9 +215,7 @@ export async function completeOccurrence(deps: TaskDeps, actor: Actor, input: Co
   if (input.at !== undefined && !Number.isFinite(input.at)) throw new UserError('bad_argument', '完成时间无效', '--at');
   const doneAt = input.at ?? recordedAt;
   const task = await requireTask(db, year, seq);
-  if (!mayCompleteTask(actor, task.leadUnits)) {
-    throw await refuse(deps, actor, { action: 'task.done', subject: subject(year, seq), reason: completionRefusal(task, '标记完成'), detail: { period: input.period ?? null } });
-  }
+  await requireRole(deps, actor, (a) => mayCompleteTask(a, task.leadUnits), { action: 'task.done', subject: subject(year, seq), reason: completionRefusal(task, '标记完成'), detail: { period: input.period ?? null } });
   requireNotRetired(task, tz);
   const note = parseNote(input.note ?? null);
   const progress = input.progress === undefined ? null : validateProgress(task, input.progress);
@@ -294,9 +292,7 @@ export async function undoOccurrence(deps: TaskDeps, actor: Actor, input: UndoIn
   const seq = parseSeq(input.seq);
   const at = input.at ?? clock.now().getTime();
   const task = await requireTask(db, year, seq);
-  if (!mayCompleteTask(actor, task.leadUnits)) {
-    throw await refuse(deps, actor, { action: 'task.undo', subject: subject(year, seq), reason: completionRefusal(task, '撤销完成'), detail: { period: input.period ?? null } });
-  }
+  await requireRole(deps, actor, (a) => mayCompleteTask(a, task.leadUnits), { action: 'task.undo', subject: subject(year, seq), reason: completionRefusal(task, '撤销完成'), detail: { period: input.period ?? null } });
   requireNotRetired(task, tz);
 
   let completion: CompletionRecord | undefined;

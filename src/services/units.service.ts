@@ -9,7 +9,7 @@ import { findUnitByName, findUnitsNamed, insertUnit, listUnits, searchUnits } fr
 import { UserError } from '../errors.js';
 import { LEVEL_NAMES_ZH, LEVELS, type Level } from '../plan/schema.js';
 
-export const MAX_UNIT_NAME_LENGTH = 60;
+const MAX_UNIT_NAME_LENGTH = 60;
 
 /** Accepts a level by its English key or its Chinese name (街道, 社区, 小区, 楼宇, 商圈, 社会组织). */
 export function parseLevel(text: string, field = '--level'): Level {
@@ -43,7 +43,7 @@ export function validateUnitName(name: string, field = '--name'): string {
 }
 
 /** Checks a parent against the hierarchy rules; `parent` undefined means "not given". */
-export function checkParent(level: Level, parentLevel: Level | null, parentName: string | null, field = '--parent'): void {
+function checkParent(level: Level, parentLevel: Level | null, parentName: string | null, field = '--parent'): void {
   const required = requiredParentLevel(level);
   if (required === null) {
     if (parentName !== null) throw new UserError('bad_argument', `a street has no parent (got "${parentName}")`, field);

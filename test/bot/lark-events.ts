@@ -71,7 +71,7 @@ export function encryptBody(plain: object, encryptKey: string): { encrypt: strin
 }
 
 /** Feishu's event signature: hex sha256 of timestamp + nonce + encrypt key + the raw body, as sent in X-Lark-Signature. */
-export function eventSignature(timestamp: string, nonce: string, encryptKey: string, rawBody: string): string {
+function eventSignature(timestamp: string, nonce: string, encryptKey: string, rawBody: string): string {
   return createHash('sha256').update(timestamp + nonce + encryptKey + rawBody, 'utf8').digest('hex');
 }
 

@@ -21,7 +21,7 @@ import { DEFAULT_SCHEDULER_SETTINGS } from '../../src/config/scheduler-settings.
 import { createBotRuntime, type BotRuntime } from '../../src/runtime/bot-runtime.js';
 import { createWorkCalendar } from '../../src/tasks/work-calendar.js';
 
-export const TZ = 'Asia/Shanghai';
+const TZ = 'Asia/Shanghai';
 /** Tuesday 10 March 2026, 10:00 in Shanghai. */
 export const NOW = '2026-03-10T10:00:00+08:00';
 export const BOT_OPEN_ID = 'ou_bot_dangjian';

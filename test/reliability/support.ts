@@ -24,7 +24,7 @@ import { isoInZone } from '../../src/time.js';
 import { childEnv, REPO_ROOT } from '../support/cli.js';
 import type { FakeLarkState, FakeMessage } from '../support/fake-lark-server.js';
 
-export const START_BIN = join(REPO_ROOT, 'bin/start.js');
+const START_BIN = join(REPO_ROOT, 'bin/start.js');
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -319,4 +319,4 @@ export function databaseDigest(db: SQLite.Database): { digest: string; rows: Rec
   return { digest: hash.digest('hex'), rows };
 }
 
-export const dirOf = (file: string) => dirname(file);
+const dirOf = (file: string) => dirname(file);

@@ -13,8 +13,8 @@ import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { expect } from 'vitest';
 
-export const REPO_ROOT = resolve(import.meta.dirname, '../..');
-export const EVIDENCE_DIR = join(REPO_ROOT, 'test/.evidence');
+const REPO_ROOT = resolve(import.meta.dirname, '../..');
+const EVIDENCE_DIR = join(REPO_ROOT, 'test/.evidence');
 
 /** `suite` under `npm test`, `soak` under `npm run soak` (vitest.soak.config.ts sets DANGJIAN_EVIDENCE_RUN). */
 export type RunMode = 'suite' | 'soak';
@@ -48,17 +48,17 @@ export interface EvidenceRecord extends EvidenceInput {
   cpus: number;
 }
 
-export function runMode(): RunMode {
+function runMode(): RunMode {
   return process.env.DANGJIAN_EVIDENCE_RUN === 'soak' ? 'soak' : 'suite';
 }
 
-export function evidenceFile(id: string, run: RunMode = runMode()): string {
+function evidenceFile(id: string, run: RunMode = runMode()): string {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) throw new Error(`evidence id must be kebab-case: ${id}`);
   return join(EVIDENCE_DIR, `${run}--${id}.json`);
 }
 
 /** Writes one evidence file (atomically). */
-export function recordEvidence(e: EvidenceInput & { passed: boolean; failure?: string }): EvidenceRecord {
+function recordEvidence(e: EvidenceInput & { passed: boolean; failure?: string }): EvidenceRecord {
   let file: string | null = null;
   try {
     const path = expect.getState().testPath;

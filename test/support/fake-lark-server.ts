@@ -858,7 +858,7 @@ export interface SpawnFakeLarkOptions {
 }
 
 /** Command-line arguments for test/support/fake-lark-main.ts. */
-export function fakeLarkArgs(o: Omit<SpawnFakeLarkOptions, 'cwd'>): string[] {
+function fakeLarkArgs(o: Omit<SpawnFakeLarkOptions, 'cwd'>): string[] {
   const args: string[] = [];
   const add = (flag: string, v: string | number | undefined) => {
     if (v !== undefined) args.push(flag, String(v));
@@ -893,7 +893,7 @@ async function control(url: string, method: 'GET' | 'POST', path: string, body?:
 }
 
 /** Control client for a fake running anywhere (another process included). */
-export function fakeLarkControl(url: string) {
+function fakeLarkControl(url: string) {
   return {
     state: async () => (await control(url, 'GET', '/__fake/state')) as FakeLarkState,
     setFaults: async (faults: FakeLarkFaults) => void (await control(url, 'POST', '/__fake/faults', faults)),

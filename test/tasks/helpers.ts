@@ -11,7 +11,7 @@ import { loadPlan } from '../../src/plan/load-plan.js';
 import { instantiateYear } from '../../src/services/tasks.service.js';
 import { DEFAULT_YELLOW_DAYS } from '../../src/tasks/status.js';
 
-export const TZ = 'Asia/Shanghai';
+const TZ = 'Asia/Shanghai';
 export const at = (iso: string): number => {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) throw new Error(`bad test instant ${iso}`);
@@ -33,7 +33,7 @@ export const ROSTER = {
 export type RosterName = keyof typeof ROSTER;
 
 /** Seeds the programme settings, a community, the roster and (optionally) the 2026 task list. */
-export async function seedProgramme(db: Db, options: { year?: number; tasks?: boolean } = {}): Promise<void> {
+async function seedProgramme(db: Db, options: { year?: number; tasks?: boolean } = {}): Promise<void> {
   const year = options.year ?? 2026;
   const t = at('2026-01-01T00:00:00+08:00');
   await setSetting(db, 'programme_first_year', String(year));

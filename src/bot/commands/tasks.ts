@@ -131,7 +131,7 @@ export const tasks = defineCommand({
  * A period as people type it: 2026-03, 2026-03-上, 2026-Q1, 2026-B1, 2026 — or, in the task's
  * year, 3月, 3月上, 3月下半月, Q1, 一季度, 第一季度. Returns undefined when the token is not a period.
  */
-export function parsePeriodToken(token: string, year: number): string | undefined {
+function parsePeriodToken(token: string, year: number): string | undefined {
   const s = nfkc(token);
   const m = /^(\d{4})-(\d{1,2})(-?[上下abAB])?$/.exec(s);
   if (m) return normalisePeriod(`${m[1]}-${m[2]!.padStart(2, '0')}${m[3] ? `-${m[3].replace(/^-/, '')}` : ''}`);
