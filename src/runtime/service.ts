@@ -30,6 +30,8 @@ export interface RunningService {
   stop(): Promise<void>;
   /** Resolves when the receiver ends by itself (console input closed). */
   readonly ended: Promise<void>;
+  /** Resolves once every acknowledged message has been answered (the work queue's idle signal). */
+  idle(): Promise<void>;
   /** The webhook's base URL (webhook mode). */
   readonly url?: string | undefined;
 }
@@ -67,6 +69,7 @@ export async function startService(config: Config, log: Logger, options: Service
   let url: string | undefined;
   let urlOf: (() => string) | undefined;
   let receiver: Receiver;
+  let idle: () => Promise<void>;
   try {
     const applied = await migrateToLatest(opened.db);
     log.info({ dbFile: config.dbFile, migrationsApplied: applied.length, mode: config.mode, tz, plan: plan.title }, 'database ready');
@@ -106,6 +109,7 @@ export async function startService(config: Config, log: Logger, options: Service
     if (scheduler) closers.push({ what: 'scheduler', close: () => scheduler.stop() });
     // Closed in reverse: the receiver stops accepting, then what was acknowledged is finished.
     closers.push({ what: 'work queue', close: () => runtime.close(DRAIN_MS) });
+    idle = () => runtime.queue.idle();
 
     if (config.mode === 'console') {
       receiver = createConsoleReceiver({
@@ -136,6 +140,7 @@ export async function startService(config: Config, log: Logger, options: Service
   return {
     url,
     ended: receiver.ended,
+    idle: () => idle(),
     stop: () => (stopped ??= closeAll()),
   };
 }

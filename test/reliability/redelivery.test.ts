@@ -83,6 +83,9 @@ describe('redelivery', () => {
     const value = { action: 'task.complete', year, seq: task.seq, period: task.period };
     const press = (eventId: string) => cardEvent({ eventId, operatorOpenId: OFFICE, value, messageId: 'om_task_card', chatId: GROUP, token: TOKEN });
     const replies = async () => (await fake!.state()).messages.filter((m) => m.parentId === messageId);
+    /** The service's work queue is idle (GET /healthz reports what is queued): every acknowledged message answered. */
+    const idle = (url: string) =>
+      waitFor('the work queue to be idle', async () => ((await (await fetch(new URL('/healthz', url))).json()) as { queued: number }).queued === 0 || undefined, 10_000, 10);
 
     // Life 1: two deliveries at once, a third after the reply; the button press once.
     const a = await start();
@@ -91,17 +94,17 @@ describe('redelivery', () => {
     await waitFor('the reply', async () => ((await replies()).length > 0 ? true : undefined), 10_000);
     statuses.push((await post(a.url, event)).status);
     const firstPress = await post(a.url, press('ev_press_1'));
-    await new Promise((r) => setTimeout(r, 300));
+    await idle(a.url);
     await a.svc.kill('SIGKILL');
 
     // Life 2 on the same database: two more deliveries, the same press again, then a new press.
     const b = await start();
     statuses.push((await post(b.url, event)).status);
-    await new Promise((r) => setTimeout(r, 200));
+    await idle(b.url);
     statuses.push((await post(b.url, event)).status);
     const pressAgain = await post(b.url, press('ev_press_1'));
     const secondPress = await post(b.url, press('ev_press_2'));
-    await new Promise((r) => setTimeout(r, 1000));
+    await idle(b.url);
     const stopped = await b.svc.kill('SIGTERM');
 
     const replyCount = (await replies()).length;

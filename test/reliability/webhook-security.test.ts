@@ -182,8 +182,8 @@ describe('webhook security', () => {
     for (const c of cases) {
       const logsBefore = logs.length;
       const answer = await c.send();
-      // Anything accepted would be processed from the queue within milliseconds; give it time.
-      await new Promise((r) => setTimeout(r, 300));
+      // Anything accepted would be processed from the queue: wait until it is idle.
+      await service.idle();
       const after = databaseDigest(readDb);
       outcomes.push({ name: c.name, expected: c.status, status: answer.status, unchanged: after.digest === before.digest, noMessage: fake.messages.length === messagesBefore, logged: logs.slice(logsBefore).some(c.logged) });
     }
