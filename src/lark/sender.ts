@@ -92,8 +92,6 @@ export interface LarkSender {
   sendMessage(input: SendMessageInput): Promise<SentMessage>;
   replyMessage(input: ReplyMessageInput): Promise<SentMessage>;
   patchCard(input: PatchCardInput): Promise<{ messageId: string }>;
-  /** Delayed card update with the callback token of a card action (POST /open-apis/interactive/v1/card/update). */
-  updateCardByToken(input: { token: string; card: object | string }): Promise<void>;
   /** GET /open-apis/bot/v3/info. */
   getBotInfo(): Promise<BotInfo>;
   /** Calls waiting for a rate-limit slot, and calls holding one (in flight). */
@@ -364,19 +362,6 @@ export function createLarkSender(options: LarkSenderOptions): LarkSender {
         keys: [limiterKeys.app, limiterKeys.message(input.messageId)],
         run: (c) => c.im.v1.message.patch({ path: { message_id: input.messageId }, data: { content } }),
         pick: () => ({ messageId: input.messageId }),
-      });
-    },
-
-    async updateCardByToken(input) {
-      const path = '/open-apis/interactive/v1/card/update';
-      requireNonEmpty(input.token, 'token', 'POST', path);
-      const card = JSON.parse(serialiseContent(input.card, 'card', 'POST', path)) as object;
-      await call({
-        method: 'POST',
-        path,
-        keys: [limiterKeys.app],
-        run: (c) => c.request({ method: 'POST', url: path, data: { token: input.token, card } }),
-        pick: () => undefined,
       });
     },
 

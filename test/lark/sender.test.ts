@@ -83,11 +83,8 @@ describe('lark sender against the fake Open API (real SDK client, real HTTP)', (
     expect(fake.messages[0]).toMatchObject({ content: v2, patchCount: 1 });
   });
 
-  it('updates a card by callback token and reads the bot open_id', async () => {
-    const s = sender();
-    await s.updateCardByToken({ token: 'c-callback-token', card: { schema: '2.0', body: { elements: [] } } });
-    expect(fake.cardUpdates).toEqual([{ token: 'c-callback-token', card: { schema: '2.0', body: { elements: [] } }, at: expect.any(Number) }]);
-    await expect(s.getBotInfo()).resolves.toEqual({ openId: fake.botOpenId, appName: '党建助手(fake)' });
+  it('reads the bot open_id', async () => {
+    await expect(sender().getBotInfo()).resolves.toEqual({ openId: fake.botOpenId, appName: '党建助手(fake)' });
   });
 
   it('sends one message when the same idempotency key is sent twice (even from two senders)', async () => {
