@@ -5,7 +5,7 @@
  * processed afterwards from an in-process queue.
  *
  * Checks, in order (nothing processed when one fails):
- *   413 body over 1 MB (Content-Length, or counted while reading; the rest is not read)
+ *   413 body over 1 MB (Content-Length, or counted while reading; the rest is discarded for at most 200 ms, then the connection is dropped)
  *   415 Content-Type not application/json;  400 malformed JSON
  *   401 signature (when LARK_ENCRYPT_KEY is set): sha256(timestamp + nonce + encryptKey + raw
  *       body), checked before decrypting; timestamp within 5 minutes of now
@@ -27,6 +27,8 @@ const EVENT_PATH = '/webhook/event';
 const HEALTH_PATH = '/healthz';
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+/** After a 413, how long the rest of the body is read and discarded before the connection is dropped. */
+const OVERSIZE_GRACE_MS = 200;
 
 export interface WebhookOptions {
   router: EventRouter;
@@ -225,9 +227,13 @@ export function createWebhookReceiver(o: WebhookOptions): WebhookReceiver {
         if (err.status === 401) log.warn({ reason: err.message }, 'webhook request rejected');
         else log.info({ status: err.status, reason: err.message }, 'webhook request refused');
         if (err.status === 413) {
-          // Do not read the rest of a huge body: answer and drop the connection.
+          // Do not keep a huge body: answer, discard what still arrives for at most a moment (so
+          // that the sender reads the 413 instead of a connection reset), then drop the connection.
           res.setHeader('connection', 'close');
-          res.on('finish', () => req.destroy());
+          res.on('finish', () => {
+            req.resume();
+            setTimeout(() => req.destroy(), OVERSIZE_GRACE_MS).unref();
+          });
         }
         send(res, err.status, { error: err.status === 401 ? 'unauthorized' : err.message });
         return;
