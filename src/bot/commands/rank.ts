@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { card, escapeMarkdown, fields, markdown, table, type CardElement } from '../../cards/card.js';
 import { getProgramme } from '../../db/setting.repository.js';
 import { findUnitByName } from '../../db/unit.repository.js';
-import { LEVEL_NAMES_ZH } from '../../plan/schema.js';
+import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH } from '../../plan/schema.js';
 import { GRADE_BADGE } from '../../cards/labels.js';
 import { fmtPoints } from '../../scoring/format.js';
 import { ranking } from '../../services/grading.service.js';
@@ -71,9 +71,9 @@ export const rank = defineCommand({
     const shown = r.rows.slice(0, MAX_RANK_ROWS);
     const elements: CardElement[] = [
       fields([
-        ['示范型', `${r.counts.demonstration} 个`],
-        ['标准型', `${r.counts.standard} 个`],
-        ['未达标', `${r.counts.none} 个`],
+        [GRADE_NAMES_ZH.demonstration, `${r.counts.demonstration} 个`],
+        [GRADE_NAMES_ZH.standard, `${r.counts.standard} 个`],
+        [GRADE_NAMES_ZH.none, `${r.counts.none} 个`],
         ['合计', `${r.rows.length} 个`],
       ]),
       table(
