@@ -46,6 +46,16 @@ describe('issue 15 regressions (chat)', () => {
     expect(denied).toContainEqual(expect.objectContaining({ actor: '党建小赵', outcome: 'denied' }));
   });
 
+  it('subscribing a chat to a unit promises what that chat will receive, and only that', async () => {
+    bot = await makeBot();
+    const r = await respondToMessage(message('订阅 城东', { chatId: 'oc_new_unit_chat' }), bot.deps);
+    if (r.status !== 'replied') throw new Error('no reply');
+    const text = replyText(r.reply);
+    expect(text).toContain('本群已订阅「单位 城东社区」');
+    expect(text).toContain('每周周报（本单位及下属单位的等级、上周的分数变化）和等级变化通知');
+    expect(text).not.toContain('任务提醒');
+  });
+
   it('a secretary is labelled by the level of the unit they lead', async () => {
     bot = await makeBot();
     await bot.close();
