@@ -25,13 +25,13 @@ function parseRole(text: string): Role {
 
 function validatePersonName(name: string, field = '--name'): string {
   const n = name.trim();
-  if (n === '' || n.length > MAX_NAME || /\p{Cc}/u.test(n)) throw new UserError('bad_argument', `a roster name of 1-${MAX_NAME} printable characters (got "${n}")`, field);
+  if (n === '' || n.length > MAX_NAME || /\p{Cc}/u.test(n)) throw new UserError('bad_argument', `花名册姓名应为 1–${MAX_NAME} 个可打印字符（收到「${n}」）`, field);
   return n;
 }
 
 function validateOpenId(id: string, field = '--open-id'): string {
   const t = id.trim();
-  if (!OPEN_ID_PATTERN.test(t)) throw new UserError('bad_argument', `a Feishu open_id such as ou_1a2b3c (letters, digits, _ or -) (got "${t}")`, field);
+  if (!OPEN_ID_PATTERN.test(t)) throw new UserError('bad_argument', `应为飞书 open_id，例如 ou_1a2b3c（字母、数字、_ 或 -；收到「${t}」）`, field);
   return t;
 }
 
@@ -98,7 +98,7 @@ export async function checkChatTarget(db: Db, plan: Plan, t: ChatTarget, field =
 
 function validateChatId(id: string, field = '--chat'): string {
   const t = id.trim();
-  if (!CHAT_ID_PATTERN.test(t)) throw new UserError('bad_argument', `a Feishu chat_id such as oc_1a2b3c (got "${t}")`, field);
+  if (!CHAT_ID_PATTERN.test(t)) throw new UserError('bad_argument', `应为飞书群 chat_id，例如 oc_1a2b3c（收到「${t}」）`, field);
   return t;
 }
 
