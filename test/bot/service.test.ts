@@ -50,8 +50,7 @@ describe('startService in webhook mode', () => {
     const raw = JSON.stringify(encryptBody(payload, ENCRYPT_KEY));
     const res = await fetch(`${service.url}/webhook/event`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', ...signedHeaders(raw, ENCRYPT_KEY, Math.floor(bot.clock.now().getTime() / 1000)) } });
     expect(res.status).toBe(200);
-    const deadline = Date.now() + 3000;
-    while (!fake.messages.some((m) => m.parentId === 'om_svc_1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await service.idle();
     const reply = fake.messages.find((m) => m.parentId === 'om_svc_1');
     expect((reply?.content as { header: { title: { content: string } } }).header.title.content).toBe('XX街道 · 社区排名 · 2026 年度');
   });
