@@ -57,3 +57,9 @@ export async function requireRole(deps: { db: Db; clock: { now(): Date } }, acto
   if (allowed(actor)) return;
   throw await refuse(deps, actor, r);
 }
+
+/** As requireRole for one item of a batch: audits a refusal and returns its reason (null when allowed), so the batch goes on. */
+export async function checkRole(deps: { db: Db; clock: { now(): Date } }, actor: Actor, allowed: (a: Actor) => boolean, r: Refusal & { reason: string }): Promise<string | null> {
+  if (allowed(actor)) return null;
+  return (await refuse(deps, actor, r)).message;
+}

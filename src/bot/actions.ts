@@ -1,31 +1,48 @@
 /**
  * Button handlers. Button values (ButtonValue, in card JSON `behaviors[0].value`, built in
  * src/cards/actions.ts):
- *   { action: 'command', text: '得分 城东社区' }                 — runs the command for the presser; its card replaces this one
- *   { action: 'task.complete', year: 2026, seq: 5, period: '2026-03' } — 标记完成
- *   { action: 'reminder.snooze', key: '<outbox key>' }          — 明天再提醒
+ *   { action: 'command', text: '得分 城东社区' }                   — runs the command for the presser; its card replaces this one
+ *   { action: 'task.complete', year, seq, period, card? | listTitle? } — 标记完成; the pressed card updated in place
+ *   { action: 'reminder.snooze', key: '<item key>', card? }       — 明天再提醒
+ *   { action: 'task.complete_overdue', year, seq, card }           — 全部标记完成 (after the client's confirmation)
+ *   { action: 'reminder.list', card }                             — 查看全部: the card's every item, sent to the presser
  * Errors become toasts in one place (toastForError, ./errors.ts).
  */
 import { z } from 'zod';
-import { COMPLETE_TASK_ACTION, SNOOZE_REMINDER_ACTION } from '../cards/actions.js';
+import { COMPLETE_OVERDUE_ACTION, COMPLETE_TASK_ACTION, LIST_CARD_ACTION, SNOOZE_REMINDER_ACTION } from '../cards/actions.js';
 import { audit } from '../db/audit.repository.js';
 import type { Logger } from '../log.js';
+import { fullCardList, refreshCard } from '../services/cards.service.js';
 import { snoozeReminder } from '../services/snooze.service.js';
 import { inZone } from '../time.js';
 import { resolveActor, unboundActorName, UNBOUND_HINT } from './access.js';
-import { completeFromCard } from './commands/tasks.js';
+import { completeFromCard, completeOverdueFromCard, type PressedCard } from './commands/tasks.js';
 import { shortToast, toastForError } from './errors.js';
 import { runCommandText } from './run-command.js';
 import type { BotDeps, CardAction, CardActionResult } from './types.js';
 
 const commandValue = z.object({ action: z.literal('command'), text: z.string().min(1).max(200) });
+const cardKey = z.string().min(1).max(200);
+const seqList = z
+  .string()
+  .max(400)
+  .regex(/^(\d{1,4}(,\d{1,4})*)?$/)
+  .transform((s) => (s === '' ? [] : s.split(',').map(Number)));
 const completeValue = z.object({
   action: z.literal(COMPLETE_TASK_ACTION),
   year: z.coerce.number().int().min(2000).max(2100),
   seq: z.coerce.number().int().positive(),
   period: z.string().min(1).max(20).optional(),
+  card: cardKey.optional(),
+  listTitle: z.string().min(1).max(100).optional(),
+  listSeqs: seqList.optional(),
+  listButtons: seqList.optional(),
 });
-const snoozeValue = z.object({ action: z.literal(SNOOZE_REMINDER_ACTION), key: z.string().min(1).max(200) });
+const snoozeValue = z.object({ action: z.literal(SNOOZE_REMINDER_ACTION), key: z.string().min(1).max(200), card: cardKey.optional() });
+const completeOverdueValue = z.object({ action: z.literal(COMPLETE_OVERDUE_ACTION), year: z.coerce.number().int().min(2000).max(2100), seq: z.coerce.number().int().positive(), card: cardKey });
+const listValue = z.object({ action: z.literal(LIST_CARD_ACTION), card: cardKey });
+
+const cardDeps = (deps: BotDeps) => ({ db: deps.db, tz: deps.tz, outbound: deps.outbound, settings: deps.settings });
 
 /** A press by someone not on the roster: audited as refused, answered with how to get bound. */
 async function refuseUnbound(deps: BotDeps, action: CardAction, auditAction: string, subject: string, now: Date): Promise<CardActionResult> {
@@ -44,15 +61,34 @@ async function run(name: string, action: CardAction, deps: BotDeps, now: Date, l
       const v = completeValue.parse(action.value);
       const actor = await resolveActor(deps, action.operatorOpenId, 'card');
       if (!actor) return refuseUnbound(deps, action, 'task.done', `task:${v.year}:${v.seq}`, now);
-      return await completeFromCard(deps, actor, { year: v.year, seq: v.seq, period: v.period }, now);
+      const on: PressedCard = v.card
+        ? { kind: 'scheduled', key: v.card }
+        : v.listTitle && v.listSeqs
+          ? { kind: 'list', ref: { title: v.listTitle, seqs: v.listSeqs, buttons: v.listButtons ?? [] } }
+          : { kind: 'task' };
+      return await completeFromCard(deps, actor, { year: v.year, seq: v.seq, period: v.period }, on, now, action.messageId);
     }
     case SNOOZE_REMINDER_ACTION: {
       const v = snoozeValue.parse(action.value);
       const actor = await resolveActor(deps, action.operatorOpenId, 'card');
       if (!actor) return refuseUnbound(deps, action, 'reminder.snooze', v.key, now);
       const r = await snoozeReminder({ db: deps.db, clock: deps.clock, config: { timeZone: deps.tz }, calendar: deps.calendar, settings: deps.settings }, v.key, actor);
+      if (v.card && !r.alreadySnoozed) await refreshCard(cardDeps(deps), v.card, action.messageId);
       const when = inZone(Date.parse(r.notBefore), deps.tz).format('M月D日 HH:mm');
       return { toast: { type: 'success', content: shortToast(r.alreadySnoozed ? `已经设置过，将于 ${when} 再提醒` : `好的，将于 ${when} 再提醒`) } };
+    }
+    case COMPLETE_OVERDUE_ACTION: {
+      const v = completeOverdueValue.parse(action.value);
+      const actor = await resolveActor(deps, action.operatorOpenId, 'card');
+      if (!actor) return refuseUnbound(deps, action, 'task.done', `task:${v.year}:${v.seq}`, now);
+      return await completeOverdueFromCard(deps, actor, { year: v.year, seq: v.seq, card: v.card }, now, action.messageId);
+    }
+    case LIST_CARD_ACTION: {
+      const v = listValue.parse(action.value);
+      const card = await fullCardList(cardDeps(deps), v.card);
+      // To the presser alone: the group keeps its one card.
+      await deps.outbound.sendMessage({ receiveIdType: 'open_id', receiveId: action.operatorOpenId, msgType: 'interactive', content: card, idempotencyKey: `list:${action.eventId}` });
+      return { toast: { type: 'success', content: '完整清单已私信发给你' } };
     }
     default:
       log.warn({ action: name }, 'unknown card action');

@@ -29,5 +29,24 @@ export const seqArg = z
   .transform(Number)
   .refine((n) => n >= 1, '任务序号应为正整数，例如 5');
 
+const MAX_SEQS = 50;
+
+/** One task number or several: 「8」, 「7,8,9」 (also 、 and ，), 「7-9」. */
+export const seqListArg = z
+  .string({ error: '缺少任务序号' })
+  .transform((s) => nfkc(s).replace(/[、，]/g, ','))
+  .transform((s, ctx): number[] => {
+    const range = /^#?(\d{1,4})\s*-\s*(\d{1,4})$/.exec(s);
+    if (range) {
+      const [lo, hi] = [Number(range[1]), Number(range[2])];
+      if (lo >= 1 && lo <= hi && hi - lo < MAX_SEQS) return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+    } else {
+      const list = s.split(',').map((p) => p.trim().replace(/^#|号$/g, '').replace(/^第/, ''));
+      if (list.length <= MAX_SEQS && list.every((p) => /^\d{1,4}$/.test(p) && Number(p) >= 1)) return [...new Set(list.map(Number))];
+    }
+    ctx.addIssue({ code: 'custom', message: `任务序号应为正整数，例如 5；多项写作 5,8,12 或 7-9（至多 ${MAX_SEQS} 项）` });
+    return z.NEVER;
+  });
+
 /** Looks like a year ('2026', '2026年'). */
 export const looksLikeYear = (s: string): boolean => /^\d{4}年?$/.test(nfkc(s));

@@ -18,6 +18,8 @@ export interface ButtonElement {
   text: { tag: 'plain_text'; content: string };
   type: 'primary' | 'default' | 'danger';
   behaviors: Array<{ type: 'callback'; value: ButtonValue }>;
+  /** A confirmation dialog before the callback (the client asks; nothing is sent on 取消). */
+  confirm?: { title: { tag: 'plain_text'; content: string }; text: { tag: 'plain_text'; content: string } };
 }
 export interface TableColumn { name: string; display_name: string; data_type: 'text' | 'lark_md' | 'number'; width?: string }
 export interface TableElement {
@@ -49,8 +51,22 @@ export function card(title: string, template: CardTemplate, elements: CardElemen
 export const markdown = (content: string): MarkdownElement => ({ tag: 'markdown', content });
 export const hr = (): HrElement => ({ tag: 'hr' });
 
-export function button(text: string, value: ButtonValue, type: ButtonElement['type'] = 'default'): ButtonElement {
-  return { tag: 'button', text: { tag: 'plain_text', content: text }, type, behaviors: [{ type: 'callback', value }] };
+export function button(text: string, value: ButtonValue, type: ButtonElement['type'] = 'default', confirm?: { title: string; text: string }): ButtonElement {
+  const b: ButtonElement = { tag: 'button', text: { tag: 'plain_text', content: text }, type, behaviors: [{ type: 'callback', value }] };
+  if (confirm) b.confirm = { title: { tag: 'plain_text', content: confirm.title }, text: { tag: 'plain_text', content: confirm.text } };
+  return b;
+}
+
+/** Text with a button on its right (a collapsed line and its action). */
+export function lineWithButton(content: string, b: ButtonElement): ColumnSetElement {
+  return {
+    tag: 'column_set',
+    flex_mode: 'none',
+    columns: [
+      { tag: 'column', width: 'weighted', weight: 3, elements: [markdown(content)] },
+      { tag: 'column', width: 'weighted', weight: 1, elements: [b] },
+    ],
+  };
 }
 
 /** Buttons side by side. */
@@ -95,7 +111,13 @@ export interface RenderedCard {
   buttons: ButtonValue[];
 }
 
-const stripMarkdown = (s: string) => s.replace(/\*\*(.*?)\*\*/g, '$1').replace(/<at id=([^>]+)><\/at>/g, '@$1').replace(/<\/?font[^>]*>/g, '').replace(/\\([\\*_~`[\]<>#|])/g, '$1');
+const stripMarkdown = (s: string) =>
+  s
+    .replace(/\*\*(.*?)\*\*/g, '$1')
+    .replace(/<at id=([^>]+)><\/at>/g, '@$1')
+    .replace(/<at user_id="([^"]+)">([^<]*)<\/at>/g, (_, id: string, name: string) => `@${name || id}`)
+    .replace(/<\/?font[^>]*>/g, '')
+    .replace(/\\([\\*_~`[\]<>#|])/g, '$1');
 
 /** Plain-text rendering for the console: title, fields, tables, numbered buttons. */
 export function renderCardText(c: Card): RenderedCard {
@@ -114,7 +136,7 @@ export function renderCardText(c: Card): RenderedCard {
           break;
         case 'button':
           buttons.push(e.behaviors[0]!.value);
-          lines.push(`┃ ${indent}[${buttons.length}] ${e.text.content}`);
+          lines.push(`┃ ${indent}[${buttons.length}] ${e.text.content}${e.confirm ? '（需确认）' : ''}`);
           break;
         case 'table': {
           lines.push(`┃ ${indent}${e.columns.map((col) => col.display_name).join(' | ')}`);

@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { parseIsoDate } from '../time.js';
+
+const isIsoDate = (s: string) => parseIsoDate(s) !== undefined;
 
 const hhmm = z
   .string()
@@ -16,9 +19,9 @@ export const schedulerSettingsSchema = z
   .object({
     /** Calendar days before a deadline at which to remind; 0 = on the due day. */
     offsets: z.array(z.number().int().min(0).max(60)).min(1).default([7, 3, 1, 0]),
-    /** Time of the before-deadline / due-day reminders. */
+    /** REMINDER_TIME: the daily card's time (before-deadline and due-day items). */
     beforeTime: hhmm.default('09:00'),
-    /** Time of the daily overdue reminders and escalations. */
+    /** Time of the overdue items and escalations: the card's time only on a day it carries nothing else. */
     overdueTime: hhmm.default('09:30'),
     /** Time of the monthly / quarterly / yearly / phase pushes. */
     pushTime: hhmm.default('09:00'),
@@ -41,8 +44,13 @@ export const schedulerSettingsSchema = z
     projectListMonth: z.number().int().min(1).max(12).default(1),
     selfCheckMonth: z.number().int().min(1).max(12).default(7),
     acceptanceMonth: z.number().int().min(1).max(12).default(12),
-    /** Reminders for one chat from one pass share a card, at most this many per card (1 = never coalesce). */
+    /** Items a daily card shows in full with their buttons (the rest: collapsed, counted, 「查看全部」). */
     coalesceMax: z.number().int().min(1).max(50).default(20),
+    /** REMINDERS_START (YYYY-MM-DD): go-live; unset = the day the first chat was bound (recorded in the database). */
+    remindersStart: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD such as 2026-03-01')
+      .optional(),
     /** Dispatch passes (send attempts) before a row is marked failed. */
     maxSendAttempts: z.number().int().min(1).default(3),
     /** Delay before the next attempt after a retryable failure: retryDelayMinutes × attempts. */
@@ -87,6 +95,7 @@ const SCHEDULER_ENV = {
   CATCH_UP_HOURS: 'catchUpHours',
   YELLOW_DAYS: 'yellowDays',
   REMINDER_COALESCE_MAX: 'coalesceMax',
+  REMINDERS_START: 'remindersStart',
   REMINDER_CLAIM_LEASE_MINUTES: 'claimLeaseMinutes',
   REMINDER_RETRY_DELAY_MINUTES: 'retryDelayMinutes',
   SCHEDULER_TICK_SECONDS: 'tickSeconds',
@@ -95,7 +104,7 @@ const SCHEDULER_ENV = {
 /**
  * Settings from the environment: REMINDER_OFFSETS=7,3,1,0  REMINDER_TIME=09:00  OVERDUE_TIME=09:30
  * PUSH_TIME=09:00  DIGEST_TIME=09:00  ESCALATE_AFTER_WORKDAYS=3  ESCALATE_EVERY_WORKDAYS=5
- * PUSH_WINDOW=08:30-18:00  CATCH_UP_HOURS=24  YELLOW_DAYS=7  REMINDER_COALESCE_MAX=20.
+ * PUSH_WINDOW=08:30-18:00  CATCH_UP_HOURS=24  YELLOW_DAYS=7  REMINDER_COALESCE_MAX=20  REMINDERS_START=YYYY-MM-DD.
  * Operational knobs (defaults suit production; fault drills and the reliability tests shorten them):
  * REMINDER_CLAIM_LEASE_MINUTES=10 (how long a crashed sender's claim blocks its rows),
  * REMINDER_RETRY_DELAY_MINUTES=2 (× attempts, before a failed send is retried),
@@ -137,6 +146,11 @@ export function schedulerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
   int('ESCALATE_EVERY_WORKDAYS', 'escalateEveryWorkdays');
   int('YELLOW_DAYS', 'yellowDays');
   int('REMINDER_COALESCE_MAX', 'coalesceMax');
+  const start = get('REMINDERS_START');
+  if (start !== undefined) {
+    if (!isIsoDate(start)) bad('REMINDERS_START', 'a date YYYY-MM-DD such as 2026-03-01');
+    input.remindersStart = start;
+  }
   const window = get('PUSH_WINDOW');
   if (window !== undefined) {
     const m = /^(\d{2}:\d{2})\s*-\s*(\d{2}:\d{2})$/.exec(window);

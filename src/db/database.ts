@@ -15,6 +15,19 @@ export interface OpenedDatabase {
 
 const STATEMENT_CACHE_SIZE = 500;
 
+const handles = new WeakMap<Db, SQLite.Database>();
+
+/**
+ * The raw handle behind a Db opened here, for the few writes that must be one synchronous
+ * transaction (a Kysely transaction spans awaits; a second connection in the same process would
+ * then busy-wait on its lock with the event loop blocked). SQLite-specific (issue 17).
+ */
+export function sqliteOf(db: Db): SQLite.Database {
+  const h = handles.get(db);
+  if (!h) throw new Error('not a database opened with openDatabase');
+  return h;
+}
+
 /**
  * Kysely prepares every query anew; preparing costs as much as running most of ours. Reuse
  * prepared statements by SQL text (LRU). Safe because Kysely runs them synchronously with
@@ -55,7 +68,9 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
     sqlite.pragma('synchronous = NORMAL');
   }
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const cached = withStatementCache(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
+  handles.set(db, cached);
   return {
     db,
     sqlite,

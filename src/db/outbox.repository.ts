@@ -1,13 +1,20 @@
 /**
- * The persistent outbox of scheduled messages. Every row has a unique key: inserting is
- * insert-or-ignore, so a reminder is recorded once however many passes compute it. Sending is
- * claimed atomically (one UPDATE … WHERE id IN (SELECT …) RETURNING), which holds across
- * processes sharing the SQLite file; a claim expires so that a crashed sender's rows are taken
- * over. Only this module writes the outbox table.
+ * The persistent outbox of messages to send, and the reminder items its cards carry.
+ *
+ * outbox: one row per message (a chat's daily card `daily:<date>:<chat>`; the machinery is
+ * generic — key, claim, lease, uuid from the key — for any message that must go out exactly
+ * once). Inserting is insert-or-ignore on the unique key. Sending is claimed atomically (one
+ * UPDATE … WHERE id IN (SELECT …) RETURNING), which holds across processes sharing the SQLite
+ * file; a claim expires so that a crashed sender's rows are taken over and re-sent under the
+ * same key (hence the same Lark uuid) with the same payload.
+ *
+ * outbox_item: each reminder intent once (unique key): carried by exactly one card (recorded in
+ * the same transaction as the card), held for the chat's next card (pending), or skipped with
+ * the reason. Only this module writes these tables.
  */
-import { sql } from 'kysely';
-import type { Db } from './database.js';
-import type { NewOutbox, OutboxRow, OutboxStatus } from './schema.js';
+import { sql, type CompiledQuery } from 'kysely';
+import { sqliteOf, type Db } from './database.js';
+import type { NewOutbox, NewOutboxItem, OutboxItemRow, OutboxItemStatus, OutboxRow, OutboxStatus } from './schema.js';
 
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'sending', 'sent', 'failed', 'skipped'];
 
@@ -101,6 +108,12 @@ export async function findOutboxByKey(db: Db, key: string): Promise<OutboxRecord
   return row ? toOutboxRecord(row) : undefined;
 }
 
+/** The message a Lark message id names (a button press names its card by it). */
+export async function findOutboxByMessageId(db: Db, messageId: string): Promise<OutboxRecord | undefined> {
+  const row = await db.selectFrom('outbox').selectAll().where('message_id', '=', messageId).executeTakeFirst();
+  return row ? toOutboxRecord(row) : undefined;
+}
+
 /**
  * Claims up to `limit` pending rows whose not_before has come, atomically: a row is returned to
  * exactly one caller, whichever process or connection asks. SQLite-specific: one writer at a
@@ -154,18 +167,6 @@ export async function releaseExpiredClaims(db: Db, opts: { now: number; leaseMs:
     .where('claim_expires_at', '<', opts.now)
     .executeTakeFirst();
   return { released: Number(released.numUpdatedRows), failed: Number(failed.numUpdatedRows) };
-}
-
-/** Records the batch (coalesced card) a claimed row is sent in, inside its payload JSON. */
-export async function recordOutboxBatch(db: Db, ids: readonly number[], batch: { key: string; size: number }, worker: string): Promise<void> {
-  for (const part of chunks(ids)) {
-    await db
-      .updateTable('outbox')
-      .set({ payload: sql<string>`json_set(payload, '$.batch', ${batch.key}, '$.batchSize', ${batch.size})` })
-      .where('id', 'in', part)
-      .where('claimed_by', '=', worker)
-      .execute();
-  }
 }
 
 /** Marks rows sent with Lark's message id. */
@@ -272,4 +273,178 @@ export async function countOutboxByStatus(db: Db): Promise<Record<OutboxStatus, 
   const out = Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, 0])) as Record<OutboxStatus, number>;
   for (const r of rows) out[r.status] = Number(r.n);
   return out;
+}
+
+// ---------------------------------------------------------------- items
+
+export const OUTBOX_ITEM_STATUSES: readonly OutboxItemStatus[] = ['pending', 'carried', 'skipped'];
+
+export interface OutboxItemRecord {
+  id: number;
+  key: string;
+  kind: string;
+  chatId: string;
+  taskYear: number | null;
+  taskSeq: number | null;
+  period: string | null;
+  date: string;
+  dueAt: number;
+  notBefore: number;
+  status: OutboxItemStatus;
+  outboxId: number | null;
+  reason: string | null;
+  payload: unknown;
+  createdAt: number;
+}
+
+function toItemRecord(row: OutboxItemRow): OutboxItemRecord {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(row.payload);
+  } catch {
+    payload = null;
+  }
+  return {
+    id: row.id,
+    key: row.key,
+    kind: row.kind,
+    chatId: row.chat_id,
+    taskYear: row.task_year,
+    taskSeq: row.task_seq,
+    period: row.period,
+    date: row.date,
+    dueAt: row.due_at,
+    notBefore: row.not_before,
+    status: row.status,
+    outboxId: row.outbox_id,
+    reason: row.reason,
+    payload,
+    createdAt: row.created_at,
+  };
+}
+
+/** Which of these item keys are already recorded (carried, held or skipped). */
+export async function existingItemKeys(db: Db, keys: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const part of chunks([...new Set(keys)])) {
+    const rows = await db.selectFrom('outbox_item').select('key').where('key', 'in', part).execute();
+    for (const r of rows) found.add(r.key);
+  }
+  return found;
+}
+
+/** Insert-or-ignore items (held or skipped ones; carried ones go in with their card). Returns the keys inserted. */
+export async function insertItems(db: Db, items: readonly NewOutboxItem[]): Promise<string[]> {
+  const inserted: string[] = [];
+  for (const part of chunks(items, 200)) {
+    const res = await db
+      .insertInto('outbox_item')
+      .values(part)
+      .onConflict((oc) => oc.column('key').doNothing())
+      .returning('key')
+      .execute();
+    for (const r of res) inserted.push(r.key);
+  }
+  return inserted;
+}
+
+export async function findItemByKey(db: Db, key: string): Promise<OutboxItemRecord | undefined> {
+  const row = await db.selectFrom('outbox_item').selectAll().where('key', '=', key).executeTakeFirst();
+  return row ? toItemRecord(row) : undefined;
+}
+
+export async function findItemsByKeys(db: Db, keys: readonly string[]): Promise<OutboxItemRecord[]> {
+  const out: OutboxItemRecord[] = [];
+  for (const part of chunks([...new Set(keys)])) out.push(...(await db.selectFrom('outbox_item').selectAll().where('key', 'in', part).execute()).map(toItemRecord));
+  return out;
+}
+
+/** Items held for a chat's next card (every chat), up to a date. */
+export async function listHeldItems(db: Db, untilDate: string): Promise<OutboxItemRecord[]> {
+  const rows = await db.selectFrom('outbox_item').selectAll().where('status', '=', 'pending').where('chat_id', '!=', '').where('date', '<=', untilDate).orderBy('due_at').orderBy('id').execute();
+  return rows.map(toItemRecord);
+}
+
+export interface OutboxItemFilter {
+  status?: OutboxItemStatus | undefined;
+  chatId?: string | undefined;
+  outboxId?: number | undefined;
+  /** Only items of dates in [fromDate, toDate]. */
+  fromDate?: string | undefined;
+  toDate?: string | undefined;
+}
+
+export async function listOutboxItems(db: Db, filter: OutboxItemFilter = {}): Promise<OutboxItemRecord[]> {
+  let q = db.selectFrom('outbox_item').selectAll();
+  if (filter.status !== undefined) q = q.where('status', '=', filter.status);
+  if (filter.chatId !== undefined) q = q.where('chat_id', '=', filter.chatId);
+  if (filter.outboxId !== undefined) q = q.where('outbox_id', '=', filter.outboxId);
+  if (filter.fromDate !== undefined) q = q.where('date', '>=', filter.fromDate);
+  if (filter.toDate !== undefined) q = q.where('date', '<=', filter.toDate);
+  return (await q.orderBy('due_at').orderBy('id').execute()).map(toItemRecord);
+}
+
+export interface CardRecording {
+  card: NewOutbox;
+  /** Items seen for the first time, carried by this card. */
+  fresh: readonly NewOutboxItem[];
+  /** Held items (by id) this card now carries. */
+  held: readonly number[];
+  /** Items recorded as skipped at the same time (seen first now, or held until now), with their reasons. */
+  skipped: readonly NewOutboxItem[];
+  skippedHeld: ReadonlyArray<{ id: number; reason: string }>;
+}
+
+/**
+ * Records a card and the items it carries in one transaction: the card by its key
+ * (insert-or-ignore), then each item marked carried by it. Returns the card's id, or null when
+ * the card was already recorded (another pass or process composed it) or one of its items was
+ * carried or skipped meanwhile — then nothing is written and the next pass composes again.
+ * An item another process has just held (pending) is taken over. One synchronous SQLite
+ * transaction (BEGIN IMMEDIATE): it never waits on a lock across an await.
+ */
+export function recordCard(db: Db, r: CardRecording): number | null {
+  const sqlite = sqliteOf(db);
+  const run = (q: CompiledQuery) => sqlite.prepare(q.sql).run(...(q.parameters as unknown[]));
+  const get = (q: CompiledQuery) => sqlite.prepare(q.sql).get(...(q.parameters as unknown[])) as { id: number } | undefined;
+  const lost = new Error('card lost a race');
+  const tx = sqlite.transaction((): number => {
+    const card = get(
+      db
+        .insertInto('outbox')
+        .values(r.card)
+        .onConflict((oc) => oc.column('key').doNothing())
+        .returning('id')
+        .compile(),
+    );
+    if (!card) throw lost;
+    for (const i of r.fresh) {
+      const row = { ...i, status: 'carried' as const, outbox_id: card.id };
+      if (run(db.insertInto('outbox_item').values(row).onConflict((oc) => oc.column('key').doNothing()).compile()).changes === 1) continue;
+      // Held by another process a moment ago: taken over; carried or skipped already: the race is lost.
+      if (run(db.updateTable('outbox_item').set({ status: 'carried', outbox_id: card.id }).where('key', '=', i.key).where('status', '=', 'pending').compile()).changes !== 1) throw lost;
+    }
+    for (const id of r.held) {
+      if (run(db.updateTable('outbox_item').set({ status: 'carried', outbox_id: card.id }).where('id', '=', id).where('status', '=', 'pending').compile()).changes !== 1) throw lost;
+    }
+    for (const i of r.skipped) run(db.insertInto('outbox_item').values({ ...i, status: 'skipped' }).onConflict((oc) => oc.column('key').doNothing()).compile());
+    for (const s of r.skippedHeld) run(db.updateTable('outbox_item').set({ status: 'skipped', reason: s.reason }).where('id', '=', s.id).where('status', '=', 'pending').compile());
+    return card.id;
+  });
+  try {
+    return tx.immediate();
+  } catch (err) {
+    if (err === lost) return null;
+    throw err;
+  }
+}
+
+/** Marks held items skipped with the reason (only those still held). */
+export async function skipHeldItems(db: Db, ids: readonly number[], reason: string): Promise<number> {
+  let n = 0;
+  for (const part of chunks(ids)) {
+    const r = await db.updateTable('outbox_item').set({ status: 'skipped', reason }).where('id', 'in', part).where('status', '=', 'pending').executeTakeFirst();
+    n += Number(r.numUpdatedRows);
+  }
+  return n;
 }

@@ -97,7 +97,7 @@ export interface OutboxTable {
   chat_id: string;
   task_seq: number | null;
   period: string | null;
-  /** JSON: what to send (the rendered card / reminder description). */
+  /** JSON: what to send (a card's data: the items it carries and its sections). */
   payload: string;
   due_at: number;
   not_before: number;
@@ -108,6 +108,32 @@ export interface OutboxTable {
   sent_at: number | null;
   message_id: string | null;
   last_error: string | null;
+  created_at: number;
+}
+
+export type OutboxItemStatus = 'pending' | 'carried' | 'skipped';
+
+/** One reminder item (a rule intent, or a 「明天再提醒」 re-send): recorded once by its key, carried by one card. */
+export interface OutboxItemTable {
+  id: Generated<number>;
+  key: string;
+  kind: string;
+  /** '' when no chat receives it (recorded as skipped). */
+  chat_id: string;
+  task_year: number | null;
+  task_seq: number | null;
+  period: string | null;
+  /** The local date (YYYY-MM-DD) the item belongs to: the day of the card that should carry it. */
+  date: string;
+  due_at: number;
+  not_before: number;
+  status: OutboxItemStatus;
+  /** The card (outbox row) that carries it. */
+  outbox_id: number | null;
+  /** Why it was skipped (or held). */
+  reason: string | null;
+  /** JSON: the item as the card shows it. */
+  payload: string;
   created_at: number;
 }
 
@@ -138,6 +164,7 @@ export interface Database {
   task: TaskTable;
   task_completion: TaskCompletionTable;
   outbox: OutboxTable;
+  outbox_item: OutboxItemTable;
   processed_event: ProcessedEventTable;
   audit_log: AuditLogTable;
 }
@@ -154,4 +181,6 @@ export type TaskRow = Selectable<TaskTable>;
 export type TaskCompletionRow = Selectable<TaskCompletionTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type NewOutbox = Insertable<OutboxTable>;
+export type OutboxItemRow = Selectable<OutboxItemTable>;
+export type NewOutboxItem = Insertable<OutboxItemTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;

@@ -13,6 +13,20 @@ export async function setSetting(db: Db, key: string, value: string): Promise<vo
     .execute();
 }
 
+/** Inserts the setting unless it exists; returns whether it was written. */
+export async function setSettingIfAbsent(db: Db, key: string, value: string): Promise<boolean> {
+  const r = await db
+    .insertInto('setting')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .returning('key')
+    .executeTakeFirst();
+  return r !== undefined;
+}
+
+/** REMINDERS_START as recorded: the day the first chat was bound, or what the office set. */
+export const REMINDERS_START_SETTING = 'reminders_start';
+
 /** The programme's settings written by `dangjian init`. */
 export interface ProgrammeSettings {
   firstYear: number;

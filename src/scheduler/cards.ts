@@ -1,205 +1,167 @@
 /**
- * Reminder cards (Card JSON 2.0 via src/cards/card.ts). One outbox row renders as one section;
- * a card holds one row, or several rows for one chat coalesced into a summary card. Task
- * reminders carry 「标记完成」 (action `task.complete`) and 「明天再提醒」 (action `reminder.snooze`,
- * value `key` = the outbox row's key).
+ * A chat's daily card (Card JSON 2.0 via src/cards/card.ts), rendered from the data its outbox
+ * row keeps (CardData) and the current state of what it carries: when it is sent, re-sent, and
+ * after every button press — the pressed line marked (✅ 已完成 by whom / 💤 明日再提醒), every
+ * other line and button as it was. Sections in the order of ./kinds.ts; task items merged per
+ * occurrence; long lists capped (the rest behind 「查看全部」, a list card sent to the presser).
  */
-import { completeTaskButton, snoozeReminderButton } from '../cards/actions.js';
-import { buttonRow, card, escapeMarkdown, hr, markdown, type Card, type CardElement, type CardTemplate } from '../cards/card.js';
-import { clip, GRADE_TEMPLATE } from '../cards/labels.js';
-import { WEEKDAY_NAMES_ZH, weekday } from '../tasks/dates.js';
-import { inZone } from '../time.js';
-import type { PushContent, ReminderPayload, TaskReminderInfo } from './content.js';
-import { digestCard, digestElements, type ItemLine, unitChangeElements, unitChangeTitle, unitDigestCard, unitDigestElements } from './digest-card.js';
+import { listCardButton } from '../cards/actions.js';
+import { card, escapeMarkdown, hr, markdown, type Card, type CardElement, type CardTemplate } from '../cards/card.js';
+import type { CardData, CardItem, TaskReminderInfo } from './content.js';
+import type { ReminderKind } from './intent.js';
+import { KIND_SPECS, KINDS_IN_ORDER } from './kinds.js';
+import { dayZh, occurrenceId, plainLine, type Mark, type MergedItem, type RenderContext, type RenderedSection } from './sections.js';
 
-export interface CardItem {
-  key: string;
-  payload: ReminderPayload;
+/** Lark refuses cards over 30 KB; leave room for the envelope. */
+export const MAX_CARD_BYTES = 28_000;
+/** Collapsed lines (overdue tasks, escalations) a card shows before 「另有 N 项」. */
+const MAX_LINES = 10;
+
+export interface CardState {
+  /** By occurrence id (`year:seq:period`). */
+  done: ReadonlyMap<string, Extract<Mark, { state: 'done' }>>;
+  /** By item key. */
+  snoozed: ReadonlyMap<string, Extract<Mark, { state: 'snoozed' }>>;
 }
 
-interface Section {
-  title: string;
-  template: CardTemplate;
-  /** Higher = more urgent; decides a coalesced card's colour. */
-  severity: number;
-  elements: CardElement[];
-  snoozeKey: string | null;
-  /** The task occurrence a 「标记完成」 button completes. */
-  complete?: { year: number; seq: number; period: string };
-}
+export const NO_STATE: CardState = { done: new Map(), snoozed: new Map() };
 
-const MAX_LIST = 15;
-const dateZh = (date: string) => `${date}（${WEEKDAY_NAMES_ZH[weekday(date)]}）`;
-const localTime = (iso: string, tz: string) => inZone(Date.parse(iso), tz).format('YYYY-MM-DD HH:mm');
-
-function taskLines(t: TaskReminderInfo): string[] {
-  const lines = [`**任务 ${t.seq}**（${t.year} 年）${escapeMarkdown(clip(t.content, 120))}`];
-  const period = t.cadence === null ? '' : `周期：${t.period}　`;
-  lines.push(`${period}截止：${dateZh(t.dueDate)}`);
-  lines.push(`牵头单位：${t.leadUnits.map(escapeMarkdown).join('、')}`);
-  return lines;
-}
-
-function itemList(items: readonly ItemLine[], withOverdue: boolean): string {
-  if (items.length === 0) return '无';
-  const lines = items.slice(0, MAX_LIST).map((i) => {
-    const period = i.cadence === null ? '' : `〔${i.period}〕`;
-    const overdue = withOverdue && i.daysOverdue !== null ? `，已逾期 ${i.daysOverdue} 天` : '';
-    return `- ${i.seq}. ${escapeMarkdown(clip(i.content, 40))}${period}：${i.dueDate} 截止${overdue}（${i.leadUnits.map(escapeMarkdown).join('、')}）`;
-  });
-  if (items.length > MAX_LIST) lines.push(`- …另有 ${items.length - MAX_LIST} 项`);
-  return lines.join('\n');
-}
-
-function taskSection(key: string, p: ReminderPayload, t: TaskReminderInfo): Section {
-  const lines = taskLines(t);
-  let title: string;
-  let template: CardTemplate;
-  let severity: number;
-  switch (p.kind) {
-    case 'due_today':
-      if (t.daysLeft !== null && t.daysLeft > 0) {
-        title = `截止提醒｜${t.dueDate} 截止，今天是截止前最后一个工作日`;
-      } else {
-        title = '截止提醒｜今天截止';
-      }
-      template = 'orange';
-      severity = 2;
-      break;
-    case 'overdue':
-      title = `逾期提醒｜已逾期 ${t.overdueDays ?? 0} 天`;
-      template = 'red';
-      severity = 3;
-      lines.push(`已逾期 ${t.overdueDays ?? 0} 天（第 ${t.overdueWorkdays ?? 0} 个工作日），请尽快完成并在群里标记完成。`);
-      break;
-    case 'escalation':
-      title = `逾期督办｜任务 ${t.seq} 已逾期 ${t.overdueWorkdays ?? 0} 个工作日`;
-      template = 'carmine';
-      severity = 4;
-      lines.push(`已逾期 ${t.overdueDays ?? 0} 天（${t.overdueWorkdays ?? 0} 个工作日），提请领导小组督办。`);
-      break;
-    default:
-      title = `截止提醒｜还有 ${t.daysLeft ?? t.offset ?? 0} 天截止`;
-      template = (t.daysLeft ?? 99) <= 1 ? 'orange' : 'yellow';
-      severity = 1;
-  }
-  if (t.fallbackUnits.length > 0 && p.kind !== 'escalation') {
-    lines.push(`⚠️ ${t.fallbackUnits.map(escapeMarkdown).join('、')} 尚未绑定群聊，本提醒发到领导小组群。`);
-  }
-  return { title, template, severity, elements: [markdown(lines.join('\n'))], snoozeKey: key };
-}
-
-function pushSection(p: PushContent): Omit<Section, 'snoozeKey'> {
-  switch (p.type) {
-    case 'monthly': {
-      const [y, m] = [p.month.slice(0, 4), Number(p.month.slice(5, 7))];
-      const els: CardElement[] = [];
-      if (p.phase) els.push(markdown(`当前阶段：${escapeMarkdown(p.phase.name)}（${p.phase.start} 至 ${p.phase.end ?? '长期'}）`));
-      els.push(markdown(`**本月到期（${p.due.length}）**\n${itemList(p.due, false)}`), markdown(`**红灯事项（${p.red.length}）**\n${itemList(p.red, true)}`));
-      return { title: `月度专题推进｜${y} 年 ${m} 月`, template: p.red.length > 0 ? 'orange' : 'blue', severity: 0, elements: els };
-    }
-    case 'quarterly': {
-      const [y, q] = [p.quarter.slice(0, 4), p.quarter.slice(-1)];
-      const els: CardElement[] = [];
-      if (p.planItems.length > 0) els.push(markdown(`**本季度工作要求（附件2）**\n${p.planItems.map((i) => `- ${i.code} ${escapeMarkdown(i.text)}`).join('\n')}`));
-      els.push(markdown(`**本季度到期（${p.due.length}）**\n${itemList(p.due, false)}`), markdown(`**红灯事项（${p.red.length}）**\n${itemList(p.red, true)}`));
-      return { title: `季度现场推进｜${y} 年第 ${q} 季度`, template: 'wathet', severity: 0, elements: els };
-    }
-    case 'yearly': {
-      const els: CardElement[] = [];
-      if (p.phase) els.push(markdown(`**${escapeMarkdown(p.phase.name)}**（${p.phase.start} 至 ${p.phase.end ?? '长期'}）\n${escapeMarkdown(p.phase.summary)}`));
-      if (p.planItems.length > 0) els.push(markdown(`**建设要求（附件2）**\n${p.planItems.map((i) => `- ${i.code} ${escapeMarkdown(i.text)}`).join('\n')}`));
-      if (p.noTaskList) els.push(markdown(`${p.year} 年的重点任务清单尚未建立：请党建办运行 \`dangjian task instantiate --year ${p.year}\`。`));
-      else {
-        const c = p.counts;
-        els.push(markdown(`**${p.year} 年重点任务** 共 ${c.total} 项：红 ${c.red}、黄 ${c.yellow}、绿 ${c.green}、已完成 ${c.done}`));
-        if (p.topic === 'project-list') {
-          els.push(markdown(p.byCategory.map((b) => `- ${escapeMarkdown(b.category)}：${b.count} 项`).join('\n')));
-          els.push(markdown(`牵头单位：${p.byLeadUnit.map((b) => `${escapeMarkdown(b.unit)} ${b.count} 项`).join('，')}`));
-        } else if (p.red.length > 0) {
-          els.push(markdown(`**红灯事项（${p.red.length}）**\n${itemList(p.red, true)}`));
-        }
-      }
-      if (p.targets && p.targets.lines.length > 0) {
-        const on = p.targets.onTrack === true ? '按计划推进' : p.targets.onTrack === false ? '落后于计划' : '';
-        els.push(markdown(`**目标进度**${on ? `（${on}）` : ''}\n${p.targets.lines.map((l) => `- ${escapeMarkdown(l.text)}：${l.reached}/${l.required}`).join('\n')}`));
-      }
-      return { title: `${p.heading}｜${p.year} 年`, template: 'purple', severity: 0, elements: els };
-    }
-    case 'phase': {
-      const els: CardElement[] = [markdown(`${p.phase.start} 至 ${p.phase.end ?? '长期'}\n${escapeMarkdown(p.phase.summary)}`)];
-      if (p.next) els.push(markdown(`下一阶段：${escapeMarkdown(p.next.name)}（${p.next.start} 起）`));
-      return { title: `阶段开始｜${p.phase.name}`, template: 'indigo', severity: 0, elements: els };
+/** Task items of one occurrence shown once: the most urgent kind, then the latest. Escalations apart. */
+function mergeTaskItems(items: readonly CardItem[]): Map<ReminderKind, MergedItem[]> {
+  const byOccurrence = new Map<string, MergedItem>();
+  for (const i of items) {
+    if (!i.task || !KIND_SPECS[i.kind].task) continue;
+    const id = `${occurrenceId(i.task)}:${i.kind === 'escalation' ? 'e' : 't'}`;
+    const prev = byOccurrence.get(id);
+    const item = i as CardItem & { task: TaskReminderInfo };
+    if (!prev) byOccurrence.set(id, { item, keys: [i.key] });
+    else {
+      prev.keys.push(i.key);
+      const rank = (x: CardItem) => KIND_SPECS[x.kind].order;
+      if (rank(i) > rank(prev.item) || (rank(i) === rank(prev.item) && i.at > prev.item.at)) prev.item = item;
     }
   }
+  const out = new Map<ReminderKind, MergedItem[]>();
+  for (const m of byOccurrence.values()) out.set(m.item.kind, [...(out.get(m.item.kind) ?? []), m]);
+  return out;
 }
 
-function section(item: CardItem, tz: string): Section {
-  const p = item.payload;
-  let s: Section;
-  if (p.task) s = { ...taskSection(item.key, p, p.task), complete: { year: p.task.year, seq: p.task.seq, period: p.task.period } };
-  else if (p.push) s = { ...pushSection(p.push), snoozeKey: null };
-  else if (p.digest) {
-    const c = digestCard(p.digest);
-    s = { title: c.header.title.content, template: c.header.template, severity: 0, elements: digestElements(p.digest), snoozeKey: null };
-  } else if (p.unitDigest) {
-    const c = unitDigestCard(p.unitDigest);
-    s = { title: c.header.title.content, template: c.header.template, severity: 0, elements: unitDigestElements(p.unitDigest), snoozeKey: null };
-  } else if (p.unitChanges) {
-    const up = p.unitChanges.changes.some((c) => c.direction === 'up');
-    const worst = p.unitChanges.changes.some((c) => c.direction === 'down') ? 'none' : up ? 'demonstration' : 'standard';
-    s = { title: unitChangeTitle(p.unitChanges), template: GRADE_TEMPLATE[worst], severity: 0, elements: unitChangeElements(p.unitChanges), snoozeKey: null };
-  } else s = { title: `提醒（${p.kind}）`, template: 'grey', severity: 0, elements: [], snoozeKey: null };
-  const notes: string[] = [];
-  if (p.late) notes.push(`⏰ 补发：原定 ${localTime(p.at, tz)} 发送（服务恢复后补发）`);
-  if (p.snooze) notes.push(`🔁 ${escapeMarkdown(p.snooze.by)} 选择了「明天再提醒」`);
-  if (notes.length > 0) s.elements = [...s.elements, markdown(notes.join('\n'))];
-  return s;
-}
-
-/** 「标记完成」 and 「明天再提醒」 for a task reminder section. */
-function sectionButtons(s: Section): CardElement[] {
-  const buttons = [];
-  if (s.complete) buttons.push(completeTaskButton(s.complete.year, s.complete.seq, s.complete.period));
-  if (s.snoozeKey) buttons.push(snoozeReminderButton(s.snoozeKey));
-  return buttons.length > 0 ? [buttonRow(buttons)] : [];
-}
-
-/** Same task occurrence twice in one card (a snoozed re-send meeting the series): keep the most urgent. */
-function dedupe(items: readonly CardItem[]): CardItem[] {
-  const best = new Map<string, CardItem>();
-  const order: string[] = [];
-  const rank = (i: CardItem) => ({ before_due: 1, due_today: 2, overdue: 3, escalation: 4 })[i.payload.kind as 'before_due'] ?? 0;
-  for (const item of items) {
-    const t = item.payload.task;
-    const id = t ? `${t.year}:${t.seq}:${t.period}:${item.payload.kind === 'escalation' ? 'e' : 't'}` : `k:${item.key}`;
-    const prev = best.get(id);
-    if (!prev) order.push(id);
-    if (!prev || rank(item) > rank(prev) || (rank(item) === rank(prev) && item.payload.at > prev.payload.at)) best.set(id, item);
+function sectionsOf(data: CardData, state: CardState, caps: { maxFull: number; maxLines: number }): { sections: RenderedSection[]; hidden: number; tasks: boolean } {
+  const ctx: RenderContext = {
+    cardKey: data.key,
+    target: data.target,
+    remindersStart: data.remindersStart,
+    people: data.people,
+    done: state.done,
+    snoozed: state.snoozed,
+    budget: { full: 0, maxFull: caps.maxFull, lines: 0, maxLines: caps.maxLines, hidden: 0 },
+  };
+  const merged = mergeTaskItems(data.items);
+  const sections: RenderedSection[] = [];
+  let tasks = false;
+  for (const kind of KINDS_IN_ORDER) {
+    const spec = KIND_SPECS[kind];
+    if (spec.task) {
+      const list = merged.get(kind);
+      if (!list || list.length === 0) continue;
+      tasks = true;
+      sections.push(spec.render(list, ctx));
+    } else {
+      const list = data.items.filter((i) => i.kind === kind);
+      if (list.length > 0) sections.push(...spec.render(list, ctx));
+    }
   }
-  return order.map((id) => best.get(id) as CardItem);
+  return { sections, hidden: ctx.budget.hidden, tasks };
 }
 
-/** One card for one or several reminders of the same chat. */
-export function reminderCard(items: readonly CardItem[], tz: string): Card {
-  const list = dedupe(items);
-  if (list.length === 1) {
-    const only = list[0] as CardItem;
-    if (only.payload.digest && !only.payload.late && !only.payload.snooze) return digestCard(only.payload.digest);
-    if (only.payload.unitDigest && !only.payload.late) return unitDigestCard(only.payload.unitDigest);
-    const s = section(only, tz);
-    const title = only.payload.late ? `【补发】${s.title}` : s.title;
-    return card(title, s.template, [...s.elements, ...sectionButtons(s)]);
-  }
-  const sections = list.map((i) => section(i, tz));
-  const worst = sections.reduce((a, b) => (b.severity > a.severity ? b : a));
-  const allLate = list.every((i) => i.payload.late);
+const scopeName = (data: CardData) => (data.target === null ? '' : data.target.kind === 'leadership' ? '领导小组' : data.target.kind === 'lead' ? data.target.leadUnit : data.target.unitName);
+
+/** 「✅ 昨日完成 2」, or since the previous working day when that was not yesterday. */
+function countsLine(data: CardData): string | null {
+  const c = data.counts;
+  if (!c) return null;
+  const yesterday = new Date(Date.parse(`${data.date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  const since = c.since === yesterday ? '昨日完成' : `${Number(c.since.slice(5, 7))}月${Number(c.since.slice(8, 10))}日以来完成`;
+  return `🔴 逾期 ${c.red}　🟡 临期 ${c.yellow}　✅ ${since} ${c.done}`;
+}
+
+function fallbackNote(items: readonly CardItem[]): string | null {
+  const units = [...new Set(items.flatMap((i) => (i.kind === 'escalation' ? [] : (i.task?.fallbackUnits ?? []))))];
+  return units.length > 0 ? `⚠️ ${units.map(escapeMarkdown).join('、')} 尚未绑定群聊，其任务提醒发到本群。` : null;
+}
+
+/** Items of earlier days that could not go out then (downtime, or after that day's card). */
+function carriedOver(data: CardData): string | null {
+  const earlier = data.items.filter((i) => i.date < data.date && !i.snooze);
+  if (earlier.length === 0) return null;
+  const days = [...new Set(earlier.map((i) => i.date))].sort().map(dayZh).join('、');
+  return `⏰ 其中 ${earlier.length} 项是 ${days} 未能随当天卡片送达的提醒（补发）`;
+}
+
+function assemble(data: CardData, state: CardState, caps: { maxFull: number; maxLines: number }, compact: boolean): Card {
+  const { sections, hidden, tasks } = sectionsOf(data, state, caps);
   const elements: CardElement[] = [];
+  const counts = tasks ? countsLine(data) : null;
+  if (counts) elements.push(markdown(counts));
+  const single = sections.length === 1 && !counts;
   sections.forEach((s, n) => {
-    if (n > 0) elements.push(hr());
-    elements.push(markdown(`**${escapeMarkdown(s.title)}**`), ...s.elements);
-    elements.push(...sectionButtons(s));
+    if (n > 0 || counts) elements.push(hr());
+    if (!single && s.title) elements.push(markdown(`**${escapeMarkdown(s.title)}**`));
+    if (compact && s.severity === 0) elements.push(markdown('内容较多，此处从略：发送「周报」或「任务 逾期」查看。'));
+    else elements.push(...s.elements);
   });
-  const title = `${allLate ? '【补发】' : ''}提醒汇总｜${list.length} 条`;
-  return card(title, worst.severity > 0 ? worst.template : 'blue', elements);
+  const notes = [fallbackNote(data.items), data.late ? `⏰ 补发：原定 ${dayZh(data.at.slice(0, 10))} ${data.at.slice(11, 16)} 发送（服务恢复后补发）` : null, carriedOver(data)].filter((n): n is string => n !== null);
+  if (notes.length > 0) elements.push(hr(), markdown(notes.join('\n')));
+  if (hidden > 0) elements.push(listCardButton(data.key, hidden));
+  const worst = sections.reduce<RenderedSection | undefined>((a, b) => (a === undefined || b.severity > a.severity ? b : a), undefined);
+  const template: CardTemplate = worst?.template ?? 'blue';
+  let title: string;
+  if (tasks) title = `今日待办｜${scopeName(data)} ${dayZh(data.date)}`;
+  else if (sections.length === 1) title = sections[0]!.title ?? '推送';
+  else title = `今日推送｜${sections.map((s) => s.title?.split('｜')[0]).join('、')}`;
+  return card(`${data.late ? '【补发】' : ''}${title}`, template, elements);
+}
+
+const sizeOf = (c: Card) => Buffer.byteLength(JSON.stringify(c), 'utf8');
+
+/** The card as it stands: at most `maxFull` items in full (REMINDER_COALESCE_MAX), shrunk until it fits 30 KB. */
+export function dailyCard(data: CardData, state: CardState = NO_STATE, maxFull = 20): Card {
+  const attempts: Array<[{ maxFull: number; maxLines: number }, boolean]> = [
+    [{ maxFull, maxLines: MAX_LINES }, false],
+    [{ maxFull: Math.min(maxFull, 10), maxLines: 5 }, false],
+    [{ maxFull: Math.min(maxFull, 5), maxLines: 3 }, true],
+  ];
+  let c = assemble(data, state, attempts[0]![0], false);
+  for (const [caps, compact] of attempts.slice(1)) {
+    if (sizeOf(c) <= MAX_CARD_BYTES) break;
+    c = assemble(data, state, caps, compact);
+  }
+  return c;
+}
+
+/** Every item of a card, one line each, for the presser of 「查看全部」: clipped to fit, with where to see the rest. */
+export function fullListCard(data: CardData, state: CardState = NO_STATE): Card {
+  const lines = KINDS_IN_ORDER.flatMap((k) =>
+    data.items
+      .filter((i) => i.kind === k)
+      .map((i) => {
+        const done = i.task ? state.done.get(occurrenceId(i.task)) : undefined;
+        return `${plainLine(i)}${done ? ` ✅ 已完成（${escapeMarkdown(done.by)}）` : ''}`;
+      }),
+  );
+  const unique = [...new Set(lines)];
+  const pointer = '完整的逾期清单：在群里发送「任务 逾期」，或由党建办运行 `dangjian tasks --status red`。';
+  const title = `全部待办｜${scopeName(data)} ${dayZh(data.date)}（${unique.length} 项）`;
+  // Each line costs its JSON-escaped bytes and a newline; 200 bytes spare for the cut-off note.
+  let size = sizeOf(card(title, 'blue', [markdown(''), hr(), markdown(pointer)])) + 200;
+  const shown: string[] = [];
+  for (const line of unique) {
+    size += Buffer.byteLength(JSON.stringify(line), 'utf8') - 1;
+    if (size > MAX_CARD_BYTES) {
+      shown.push(`…以下 ${unique.length - shown.length} 项从略。`);
+      break;
+    }
+    shown.push(line);
+  }
+  return card(title, 'blue', [markdown(shown.join('\n') || '无'), hr(), markdown(pointer)]);
 }

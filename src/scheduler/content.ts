@@ -1,5 +1,6 @@
 /**
- * What an outbox row carries (its payload) and the pure builders of the plan pushes' content.
+ * What a card and its items carry (an outbox row's payload) and the pure builders of the plan
+ * pushes' content.
  * The monthly / quarterly / yearly / phase pushes are assembled from the plan data (phases,
  * Annex 2 sub-items) and the task board; only headings are written here.
  */
@@ -7,7 +8,8 @@ import type { Cadence, Phase, Plan } from '../plan/schema.js';
 import type { BoardTask } from '../tasks/board.js';
 import { daysBetween, lastDayOfMonth } from '../tasks/dates.js';
 import type { Digest, ItemLine, TargetsSummary, UnitChangeNotice, UnitDigest } from './digest-card.js';
-import type { ReminderKind, YearlyTopic } from './rules.js';
+import type { ChatTarget } from '../domain/chat-target.js';
+import type { ReminderKind, YearlyTopic } from './intent.js';
 
 export interface TaskReminderInfo {
   year: number;
@@ -70,25 +72,64 @@ export type PushContent =
     }
   | { type: 'phase'; phase: PhaseInfo; next: PhaseInfo | null };
 
-export interface ReminderPayload {
-  v: 1;
+/** One reminder item as a card carries it (outbox_item.payload, and a card's `items`). */
+export interface CardItem {
+  /** The intent's unique key (./kinds.ts), or a 「明天再提醒」 re-send's `<key>#snoozeN`. */
+  key: string;
   kind: ReminderKind;
-  /** The reminder's own time, ISO with offset. */
+  /** The item's own time, ISO with offset. */
   at: string;
-  /** Sent late (catch-up after downtime): shown as 补发 with the original time. */
-  late: boolean;
+  /** The local date it belongs to. */
+  date: string;
   task?: TaskReminderInfo;
+  /** Plan pushes and digests: what the rules named (a month, a quarter, a week's Monday, '<monday>:<unit>' …). */
+  subject?: string;
   push?: PushContent;
   digest?: Digest;
   /** unit_digest: the digest of the chat's unit. */
   unitDigest?: UnitDigest;
-  /** unit_changes: grade changes in the chat's unit (rows without one are recorded as skipped). */
+  /** unit_changes: grade changes in the chat's unit (an item without any is skipped, never carried). */
   unitChanges?: UnitChangeNotice;
   /** A 「明天再提醒」 re-send of `of`. */
   snooze?: { of: string; n: number; by: string; at: string };
-  /** The idempotency key of the card the row goes out in (its own key when alone), recorded before the first send. */
-  batch?: string;
-  batchSize?: number;
+}
+
+/** 🔴 / 🟡 / ✅ of the card's scope when it was composed. */
+export interface CardCounts {
+  red: number;
+  yellow: number;
+  /** Occurrences completed since the start of `since` (the previous working day). */
+  done: number;
+  since: string;
+}
+
+export interface CardPerson {
+  name: string;
+  openId: string;
+}
+
+/**
+ * What an outbox card row carries (its payload): everything needed to render the card again —
+ * when it is sent, re-sent after a crash, or updated in place after a button press.
+ */
+export interface CardData {
+  v: 2;
+  /** The card's outbox key: `daily:<date>:<chat>`. */
+  key: string;
+  chatId: string;
+  /** What the chat is subscribed to (null: a chat no longer bound). */
+  target: ChatTarget | null;
+  date: string;
+  /** The card's time: the earliest time of what it carries, ISO with offset. */
+  at: string;
+  /** Composed more than lateGraceMinutes after its time (catch-up after downtime): 补发. */
+  late: boolean;
+  counts: CardCounts | null;
+  /** Lead unit → its members bound to Feishu: the @ of the escalation section. */
+  people: Record<string, CardPerson[]>;
+  /** REMINDERS_START: an overdue item due before it is never shown as new, only counted and collapsed. */
+  remindersStart: string | null;
+  items: CardItem[];
 }
 
 // ---------------------------------------------------------------- helpers

@@ -1,117 +1,36 @@
 /**
  * The reminder rules: pure functions from (tasks with their occurrences and completion state,
  * chat bindings, working-day calendar, plan phases, settings) to reminder intents in a time
- * window. No I/O and no clock: the caller passes the window.
+ * window. No I/O and no clock: the caller passes the window. The kinds, their keys, audiences
+ * and times are the table in ./kinds.ts; here is when each falls due:
  *
- * Every intent has a unique key `<rule>:<subject>:<occurrence>:<offset>:<chat>`; the outbox
- * inserts it with insert-or-ignore, so an intent is recorded (and sent) at most once.
+ *   before_due / due_today  T−k calendar days (REMINDER_OFFSETS), moved to the nearest earlier working
+ *                           day; when two offsets land on the same day only the one closest to the
+ *                           deadline is kept. k = 0 is due_today.
+ *   overdue                 every working day after the due date (n = working days overdue).
+ *   escalation              n = escalateAfter, then every escalateEvery working days.
+ *   monthly / quarterly     the first working day of the month / quarter.
+ *   yearly                  topic project-list (January), self-check (July), acceptance (December):
+ *                           the first working day of the month.
+ *   phase                   the first working day of the phase's first month.
+ *   digest / unit_digest    the first working day of the week (Mon–Sun); unit_digest's subject is
+ *                           `<monday>:<unit>`.
+ *   unit_changes            every working day: the grade changes the entries made since the previous
+ *                           working day's check; subject `<since epoch ms>:<unit>`.
  *
- *   before_due / due_today  due:<seq>:<period>:d<k>:<chat>          T−k calendar days at beforeTime,
- *                           moved to the nearest earlier working day; when two offsets land on the
- *                           same day only the one closest to the deadline is kept. k = 0 is due_today.
- *   overdue                 overdue:<seq>:<period>:w<n>:<chat>      every working day after the due
- *                           date (n = working days overdue) at overdueTime, to the lead unit's chat.
- *   escalation              escalation:<seq>:<period>:w<n>:<chat>   n = escalateAfter, then every
- *                           escalateEvery working days, to the leadership chat.
- *   monthly                 monthly:<YYYY-MM>:<chat>                first working day of the month.
- *   quarterly               quarterly:<YYYY>-Q<q>:<chat>            first working day of the quarter.
- *   yearly                  yearly:<YYYY>:<topic>:<chat>            topic project-list (January),
- *                           self-check (July), acceptance (December); first working day of the month.
- *   phase                   phase:<phaseId>:<chat>                  first working day of the phase's first month.
- *   digest                  digest:<monday>:<chat>                  first working day of the week (Mon–Sun).
- *   unit_digest             unit_digest:<monday>:<chat>             the same day and time, to each chat subscribed
- *                           to a unit (`unit:NAME`): that unit's digest; subject `<monday>:<unit>`.
- *   unit_changes            unit_changes:<date>:<chat>              every working day at pushTime, to each unit chat:
- *                           the grade changes the entries made since the previous working day's check
- *                           caused in that unit's subtree (recorded as skipped when there are none);
- *                           subject `<since epoch ms>:<unit>`.
- *
- * A task reminder goes to every chat bound to each lead unit (target `lead:<unit>`); a lead
- * unit without a chat falls back to the leadership chats (`fallbackUnits` says so). Plan pushes,
- * escalations and digests go to the leadership chats. With no chat at all the intent has
- * chatId null and key suffix '-'. Every `at` lies on a working day within the push window; a
- * configured time outside the window moves to the next window opening.
- * A task reminder is produced only while the occurrence is not done at its instant, so a
- * completion stops the overdue series.
+ * Every intent has a unique key; the outbox records it once (outbox_item), so an intent is
+ * announced at most once. Every `at` lies on a working day within the push window; a configured
+ * time outside the window moves to the next window opening. A task reminder is produced only
+ * while the occurrence is not done at its instant, so a completion stops the overdue series.
+ * With no chat at all the intent has chatId null and key suffix '-'.
  */
 import type { Phase } from '../plan/schema.js';
+import type { ChatRouting, IntentWindow, ReminderIntent, ReminderKind, RuleInput, RuleOccurrence, RuleTask, YearlyTopic } from './intent.js';
+import { KIND_SPECS } from './kinds.js';
 import { addDays, daysBetween, formatDate, weekday } from '../tasks/dates.js';
 import type { WorkCalendar } from '../tasks/work-calendar.js';
 import { localDate as localDateOf, localMinutes as localMinutesOf, zonedInstant as instantOf } from '../time.js';
 import { minutesOf, type SchedulerSettings } from '../config/scheduler-settings.js';
-
-export const REMINDER_KINDS = ['before_due', 'due_today', 'overdue', 'escalation', 'monthly', 'quarterly', 'yearly', 'phase', 'digest', 'unit_digest', 'unit_changes'] as const;
-export type ReminderKind = (typeof REMINDER_KINDS)[number];
-export const TASK_REMINDER_KINDS: ReadonlySet<ReminderKind> = new Set(['before_due', 'due_today', 'overdue', 'escalation']);
-
-export type YearlyTopic = 'project-list' | 'self-check' | 'acceptance';
-
-export interface RuleOccurrence {
-  period: string;
-  dueDate: string;
-  /** Completion instant (epoch ms), or null while not done. */
-  doneAt: number | null;
-}
-
-export interface RuleTask {
-  year: number;
-  seq: number;
-  content: string;
-  leadUnits: readonly string[];
-  occurrences: readonly RuleOccurrence[];
-}
-
-export interface ChatRouting {
-  /** Chats bound to `leadership`, oldest first. */
-  leadership: readonly string[];
-  /** Chats bound to `lead:<unit>`, by unit. */
-  leadUnits: ReadonlyMap<string, readonly string[]>;
-  /** Chats bound to `unit:<name>`, by unit name. */
-  units: ReadonlyMap<string, readonly string[]>;
-}
-
-export interface RuleInput {
-  tz: string;
-  settings: SchedulerSettings;
-  calendar: Pick<WorkCalendar, 'isWorkday'>;
-  /** The programme's first year (plan yearOffset 0). */
-  firstYear: number;
-  phases: readonly Phase[];
-  tasks: readonly RuleTask[];
-  chats: ChatRouting;
-}
-
-export interface ReminderIntent {
-  key: string;
-  kind: ReminderKind;
-  /** When it is to be sent (epoch ms): a working day, inside the push window. */
-  at: number;
-  /** Local date of `at`. */
-  date: string;
-  chatId: string | null;
-  taskSeq: number | null;
-  period: string | null;
-  taskYear: number | null;
-  dueDate: string | null;
-  /** before_due / due_today: the configured offset k and the calendar days from `date` to the due date. */
-  offset: number | null;
-  daysLeft: number | null;
-  /** overdue / escalation: calendar days since the due date and the n-th working day overdue. */
-  overdueDays: number | null;
-  overdueWorkdays: number | null;
-  /** Lead units this chat receives the task reminder for. */
-  leadUnits: string[];
-  /** Lead units without a chat of their own, routed to this leadership chat. */
-  fallbackUnits: string[];
-  /** Plan pushes: 'YYYY-MM' (monthly), 'YYYY-Qn' (quarterly), 'YYYY:<topic>' (yearly), phase id, week Monday (digest), '<monday>:<unit>' (unit_digest), '<since ms>:<unit>' (unit_changes). */
-  subject: string | null;
-}
-
-export interface IntentWindow {
-  /** Inclusive bounds, epoch ms. */
-  from: number;
-  to: number;
-}
 
 // ---------------------------------------------------------------- working-day table
 
@@ -338,7 +257,7 @@ export function forEachIntent(input: RuleInput, window: IntentWindow, emit: (int
 
   const offsetsAsc = [...new Set(s.offsets)].sort((a, b) => a - b);
   const leaders = leadershipTargets(chats);
-  const overdueMin = minutesOf(s.overdueTime);
+  const overdueMin = minutesOf(KIND_SPECS.overdue.time(s));
   const overdueInWindow = overdueMin >= wsMin && overdueMin < weMin;
   const series: OverdueSeries[] = [];
 
@@ -356,7 +275,7 @@ export function forEachIntent(input: RuleInput, window: IntentWindow, emit: (int
         const day = table.onOrBefore(dueIdx - k);
         if (day < 0 || usedDays.includes(day)) continue;
         usedDays.push(day);
-        const { i, at } = sendAt(day, s.beforeTime);
+        const { i, at } = sendAt(day, KIND_SPECS.before_due.time(s));
         if (!inWindow(at)) continue;
         if (occ.doneAt !== null && occ.doneAt <= at) continue;
         const date = table.dates[i] as string;
@@ -406,12 +325,12 @@ export function forEachIntent(input: RuleInput, window: IntentWindow, emit: (int
   ];
   while (yy < ty || (yy === ty && m <= tm)) {
     const ym = `${yy}-${pad2(m)}`;
-    push('monthly', ym, yy, m, s.pushTime, true);
-    if (m % 3 === 1) push('quarterly', `${yy}-Q${(m + 2) / 3}`, yy, m, s.pushTime, true);
-    for (const [topic, month] of topics) if (month === m) push('yearly', `${yy}:${topic}`, yy, m, s.pushTime, true);
+    push('monthly', ym, yy, m, KIND_SPECS.monthly.time(s), true);
+    if (m % 3 === 1) push('quarterly', `${yy}-Q${(m + 2) / 3}`, yy, m, KIND_SPECS.quarterly.time(s), true);
+    for (const [topic, month] of topics) if (month === m) push('yearly', `${yy}:${topic}`, yy, m, KIND_SPECS.yearly.time(s), true);
     for (const p of input.phases) {
       const st = phaseStart(p, input.firstYear);
-      if (st.year === yy && st.month === m) push('phase', p.id, yy, m, s.pushTime, false);
+      if (st.year === yy && st.month === m) push('phase', p.id, yy, m, KIND_SPECS.phase.time(s), false);
     }
     m++;
     if (m > 12) {
@@ -431,7 +350,7 @@ export function forEachIntent(input: RuleInput, window: IntentWindow, emit: (int
       }
     }
     if (first < 0) continue; // a week without a working day (e.g. the Spring Festival week)
-    const { i, at } = sendAt(first, s.digestTime);
+    const { i, at } = sendAt(first, KIND_SPECS.digest.time(s));
     if (!inWindow(at)) continue;
     const date = table.dates[i] as string;
     if (date < programmeStart) continue;
@@ -444,13 +363,13 @@ export function forEachIntent(input: RuleInput, window: IntentWindow, emit: (int
   // A unit chat's grade changes: checked every working day at pushTime, since the previous check.
   if (chats.units.size > 0) {
     for (let d = table.onOrAfter(iFrom); d <= iTo; d = table.onOrAfter(d + 1)) {
-      const { i, at } = sendAt(d, s.pushTime);
+      const { i, at } = sendAt(d, KIND_SPECS.unit_changes.time(s));
       if (!inWindow(at)) continue;
       const date = table.dates[i] as string;
       if (date < programmeStart) continue;
       const prev = table.onOrBefore(d - 1);
       if (prev < 0) continue;
-      const since = sendAt(prev, s.pushTime).at;
+      const since = sendAt(prev, KIND_SPECS.unit_changes.time(s)).at;
       for (const [unit, chatIds] of chats.units) {
         for (const chatId of chatIds) put(i, pushIntent(`unit_changes:${date}:${chatId}`, 'unit_changes', at, date, chatId, `${since}:${unit}`));
       }
@@ -461,7 +380,7 @@ export function forEachIntent(input: RuleInput, window: IntentWindow, emit: (int
   let emitted = 0;
   for (let d = iFrom; d <= iTo; d++) {
     if (table.work[d] === 1 && series.length > 0) {
-      const slot = overdueInWindow ? { i: d, at: table.instant(d, overdueMin) } : sendAt(d, s.overdueTime);
+      const slot = overdueInWindow ? { i: d, at: table.instant(d, overdueMin) } : sendAt(d, KIND_SPECS.overdue.time(s));
       const { at } = slot;
       if (inWindow(at)) {
         const date = table.dates[slot.i] as string;

@@ -9,9 +9,11 @@ import { chatTargetKey, type ChatTarget } from '../domain/chat-target.js';
 import { ROLES, type Role } from '../domain/roles.js';
 import { bindMemberOpenId, findMemberByName, findMemberByOpenId, insertMember } from '../db/member.repository.js';
 import type { MemberRow } from '../db/schema.js';
+import { REMINDERS_START_SETTING, setSettingIfAbsent } from '../db/setting.repository.js';
 import { findUnitByName } from '../db/unit.repository.js';
 import { UserError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
+import { localDate } from '../time.js';
 
 const OPEN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const CHAT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -102,13 +104,18 @@ function validateChatId(id: string, field = '--chat'): string {
   return t;
 }
 
-export async function bindChat(deps: { db: Db; clock: Clock }, actor: Actor, chatId: string, target: ChatTarget): Promise<void> {
+/**
+ * Binds a chat to a target (office only). The first binding also records the go-live date
+ * (REMINDERS_START, today in `tz`) unless one is recorded: reminders do not reach back before it.
+ */
+export async function bindChat(deps: { db: Db; clock: Clock; tz: string }, actor: Actor, chatId: string, target: ChatTarget): Promise<void> {
   const { db, clock } = deps;
   await requireOffice(deps, actor, '设置群订阅', { action: 'chat.bind', subject: chatId });
   const at = clock.now().getTime();
   const id = validateChatId(chatId);
   await db.transaction().execute(async (trx) => {
     await bindChatRow(trx, { chatId: id, target, by: actor.name, at });
+    await setSettingIfAbsent(trx, REMINDERS_START_SETTING, localDate(at, deps.tz));
     await audit(trx, { at, actor: actor.name, source: actor.source, action: 'chat.bind', subject: id, outcome: 'ok', detail: { target: chatTargetKey(target) } });
   });
 }

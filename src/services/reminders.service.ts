@@ -1,47 +1,64 @@
 /**
- * One scheduler pass: compute from the database what is due up to `at`, record each reminder in
- * the outbox under its unique key (insert-or-ignore), then dispatch the unsent rows. The pass is
- * the source of truth (node-cron only triggers it), so running it twice for the same instant, in
- * two processes at once, or after a restart sends nothing twice.
+ * One scheduler pass: compute from the database what the rules announce up to the end of today,
+ * let the per-chat composer (src/scheduler/compose.ts) decide which chats get their card now,
+ * record each card with the items it carries in one transaction, then dispatch the unsent cards.
+ * The pass is the source of truth (node-cron only triggers it), so running it twice for the
+ * same instant, in two processes at once, or after a restart sends nothing twice: a card's key
+ * is `daily:<date>:<chat>` (one per chat and day), an item's key is the intent's own, and both
+ * are insert-or-ignore.
  *
  * Catch-up: the pass looks back to the previous pass (persisted in the `setting` table), at least
- * `catchUpHours`. A reminder first seen more than `catchUpHours` after its time is recorded as
- * skipped ("too late"); one first seen later than `lateGraceMinutes` is sent once, marked 补发 with
- * its original time. Rows for one chat claimed together are coalesced into one card.
+ * `catchUpHours`, never before REMINDERS_START. An item first seen more than `catchUpHours` after
+ * its time is recorded as skipped ("too late"); a card composed later than `lateGraceMinutes`
+ * after its time is marked 补发. Items that appear after a chat's card of the day has gone (an
+ * undone completion, a task added at noon) are held for that chat's next card.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Actor } from '../auth/actor.js';
+import { requireOffice } from '../auth/policy.js';
 import type { Clock } from '../clock.js';
 import type { SchedulerSettings } from '../config/scheduler-settings.js';
 import { audit } from '../db/audit.repository.js';
 import { listChats } from '../db/chat.repository.js';
 import type { Db } from '../db/database.js';
+import { listMembers } from '../db/member.repository.js';
 import {
   claimDueOutbox,
+  existingItemKeys,
   existingOutboxKeys,
-  insertOutboxRows,
+  insertItems,
+  listHeldItems,
   markOutboxAttemptFailed,
   markOutboxSent,
   markOutboxSkipped,
-  recordOutboxBatch,
+  recordCard,
   releaseExpiredClaims,
+  skipHeldItems,
+  type OutboxItemRecord,
   type OutboxRecord,
 } from '../db/outbox.repository.js';
-import type { NewOutbox } from '../db/schema.js';
-import { getSetting, setSetting, type ProgrammeSettings } from '../db/setting.repository.js';
+import type { NewOutboxItem } from '../db/schema.js';
+import { getSetting, REMINDERS_START_SETTING, setSetting, type ProgrammeSettings } from '../db/setting.repository.js';
 import type { TaskRecord } from '../db/task.repository.js';
+import type { ChatTarget } from '../domain/chat-target.js';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Outbound } from '../messaging/outbound.js';
 import type { Plan } from '../plan/schema.js';
-import { reminderCard, type CardItem } from '../scheduler/cards.js';
-import { monthlyPush, phasePush, quarterlyPush, yearlyPush, type PushContext, type ReminderPayload } from '../scheduler/content.js';
+import { dailyCard } from '../scheduler/cards.js';
+import { cardKeyOf, decideCard, previewCards, type PreviewCard, type WaitingItem } from '../scheduler/compose.js';
+import { monthlyPush, phasePush, quarterlyPush, yearlyPush, type CardCounts, type CardData, type CardItem, type CardPerson, type PushContext } from '../scheduler/content.js';
 import type { TargetsSummary } from '../scheduler/digest-card.js';
-import { computeIntents, forEachIntent, inPushWindow, type ChatRouting, type ReminderIntent, type RuleInput, type RuleTask, type YearlyTopic } from '../scheduler/rules.js';
+import type { ChatRouting, ReminderIntent, RuleInput, RuleTask, YearlyTopic } from '../scheduler/intent.js';
+import { KIND_SPECS } from '../scheduler/kinds.js';
+import { computeIntents, forEachIntent, inPushWindow } from '../scheduler/rules.js';
 import type { BoardTask } from '../tasks/board.js';
+import { addDays } from '../tasks/dates.js';
 import { occurrencesFor } from '../tasks/occurrences.js';
 import type { WorkCalendar } from '../tasks/work-calendar.js';
-import { isoInZone, localDate } from '../time.js';
+import { isoInZone, localDate, parseIsoDate, zonedInstant } from '../time.js';
+import { cardState, cardDataOf } from './cards.service.js';
 import { buildDigest, buildUnitDigest, targetsSummary, unitChangeNotice } from './digest.service.js';
 import { requireProgramme } from './programme.service.js';
 import { boardsUpTo, loadTaskState, taskKey } from './tasks.service.js';
@@ -66,15 +83,16 @@ export type RuleDeps = Pick<SchedulerDeps, 'db' | 'plan' | 'config' | 'clock' | 
 export interface DispatchResult {
   /** False when `at` is outside the push window (nothing is sent then). */
   inWindow: boolean;
+  /** Cards claimed. */
   claimed: number;
-  /** Rows marked sent, and the messages (cards) that carried them. */
+  /** Items carried by the cards sent, and the cards (messages). */
   sent: number;
   messages: number;
-  /** Rows dropped because the item was completed (or removed) meanwhile. */
+  /** Cards not sent because every item on them was completed (or removed) meanwhile. */
   dropped: number;
-  /** Rows dropped because they waited longer than the catch-up limit. */
+  /** Cards dropped because they waited longer than the catch-up limit. */
   stale: number;
-  /** Rows back to pending after a retryable failure, and rows now failed. */
+  /** Cards back to pending after a retryable failure, and cards now failed. */
   retrying: number;
   failed: number;
   /** Expired claims (crashed sender) put back to pending / marked failed. */
@@ -85,12 +103,15 @@ export interface DispatchResult {
 export interface PassResult {
   at: string;
   window: { from: string; to: string };
-  /** Intents due in the window (already recorded ones included). */
+  /** Intents from the look-back to the end of today (already recorded ones included). */
   due: number;
-  /** New outbox rows to send, of which `late` are 补发. */
+  /** Items newly put on cards or held for a chat's next card, of which `late` went on a 补发 card. */
   inserted: number;
   late: number;
-  /** New rows recorded as skipped: first seen too late, or no chat to send to. */
+  /** Cards composed by this pass, and the items among `inserted` held for a later card. */
+  cards: number;
+  held: number;
+  /** Items recorded as skipped: first seen too late, or no chat to send to. */
   skippedTooLate: number;
   skippedNoChat: number;
   /** Unit chats' daily grade checks that found no change (recorded as skipped, nothing sent). */
@@ -101,41 +122,74 @@ export interface PassResult {
 export const LAST_PASS_SETTING = 'scheduler_last_pass_at';
 /** A pass never looks back further than this (a service down for longer records nothing older). */
 const MAX_LOOKBACK_MS = 400 * 86_400_000;
-/** Cards stay below Lark's 30 KB card limit. */
-const MAX_CARD_BYTES = 28_000;
-
-const settingsOf = (deps: { settings: SchedulerSettings }) => deps.settings;
 
 export function defaultWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }
 
+// ---------------------------------------------------------------- go-live
+
+export interface RemindersStart {
+  /** YYYY-MM-DD, or null when nothing says (no chat bound yet). */
+  date: string | null;
+  source: 'env' | 'database' | 'first_binding' | null;
+}
+
+/** REMINDERS_START: the environment, else the database, else the day the oldest binding was made. */
+export async function remindersStart(deps: { db: Db; settings: SchedulerSettings; config: { timeZone: string } }): Promise<RemindersStart> {
+  if (deps.settings.remindersStart) return { date: deps.settings.remindersStart, source: 'env' };
+  const recorded = await getSetting(deps.db, REMINDERS_START_SETTING);
+  if (recorded !== undefined) return { date: recorded, source: 'database' };
+  const oldest = (await listChats(deps.db))[0];
+  return oldest ? { date: localDate(oldest.boundAt, deps.config.timeZone), source: 'first_binding' } : { date: null, source: null };
+}
+
+/** `dangjian reminders start --date`: the office moves the go-live date (audited). */
+export async function setRemindersStart(deps: { db: Db; clock: Clock; settings: SchedulerSettings; config: { timeZone: string } }, actor: Actor, dateText: string): Promise<RemindersStart & { previous: string | null }> {
+  await requireOffice(deps, actor, '设置提醒起始日期', { action: 'reminders.start', subject: null });
+  const date = parseIsoDate(dateText.trim());
+  if (!date) throw new UserError('bad_argument', `日期应为 YYYY-MM-DD，例如 2026-03-01（收到「${dateText}」）`, '--date');
+  const previous = await remindersStart(deps);
+  await deps.db.transaction().execute(async (trx) => {
+    await setSetting(trx, REMINDERS_START_SETTING, date);
+    await audit(trx, { at: deps.clock.now().getTime(), actor: actor.name, source: actor.source, action: 'reminders.start', subject: date, outcome: 'ok', detail: { previous: previous.date, source: previous.source } });
+  });
+  const now = await remindersStart(deps);
+  return { ...now, previous: previous.date };
+}
+
 // ---------------------------------------------------------------- state → rule input
 
-export interface RuleState {
+interface RuleState {
   programme: ProgrammeSettings;
   /** Tasks of every task year up to the window's year (retired ones as of `at` left out), by `year:seq`. */
   tasks: Map<string, TaskRecord>;
+  /** Standing completion instants by task id, then period. */
+  done: Map<number, Map<string, number>>;
   input: RuleInput;
+  targets: Map<string, ChatTarget>;
 }
 
-/** Chat bindings as the rules see them (oldest binding first). */
-async function chatRouting(db: Db): Promise<ChatRouting> {
+/** Chat bindings as the rules see them (oldest binding first), and each chat's target. */
+async function chatRouting(db: Db): Promise<{ routing: ChatRouting; targets: Map<string, ChatTarget> }> {
   const leadership: string[] = [];
   const leadUnits = new Map<string, string[]>();
   const units = new Map<string, string[]>();
+  const targets = new Map<string, ChatTarget>();
   const add = (map: Map<string, string[]>, key: string, chatId: string) => map.set(key, [...(map.get(key) ?? []), chatId]);
   for (const c of await listChats(db)) {
+    targets.set(c.chatId, c.target);
     if (c.target.kind === 'leadership') leadership.push(c.chatId);
     else if (c.target.kind === 'lead') add(leadUnits, c.target.leadUnit, c.chatId);
     else add(units, c.target.unitName, c.chatId);
   }
-  return { leadership, leadUnits, units };
+  return { routing: { leadership, leadUnits, units }, targets };
 }
 
-/** Tasks with their occurrences and standing completions, for the rules. */
-async function loadRuleTasks(db: Db, untilYear: number, at: number): Promise<{ tasks: Map<string, TaskRecord>; ruleTasks: RuleTask[] }> {
-  const state = await loadTaskState(db, { at, untilYear });
+/** Reads tasks (every task year up to `untilYear`, as of `at`), completions, chats and the programme. */
+async function loadRuleState(deps: RuleDeps, at: number, untilYear: number): Promise<RuleState> {
+  const programme = await requireProgramme(deps.db);
+  const state = await loadTaskState(deps.db, { at, untilYear });
   const ruleTasks: RuleTask[] = [];
   for (const t of state.tasks.values()) {
     const done = state.done.get(t.id);
@@ -147,60 +201,47 @@ async function loadRuleTasks(db: Db, untilYear: number, at: number): Promise<{ t
       occurrences: occurrencesFor(t).map((o) => ({ period: o.period, dueDate: o.dueDate, doneAt: done?.get(o.period) ?? null })),
     });
   }
-  return { tasks: state.tasks, ruleTasks };
+  const { routing, targets } = await chatRouting(deps.db);
+  const input: RuleInput = { tz: deps.config.timeZone, settings: deps.settings, calendar: deps.calendar, firstYear: programme.firstYear, phases: deps.plan.phases, tasks: ruleTasks, chats: routing };
+  return { programme, tasks: state.tasks, done: state.done, input, targets };
 }
 
-/** Reads tasks (every task year up to `untilYear`, as of `at`), chats and the programme. */
-async function loadRuleState(deps: RuleDeps, at: number, untilYear: number): Promise<RuleState> {
-  const tz = deps.config.timeZone;
-  const settings = settingsOf(deps);
-  const programme = await requireProgramme(deps.db);
-  const { tasks, ruleTasks } = await loadRuleTasks(deps.db, untilYear, at);
-  const input: RuleInput = {
-    tz,
-    settings,
-    calendar: deps.calendar,
-    firstYear: programme.firstYear,
-    phases: deps.plan.phases,
-    tasks: ruleTasks,
-    chats: await chatRouting(deps.db),
-  };
-  return { programme, tasks, input };
-}
-
-/** Every reminder the rules produce in [from, to], without sending or recording anything. */
+/** Every reminder intent the rules produce in [from, to] (`reminders preview --raw`), without recording anything. */
 export async function previewReminders(deps: RuleDeps, window: { from: number; to: number }): Promise<ReminderIntent[]> {
   const out: ReminderIntent[] = [];
   await streamReminders(deps, window, (i) => out.push(i));
   return out;
 }
 
-/** As `previewReminders`, handing the reminders to `onIntent` in time order instead of collecting them. Returns the count. */
+/** As `previewReminders`, handing the intents to `onIntent` in time order instead of collecting them. Returns the count. */
 export async function streamReminders(deps: RuleDeps, window: { from: number; to: number }, onIntent: (intent: ReminderIntent) => void): Promise<number> {
-  if (!(window.to >= window.from)) throw new UserError('bad_argument', '--to must not be before --from', '--to');
+  if (!(window.to >= window.from)) throw new UserError('bad_argument', '结束时间不能早于开始时间', '--to');
   const tz = deps.config.timeZone;
   const now = deps.clock.now().getTime();
   const state = await loadRuleState(deps, now, Number(localDate(window.to, tz).slice(0, 4)));
   return forEachIntent(state.input, window, onIntent);
 }
 
-// ---------------------------------------------------------------- payloads
-
-interface PayloadContext {
-  deps: SchedulerDeps;
-  now: number;
-  state: RuleState;
-  /** The boards (statuses as of now), read once and only when a plan push is composed. */
-  boards?: Promise<BoardTask[]>;
-  targets?: Promise<TargetsSummary | null>;
+/** The cards the intents of [from, to] make, one per chat and day (`reminders preview`). Returns the count. */
+export async function streamCardPreview(deps: RuleDeps, window: { from: number; to: number }, onCard: (card: PreviewCard) => void): Promise<number> {
+  let n = 0;
+  const cards = previewCards((c) => {
+    n++;
+    onCard(c);
+  });
+  await streamReminders(deps, window, (i) => cards.push(i));
+  cards.flush();
+  return n;
 }
 
-async function payloadFor(ctx: PayloadContext, intent: ReminderIntent, late: boolean, withContent: boolean): Promise<ReminderPayload> {
-  const tz = ctx.deps.config.timeZone;
-  const payload: ReminderPayload = { v: 1, kind: intent.kind, at: isoInZone(intent.at, tz), late };
+// ---------------------------------------------------------------- items and their content
+
+/** A task intent as its card shows it (content and cadence from the task). */
+function itemOf(intent: ReminderIntent, tasks: ReadonlyMap<string, TaskRecord>, tz: string): CardItem {
+  const item: CardItem = { key: intent.key, kind: intent.kind, at: isoInZone(intent.at, tz), date: intent.date };
   if (intent.taskSeq !== null && intent.taskYear !== null) {
-    const t = ctx.state.tasks.get(`${intent.taskYear}:${intent.taskSeq}`);
-    payload.task = {
+    const t = tasks.get(taskKey(intent.taskYear, intent.taskSeq));
+    item.task = {
       year: intent.taskYear,
       seq: intent.taskSeq,
       content: t?.content ?? '',
@@ -214,220 +255,332 @@ async function payloadFor(ctx: PayloadContext, intent: ReminderIntent, late: boo
       leadUnits: intent.leadUnits,
       fallbackUnits: intent.fallbackUnits,
     };
-    return payload;
-  }
-  if (!withContent || intent.subject === null) return payload;
-  const today = localDate(ctx.now, tz);
-  const targets = () => (ctx.targets ??= targetsSummary({ db: ctx.deps.db, plan: ctx.deps.plan, clock: ctx.deps.clock, tz }, today));
-  if (intent.kind === 'digest') {
-    payload.digest = await buildDigest(ctx.deps, { weekStart: intent.subject, at: ctx.now });
-    return payload;
-  }
-  if (intent.kind === 'unit_digest' || intent.kind === 'unit_changes') {
-    const cut = intent.subject.indexOf(':');
-    const [head, unit] = [intent.subject.slice(0, cut), intent.subject.slice(cut + 1)];
-    if (intent.kind === 'unit_digest') payload.unitDigest = await buildUnitDigest(ctx.deps, unit, { weekStart: head, at: ctx.now });
-    else {
-      const notice = await unitChangeNotice(ctx.deps, unit, { since: Number(head), until: intent.at });
-      if (notice) payload.unitChanges = notice;
+  } else if (intent.subject !== null) item.subject = intent.subject;
+  return item;
+}
+
+function itemRow(item: CardItem, chatId: string, dueAt: number, notBefore: number, now: number, reason: string | null = null): NewOutboxItem {
+  return {
+    key: item.key,
+    kind: item.kind,
+    chat_id: chatId,
+    task_year: item.task?.year ?? null,
+    task_seq: item.task?.seq ?? null,
+    period: item.task?.period ?? null,
+    date: item.date,
+    due_at: dueAt,
+    not_before: notBefore,
+    status: 'pending',
+    reason,
+    payload: JSON.stringify(item),
+    created_at: now,
+  };
+}
+
+interface PassContext {
+  deps: SchedulerDeps;
+  now: number;
+  today: string;
+  state: RuleState;
+  start: string | null;
+  /** Read once, only when needed. */
+  boards?: Promise<BoardTask[]>;
+  targets?: Promise<TargetsSummary | null>;
+  people?: Promise<Map<string, CardPerson[]>>;
+}
+
+const boardsOf = (ctx: PassContext) => (ctx.boards ??= boardsUpTo({ db: ctx.deps.db, tz: ctx.deps.config.timeZone, yellowDays: ctx.deps.settings.yellowDays }, Number(ctx.today.slice(0, 4)), ctx.now));
+
+/** Fills in a push's or a digest's content as of now; false when there is nothing to say (unit_changes without a change). */
+async function withContent(ctx: PassContext, item: CardItem): Promise<boolean> {
+  const { deps } = ctx;
+  const tz = deps.config.timeZone;
+  if (item.task || item.subject === undefined) return true;
+  const subject = item.subject;
+  switch (item.kind) {
+    case 'digest':
+      item.digest = await buildDigest(deps, { weekStart: subject, at: ctx.now });
+      return true;
+    case 'unit_digest':
+    case 'unit_changes': {
+      const cut = subject.indexOf(':');
+      const [head, unit] = [subject.slice(0, cut), subject.slice(cut + 1)];
+      if (item.kind === 'unit_digest') {
+        item.unitDigest = await buildUnitDigest(deps, unit, { weekStart: head, at: ctx.now });
+        return true;
+      }
+      const notice = await unitChangeNotice(deps, unit, { since: Number(head), until: Date.parse(item.at) });
+      if (!notice) return false;
+      item.unitChanges = notice;
+      return true;
     }
-    return payload;
+    default:
+      break;
   }
-  const settings = settingsOf(ctx.deps);
-  ctx.boards ??= boardsUpTo({ db: ctx.deps.db, tz, yellowDays: settings.yellowDays }, Number(today.slice(0, 4)), ctx.now);
-  const push: PushContext = { plan: ctx.deps.plan, firstYear: ctx.state.programme.firstYear, boards: await ctx.boards, today, targets: null };
-  switch (intent.kind) {
+  const push: PushContext = { plan: deps.plan, firstYear: ctx.state.programme.firstYear, boards: await boardsOf(ctx), today: ctx.today, targets: null };
+  switch (item.kind) {
     case 'monthly':
-      payload.push = monthlyPush(push, intent.subject);
+      item.push = monthlyPush(push, subject);
       break;
     case 'quarterly':
-      payload.push = quarterlyPush(push, intent.subject);
+      item.push = quarterlyPush(push, subject);
       break;
     case 'yearly': {
-      const [year, topic] = intent.subject.split(':') as [string, YearlyTopic];
-      payload.push = yearlyPush({ ...push, targets: topic === 'project-list' ? null : await targets() }, Number(year), topic);
+      const [year, topic] = subject.split(':') as [string, YearlyTopic];
+      const targets = topic === 'project-list' ? null : await (ctx.targets ??= targetsSummary({ db: deps.db, plan: deps.plan, clock: deps.clock, tz }, ctx.today));
+      item.push = yearlyPush({ ...push, targets }, Number(year), topic);
       break;
     }
     case 'phase': {
-      const p = phasePush(push, intent.subject);
-      if (p) payload.push = p;
+      const p = phasePush(push, subject);
+      if (p) item.push = p;
       break;
     }
     default:
       break;
   }
-  return payload;
+  return true;
+}
+
+/** 🔴 / 🟡 / ✅ of a chat's scope: a lead unit's tasks, or every task. */
+async function countsFor(ctx: PassContext, target: ChatTarget | null): Promise<CardCounts | null> {
+  if (target === null || target.kind === 'unit') return null;
+  const tz = ctx.deps.config.timeZone;
+  const since = previousWorkday(ctx.deps.calendar, ctx.today);
+  const sinceAt = zonedInstant(since, '00:00', tz);
+  const counts: CardCounts = { red: 0, yellow: 0, done: 0, since };
+  for (const t of await boardsOf(ctx)) {
+    if (target.kind === 'lead' && !t.leadUnits.includes(target.leadUnit)) continue;
+    for (const o of t.occurrences) {
+      if (o.status === 'red') counts.red++;
+      else if (o.status === 'yellow') counts.yellow++;
+      else if (o.doneAt !== null && Date.parse(o.doneAt) >= sinceAt && Date.parse(o.doneAt) <= ctx.now) counts.done++;
+    }
+  }
+  return counts;
+}
+
+/** Lead unit → its members bound to Feishu (the escalation section @-mentions them). */
+async function peopleOf(ctx: PassContext): Promise<Map<string, CardPerson[]>> {
+  ctx.people ??= listMembers(ctx.deps.db).then((members) => {
+    const out = new Map<string, CardPerson[]>();
+    for (const m of members) if (m.role === 'lead_unit' && m.lead_unit && m.open_id) out.set(m.lead_unit, [...(out.get(m.lead_unit) ?? []), { name: m.name, openId: m.open_id }]);
+    return out;
+  });
+  return ctx.people;
+}
+
+function previousWorkday(calendar: Pick<WorkCalendar, 'isWorkday'>, date: string): string {
+  let d = addDays(date, -1);
+  for (let i = 0; i < 60 && !calendar.isWorkday(d); i++) d = addDays(d, -1);
+  return d;
 }
 
 // ---------------------------------------------------------------- the pass
 
+interface ChatWork {
+  chatId: string;
+  fresh: ReminderIntent[];
+  held: OutboxItemRecord[];
+}
+
 /**
- * Runs one pass as if it were `at` (default: the clock's now): records what is due, then
- * dispatches. Never sends outside the push window (rows wait for the next one).
+ * Runs one pass as if it were `at` (default: the clock's now): records what is due, composes the
+ * chats' cards of the day, then dispatches. Never sends outside the push window.
  */
 export async function runPass(deps: SchedulerDeps, at?: number | Date): Promise<PassResult> {
-  const settings = settingsOf(deps);
+  const { settings } = deps;
   const tz = deps.config.timeZone;
   const log = deps.log.child({ name: 'scheduler' });
   const now = at === undefined ? deps.clock.now().getTime() : typeof at === 'number' ? at : at.getTime();
+  const today = localDate(now, tz);
   const catchUpMs = settings.catchUpHours * 3_600_000;
   const lastText = await getSetting(deps.db, LAST_PASS_SETTING);
   const last = lastText === undefined ? undefined : Number(lastText);
   let from = now - catchUpMs;
   if (last !== undefined && Number.isFinite(last) && last < from) from = Math.max(last, now - MAX_LOOKBACK_MS);
+  const start = (await remindersStart(deps)).date;
+  if (start !== null) from = Math.max(from, zonedInstant(start, '00:00', tz));
+  const to = zonedInstant(addDays(today, 1), '00:00', tz) - 1;
 
-  const state = await loadRuleState(deps, now, Number(localDate(now, tz).slice(0, 4)));
-  const intents = computeIntents(state.input, { from, to: now });
-  const existing = await existingOutboxKeys(
+  const state = await loadRuleState(deps, now, Number(today.slice(0, 4)));
+  const intents = from <= to ? computeIntents(state.input, { from, to }) : [];
+  const existing = await existingItemKeys(
     deps.db,
     intents.map((i) => i.key),
   );
-  const fresh = intents.filter((i) => !existing.has(i.key));
-
-  const ctx: PayloadContext = { deps, now, state };
-  const rows: NewOutbox[] = [];
-  let late = 0;
-  let tooLate = 0;
-  let noChat = 0;
-  /** unit_changes checks with nothing to report. */
-  let quiet = 0;
-  const graceMs = settings.lateGraceMinutes * 60_000;
-  for (const intent of fresh) {
-    const delay = now - intent.at;
-    let status: 'pending' | 'skipped' = 'pending';
-    let reason: string | null = null;
-    if (intent.chatId === null) {
-      status = 'skipped';
-      reason = `no chat: ${intent.leadUnits.length > 0 ? `neither ${intent.leadUnits.join('、')} nor the leadership group has` : 'the leadership group has no'} a bound chat`;
-      noChat++;
-    } else if (delay > catchUpMs) {
-      status = 'skipped';
-      reason = `too late: first seen ${(delay / 3_600_000).toFixed(1)} h after its time (catch-up limit ${settings.catchUpHours} h)`;
-      tooLate++;
-    }
-    let isLate = status === 'pending' && delay > graceMs;
-    const payload = await payloadFor(ctx, intent, isLate, status === 'pending');
-    if (status === 'pending' && intent.kind === 'unit_changes' && !payload.unitChanges) {
-      // Checked, nothing to say: recorded so that the check is not repeated.
-      status = 'skipped';
-      reason = 'nothing changed: no grade moved in the unit since the previous check';
-      isLate = false;
-      payload.late = false;
-      quiet++;
-    }
-    if (isLate) late++;
-    rows.push({
-      key: intent.key,
-      kind: intent.kind,
-      chat_id: intent.chatId ?? '',
-      task_seq: intent.taskSeq,
-      period: intent.period,
-      payload: JSON.stringify(payload),
-      due_at: intent.at,
-      not_before: intent.at,
-      status,
-      last_error: reason,
-      created_at: now,
-    });
-  }
-  const inserted = new Set(await insertOutboxRows(deps.db, rows));
-  const freshByKey = new Map(fresh.map((i) => [i.key, i]));
-  const fallbackUnits = new Set<string>();
-  let fallbackRows = 0;
-  const skipped: string[] = [];
-  for (const r of rows) {
-    if (!inserted.has(r.key)) continue;
-    const intent = freshByKey.get(r.key);
-    if (r.status === 'skipped' && intent?.kind !== 'unit_changes') skipped.push(r.key);
-    else if (intent && intent.fallbackUnits.length > 0) {
-      fallbackRows++;
-      for (const u of intent.fallbackUnits) fallbackUnits.add(u);
-    }
-  }
-  if (fallbackRows > 0) {
-    log.warn({ leadUnits: [...fallbackUnits], reminders: fallbackRows }, 'lead units without a bound chat: their reminders go to the leadership chat');
-  }
-  if (skipped.length > 0) {
-    log.warn({ tooLate, noChat, examples: skipped.slice(0, 5) }, 'reminders recorded as skipped (see `dangjian outbox --status skipped`)');
-  }
-  if (last === undefined || !(last >= now)) await setSetting(deps.db, LAST_PASS_SETTING, String(now));
-
-  const dispatch = await dispatchDue(deps, now);
   const result: PassResult = {
     at: isoInZone(now, tz),
-    window: { from: isoInZone(from, tz), to: isoInZone(now, tz) },
+    window: { from: isoInZone(Math.min(from, now), tz), to: isoInZone(to, tz) },
     due: intents.length,
-    inserted: rows.filter((r) => inserted.has(r.key) && r.status === 'pending').length,
-    late,
-    skippedTooLate: tooLate,
-    skippedNoChat: noChat,
-    unchangedUnits: quiet,
-    dispatch,
+    inserted: 0,
+    late: 0,
+    cards: 0,
+    held: 0,
+    skippedTooLate: 0,
+    skippedNoChat: 0,
+    unchangedUnits: 0,
+    dispatch: emptyDispatch(true),
   };
-  if (result.inserted > 0 || dispatch.claimed > 0 || dispatch.released > 0) log.info({ ...result }, 'scheduler pass');
+
+  // First seen: without a chat, or too late, they are recorded as skipped (only once their time has come).
+  const skipped: NewOutboxItem[] = [];
+  const byChat = new Map<string, ChatWork>();
+  const work = (chatId: string) => {
+    let w = byChat.get(chatId);
+    if (!w) byChat.set(chatId, (w = { chatId, fresh: [], held: [] }));
+    return w;
+  };
+  for (const intent of intents) {
+    if (existing.has(intent.key)) continue;
+    if (intent.chatId === null) {
+      if (intent.at > now) continue;
+      const reason = `no chat: ${intent.leadUnits.length > 0 ? `neither ${intent.leadUnits.join('、')} nor the leadership group has` : 'the leadership group has no'} a bound chat`;
+      skipped.push(itemRow(itemOf(intent, state.tasks, tz), '', intent.at, intent.at, now, reason));
+      result.skippedNoChat++;
+    } else if (now - intent.at > catchUpMs) {
+      skipped.push(itemRow(itemOf(intent, state.tasks, tz), intent.chatId, intent.at, intent.at, now, `too late: first seen ${((now - intent.at) / 3_600_000).toFixed(1)} h after its time (catch-up limit ${settings.catchUpHours} h)`));
+      result.skippedTooLate++;
+    } else work(intent.chatId).fresh.push(intent);
+  }
+  if (skipped.length > 0) {
+    await insertItems(
+      deps.db,
+      skipped.map((r) => ({ ...r, status: 'skipped' as const })),
+    );
+    log.warn({ tooLate: result.skippedTooLate, noChat: result.skippedNoChat, examples: skipped.slice(0, 5).map((r) => r.key) }, 'reminders recorded as skipped (see `dangjian outbox --status skipped`)');
+  }
+  for (const h of await listHeldItems(deps.db, today)) work(h.chatId).held.push(h);
+
+  const inWindow = inPushWindow(now, { tz, settings, calendar: deps.calendar });
+  const hadCard = await existingOutboxKeys(
+    deps.db,
+    [...byChat.keys()].map((c) => cardKeyOf(today, c)),
+  );
+  const ctx: PassContext = { deps, now, today, state, start };
+  const fallback = new Set<string>();
+  for (const w of byChat.values()) {
+    for (const i of w.fresh) for (const u of i.fallbackUnits) fallback.add(u);
+    const waiting: WaitingItem[] = [...w.fresh.map((i) => ({ key: i.key, date: i.date, notBefore: i.at })), ...w.held.map((h) => ({ key: h.key, date: h.date, notBefore: h.notBefore }))];
+    const decision = inWindow ? decideCard(waiting, today, now, hadCard.has(cardKeyOf(today, w.chatId))) : { compose: false as const, reason: 'outside_window' as const };
+    if (decision.compose) {
+      await composeCard(ctx, w, decision.at, result);
+      continue;
+    }
+    // Seen now and not carried yet: held for the chat's card (first-seen time kept for the catch-up limit).
+    const ready = w.fresh.filter((i) => i.at <= now);
+    if (ready.length > 0) {
+      const rows = ready.map((i) => itemRow(itemOf(i, state.tasks, tz), w.chatId, i.at, i.at, now, decision.reason === 'had_card_today' ? 'held: the chat had its card today; goes with its next card' : null));
+      const n = (await insertItems(deps.db, rows)).length;
+      result.inserted += n;
+      result.held += n;
+    }
+  }
+  if (fallback.size > 0 && result.cards > 0) log.warn({ leadUnits: [...fallback] }, 'lead units without a bound chat: their reminders go to the leadership chat');
+  if (last === undefined || !(last >= now)) await setSetting(deps.db, LAST_PASS_SETTING, String(now));
+
+  result.dispatch = await dispatchDue(deps, now);
+  if (result.inserted > 0 || result.dispatch.claimed > 0 || result.dispatch.released > 0) log.info({ ...result }, 'scheduler pass');
   return result;
 }
 
+/** Composes and records one chat's card of today (or nothing, when all it would carry is done or empty). */
+async function composeCard(ctx: PassContext, w: ChatWork, slot: number, result: PassResult): Promise<void> {
+  const { deps, now, today, state } = ctx;
+  const tz = deps.config.timeZone;
+  const settings = deps.settings;
+  const key = cardKeyOf(today, w.chatId);
+  const fresh: NewOutboxItem[] = [];
+  const skipped: NewOutboxItem[] = [];
+  const held: number[] = [];
+  const skippedHeld: Array<{ id: number; reason: string }> = [];
+  const items: CardItem[] = [];
+  const oldest = previousWorkday(deps.calendar, today);
+
+  /** Why a task item is no longer to be announced, or null. */
+  const gone = (item: CardItem): string | null => {
+    const t = item.task;
+    if (!t) return null;
+    const task = state.tasks.get(taskKey(t.year, t.seq));
+    if (!task || !occurrencesFor(task).some((o) => o.period === t.period)) return 'removed: the task or period is no longer on the list';
+    const doneAt = state.done.get(task.id)?.get(t.period);
+    return doneAt !== undefined && doneAt <= now ? 'completed: the item was marked done before its card was composed' : null;
+  };
+
+  for (const intent of w.fresh) {
+    if (intent.date > today) continue;
+    const item = itemOf(intent, state.tasks, tz);
+    const why = gone(item);
+    if (why) {
+      skipped.push(itemRow(item, w.chatId, intent.at, intent.at, now, why));
+      continue;
+    }
+    if (!(await withContent(ctx, item))) {
+      skipped.push(itemRow(item, w.chatId, intent.at, intent.at, now, 'nothing changed: no grade moved in the unit since the previous check'));
+      result.unchangedUnits++;
+      continue;
+    }
+    fresh.push(itemRow(item, w.chatId, intent.at, intent.at, now));
+    items.push(item);
+  }
+  for (const h of w.held) {
+    if (h.date > today) continue;
+    const item = h.payload as CardItem;
+    if (h.date < oldest && !item.snooze) {
+      skippedHeld.push({ id: h.id, reason: `too late: held since ${h.date}, more than a working day before this card` });
+      continue;
+    }
+    const why = gone(item);
+    if (why) {
+      skippedHeld.push({ id: h.id, reason: why });
+      continue;
+    }
+    if (!(await withContent(ctx, item))) {
+      skippedHeld.push({ id: h.id, reason: 'nothing changed' });
+      continue;
+    }
+    held.push(h.id);
+    items.push(item);
+  }
+  if (items.length === 0) {
+    // Nothing left to say: what was looked at is recorded, no card.
+    if (skipped.length > 0) await insertItems(deps.db, skipped.map((r) => ({ ...r, status: 'skipped' as const })));
+    for (const s of skippedHeld) await skipHeldItems(deps.db, [s.id], s.reason);
+    return;
+  }
+  const target = state.targets.get(w.chatId) ?? null;
+  const late = now - slot > settings.lateGraceMinutes * 60_000;
+  const hasEscalation = items.some((i) => i.kind === 'escalation');
+  const data: CardData = {
+    v: 2,
+    key,
+    chatId: w.chatId,
+    target,
+    date: today,
+    at: isoInZone(slot, tz),
+    late,
+    counts: items.some((i) => i.task) ? await countsFor(ctx, target) : null,
+    people: hasEscalation ? Object.fromEntries(await peopleOf(ctx)) : {},
+    remindersStart: ctx.start,
+    items,
+  };
+  const id = recordCard(deps.db, {
+    card: { key, kind: 'daily', chat_id: w.chatId, task_seq: null, period: null, payload: JSON.stringify(data), due_at: slot, not_before: slot, status: 'pending', created_at: now },
+    fresh,
+    held,
+    skipped,
+    skippedHeld,
+  });
+  if (id === null) return;
+  result.cards++;
+  result.inserted += items.length;
+  if (late) result.late += items.length;
+}
+
+
 // ---------------------------------------------------------------- dispatch
 
-interface SendGroup {
-  chatId: string;
-  rows: OutboxRecord[];
-  idempotencyKey: string;
-  /** The card (its idempotency key) must be recorded on the rows before sending. */
-  newBatch: boolean;
-}
-
-const payloadOf = (r: OutboxRecord): ReminderPayload => r.payload as ReminderPayload;
-
-/** Idempotency key of a coalesced card: a hash of its rows' sorted keys. */
-export function batchKey(keys: readonly string[]): string {
-  return `batch:${createHash('sha256').update([...keys].sort().join('\n'), 'utf8').digest('hex').slice(0, 40)}`;
-}
-
-const cardItems = (rows: readonly OutboxRecord[]): CardItem[] => rows.map((r) => ({ key: r.key, payload: payloadOf(r) }));
-
-/** Groups claimed rows into cards: recorded batches stay as they were; the rest per chat, coalesced, size-capped. */
-function planGroups(rows: readonly OutboxRecord[], settings: SchedulerSettings, tz: string): SendGroup[] {
-  const groups: SendGroup[] = [];
-  const batches = new Map<string, OutboxRecord[]>();
-  const perChat = new Map<string, OutboxRecord[]>();
-  for (const r of rows) {
-    const b = payloadOf(r).batch;
-    if (b) {
-      const list = batches.get(b) ?? [];
-      list.push(r);
-      batches.set(b, list);
-    } else if (r.attempts > 0) {
-      // Tried alone before (and maybe delivered despite the error): again alone, under its own key.
-      groups.push({ chatId: r.chatId, rows: [r], idempotencyKey: r.key, newBatch: false });
-    } else {
-      const list = perChat.get(r.chatId) ?? [];
-      list.push(r);
-      perChat.set(r.chatId, list);
-    }
-  }
-  for (const [key, list] of batches) groups.push({ chatId: (list[0] as OutboxRecord).chatId, rows: list, idempotencyKey: key, newBatch: false });
-  const fits = (list: OutboxRecord[]) => Buffer.byteLength(JSON.stringify(reminderCard(cardItems(list), tz)), 'utf8') <= MAX_CARD_BYTES;
-  const split = (list: OutboxRecord[]): OutboxRecord[][] => {
-    if (list.length <= 1 || fits(list)) return [list];
-    const mid = Math.ceil(list.length / 2);
-    return [...split(list.slice(0, mid)), ...split(list.slice(mid))];
-  };
-  for (const [chatId, list] of perChat) {
-    for (let i = 0; i < list.length; i += settings.coalesceMax) {
-      for (const part of split(list.slice(i, i + settings.coalesceMax))) {
-        const single = part.length === 1;
-        // Recorded on the rows before the first send, also for a row alone: if that send's outcome
-        // is unknown (the process was killed, the answer lost), a retry or the process that takes the
-        // expired claim over sends the same card under the same key, never the row in a new card.
-        groups.push({ chatId, rows: part, idempotencyKey: single ? (part[0] as OutboxRecord).key : batchKey(part.map((r) => r.key)), newBatch: true });
-      }
-    }
-  }
-  const first = (g: SendGroup) => Math.min(...g.rows.map((r) => r.notBefore));
-  return groups.sort((a, b) => first(a) - first(b));
-}
+const emptyDispatch = (inWindow: boolean): DispatchResult => ({ inWindow, claimed: 0, sent: 0, messages: 0, dropped: 0, stale: 0, retrying: 0, failed: 0, released: 0, lostClaims: 0 });
 
 function errorText(err: unknown): string {
   if (err instanceof Error) {
@@ -440,16 +593,17 @@ function errorText(err: unknown): string {
 const isRetryable = (err: unknown): boolean => !(typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === false);
 
 /**
- * Sends what is due at `now`: releases crashed claims, claims pending rows atomically, drops
- * rows whose item is done or which waited too long, coalesces per chat and sends. Chats are
- * served concurrently, each chat's cards in order. Nothing is sent outside the push window.
+ * Sends what is due at `now`: releases crashed claims, claims pending cards atomically, drops
+ * cards that waited too long or whose every item was done meanwhile, and sends each card as it
+ * now stands under its own key. Chats are served concurrently, each chat's cards in order.
+ * Nothing is sent outside the push window.
  */
 export async function dispatchDue(deps: SchedulerDeps, now: number): Promise<DispatchResult> {
-  const settings = settingsOf(deps);
+  const { settings } = deps;
   const tz = deps.config.timeZone;
   const log = deps.log.child({ name: 'scheduler' });
-  const result: DispatchResult = { inWindow: true, claimed: 0, sent: 0, messages: 0, dropped: 0, stale: 0, retrying: 0, failed: 0, released: 0, lostClaims: 0 };
-  if (!inPushWindow(now, { tz, settings, calendar: deps.calendar })) return { ...result, inWindow: false };
+  const result = emptyDispatch(true);
+  if (!inPushWindow(now, { tz, settings, calendar: deps.calendar })) return emptyDispatch(false);
   const worker = deps.workerId ?? defaultWorkerId();
   const leaseMs = settings.claimLeaseMinutes * 60_000;
   const released = await releaseExpiredClaims(deps.db, { now, leaseMs, uuidWindowMs: settings.uuidWindowMinutes * 60_000 });
@@ -457,70 +611,22 @@ export async function dispatchDue(deps: SchedulerDeps, now: number): Promise<Dis
   result.lostClaims = released.failed;
   if (released.failed > 0) log.error({ rows: released.failed }, 'outbox claims expired long ago: delivery unknown, marked failed');
 
-  // Completion state as of now, read once per dispatch and only when a task reminder is claimed.
-  let current: ReturnType<typeof loadTaskState> | undefined;
-  const taskState = () => (current ??= loadTaskState(deps.db, { at: now }));
-
   const catchUpMs = settings.catchUpHours * 3_600_000;
   for (let round = 0; round < 100; round++) {
     const rows = await claimDueOutbox(deps.db, { now, worker, leaseMs, limit: settings.claimBatch });
     if (rows.length === 0) break;
     result.claimed += rows.length;
-    const keep: OutboxRecord[] = [];
-    const stale: number[] = [];
-    const done: number[] = [];
-    const removed: number[] = [];
-    for (const r of rows) {
-      const p = payloadOf(r);
-      if (now - Math.max(r.dueAt, r.notBefore) > catchUpMs) {
-        stale.push(r.id);
-        continue;
-      }
-      if (p?.task) {
-        const state = await taskState();
-        const t = state.tasks.get(taskKey(p.task.year, p.task.seq));
-        if (!t || !occurrencesFor(t).some((o) => o.period === p.task?.period)) {
-          removed.push(r.id);
-          continue;
-        }
-        const doneAt = state.done.get(t.id)?.get(p.task.period);
-        if (doneAt !== undefined && doneAt <= now) {
-          done.push(r.id);
-          continue;
-        }
-      }
-      keep.push(r);
-    }
-    if (stale.length > 0) {
-      const n = await markOutboxSkipped(deps.db, stale, `too late: not sent within ${settings.catchUpHours} h of its time`);
-      result.stale += n;
-    }
-    if (done.length > 0) {
-      const n = await markOutboxSkipped(deps.db, done, 'completed: the item was marked done before the reminder went out');
-      result.dropped += n;
-    }
-    if (removed.length > 0) {
-      const n = await markOutboxSkipped(deps.db, removed, 'removed: the task or period is no longer on the list');
-      result.dropped += n;
-    }
-
-    const groups = planGroups(keep, settings, tz);
-    for (const g of groups) {
-      if (g.newBatch) await recordOutboxBatch(deps.db, g.rows.map((r) => r.id), { key: g.idempotencyKey, size: g.rows.length }, worker);
-    }
-    const byChat = new Map<string, SendGroup[]>();
-    for (const g of groups) {
-      const list = byChat.get(g.chatId) ?? [];
-      list.push(g);
-      byChat.set(g.chatId, list);
-    }
+    const stale = rows.filter((r) => now - Math.max(r.dueAt, r.notBefore) > catchUpMs);
+    if (stale.length > 0) result.stale += await markOutboxSkipped(deps.db, stale.map((r) => r.id), `too late: not sent within ${settings.catchUpHours} h of its time`);
+    const byChat = new Map<string, OutboxRecord[]>();
+    for (const r of rows) if (!stale.includes(r)) byChat.set(r.chatId, [...(byChat.get(r.chatId) ?? []), r]);
     const queues = [...byChat.values()];
     let next = 0;
     const runQueue = async () => {
       for (;;) {
         const q = queues[next++];
         if (!q) return;
-        for (const g of q) await sendGroup(deps, g, { worker, now }, result, log);
+        for (const r of q) await sendCard(deps, r, { worker, now }, result, log);
       }
     };
     await Promise.all(Array.from({ length: Math.min(settings.sendConcurrency, queues.length) }, runQueue));
@@ -528,22 +634,29 @@ export async function dispatchDue(deps: SchedulerDeps, now: number): Promise<Dis
   return result;
 }
 
-async function sendGroup(deps: SchedulerDeps, g: SendGroup, pass: { worker: string; now: number }, result: DispatchResult, log: Logger): Promise<void> {
+async function sendCard(deps: SchedulerDeps, row: OutboxRecord, pass: { worker: string; now: number }, result: DispatchResult, log: Logger): Promise<void> {
   const { worker, now } = pass;
-  const settings = settingsOf(deps);
+  const { settings } = deps;
   const tz = deps.config.timeZone;
-  const ids = g.rows.map((r) => r.id);
   try {
-    const card = reminderCard(cardItems(g.rows), tz);
-    const sent = await deps.outbound.sendMessage({ receiveIdType: 'chat_id', receiveId: g.chatId, msgType: 'interactive', content: card, idempotencyKey: g.idempotencyKey });
-    const n = await markOutboxSent(deps.db, ids, { messageId: sent.messageId, at: now });
-    result.sent += n;
-    result.messages += 1;
+    const data = cardDataOf(row, tz);
+    const state = await cardState(deps.db, data, tz);
+    const open = data.items.filter((i) => !i.task || !state.done.has(`${i.task.year}:${i.task.seq}:${i.task.period}`));
+    if (open.length === 0) {
+      result.dropped += await markOutboxSkipped(deps.db, [row.id], 'completed: every item on the card was marked done before it went out');
+      return;
+    }
+    const card = dailyCard(data, state, settings.coalesceMax);
+    const sent = await deps.outbound.sendMessage({ receiveIdType: 'chat_id', receiveId: row.chatId, msgType: 'interactive', content: card, idempotencyKey: row.key });
+    if ((await markOutboxSent(deps.db, [row.id], { messageId: sent.messageId, at: now })) > 0) {
+      result.messages += 1;
+      result.sent += data.items.length;
+    }
   } catch (err) {
     const final = !isRetryable(err);
-    const rows = await markOutboxAttemptFailed(deps.db, ids, {
+    const rows = await markOutboxAttemptFailed(deps.db, [row.id], {
       error: errorText(err),
-      retryAt: now + settings.retryDelayMinutes * 60_000 * Math.max(1, (g.rows[0]?.attempts ?? 0) + 1),
+      retryAt: now + settings.retryDelayMinutes * 60_000 * Math.max(1, row.attempts + 1),
       final,
       maxAttempts: settings.maxSendAttempts,
       worker,
@@ -551,7 +664,7 @@ async function sendGroup(deps: SchedulerDeps, g: SendGroup, pass: { worker: stri
     const failed = rows.filter((r) => r.status === 'failed');
     result.failed += failed.length;
     result.retrying += rows.length - failed.length;
-    log.warn({ chatId: g.chatId, keys: g.rows.map((r) => r.key), err: errorText(err), final: failed.length > 0 }, 'reminder send failed');
+    log.warn({ chatId: row.chatId, keys: [row.key], err: errorText(err), final: failed.length > 0 }, 'reminder send failed');
     for (const r of failed) {
       await audit(deps.db, { at: now, actor: 'scheduler', source: 'scheduler', action: 'reminder.failed', subject: r.key, outcome: 'error', detail: { chatId: r.chatId, attempts: r.attempts, error: r.lastError } });
     }

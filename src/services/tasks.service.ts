@@ -9,7 +9,7 @@
  * ones. Occurrences are never filtered: a listed task always carries all of its periods.
  */
 import type { Actor } from '../auth/actor.js';
-import { mayCompleteTask, requireOffice, requireRole } from '../auth/policy.js';
+import { checkRole, mayCompleteTask, requireOffice, requireRole } from '../auth/policy.js';
 import type { Clock } from '../clock.js';
 import { audit } from '../db/audit.repository.js';
 import type { Db } from '../db/database.js';
@@ -230,22 +230,35 @@ export async function completeOccurrence(deps: TaskDeps, actor: Actor, input: Co
     occurrence = await defaultOpenOccurrence(db, task, doneAt, tz);
   }
 
-  const late = occurrenceStatus({ dueDate: occurrence.dueDate, doneAt }, doneAt, tz).doneLate;
+  return recordCompletion(deps, actor, task, occurrence, { doneAt, recordedAt, note, progress });
+}
+
+/** One occurrence marked done in its own transaction, audited; conflict (naming who and when) when it already is. */
+async function recordCompletion(
+  deps: TaskDeps,
+  actor: Actor,
+  task: TaskRecord,
+  occurrence: Occurrence,
+  o: { doneAt: number; recordedAt: number; note: string | null; progress: Record<string, number> | null; batch?: boolean },
+): Promise<CompletionResult> {
+  const { db, tz } = deps;
+  const { year, seq } = task;
+  const late = occurrenceStatus({ dueDate: occurrence.dueDate, doneAt: o.doneAt }, o.doneAt, tz).doneLate;
   const row = await db.transaction().execute(async (trx) => {
     // Checked inside the transaction so that two concurrent completions cannot both insert.
     const existing = await activeCompletion(trx, task.id, occurrence.period);
     if (existing) {
       throw new UserError('conflict', `任务 ${seq} 的周期 ${occurrence.period} 已由 ${existing.doneBy} 于 ${isoInZone(existing.doneAt, tz)} 标记完成`, '--period');
     }
-    const inserted = await insertCompletion(trx, { taskId: task.id, period: occurrence.period, doneAt, doneBy: actor.name, note, progress, late });
+    const inserted = await insertCompletion(trx, { taskId: task.id, period: occurrence.period, doneAt: o.doneAt, doneBy: actor.name, note: o.note, progress: o.progress, late });
     await audit(trx, {
-      at: recordedAt,
+      at: o.recordedAt,
       actor: actor.name,
       source: actor.source,
       action: 'task.done',
       subject: subject(year, seq),
       outcome: 'ok',
-      detail: { period: occurrence.period, dueDate: occurrence.dueDate, doneAt: isoInZone(doneAt, tz), late, note, progress, completionId: inserted.id },
+      detail: { period: occurrence.period, dueDate: occurrence.dueDate, doneAt: isoInZone(o.doneAt, tz), late, note: o.note, progress: o.progress, completionId: inserted.id, ...(o.batch ? { batch: true } : {}) },
     });
     return inserted;
   });
@@ -308,21 +321,139 @@ export async function undoOccurrence(deps: TaskDeps, actor: Actor, input: UndoIn
     if (!completion) throw new UserError('conflict', `任务 ${seq} 没有已完成的周期可撤销`, '--period');
     period = completion.period;
   }
-  const found = completion;
+  await withdrawCompletion(deps, actor, task, completion, { at });
+  return { year, seq, period, undone: { doneAt: isoInZone(completion.doneAt, tz), doneBy: completion.doneBy }, undoneAt: isoInZone(at, tz), undoneBy: actor.name };
+}
+
+/** A standing completion stamped undone in its own transaction, audited. */
+async function withdrawCompletion(deps: TaskDeps, actor: Actor, task: TaskRecord, completion: CompletionRecord, o: { at?: number; batch?: boolean }): Promise<void> {
+  const { db, tz } = deps;
+  const at = o.at ?? deps.clock.now().getTime();
   await db.transaction().execute(async (trx) => {
-    const changed = await markCompletionUndone(trx, found.id, { by: actor.name, at });
-    if (changed !== 1) throw new UserError('conflict', `任务 ${seq} 的周期 ${period} 已被撤销`, '--period');
+    const changed = await markCompletionUndone(trx, completion.id, { by: actor.name, at });
+    if (changed !== 1) throw new UserError('conflict', `任务 ${task.seq} 的周期 ${completion.period} 已被撤销`, '--period');
     await audit(trx, {
       at,
       actor: actor.name,
       source: actor.source,
       action: 'task.undo',
-      subject: subject(year, seq),
+      subject: subject(task.year, task.seq),
       outcome: 'ok',
-      detail: { period, completionId: found.id, doneAt: isoInZone(found.doneAt, tz), doneBy: found.doneBy },
+      detail: { period: completion.period, completionId: completion.id, doneAt: isoInZone(completion.doneAt, tz), doneBy: completion.doneBy, ...(o.batch ? { batch: true } : {}) },
     });
   });
-  return { year, seq, period, undone: { doneAt: isoInZone(found.doneAt, tz), doneBy: found.doneBy }, undoneAt: isoInZone(at, tz), undoneBy: actor.name };
+}
+
+// ---- batches: several occurrences (and tasks) at once ----
+
+/** Which occurrences of each task a batch means. */
+export type PeriodSelection =
+  /** Every occurrence overdue now (deadline passed, not done). */
+  | { kind: 'overdue' }
+  /** Every occurrence due within [first, last] ('YYYY-MM-DD'). */
+  | { kind: 'due_between'; first: string; last: string };
+
+export interface BatchInput {
+  year: number | string;
+  seqs: ReadonlyArray<number | string>;
+  select: PeriodSelection;
+  note?: string | null | undefined;
+}
+
+export interface BatchOccurrence {
+  seq: number;
+  period: string;
+  /** Position among the task's occurrences (consecutive positions make a range). */
+  index: number;
+}
+
+export interface BatchResult {
+  year: number;
+  /** The occurrences completed (or undone), in order. */
+  done: BatchOccurrence[];
+  /** The occurrences refused, with the reason. */
+  refused: Array<BatchOccurrence & { reason: string }>;
+}
+
+const MAX_BATCH_TASKS = 50;
+
+function selected(task: TaskRecord, select: PeriodSelection, today: string, isDone: (period: string) => boolean): BatchOccurrence[] {
+  return occurrencesFor(task)
+    .map((o, index) => ({ o, index }))
+    .filter(({ o }) => (select.kind === 'overdue' ? o.dueDate < today && !isDone(o.period) : o.dueDate >= select.first && o.dueDate <= select.last))
+    .map(({ o, index }) => ({ seq: task.seq, period: o.period, index }));
+}
+
+/**
+ * Runs one batch: for each task and each selected occurrence, the permission is checked (a
+ * refusal audited per occurrence) and `act` applied to the permitted ones, each in its own
+ * transaction with its own audit row. Nothing selected at all is an error naming the selection.
+ */
+async function runBatch(
+  deps: TaskDeps,
+  actor: Actor,
+  input: BatchInput,
+  verb: { action: 'task.done' | 'task.undo'; zh: string },
+  act: (task: TaskRecord, occurrence: Occurrence) => Promise<void>,
+): Promise<BatchResult> {
+  const { db, tz, clock } = deps;
+  const year = parseYear(input.year);
+  const seqs = [...new Set(input.seqs.map((s) => parseSeq(s)))];
+  if (seqs.length === 0) throw new UserError('bad_argument', '缺少任务序号', '〈序号〉');
+  if (seqs.length > MAX_BATCH_TASKS) throw new UserError('bad_argument', `一次最多 ${MAX_BATCH_TASKS} 项任务（收到 ${seqs.length} 项）`, '〈序号〉');
+  if (input.select.kind === 'due_between' && input.select.first > input.select.last) throw new UserError('bad_argument', `期次范围的起点 ${input.select.first} 晚于终点 ${input.select.last}`, '[期次]');
+  const today = localDate(clock.now().getTime(), tz);
+  const result: BatchResult = { year, done: [], refused: [] };
+  for (const seq of seqs) {
+    const task = await requireTask(db, year, seq, '〈序号〉');
+    const standing = new Set((await activeCompletions(db, [task.id])).map((c) => c.period));
+    const occurrences = selected(task, input.select, today, (p) => standing.has(p));
+    if (task.retiredAt !== null) {
+      for (const o of occurrences) result.refused.push({ ...o, reason: `任务 ${seq} 已撤销` });
+      continue;
+    }
+    const byPeriod = new Map(occurrencesFor(task).map((o) => [o.period, o]));
+    for (const o of occurrences) {
+      const reason = await checkRole(deps, actor, (a) => mayCompleteTask(a, task.leadUnits), { action: verb.action, subject: subject(year, seq), reason: completionRefusal(task, verb.zh), detail: { period: o.period, batch: true } });
+      if (reason !== null) {
+        result.refused.push({ ...o, reason });
+        continue;
+      }
+      try {
+        await act(task, byPeriod.get(o.period)!);
+        result.done.push(o);
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        result.refused.push({ ...o, reason: err.message });
+      }
+    }
+  }
+  if (result.done.length + result.refused.length === 0) {
+    const what = input.select.kind === 'overdue' ? '逾期未完成的期次' : `在 ${input.select.first} 至 ${input.select.last} 之间截止的期次`;
+    throw new UserError('not_found', `任务 ${seqs.join('、')} 没有${what}`, '[期次]');
+  }
+  return result;
+}
+
+/** Completes the selected occurrences of the tasks the actor may complete (「完成 8 1-11月」, 「全部标记完成」). */
+export async function completeBatch(deps: TaskDeps, actor: Actor, input: BatchInput): Promise<BatchResult> {
+  const note = parseNote(input.note ?? null);
+  const today = localDate(deps.clock.now().getTime(), deps.tz);
+  return runBatch(deps, actor, input, { action: 'task.done', zh: '标记完成' }, async (task, occurrence) => {
+    if (task.cadence !== null && occurrence.start > today) throw new UserError('bad_argument', `${occurrence.period} 从 ${occurrence.start} 开始，尚未开始`);
+    const at = deps.clock.now().getTime();
+    await recordCompletion(deps, actor, task, occurrence, { doneAt: at, recordedAt: at, note, progress: null, batch: true });
+  });
+}
+
+/** Withdraws the completions of the selected occurrences (「撤销 8 1-11月」). */
+export async function undoBatch(deps: TaskDeps, actor: Actor, input: BatchInput): Promise<BatchResult> {
+  if (input.select.kind === 'overdue') throw new UserError('bad_argument', '撤销需要写明期次范围，例如「撤销 8 1-11月」', '[期次]');
+  return runBatch(deps, actor, input, { action: 'task.undo', zh: '撤销完成' }, async (task, occurrence) => {
+    const completion = await activeCompletion(deps.db, task.id, occurrence.period);
+    if (!completion) throw new UserError('conflict', '尚未完成，无需撤销');
+    await withdrawCompletion(deps, actor, task, completion, { batch: true });
+  });
 }
 
 // ---- the board ----

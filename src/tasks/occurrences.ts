@@ -106,3 +106,26 @@ export function findOccurrence(task: OccurrenceTask & { seq?: number }, period: 
   }
   return found;
 }
+
+/**
+ * The days a period id names, as [first, last] ('YYYY-MM-DD'): a month, a half month (上/下),
+ * a quarter, a two-month period, or a year. Undefined for anything else. Batch completion selects
+ * the occurrences whose due date lies between the first day of one period and the last of another.
+ */
+export function periodDays(period: string): { first: string; last: string } | undefined {
+  const p = normalisePeriod(period);
+  let m = /^(\d{4})$/.exec(p);
+  if (m) return { first: `${m[1]}-01-01`, last: `${m[1]}-12-31` };
+  m = /^(\d{4})-(\d{2})$/.exec(p);
+  if (m && Number(m[2]) >= 1 && Number(m[2]) <= 12) return { first: `${p}-01`, last: lastDayOfMonth(Number(m[1]), Number(m[2])) };
+  m = /^(\d{4})-(\d{2})-(上|下)$/.exec(p);
+  if (m && Number(m[2]) >= 1 && Number(m[2]) <= 12) {
+    const [y, mo] = [Number(m[1]), Number(m[2])];
+    return m[3] === '上' ? { first: formatDate(y, mo, 1), last: formatDate(y, mo, 15) } : { first: formatDate(y, mo, 16), last: lastDayOfMonth(y, mo) };
+  }
+  m = /^(\d{4})-Q([1-4])$/.exec(p);
+  if (m) return { first: formatDate(Number(m[1]), Number(m[2]) * 3 - 2, 1), last: lastDayOfMonth(Number(m[1]), Number(m[2]) * 3) };
+  m = /^(\d{4})-B([1-6])$/.exec(p);
+  if (m) return { first: formatDate(Number(m[1]), Number(m[2]) * 2 - 1, 1), last: lastDayOfMonth(Number(m[1]), Number(m[2]) * 2) };
+  return undefined;
+}

@@ -2,15 +2,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { operatorActor } from '../../src/auth/actor.js';
 import { fixedClock } from '../../src/clock.js';
 import type { OpenedDatabase } from '../../src/db/database.js';
-import { findOutboxByKey, listOutbox } from '../../src/db/outbox.repository.js';
+import type { Card } from '../../src/cards/card.js';
+import { renderCardText } from '../../src/cards/card.js';
+import { findItemByKey, findOutboxByKey, listOutbox, listOutboxItems } from '../../src/db/outbox.repository.js';
 import { buildDigest } from '../../src/services/digest.service.js';
-import { batchKey, previewReminders, runPass } from '../../src/services/reminders.service.js';
+import { previewReminders, runPass } from '../../src/services/reminders.service.js';
 import { schedulerSettings } from '../../src/config/scheduler-settings.js';
 import { snoozeReminder } from '../../src/services/snooze.service.js';
-import type { ReminderPayload } from '../../src/scheduler/content.js';
+import type { CardItem } from '../../src/scheduler/content.js';
 import { setScore } from '../../src/services/scores.service.js';
 import { addUnit } from '../../src/services/units.service.js';
-import { CHATS, RecordingOutbound, TZ, at, calendar, complete, deps, failure, openProgramme, plan, tempDbFile, titleOf } from './support.js';
+import { CHATS, RecordingOutbound, TZ, at, calendar, carriedKeys, complete, deps, failure, openProgramme, plan, tempDbFile, titleOf } from './support.js';
 
 const opened: OpenedDatabase[] = [];
 async function programme(file?: string, init = true): Promise<OpenedDatabase> {
@@ -24,66 +26,84 @@ afterEach(async () => {
 
 const rowsByKey = async (o: OpenedDatabase) => new Map((await listOutbox(o.db)).map((r) => [r.key, r]));
 
-describe('a pass records what is due and sends it once', () => {
-  it('sends the due reminders, one card per chat, and nothing more when run again for the same instant', async () => {
+describe('a pass composes one card per chat per day and sends it once', () => {
+  it('sends each chat its card of the day, carrying every item of the day, and nothing more when run again', async () => {
     const o = await programme();
     const out = new RecordingOutbound();
     const d = deps(o, out);
-    await runPass(d, at('2026-03-09T08:30:00+08:00'));
+    // 08:30: the day's items are known, but the cards go at their time (09:00).
+    const early = await runPass(d, at('2026-03-09T08:30:00+08:00'));
+    expect(early.cards).toBe(0);
+    expect(out.sent).toHaveLength(0);
     const r = await runPass(d, at('2026-03-09T09:00:00+08:00'));
-    expect(r.dispatch).toMatchObject({ inWindow: true, failed: 0 });
-    // Monday 9 March 09:00: the digest (leadership) and T−1 of task 4 (due 10 March) to both of its lead units.
+    expect(r.dispatch).toMatchObject({ inWindow: true, failed: 0, messages: 3 });
+    // Monday 9 March: T−1 of task 4 for both of its lead units, the overdue items of 09:30 in the same card, the digest for the leadership.
     expect(out.sent.map((s) => [s.receiveId, s.idempotencyKey])).toEqual([
-      [CHATS.office, 'due:4:2026:d1:oc_djb'],
-      [CHATS.community, 'due:4:2026:d1:oc_sg'],
-      [CHATS.leadership, 'digest:2026-03-09:oc_lead'],
+      [CHATS.leadership, 'daily:2026-03-09:oc_lead'],
+      [CHATS.office, 'daily:2026-03-09:oc_djb'],
+      [CHATS.community, 'daily:2026-03-09:oc_sg'],
     ]);
-    const again = await runPass(d, at('2026-03-09T09:00:00+08:00'));
+    const office = await carriedKeys(o, 'daily:2026-03-09:oc_djb');
+    expect(office).toContain('due:4:2026:d1:oc_djb');
+    expect(office).toContain('overdue:7:2026-02:w6:oc_djb');
+    expect(office.every((k) => k.endsWith(':oc_djb'))).toBe(true);
+    expect(await carriedKeys(o, 'daily:2026-03-09:oc_lead')).toContain('digest:2026-03-09:oc_lead');
+    const again = await runPass(d, at('2026-03-09T09:30:00+08:00'));
     expect(again.inserted).toBe(0);
     expect(again.dispatch.sent).toBe(0);
     expect(out.sent).toHaveLength(3);
-    const row = await findOutboxByKey(o.db, 'due:4:2026:d1:oc_djb');
-    expect(row).toMatchObject({ status: 'sent', messageId: 'om_1', attempts: 1, dueAt: at('2026-03-09T09:00:00+08:00') });
+    expect(await findOutboxByKey(o.db, 'daily:2026-03-09:oc_djb')).toMatchObject({ status: 'sent', messageId: out.sent[1]?.messageId, attempts: 1, dueAt: at('2026-03-09T09:00:00+08:00') });
+    // Every item of the day is recorded once, on the card of its chat.
+    const items = await listOutboxItems(o.db, { fromDate: '2026-03-09', toDate: '2026-03-09' });
+    expect(items.length).toBe(r.inserted);
+    expect(items.every((i) => i.status === 'carried' && i.outboxId !== null)).toBe(true);
   });
 
-  it('coalesces several reminders for one chat into one card whose idempotency key is recorded on the rows', async () => {
+  it('shows the day as one card: counts, items in full with their buttons, older overdue periods one line per task', async () => {
     const o = await programme();
     const out = new RecordingOutbound();
-    const d = deps(o, out);
-    await runPass(d, at('2026-03-09T09:00:00+08:00'));
-    const before = out.sent.length;
-    await runPass(d, at('2026-03-09T09:30:00+08:00'));
-    const cards = out.sent.slice(before).filter((s) => s.receiveId === CHATS.office);
-    expect(cards).toHaveLength(1);
-    const rows = (await listOutbox(o.db, { chatId: CHATS.office })).filter((r) => r.dueAt === at('2026-03-09T09:30:00+08:00'));
-    expect(rows.length).toBeGreaterThan(3);
-    expect(new Set(rows.map((r) => r.messageId))).toEqual(new Set([cards[0]?.messageId]));
-    expect(cards[0]?.idempotencyKey).toBe(batchKey(rows.map((r) => r.key)));
-    expect(rows.every((r) => (r.payload as ReminderPayload).batch === cards[0]?.idempotencyKey)).toBe(true);
-    expect(titleOf(cards[0] as never)).toBe(`提醒汇总｜${rows.length} 条`);
+    await runPass(deps(o, out), at('2026-03-09T09:00:00+08:00'));
+    const card = out.sent.find((s) => s.receiveId === CHATS.office)!;
+    expect(titleOf(card)).toBe('今日待办｜党建办(组织) 3月9日（周一）');
+    const text = renderCardText(card.content as Card).text;
+    expect(text).toMatch(/🔴 逾期 \d+　🟡 临期 \d+　✅ 3月6日以来完成 0/);
+    expect(text).toContain('任务 4');
+    // Task 21 (twice a month) missed four periods: one line, not four reminders.
+    expect(text).toContain('任务 21 做实“两新共携手”、“三服…：逾期 4 期（2026-01-上 … 2026-02-下），最早逾期 53 天');
+    const buttons = renderCardText(card.content as Card).buttons;
+    expect(buttons.filter((b) => b.action === 'reminder.snooze').map((b) => b.key)).toEqual(['due:4:2026:d1:oc_djb']);
+    expect(buttons.find((b) => b.action === 'task.complete_overdue' && b.seq === 21)).toMatchObject({ year: 2026, card: 'daily:2026-03-09:oc_djb' });
   });
 
-  it('sends nothing outside the push window; what is due waits for the next window and goes out as 补发', async () => {
+  it('sends nothing outside the push window; what was due goes with the next working day\'s card, marked as carried over', async () => {
     const o = await programme();
     const out = new RecordingOutbound();
     const d = deps(o, out);
     const evening = await runPass(d, at('2026-03-09T18:30:00+08:00'));
     expect(evening.dispatch.inWindow).toBe(false);
-    expect(evening.inserted).toBeGreaterThan(0);
+    expect(evening.held).toBeGreaterThan(0);
     expect(out.sent).toHaveLength(0);
     const weekend = await runPass(d, at('2026-03-07T10:00:00+08:00'));
     expect(weekend.dispatch.inWindow).toBe(false);
-    const morning = await runPass(d, at('2026-03-10T08:30:00+08:00'));
-    expect(morning.dispatch.sent).toBe(evening.inserted);
-    const rows = await listOutbox(o.db, { dueBefore: at('2026-03-09T23:59:59+08:00'), dueSince: at('2026-03-09T00:00:00+08:00') });
-    expect(rows.every((r) => r.status === 'sent' && r.sentAt === at('2026-03-10T08:30:00+08:00'))).toBe(true);
-    expect(rows.every((r) => (r.payload as ReminderPayload).late)).toBe(true);
-    expect(out.sent.every((s) => titleOf(s).startsWith('【补发】'))).toBe(true);
+    // Tuesday 08:30: the chats' cards of the day are due at 09:00 (09:30 for the leadership: only
+    // overdue items and escalations today), and what was held waits for them.
+    await runPass(d, at('2026-03-10T08:30:00+08:00'));
+    expect(out.sent).toHaveLength(0);
+    await runPass(d, at('2026-03-10T09:00:00+08:00'));
+    expect(out.sent.map((s) => s.receiveId).sort()).toEqual([CHATS.community, CHATS.office].sort());
+    await runPass(d, at('2026-03-10T09:30:00+08:00'));
+    const held = await listOutboxItems(o.db, { fromDate: '2026-03-09', toDate: '2026-03-09' });
+    expect(held.length).toBe(evening.held);
+    expect(held.every((i) => i.status === 'carried')).toBe(true);
+    const cards = await listOutbox(o.db, { status: 'sent' });
+    expect(cards.map((c) => c.key).sort()).toEqual(['daily:2026-03-10:oc_djb', 'daily:2026-03-10:oc_lead', 'daily:2026-03-10:oc_sg']);
+    expect(new Set(held.map((i) => i.outboxId))).toEqual(new Set(cards.map((c) => c.id)));
+    expect(out.sent.every((s) => JSON.stringify(s.content).includes('3月9日（周一） 未能随当天卡片送达的提醒'))).toBe(true);
   });
 });
 
 describe('downtime and catch-up', () => {
-  it('after a restart, reminders less than 24 h late are sent once as 补发 (coalesced), older ones recorded as skipped', async () => {
+  it('after a restart, the day\'s card goes once as 补发; items more than 24 h late are recorded as skipped', async () => {
     const file = tempDbFile();
     const first = await programme(file);
     const out1 = new RecordingOutbound();
@@ -91,70 +111,86 @@ describe('downtime and catch-up', () => {
     await first.close();
     opened.splice(opened.indexOf(first), 1);
 
-    // Down from Thursday 08:40 to Friday 10:00: Thursday's 09:00/09:30 reminders are > 24 h late.
+    // Down from Thursday 08:40 to Friday 10:00: Thursday's 09:00/09:30 items are > 24 h late.
     const second = await programme(file, false);
     const out2 = new RecordingOutbound();
     const r = await runPass(deps(second, out2, { workerId: 'after-restart' }), at('2026-03-06T10:00:00+08:00'));
     expect(r.skippedTooLate).toBeGreaterThan(0);
-    const rows = await listOutbox(second.db);
-    const thursday = rows.filter((x) => x.dueAt > at('2026-03-05T08:40:00+08:00') && x.dueAt < at('2026-03-06T00:00:00+08:00'));
-    const friday = rows.filter((x) => x.dueAt >= at('2026-03-06T00:00:00+08:00'));
+    const items = await listOutboxItems(second.db);
+    const thursday = items.filter((x) => x.date === '2026-03-05');
+    const friday = items.filter((x) => x.date === '2026-03-06');
     expect(thursday.length).toBe(r.skippedTooLate);
-    expect(thursday.every((x) => x.status === 'skipped' && (x.lastError ?? '').startsWith('too late'))).toBe(true);
+    expect(thursday.every((x) => x.status === 'skipped' && (x.reason ?? '').startsWith('too late'))).toBe(true);
     expect(friday.length).toBeGreaterThan(0);
-    expect(friday.every((x) => x.status === 'sent' && (x.payload as ReminderPayload).late)).toBe(true);
-    // One card per chat for the whole catch-up.
-    const perChat = new Map<string, number>();
-    for (const s of out2.sent) perChat.set(s.receiveId, (perChat.get(s.receiveId) ?? 0) + 1);
-    expect([...perChat.values()].every((n) => n === 1)).toBe(true);
+    expect(friday.every((x) => x.status === 'carried')).toBe(true);
+    // One card per chat, 补发 with its original time.
+    expect(out2.sent.map((s) => s.receiveId).sort()).toEqual([CHATS.community, CHATS.office, CHATS.leadership].sort());
     expect(out2.sent.every((s) => titleOf(s).startsWith('【补发】'))).toBe(true);
-    expect(JSON.stringify(out2.sent[0]?.content)).toContain('补发：原定 2026-03-06 09:');
+    expect(JSON.stringify(out2.sent[0]?.content)).toContain('补发：原定 3月6日（周五） 09:');
     // Nothing more on the next pass.
     const again = await runPass(deps(second, out2, { workerId: 'after-restart' }), at('2026-03-06T10:01:00+08:00'));
     expect(again.dispatch.sent).toBe(0);
   });
 
-  it('drops a reminder whose item was completed before it went out, and the overdue series stops', async () => {
+  it('leaves out an item completed before its card went out, and the overdue series stops', async () => {
     const o = await programme();
     const out = new RecordingOutbound();
     const d = deps(o, out);
-    await runPass(d, at('2026-03-02T18:30:00+08:00')); // records Monday's reminders, outside the window
-    const pending = await findOutboxByKey(o.db, 'overdue:1:2026:w1:oc_djb');
-    expect(pending?.status).toBe('pending');
+    await runPass(d, at('2026-03-02T18:30:00+08:00')); // holds Monday's items, outside the window
+    expect((await findItemByKey(o.db, 'overdue:1:2026:w1:oc_djb'))?.status).toBe('pending');
     await complete(o, 1, '2026', '2026-03-02T19:00:00+08:00');
-    await runPass(d, at('2026-03-03T08:30:00+08:00'));
-    expect(await findOutboxByKey(o.db, 'overdue:1:2026:w1:oc_djb')).toMatchObject({ status: 'skipped', lastError: expect.stringMatching(/^completed/) });
-    expect(out.sent.some((s) => JSON.stringify(s.content).includes('任务 1（'))).toBe(false);
+    await runPass(d, at('2026-03-03T09:00:00+08:00'));
+    expect(await findItemByKey(o.db, 'overdue:1:2026:w1:oc_djb')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^completed/) });
+    expect(out.sent.some((s) => JSON.stringify(s.content).includes('任务 1**'))).toBe(false);
     await runPass(d, at('2026-03-03T09:30:00+08:00'));
-    const rows = await rowsByKey(o);
-    expect(rows.has('overdue:1:2026:w2:oc_djb')).toBe(false);
-    expect(rows.get('overdue:2:2026:w2:oc_djb')?.status).toBe('sent');
+    expect(await findItemByKey(o.db, 'overdue:1:2026:w2:oc_djb')).toBeUndefined();
+    expect((await findItemByKey(o.db, 'overdue:2:2026:w2:oc_djb'))?.status).toBe('carried');
+  });
+
+  it('an item that appears after the chat\'s card of the day goes with its next card (the budget holds)', async () => {
+    const o = await programme();
+    const out = new RecordingOutbound();
+    const d = deps(o, out);
+    await complete(o, 2, '2026', '2026-03-02T08:00:00+08:00');
+    await runPass(d, at('2026-03-03T09:00:00+08:00'));
+    const before = out.sent.filter((s) => s.receiveId === CHATS.office).length;
+    expect(before).toBe(1);
+    // Task 2's completion is withdrawn at noon: its overdue item of the day appears after the card.
+    const { undoOccurrence } = await import('../../src/services/tasks.service.js');
+    await undoOccurrence({ db: o.db, tz: TZ, clock: fixedClock('2026-03-03T12:00:00+08:00') }, operatorActor(), { year: 2026, seq: 2, period: '2026' });
+    const noon = await runPass(d, at('2026-03-03T12:01:00+08:00'));
+    expect(noon.held).toBeGreaterThan(0);
+    expect(out.sent.filter((s) => s.receiveId === CHATS.office)).toHaveLength(1);
+    expect((await findItemByKey(o.db, 'overdue:2:2026:w2:oc_djb'))?.status).toBe('pending');
+    // Wednesday brings the office only overdue items: its card goes at 09:30, carrying what was held.
+    await runPass(d, at('2026-03-04T09:00:00+08:00'));
+    expect(out.sent.filter((s) => s.receiveId === CHATS.office)).toHaveLength(1);
+    await runPass(d, at('2026-03-04T09:30:00+08:00'));
+    expect(out.sent.filter((s) => s.receiveId === CHATS.office)).toHaveLength(2);
+    expect(await carriedKeys(o, 'daily:2026-03-04:oc_djb')).toEqual(expect.arrayContaining(['overdue:2:2026:w2:oc_djb', 'overdue:2:2026:w3:oc_djb']));
   });
 });
 
 describe('snooze (「明天再提醒」)', () => {
-  it('re-sends that one reminder on the next working day at 09:00 under a derived key, without shifting the series', async () => {
+  it('holds that one item for the next working day\'s card under a derived key, without shifting the series', async () => {
     const o = await programme();
     const out = new RecordingOutbound();
     const d = deps(o, out);
-    await runPass(d, at('2026-03-03T08:30:00+08:00'));
-    const before = out.sent.length;
     await runPass(d, at('2026-03-03T09:00:00+08:00')); // T−7 of task 4 (due 10 March)
-    expect(out.sent.slice(before).filter((s) => s.receiveId === CHATS.office).map((s) => s.idempotencyKey)).toEqual(['due:4:2026:d7:oc_djb']);
+    expect(await carriedKeys(o, 'daily:2026-03-03:oc_djb')).toContain('due:4:2026:d7:oc_djb');
     const clock = fixedClock('2026-03-03T15:00:00+08:00');
     const r = await snoozeReminder({ ...d, clock }, 'due:4:2026:d7:oc_djb', operatorActor('王博文'));
     expect(r).toEqual({ key: 'due:4:2026:d7:oc_djb#snooze1', of: 'due:4:2026:d7:oc_djb', notBefore: '2026-03-04T09:00:00+08:00', alreadySnoozed: false });
     expect(await snoozeReminder({ ...d, clock }, 'due:4:2026:d7:oc_djb', operatorActor('王博文'))).toMatchObject({ alreadySnoozed: true, notBefore: '2026-03-04T09:00:00+08:00' });
     await runPass(d, at('2026-03-03T17:59:00+08:00'));
-    expect(out.keysTo(CHATS.office)).not.toContain('due:4:2026:d7:oc_djb#snooze1');
+    expect((await findItemByKey(o.db, 'due:4:2026:d7:oc_djb#snooze1'))?.status).toBe('pending');
     await runPass(d, at('2026-03-04T09:00:00+08:00'));
-    const snoozed = out.sent.find((s) => s.idempotencyKey === 'due:4:2026:d7:oc_djb#snooze1');
-    expect(snoozed?.receiveId).toBe(CHATS.office);
-    expect(JSON.stringify(snoozed?.content)).toContain('王博文 选择了「明天再提醒」');
+    expect(await carriedKeys(o, 'daily:2026-03-04:oc_djb')).toContain('due:4:2026:d7:oc_djb#snooze1');
+    const card = out.sent.find((s) => s.idempotencyKey === 'daily:2026-03-04:oc_djb');
+    expect(JSON.stringify(card?.content)).toContain('王博文 选择了「明天再提醒」');
     // The series is unchanged: T−3 still goes out on Friday 6 March (T−3 is Saturday 7 March).
-    await runPass(d, at('2026-03-06T08:59:00+08:00'));
     await runPass(d, at('2026-03-06T09:00:00+08:00'));
-    expect((await findOutboxByKey(o.db, 'due:4:2026:d3:oc_djb'))?.sentAt).toBe(at('2026-03-06T09:00:00+08:00'));
+    expect(await carriedKeys(o, 'daily:2026-03-06:oc_djb')).toContain('due:4:2026:d3:oc_djb');
     // A snoozed re-send can be snoozed again.
     const again = await snoozeReminder({ ...d, clock: fixedClock('2026-03-04T10:00:00+08:00') }, 'due:4:2026:d7:oc_djb#snooze1', operatorActor('王博文'));
     expect(again.key).toBe('due:4:2026:d7:oc_djb#snooze2');
@@ -175,43 +211,38 @@ describe('failures', () => {
     const o = await programme();
     const out = new RecordingOutbound();
     const d = deps(o, out);
-    await runPass(d, at('2026-03-09T08:30:00+08:00'));
     out.failNext(CHATS.office, failure('rate limited', true));
     out.failNext(CHATS.community, failure('bot is not in the chat', false));
     const r = await runPass(d, at('2026-03-09T09:00:00+08:00'));
-    expect(r.dispatch).toMatchObject({ retrying: 1, failed: 1, sent: 1 });
+    expect(r.dispatch).toMatchObject({ retrying: 1, failed: 1, messages: 1 });
     const rows = await rowsByKey(o);
-    const retry = rows.get('due:4:2026:d1:oc_djb');
-    expect(retry).toMatchObject({ status: 'pending', attempts: 1, lastError: 'rate limited', notBefore: at('2026-03-09T09:02:00+08:00') });
-    expect(rows.get('due:4:2026:d1:oc_sg')).toMatchObject({ status: 'failed', attempts: 1, lastError: 'bot is not in the chat' });
+    expect(rows.get('daily:2026-03-09:oc_djb')).toMatchObject({ status: 'pending', attempts: 1, lastError: 'rate limited', notBefore: at('2026-03-09T09:02:00+08:00') });
+    expect(rows.get('daily:2026-03-09:oc_sg')).toMatchObject({ status: 'failed', attempts: 1, lastError: 'bot is not in the chat' });
     await runPass(d, at('2026-03-09T09:01:00+08:00'));
     expect(out.keysTo(CHATS.office)).toEqual([]);
     await runPass(d, at('2026-03-09T09:02:00+08:00'));
-    expect(out.keysTo(CHATS.office)).toEqual(['due:4:2026:d1:oc_djb']);
-    expect((await findOutboxByKey(o.db, 'due:4:2026:d1:oc_djb'))?.attempts).toBe(2);
+    expect(out.keysTo(CHATS.office)).toEqual(['daily:2026-03-09:oc_djb']);
+    expect((await findOutboxByKey(o.db, 'daily:2026-03-09:oc_djb'))?.attempts).toBe(2);
 
     const digest = await buildDigest(d, { weekStart: '2026-03-16', at: at('2026-03-16T09:00:00+08:00') });
-    expect(digest.failedMessages).toEqual([
-      { key: 'due:4:2026:d1:oc_sg', kind: 'before_due', chatId: CHATS.community, dueAt: '2026-03-09T09:00:00+08:00', attempts: 1, lastError: 'bot is not in the chat' },
-    ]);
+    expect(digest.failedMessages).toEqual([{ key: 'daily:2026-03-09:oc_sg', kind: 'daily', chatId: CHATS.community, dueAt: '2026-03-09T09:00:00+08:00', attempts: 1, lastError: 'bot is not in the chat' }]);
   });
 
-  it('marks a row failed after the configured number of attempts', async () => {
+  it('marks a card failed after the configured number of attempts', async () => {
     const o = await programme();
     const out = new RecordingOutbound();
     const d = deps(o, out, { settings: schedulerSettings({ maxSendAttempts: 2, retryDelayMinutes: 1 }) });
-    await runPass(d, at('2026-03-09T08:30:00+08:00'));
     out.failNext(CHATS.office, failure('timeout', true), failure('timeout', true), failure('timeout', true));
     await runPass(d, at('2026-03-09T09:00:00+08:00'));
     await runPass(d, at('2026-03-09T09:01:00+08:00'));
     await runPass(d, at('2026-03-09T09:03:00+08:00'));
     const failed = await listOutbox(o.db, { status: 'failed' });
-    expect(failed.map((f) => [f.key, f.attempts])).toEqual([['due:4:2026:d1:oc_djb', 2]]);
+    expect(failed.map((f) => [f.key, f.attempts])).toEqual([['daily:2026-03-09:oc_djb', 2]]);
   });
 });
 
 describe('crash recovery and concurrency', () => {
-  /** A process that claims the rows due at `t`, records its batches and hangs in the send (then dies). */
+  /** A process that composes the cards due at `t`, claims them and hangs in the send (then dies). */
   async function hungPass(o: OpenedDatabase, t: string): Promise<RecordingOutbound> {
     const dead = new RecordingOutbound();
     dead.hang();
@@ -221,47 +252,45 @@ describe('crash recovery and concurrency', () => {
     return dead;
   }
 
-  it('re-sends rows of a crashed sender once its claim expires, with the idempotency key it had recorded', async () => {
+  it('re-sends a crashed sender\'s card once its claim expires: the same key, the same items, nothing recomposed', async () => {
     const o = await programme();
     const out = new RecordingOutbound();
     const d = deps(o, out);
-    await runPass(d, at('2026-03-09T09:29:00+08:00'));
-    const before = out.sent.length;
-    const dead = await hungPass(o, '2026-03-09T09:30:00+08:00');
+    const dead = await hungPass(o, '2026-03-09T09:00:00+08:00');
     const stuck = dead.stuck.find((m) => m.receiveId === CHATS.office);
-    expect(stuck?.idempotencyKey).toMatch(/^batch:/);
-    const claimed = (await listOutbox(o.db, { status: 'sending' })).filter((r) => r.chatId === CHATS.office);
-    expect(claimed.length).toBeGreaterThan(1);
-    expect(claimed.every((r) => r.claimedBy === 'dead' && (r.payload as ReminderPayload).batch === stuck?.idempotencyKey)).toBe(true);
+    expect(stuck?.idempotencyKey).toBe('daily:2026-03-09:oc_djb');
+    const claimed = (await listOutbox(o.db, { status: 'sending' })).find((r) => r.chatId === CHATS.office)!;
+    expect(claimed.claimedBy).toBe('dead');
+    const carried = await carriedKeys(o, 'daily:2026-03-09:oc_djb');
 
-    await runPass(d, at('2026-03-09T09:35:00+08:00')); // the claim still holds
-    expect(out.sent.slice(before)).toHaveLength(0);
-    const r = await runPass(d, at('2026-03-09T09:41:00+08:00')); // the lease (10 min) has expired
-    expect(r.dispatch.released).toBeGreaterThanOrEqual(claimed.length);
-    expect(out.sent.slice(before).filter((s) => s.receiveId === CHATS.office).map((s) => s.idempotencyKey)).toEqual([stuck?.idempotencyKey]);
-    const rows = await listOutbox(o.db, { chatId: CHATS.office, dueSince: at('2026-03-09T09:30:00+08:00'), dueBefore: at('2026-03-09T09:31:00+08:00') });
-    expect(rows.map((x) => x.status)).toEqual(claimed.map(() => 'sent'));
+    await runPass(d, at('2026-03-09T09:05:00+08:00')); // the claim still holds
+    expect(out.sent).toHaveLength(0);
+    const r = await runPass(d, at('2026-03-09T09:11:00+08:00')); // the lease (10 min) has expired
+    expect(r.dispatch.released).toBeGreaterThanOrEqual(1);
+    const again = out.sent.filter((s) => s.receiveId === CHATS.office);
+    expect(again.map((s) => s.idempotencyKey)).toEqual([stuck?.idempotencyKey]);
+    expect(again[0]?.content).toEqual(stuck?.content);
+    expect(await carriedKeys(o, 'daily:2026-03-09:oc_djb')).toEqual(carried);
+    expect((await findOutboxByKey(o.db, 'daily:2026-03-09:oc_djb'))?.status).toBe('sent');
   });
 
-  it('does not re-send a claim older than the uuid window: delivery is unknown, the row is marked failed', async () => {
+  it('does not re-send a claim older than the uuid window: delivery is unknown, the card is marked failed', async () => {
     const o = await programme();
     const out = new RecordingOutbound();
     const d = deps(o, out);
-    await runPass(d, at('2026-03-09T09:29:00+08:00'));
-    const dead = await hungPass(o, '2026-03-09T09:30:00+08:00');
+    const dead = await hungPass(o, '2026-03-09T09:00:00+08:00');
     expect(dead.stuck.length).toBeGreaterThan(0);
     const claimed = await listOutbox(o.db, { status: 'sending' });
     expect(claimed.length).toBeGreaterThan(0);
-    const before = out.sent.length;
-    const r = await runPass(d, at('2026-03-09T10:40:00+08:00'));
+    const r = await runPass(d, at('2026-03-09T10:10:00+08:00'));
     expect(r.dispatch.lostClaims).toBe(claimed.length);
     const failed = await listOutbox(o.db, { status: 'failed' });
     expect(failed.map((f) => f.key).sort()).toEqual(claimed.map((c) => c.key).sort());
     expect(failed[0]?.lastError).toMatch(/delivery unknown/);
-    expect(out.sent.slice(before).some((m) => claimed.some((c) => m.idempotencyKey === c.key || m.idempotencyKey === (c.payload as ReminderPayload).batch))).toBe(false);
+    expect(out.sent.some((m) => claimed.some((c) => m.idempotencyKey === c.key))).toBe(false);
   });
 
-  it('two passes at once on two connections to one database file send every reminder exactly once', async () => {
+  it('two passes at once on two connections to one database file send every card exactly once, every item on one card', async () => {
     const file = tempDbFile();
     const a = await programme(file);
     const b = await programme(file, false);
@@ -271,16 +300,15 @@ describe('crash recovery and concurrency', () => {
     for (const t of instants) {
       await Promise.all([runPass(deps(a, outA, { workerId: 'A' }), at(t)), runPass(deps(b, outB, { workerId: 'B' }), at(t))]);
     }
-    const sentRows = await listOutbox(a.db, { status: 'sent' });
-    expect(sentRows.length).toBeGreaterThan(20);
+    const cards = await listOutbox(a.db, { status: 'sent' });
+    expect(cards.map((c) => c.key).sort()).toEqual(['daily:2026-03-09:oc_djb', 'daily:2026-03-09:oc_lead', 'daily:2026-03-09:oc_sg', 'daily:2026-03-10:oc_djb', 'daily:2026-03-10:oc_lead', 'daily:2026-03-10:oc_sg']);
     const messages = [...outA.sent, ...outB.sent];
     const keys = messages.map((m) => m.idempotencyKey);
     expect(new Set(keys).size).toBe(keys.length);
-    // Every sent row was carried by exactly one message, and every message carried rows.
-    const ids = new Set(messages.map((m) => m.messageId));
-    expect(new Set(sentRows.map((r) => r.messageId))).toEqual(ids);
-    expect(outA.sent.length).toBeGreaterThan(0);
-    expect((await listOutbox(a.db)).filter((r) => r.status !== 'sent' && r.status !== 'skipped')).toEqual([]);
+    expect(new Set(cards.map((r) => r.messageId))).toEqual(new Set(messages.map((m) => m.messageId)));
+    const items = await listOutboxItems(a.db);
+    expect(items.length).toBeGreaterThan(40);
+    expect(items.every((i) => i.status === 'carried' && cards.some((c) => c.id === i.outboxId))).toBe(true);
   });
 });
 
@@ -293,7 +321,10 @@ describe('routing and set-up problems', () => {
     const r = await runPass(deps(o, out), at('2026-03-09T09:00:00+08:00'));
     expect(r.skippedNoChat).toBeGreaterThan(0);
     expect(out.sent).toHaveLength(0);
-    expect((await listOutbox(o.db, { status: 'skipped' })).every((x) => x.chatId === '' && /^no chat/.test(x.lastError ?? ''))).toBe(true);
+    const items = await listOutboxItems(o.db);
+    expect(items.length).toBe(r.skippedNoChat);
+    expect(items.every((x) => x.status === 'skipped' && x.chatId === '' && /^no chat/.test(x.reason ?? ''))).toBe(true);
+    expect(await listOutbox(o.db)).toEqual([]);
   });
 
   it('refuses to run or preview before the programme is initialised', async () => {
@@ -312,7 +343,7 @@ describe("the plan pushes' content comes from the plan and the task board", () =
     await complete(o, 7, '2026-01', '2026-01-20T10:00:00+08:00');
     await runPass(d, at('2026-01-04T09:00:00+08:00')); // 调休 Sunday: first working day of 2026
     await runPass(d, at('2026-02-02T09:00:00+08:00'));
-    const payload = async (key: string) => (await findOutboxByKey(o.db, key))?.payload as ReminderPayload;
+    const payload = async (key: string) => (await findItemByKey(o.db, key))?.payload as CardItem;
 
     const jan = (await payload('monthly:2026-01:oc_lead')).push;
     expect(jan?.type).toBe('monthly');
@@ -344,8 +375,9 @@ describe("the plan pushes' content comes from the plan and the task board", () =
     const pilot = (await payload('phase:pilot:oc_lead')).push;
     if (pilot?.type !== 'phase') throw new Error('phase push expected');
     expect(pilot.phase).toMatchObject({ name: '示范推进阶段', start: '2026-02', end: '2026-06', summary: plan.phases.find((p) => p.id === 'pilot')?.summary });
-    // Several pushes to one chat in one pass share a card.
-    expect(out.sent.filter((s) => s.receiveId === CHATS.leadership && s.idempotencyKey.startsWith('batch:')).length).toBeGreaterThan(0);
+    // Several pushes to one chat on one day share its card.
+    expect(await carriedKeys(o, 'daily:2026-02-02:oc_lead')).toEqual(expect.arrayContaining(['monthly:2026-02:oc_lead', 'phase:pilot:oc_lead']));
+    expect(out.sent.filter((s) => s.receiveId === CHATS.leadership && s.idempotencyKey === 'daily:2026-02-02:oc_lead')).toHaveLength(1);
   });
 
   it('the July and December pushes quote the plan\'s 一年一验收 wording and carry the targets', async () => {
@@ -353,8 +385,8 @@ describe("the plan pushes' content comes from the plan and the task board", () =
     await runPass(deps(o, new RecordingOutbound()), at('2026-07-01T09:00:00+08:00'));
     const o2 = await programme();
     await runPass(deps(o2, new RecordingOutbound()), at('2026-12-01T09:00:00+08:00'));
-    const july = ((await findOutboxByKey(o.db, 'yearly:2026:self-check:oc_lead'))?.payload as ReminderPayload).push;
-    const dec = ((await findOutboxByKey(o2.db, 'yearly:2026:acceptance:oc_lead'))?.payload as ReminderPayload).push;
+    const july = ((await findItemByKey(o.db, 'yearly:2026:self-check:oc_lead'))?.payload as CardItem).push;
+    const dec = ((await findItemByKey(o2.db, 'yearly:2026:acceptance:oc_lead'))?.payload as CardItem).push;
     if (july?.type !== 'yearly' || dec?.type !== 'yearly') throw new Error('yearly pushes expected');
     expect(july.phase?.summary).toContain('一年一验收');
     expect(dec.heading).toContain('一年一验收');

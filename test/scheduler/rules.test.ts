@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/plan/load-plan.js';
-import { computeIntents, type ChatRouting, type ReminderIntent, type RuleInput, type RuleTask } from '../../src/scheduler/rules.js';
+import type { ChatRouting, ReminderIntent, RuleInput, RuleTask } from '../../src/scheduler/intent.js';
+import { computeIntents } from '../../src/scheduler/rules.js';
 import { DEFAULT_SCHEDULER_SETTINGS, schedulerSettings } from '../../src/config/scheduler-settings.js';
 import { occurrencesFor } from '../../src/tasks/occurrences.js';
 import { createWorkCalendar } from '../../src/tasks/work-calendar.js';

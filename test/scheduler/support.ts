@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { operatorActor } from '../../src/auth/actor.js';
 import { fixedClock } from '../../src/clock.js';
 import { bindChat } from '../../src/db/chat.repository.js';
+import { findOutboxByKey, listOutboxItems } from '../../src/db/outbox.repository.js';
 import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { silentLogger } from '../../src/log.js';
@@ -115,6 +116,13 @@ export function deps(opened: OpenedDatabase, outbound: Outbound, over: Partial<S
 /** Marks an occurrence done at `doneAt` (as the office). */
 export async function complete(opened: OpenedDatabase, seq: number, period: string, doneAt: string): Promise<void> {
   await completeOccurrence({ db: opened.db, tz: TZ, clock: fixedClock(doneAt) }, operatorActor(), { year: 2026, seq, period, at: at(doneAt) });
+}
+
+/** The keys of the items a card (outbox key) carries, as recorded. */
+export async function carriedKeys(opened: OpenedDatabase, cardKey: string): Promise<string[]> {
+  const card = await findOutboxByKey(opened.db, cardKey);
+  if (!card) return [];
+  return (await listOutboxItems(opened.db, { outboxId: card.id })).map((i) => i.key).sort();
 }
 
 /** Card title of a sent message. */

@@ -1,24 +1,27 @@
 /**
- * 任务 / tasks, 完成 / done, 撤销 / undo, and the 「标记完成」 button.
- * Button value: { action: 'task.complete', year: 2026, seq: 5, period: '2026-03' }.
+ * 任务 / tasks, 完成 / done, 撤销 / undo (one occurrence, or a batch: several tasks, a range of
+ * periods, 全部逾期), and the 「标记完成」 / 「全部标记完成」 buttons.
+ * Button value: { action: 'task.complete', year: 2026, seq: 5, period: '2026-03', card?: '<outbox key>' }.
  */
 import { z } from 'zod';
 import type { Actor } from '../../auth/actor.js';
 import { actorLeadUnit } from '../../auth/policy.js';
 import { buttonRow, card, escapeMarkdown, markdown } from '../../cards/card.js';
 import { completionBanner } from '../../cards/labels.js';
-import { taskCard, taskListCard } from '../../cards/task-cards.js';
+import { batchResultCard, taskCard, taskListCard, type TaskListRef } from '../../cards/task-cards.js';
 import { countTasks } from '../../db/task.repository.js';
 import { UserError } from '../../errors.js';
-import { boardOfTask, boardOfYear, completeOccurrence, parseProgress, requireTaskList, undoOccurrence } from '../../services/tasks.service.js';
+import { refreshCard } from '../../services/cards.service.js';
+import { boardOfTask, boardOfYear, completeBatch, completeOccurrence, parseProgress, requireTaskList, undoBatch, undoOccurrence, type PeriodSelection } from '../../services/tasks.service.js';
 import type { BoardTask } from '../../tasks/board.js';
 import { addDays, weekday } from '../../tasks/dates.js';
-import { normalisePeriod } from '../../tasks/occurrences.js';
+import { normalisePeriod, periodDays } from '../../tasks/occurrences.js';
 import type { TaskStatus } from '../../tasks/status.js';
 import { localDate } from '../../time.js';
 import { UNBOUND_HINT } from '../access.js';
-import { optionalText, seqArg } from '../args.js';
+import { optionalText, seqListArg } from '../args.js';
 import { commandButton } from '../cards.js';
+import { shortToast } from '../errors.js';
 import { defineCommand } from '../registry.js';
 import { cardReply, type BotDeps, type CardActionResult } from '../types.js';
 
@@ -147,13 +150,50 @@ function parsePeriodToken(token: string, year: number): string | undefined {
 }
 
 const PROGRESS_TOKEN = /^[A-Za-z_][\w-]*=/;
+const OVERDUE_WORDS = new Set(['全部逾期', '所有逾期', '逾期', '全部逾期期次']);
+const RANGE_SEPARATOR = /\.\.|~|～|至|到/;
+
+/** What the [期次] of 完成 / 撤销 means: one period (or none: the default one), or a batch. */
+type Selection = { kind: 'single'; year: number; period: string | undefined } | { kind: 'batch'; year: number; select: PeriodSelection; label: string };
+
+/**
+ * 「全部逾期」; a month range 「1-11月」 / 「2026年1-11月」; a period range 「2026-01..2026-11」
+ * (also ~, 至, 到; quarters and half months too); else one period as before. Undefined when the
+ * token is none of these.
+ */
+function parseSelection(token: string | undefined, today: string): Selection | undefined {
+  const current = yearOf(today);
+  if (token === undefined) return { kind: 'single', year: current, period: undefined };
+  const s = nfkc(token);
+  if (OVERDUE_WORDS.has(s)) return { kind: 'batch', year: current, select: { kind: 'overdue' }, label: '全部逾期' };
+  const months = /^(?:(\d{4})年?)?(\d{1,2})月?\s*(?:-|~|～|至|到|—)\s*(\d{1,2})月$/.exec(s);
+  if (months) {
+    const year = months[1] ? Number(months[1]) : current;
+    const [lo, hi] = [Number(months[2]), Number(months[3])];
+    if (lo < 1 || hi > 12 || lo > hi) return undefined;
+    return { kind: 'batch', year, select: { kind: 'due_between', first: periodDays(`${year}-${String(lo).padStart(2, '0')}`)!.first, last: periodDays(`${year}-${String(hi).padStart(2, '0')}`)!.last }, label: s };
+  }
+  const parts = s.split(RANGE_SEPARATOR);
+  if (parts.length === 2) {
+    const year = /^\d{4}/.test(parts[0]!) ? Number(parts[0]!.slice(0, 4)) : current;
+    const [a, b] = parts.map((p) => parsePeriodToken(p, year));
+    const [da, db] = [a === undefined ? undefined : periodDays(a), b === undefined ? undefined : periodDays(b)];
+    if (!da || !db || da.first > db.last) return undefined;
+    return { kind: 'batch', year, select: { kind: 'due_between', first: da.first, last: db.last }, label: s };
+  }
+  const explicitYear = /^\d{4}/.test(s) ? Number(s.slice(0, 4)) : current;
+  const period = parsePeriodToken(s, explicitYear);
+  return period === undefined ? undefined : { kind: 'single', year: explicitYear, period };
+}
+
+const SELECTION_HINT = '期次应写作 2026-03、3月、Q1，或范围 1-11月、2026-01..2026-11，或「全部逾期」';
 
 /** 〈序号〉 [期次] [key=数值 ...] [备注...]: the period only when the second token looks like one. */
 function completionInput(tokens: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (tokens[0] !== undefined) out.seq = tokens[0];
   const rest = tokens.slice(1);
-  if (rest[0] !== undefined && parsePeriodToken(rest[0], 2000) !== undefined) out.period = rest.shift();
+  if (rest[0] !== undefined && parseSelection(rest[0], '2000-01-01') !== undefined) out.period = rest.shift();
   const progress = rest.filter((t) => PROGRESS_TOKEN.test(nfkc(t)));
   const note = rest.filter((t) => !PROGRESS_TOKEN.test(nfkc(t)));
   if (progress.length > 0) out.progress = progress.join(',');
@@ -161,19 +201,23 @@ function completionInput(tokens: readonly string[]): Record<string, unknown> {
   return out;
 }
 
-/** The task year: the period's own year when it names one, else the current year. */
-function resolvePeriod(period: string | undefined, today: string): { year: number; period: string | undefined } {
-  const current = yearOf(today);
-  if (period === undefined) return { year: current, period: undefined };
-  const explicitYear = /^\d{4}/.test(nfkc(period)) ? Number(nfkc(period).slice(0, 4)) : current;
-  return { year: explicitYear, period: parsePeriodToken(period, explicitYear) };
+/** A batch (several tasks, a range, or 全部逾期) or one occurrence. */
+function selectionOf(seqs: number[], period: string | undefined, today: string): Selection & { seqs: number[] } {
+  const sel = parseSelection(period, today);
+  if (!sel) throw new UserError('bad_argument', `不认识期次「${period}」；${SELECTION_HINT}`, '[期次]');
+  if (sel.kind === 'single' && seqs.length > 1) {
+    if (sel.period === undefined) throw new UserError('bad_argument', `同时处理多项任务时请写明期次，例如「完成 ${seqs.join(',')} 3月」或「完成 ${seqs.join(',')} 全部逾期」`, '[期次]');
+    const days = periodDays(sel.period)!;
+    return { kind: 'batch', year: sel.year, select: { kind: 'due_between', first: days.first, last: days.last }, label: sel.period, seqs };
+  }
+  return { ...sel, seqs };
 }
 
 export const done = defineCommand({
   names: ['完成', 'done'],
-  summary: '把任务（或其某一期）标记为完成',
-  usage: '完成 〈序号〉[期次][备注]',
-  example: '完成 8 2026-03 本月积分兑换已开展',
+  summary: '把任务（或其某一期、某几期）标记为完成',
+  usage: '完成 〈序号〉[期次或范围][备注]',
+  example: '完成 8 1-11月',
   access: 'write',
   auditAction: 'task.done',
   params: [
@@ -182,14 +226,20 @@ export const done = defineCommand({
     { key: 'note', label: '[备注]', rest: true },
   ],
   toInput: completionInput,
-  args: z.object({ seq: seqArg, period: z.string().optional(), progress: z.string().optional(), note: optionalText('备注', 500) }),
+  args: z.object({ seq: seqListArg, period: z.string().optional(), progress: z.string().optional(), note: optionalText('备注', 500) }),
   async run(ctx, args) {
     const { deps, now } = ctx;
     const today = localDate(now, deps.tz);
-    const { year, period } = resolvePeriod(args.period, today);
+    const sel = selectionOf(args.seq, args.period, today);
+    if (sel.kind === 'batch') {
+      if (args.progress !== undefined) throw new UserError('bad_argument', '批量完成时不能填写进度，请逐期填写', '[进度]');
+      const r = await completeBatch(deps, ctx.actor!, { year: sel.year, seqs: sel.seqs, select: sel.select, note: args.note });
+      return cardReply(batchResultCard(r, '完成'));
+    }
+    const seq = sel.seqs[0]!;
     const progress = args.progress === undefined ? undefined : parseProgress(args.progress, '[进度]');
-    const r = await completeOccurrence(deps, ctx.actor!, { year, seq: args.seq, period, note: args.note, progress });
-    const task = await currentTask(deps, year, args.seq, now.getTime());
+    const r = await completeOccurrence(deps, ctx.actor!, { year: sel.year, seq, period: sel.period, note: args.note, progress });
+    const task = await currentTask(deps, sel.year, seq, now.getTime());
     const banner = `${completionBanner(r, escapeMarkdown)}${r.note ? `\n备注：${escapeMarkdown(r.note)}` : ''}`;
     if (!task) return cardReply(card(`任务 ${r.seq} 已完成`, 'green', [markdown(banner)]));
     const c = taskCard(task, today, banner);
@@ -200,9 +250,9 @@ export const done = defineCommand({
 
 export const undo = defineCommand({
   names: ['撤销', 'undo'],
-  summary: '撤销一次完成标记（默认最近一次）',
-  usage: '撤销 〈序号〉[期次]',
-  example: '撤销 8 2026-03',
+  summary: '撤销完成标记（默认最近一次；可写期次范围）',
+  usage: '撤销 〈序号〉[期次或范围]',
+  example: '撤销 8 1-11月',
   access: 'write',
   auditAction: 'task.undo',
   params: [
@@ -210,44 +260,78 @@ export const undo = defineCommand({
     { key: 'period', label: '[期次]' },
   ],
   args: z.object({
-    seq: seqArg,
+    seq: seqListArg,
     period: z
       .string()
       .optional()
-      .refine((p) => p === undefined || parsePeriodToken(p, 2000) !== undefined, '期次应写作 2026-03、2026-03-上、2026-Q1、3月 或 Q1'),
+      .refine((p) => p === undefined || parseSelection(p, '2000-01-01') !== undefined, SELECTION_HINT),
   }),
   async run(ctx, args) {
     const { deps, now } = ctx;
     const today = localDate(now, deps.tz);
-    const { year, period } = resolvePeriod(args.period, today);
-    const r = await undoOccurrence(deps, ctx.actor!, { year, seq: args.seq, period });
-    const task = await currentTask(deps, year, args.seq, now.getTime());
+    const sel = selectionOf(args.seq, args.period, today);
+    if (sel.kind === 'batch') {
+      const r = await undoBatch(deps, ctx.actor!, { year: sel.year, seqs: sel.seqs, select: sel.select });
+      return cardReply(batchResultCard(r, '撤销'));
+    }
+    const seq = sel.seqs[0]!;
+    const r = await undoOccurrence(deps, ctx.actor!, { year: sel.year, seq, period: sel.period });
+    const task = await currentTask(deps, sel.year, seq, now.getTime());
     const banner = `↩️ ${escapeMarkdown(r.undoneBy)} 撤销了任务 ${r.seq} 的 ${r.period} 完成标记（原由 ${escapeMarkdown(r.undone.doneBy)} 于 ${r.undone.doneAt.slice(0, 10)} 标记）`;
     if (!task) return cardReply(card(`任务 ${r.seq} 已撤销完成`, 'orange', [markdown(banner)]));
     return cardReply(taskCard(task, today, banner));
   },
 });
 
-/**
- * 「标记完成」 pressed: completes the occurrence and answers with a toast and the task card as it
- * now stands (replacing the pressed card for everyone, update_multi). A second press is refused
- * by the task service (already done) and answers with the current card.
- */
-export async function completeFromCard(deps: BotDeps, actor: Actor, input: { year: number; seq: number; period: string | undefined }, now: Date): Promise<CardActionResult> {
+/** Where a pressed 「标记完成」 sits: a scheduled card (its outbox key), a task list, or a one-task card. */
+export type PressedCard = { kind: 'scheduled'; key: string } | { kind: 'list'; ref: TaskListRef } | { kind: 'task' };
+
+async function pressedCardAfter(deps: BotDeps, on: PressedCard, year: number, now: Date, banner: string | undefined, messageId: string | null, seq: number): Promise<Pick<CardActionResult, 'card'>> {
   const today = localDate(now, deps.tz);
+  if (on.kind === 'scheduled') {
+    // The card carries several items: patched in place through the sender, every other line as it was.
+    await refreshCard({ db: deps.db, tz: deps.tz, outbound: deps.outbound, settings: deps.settings }, on.key, messageId);
+    return {};
+  }
+  if (on.kind === 'list') {
+    const board = await boardOfYear(boardDeps(deps), year, now.getTime());
+    const bySeq = new Map(board.map((t) => [t.seq, t]));
+    const rows = on.ref.seqs.map((s) => bySeq.get(s)).filter((t): t is BoardTask => t !== undefined);
+    const c = taskListCard(on.ref.title, rows, today, '没有任务。', { ref: on.ref, ...(banner ? { banner } : {}) });
+    if (messageId) {
+      await deps.outbound.patchCard({ messageId, card: c });
+      return {};
+    }
+    return { card: c };
+  }
+  const task = await currentTask(deps, year, seq, now.getTime());
+  return task ? { card: taskCard(task, today, banner) } : {};
+}
+
+/**
+ * 「标记完成」 pressed: completes the occurrence and updates the pressed card in place — a one-task
+ * card is answered with its new state; a card that carries several items (a scheduled card, a
+ * task list) is re-rendered with the item marked ✅ and patched. A second press on a done item
+ * answers with a toast and leaves the card as it is.
+ */
+export async function completeFromCard(deps: BotDeps, actor: Actor, input: { year: number; seq: number; period: string | undefined }, on: PressedCard, now: Date, messageId: string | null): Promise<CardActionResult> {
   try {
     const r = await completeOccurrence(deps, actor, { year: input.year, seq: input.seq, period: input.period });
-    const task = await currentTask(deps, input.year, input.seq, now.getTime());
     const banner = completionBanner(r, escapeMarkdown);
-    return {
-      toast: { type: 'success', content: `已标记完成：任务 ${r.seq} ${r.period}` },
-      ...(task ? { card: taskCard(task, today, banner) } : {}),
-    };
+    return { toast: { type: 'success', content: `已标记完成：任务 ${r.seq} ${r.period}` }, ...(await pressedCardAfter(deps, on, input.year, now, banner, messageId, input.seq)) };
   } catch (err) {
     if (err instanceof UserError && err.code === 'conflict') {
-      const task = await currentTask(deps, input.year, input.seq, now.getTime());
-      return { toast: { type: 'info', content: err.message }, ...(task ? { card: taskCard(task, today) } : {}) };
+      if (on.kind !== 'task') return { toast: { type: 'info', content: err.message } };
+      return { toast: { type: 'info', content: err.message }, ...(await pressedCardAfter(deps, on, input.year, now, undefined, messageId, input.seq)) };
     }
     throw err;
   }
+}
+
+/** 「全部标记完成」 on a collapsed line (after the client's confirmation): every overdue occurrence the presser may complete. */
+export async function completeOverdueFromCard(deps: BotDeps, actor: Actor, input: { year: number; seq: number; card: string }, now: Date, messageId: string | null): Promise<CardActionResult> {
+  const r = await completeBatch(deps, actor, { year: input.year, seqs: [input.seq], select: { kind: 'overdue' } });
+  await pressedCardAfter(deps, { kind: 'scheduled', key: input.card }, input.year, now, undefined, messageId, input.seq);
+  const refused = r.refused.length > 0 ? `；未完成 ${r.refused.length} 期：${r.refused[0]!.reason}` : '';
+  return { toast: { type: r.done.length > 0 ? 'success' : 'error', content: shortToast(`任务 ${input.seq}：已完成 ${r.done.length} 期${refused}`) } };
 }

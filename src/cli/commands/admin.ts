@@ -212,7 +212,7 @@ export function registerAdminCommands(program: Command): void {
       const parsed = parseChatTargetKey(opts.to.trim());
       if (!parsed) throw new UserError('bad_argument', `expected leadership, lead:<lead unit> or unit:<unit name> (got "${opts.to.trim()}")`, '--to');
       const target = await checkChatTarget(ctx.db, ctx.plan, parsed);
-      await bindChat(ctx, await actingAs(ctx, undefined), opts.chat, target);
+      await bindChat({ db: ctx.db, clock: ctx.clock, tz: ctx.config.timeZone }, await actingAs(ctx, undefined), opts.chat, target);
       ctx.print({ chatId: opts.chat.trim(), target: chatTargetKey(target) }, () => `chat ${opts.chat.trim()} bound to ${chatTargetKey(target)}`);
     }),
   );

@@ -1,5 +1,5 @@
 /**
- * Scheduler commands: `reminders preview`, `tick`, `digest`, `outbox`.
+ * Scheduler commands: `reminders preview | status | start`, `tick`, `digest`, `outbox`.
  *
  * `tick --at ISO` runs one pass as if it were that instant. With LARK_APP_ID and LARK_APP_SECRET
  * it sends through the Lark API at LARK_DOMAIN; without them it prints the cards to stdout (and
@@ -8,21 +8,23 @@
 import type { Command } from 'commander';
 import { renderCardText } from '../../cards/card.js';
 import { fixedClock } from '../../clock.js';
-import { countOutboxByStatus, listOutbox, OUTBOX_STATUSES } from '../../db/outbox.repository.js';
+import { countOutboxByStatus, listOutbox, listOutboxItems, OUTBOX_STATUSES } from '../../db/outbox.repository.js';
+import { getSetting } from '../../db/setting.repository.js';
 import type { OutboxStatus } from '../../db/schema.js';
 import { UserError } from '../../errors.js';
 import { createLarkSender } from '../../lark/sender.js';
 import type { Outbound } from '../../messaging/outbound.js';
 import { PrintingOutbound } from '../../messaging/printing-outbound.js';
-import type { ReminderPayload } from '../../scheduler/content.js';
+import type { CardData } from '../../scheduler/content.js';
 import { digestCard } from '../../scheduler/digest-card.js';
-import { previewFormatter } from '../../scheduler/preview-format.js';
+import { cardPreviewFormatter, previewFormatter } from '../../scheduler/preview-format.js';
 import { configuredWorkCalendar } from '../../services/calendar.service.js';
 import { buildDigest } from '../../services/digest.service.js';
 import { requireProgramme } from '../../services/programme.service.js';
-import { runPass, streamReminders, type PassResult } from '../../services/reminders.service.js';
-import { isoInZone, localDate, parseInstant } from '../../time.js';
-import { cliIo, withCommonOptions, withContext, type CliContext, type CommonOptions } from '../context.js';
+import { LAST_PASS_SETTING, remindersStart, runPass, setRemindersStart, streamCardPreview, streamReminders, type PassResult } from '../../services/reminders.service.js';
+import { addDays } from '../../tasks/dates.js';
+import { isoInZone, localDate, parseInstant, parseIsoDate, zonedInstant } from '../../time.js';
+import { actingAs, cliIo, withCommonOptions, withContext, type CliContext, type CommonOptions } from '../context.js';
 
 function instantArg(text: string | undefined, field: string, tz: string): number {
   const at = text === undefined ? undefined : parseInstant(text, tz);
@@ -45,34 +47,44 @@ const yearsBetween = (from: number, to: number, tz: string): number[] => {
 function passText(r: PassResult): string {
   const d = r.dispatch;
   const lines = [
-    `pass at ${r.at} (looked back to ${r.window.from}): ${r.due} reminder(s) due, ${r.inserted} new to send${r.late > 0 ? ` (${r.late} 补发)` : ''}`,
+    `pass at ${r.at} (looked back to ${r.window.from}): ${r.due} reminder(s) due today or since, ${r.inserted} new item(s): ${r.cards} card(s) composed${r.late > 0 ? ` (${r.late} item(s) 补发)` : ''}, ${r.held} held for a chat's next card`,
   ];
   if (r.skippedTooLate + r.skippedNoChat > 0) lines.push(`recorded as skipped: ${r.skippedTooLate} too late, ${r.skippedNoChat} without a chat`);
-  if (!d.inWindow) lines.push('outside the push window (working days 08:30–18:00 by default): nothing sent; pending reminders wait for the next window');
+  if (!d.inWindow) lines.push('outside the push window (working days 08:30–18:00 by default): nothing sent; what is due waits for the next window');
   else {
-    lines.push(`sent ${d.sent} reminder(s) in ${d.messages} message(s); dropped ${d.dropped} (done meanwhile), ${d.stale} stale; ${d.retrying} to retry, ${d.failed} failed`);
+    lines.push(`sent ${d.sent} reminder(s) in ${d.messages} message(s); dropped ${d.dropped} card(s) (every item done meanwhile), ${d.stale} stale; ${d.retrying} to retry, ${d.failed} failed`);
     if (d.released + d.lostClaims > 0) lines.push(`expired claims: ${d.released} re-queued, ${d.lostClaims} marked failed (delivery unknown)`);
   }
   return lines.join('\n');
 }
 
+/** The end of a preview window: a date alone means the whole of that day. */
+function windowEnd(text: string, tz: string): number {
+  const date = parseIsoDate(text.trim());
+  return date ? zonedInstant(addDays(date, 1), '00:00', tz) - 1 : instantArg(text, '--to', tz);
+}
+
+const START_SOURCE_ZH: Record<string, string> = { env: '环境变量 REMINDERS_START', database: '数据库记录（首次绑定群聊之日，或 reminders start 所设）', first_binding: '最早一次绑定群聊之日' };
+
 export function registerSchedulerCommands(program: Command): void {
-  const reminders = program.command('reminders').description('the reminder rules');
+  const reminders = program.command('reminders').description('提醒规则与每日卡片：预览、状态、起始日期');
   withCommonOptions(
     reminders
       .command('preview')
-      .description('every reminder the rules would produce in a window, without sending')
-      .requiredOption('--from <ISO>', 'window start, e.g. 2026-03-01 or 2026-03-01T00:00:00+08:00')
-      .requiredOption('--to <ISO>', 'window end (inclusive)'),
-  ).action(async (opts: CommonOptions & { from: string; to: string }) =>
+      .description('预览一段时间内每个群会收到的卡片（每群每个工作日至多一张），不发送也不记录；--raw 列出规则产生的每一条提醒')
+      .requiredOption('--from <ISO>', '开始，例如 2026-03-01 或 2026-03-01T00:00:00+08:00')
+      .requiredOption('--to <ISO>', '结束（含）；只写日期（如 2026-03-31）表示包含这一整天')
+      .option('--raw', '每条提醒一行：key、at、kind、chatId、taskSeq、period（与以往的输出相同，供脚本使用）'),
+  ).action(async (opts: CommonOptions & { from: string; to: string; raw?: boolean }) =>
     withContext(opts, async (ctx) => {
       const tz = ctx.config.timeZone;
       const from = instantArg(opts.from, '--from', tz);
-      const to = instantArg(opts.to, '--to', tz);
-      if (to < from) throw new UserError('bad_argument', `must not be before --from (${opts.from})`, '--to');
+      const to = windowEnd(opts.to, tz);
+      if (to < from) throw new UserError('bad_argument', `不能早于 --from（${opts.from}）`, '--to');
       await requireProgramme(ctx.db);
       const settings = ctx.config.scheduler;
       const calendar = calendarFor(ctx, yearsBetween(from, to, tz));
+      const deps = { db: ctx.db, plan: ctx.plan, config: ctx.config, clock: ctx.clock, calendar, settings };
       // Streamed: a year's preview can hold hundreds of thousands of reminders.
       const io = cliIo();
       let buffer = '';
@@ -86,18 +98,62 @@ export function registerSchedulerCommands(program: Command): void {
       let count = 0;
       let noChat = 0;
       if (ctx.json) write('[');
-      const format = previewFormatter(tz);
-      await streamReminders({ db: ctx.db, plan: ctx.plan, config: ctx.config, clock: ctx.clock, calendar, settings }, { from, to }, (i) => {
-        const row = format.row(i);
-        if (i.chatId === null) noChat++;
-        write(ctx.json ? `${count === 0 ? '\n' : ',\n'}${format.json(row)}` : `${format.text(row)}\n`);
-        count++;
-      });
+      const sep = () => (count === 0 ? '\n' : ',\n');
+      if (opts.raw) {
+        const format = previewFormatter(tz);
+        await streamReminders(deps, { from, to }, (i) => {
+          const row = format.row(i);
+          if (i.chatId === null) noChat++;
+          write(ctx.json ? `${sep()}${format.json(row)}` : `${format.text(row)}\n`);
+          count++;
+        });
+      } else {
+        const format = cardPreviewFormatter(tz);
+        await streamCardPreview(deps, { from, to }, (c) => {
+          const row = format.row(c);
+          if (c.chatId === null) noChat++;
+          write(ctx.json ? `${sep()}${format.json(row)}` : `${format.text(row)}\n`);
+          count++;
+        });
+      }
       const hint = 'bind one with `dangjian chat bind --chat oc_… --to leadership`';
       if (ctx.json) write(count === 0 ? ']\n' : '\n]\n');
-      else write(`${count} reminder(s)${noChat > 0 ? `, ${noChat} without a chat: ${hint}` : ''}\n`);
+      else write(opts.raw ? `${count} reminder(s)${noChat > 0 ? `, ${noChat} without a chat: ${hint}` : ''}\n` : `${count} 张卡片${noChat > 0 ? `，其中 ${noChat} 张没有群可发（${hint}）` : ''}\n`);
       io.out(buffer);
-      if (noChat > 0 && ctx.json) io.err(`warning: ${noChat} reminder(s) have no chat to go to (chatId null): ${hint}\n`);
+      if (noChat > 0 && ctx.json) io.err(`warning: ${noChat} ${opts.raw ? 'reminder(s)' : 'card(s)'} have no chat to go to (chatId null): ${hint}\n`);
+    }),
+  );
+
+  withCommonOptions(reminders.command('status').description('提醒从哪天开始（REMINDERS_START）、上一次扫描、卡片和留待下一张卡片的事项')).action(async (opts: CommonOptions) =>
+    withContext(opts, async (ctx) => {
+      const tz = ctx.config.timeZone;
+      const start = await remindersStart({ db: ctx.db, settings: ctx.config.scheduler, config: ctx.config });
+      const last = await getSetting(ctx.db, LAST_PASS_SETTING);
+      const counts = await countOutboxByStatus(ctx.db);
+      const held = (await listOutboxItems(ctx.db, { status: 'pending' })).length;
+      const data = { remindersStart: start.date, source: start.source, lastPass: last === undefined ? null : isoInZone(Number(last), tz), cards: counts, heldItems: held };
+      ctx.print(data, () =>
+        [
+          `提醒起始日期：${start.date ?? '未设定（尚未绑定任何群聊）'}${start.source ? `（来源：${START_SOURCE_ZH[start.source]}）` : ''}`,
+          '  此前逾期的事项只计入每日卡片的统计和合并行，不逐条补发；可用 dangjian reminders start --date YYYY-MM-DD 修改。',
+          `上一次扫描：${data.lastPass ?? '尚未运行'}`,
+          `卡片：待发 ${counts.pending}，发送中 ${counts.sending}，已发 ${counts.sent}，失败 ${counts.failed}，未发 ${counts.skipped}；留待下一张卡片的事项 ${held} 条`,
+        ].join('\n'),
+      );
+    }),
+  );
+
+  withCommonOptions(
+    reminders
+      .command('start')
+      .description('设置提醒起始日期（党建办；记入审计日志）：此前逾期的事项只计入统计和合并行，不逐条补发')
+      .requiredOption('--date <YYYY-MM-DD>', '起始日期，例如 2026-03-01')
+      .option('--by <name>', '以花名册成员的身份操作（其权限生效，审计记其姓名）；默认：服务器操作员'),
+  ).action(async (opts: CommonOptions & { date: string; by?: string }) =>
+    withContext(opts, async (ctx) => {
+      const r = await setRemindersStart({ db: ctx.db, clock: ctx.clock, settings: ctx.config.scheduler, config: ctx.config }, await actingAs(ctx, opts.by), opts.date);
+      const shadowed = r.source === 'env' ? `\n注意：环境变量 REMINDERS_START=${r.date} 优先于数据库记录，当前生效的仍是它。` : '';
+      ctx.print(r, () => `提醒起始日期已设为 ${opts.date.trim()}（原为 ${r.previous ?? '未设定'}）。${shadowed}`);
     }),
   );
 
@@ -164,7 +220,7 @@ export function registerSchedulerCommands(program: Command): void {
       let rows = await listOutbox(ctx.db, { status });
       if (limit !== undefined) rows = rows.slice(-limit);
       const data = rows.map((r) => {
-        const p = (r.payload ?? {}) as Partial<ReminderPayload>;
+        const p = (r.payload ?? {}) as Partial<CardData> & { late?: boolean };
         return {
           key: r.key,
           kind: r.kind,
@@ -179,14 +235,14 @@ export function registerSchedulerCommands(program: Command): void {
           attempts: r.attempts,
           lastError: r.lastError,
           late: p.late === true,
-          batch: p.batch ?? null,
+          items: Array.isArray(p.items) ? p.items.map((i) => i.key) : [r.key],
         };
       });
       const counts = status === undefined ? await countOutboxByStatus(ctx.db) : undefined;
       ctx.print(data, () => {
         const lines = data.map((r) => {
           const what = r.status === 'sent' ? `sent ${r.sentAt} ${r.messageId}` : r.status === 'pending' ? `pending, not before ${r.notBefore}` : `${r.status}${r.lastError ? `: ${r.lastError}` : ''}`;
-          return `${r.dueAt}  ${r.kind.padEnd(10)} → ${r.chatId ?? '（无群）'}  ${what}${r.late ? ' 〔补发〕' : ''}  ${r.key}`;
+          return `${r.dueAt}  ${r.kind.padEnd(10)} → ${r.chatId ?? '（无群）'}  ${what}${r.late ? ' 〔补发〕' : ''}  ${r.key}（${r.items.length} 项）`;
         });
         if (counts) lines.push(OUTBOX_STATUSES.map((s) => `${s} ${counts[s]}`).join(', '));
         else lines.push(`${data.length} row(s)`);
