@@ -136,7 +136,8 @@ describe('任务 / tasks', () => {
     expect(text).toContain('🔴 | 1 |');
     expect(text).toContain('党建办(组织)、社管中心');
     expect(text).not.toContain('| 5 |');
-    expect(buttonsOf(cardOf(reply))[0]).toEqual({ action: 'task.complete', year: 2026, seq: 1, period: '2026' });
+    // The button names its list, so that a press re-renders this list in place.
+    expect(buttonsOf(cardOf(reply))[0]).toMatchObject({ action: 'task.complete', year: 2026, seq: 1, period: '2026', listTitle: '任务 · 需关注 · 2026' });
   });
 
   it('shows one task with its periods', async () => {

@@ -4,7 +4,7 @@ import { handleCardAction, handleMessage, messageText, respondToMessage } from '
 import { createLogger } from '../../src/log.js';
 import { listAudit } from '../../src/db/audit.repository.js';
 import { openDatabase } from '../../src/db/database.js';
-import { findOutboxByKey, insertOutboxRows } from '../../src/db/outbox.repository.js';
+import { findItemByKey, insertItems } from '../../src/db/outbox.repository.js';
 import { findTask, activeCompletions } from '../../src/db/task.repository.js';
 import { BOT_OPEN_ID, buttonsOf, cardOf, GROUP, makeBot, message, OPEN_IDS, replyText, UNBOUND_GROUP, type TestBot } from './support.js';
 
@@ -195,14 +195,14 @@ describe('card buttons', () => {
     expect(r.toast?.content).toContain('你还没有绑定花名册');
   });
 
-  it('明天再提醒 defers the reminder to the next working day, as the presser', async () => {
+  it('明天再提醒 defers the reminder item to the next working day\'s card, as the presser', async () => {
     const key = 'due:8:2026-03:d7:oc_group_leadership';
-    const payload = { v: 1, kind: 'before_due', at: '2026-03-10T09:00:00+08:00', late: false, task: { year: 2026, seq: 8, content: '', period: '2026-03', cadence: 'monthly', dueDate: '2026-03-31', offset: 7, daysLeft: 21, overdueDays: null, overdueWorkdays: null, leadUnits: ['社会治理办'], fallbackUnits: [] } };
+    const item = { key, kind: 'before_due', at: '2026-03-10T09:00:00+08:00', date: '2026-03-10', task: { year: 2026, seq: 8, content: '', period: '2026-03', cadence: 'monthly', dueDate: '2026-03-31', offset: 7, daysLeft: 21, overdueDays: null, overdueWorkdays: null, leadUnits: ['社会治理办'], fallbackUnits: [] } };
     const t = Date.parse('2026-03-10T09:00:00+08:00');
-    await insertOutboxRows(bot.opened.db, [{ key, kind: 'before_due', chat_id: GROUP, task_seq: 8, period: '2026-03', payload: JSON.stringify(payload), due_at: t, not_before: t, status: 'sent', created_at: t }]);
+    await insertItems(bot.opened.db, [{ key, kind: 'before_due', chat_id: GROUP, task_year: 2026, task_seq: 8, period: '2026-03', date: '2026-03-10', due_at: t, not_before: t, status: 'carried', reason: null, payload: JSON.stringify(item), created_at: t }]);
     const r = await press({ action: 'reminder.snooze', key }, { from: OPEN_IDS.leader });
     expect(r.toast).toEqual({ type: 'success', content: '好的，将于 3月11日 09:00 再提醒' });
-    expect(await findOutboxByKey(bot.opened.db, `${key}#snooze1`)).toMatchObject({ status: 'pending', notBefore: Date.parse('2026-03-11T09:00:00+08:00') });
+    expect(await findItemByKey(bot.opened.db, `${key}#snooze1`)).toMatchObject({ status: 'pending', date: '2026-03-11', notBefore: Date.parse('2026-03-11T09:00:00+08:00') });
     expect((await listAudit(bot.opened.db, { action: 'reminder.snooze' }))[0]).toMatchObject({ actor: '张建虹', outcome: 'ok' });
   });
 
