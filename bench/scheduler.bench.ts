@@ -8,7 +8,7 @@
  *    end of the year (daily overdue reminders and escalations): about 20,000 reminders a street.
  *    Goal: under 2 s for all 50 (ratio = time / 2 s). For information: the same collected into
  *    arrays (previewReminders), and a realistic mid-year state (85 % done on time).
- * 2. Dispatch 1,000 reminders (10 to each of 100 chats, one card each) through the real Lark
+ * 2. Dispatch 1,000 reminder cards (10 to each of 100 chats) through the real Lark
  *    sender against the fake Lark server enforcing 50/s per app and 5/s per chat. The bound set
  *    by those limits is 1,000 / 50 = 20 s; goal: within 5 % of it (ratio ≤ 1.05) with zero
  *    rate-limit rejections.
@@ -19,12 +19,11 @@ import { fixedClock } from '../src/clock.js';
 import { bindChat } from '../src/db/chat.repository.js';
 import { openDatabase, type OpenedDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { insertOutboxRows } from '../src/db/outbox.repository.js';
-import type { NewOutbox } from '../src/db/schema.js';
+import { recordCard } from '../src/db/outbox.repository.js';
 import { createLarkSender } from '../src/lark/sender.js';
 import { silentLogger } from '../src/log.js';
 import { loadPlan } from '../src/plan/load-plan.js';
-import type { ReminderPayload } from '../src/scheduler/content.js';
+import type { CardData, CardItem } from '../src/scheduler/content.js';
 import { dispatchDue, previewReminders, streamReminders, type SchedulerDeps } from '../src/services/reminders.service.js';
 import { previewFormatter } from '../src/scheduler/preview-format.js';
 import { DEFAULT_SCHEDULER_SETTINGS, schedulerSettings } from '../src/config/scheduler-settings.js';
@@ -105,21 +104,27 @@ async function dispatchBench(): Promise<{ ms: number; messages: number; rejected
   try {
     const now = Date.parse('2026-03-09T10:00:00+08:00');
     const tasks = await listTasks(opened.db, { year: 2026 });
-    const rows: NewOutbox[] = [];
     for (let i = 0; i < 1000; i++) {
       const chatId = `oc_bench_${String(i % 100).padStart(3, '0')}`;
       const t = tasks[i % tasks.length]!;
       const o = occurrencesFor(t)[0]!;
-      const payload: ReminderPayload = {
-        v: 1,
+      const key = `bench:${i}:${chatId}`;
+      const item: CardItem = {
+        key: `overdue:${t.seq}:${o.period}:w3:${chatId}#${i}`,
         kind: 'overdue',
         at: isoInZone(now, TZ),
-        late: false,
+        date: '2026-03-09',
         task: { year: 2026, seq: t.seq, content: t.content, period: o.period, cadence: t.cadence, dueDate: o.dueDate, offset: null, daysLeft: null, overdueDays: 5, overdueWorkdays: 3, leadUnits: t.leadUnits, fallbackUnits: [] },
       };
-      rows.push({ key: `bench:${i}:${chatId}`, kind: 'overdue', chat_id: chatId, task_seq: t.seq, period: o.period, payload: JSON.stringify(payload), due_at: now, not_before: now, status: 'pending', created_at: now });
+      const data: CardData = { v: 2, key, chatId, target: null, date: '2026-03-09', at: isoInZone(now, TZ), late: false, counts: null, people: {}, remindersStart: null, items: [item] };
+      recordCard(opened.db, {
+        card: { key, kind: 'daily', chat_id: chatId, task_seq: null, period: null, payload: JSON.stringify(data), due_at: now, not_before: now, status: 'pending', created_at: now },
+        fresh: [{ key: item.key, kind: 'overdue', chat_id: chatId, task_year: 2026, task_seq: t.seq, period: o.period, date: '2026-03-09', due_at: now, not_before: now, status: 'pending', reason: null, payload: JSON.stringify(item), created_at: now }],
+        held: [],
+        skipped: [],
+        skippedHeld: [],
+      });
     }
-    await insertOutboxRows(opened.db, rows);
     const deps: SchedulerDeps = {
       db: opened.db,
       plan,
@@ -128,8 +133,8 @@ async function dispatchBench(): Promise<{ ms: number; messages: number; rejected
       log: silentLogger,
       outbound: sender,
       calendar,
-      // One card per reminder: the benchmark measures raw dispatch, not coalescing.
-      settings: schedulerSettings({ coalesceMax: 1, claimBatch: 1000, sendConcurrency: 100 }),
+      // One card per reminder: the benchmark measures raw dispatch.
+      settings: schedulerSettings({ claimBatch: 1000, sendConcurrency: 100 }),
       workerId: 'bench',
     };
     // Measured from the first call: the tenant token request (not rate limited) is part of it.

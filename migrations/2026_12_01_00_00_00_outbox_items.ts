@@ -1,8 +1,8 @@
 // Reminder items and the cards that carry them (issue 10): the outbox keeps one row per card
 // (key `daily:<date>:<chat>`), and each reminder intent the rules produce is recorded once in
 // outbox_item (unique key), carried by one card, held for the chat's next card, or skipped
-// with the reason. A button press finds its card by the Lark message id.
-import { sql, type Kysely } from 'kysely';
+// with the reason.
+import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -25,7 +25,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('outbox_item_status_idx').on('outbox_item').columns(['status', 'chat_id']).execute();
   await db.schema.createIndex('outbox_item_outbox_idx').on('outbox_item').column('outbox_id').execute();
-  await sql`create index outbox_message_idx on outbox (message_id) where message_id is not null`.execute(db);
 }
 
 export async function down(): Promise<void> {

@@ -21,14 +21,6 @@ export const yearArg = z
   .transform((s) => Number(s.replace(/年$/, '')))
   .refine((n) => n >= 2000 && n <= 2100, '年份应在 2000–2100 之间');
 
-/** A task number (序号) as in the plan's task list. */
-export const seqArg = z
-  .string({ error: '缺少任务序号' })
-  .transform((s) => nfkc(s).replace(/^#|号$/g, '').replace(/^第/, ''))
-  .refine((s) => /^\d{1,4}$/.test(s), '任务序号应为正整数，例如 5')
-  .transform(Number)
-  .refine((n) => n >= 1, '任务序号应为正整数，例如 5');
-
 const MAX_SEQS = 50;
 
 /** One task number or several: 「8」, 「7,8,9」 (also 、 and ，), 「7-9」. */

@@ -84,33 +84,8 @@ export async function existingOutboxKeys(db: Db, keys: readonly string[]): Promi
   return found;
 }
 
-/**
- * Insert-or-ignore on the unique key. Each chunk is one statement (atomic on its own); no
- * transaction spans awaits, so connections in one process never wait on each other's locks.
- * Returns the keys actually inserted. Columns left out (claim, send result, error) start NULL.
- */
-export async function insertOutboxRows(db: Db, rows: readonly NewOutbox[]): Promise<string[]> {
-  const inserted: string[] = [];
-  for (const part of chunks(rows, 200)) {
-    const res = await db
-      .insertInto('outbox')
-      .values(part)
-      .onConflict((oc) => oc.column('key').doNothing())
-      .returning('key')
-      .execute();
-    for (const r of res) inserted.push(r.key);
-  }
-  return inserted;
-}
-
 export async function findOutboxByKey(db: Db, key: string): Promise<OutboxRecord | undefined> {
   const row = await db.selectFrom('outbox').selectAll().where('key', '=', key).executeTakeFirst();
-  return row ? toOutboxRecord(row) : undefined;
-}
-
-/** The message a Lark message id names (a button press names its card by it). */
-export async function findOutboxByMessageId(db: Db, messageId: string): Promise<OutboxRecord | undefined> {
-  const row = await db.selectFrom('outbox').selectAll().where('message_id', '=', messageId).executeTakeFirst();
   return row ? toOutboxRecord(row) : undefined;
 }
 
@@ -276,8 +251,6 @@ export async function countOutboxByStatus(db: Db): Promise<Record<OutboxStatus, 
 }
 
 // ---------------------------------------------------------------- items
-
-export const OUTBOX_ITEM_STATUSES: readonly OutboxItemStatus[] = ['pending', 'carried', 'skipped'];
 
 export interface OutboxItemRecord {
   id: number;

@@ -24,7 +24,7 @@ export interface CardState {
   snoozed: ReadonlyMap<string, Extract<Mark, { state: 'snoozed' }>>;
 }
 
-export const NO_STATE: CardState = { done: new Map(), snoozed: new Map() };
+const NO_STATE: CardState = { done: new Map(), snoozed: new Map() };
 
 /** Task items of one occurrence shown once: the most urgent kind, then the latest. Escalations apart. */
 function mergeTaskItems(items: readonly CardItem[]): Map<ReminderKind, MergedItem[]> {

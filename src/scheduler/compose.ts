@@ -7,7 +7,7 @@
  * and `reminders preview` both decide with it.
  */
 import type { ReminderIntent, ReminderKind } from './intent.js';
-import { KIND_SPECS, KINDS_IN_ORDER } from './kinds.js';
+import { KINDS_IN_ORDER } from './kinds.js';
 
 /** The outbox key of a chat's card of a day. */
 export const cardKeyOf = (date: string, chatId: string) => `daily:${date}:${chatId}`;
@@ -104,6 +104,3 @@ export const SECTION_NAMES_ZH: Record<ReminderKind, string> = {
   unit_digest: '单位周报',
   unit_changes: '等级变化',
 };
-
-/** Task kinds first: a card with any of them is the day's 今日待办. */
-export const carriesTaskItems = (kinds: readonly ReminderKind[]) => kinds.some((k) => KIND_SPECS[k].task);

@@ -120,7 +120,7 @@ export function renderDueToday(items: readonly MergedItem[], ctx: RenderContext)
 }
 
 /** Is this overdue item new today: its first working day overdue, due on or after REMINDERS_START. */
-export const isNewOverdue = (t: TaskReminderInfo, remindersStart: string | null) => t.overdueWorkdays === 1 && (remindersStart === null || t.dueDate >= remindersStart);
+const isNewOverdue = (t: TaskReminderInfo, remindersStart: string | null) => t.overdueWorkdays === 1 && (remindersStart === null || t.dueDate >= remindersStart);
 
 interface Collapsed {
   year: number;
@@ -134,7 +134,7 @@ interface Collapsed {
 }
 
 /** Overdue items of one task on one line: 「任务 8：逾期 11 期（2026-01 … 2026-11），最早逾期 304 天」. */
-export function collapsedLine(c: { seq: number; content: string; cadence: TaskReminderInfo['cadence']; dueDate: string; periods: readonly string[]; oldestDays: number }): string {
+function collapsedLine(c: { seq: number; content: string; cadence: TaskReminderInfo['cadence']; dueDate: string; periods: readonly string[]; oldestDays: number }): string {
   const name = `**任务 ${c.seq}** ${escapeMarkdown(clip(c.content, 14))}`;
   if (c.cadence === null) return `🔴 ${name}：${shortDay(c.dueDate)}截止，已逾期 ${c.oldestDays} 天`;
   if (c.periods.length === 1) return `🔴 ${name}〔${c.periods[0]}〕：已逾期 ${c.oldestDays} 天`;
@@ -233,7 +233,7 @@ function itemList(items: readonly ItemLine[], withOverdue: boolean): string {
 }
 
 /** A plan push (月度 / 季度 / 年度 / 阶段) as a section. */
-export function pushSection(p: PushContent): RenderedSection {
+function pushSection(p: PushContent): RenderedSection {
   switch (p.type) {
     case 'monthly': {
       const [y, m] = [p.month.slice(0, 4), Number(p.month.slice(5, 7))];

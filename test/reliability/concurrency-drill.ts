@@ -35,7 +35,7 @@ export async function runTwoInstanceDrill(): Promise<void> {
     // uuid can only come from a second claim.
     fake = await spawnFakeLark({ appId: APP_ID, appSecret: SECRET });
     // Default claim lease (10 min): a claim is never taken over here, it must simply hold.
-    const env = serviceEnv({ dbFile, fakeUrl: fake.url, appId: APP_ID, appSecret: SECRET, hours, extra: { SCHEDULER_TICK_SECONDS: '1', REMINDER_COALESCE_MAX: '1' } });
+    const env = serviceEnv({ dbFile, fakeUrl: fake.url, appId: APP_ID, appSecret: SECRET, hours, extra: { SCHEDULER_TICK_SECONDS: '1' } });
     const a = spawnService(env);
     const b = spawnService(env);
     services.push(a, b);
@@ -56,7 +56,7 @@ export async function runTwoInstanceDrill(): Promise<void> {
 
     const state = await fake.state();
     const d = deliveries(state);
-    const expected = new Set(seeded.keys.map(idempotencyUuid));
+    const expected = new Set([...seeded.cards.keys()].map(idempotencyUuid));
     const requested = [...d.attemptsByUuid.entries()].filter(([u]) => expected.has(u));
     const requestedTwice = requested.filter(([, n]) => n > 1).length;
     const deliveredOnce = seeded.keys.filter((k) => d.byKey.get(k)?.length === 1).length;
@@ -72,10 +72,11 @@ export async function runTwoInstanceDrill(): Promise<void> {
         load: `${REMINDERS} reminders to ${CHATS} chats falling due over ${SPREAD_MS / 1000} s, two real service processes on the same SQLite file, each ticking every 1 s`,
         injected: 'a second instance of the service (same database, same Lark app)',
         result: `${deliveredOnce}/${REMINDERS} delivered exactly once; process A sent ${sentA}, process B sent ${sentB}; ${requestedTwice} uuids requested twice, ${state.stats.deduplicated} sends deduplicated by Lark; ${errors} error log lines; integrity_check ${check.integrity}`,
-        method: 'Reminders seeded as pending outbox rows (outbox repository), one message each; the fake counts every HTTP request per uuid, so a reminder claimed by both processes would show as two requests even though Lark would create one message.',
+        method: 'Reminder cards seeded as pending outbox rows with their outbox_item rows (the composer’s recordCard, keys drill:<n>:<chat>), one reminder each; the fake counts every HTTP request per uuid, so a card claimed by both processes would show as two requests even though Lark would create one message.',
         metrics: { reminders: REMINDERS, chats: CHATS, sentA, sentB, requestedTwice, deduplicated: state.stats.deduplicated, deliveredOnce, errors },
       },
       () => {
+        expect(seeded.cards.size).toBe(REMINDERS);
         expect(counts.sent).toBe(REMINDERS);
         expect(requested).toHaveLength(REMINDERS);
         expect(requestedTwice).toBe(0);

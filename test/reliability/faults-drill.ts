@@ -15,7 +15,8 @@ import { runCli } from '../support/cli.js';
 import { recordChecked } from '../support/evidence.js';
 import { spawnFakeLark } from '../support/fake-lark-server.js';
 import { openDatabase } from '../../src/db/database.js';
-import { insertOutboxRows, type OutboxRecord } from '../../src/db/outbox.repository.js';
+import { recordCard, type OutboxRecord } from '../../src/db/outbox.repository.js';
+import type { CardData } from '../../src/scheduler/content.js';
 import { deliveries, integrity, outboxStatusCounts, readDb, seedReminders, serviceEnv, spawnService, waitFor, workingHoursNow, type ServiceChild } from './support.js';
 
 export interface FaultDrillOptions {
@@ -40,8 +41,8 @@ export async function runFaultDrill(o: FaultDrillOptions): Promise<void> {
   const started = Date.now();
   try {
     const seeded = await seedReminders(dbFile, { year: hours.localYear, tz: hours.tz, count: o.reminders, chats: o.chats, startAt: Date.now(), spreadMs: o.spreadMs, chatPrefix: 'oc_fault_' });
-    // One message per reminder: every uuid is one reminder, so attempts are counted per reminder.
-    const env = serviceEnv({ dbFile, fakeUrl: fake.url, appId: APP_ID, appSecret: SECRET, hours, extra: { SCHEDULER_TICK_SECONDS: '1', REMINDER_RETRY_DELAY_MINUTES: '0.01', REMINDER_COALESCE_MAX: '1' } });
+    // One card per reminder: every uuid is one reminder, so attempts are counted per reminder.
+    const env = serviceEnv({ dbFile, fakeUrl: fake.url, appId: APP_ID, appSecret: SECRET, hours, extra: { SCHEDULER_TICK_SECONDS: '1', REMINDER_RETRY_DELAY_MINUTES: '0.01' } });
     svc = spawnService(env);
     await svc.started(60_000);
 
@@ -54,7 +55,7 @@ export async function runFaultDrill(o: FaultDrillOptions): Promise<void> {
     const storm = await fake.state();
     const d = deliveries(storm);
     const counts = outboxStatusCounts(dbFile);
-    const expectedUuids = new Set(seeded.keys.map(idempotencyUuid));
+    const expectedUuids = new Set([...seeded.cards.keys()].map(idempotencyUuid));
     const deliveredOnce = seeded.keys.filter((k) => d.byKey.get(k)?.length === 1).length;
     const duplicates = seeded.keys.filter((k) => (d.byKey.get(k)?.length ?? 0) > 1).length;
     const attempts = [...d.attemptsByUuid.entries()].filter(([u]) => expectedUuids.has(u)).map(([, n]) => n);
@@ -67,26 +68,21 @@ export async function runFaultDrill(o: FaultDrillOptions): Promise<void> {
 
     // ---- phase 2: Lark fails every send; one more reminder exhausts its retries
     await fake.setFaults({ serverErrorRate: 1, match: `^POST ${SEND_PATH}$` });
-    const doomedKey = `overdue:1:${hours.localYear}:w1:oc_fault_doomed`;
+    const doomedKey = 'drill:doomed:oc_fault_doomed';
     const opened = openDatabase(dbFile);
     try {
-      const template = readDb(dbFile, (db) => db.prepare('select * from outbox where key = ?').get(seeded.keys[0]) as Record<string, unknown>);
+      // The first card's data, for another chat: one more card as a pass would record it.
+      const template = readDb(dbFile, (db) => db.prepare('select payload from outbox where key = ?').get([...seeded.cards.keys()][0]) as { payload: string });
+      const data = JSON.parse(template.payload) as CardData;
       const now = Date.now();
-      await insertOutboxRows(opened.db, [
-        {
-          key: doomedKey,
-          kind: 'overdue',
-          chat_id: 'oc_fault_doomed',
-          task_seq: template.task_seq as number,
-          period: template.period as string,
-          // The template's payload, without the card it was sent in (the new row is a reminder of its own).
-          payload: JSON.stringify({ ...(JSON.parse(template.payload as string) as Record<string, unknown>), batch: undefined, batchSize: undefined }),
-          due_at: now,
-          not_before: now,
-          status: 'pending',
-          created_at: now,
-        },
-      ]);
+      const item = { ...data.items[0]!, key: `overdue:1:${hours.localYear}:w1:oc_fault_doomed` };
+      recordCard(opened.db, {
+        card: { key: doomedKey, kind: 'daily', chat_id: 'oc_fault_doomed', task_seq: null, period: null, payload: JSON.stringify({ ...data, key: doomedKey, chatId: 'oc_fault_doomed', items: [item] }), due_at: now, not_before: now, status: 'pending', created_at: now },
+        fresh: [{ key: item.key, kind: item.kind, chat_id: 'oc_fault_doomed', task_year: hours.localYear, task_seq: item.task!.seq, period: item.task!.period, date: item.date, due_at: now, not_before: now, status: 'pending', reason: null, payload: JSON.stringify(item), created_at: now }],
+        held: [],
+        skipped: [],
+        skippedHeld: [],
+      });
     } finally {
       await opened.close();
     }
@@ -118,15 +114,16 @@ export async function runFaultDrill(o: FaultDrillOptions): Promise<void> {
       {
         id: 'lark-faults',
         test: 'Faults at the Lark API',
-        load: `${o.reminders} reminders to ${o.chats} chats, one message each, real service process, fake Lark in its own process`,
+        load: `${o.reminders} reminders to ${o.chats} chats, one card each, real service process, fake Lark in its own process`,
         injected: `per Lark call (seed ${o.seed}): 30 % HTTP 500, 10 % HTTP 429, 5 % 2-second stalls, 5 % connections dropped before and 5 % after processing (answer lost); fake counted ${r.injected5xx} × 500, ${r.injected429} × 429, ${storm.stats.stalled} stalls, ${r.dropped} + ${storm.stats.droppedAfter} drops`,
         result: `${deliveredOnce}/${o.reminders} delivered exactly once, ${duplicates} duplicates; ${totalAttempts} HTTP attempts, at most ${maxAttempts} for one message (bound ${bound}); ${outboxRetried} needed an outbox retry; ${storm.stats.deduplicated} lost answers re-sent and absorbed by uuid; process up throughout (${errorLogs} error-level log lines, ${fatalLogs} fatal); ${stormSeconds} s`,
         method:
-          'Reminders seeded as pending outbox rows (outbox repository), sent by the real dispatcher and Lark sender in the service process; the fake injects the faults with a seeded RNG and counts every HTTP attempt per uuid. REMINDER_RETRY_DELAY_MINUTES=0.01 and SCHEDULER_TICK_SECONDS=1 shorten the waits between outbox retries (defaults: 2 min × attempts, every minute).',
+          'Reminder cards seeded as pending outbox rows with their outbox_item rows (the composer’s recordCard, keys drill:<n>:<chat>), sent by the real dispatcher and Lark sender in the service process; the fake injects the faults with a seeded RNG and counts every HTTP attempt per uuid. REMINDER_RETRY_DELAY_MINUTES=0.01 and SCHEDULER_TICK_SECONDS=1 shorten the waits between outbox retries (defaults: 2 min × attempts, every minute).',
         metrics: { reminders: o.reminders, chats: o.chats, seed: o.seed, deliveredOnce, duplicates, totalAttempts, maxAttempts, bound, outboxRetried, injected5xx: r.injected5xx, injected429: r.injected429, stalls: storm.stats.stalled, droppedBefore: r.dropped, droppedAfter: storm.stats.droppedAfter, deduplicated: storm.stats.deduplicated, errorLogs, fatalLogs, stormSeconds },
       },
       () => {
         expect(aliveAfterStorm).toBe(true);
+        expect(seeded.cards.size).toBe(o.reminders);
         expect(counts.sent).toBe(o.reminders);
         expect(counts.failed ?? 0).toBe(0);
         expect(deliveredOnce).toBe(o.reminders);
@@ -149,7 +146,7 @@ export async function runFaultDrill(o: FaultDrillOptions): Promise<void> {
         load: '1 reminder, after the fault storm, same service process',
         injected: 'every send answered HTTP 500',
         result: `${doomed.status} after ${doomed.attempts} dispatch attempts and ${doomedAttemptsAtLark} HTTP attempts (bound ${bound}); last_error "${(doomed.lastError ?? '').slice(0, 60)}…"; logged (${failLog ? `level ${String(failLog.level)}, "${String(failLog.msg)}"` : 'no log line'}), audited ×${audited}; listed by \`dangjian outbox --status failed\`: ${listedFailed.some((f) => f.key === doomedKey)}; in the digest: ${digest.failedMessages.some((f) => f.key === doomedKey)}; service still up: ${aliveAtEnd}, exit ${String(stopped.code)} on SIGTERM`,
-        method: 'After phase 1 the fake fails every send; one more pending reminder is written to the outbox (as a `dangjian tick` in another process would) and the running service takes it from there.',
+        method: 'After phase 1 the fake fails every send; one more pending card is written to the outbox (as a `dangjian tick` in another process would) and the running service takes it from there.',
         metrics: { dispatchAttempts: doomed.attempts, httpAttempts: doomedAttemptsAtLark, bound, audited, listed: listedFailed.length, inDigest: digest.failedMessages.length },
       },
       () => {

@@ -2,7 +2,7 @@
  * Shared pieces of the reliability tests: the real service (`node bin/start.js`) as a child
  * process with its JSON logs captured, a time zone in which "now" is within working hours (so
  * that the real scheduler, on the system clock, dispatches at any hour of the day and any day
- * of the week), reminders seeded into the outbox, and what the fake Lark server received.
+ * of the week), reminder cards seeded into the outbox, and what the fake Lark server received.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,10 +13,9 @@ import { operatorActor } from '../../src/auth/actor.js';
 import { systemClock } from '../../src/clock.js';
 import { openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { insertOutboxRows } from '../../src/db/outbox.repository.js';
-import type { NewOutbox } from '../../src/db/schema.js';
+import { recordCard } from '../../src/db/outbox.repository.js';
 import { loadPlan } from '../../src/plan/load-plan.js';
-import type { ReminderPayload } from '../../src/scheduler/content.js';
+import type { CardData, CardItem } from '../../src/scheduler/content.js';
 import { initProgramme } from '../../src/services/init.service.js';
 import { occurrencesFor } from '../../src/tasks/occurrences.js';
 import { listTasks } from '../../src/db/task.repository.js';
@@ -160,17 +159,23 @@ export function spawnService(env: Record<string, string>): ServiceChild {
 export const plan = loadPlan();
 
 export interface SeededReminders {
+  /** Reminder item keys. */
   keys: string[];
   /** Reminder key → its chat. */
   chatOf: Map<string, string>;
+  /** Card (outbox) key → the reminder keys it carries. */
+  cards: Map<string, string[]>;
 }
 
 /**
- * A database file with the programme initialised for `year` and `count` task reminders in the
- * outbox, pending, spread over `chats` chats (each chat's reminders are distinct task
- * occurrences, so that a coalesced card shows each of them), their times spread evenly over
- * `spreadMs` from `startAt`. Inserted with the outbox repository, exactly as the pass records
- * rows (same columns, payload and key format); the service's dispatcher then claims and sends them.
+ * A database file with the programme initialised for `year` and `count` task reminders on
+ * cards, pending in the outbox, spread over `chats` chats (each chat's reminders are distinct
+ * task occurrences, first day overdue, so that a card shows each in full with its buttons),
+ * their times spread evenly over `spreadMs` from `startAt`. A chat's reminders falling due at
+ * the same instant share a card. Recorded with the composer's own write (recordCard: the card
+ * row and its outbox_item rows, the payload a pass writes); the real rules cannot produce
+ * hundreds of cards within seconds for a real date, so the cards are keyed `drill:<wave>:<chat>`
+ * instead of `daily:<date>:<chat>`. The service's dispatcher then claims and sends them.
  */
 export async function seedReminders(
   dbFile: string,
@@ -184,7 +189,7 @@ export async function seedReminders(
     chatPrefix?: string;
     /**
      * Reminders fall due in waves of `size`; in wave w each chat gets `bursts[w % bursts.length]`
-     * at once (chats taken in turn across waves). Default: one at a time, chats in turn.
+     * at once, on one card (chats taken in turn across waves). Default: one at a time, chats in turn.
      */
     waves?: { size: number; bursts: number[] };
   },
@@ -195,10 +200,10 @@ export async function seedReminders(
     await initProgramme({ db: opened.db, plan, clock: systemClock }, operatorActor('reliability'), { year: o.year });
     const tasks = await listTasks(opened.db, { year: o.year });
     const occurrences = tasks.flatMap((t) => occurrencesFor(t).map((occ) => ({ t, occ })));
-    const rows: NewOutbox[] = [];
     const keys: string[] = [];
     const chatOf = new Map<string, string>();
     const used = new Map<number, number>();
+    const cards = new Map<string, { chatId: string; at: number; items: CardItem[] }>();
     const waveSize = o.waves?.size ?? 1;
     const bursts = o.waves?.bursts ?? [1];
     const waves = Math.ceil(o.count / waveSize);
@@ -215,20 +220,33 @@ export async function seedReminders(
       const { t, occ } = occurrences[k]!;
       const at = o.startAt + Math.floor((wave / waves) * o.spreadMs);
       const key = `overdue:${t.seq}:${occ.period}:w1:${chatId}`;
-      const payload: ReminderPayload = {
-        v: 1,
+      const item: CardItem = {
+        key,
         kind: 'overdue',
         at: isoInZone(at, o.tz),
-        late: false,
+        date: isoInZone(at, o.tz).slice(0, 10),
         task: { year: o.year, seq: t.seq, content: t.content, period: occ.period, cadence: t.cadence, dueDate: occ.dueDate, offset: null, daysLeft: null, overdueDays: 1, overdueWorkdays: 1, leadUnits: t.leadUnits, fallbackUnits: [] },
       };
-      rows.push({ key, kind: 'overdue', chat_id: chatId, task_seq: t.seq, period: occ.period, payload: JSON.stringify(payload), due_at: at, not_before: at, status: 'pending', created_at: Date.now() });
+      const cardKey = `drill:${wave}:${chatId}`;
+      const card = cards.get(cardKey) ?? { chatId, at, items: [] };
+      card.items.push(item);
+      cards.set(cardKey, card);
       keys.push(key);
       chatOf.set(key, chatId);
     }
-    const inserted = await insertOutboxRows(opened.db, rows);
-    if (inserted.length !== rows.length) throw new Error(`seeded ${inserted.length} of ${rows.length} reminders`);
-    return { keys, chatOf };
+    const now = Date.now();
+    for (const [key, c] of cards) {
+      const data: CardData = { v: 2, key, chatId: c.chatId, target: null, date: c.items[0]!.date, at: isoInZone(c.at, o.tz), late: false, counts: null, people: {}, remindersStart: null, items: c.items };
+      const id = recordCard(opened.db, {
+        card: { key, kind: 'daily', chat_id: c.chatId, task_seq: null, period: null, payload: JSON.stringify(data), due_at: c.at, not_before: c.at, status: 'pending', created_at: now },
+        fresh: c.items.map((i) => ({ key: i.key, kind: i.kind, chat_id: c.chatId, task_year: o.year, task_seq: i.task!.seq, period: i.task!.period, date: i.date, due_at: c.at, not_before: c.at, status: 'pending', reason: null, payload: JSON.stringify(i), created_at: now })),
+        held: [],
+        skipped: [],
+        skippedHeld: [],
+      });
+      if (id === null) throw new Error(`card ${key} not recorded`);
+    }
+    return { keys, chatOf, cards: new Map([...cards].map(([k, c]) => [k, c.items.map((i) => i.key)])) };
   } finally {
     await opened.close();
   }

@@ -47,6 +47,17 @@ const seeds: Record<string, Seed> = {
     await db.insertInto('task_completion').values({ task_id: 1, period: '2026', done_at: at + 1, done_by: '王博文', note: 'redo', progress: null }).execute();
     return { ...counts, task_completion: 2 };
   },
+  // Before cards carried items: an outbox row and the item it carried.
+  '2026_12_01_00_00_00_outbox_items': async (db) => {
+    const counts = await seeds['2026_11_28_01_00_00_one_active_completion']!(db);
+    const at = 1_780_000_200_000;
+    const card = await db.selectFrom('outbox').select('id').where('key', '=', 'k1').executeTakeFirstOrThrow();
+    await db
+      .insertInto('outbox_item')
+      .values({ key: 'digest:2026-05-25:oc_1', kind: 'digest', chat_id: 'oc_1', task_year: null, task_seq: null, period: null, date: '2026-05-25', due_at: at, not_before: at, status: 'carried', outbox_id: card.id, reason: null, payload: '{}', created_at: at })
+      .execute();
+    return { ...counts, outbox_item: 1 };
+  },
 };
 
 const migrationNames = readdirSync(MIGRATIONS_DIR)
