@@ -17,7 +17,7 @@ import { addMember } from '../../src/services/members.service.js';
 import { initProgramme } from '../../src/services/init.service.js';
 import { addUnit } from '../../src/services/units.service.js';
 import type { BotDeps, ChatMessage, Reply } from '../../src/bot/types.js';
-import { DEFAULT_SCHEDULER_SETTINGS } from '../../src/config/scheduler-settings.js';
+import { DEFAULT_SCHEDULER_SETTINGS, type SchedulerSettings } from '../../src/config/scheduler-settings.js';
 import { createBotRuntime, type BotRuntime } from '../../src/runtime/bot-runtime.js';
 import { createWorkCalendar } from '../../src/tasks/work-calendar.js';
 
@@ -82,7 +82,7 @@ export interface TestBot {
 }
 
 /** Street (from init) → 城东社区 (→ 城东花园小区, 城东新村小区), 城西社区; roster bound; GROUP bound to 领导小组. */
-export async function makeBot(options: { dbFile?: string; now?: string; outbound?: Outbound; cardDeadlineMs?: number; queueCapacity?: number; botOpenId?: string | null } = {}): Promise<TestBot> {
+export async function makeBot(options: { dbFile?: string; now?: string; outbound?: Outbound; cardDeadlineMs?: number; queueCapacity?: number; botOpenId?: string | null; settings?: SchedulerSettings } = {}): Promise<TestBot> {
   const dbFile = options.dbFile ?? join(mkdtempSync(join(tmpdir(), 'dangjian-bot-')), 'test.db');
   const opened = openDatabase(dbFile);
   await migrateToLatest(opened.db);
@@ -96,7 +96,7 @@ export async function makeBot(options: { dbFile?: string; now?: string; outbound
     log: silentLogger,
     outbound: options.outbound ?? outbound,
     calendar,
-    settings: DEFAULT_SCHEDULER_SETTINGS,
+    settings: options.settings ?? DEFAULT_SCHEDULER_SETTINGS,
     botOpenId: () => (options.botOpenId === undefined ? BOT_OPEN_ID : options.botOpenId),
     cardDeadlineMs: options.cardDeadlineMs,
     ...(options.queueCapacity === undefined ? {} : { queue: { capacity: options.queueCapacity } }),
