@@ -117,7 +117,7 @@ export function batchResultCard(r: { done: BatchLine[]; refused: Array<BatchLine
     elements.push(markdown(`❌ **未${verb} ${r.refused.length} 期**\n${lines.join('\n')}`));
   }
   if (verb === '完成' && r.done.length > 0) elements.push(markdown('如有误，可发送「撤销 〈序号〉 〈期次范围〉」撤销，例如「撤销 8 1-11月」。'));
-  const seqs = [...new Set([...r.done, ...r.refused].map((x) => x.seq))];
+  const seqs = [...new Set([...r.done, ...r.refused].map((x) => x.seq))].sort((a, b) => a - b);
   const template = r.refused.length === 0 ? 'green' : r.done.length === 0 ? 'red' : 'orange';
   return card(`批量${verb}｜任务 ${seqs.join('、')}`, template, elements);
 }

@@ -186,6 +186,9 @@ function parseSelection(token: string | undefined, today: string): Selection | u
   return period === undefined ? undefined : { kind: 'single', year: explicitYear, period };
 }
 
+/** A token meant as a period or a range even when it does not parse (then it is refused, not taken as a note). */
+const LOOKS_LIKE_PERIOD = /^(\d{4}[-年.]|\d{1,2}\s*(月|[-~～至到])|[Qq]\d|第?[一二三四1-4]季度|全部逾期|所有逾期)/;
+
 const SELECTION_HINT = '期次应写作 2026-03、3月、Q1，或范围 1-11月、2026-01..2026-11，或「全部逾期」';
 
 /** 〈序号〉 [期次] [key=数值 ...] [备注...]: the period only when the second token looks like one. */
@@ -193,7 +196,7 @@ function completionInput(tokens: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (tokens[0] !== undefined) out.seq = tokens[0];
   const rest = tokens.slice(1);
-  if (rest[0] !== undefined && parseSelection(rest[0], '2000-01-01') !== undefined) out.period = rest.shift();
+  if (rest[0] !== undefined && (parseSelection(rest[0], '2000-01-01') !== undefined || LOOKS_LIKE_PERIOD.test(nfkc(rest[0])))) out.period = rest.shift();
   const progress = rest.filter((t) => PROGRESS_TOKEN.test(nfkc(t)));
   const note = rest.filter((t) => !PROGRESS_TOKEN.test(nfkc(t)));
   if (progress.length > 0) out.progress = progress.join(',');
