@@ -1,3 +1,4 @@
 export * from './schema.js';
 export * from './plan-data.js';
 export * from './load-plan.js';
+export * from './plan-tasks.js';

@@ -151,14 +151,22 @@ export function checkPlan(plan: Plan): string[] {
       if (!plan.leadUnits.includes(unit)) add(`task ${task.seq}: lead unit "${unit}" is not in leadUnits`);
     }
     for (const unit of duplicates(task.leadUnits)) add(`task ${task.seq}: lead unit "${unit}" listed twice`);
-    const yearRound = task.deadlineText === YEAR_ROUND_DEADLINE;
-    if (yearRound && task.cadence === null) add(`task ${task.seq}: deadline 「${YEAR_ROUND_DEADLINE}」 but no cadence`);
-    if (!yearRound && task.cadence !== null) {
-      add(`task ${task.seq}: cadence ${task.cadence} on a dated task (deadline 「${task.deadlineText}」); only 「${YEAR_ROUND_DEADLINE}」 tasks recur`);
+    checkCadence(`task ${task.seq}`, task.deadlineText, task.cadence, add);
+    if (task.laterYears !== null) {
+      if (task.recurrence !== 'every_year') add(`task ${task.seq}: laterYears on a first_year_only task (it is never instantiated in later years)`);
+      checkCadence(`task ${task.seq} laterYears`, task.laterYears.deadlineText, task.laterYears.cadence, add);
     }
   });
 
   return problems;
+}
+
+function checkCadence(what: string, deadlineText: string, cadence: string | null, add: (p: string) => void): void {
+  const yearRound = deadlineText === YEAR_ROUND_DEADLINE;
+  if (yearRound && cadence === null) add(`${what}: deadline 「${YEAR_ROUND_DEADLINE}」 but no cadence`);
+  if (!yearRound && cadence !== null) {
+    add(`${what}: cadence ${cadence} on a dated task (deadline 「${deadlineText}」); only 「${YEAR_ROUND_DEADLINE}」 tasks recur`);
+  }
 }
 
 function total(values: readonly number[]): number {

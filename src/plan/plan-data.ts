@@ -489,8 +489,13 @@ export const builtInPlan: PlanInput = {
   leadUnits: ['党建办(组织)', '社管中心', '社会治理办', '环卫中心', '城发办'],
 
   // `cadence` for 贯穿全年 items is read from the item's wording: 每月 → monthly, 每月两次 →
-  // twice_monthly, 每季度 → quarterly, 每两月1期 / 全年6次 → bimonthly, 年度内…1场 → yearly;
-  // 定期 and a bare 贯穿全年 → monthly.
+  // twice_monthly, 每季度 → quarterly, 每两月1期 → bimonthly, 年度内…1场 and 全年6次 (a count
+  // for the year, not a rhythm) → yearly; 「定期」 and a duty without frequency → periodic (the
+  // office sets the frequency; monthly check-in until then); a deliverable (制定手册) → yearly
+  // (one deadline, the year's end). Task 7 stays monthly: 组织生活 runs monthly (主题党日).
+  // `recurrence`: first_year_only for 首批, named sites and 改造提升工程 of year one and for the
+  // pilot selection of 示范推进阶段; every_year for standing duties (四(四) 一年一验收).
+  // See docs/plan-readings.md.
   tasks: [
     {
       seq: 1,
@@ -500,6 +505,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)', '社管中心'],
       cadence: null,
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 2,
@@ -509,6 +515,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)', '社管中心'],
       cadence: null,
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 3,
@@ -518,6 +525,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['社管中心', '党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 4,
@@ -527,6 +535,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)', '社管中心'],
       cadence: null,
       target: null,
+      recurrence: 'first_year_only',
     },
     {
       seq: 5,
@@ -536,6 +545,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 6,
@@ -545,6 +555,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'first_year_only',
     },
     {
       seq: 7,
@@ -557,6 +568,7 @@ export const builtInPlan: PlanInput = {
         text: '红船云智慧党建系统活跃度不低于100%',
         metrics: [{ key: 'activity', label: '红船云智慧党建系统活跃度', min: 100, unit: '%' }],
       },
+      recurrence: 'every_year',
     },
     {
       seq: 8,
@@ -566,6 +578,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['社会治理办'],
       cadence: 'monthly',
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 9,
@@ -575,6 +588,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: 'quarterly',
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 10,
@@ -584,6 +598,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 11,
@@ -593,6 +608,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 12,
@@ -602,6 +618,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 13,
@@ -611,6 +628,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'first_year_only',
     },
     {
       seq: 14,
@@ -620,6 +638,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'first_year_only',
     },
     {
       seq: 15,
@@ -629,6 +648,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'first_year_only',
     },
     {
       seq: 16,
@@ -636,8 +656,9 @@ export const builtInPlan: PlanInput = {
       content: '健全完善社区党组织领导下的“红色物业”党建联动议事服务机制,定期开展小区管理中各类民生事项的意见征求、研究分析、协商会办、成效评估等工作',
       deadlineText: '贯穿全年',
       leadUnits: ['社管中心'],
-      cadence: 'monthly',
+      cadence: 'periodic',
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 17,
@@ -645,8 +666,9 @@ export const builtInPlan: PlanInput = {
       content: '结合各小区、楼道实际,设置“微家服务岗”等提供专业化精准化服务',
       deadlineText: '贯穿全年',
       leadUnits: ['社管中心'],
-      cadence: 'monthly',
+      cadence: 'periodic',
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 18,
@@ -654,8 +676,9 @@ export const builtInPlan: PlanInput = {
       content: '定期联合业委会开展形式多样的小区睦邻活动',
       deadlineText: '贯穿全年',
       leadUnits: ['社管中心'],
-      cadence: 'monthly',
+      cadence: 'periodic',
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 19,
@@ -665,6 +688,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)', '环卫中心'],
       cadence: null,
       target: null,
+      recurrence: 'first_year_only',
     },
     {
       seq: 20,
@@ -674,6 +698,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['城发办', '环卫中心'],
       cadence: null,
       target: null,
+      recurrence: 'first_year_only',
     },
     {
       seq: 21,
@@ -683,6 +708,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: 'twice_monthly',
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 22,
@@ -690,8 +716,10 @@ export const builtInPlan: PlanInput = {
       content: '制定社工站社会组织入驻及管理手册,发挥好枢纽型社会组织功能',
       deadlineText: '贯穿全年',
       leadUnits: ['社管中心'],
-      cadence: 'monthly',
+      cadence: 'yearly',
       target: null,
+      recurrence: 'every_year',
+      laterYears: { content: '发挥好枢纽型社会组织功能', deadlineText: '贯穿全年', cadence: 'periodic' },
     },
     {
       seq: 23,
@@ -701,6 +729,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['社管中心'],
       cadence: 'bimonthly',
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 24,
@@ -708,8 +737,12 @@ export const builtInPlan: PlanInput = {
       content: '开展睦邻客厅专题培训,工作坊,经验交流会等全年6次,助力睦邻客厅全面提升',
       deadlineText: '贯穿全年',
       leadUnits: ['社管中心'],
-      cadence: 'bimonthly',
-      target: null,
+      cadence: 'yearly',
+      target: {
+        text: '专题培训、工作坊、经验交流会等全年6次',
+        metrics: [{ key: 'sessions', label: '专题培训、工作坊、经验交流会次数', min: 6, unit: '次' }],
+      },
+      recurrence: 'every_year',
     },
     {
       seq: 25,
@@ -725,6 +758,7 @@ export const builtInPlan: PlanInput = {
           { key: 'excellent', label: '优秀项目数', min: 2, unit: '个' },
         ],
       },
+      recurrence: 'every_year',
     },
   ],
 

@@ -22,8 +22,25 @@ export const GRADES = ['none', 'standard', 'demonstration'] as const;
 export type Grade = (typeof GRADES)[number];
 export const GRADE_NAMES_ZH: Record<Grade, string> = { none: '未达标', standard: '标准型', demonstration: '示范型' };
 
-export const CADENCES = ['monthly', 'twice_monthly', 'quarterly', 'bimonthly', 'yearly'] as const;
+/**
+ * How a recurring task repeats. `periodic` is the plan's 「定期」 (or a bare 「贯穿全年」 duty):
+ * the plan sets no frequency, so the office sets one; until then the duty is checked in
+ * monthly (its occurrences are the months).
+ */
+export const CADENCES = ['monthly', 'twice_monthly', 'quarterly', 'bimonthly', 'yearly', 'periodic'] as const;
 export type Cadence = (typeof CADENCES)[number];
+export const CADENCE_NAMES_ZH: Record<Cadence, string> = {
+  monthly: '每月',
+  twice_monthly: '每月两次',
+  quarterly: '每季度',
+  bimonthly: '每两月',
+  yearly: '每年',
+  periodic: '定期（未设频次）',
+};
+
+/** Whether a plan item is instantiated again in later programme years (四(四) 一年一验收). */
+export const RECURRENCES = ['every_year', 'first_year_only'] as const;
+export type Recurrence = (typeof RECURRENCES)[number];
 
 const levelSchema = z.enum(LEVELS);
 const gradeSchema = z.enum(['standard', 'demonstration']);
@@ -135,6 +152,14 @@ export const taskTargetSchema = z.object({
 });
 export type TaskTarget = z.infer<typeof taskTargetSchema>;
 
+/** What a recurring plan item becomes in later programme years, when that differs from year one. */
+export const laterYearsTaskSchema = z.object({
+  content: z.string().min(1),
+  deadlineText: z.string().min(1),
+  cadence: z.enum(CADENCES).nullable(),
+});
+export type LaterYearsTask = z.infer<typeof laterYearsTaskSchema>;
+
 export const planTaskSchema = z.object({
   seq: z.number().int().positive(),
   /** One of the five 行动, as headed in Annex 3. */
@@ -146,6 +171,14 @@ export const planTaskSchema = z.object({
   /** Recurrence for 「贯穿全年」 items, read from the item's own wording; null for dated items. */
   cadence: z.enum(CADENCES).nullable(),
   target: taskTargetSchema.nullable().default(null),
+  /**
+   * `first_year_only`: a one-off of the programme's first year (「首批」, a named site, a
+   * 改造提升工程 to finish); `every_year`: a standing duty copied into every later year's list.
+   * Defaults to `every_year` (a plan file written before this field copied every item).
+   */
+  recurrence: z.enum(RECURRENCES).default('every_year'),
+  /** For `every_year` items whose later-year form differs (task 22: the handbook is made once). */
+  laterYears: laterYearsTaskSchema.nullable().default(null),
 });
 export type PlanTask = z.infer<typeof planTaskSchema>;
 

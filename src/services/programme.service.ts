@@ -54,7 +54,7 @@ export async function initProgramme(
       await insertMemberIfAbsent(trx, office.has(name) ? { name, role: 'office', leadUnit: OFFICE_LEAD_UNIT, at } : { name, role: 'member', leadUnit: null, at });
     }
     const after = Number((await trx.selectFrom('member').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-    const tasks = await instantiatePlanTasks(trx, plan, firstYear, at);
+    const tasks = await instantiatePlanTasks(trx, plan, firstYear, at, firstYear);
     const created = { street: createdStreet, members: after - before, tasks };
     if (createdStreet || created.members > 0 || tasks > 0 || !existing) {
       await audit(trx, { at, actor: actor.name, source: actor.source, action: 'programme.init', subject: streetName, outcome: 'ok', detail: { firstYear, ...created } });

@@ -600,8 +600,9 @@ export async function retireTask(deps: TaskDeps, actor: Actor, input: { year: nu
 }
 
 /**
- * Instantiates a programme year's list (office only; idempotent): the plan's items and the
- * office-added, non-retired tasks of the latest earlier year.
+ * Instantiates a programme year's list (office only; idempotent): the plan's items for the
+ * year (all in year 1, the recurring ones later) and the office-added, non-retired tasks of
+ * the latest earlier year.
  */
 export async function instantiateTasks(deps: TaskDepsWithPlan, actor: Actor, input: { year: number | string }): Promise<InstantiateResult> {
   const { db, plan, clock } = deps;
@@ -614,7 +615,7 @@ export async function instantiateTasks(deps: TaskDepsWithPlan, actor: Actor, inp
   }
   const at = clock.now().getTime();
   return db.transaction().execute(async (trx) => {
-    const result = await instantiateYear(trx, plan, year, at);
+    const result = await instantiateYear(trx, plan, year, at, programme.firstYear);
     if (result.inserted.length > 0 || result.skipped.length > 0) {
       await audit(trx, { at, actor: actor.name, source: actor.source, action: 'task.instantiate', subject: `tasks:${year}`, outcome: 'ok', detail: result });
     }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import type { TaskCompletionRow, TaskRow } from '../db/schema.js';
+import { firstYearOnlySeqs, tasksToInstantiate } from '../plan/plan-tasks.js';
 import { CADENCES, taskTargetSchema, type Cadence, type Plan, type TaskTarget } from '../plan/schema.js';
 import { occurrencesFor } from './occurrences.js';
 
@@ -220,22 +221,25 @@ export interface InstantiateResult {
   skipped: Array<{ seq: number; reason: string }>;
   /** The year office-added tasks were copied from, or null when there was none. */
   copiedFrom: number | null;
+  /** Plan items of the first year only (首批, named sites …) left out of a later year. */
+  firstYearOnly: number[];
 }
 
 /**
- * Instantiates a programme year's task list: the plan's items, plus the office-added tasks of
+ * Instantiates a programme year's task list: the plan's items for that year (every item in
+ * year 1 = `firstYear`, the recurring ones later: `tasksToInstantiate`), plus the office-added tasks of
  * the latest earlier year that are not retired (same seqs; their deadline phrase must make
  * sense in the new year — a one-off ISO date of another year is skipped and reported).
  * Idempotent: existing (year, seq) rows are left alone. Runs in one transaction.
  */
-export async function instantiateYear(db: Db, plan: Plan, year: number, at: number): Promise<InstantiateResult> {
+export async function instantiateYear(db: Db, plan: Plan, year: number, at: number, firstYear: number): Promise<InstantiateResult> {
   return inTransaction(db, async (trx) => {
-    const result: InstantiateResult = { year, inserted: [], existing: [], skipped: [], copiedFrom: null };
+    const result: InstantiateResult = { year, inserted: [], existing: [], skipped: [], copiedFrom: null, firstYearOnly: year > firstYear ? firstYearOnlySeqs(plan) : [] };
     const record = async (t: NewTaskInput) => {
       if (await insertTaskIfAbsent(trx, t)) result.inserted.push(t.seq);
       else result.existing.push(t.seq);
     };
-    for (const t of plan.tasks) {
+    for (const t of tasksToInstantiate(plan, year, firstYear)) {
       await record({
         year,
         seq: t.seq,
@@ -274,8 +278,8 @@ export async function instantiateYear(db: Db, plan: Plan, year: number, at: numb
 }
 
 /** Inserts the plan's tasks (and the office's tasks carried over) for a year; returns rows inserted. Idempotent. */
-export async function instantiatePlanTasks(db: Db, plan: Plan, year: number, at: number): Promise<number> {
-  return (await instantiateYear(db, plan, year, at)).inserted.length;
+export async function instantiatePlanTasks(db: Db, plan: Plan, year: number, at: number, firstYear: number): Promise<number> {
+  return (await instantiateYear(db, plan, year, at, firstYear)).inserted.length;
 }
 
 // ---- completions ----

@@ -277,15 +277,15 @@ describe('built-in plan: tasks (附件3)', () => {
     [13, '6月底', [D], null],
     [14, '6月底', [D], null],
     [15, '5月底', [D], null],
-    [16, '贯穿全年', [S], 'monthly'],
-    [17, '贯穿全年', [S], 'monthly'],
-    [18, '贯穿全年', [S], 'monthly'],
+    [16, '贯穿全年', [S], 'periodic'],
+    [17, '贯穿全年', [S], 'periodic'],
+    [18, '贯穿全年', [S], 'periodic'],
     [19, '5月', [D, '环卫中心'], null],
     [20, '6月', ['城发办', '环卫中心'], null],
     [21, '贯穿全年', [D], 'twice_monthly'],
-    [22, '贯穿全年', [S], 'monthly'],
+    [22, '贯穿全年', [S], 'yearly'],
     [23, '贯穿全年', [S], 'bimonthly'],
-    [24, '贯穿全年', [S], 'bimonthly'],
+    [24, '贯穿全年', [S], 'yearly'],
     [25, '贯穿全年', [S], 'yearly'],
   ] as const)('task %d: deadline 「%s」, lead %j, cadence %s', (seq, deadline, leads, cadence) => {
     const t = task(plan, seq);
@@ -302,14 +302,27 @@ describe('built-in plan: tasks (附件3)', () => {
     expect(task(plan, 19).category).toBe('“红色磁场”志愿服务行动');
   });
 
-  it('targets: task 25 entered ≥6 and excellent ≥2, task 7 activity ≥100%, others none', () => {
+  it('targets: task 25 entered ≥6 and excellent ≥2, task 24 sessions ≥6 (全年6次), task 7 activity ≥100%, others none', () => {
     expect(task(plan, 25).target?.metrics).toEqual([
       { key: 'entered', label: '参加县级创投项目数', min: 6, unit: '个' },
       { key: 'excellent', label: '优秀项目数', min: 2, unit: '个' },
     ]);
     expect(task(plan, 7).target?.metrics).toEqual([{ key: 'activity', label: '红船云智慧党建系统活跃度', min: 100, unit: '%' }]);
-    expect(plan.tasks.filter((t) => t.target !== null).map((t) => t.seq)).toEqual([7, 25]);
+    expect(plan.tasks.filter((t) => t.target !== null).map((t) => t.seq)).toEqual([7, 24, 25]);
     expect(planTask(plan, 26)).toBeUndefined();
+  });
+});
+
+describe('built-in plan: which items recur in later years (四(四) 一年一验收)', () => {
+  it('first-year-only: 4 (亮晒比选 of 示范推进阶段), 6 (首批), 13 (绮园景区), 14 (吾悦广场), 15 and 19 (改造提升工程全面完成), 20 (打造城市驿站)', () => {
+    expect(plan.tasks.filter((t) => t.recurrence === 'first_year_only').map((t) => t.seq)).toEqual([4, 6, 13, 14, 15, 19, 20]);
+    // 1 自查 and 2 自主申报 recur: 「每年对基层党建全域提升工作进行自查自验」, 「确保每年建成一批」.
+    for (const seq of [1, 2, 3, 11]) expect(task(plan, seq).recurrence, `task ${seq}`).toBe('every_year');
+  });
+
+  it('task 22: 「制定…手册」 is made once; later years keep 「发挥好枢纽型社会组织功能」 as a duty whose frequency the office sets', () => {
+    expect(task(plan, 22).laterYears).toEqual({ content: '发挥好枢纽型社会组织功能', deadlineText: '贯穿全年', cadence: 'periodic' });
+    expect(plan.tasks.filter((t) => t.laterYears !== null).map((t) => t.seq)).toEqual([22]);
   });
 });
 
@@ -385,6 +398,8 @@ describe('loadPlan', () => {
     ['a level twice in grade rules', (p) => void (p.gradeRules.levels[2]!.level = 'street'), 'gradeRules.levels: level street appears more than once'],
     ['duplicate milestone ids', (p) => void (p.milestones[1]!.id = '2021-02'), 'milestones: duplicate id "2021-02"'],
     ['standard threshold not below demonstration', (p) => void (p.gradeRules.standardThreshold = 90), 'standardThreshold 90 must be below demonstrationThreshold 90'],
+    ['laterYears on a first-year-only task', (p) => void (p.tasks[5]!.laterYears = { content: 'x', deadlineText: '6月底', cadence: null }), 'task 6: laterYears on a first_year_only task'],
+    ['a later-years form with a cadence on a date', (p) => void (p.tasks[21]!.laterYears = { content: 'x', deadlineText: '6月底', cadence: 'monthly' }), 'task 22 laterYears: cadence monthly on a dated task'],
     ['demonstration threshold above max points', (p) => void (p.gradeRules.demonstrationThreshold = 105), 'demonstrationThreshold 105 exceeds level street maxPoints 100'],
   ])('rejects %s', (_name, mutate, message) => {
     const p = copyPlan();

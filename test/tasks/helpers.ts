@@ -42,7 +42,7 @@ export async function seedProgramme(db: Db, options: { year?: number; tasks?: bo
   for (const [name, [role, leadUnit]] of Object.entries(ROSTER)) {
     await insertMember(db, { name, openId: null, role, leadUnit, unitId: role === 'secretary' ? community.id : null, at: t });
   }
-  if (options.tasks !== false) await instantiatePlanTasks(db, loadPlan(), year, t);
+  if (options.tasks !== false) await instantiatePlanTasks(db, loadPlan(), year, t, year);
 }
 
 export interface TestDb {

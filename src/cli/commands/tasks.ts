@@ -29,7 +29,7 @@ import { createConfiguredWorkCalendar } from '../../tasks/work-calendar.js';
 import { withCommonOptions, withContext, type CliContext, type CommonOptions } from '../context.js';
 
 const LIGHT_MARK: Record<TaskStatus, string> = { red: '[红]', yellow: '[黄]', green: '[绿]', done: '[完成]' };
-const CADENCE_ZH: Record<string, string> = { monthly: '每月', twice_monthly: '每月两次', quarterly: '每季度', bimonthly: '每两月', yearly: '每年' };
+const CADENCE_ZH: Record<string, string> = { monthly: '每月', twice_monthly: '每月两次', quarterly: '每季度', bimonthly: '每两月', yearly: '每年', periodic: '定期（未设频次）' };
 
 function parseAt(text: string | undefined, tz: string): number | undefined {
   if (text === undefined) return undefined;
