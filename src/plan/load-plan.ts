@@ -134,6 +134,16 @@ export function checkPlan(plan: Plan): string[] {
   for (const level of duplicates(plan.gradeRules.levels.map((l) => l.level))) {
     add(`gradeRules.levels: level ${level} appears more than once`);
   }
+  for (const rules of plan.gradeRules.levels) {
+    const codes = new Set(plan.levels.find((l) => l.level === rules.level)?.indicators.flatMap((i) => i.subItems.map((s) => s.code)) ?? []);
+    for (const cond of [...rules.standard, ...rules.demonstration]) {
+      if (cond.kind !== 'subItems') continue;
+      for (const code of cond.codes) {
+        if (!codes.has(code)) add(`gradeRules.levels ${rules.level}: condition 「${cond.text}」 names sub-item ${code}, which is not in the ${rules.level} rubric`);
+      }
+      for (const code of duplicates(cond.codes)) add(`gradeRules.levels ${rules.level}: condition 「${cond.text}」 names sub-item ${code} twice`);
+    }
+  }
 
   // Milestones and phases.
   for (const id of duplicates(plan.milestones.map((m) => m.id))) add(`milestones: duplicate id "${id}"`);

@@ -334,7 +334,8 @@ export const builtInPlan: PlanInput = {
             grade: 'standard',
             text: '所辖社区、小区、楼宇和商圈全部完成标准型建设',
           },
-          { kind: 'count', of: ['social_org'], grade: 'standard', count: 1, text: '有一定量的标准型社会组织' },
+          // 「有一定量」: at least one; a street without social organisations does not meet it.
+          { kind: 'count', of: ['social_org'], grade: 'standard', min: 1, text: '有一定量的标准型社会组织' },
         ],
         demonstration: [
           {
@@ -344,13 +345,19 @@ export const builtInPlan: PlanInput = {
             ratio: { numerator: 3, denominator: 10 },
             text: '所辖社区、小区、楼宇和商圈完成示范型建设不少于30%',
           },
-          { kind: 'count', of: ['social_org'], grade: 'demonstration', count: 1, text: '有一定量的示范型社会组织' },
+          { kind: 'count', of: ['social_org'], grade: 'demonstration', min: 1, text: '有一定量的示范型社会组织' },
         ],
         qualitative: [],
       },
       {
         level: 'community',
-        standard: [{ kind: 'all', of: ['compound'], grade: 'standard', text: '所辖小区全部完成标准型建设' }],
+        // 社会组织融入社区建设 is measured by sub-item 9.1 (「三社联动」: 链接社会资源、引育社会组织,
+        // 通过购买服务方式开展订单式服务), the one community sub-item about social organisations.
+        // 有效融入 / 充分融入 take the plan's own bars for 标准型 / 示范型 (75 % / 90 % of the maximum).
+        standard: [
+          { kind: 'all', of: ['compound'], grade: 'standard', text: '所辖小区全部完成标准型建设' },
+          { kind: 'subItems', codes: ['9.1'], ratio: { numerator: 3, denominator: 4 }, text: '社会组织有效融入社区建设' },
+        ],
         demonstration: [
           {
             kind: 'ratio',
@@ -359,8 +366,9 @@ export const builtInPlan: PlanInput = {
             ratio: { numerator: 3, denominator: 10 },
             text: '所辖小区完成示范型建设不少于30%',
           },
+          { kind: 'subItems', codes: ['9.1'], ratio: { numerator: 9, denominator: 10 }, text: '社会组织充分融入社区建设' },
         ],
-        qualitative: ['社会组织有效融入社区建设', '社会组织充分融入社区建设'],
+        qualitative: [],
       },
       { level: 'compound', standard: [], demonstration: [], qualitative: [] },
       { level: 'building', standard: [], demonstration: [], qualitative: [] },

@@ -81,16 +81,32 @@ export const ratioSchema = z.object({
 });
 export type Ratio = z.infer<typeof ratioSchema>;
 
-/** A condition a unit's sub-units must meet for a grade (section 三). */
-export const subUnitConditionSchema = z.discriminatedUnion('kind', [
-  /** Every sub-unit of these levels has reached at least `grade`. */
+/**
+ * A condition of a grade beyond the score (section 三): on the unit's sub-units, or on
+ * sub-items of its own rubric that measure a requirement the plan states in words.
+ */
+export const gradeConditionSchema = z.discriminatedUnion('kind', [
+  /** Every sub-unit of these levels has reached at least `grade`; met when there are none. */
   z.object({ kind: z.literal('all'), of: z.array(levelSchema).min(1), grade: gradeSchema, text: z.string() }),
-  /** At least `ratio` of the sub-units of these levels (pooled) have reached `grade`. */
+  /** At least `ratio` of the sub-units of these levels (pooled) have reached `grade`; met when there are none. */
   z.object({ kind: z.literal('ratio'), of: z.array(levelSchema).min(1), grade: gradeSchema, ratio: ratioSchema, text: z.string() }),
-  /** At least `count` sub-units of these levels have reached `grade` ("有一定量"). */
-  z.object({ kind: z.literal('count'), of: z.array(levelSchema).min(1), grade: gradeSchema, count: z.number().int().nonnegative(), text: z.string() }),
+  /**
+   * 「有一定量」: at least `min` sub-units of these levels have reached `grade`. "A certain
+   * amount" is never zero: a unit with fewer than `min` such sub-units (none at all included)
+   * does not meet it. Strict, so that a plan file still using the former `count` key is refused
+   * instead of silently falling back to the default.
+   */
+  z.strictObject({ kind: z.literal('count'), of: z.array(levelSchema).min(1), grade: gradeSchema, min: z.number().int().positive().default(1), text: z.string() }),
+  /**
+   * A requirement measured by sub-items of the unit's own rubric: their points together reach
+   * at least `ratio` of their maximum (e.g. 「社会组织有效融入社区建设」 by sub-item 9.1).
+   */
+  z.object({ kind: z.literal('subItems'), codes: z.array(z.string().regex(/^\d+\.\d+$/)).min(1), ratio: ratioSchema, text: z.string() }),
 ]);
-export type SubUnitCondition = z.infer<typeof subUnitConditionSchema>;
+export type GradeCondition = z.infer<typeof gradeConditionSchema>;
+/** Former name, kept for callers that only deal with sub-unit conditions. */
+export const subUnitConditionSchema = gradeConditionSchema;
+export type SubUnitCondition = GradeCondition;
 
 export const gradeRulesSchema = z.object({
   standardThreshold: pointsSchema,
@@ -100,8 +116,8 @@ export const gradeRulesSchema = z.object({
   levels: z.array(
     z.object({
       level: levelSchema,
-      standard: z.array(subUnitConditionSchema),
-      demonstration: z.array(subUnitConditionSchema),
+      standard: z.array(gradeConditionSchema),
+      demonstration: z.array(gradeConditionSchema),
       /** Conditions the plan states that the bot cannot measure (shown, not enforced). */
       qualitative: z.array(z.string()).default([]),
     }),

@@ -192,7 +192,8 @@ export interface RankingReport {
   year: number;
   level: Level;
   parent: string | null;
-  rows: Array<{ rank: number; unit: string; total: number; grade: Grade }>;
+  /** `parent`: 所属社区 for compounds (the street for other levels); `veto`: 一票否决; `scored`: false = 尚无评分. */
+  rows: Array<{ rank: number; unit: string; total: number; grade: Grade; parent: string | null; veto: boolean; scored: boolean }>;
   counts: GradeCounts;
 }
 
@@ -217,14 +218,22 @@ export async function ranking(deps: GradingDeps, options: { level: string; paren
     }
   }
   const scope: UnitScope = parent === undefined ? { kind: 'level', level } : { kind: 'level', level, withinId: parent.id };
-  const { tree } = await gradeScope(deps, scope, year);
-  // The scope holds the units of the level (within the parent) and their descendants.
-  const ranked = rankUnits(tree.units.filter((u) => u.level === level));
+  // The scope holds the units of the level (within the parent) and their descendants, not
+  // their parents: 所属社区 (or the street) is looked up by the rows' own parent ids.
+  const rows = await scopeUnits(deps.db, scope);
+  const { tree } = await gradeScope(deps, scope, year, undefined, toUnitInputs(rows));
+  const parentIdOf = new Map(rows.map((r) => [r.id, r.parent_id]));
+  const parentLevel = requiredParentLevel(level);
+  const parentNames = new Map(parentLevel === null ? [] : (await listUnits(deps.db, { level: parentLevel })).map((u) => [u.id, { name: u.name }]));
+  const ranked = rankUnits(
+    tree.units.filter((u) => u.level === level).map((u) => ({ ...u, parentId: parentIdOf.get(u.id) ?? null })),
+    { get: (id) => parentNames.get(id) },
+  );
   return {
     year,
     level,
     parent: parent?.name ?? null,
-    rows: ranked.rows.map((r) => ({ rank: r.rank, unit: r.unit, total: r.total, grade: r.grade })),
+    rows: ranked.rows.map((r) => ({ rank: r.rank, unit: r.unit, total: r.total, grade: r.grade, parent: r.parent, veto: r.veto, scored: r.scored })),
     counts: ranked.counts,
   };
 }

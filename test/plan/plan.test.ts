@@ -148,7 +148,7 @@ describe('built-in plan: grade rules (三、建设要求)', () => {
     const street = forLevel('street');
     expect(street.standard).toEqual([
       expect.objectContaining({ kind: 'all', of: ['community', 'compound', 'building', 'district'], grade: 'standard' }),
-      expect.objectContaining({ kind: 'count', of: ['social_org'], grade: 'standard', count: 1 }),
+      expect.objectContaining({ kind: 'count', of: ['social_org'], grade: 'standard', min: 1 }),
     ]);
     expect(street.demonstration).toEqual([
       expect.objectContaining({
@@ -157,17 +157,23 @@ describe('built-in plan: grade rules (三、建设要求)', () => {
         grade: 'demonstration',
         ratio: { numerator: 3, denominator: 10 },
       }),
-      expect.objectContaining({ kind: 'count', of: ['social_org'], grade: 'demonstration', count: 1 }),
+      expect.objectContaining({ kind: 'count', of: ['social_org'], grade: 'demonstration', min: 1 }),
     ]);
   });
 
-  it('community: compounds all standard / 30% demonstration, social-org integration qualitative', () => {
+  it('community: compounds all standard / 30% demonstration; 社会组织有效融入 / 充分融入 measured by sub-item 9.1 at 75% / 90%', () => {
     const community = forLevel('community');
-    expect(community.standard).toEqual([expect.objectContaining({ kind: 'all', of: ['compound'], grade: 'standard' })]);
+    expect(community.standard).toEqual([
+      expect.objectContaining({ kind: 'all', of: ['compound'], grade: 'standard' }),
+      { kind: 'subItems', codes: ['9.1'], ratio: { numerator: 3, denominator: 4 }, text: '社会组织有效融入社区建设' },
+    ]);
     expect(community.demonstration).toEqual([
       expect.objectContaining({ kind: 'ratio', of: ['compound'], ratio: { numerator: 3, denominator: 10 } }),
+      { kind: 'subItems', codes: ['9.1'], ratio: { numerator: 9, denominator: 10 }, text: '社会组织充分融入社区建设' },
     ]);
-    expect(community.qualitative).toEqual(['社会组织有效融入社区建设', '社会组织充分融入社区建设']);
+    expect(community.qualitative).toEqual([]);
+    // 9.1 is the community sub-item about social organisations (三社联动: 引育社会组织).
+    expect(findSubItem(plan, '9.1')?.subItem.text).toContain('引育社会组织');
   });
 
   it.each(['compound', 'building', 'district', 'social_org'] as const)('%s: score only, no sub-unit conditions', (level) => {
@@ -398,6 +404,11 @@ describe('loadPlan', () => {
     ['a level twice in grade rules', (p) => void (p.gradeRules.levels[2]!.level = 'street'), 'gradeRules.levels: level street appears more than once'],
     ['duplicate milestone ids', (p) => void (p.milestones[1]!.id = '2021-02'), 'milestones: duplicate id "2021-02"'],
     ['standard threshold not below demonstration', (p) => void (p.gradeRules.standardThreshold = 90), 'standardThreshold 90 must be below demonstrationThreshold 90'],
+    [
+      'a sub-item condition naming another level\'s item',
+      (p) => void (p.gradeRules.levels[1]!.standard[1] = { kind: 'subItems', codes: ['26.1'], ratio: { numerator: 3, denominator: 4 }, text: '社会组织有效融入社区建设' }),
+      'gradeRules.levels community: condition 「社会组织有效融入社区建设」 names sub-item 26.1, which is not in the community rubric',
+    ],
     ['laterYears on a first-year-only task', (p) => void (p.tasks[5]!.laterYears = { content: 'x', deadlineText: '6月底', cadence: null }), 'task 6: laterYears on a first_year_only task'],
     ['a later-years form with a cadence on a date', (p) => void (p.tasks[21]!.laterYears = { content: 'x', deadlineText: '6月底', cadence: 'monthly' }), 'task 22 laterYears: cadence monthly on a dated task'],
     ['demonstration threshold above max points', (p) => void (p.gradeRules.demonstrationThreshold = 105), 'demonstrationThreshold 105 exceeds level street maxPoints 100'],
@@ -418,6 +429,17 @@ describe('loadPlan', () => {
       expect(err).toBeInstanceOf(PlanError);
       expect((err as PlanError).problems).toEqual(['indicator 4: sub-items sum to 30, expected 25']);
     }
+  });
+
+  it('「有一定量」 is at least 1: min 0 is refused, and a plan file still using `count` is refused rather than read as 1', () => {
+    const zero = copyPlan() as unknown as { gradeRules: { levels: Array<{ standard: Array<Record<string, unknown>> }> } };
+    zero.gradeRules.levels[0]!.standard[1]!.min = 0;
+    expect(() => loadPlan(zero)).toThrow(/gradeRules\.levels\[0\]\.standard\[1\]\.min/);
+    const legacy = copyPlan() as unknown as { gradeRules: { levels: Array<{ standard: Array<Record<string, unknown>> }> } };
+    const cond = legacy.gradeRules.levels[0]!.standard[1]!;
+    delete cond.min;
+    cond.count = 2;
+    expect(() => loadPlan(legacy)).toThrow(/gradeRules\.levels\[0\]\.standard\[1\]: .*count/);
   });
 
   it('rejects schema violations with the issue path', () => {

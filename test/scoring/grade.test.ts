@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Grade, Level, Plan } from '../../src/plan/schema.js';
 import { compilePlan, evaluateCondition } from '../../src/scoring/rules.js';
-import { gradeTree, gradeUnit, needsRectification, nextGradeOf, type UnitGrade } from '../../src/scoring/index.js';
+import { gradeLabelZh, gradeState, gradeTree, gradeUnit, needsRectification, nextGradeOf, type UnitGrade } from '../../src/scoring/index.js';
 import { TreeBuilder, plan, scoresTotalling, subItems, times } from './helpers.js';
 
 /** Grades the unit named `name` in the builder's tree, with its explanation. */
@@ -208,6 +208,65 @@ describe('community: its compounds', () => {
   });
 });
 
+describe('community: 「社会组织有效融入社区建设」 / 「充分融入」 measured by sub-item 9.1 (三社联动: 引育社会组织)', () => {
+  /** A community with every sub-item at its maximum except 9.1 (undefined = 9.1 not assessed). */
+  function community(points91: number | undefined): UnitGrade {
+    const scores = subItems('community')
+      .filter((s) => s.code !== '9.1' || points91 !== undefined)
+      .map((s) => ({ itemCode: s.code, points: s.code === '9.1' ? points91! : s.points }));
+    return gradeUnit(plan, { name: '一社区', level: 'community', scores, vetoReasons: [], subUnits: [] });
+  }
+
+  it('有效融入 (standard) needs 9.1 at 75 % of its 5 points (3.75, so 4 in half points); 3.5 is not standard even at 98.5', () => {
+    const d = community(3.5);
+    expect(d.total).toBe(98.5);
+    expect(d.grade).toBe('none');
+    expect(d.blockers).toEqual(['「社会组织有效融入社区建设」按子项 9.1 计：3.5/5 分，需不少于 75%（4 分），还差 0.5 分']);
+    expect(d.checks.find((c) => c.rule === 'subItems' && c.grade === 'standard')).toMatchObject({ met: false, reached: 3.5, of: 5, required: 4 });
+  });
+
+  it('充分融入 (demonstration) needs 9.1 at 90 % (4.5 of 5): 4 stays standard, 4.5 is demonstration', () => {
+    const four = community(4);
+    expect(four.grade).toBe('standard');
+    expect(four.blockers).toEqual(['「社会组织充分融入社区建设」按子项 9.1 计：4/5 分，需不少于 90%（4.5 分），还差 0.5 分']);
+    expect(community(4.5).grade).toBe('demonstration');
+    expect(community(5).checks.filter((c) => c.rule === 'subItems').map((c) => c.detail)).toEqual([
+      '「社会组织有效融入社区建设」按子项 9.1 计：5/5 分，达到 75%',
+      '「社会组织充分融入社区建设」按子项 9.1 计：5/5 分，达到 90%',
+    ]);
+  });
+
+  it('9.1 not yet assessed counts as 0 and says so', () => {
+    const d = community(undefined);
+    expect(d.grade).toBe('none');
+    expect(d.blockers).toEqual(['「社会组织有效融入社区建设」按子项 9.1 计：0/5 分（9.1 未评，按 0 分计），需不少于 75%（4 分），还差 4 分']);
+  });
+
+  it('is decided by the community\'s own 9.1, not by how many social organisations exist (they sit under the street)', () => {
+    const b = new TreeBuilder();
+    const s = b.add('XX街道', 'street', null, 95);
+    b.add('一社区', 'community', s, 95);
+    b.addMany('社会组织', 'social_org', s, [95, 95, 95]);
+    const d = detailOf(b, '一社区');
+    expect(d.grade).toBe('demonstration');
+    expect(d.notes.some((n) => n.includes('无法按分数评定'))).toBe(false);
+  });
+});
+
+describe('a year without scores: 「尚无评分」, not 「0 分 · 未达标」', () => {
+  it('a unit with no entry in the year is unscored; one with entries totalling 0 is 0 分 · 未达标', () => {
+    const empty = gradeUnit(plan, { name: 'A小区', level: 'compound', scores: [], vetoReasons: [], subUnits: [] });
+    expect(gradeState(empty)).toBe('unscored');
+    expect(gradeLabelZh(empty)).toBe('尚无评分');
+    expect(empty.notes[0]).toBe('尚无评分：本年度没有任何子项的评分记录（不是 0 分）');
+    const zero = gradeUnit(plan, { name: 'A小区', level: 'compound', scores: [{ itemCode: '11.1', points: 0 }], vetoReasons: [], subUnits: [] });
+    expect(gradeState(zero)).toBe('none');
+    expect(gradeLabelZh(zero)).toBe('未达标');
+    const tree = gradeTree(plan, { units: [{ id: 1, name: 'A小区', level: 'compound', parentId: null }], scores: [], vetoes: [] });
+    expect(gradeLabelZh(tree.get(1)!)).toBe('尚无评分');
+  });
+});
+
 describe('street: every community, compound, building and district; social organisations', () => {
   /** A street at `street` points with one community of `compounds`, buildings, districts and social orgs. */
   function street(opts: { street?: number; community?: number; compounds?: number[]; buildings?: number[]; districts?: number[]; orgs?: number[]; veto?: boolean }) {
@@ -234,18 +293,25 @@ describe('street: every community, compound, building and district; social organ
     expect(d.blockers).toEqual(['所辖社区、小区、楼宇和商圈中 2 个未达标准型：一社区(95)、小区2(70)']);
   });
 
-  it('needs at least one standard social organisation when it has some', () => {
+  it('「有一定量的标准型社会组织」: needs at least one standard social organisation', () => {
     const none = street({ compounds: [80], orgs: [70, 60] });
     expect(none.grade).toBe('none');
-    expect(none.blockers).toEqual(['标准型社会组织 0 个，需至少 1 个']);
+    expect(none.blockers).toEqual(['标准型社会组织 0 个，「有一定量」需至少 1 个，还差 1 个']);
     expect(street({ compounds: [80], orgs: [70, 75] }).grade).toBe('standard');
   });
 
-  it('a street without social organisations meets the social-organisation conditions, and says so', () => {
+  it('「有一定量」 cannot be zero: a street without social organisations is not standard, and the blocker says why', () => {
     const d = street({ compounds: [95, 80, 80] });
-    expect(d.grade).toBe('demonstration');
-    expect(d.notes).toContain('无所辖社会组织，视为满足「有一定量的标准型社会组织」');
-    expect(d.notes).toContain('无所辖社会组织，视为满足「有一定量的示范型社会组织」');
+    expect(d.grade).toBe('none');
+    expect(d.blockers).toEqual(['无所辖社会组织，「有一定量的标准型社会组织」需至少 1 个标准型社会组织']);
+    const count = d.checks.filter((c) => c.rule === 'count');
+    expect(count.map((c) => [c.grade, c.met, c.vacuous, c.reached, c.of, c.required])).toEqual([
+      ['standard', false, false, 0, 0, 1],
+      ['demonstration', false, false, 0, 0, 1],
+    ]);
+    // Adding one standard organisation makes it standard; a demonstration one makes it demonstration.
+    expect(street({ compounds: [95, 80, 80], orgs: [80] }).grade).toBe('standard');
+    expect(street({ compounds: [95, 80, 80], orgs: [92] }).grade).toBe('demonstration');
   });
 
   it('pools communities, compounds, buildings and districts for the 30% demonstration share', () => {
@@ -261,10 +327,11 @@ describe('street: every community, compound, building and district; social organ
     expect(fail.blockers).toEqual(['示范型社区、小区、楼宇和商圈占比 1/10 = 10%，需不少于 30%，还差 2 个']);
   });
 
-  it('needs at least one demonstration social organisation for demonstration', () => {
+  it('「有一定量的示范型社会组织」: needs at least one demonstration social organisation for demonstration', () => {
     const d = street({ compounds: [95, 95], orgs: [80] });
     expect(d.grade).toBe('standard');
-    expect(d.blockers).toEqual(['示范型社会组织 0 个，需至少 1 个']);
+    expect(d.blockers).toEqual(['示范型社会组织 0 个，「有一定量」需至少 1 个，还差 1 个']);
+    expect(d.checks.find((c) => c.rule === 'count' && c.grade === 'standard')?.detail).toBe('标准型社会组织 1 个，满足「有一定量」（至少 1 个）');
   });
 
   it('a veto caps a street at standard; 89.5 too', () => {
@@ -281,20 +348,20 @@ describe('street: every community, compound, building and district; social organ
       '总分差 3.5 分（现 86.5 分，示范型需 90 分以上）',
       '有“一票否决”事项：重大事项',
       '示范型社区、小区、楼宇和商圈占比 0/3 = 0%，需不少于 30%，还差 1 个',
-      '示范型社会组织 0 个，需至少 1 个',
+      '示范型社会组织 0 个，「有一定量」需至少 1 个，还差 1 个',
     ]);
   });
 });
 
-describe('plan parameters: 「有一定量」 N and the ratio come from the plan', () => {
-  function planWith(count: number): Plan {
+describe('plan parameters: 「有一定量」 min and the ratio come from the plan', () => {
+  function planWith(min: number): Plan {
     const p = structuredClone(plan) as Plan;
     const rules = p.gradeRules.levels.find((l) => l.level === 'street')!;
-    for (const c of rules.standard) if (c.kind === 'count') c.count = count;
+    for (const c of rules.standard) if (c.kind === 'count') c.min = min;
     return p;
   }
 
-  it('N = 2 needs two standard social organisations', () => {
+  it('min = 2 needs two standard social organisations, even when the street has fewer', () => {
     const p = planWith(2);
     const grade = (orgs: number[]) => {
       const b = new TreeBuilder(p);
@@ -303,12 +370,19 @@ describe('plan parameters: 「有一定量」 N and the ratio come from the plan
       return detailOf(b, 'XX街道', p);
     };
     expect(grade([80, 70, 70]).grade).toBe('none');
-    expect(grade([80, 70, 70]).blockers).toEqual(['标准型社会组织 1 个，需至少 2 个']);
+    expect(grade([80, 70, 70]).blockers).toEqual(['标准型社会组织 1 个，「有一定量」需至少 2 个，还差 1 个']);
     expect(grade([80, 80, 70]).grade).toBe('standard');
-    // Fewer organisations than N: all of them must be standard (noted).
-    const one = grade([80]);
-    expect(one.grade).toBe('standard');
-    expect(one.notes).toContain('所辖社会组织仅 1 个，少于「有一定量的标准型社会组织」要求的 2 个，按全部 1 个计');
+    // Fewer organisations than min: 「一定量」 is the plan's number, not "all of them".
+    expect(grade([80]).grade).toBe('none');
+  });
+
+  it('the plan data sets min = 1 for both grades of the street (「有一定量」, default 1)', () => {
+    const street = plan.gradeRules.levels.find((l) => l.level === 'street')!;
+    const counts = [...street.standard, ...street.demonstration].filter((c) => c.kind === 'count');
+    expect(counts.map((c) => [c.grade, c.kind === 'count' ? c.min : null])).toEqual([
+      ['standard', 1],
+      ['demonstration', 1],
+    ]);
   });
 
   it('ratios are compared with integers: k·denominator ≥ numerator·n', () => {

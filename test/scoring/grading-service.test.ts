@@ -127,13 +127,13 @@ describe('ranking', () => {
     await score('丙小区', 2022, 80);
   });
 
-  it('ranks one level by total then name, with grade counts', async () => {
+  it('ranks one level by total then name (pinyin), with 所属社区, 一票否决, whether scored, and grade counts', async () => {
     const r = await ranking(deps, { level: '小区' });
     expect(r.year).toBe(2022);
     expect(r.rows).toEqual([
-      { rank: 1, unit: '乙小区', total: 92, grade: 'demonstration' },
-      { rank: 2, unit: '丙小区', total: 80, grade: 'standard' },
-      { rank: 2, unit: '甲小区', total: 80, grade: 'standard' },
+      { rank: 1, unit: '乙小区', total: 92, grade: 'demonstration', parent: '一社区', veto: false, scored: true },
+      { rank: 2, unit: '丙小区', total: 80, grade: 'standard', parent: '二社区', veto: false, scored: true },
+      { rank: 2, unit: '甲小区', total: 80, grade: 'standard', parent: '一社区', veto: false, scored: true },
     ]);
     expect(r.counts).toEqual({ none: 0, standard: 2, demonstration: 1 });
   });
@@ -142,7 +142,11 @@ describe('ranking', () => {
     expect((await ranking(deps, { level: 'compound', parent: '二社区' })).rows.map((r) => r.unit)).toEqual(['丙小区']);
     expect((await ranking(deps, { level: 'compound', parent: 'XX街道' })).rows).toHaveLength(3);
     const communities = await ranking(deps, { level: 'community', parent: 'XX街道', year: 2022 });
-    expect(communities.rows.map((r) => r.unit)).toEqual(['一社区', '二社区']);
+    // Neither community has entries (0 each, 尚无评分): pinyin order, 二 (èr) before 一 (yī).
+    expect(communities.rows.map((r) => [r.unit, r.parent, r.scored])).toEqual([
+      ['二社区', 'XX街道', false],
+      ['一社区', 'XX街道', false],
+    ]);
   });
 
   it('rejects a parent that cannot contain the level, and an unknown level', async () => {
