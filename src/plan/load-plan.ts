@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { builtInPlan } from './plan-data.js';
+import { resolveTargetOverride, sameRequirement } from './target-overrides.js';
 import {
   LEVELS,
   planSchema,
@@ -148,6 +149,17 @@ export function checkPlan(plan: Plan): string[] {
   // Milestones and phases.
   for (const id of duplicates(plan.milestones.map((m) => m.id))) add(`milestones: duplicate id "${id}"`);
   for (const id of duplicates(plan.phases.map((p) => p.id))) add(`phases: duplicate id "${id}"`);
+  if (!plan.phases.some((p) => p.end !== null)) add('phases: at least one phase needs an end month (the programme years are counted up to the last one)');
+  const resolved: Array<{ index: number; milestoneIndex: number; requirementIndex: number }> = [];
+  plan.targetOverrides.forEach((o, index) => {
+    const r = resolveTargetOverride(plan, o);
+    if (!r.ok) add(`targetOverrides[${index}]: ${r.problem}`);
+    else {
+      const earlier = resolved.find((x) => sameRequirement(x, r));
+      if (earlier) add(`targetOverrides[${index}]: sets the same target as targetOverrides[${earlier.index}]`);
+      resolved.push({ index, ...r });
+    }
+  });
 
   // Tasks.
   for (const c of duplicates(plan.actionCategories)) add(`actionCategories: duplicate "${c}"`);

@@ -377,10 +377,11 @@ export const builtInPlan: PlanInput = {
     ],
   },
 
-  // 二、行动目标. `cumulative` is set where the document writes 「累计」.
+  // 二、行动目标. `cumulative` is set where the document writes 「累计」. Ids are relative to the
+  // programme (y1 = the document's 2021) so that no document year is printed.
   milestones: [
     {
-      id: '2021-02',
+      id: 'y1-02',
       due: { yearOffset: 0, month: 2 },
       text: '到2021年2月,街道制定工作方案,建立城市基层党建工作专班运作机制、项目领办机制、示范带动机制,示范型街道、社区、小区、楼宇、商圈和社会组织建设全面启动,党群服务中心、“红色驿站”、“党群家园”等城市党建阵地提档升级建设全面启动。',
       requirements: [],
@@ -392,7 +393,7 @@ export const builtInPlan: PlanInput = {
       ],
     },
     {
-      id: '2021-06',
+      id: 'y1-06',
       due: { yearOffset: 0, month: 6 },
       text: '到2021年6月底,全面建成城市基层党建标准型街道,形成“一街一品”,力争创建示范型街道;标准型社区、小区达100%,其中示范型社区6个、示范型小区33个;建成示范型楼宇、商圈2个,示范型社会组织1个;建成示范型党群服务中心2个,示范型“红色驿站”3个,“红色驿站”“党群家园”改造提升工程全面完成,党建阵地品牌示范效应显现。',
       requirements: [
@@ -421,7 +422,7 @@ export const builtInPlan: PlanInput = {
       ],
     },
     {
-      id: '2022-12',
+      id: 'y2-12',
       due: { yearOffset: 1, month: 12 },
       text: '到2022年12月,累计建成示范型社区11个、示范型小区60个;累计建成示范型楼宇、商圈各2个,示范型社会组织2个。',
       requirements: [
@@ -434,7 +435,7 @@ export const builtInPlan: PlanInput = {
       otherTargets: [],
     },
     {
-      id: '2023-12',
+      id: 'y3-12',
       due: { yearOffset: 2, month: 12 },
       text: '到2023年12月,全面建成城市基层党建示范型街道;示范型社区、小区达100%;累计建成示范型社会组织3个;党群服务中心、“红色驿站”、“党群家园”、楼宇商圈客厅实现应建尽建。',
       requirements: [
@@ -485,6 +486,9 @@ export const builtInPlan: PlanInput = {
       summary: '总结城市基层党建全域提升工作,对城市基层党建全域提升工作实行动态管理,每年对项目指标落实情况进行复评并通报结果,对达到建设要求的,抓好晋位提升;对未能长效保持的,责令整改提升。',
     },
   ],
+
+  // 五 长效提升阶段 has no end: the programme tracks this many years of it.
+  longTermYears: 2,
 
   // 附件3 重点任务清单.
   actionCategories: [

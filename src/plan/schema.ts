@@ -140,6 +140,10 @@ export const targetRequirementSchema = z.object({
 export type TargetRequirement = z.infer<typeof targetRequirementSchema>;
 
 export const milestoneSchema = z.object({
+  /**
+   * Stable id, relative to the programme (`y2-12` = December of programme year 2, the
+   * document's 2022) so that no document year leaks into output; overrides refer to it.
+   */
   id: z.string().min(1),
   /** End of this month is the milestone date. */
   due: monthRefSchema,
@@ -208,6 +212,20 @@ export const leadershipSchema = z.object({
 });
 export type Leadership = z.infer<typeof leadershipSchema>;
 
+/**
+ * The street's own number for a milestone requirement (section 二's counts are the sample
+ * street's). `milestone` is a milestone id; `level` picks the requirement of that milestone
+ * whose levels include it; `grade` is needed only when two numeric requirements match.
+ */
+export const targetOverrideSchema = z.object({
+  milestone: z.string().min(1),
+  level: levelSchema,
+  grade: gradeSchema.optional(),
+  /** 0 = the street sets no target for it (shown as 「本街道不设此目标」). */
+  count: z.number().int().nonnegative(),
+});
+export type TargetOverride = z.infer<typeof targetOverrideSchema>;
+
 export const applicationFieldSchema = z.object({ key: z.string().min(1), label: z.string().min(1), section: z.string().min(1) });
 
 export const planSchema = z.object({
@@ -218,7 +236,14 @@ export const planSchema = z.object({
   levels: z.array(levelSpecSchema).length(LEVELS.length),
   gradeRules: gradeRulesSchema,
   milestones: z.array(milestoneSchema),
+  /** The street's own target numbers, applied over the milestones' counts. */
+  targetOverrides: z.array(targetOverrideSchema).default([]),
   phases: z.array(phaseSchema),
+  /**
+   * Years of the open-ended 长效提升阶段 the programme tracks after the last bounded phase
+   * (scores, targets and task lists are accepted for them; later years are refused).
+   */
+  longTermYears: z.number().int().min(0).max(20).default(2),
   actionCategories: z.array(z.string().min(1)).min(1),
   leadUnits: z.array(z.string().min(1)).min(1),
   tasks: z.array(planTaskSchema).min(1),

@@ -31,6 +31,7 @@ import { getProgramme, getSetting, setSetting, type ProgrammeSettings } from '..
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Outbound } from '../messaging/outbound.js';
+import { programmePlan } from '../plan/programme.js';
 import type { Plan } from '../plan/schema.js';
 import { occurrencesFor } from '../tasks/occurrences.js';
 import { activeCompletions, listTasks, taskYears, type TaskRecord } from '../tasks/task.repository.js';
@@ -244,7 +245,8 @@ async function payloadFor(ctx: PayloadContext, intent: ReminderIntent, late: boo
   }
   const settings = settingsOf(ctx.deps);
   ctx.boards ??= boardsUpTo({ db: ctx.deps.db, clock: ctx.deps.clock, tz }, Number(today.slice(0, 4)), ctx.now, settings.yellowDays);
-  const push: PushContext = { plan: ctx.deps.plan, firstYear: ctx.state.programme.firstYear, boards: await ctx.boards, today, targets: null };
+  // The plan's texts in the programme's years (phase summaries print 「2021年6月」, 「从2023年7月起」).
+  const push: PushContext = { plan: programmePlan(ctx.deps.plan, ctx.state.programme.firstYear), firstYear: ctx.state.programme.firstYear, boards: await ctx.boards, today, targets: null };
   switch (intent.kind) {
     case 'monthly':
       payload.push = monthlyPush(push, intent.subject);

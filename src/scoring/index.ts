@@ -7,7 +7,7 @@
  * - `gradeTree(plan, {units, scores, vetoes})` → `GradedTree` (every unit, one pass; `.detail(id)`)
  * - `gapToNextGrade(unitGrade, {limit?})` → `Gap`
  * - `rankUnits(gradedUnits, tree?)` → `Ranking` (rows by total then pinyin name; parent, veto, scored)
- * - `targetProgress(plan, {firstYear, at, years, units})` → `TargetProgress`
+ * - `targetProgress(plan, {firstYear, at, grades, units, overrides?})` → `TargetProgress`
  * - `needsRectification(previousGrade, grade)`, `nextGradeOf`, `compareGrades`
  * - `gradeState(unit)` / `gradeLabelZh(unit)`: 「尚无评分」 for a unit without entries in the year
  */
@@ -29,6 +29,8 @@ export {
 export { DEFAULT_TOP_LOSSES, gapToNextGrade } from './gap.js';
 export { compareNames, countGrades, pinyinCollationAvailable, rankUnits } from './rank.js';
 export {
+  REQUIREMENT_STATUS_ZH,
+  countsOf,
   dayNumber,
   emptyScopeCounts,
   endOfMonth,
@@ -43,5 +45,6 @@ export {
   type ScopeCounts,
   type TargetInput,
   type TargetProgress,
+  type UnitYearGrade,
 } from './targets.js';
 export { fmtPercent, fmtPoints, joinLevels } from './format.js';

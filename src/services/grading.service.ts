@@ -26,10 +26,8 @@ import { UserError } from '../errors.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, LEVELS, type Grade, type Level, type Plan } from '../plan/schema.js';
 import {
   compareGrades,
-  emptyScopeCounts,
   gapToNextGrade,
   gradeTree,
-  milestoneDate,
   needsRectification,
   rankUnits,
   targetProgress,
@@ -37,11 +35,12 @@ import {
   type GradeCounts,
   type GradedTree,
   type Loss,
-  type ScopeCounts,
   type TargetProgress,
   type UnitInput,
+  type UnitYearGrade,
   type UpperGrade,
 } from '../scoring/index.js';
+import { programmeYears } from '../plan/programme.js';
 import { localDate, parseIsoDate } from '../time.js';
 import { assessmentYear, parseYear } from './scores.service.js';
 import { matchUnit, parseLevel, requiredParentLevel } from './units.service.js';
@@ -324,33 +323,15 @@ export async function targetsReport(deps: GradingDeps, options: { at?: string | 
   const unitCounts = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
   for (const u of units) unitCounts[u.level] += 1;
 
-  // The years the milestones look at: the latest with entries up to the date and up to each past milestone.
-  const atYear = Number(at.slice(0, 4));
-  const available = await scoredYearsUpTo(db, atYear);
-  const wanted = new Set<number>();
-  const latestUpTo = (y: number) => available.find((a) => a <= y);
-  const nowYear = latestUpTo(atYear);
-  if (nowYear !== undefined) wanted.add(nowYear);
-  for (const m of plan.milestones) {
-    const due = milestoneDate(m.due, programme.firstYear);
-    if (due < at) {
-      const y = latestUpTo(Number(due.slice(0, 4)));
-      if (y !== undefined) wanted.add(y);
-    }
-  }
-  const years = new Map<number, ScopeCounts>();
-  for (const y of [...wanted].sort()) {
+  // Every programme year with entries up to the date: 累计 targets count a unit built in any of them.
+  const range = programmeYears(plan, programme.firstYear);
+  const years = (await scoredYearsUpTo(db, Number(at.slice(0, 4)))).filter((y) => y >= range.first && y <= range.last);
+  const grades = new Map<number, UnitYearGrade[]>();
+  for (const y of years) {
     const { tree } = await gradeScope(deps, scope, y, undefined, units);
-    const counts = emptyScopeCounts();
-    for (const u of tree.units) {
-      const c = counts[u.level];
-      c.units += 1;
-      if (u.grade !== 'none') c.standard += 1;
-      if (u.grade === 'demonstration') c.demonstration += 1;
-    }
-    years.set(y, counts);
+    grades.set(y, tree.units.map((u) => ({ id: u.id, level: u.level, grade: u.grade })));
   }
-  const progress = targetProgress(plan, { firstYear: programme.firstYear, at, years, units: unitCounts });
+  const progress = targetProgress(plan, { firstYear: programme.firstYear, at, grades, units: unitCounts });
   return { ...progress, street: street?.name ?? null };
 }
 

@@ -183,37 +183,37 @@ describe('built-in plan: grade rules (三、建设要求)', () => {
 });
 
 describe('built-in plan: milestones (二、行动目标) and phases (四、实施步骤)', () => {
-  it('has the four milestones due at the months written', () => {
+  it('has the four milestones due at the months written (ids relative to the programme: y1 = the document\'s 2021)', () => {
     expect(plan.milestones.map((m) => [m.id, resolveMonthRef(m.due, plan.documentFirstYear)])).toEqual([
-      ['2021-02', { year: 2021, month: 2 }],
-      ['2021-06', { year: 2021, month: 6 }],
-      ['2022-12', { year: 2022, month: 12 }],
-      ['2023-12', { year: 2023, month: 12 }],
+      ['y1-02', { year: 2021, month: 2 }],
+      ['y1-06', { year: 2021, month: 6 }],
+      ['y2-12', { year: 2022, month: 12 }],
+      ['y3-12', { year: 2023, month: 12 }],
     ]);
   });
 
-  it('2021-02 is the launch: no unit requirements, launch items listed', () => {
-    const m = milestone('2021-02');
+  it('y1-02 (到2021年2月) is the launch: no unit requirements, launch items listed', () => {
+    const m = milestone('y1-02');
     expect(m.requirements).toEqual([]);
     expect(m.otherTargets).toContain('街道制定工作方案');
     expect(m.otherTargets.length).toBeGreaterThanOrEqual(3);
   });
 
-  it('2021-06: standard street, stretch demonstration street, 100% standard, 6 communities, 33 compounds', () => {
-    expect(requirement('2021-06', ['street'], 'standard')).toMatchObject({ count: 1, stretch: false });
-    expect(requirement('2021-06', ['street'], 'demonstration')).toMatchObject({ count: 1, stretch: true });
-    expect(requirement('2021-06', ['community'], 'standard').count).toBe('all');
-    expect(requirement('2021-06', ['compound'], 'standard').count).toBe('all');
-    expect(requirement('2021-06', ['community'], 'demonstration').count).toBe(6);
-    expect(requirement('2021-06', ['compound'], 'demonstration').count).toBe(33);
-    expect(requirement('2021-06', ['building', 'district'], 'demonstration').count).toBe(2);
-    expect(requirement('2021-06', ['social_org'], 'demonstration').count).toBe(1);
-    expect(milestone('2021-06').otherTargets).toEqual(
+  it('y1-06 (到2021年6月底): standard street, stretch demonstration street, 100% standard, 6 communities, 33 compounds', () => {
+    expect(requirement('y1-06', ['street'], 'standard')).toMatchObject({ count: 1, stretch: false });
+    expect(requirement('y1-06', ['street'], 'demonstration')).toMatchObject({ count: 1, stretch: true });
+    expect(requirement('y1-06', ['community'], 'standard').count).toBe('all');
+    expect(requirement('y1-06', ['compound'], 'standard').count).toBe('all');
+    expect(requirement('y1-06', ['community'], 'demonstration').count).toBe(6);
+    expect(requirement('y1-06', ['compound'], 'demonstration').count).toBe(33);
+    expect(requirement('y1-06', ['building', 'district'], 'demonstration').count).toBe(2);
+    expect(requirement('y1-06', ['social_org'], 'demonstration').count).toBe(1);
+    expect(milestone('y1-06').otherTargets).toEqual(
       expect.arrayContaining(['建成示范型党群服务中心2个', '示范型“红色驿站”3个']),
     );
   });
 
-  it('2022-12: cumulative 11 communities, 60 compounds, 2 buildings and 2 districts separately, 2 social orgs', () => {
+  it('y2-12 (到2022年12月): cumulative 11 communities, 60 compounds, 2 buildings and 2 districts separately, 2 social orgs', () => {
     const expected: [Level, number][] = [
       ['community', 11],
       ['compound', 60],
@@ -222,17 +222,17 @@ describe('built-in plan: milestones (二、行动目标) and phases (四、实�
       ['social_org', 2],
     ];
     for (const [level, count] of expected) {
-      expect(requirement('2022-12', [level], 'demonstration'), level).toMatchObject({ count, cumulative: true });
+      expect(requirement('y2-12', [level], 'demonstration'), level).toMatchObject({ count, cumulative: true });
     }
-    expect(milestone('2022-12').requirements).toHaveLength(5);
+    expect(milestone('y2-12').requirements).toHaveLength(5);
   });
 
-  it('2023-12: demonstration street, 100% demonstration communities and compounds, 3 social orgs cumulative', () => {
-    expect(requirement('2023-12', ['street'], 'demonstration')).toMatchObject({ count: 1, stretch: false });
-    expect(requirement('2023-12', ['community'], 'demonstration').count).toBe('all');
-    expect(requirement('2023-12', ['compound'], 'demonstration').count).toBe('all');
-    expect(requirement('2023-12', ['social_org'], 'demonstration')).toMatchObject({ count: 3, cumulative: true });
-    expect(milestone('2023-12').otherTargets.join()).toContain('应建尽建');
+  it('y3-12 (到2023年12月): demonstration street, 100% demonstration communities and compounds, 3 social orgs cumulative', () => {
+    expect(requirement('y3-12', ['street'], 'demonstration')).toMatchObject({ count: 1, stretch: false });
+    expect(requirement('y3-12', ['community'], 'demonstration').count).toBe('all');
+    expect(requirement('y3-12', ['compound'], 'demonstration').count).toBe('all');
+    expect(requirement('y3-12', ['social_org'], 'demonstration')).toMatchObject({ count: 3, cumulative: true });
+    expect(milestone('y3-12').otherTargets.join()).toContain('应建尽建');
   });
 
   it('has the five phases with their months', () => {
@@ -330,6 +330,11 @@ describe('built-in plan: which items recur in later years (四(四) 一年一验
     expect(task(plan, 22).laterYears).toEqual({ content: '发挥好枢纽型社会组织功能', deadlineText: '贯穿全年', cadence: 'periodic' });
     expect(plan.tasks.filter((t) => t.laterYears !== null).map((t) => t.seq)).toEqual([22]);
   });
+
+  it('the long-term phase (长效提升阶段, no end) is tracked for longTermYears = 2 years', () => {
+    expect(plan.longTermYears).toBe(2);
+    expect(plan.targetOverrides).toEqual([]);
+  });
 });
 
 describe('built-in plan: leadership (附件1) and application form (附件4)', () => {
@@ -402,7 +407,7 @@ describe('loadPlan', () => {
     ['a cadence on a dated task', (p) => void (p.tasks[0]!.cadence = 'monthly'), 'task 1: cadence monthly on a dated task'],
     ['a year-round task without cadence', (p) => void (p.tasks[6]!.cadence = null), 'task 7: deadline 「贯穿全年」 but no cadence'],
     ['a level twice in grade rules', (p) => void (p.gradeRules.levels[2]!.level = 'street'), 'gradeRules.levels: level street appears more than once'],
-    ['duplicate milestone ids', (p) => void (p.milestones[1]!.id = '2021-02'), 'milestones: duplicate id "2021-02"'],
+    ['duplicate milestone ids', (p) => void (p.milestones[1]!.id = 'y1-02'), 'milestones: duplicate id "y1-02"'],
     ['standard threshold not below demonstration', (p) => void (p.gradeRules.standardThreshold = 90), 'standardThreshold 90 must be below demonstrationThreshold 90'],
     [
       'a sub-item condition naming another level\'s item',
@@ -411,6 +416,7 @@ describe('loadPlan', () => {
     ],
     ['laterYears on a first-year-only task', (p) => void (p.tasks[5]!.laterYears = { content: 'x', deadlineText: '6月底', cadence: null }), 'task 6: laterYears on a first_year_only task'],
     ['a later-years form with a cadence on a date', (p) => void (p.tasks[21]!.laterYears = { content: 'x', deadlineText: '6月底', cadence: 'monthly' }), 'task 22 laterYears: cadence monthly on a dated task'],
+    ['an unknown milestone in targetOverrides', (p) => void p.targetOverrides.push({ milestone: '2022-12', level: 'community', count: 8 }), 'targetOverrides[0]: 没有节点「2022-12」'],
     ['demonstration threshold above max points', (p) => void (p.gradeRules.demonstrationThreshold = 105), 'demonstrationThreshold 105 exceeds level street maxPoints 100'],
   ])('rejects %s', (_name, mutate, message) => {
     const p = copyPlan();
@@ -440,6 +446,20 @@ describe('loadPlan', () => {
     delete cond.min;
     cond.count = 2;
     expect(() => loadPlan(legacy)).toThrow(/gradeRules\.levels\[0\]\.standard\[1\]: .*count/);
+  });
+
+  it('a plan file written before recurrence / longTermYears / targetOverrides existed loads with the defaults', () => {
+    const old = copyPlan() as unknown as Record<string, unknown> & { tasks: Array<Record<string, unknown>> };
+    delete old.longTermYears;
+    delete old.targetOverrides;
+    for (const t of old.tasks) {
+      delete t.recurrence;
+      delete t.laterYears;
+    }
+    const loaded = loadPlan(old);
+    expect(loaded.longTermYears).toBe(2);
+    expect(loaded.targetOverrides).toEqual([]);
+    expect(new Set(loaded.tasks.map((t) => t.recurrence))).toEqual(new Set(['every_year']));
   });
 
   it('rejects schema violations with the issue path', () => {

@@ -204,14 +204,28 @@ describe('targetsReport', () => {
     const r = await targetsReport(deps);
     expect(r.at).toBe('2022-06-15');
     expect(r.street).toBe('XX街道');
-    expect(r.current).toBe('2022-12');
-    const m = r.milestones.find((x) => x.id === '2022-12')!;
+    expect(r).toMatchObject({ current: 'y2-12', currentLabel: '到2022年12月' });
+    const m = r.milestones.find((x) => x.id === 'y2-12')!;
     expect(m.asOfYear).toBe(2022);
     expect(m.requirements.find((q) => q.text === '累计建成示范型社区11个')).toMatchObject({ reached: 1, required: 11 });
     expect(m.requirements.find((q) => q.text === '累计建成示范型小区60个')).toMatchObject({ reached: 1 });
-    const final = r.milestones.find((x) => x.id === '2023-12')!;
+    const final = r.milestones.find((x) => x.id === 'y3-12')!;
     expect(final.requirements.find((q) => q.text === '示范型社区达100%')).toMatchObject({ required: 2, reached: 1 });
     await expectUserError(targetsReport(deps, { at: '2022-02-30' }), 'bad_argument', '--at');
+  });
+
+  it('feeds every programme year up to the date: 「累计建成」 counts a community 示范型 in 2021 that is 标准型 in 2022', async () => {
+    await setSetting(opened.db, 'programme_first_year', '2021');
+    await setSetting(opened.db, 'street_name', 'XX街道');
+    await score('丙小区', 2021, 95);
+    await score('二社区', 2021, 95);
+    await score('丙小区', 2022, 95);
+    await score('二社区', 2022, 80);
+    // 2019 lies before the programme (规划部署 starts in 2020): never counted.
+    for (const name of ['甲小区', '乙小区', '一社区']) await score(name, 2019, 95);
+    const r = await targetsReport(deps);
+    const dec = r.milestones.find((x) => x.id === 'y2-12')!;
+    expect(dec.requirements.find((q) => q.text === '累计建成示范型社区11个')).toMatchObject({ reached: 1, holdingNow: 0, available: 2, exceedsUnits: true });
   });
 });
 

@@ -6,7 +6,7 @@ import { targetsReport } from '../../services/grading.service.js';
 import { defineCommand } from '../registry.js';
 import { cardReply } from '../types.js';
 
-const STATUS_ZH: Record<RequirementStatus, string> = { met: '✅ 已达成', on_track: '🟢 按进度', behind: '🟡 落后', missed: '🔴 未达成' };
+const STATUS_ZH: Record<RequirementStatus, string> = { met: '✅ 已达成', on_track: '🟢 按进度', behind: '🟡 落后', missed: '🔴 未达成', no_units: '⚪ 无此类单位', waived: '⚪ 本街道不设此目标' };
 const STATE_ZH: Record<MilestoneProgress['state'], string> = { past: '已到期', current: '当前', future: '未到期', sustain: '长效保持' };
 
 function milestoneElements(m: MilestoneProgress): CardElement[] {

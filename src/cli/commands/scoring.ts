@@ -4,6 +4,7 @@ import { adminActor } from '../../auth/actor.js';
 import { readSheet } from '../../io/spreadsheet.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH } from '../../plan/schema.js';
 import { fmtPoints } from '../../scoring/format.js';
+import { REQUIREMENT_STATUS_ZH } from '../../scoring/targets.js';
 import { ranking, scoreReport, targetsReport, type RankingReport, type ScoreReport, type TargetsReport } from '../../services/grading.service.js';
 import { importScores } from '../../services/scores.service.js';
 import { withCommonOptions, withContext, type CommonOptions } from '../context.js';
@@ -47,11 +48,11 @@ function rankText(r: RankingReport): string {
   return [head, ...r.rows.map((row) => `${row.rank}\t${row.unit}\t${fmtPoints(row.total)}\t${GRADE_NAMES_ZH[row.grade]}`), counts].join('\n');
 }
 
-const STATUS_ZH = { met: '已达成', on_track: '按进度可达成', behind: '落后', missed: '未达成' } as const;
+const STATUS_ZH = REQUIREMENT_STATUS_ZH;
 
 function targetsText(t: TargetsReport): string {
   const out: string[] = [`${t.at} 目标进度（${t.street ?? '全部单位'}，自 ${t.programmeStart} 起）`];
-  out.push(t.onTrack === null ? '整体：暂无可衡量的目标' : `整体：${t.onTrack ? '进度正常' : '进度落后'}（依据 ${t.current}）`);
+  out.push(t.onTrack === null ? '整体：暂无可衡量的目标' : `整体：${t.onTrack ? '进度正常' : '进度落后'}（依据${t.currentLabel ?? ''}节点）`);
   for (const m of t.milestones) {
     const state = { past: '已过', current: '当前', future: '以后', sustain: '长效保持' }[m.state];
     out.push(`【${m.due} ${state}】${m.asOfYear === null ? '（无评分记录）' : `按 ${m.asOfYear} 年评定`}${m.onTrack === null ? '' : m.onTrack ? '  进度正常' : '  进度落后'}`);
