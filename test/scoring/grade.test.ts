@@ -54,7 +54,10 @@ describe('totals', () => {
   });
 });
 
-describe('thresholds and veto for levels without sub-unit conditions', () => {
+// 「得分75分以上」 / 「得分90分以上」: 以上 includes the number (75 and 90 pass, 74.5 and 89.5 do not);
+// 「在达到标准型…评价基础上…无相关“一票否决”事项」: a veto is written only under 示范型, so it blocks
+// demonstration and never standard.
+describe('「得分75分以上」 / 「90分以上」 (inclusive) and 「无相关“一票否决”事项」 (blocks 示范型 only) for levels without sub-unit conditions', () => {
   const cases: Array<{ total: number; veto: boolean; grade: Grade }> = [
     { total: 0, veto: false, grade: 'none' },
     { total: 74.5, veto: false, grade: 'none' },
@@ -111,7 +114,7 @@ describe('thresholds and veto for levels without sub-unit conditions', () => {
   });
 });
 
-describe('community: its compounds', () => {
+describe('community: 「所辖小区全部完成标准型建设」 / 「所辖小区完成示范型建设不少于30%」', () => {
   it('a community at 95 with one compound at 70 is not even standard', () => {
     const b = new TreeBuilder();
     const c = b.add('一社区', 'community', null, 95);
@@ -149,6 +152,7 @@ describe('community: its compounds', () => {
     { demo: 0, of: 1, grade: 'standard' },
   ];
   for (const c of ratioCases) {
+    // 「不少于30%」: at least ceil(0.3 · n) compounds, compared in integers (k · 10 ≥ 3 · n).
     it(`a community at 95 with ${c.demo} of ${c.of} compounds demonstration (the rest standard) is ${c.grade}`, () => {
       const b = new TreeBuilder();
       const id = b.add('一社区', 'community', null, 95);
@@ -167,7 +171,7 @@ describe('community: its compounds', () => {
     expect(ratio).toMatchObject({ met: false, reached: 2, of: 7, required: 3, vacuous: false });
   });
 
-  it('a community without compounds meets its compound conditions, and the result says so', () => {
+  it('「所辖小区全部完成…」 / 「…不少于30%」 with no compound: nothing to complete, met (vacuously), and the result says so', () => {
     const b = new TreeBuilder();
     b.add('一社区', 'community', null, 95);
     const d = detailOf(b, '一社区');
@@ -286,7 +290,7 @@ describe('street: every community, compound, building and district; social organ
     expect(d.blockers).toEqual(['所辖社区、小区、楼宇和商圈中 1 个未达标准型：商圈2(74)']);
   });
 
-  it('counts the compounds under its communities (descendants, not only children)', () => {
+  it('「所辖社区、小区、楼宇和商圈全部完成标准型建设」: 所辖 = every unit below, so the compounds under its communities count', () => {
     const d = street({ compounds: [80, 70], orgs: [80] });
     expect(d.grade).toBe('none');
     // The community fails because of 小区2, and so does the compound itself.
@@ -314,7 +318,7 @@ describe('street: every community, compound, building and district; social organ
     expect(street({ compounds: [95, 80, 80], orgs: [92] }).grade).toBe('demonstration');
   });
 
-  it('pools communities, compounds, buildings and districts for the 30% demonstration share', () => {
+  it('「所辖社区、小区、楼宇和商圈完成示范型建设不少于30%」 pools the four levels into one share', () => {
     // Pool: 1 community (95 → demonstration iff its compounds pass 30%) + 6 compounds + 2 buildings + 1 district = 10.
     // 2 demonstration compounds of 6 = 33% → the community is demonstration too: 3 of 10 → pass.
     const pass = street({ compounds: [92, 92, 80, 80, 80, 80], buildings: [80, 80], districts: [80], orgs: [92] });
@@ -425,6 +429,7 @@ describe('per-year grades', () => {
     [null, 'none', false],
   ];
   for (const [prev, cur, flag] of table) {
+    // 五 长效提升阶段: 「每年…进行复评…对未能长效保持的，责令整改提升」: grades are re-earned every year.
     it(`${prev ?? 'not assessed'} last year → ${cur} this year ${flag ? 'needs' : 'does not need'} rectification (需整改)`, () => {
       expect(needsRectification(prev, cur)).toBe(flag);
     });

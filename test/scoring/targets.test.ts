@@ -72,7 +72,7 @@ function requirement(m: MilestoneProgress, text: string) {
 }
 
 describe('milestone dates', () => {
-  it('are the last day of the milestone month, counted from the programme first year', () => {
+  it('are the last day of the milestone month (「到2021年2月」 = by 28 February), counted from the programme first year', () => {
     expect(plan.milestones.map((m) => milestoneDate(m.due, 2021))).toEqual(['2021-02-28', '2021-06-30', '2022-12-31', '2023-12-31']);
     expect(plan.milestones.map((m) => milestoneDate(m.due, 2024))[0]).toBe('2024-02-29');
     expect(endOfMonth(2023, 2)).toBe('2023-02-28');
@@ -84,7 +84,7 @@ describe('milestone dates', () => {
 });
 
 describe('target progress', () => {
-  it('the next measurable milestone decides; the 力争 street does not count against being on track', () => {
+  it('the next measurable milestone decides; 「力争创建示范型街道」 (力争 = stretch) does not count against being on track', () => {
     const p = progress('2021-05-01', { 2021: JUNE_2021_MET });
     expect(p.current).toBe('y1-06');
     expect(p.onTrack).toBe(true);
@@ -95,6 +95,8 @@ describe('target progress', () => {
     expect(milestone(p, 'y1-02')).toMatchObject({ state: 'past', requirements: [], onTrack: null });
   });
 
+  // 「标准型社区、小区达100%」: every unit of the level in scope now; 示范型 units count as 标准型
+  // (「在达到标准型…评价基础上」).
   it('「达100%」 requires every unit of the level, and standard counts demonstration units', () => {
     const p = progress('2021-05-01', { 2021: { ...JUNE_2021_MET, community: { standard: 11, demonstration: 6 } } });
     const all = requirement(milestone(p, 'y1-06'), '标准型社区达100%');

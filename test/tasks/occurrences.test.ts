@@ -18,7 +18,7 @@ describe('occurrencesFor: recurring cadences over a full year', () => {
     expect(occ[1]).toEqual({ period: '2028-02', start: '2028-02-01', dueDate: '2028-02-29' });
   });
 
-  it('twice_monthly: 上 runs 1st–15th, 下 runs 16th–last day', () => {
+  it('twice_monthly (「每月两次」, task 21): 上 runs 1st–15th, 下 runs 16th–last day', () => {
     const occ = recurring('twice_monthly', 2027);
     expect(occ).toHaveLength(24);
     expect(occ.slice(2, 4)).toEqual([
@@ -37,7 +37,7 @@ describe('occurrencesFor: recurring cadences over a full year', () => {
     ]);
   });
 
-  it('bimonthly: B1 = Jan–Feb … B6 = Nov–Dec', () => {
+  it('bimonthly (「以全年为周期，每两月1期」, task 23): B1 = Jan–Feb … B6 = Nov–Dec', () => {
     expect(recurring('bimonthly', 2028)).toEqual([
       { period: '2028-B1', start: '2028-01-01', dueDate: '2028-02-29' },
       { period: '2028-B2', start: '2028-03-01', dueDate: '2028-04-30' },
