@@ -30,7 +30,6 @@ export { DEFAULT_TOP_LOSSES, gapToNextGrade } from './gap.js';
 export { compareNames, countGrades, pinyinCollationAvailable, rankUnits } from './rank.js';
 export {
   REQUIREMENT_STATUS_ZH,
-  countsOf,
   dayNumber,
   emptyScopeCounts,
   endOfMonth,

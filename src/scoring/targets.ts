@@ -355,22 +355,7 @@ export function targetProgress(plan: Plan, input: TargetInput): TargetProgress {
   };
 }
 
-/**
- * Grade counts per level from per-unit grades (a helper for callers that only have counts,
- * and for tests).
- */
-export function countsOf(grades: readonly UnitYearGrade[]): ScopeCounts {
-  const c = emptyScopeCounts();
-  for (const u of grades) {
-    const r = rankOf(u.grade);
-    c[u.level].units += 1;
-    if (r >= 1) c[u.level].standard += 1;
-    if (r >= 2) c[u.level].demonstration += 1;
-  }
-  return c;
-}
-
-/** Empty counts for every level (a helper for callers building `TargetInput`). */
+/** Empty counts for every level. */
 export function emptyScopeCounts(): ScopeCounts {
   return Object.fromEntries(LEVELS.map((l) => [l, { units: 0, standard: 0, demonstration: 0 }])) as ScopeCounts;
 }

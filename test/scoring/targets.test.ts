@@ -4,7 +4,6 @@ import { LEVELS } from '../../src/plan/schema.js';
 import { loadPlan } from '../../src/plan/load-plan.js';
 import { resolveTargetOverride } from '../../src/plan/target-overrides.js';
 import {
-  countsOf,
   endOfMonth,
   milestoneDate,
   programmeStart,
