@@ -27,7 +27,7 @@ export {
   type GradeUnitInput,
 } from './grade.js';
 export { DEFAULT_TOP_LOSSES, gapToNextGrade } from './gap.js';
-export { compareNames, countGrades, pinyinCollationAvailable, rankUnits } from './rank.js';
+export { compareNames, countGrades, pinyinCollationAvailable, rankUnits, type ParentLookup } from './rank.js';
 export {
   REQUIREMENT_STATUS_ZH,
   dayNumber,

@@ -28,12 +28,15 @@ export function countGrades(units: ReadonlyArray<{ grade: Grade }>): GradeCounts
   return counts;
 }
 
+/** Where a rank row's parent (所属社区) comes from: a lookup by the unit's `parentId` (e.g. the `GradedTree`), or a function of the unit. */
+export type ParentLookup = { get(id: number): { name: string } | undefined } | ((unit: GradedUnit) => { id: number; name: string } | null);
+
 /**
  * Orders units by total descending, then name (pinyin); equal totals share a rank (1, 2, 2, 4).
- * The caller chooses the units (one level, within a street or a community). `parents` (e.g.
- * the `GradedTree` they come from) supplies the parent's name for 所属社区.
+ * The caller chooses the units (one level, within a street or a community). `parents`
+ * supplies the parent for 所属社区.
  */
-export function rankUnits(units: readonly GradedUnit[], parents?: { get(id: number): { name: string } | undefined }): Ranking {
+export function rankUnits(units: readonly GradedUnit[], parents?: ParentLookup): Ranking {
   const sorted = [...units].sort((a, b) => b.totalHalf - a.totalHalf || compareNames(a.name, b.name));
   const rows: RankRow[] = [];
   let previousHalf = Number.NaN;
@@ -43,8 +46,13 @@ export function rankUnits(units: readonly GradedUnit[], parents?: { get(id: numb
       rank = i + 1;
       previousHalf = u.totalHalf;
     }
-    const parent = u.parentId === null ? null : (parents?.get(u.parentId)?.name ?? null);
-    rows.push({ rank, id: u.id, unit: u.name, level: u.level, total: u.total, grade: u.grade, parentId: u.parentId, parent, veto: u.veto, scored: u.assessed > 0 });
+    let parentId = u.parentId;
+    let parent: string | null = null;
+    if (typeof parents === 'function') {
+      const p = parents(u);
+      if (p !== null) [parentId, parent] = [p.id, p.name];
+    } else if (parentId !== null) parent = parents?.get(parentId)?.name ?? null;
+    rows.push({ rank, id: u.id, unit: u.name, level: u.level, total: u.total, grade: u.grade, parentId, parent, veto: u.veto, scored: u.assessed > 0 });
   });
   return { rows, counts: countGrades(units) };
 }

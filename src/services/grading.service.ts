@@ -223,10 +223,14 @@ export async function ranking(deps: GradingDeps, options: { level: string; paren
   const { tree } = await gradeScope(deps, scope, year, undefined, toUnitInputs(rows));
   const parentIdOf = new Map(rows.map((r) => [r.id, r.parent_id]));
   const parentLevel = requiredParentLevel(level);
-  const parentNames = new Map(parentLevel === null ? [] : (await listUnits(deps.db, { level: parentLevel })).map((u) => [u.id, { name: u.name }]));
+  const parentNames = new Map(parentLevel === null ? [] : (await listUnits(deps.db, { level: parentLevel })).map((u) => [u.id, u.name]));
   const ranked = rankUnits(
-    tree.units.filter((u) => u.level === level).map((u) => ({ ...u, parentId: parentIdOf.get(u.id) ?? null })),
-    { get: (id) => parentNames.get(id) },
+    tree.units.filter((u) => u.level === level),
+    (u) => {
+      const id = parentIdOf.get(u.id) ?? null;
+      const name = id === null ? undefined : parentNames.get(id);
+      return id === null || name === undefined ? null : { id, name };
+    },
   );
   return {
     year,
