@@ -20,7 +20,7 @@ export const STATUS_ICON: Record<TaskStatus, string> = { red: '🔴', yellow: '�
 /** Plain-text marks for the CLI (no emoji in terminals that may not render them). */
 export const STATUS_MARK: Record<TaskStatus, string> = { red: '[红]', yellow: '[黄]', green: '[绿]', done: '[完成]' };
 export const STATUS_TEMPLATE: Record<TaskStatus, CardTemplate> = { red: 'red', yellow: 'yellow', green: 'green', done: 'green' };
-export const CADENCE_NAMES_ZH: Record<Cadence, string> = { monthly: '每月', twice_monthly: '每月两次', quarterly: '每季度', bimonthly: '每两月', yearly: '每年' };
+export const CADENCE_NAMES_ZH: Record<Cadence, string> = { monthly: '每月', twice_monthly: '每月两次', quarterly: '每季度', bimonthly: '每两月', yearly: '每年', periodic: '定期（未设频次）' };
 
 /** 「✅ 王博文 已将任务 8 的 2026-03 标记完成（逾期完成）」 (markdown; names escaped by the caller's escape). */
 export function completionBanner(r: { doneBy: string; seq: number; period: string; late: boolean }, escape: (s: string) => string): string {
@@ -31,8 +31,15 @@ export function completionBanner(r: { doneBy: string; seq: number; period: strin
 
 export const GRADE_BADGE: Record<Grade, string> = { demonstration: '🟢 示范型', standard: '🔵 标准型', none: '🔴 未达标' };
 export const GRADE_TEMPLATE: Record<Grade, CardTemplate> = { demonstration: 'green', standard: 'blue', none: 'red' };
-export const REQUIREMENT_STATUS_ZH: Record<RequirementStatus, string> = { met: '已达成', on_track: '按进度可达成', behind: '落后', missed: '未达成' };
-export const REQUIREMENT_STATUS_ICON: Record<RequirementStatus, string> = { met: '✅', on_track: '🟢', behind: '🟡', missed: '🔴' };
+export const REQUIREMENT_STATUS_ZH: Record<RequirementStatus, string> = {
+  met: '已达成',
+  on_track: '按进度可达成',
+  behind: '落后',
+  missed: '未达成',
+  no_units: '无此类单位',
+  waived: '本街道不设此目标',
+};
+export const REQUIREMENT_STATUS_ICON: Record<RequirementStatus, string> = { met: '✅', on_track: '🟢', behind: '🟡', missed: '🔴', no_units: '⚪', waived: '⚪' };
 export const MILESTONE_STATE_ZH: Record<MilestoneState, string> = { past: '已到期', current: '当前', future: '未到期', sustain: '长效保持' };
 
 // ---- people and chats

@@ -22,8 +22,25 @@ export const GRADES = ['none', 'standard', 'demonstration'] as const;
 export type Grade = (typeof GRADES)[number];
 export const GRADE_NAMES_ZH: Record<Grade, string> = { none: '未达标', standard: '标准型', demonstration: '示范型' };
 
-export const CADENCES = ['monthly', 'twice_monthly', 'quarterly', 'bimonthly', 'yearly'] as const;
+/**
+ * How a recurring task repeats. `periodic` is the plan's 「定期」 (or a bare 「贯穿全年」 duty):
+ * the plan sets no frequency, so the office sets one; until then the duty is checked in
+ * monthly (its occurrences are the months).
+ */
+export const CADENCES = ['monthly', 'twice_monthly', 'quarterly', 'bimonthly', 'yearly', 'periodic'] as const;
 export type Cadence = (typeof CADENCES)[number];
+export const CADENCE_NAMES_ZH: Record<Cadence, string> = {
+  monthly: '每月',
+  twice_monthly: '每月两次',
+  quarterly: '每季度',
+  bimonthly: '每两月',
+  yearly: '每年',
+  periodic: '定期（未设频次）',
+};
+
+/** Whether a plan item is instantiated again in later programme years (四(四) 一年一验收). */
+export const RECURRENCES = ['every_year', 'first_year_only'] as const;
+export type Recurrence = (typeof RECURRENCES)[number];
 
 const levelSchema = z.enum(LEVELS);
 const gradeSchema = z.enum(['standard', 'demonstration']);
@@ -64,16 +81,29 @@ export const ratioSchema = z.object({
 });
 export type Ratio = z.infer<typeof ratioSchema>;
 
-/** A condition a unit's sub-units must meet for a grade (section 三). */
-export const subUnitConditionSchema = z.discriminatedUnion('kind', [
-  /** Every sub-unit of these levels has reached at least `grade`. */
+/**
+ * A condition of a grade beyond the score (section 三): on the unit's sub-units, or on
+ * sub-items of its own rubric that measure a requirement the plan states in words.
+ */
+export const gradeConditionSchema = z.discriminatedUnion('kind', [
+  /** Every sub-unit of these levels has reached at least `grade`; met when there are none. */
   z.object({ kind: z.literal('all'), of: z.array(levelSchema).min(1), grade: gradeSchema, text: z.string() }),
-  /** At least `ratio` of the sub-units of these levels (pooled) have reached `grade`. */
+  /** At least `ratio` of the sub-units of these levels (pooled) have reached `grade`; met when there are none. */
   z.object({ kind: z.literal('ratio'), of: z.array(levelSchema).min(1), grade: gradeSchema, ratio: ratioSchema, text: z.string() }),
-  /** At least `count` sub-units of these levels have reached `grade` ("有一定量"). */
-  z.object({ kind: z.literal('count'), of: z.array(levelSchema).min(1), grade: gradeSchema, count: z.number().int().nonnegative(), text: z.string() }),
+  /**
+   * 「有一定量」: at least `min` sub-units of these levels have reached `grade`. "A certain
+   * amount" is never zero: a unit with fewer than `min` such sub-units (none at all included)
+   * does not meet it. Strict, so that a plan file still using the former `count` key is refused
+   * instead of silently falling back to the default.
+   */
+  z.strictObject({ kind: z.literal('count'), of: z.array(levelSchema).min(1), grade: gradeSchema, min: z.number().int().positive().default(1), text: z.string() }),
+  /**
+   * A requirement measured by sub-items of the unit's own rubric: their points together reach
+   * at least `ratio` of their maximum (e.g. 「社会组织有效融入社区建设」 by sub-item 9.1).
+   */
+  z.object({ kind: z.literal('subItems'), codes: z.array(z.string().regex(/^\d+\.\d+$/)).min(1), ratio: ratioSchema, text: z.string() }),
 ]);
-export type SubUnitCondition = z.infer<typeof subUnitConditionSchema>;
+export type GradeCondition = z.infer<typeof gradeConditionSchema>;
 
 export const gradeRulesSchema = z.object({
   standardThreshold: pointsSchema,
@@ -83,8 +113,8 @@ export const gradeRulesSchema = z.object({
   levels: z.array(
     z.object({
       level: levelSchema,
-      standard: z.array(subUnitConditionSchema),
-      demonstration: z.array(subUnitConditionSchema),
+      standard: z.array(gradeConditionSchema),
+      demonstration: z.array(gradeConditionSchema),
       /** Conditions the plan states that the bot cannot measure (shown, not enforced). */
       qualitative: z.array(z.string()).default([]),
     }),
@@ -107,6 +137,10 @@ export const targetRequirementSchema = z.object({
 export type TargetRequirement = z.infer<typeof targetRequirementSchema>;
 
 export const milestoneSchema = z.object({
+  /**
+   * Stable id, relative to the programme (`y2-12` = December of programme year 2, the
+   * document's 2022) so that no document year leaks into output; overrides refer to it.
+   */
   id: z.string().min(1),
   /** End of this month is the milestone date. */
   due: monthRefSchema,
@@ -135,6 +169,14 @@ export const taskTargetSchema = z.object({
 });
 export type TaskTarget = z.infer<typeof taskTargetSchema>;
 
+/** What a recurring plan item becomes in later programme years, when that differs from year one. */
+export const laterYearsTaskSchema = z.object({
+  content: z.string().min(1),
+  deadlineText: z.string().min(1),
+  cadence: z.enum(CADENCES).nullable(),
+});
+export type LaterYearsTask = z.infer<typeof laterYearsTaskSchema>;
+
 export const planTaskSchema = z.object({
   seq: z.number().int().positive(),
   /** One of the five 行动, as headed in Annex 3. */
@@ -146,6 +188,14 @@ export const planTaskSchema = z.object({
   /** Recurrence for 「贯穿全年」 items, read from the item's own wording; null for dated items. */
   cadence: z.enum(CADENCES).nullable(),
   target: taskTargetSchema.nullable().default(null),
+  /**
+   * `first_year_only`: a one-off of the programme's first year (「首批」, a named site, a
+   * 改造提升工程 to finish); `every_year`: a standing duty copied into every later year's list.
+   * Defaults to `every_year` (a plan file written before this field copied every item).
+   */
+  recurrence: z.enum(RECURRENCES).default('every_year'),
+  /** For `every_year` items whose later-year form differs (task 22: the handbook is made once). */
+  laterYears: laterYearsTaskSchema.nullable().default(null),
 });
 export type PlanTask = z.infer<typeof planTaskSchema>;
 
@@ -159,6 +209,20 @@ export const leadershipSchema = z.object({
 });
 export type Leadership = z.infer<typeof leadershipSchema>;
 
+/**
+ * The street's own number for a milestone requirement (section 二's counts are the sample
+ * street's). `milestone` is a milestone id; `level` picks the requirement of that milestone
+ * whose levels include it; `grade` is needed only when two numeric requirements match.
+ */
+export const targetOverrideSchema = z.object({
+  milestone: z.string().min(1),
+  level: levelSchema,
+  grade: gradeSchema.optional(),
+  /** 0 = the street sets no target for it (shown as 「本街道不设此目标」). */
+  count: z.number().int().nonnegative(),
+});
+export type TargetOverride = z.infer<typeof targetOverrideSchema>;
+
 export const applicationFieldSchema = z.object({ key: z.string().min(1), label: z.string().min(1), section: z.string().min(1) });
 
 export const planSchema = z.object({
@@ -169,7 +233,14 @@ export const planSchema = z.object({
   levels: z.array(levelSpecSchema).length(LEVELS.length),
   gradeRules: gradeRulesSchema,
   milestones: z.array(milestoneSchema),
+  /** The street's own target numbers, applied over the milestones' counts. */
+  targetOverrides: z.array(targetOverrideSchema).default([]),
   phases: z.array(phaseSchema),
+  /**
+   * Years of the open-ended 长效提升阶段 the programme tracks after the last bounded phase
+   * (scores, targets and task lists are accepted for them; later years are refused).
+   */
+  longTermYears: z.number().int().min(0).max(20).default(2),
   actionCategories: z.array(z.string().min(1)).min(1),
   leadUnits: z.array(z.string().min(1)).min(1),
   tasks: z.array(planTaskSchema).min(1),

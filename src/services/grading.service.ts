@@ -25,10 +25,8 @@ import { UserError } from '../errors.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, LEVELS, type Grade, type Level, type Plan } from '../plan/schema.js';
 import {
   compareGrades,
-  emptyScopeCounts,
   gapToNextGrade,
   gradeTree,
-  milestoneDate,
   needsRectification,
   rankUnits,
   targetProgress,
@@ -36,11 +34,12 @@ import {
   type GradeCounts,
   type GradedTree,
   type Loss,
-  type ScopeCounts,
   type TargetProgress,
   type UnitInput,
+  type UnitYearGrade,
   type UpperGrade,
 } from '../scoring/index.js';
+import { programmeYears } from '../plan/programme.js';
 import { localDate, parseIsoDate } from '../time.js';
 import { requireProgramme } from './programme.service.js';
 import { assessmentYear, parseYear } from './scores.service.js';
@@ -172,7 +171,8 @@ export interface RankingReport {
   year: number;
   level: Level;
   parent: string | null;
-  rows: Array<{ rank: number; unit: string; total: number; grade: Grade }>;
+  /** `parent`: 所属社区 for compounds (the street for other levels); `veto`: 一票否决; `scored`: false = 尚无评分. */
+  rows: Array<{ rank: number; unit: string; total: number; grade: Grade; parent: string | null; veto: boolean; scored: boolean }>;
   counts: GradeCounts;
 }
 
@@ -197,14 +197,26 @@ export async function ranking(deps: GradingDeps, options: { level: string; paren
     }
   }
   const scope: UnitScope = parent === undefined ? { kind: 'level', level } : { kind: 'level', level, withinId: parent.id };
-  const { tree } = await gradeScope(deps, scope, year);
-  // The scope holds the units of the level (within the parent) and their descendants.
-  const ranked = rankUnits(tree.units.filter((u) => u.level === level));
+  // The scope holds the units of the level (within the parent) and their descendants, not
+  // their parents: 所属社区 (or the street) is looked up by the rows' own parent ids.
+  const rows = await scopeUnits(deps.db, scope);
+  const { tree } = await gradeScope(deps, scope, year, undefined, toUnitInputs(rows));
+  const parentIdOf = new Map(rows.map((r) => [r.id, r.parent_id]));
+  const parentLevel = requiredParentLevel(level);
+  const parentNames = new Map(parentLevel === null ? [] : (await listUnits(deps.db, { level: parentLevel })).map((u) => [u.id, u.name]));
+  const ranked = rankUnits(
+    tree.units.filter((u) => u.level === level),
+    (u) => {
+      const id = parentIdOf.get(u.id) ?? null;
+      const name = id === null ? undefined : parentNames.get(id);
+      return id === null || name === undefined ? null : { id, name };
+    },
+  );
   return {
     year,
     level,
     parent: parent?.name ?? null,
-    rows: ranked.rows.map((r) => ({ rank: r.rank, unit: r.unit, total: r.total, grade: r.grade })),
+    rows: ranked.rows.map((r) => ({ rank: r.rank, unit: r.unit, total: r.total, grade: r.grade, parent: r.parent, veto: r.veto, scored: r.scored })),
     counts: ranked.counts,
   };
 }
@@ -294,33 +306,15 @@ export async function targetsReport(deps: GradingDeps, options: { at?: string | 
   const unitCounts = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
   for (const u of units) unitCounts[u.level] += 1;
 
-  // The years the milestones look at: the latest with entries up to the date and up to each past milestone.
-  const atYear = Number(at.slice(0, 4));
-  const available = await scoredYearsUpTo(db, atYear);
-  const wanted = new Set<number>();
-  const latestUpTo = (y: number) => available.find((a) => a <= y);
-  const nowYear = latestUpTo(atYear);
-  if (nowYear !== undefined) wanted.add(nowYear);
-  for (const m of plan.milestones) {
-    const due = milestoneDate(m.due, programme.firstYear);
-    if (due < at) {
-      const y = latestUpTo(Number(due.slice(0, 4)));
-      if (y !== undefined) wanted.add(y);
-    }
-  }
-  const years = new Map<number, ScopeCounts>();
-  for (const y of [...wanted].sort()) {
+  // Every programme year with entries up to the date: 累计 targets count a unit built in any of them.
+  const range = programmeYears(plan, programme.firstYear);
+  const years = (await scoredYearsUpTo(db, Number(at.slice(0, 4)))).filter((y) => y >= range.first && y <= range.last);
+  const grades = new Map<number, UnitYearGrade[]>();
+  for (const y of years) {
     const { tree } = await gradeScope(deps, scope, y, undefined, units);
-    const counts = emptyScopeCounts();
-    for (const u of tree.units) {
-      const c = counts[u.level];
-      c.units += 1;
-      if (u.grade !== 'none') c.standard += 1;
-      if (u.grade === 'demonstration') c.demonstration += 1;
-    }
-    years.set(y, counts);
+    grades.set(y, tree.units.map((u) => ({ id: u.id, level: u.level, grade: u.grade })));
   }
-  const progress = targetProgress(plan, { firstYear: programme.firstYear, at, years, units: unitCounts });
+  const progress = targetProgress(plan, { firstYear: programme.firstYear, at, grades, units: unitCounts });
   return { ...progress, street: street?.name ?? null };
 }
 

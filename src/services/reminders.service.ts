@@ -33,6 +33,7 @@ import type { TaskRecord } from '../db/task.repository.js';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Outbound } from '../messaging/outbound.js';
+import { programmePlan } from '../plan/programme.js';
 import type { Plan } from '../plan/schema.js';
 import { reminderCard, type CardItem } from '../scheduler/cards.js';
 import { monthlyPush, phasePush, quarterlyPush, yearlyPush, type PushContext, type ReminderPayload } from '../scheduler/content.js';
@@ -235,7 +236,8 @@ async function payloadFor(ctx: PayloadContext, intent: ReminderIntent, late: boo
   }
   const settings = settingsOf(ctx.deps);
   ctx.boards ??= boardsUpTo({ db: ctx.deps.db, tz, yellowDays: settings.yellowDays }, Number(today.slice(0, 4)), ctx.now);
-  const push: PushContext = { plan: ctx.deps.plan, firstYear: ctx.state.programme.firstYear, boards: await ctx.boards, today, targets: null };
+  // The plan's texts in the programme's years (phase summaries print 「2021年6月」, 「从2023年7月起」).
+  const push: PushContext = { plan: programmePlan(ctx.deps.plan, ctx.state.programme.firstYear), firstYear: ctx.state.programme.firstYear, boards: await ctx.boards, today, targets: null };
   switch (intent.kind) {
     case 'monthly':
       payload.push = monthlyPush(push, intent.subject);

@@ -8,6 +8,7 @@ import { batchKey, previewReminders, runPass } from '../../src/services/reminder
 import { schedulerSettings } from '../../src/config/scheduler-settings.js';
 import { snoozeReminder } from '../../src/services/snooze.service.js';
 import type { ReminderPayload } from '../../src/scheduler/content.js';
+import { programmeText } from '../../src/plan/programme.js';
 import { setScore } from '../../src/services/scores.service.js';
 import { addUnit } from '../../src/services/units.service.js';
 import { CHATS, RecordingOutbound, TZ, at, calendar, complete, deps, failure, openProgramme, plan, tempDbFile, titleOf } from './support.js';
@@ -343,7 +344,10 @@ describe("the plan pushes' content comes from the plan and the task board", () =
 
     const pilot = (await payload('phase:pilot:oc_lead')).push;
     if (pilot?.type !== 'phase') throw new Error('phase push expected');
-    expect(pilot.phase).toMatchObject({ name: '示范推进阶段', start: '2026-02', end: '2026-06', summary: plan.phases.find((p) => p.id === 'pilot')?.summary });
+    // The summary's 「2021年6月，街道进行阶段性预验收」 is read in the programme's years (year 1 = 2026).
+    expect(pilot.phase).toMatchObject({ name: '示范推进阶段', start: '2026-02', end: '2026-06', summary: programmeText(plan, 2026, plan.phases.find((p) => p.id === 'pilot')!.summary) });
+    expect(pilot.phase.summary).toContain('2026年6月,街道进行阶段性预验收');
+    expect(pilot.phase.summary).not.toContain('2021');
     // Several pushes to one chat in one pass share a card.
     expect(out.sent.filter((s) => s.receiveId === CHATS.leadership && s.idempotencyKey.startsWith('batch:')).length).toBeGreaterThan(0);
   });

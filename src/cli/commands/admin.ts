@@ -16,6 +16,7 @@ import { chatTargetKey, parseChatTargetKey } from '../../domain/chat-target.js';
 import { UserError } from '../../errors.js';
 import { readSheet } from '../../io/spreadsheet.js';
 import { resolveMonthRef } from '../../plan/load-plan.js';
+import { programmePlan } from '../../plan/programme.js';
 import { LEVEL_NAMES_ZH } from '../../plan/schema.js';
 import { initProgramme } from '../../services/init.service.js';
 import { addMember, bindChat, checkChatTarget } from '../../services/members.service.js';
@@ -63,9 +64,11 @@ export function registerAdminCommands(program: Command): void {
       withContext(opts, async (ctx) => {
         const programme = await getProgramme(ctx.db);
         const firstYear = programme?.firstYear ?? ctx.plan.documentFirstYear;
-        ctx.print({ ...ctx.plan, programme: programme ?? null }, () => {
-          const out: string[] = [`${ctx.plan.title}`, `programme first year: ${firstYear}${programme ? '' : ' (not initialised; showing the document year)'}`, ''];
-          for (const spec of ctx.plan.levels) {
+        // Every date the document prints, in the programme's years (the document's 2021 = year 1).
+        const plan = programmePlan(ctx.plan, firstYear);
+        ctx.print({ ...plan, programme: programme ?? null }, () => {
+          const out: string[] = [`${plan.title}`, `programme first year: ${firstYear}${programme ? '' : ' (not initialised; showing the document year)'}`, ''];
+          for (const spec of plan.levels) {
             out.push(`${spec.title}（${spec.maxPoints}分）`);
             for (const ind of spec.indicators) {
               out.push(`  ${ind.number}. ${ind.title}（${ind.points}分）`);
@@ -73,14 +76,14 @@ export function registerAdminCommands(program: Command): void {
             }
           }
           out.push('', '重点任务清单');
-          for (const t of ctx.plan.tasks) out.push(`  ${t.seq}. [${t.deadlineText}${t.cadence ? `/${t.cadence}` : ''}] ${t.content}（${t.leadUnits.join('、')}）`);
+          for (const t of plan.tasks) out.push(`  ${t.seq}. [${t.deadlineText}${t.cadence ? `/${t.cadence}` : ''}] ${t.content}（${t.leadUnits.join('、')}）`);
           out.push('', '行动目标');
-          for (const m of ctx.plan.milestones) {
+          for (const m of plan.milestones) {
             const due = resolveMonthRef(m.due, firstYear);
             out.push(`  ${due.year}-${String(due.month).padStart(2, '0')}: ${m.requirements.map((r) => r.text).join('；') || m.text}`);
           }
           out.push('', '实施步骤');
-          for (const p of ctx.plan.phases) {
+          for (const p of plan.phases) {
             const s = resolveMonthRef(p.start, firstYear);
             const e = p.end ? resolveMonthRef(p.end, firstYear) : null;
             out.push(`  ${p.name}: ${s.year}-${String(s.month).padStart(2, '0')} → ${e ? `${e.year}-${String(e.month).padStart(2, '0')}` : '…'}`);

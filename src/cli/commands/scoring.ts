@@ -49,7 +49,7 @@ function rankText(r: RankingReport): string {
 
 function targetsText(t: TargetsReport): string {
   const out: string[] = [`${t.at} 目标进度（${t.street ?? '全部单位'}，自 ${t.programmeStart} 起）`];
-  out.push(t.onTrack === null ? '整体：暂无可衡量的目标' : `整体：${t.onTrack ? '进度正常' : '进度落后'}（依据 ${t.current}）`);
+  out.push(t.onTrack === null ? '整体：暂无可衡量的目标' : `整体：${t.onTrack ? '进度正常' : '进度落后'}（依据${t.currentLabel ?? ''}节点）`);
   for (const m of t.milestones) {
     const state = { past: '已过', current: '当前', future: '以后', sustain: '长效保持' }[m.state];
     out.push(`【${m.due} ${state}】${m.asOfYear === null ? '（无评分记录）' : `按 ${m.asOfYear} 年评定`}${m.onTrack === null ? '' : m.onTrack ? '  进度正常' : '  进度落后'}`);
