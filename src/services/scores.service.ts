@@ -7,6 +7,8 @@ import type { ScoreEntryRow, UnitRow, VetoRow } from '../db/schema.js';
 import { clearVetoes, insertScoreEntry, insertVeto } from '../db/score.repository.js';
 import { findUnitByName } from '../db/unit.repository.js';
 import { UserError } from '../errors.js';
+import { fileLabel } from '../io/import-file.js';
+import { flagDuplicates, RowErrors, type RowProblem, type RowRef } from '../io/row-errors.js';
 import { findSubItem } from '../plan/load-plan.js';
 import { LEVEL_NAMES_ZH, type Level, type Plan, type SubItem } from '../plan/schema.js';
 import { localDate } from '../time.js';
@@ -38,9 +40,9 @@ export function assessmentYear(clock: Clock, tz: string): number {
 
 export function parseYear(value: string | number, field = '--year'): number {
   const text = String(value).trim();
-  if (!/^\d{4}$/.test(text)) throw new UserError('bad_argument', `year must be a 4-digit year such as 2026 (got "${text}")`, field);
+  if (!/^\d{4}$/.test(text)) throw new UserError('bad_argument', `年份应为四位数字，例如 2026（收到「${text}」）`, field);
   const year = Number(text);
-  if (year < MIN_YEAR || year > MAX_YEAR) throw new UserError('bad_argument', `year must be between ${MIN_YEAR} and ${MAX_YEAR} (got ${year})`, field);
+  if (year < MIN_YEAR || year > MAX_YEAR) throw new UserError('bad_argument', `年份应在 ${MIN_YEAR} 到 ${MAX_YEAR} 之间（收到 ${year}）`, field);
   return year;
 }
 
@@ -48,19 +50,19 @@ export function parseYear(value: string | number, field = '--year'): number {
 export function parsePoints(value: string | number, max: number, code: string, field = '--points'): number {
   const text = String(value).trim();
   if (!/^\d+(\.\d+)?$/.test(text)) {
-    throw new UserError('bad_argument', `points must be a number from 0 to ${max} for item ${code} (got "${text}")`, field);
+    throw new UserError('bad_argument', `子项 ${code} 的分值应为 0 到 ${max} 之间的数字（收到「${text}」）`, field);
   }
   const points = Number(text);
   if (!Number.isFinite(points) || points > max) {
-    throw new UserError('bad_argument', `points must be between 0 and ${max} for item ${code} (got ${text})`, field);
+    throw new UserError('bad_argument', `子项 ${code} 的分值应在 0 到 ${max} 之间（收到 ${text}）`, field);
   }
-  if (!Number.isInteger(points * 2)) throw new UserError('bad_argument', `points must be a multiple of 0.5 (got ${text})`, field);
+  if (!Number.isInteger(points * 2)) throw new UserError('bad_argument', `分值以 0.5 分为单位（收到 ${text}）`, field);
   return points;
 }
 
 export function parseNote(note: string | null | undefined, field = '--note'): string | null {
   if (note === undefined || note === null || note.trim() === '') return null;
-  if (note.length > MAX_NOTE_LENGTH) throw new UserError('bad_argument', `note longer than ${MAX_NOTE_LENGTH} characters`, field);
+  if (note.length > MAX_NOTE_LENGTH) throw new UserError('bad_argument', `备注超过 ${MAX_NOTE_LENGTH} 个字`, field);
   return note.trim();
 }
 
@@ -68,17 +70,12 @@ export function parseNote(note: string | null | undefined, field = '--note'): st
 export async function resolveScore(db: Db, plan: Plan, input: ScoreInput, defaultYear: number, fields = { unit: '--unit', item: '--item', points: '--points', year: '--year', note: '--note' }): Promise<ResolvedScore> {
   const unitName = input.unit.trim();
   const unit = unitName === '' ? undefined : await findUnitByName(db, unitName);
-  if (!unit) throw new UserError('not_found', `no unit named "${unitName}"`, fields.unit);
+  if (!unit) throw new UserError('not_found', unitName === '' ? '缺少单位' : `单位「${unitName}」不存在`, fields.unit);
   const code = input.item.trim();
   const found = findSubItem(plan, code);
-  if (!found) throw new UserError('not_found', `unknown item "${code}"; items are coded <indicator>.<n>, e.g. 4.2`, fields.item);
+  if (!found) throw new UserError('not_found', code === '' ? '缺少子项编号' : `方案中没有子项「${code}」（子项编号写作「指标序号.子项序号」，例如 4.2）`, fields.item);
   if (found.level !== unit.level) {
-    const unitLevel = unit.level as Level;
-    throw new UserError(
-      'bad_argument',
-      `item ${code} belongs to the ${found.level} (${LEVEL_NAMES_ZH[found.level]}) rubric, but "${unit.name}" is a ${unitLevel} (${LEVEL_NAMES_ZH[unitLevel]})`,
-      fields.item,
-    );
+    throw new UserError('bad_argument', `子项 ${code} 属于${LEVEL_NAMES_ZH[found.level]}层面，而「${unit.name}」是${LEVEL_NAMES_ZH[unit.level as Level] ?? unit.level}`, fields.item);
   }
   const points = parsePoints(input.points, found.subItem.points, code, fields.points);
   const year = input.year === undefined || String(input.year).trim() === '' ? defaultYear : parseYear(input.year, fields.year);
@@ -115,24 +112,40 @@ export async function setScore(deps: ScoreDeps, actor: Actor, input: ScoreInput)
   return { entry, resolved };
 }
 
-/** Imports many entries: all validated first (every bad row reported), then one transaction. */
-export async function importScores(deps: ScoreDeps, actor: Actor, rows: ReadonlyArray<{ rowNumber: number; input: ScoreInput }>, file: string): Promise<number> {
+/** One entry of a score sheet: where it is (row; column in the wide layout) and what it says. */
+export interface ScoreImportRow extends RowRef {
+  column?: string | null;
+  input: ScoreInput;
+}
+
+/**
+ * Imports many entries: all validated first (every bad row reported, grouped by cause; the same
+ * unit, item and year twice is refused), then one transaction. `readProblems` are the rows the
+ * sheet reader already refused, reported together with these.
+ */
+export async function importScores(deps: ScoreDeps, actor: Actor, rows: readonly ScoreImportRow[], file: string, readProblems: readonly RowProblem[] = []): Promise<number> {
   const { db, plan, clock, tz } = deps;
   requireOffice(actor, '导入分数');
   const defaultYear = assessmentYear(clock, tz);
-  const resolved: ResolvedScore[] = [];
-  const errors: string[] = [];
+  const resolved: Array<ResolvedScore & RowRef> = [];
+  const errors = new RowErrors();
+  for (const p of readProblems) errors.add(p, p.message, p.column);
   const fields = { unit: 'unit', item: 'item', points: 'points', year: 'year', note: 'note' };
   for (const r of rows) {
     try {
-      resolved.push(await resolveScore(db, plan, r.input, defaultYear, fields));
+      resolved.push({ ...(await resolveScore(db, plan, r.input, defaultYear, fields)), sheet: r.sheet, row: r.row });
     } catch (err) {
-      const e = err as UserError;
-      errors.push(`row ${r.rowNumber}: ${e.field ? `${e.field}: ` : ''}${e.message}`);
+      errors.record(r, err, r.column ?? undefined);
     }
   }
-  if (errors.length > 0) throw new UserError('bad_argument', `${file}: ${errors.length} bad row(s), nothing imported; ${errors.join('; ')}`, '--file');
-  if (resolved.length === 0) throw new UserError('bad_argument', `${file}: no data rows`, '--file');
+  flagDuplicates(
+    errors,
+    resolved,
+    (s) => `${s.unit.id}|${s.subItem.code}|${s.year}`,
+    (s) => `「${s.unit.name}」${s.subItem.code}（${s.year} 年）重复填写`,
+  );
+  errors.throwIfAny(file);
+  if (resolved.length === 0) throw new UserError('bad_argument', `${fileLabel(file)} 中没有填写任何分数，没有导入`, '--file');
   const at = clock.now().getTime();
   await db.transaction().execute(async (trx) => {
     for (const s of resolved) {
