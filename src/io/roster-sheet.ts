@@ -93,6 +93,8 @@ export async function readRosterSheet(file: string, context: RosterContext): Pro
 /** Checks every row; duplicates (name, 手机号, 邮箱, open_id) are refused with their rows. */
 export function rosterFromSheet(data: SheetData, context: RosterContext): RosterSheet {
   const errors = new RowErrors();
+  // Every row's readable fields, so that duplicates are found even among rows with other errors.
+  const seen: Array<RowRef & { name: string; phone: string | null; email: string | null; openId: string | null }> = [];
   const parsed: RosterRow[] = [];
   for (const r of data.rows) {
     const ref = { sheet: r.sheet, row: r.row };
@@ -128,11 +130,12 @@ export function rosterFromSheet(data: SheetData, context: RosterContext): Roster
     if (email !== null && !EMAIL.test(email)) bad(`邮箱「${email}」格式不对`, 'email');
     const openId = v('openId') === '' ? null : v('openId');
     if (openId !== null && !OPEN_ID.test(openId)) bad(`open_id「${openId}」格式不对，应以 ou_ 开头（on_ 开头的是 union_id，不能用）`, 'openId');
+    seen.push({ ...ref, name, phone, email: email !== null && EMAIL.test(email) ? email : null, openId: openId !== null && OPEN_ID.test(openId) ? openId : null });
     if (errors.size === before && role) parsed.push({ ...ref, name, role, leadUnit, unit, phone, email, openId });
   }
-  flagDuplicates(errors, parsed, (m) => m.name, (m, n) => `姓名「${m.name}」在表中出现了 ${n} 次`, 'name');
-  flagDuplicates(errors, parsed, (m) => m.phone ?? undefined, (m, n) => `手机号 ${m.phone} 在表中出现了 ${n} 次`, 'phone');
-  flagDuplicates(errors, parsed, (m) => m.email?.toLowerCase(), (m, n) => `邮箱 ${m.email} 在表中出现了 ${n} 次`, 'email');
-  flagDuplicates(errors, parsed, (m) => m.openId ?? undefined, (m, n) => `open_id ${m.openId} 在表中出现了 ${n} 次`, 'openId');
+  flagDuplicates(errors, seen, (m) => m.name || undefined, (m, n) => `姓名「${m.name}」在表中出现了 ${n} 次`, 'name');
+  flagDuplicates(errors, seen, (m) => m.phone ?? undefined, (m, n) => `手机号 ${m.phone} 在表中出现了 ${n} 次`, 'phone');
+  flagDuplicates(errors, seen, (m) => m.email?.toLowerCase(), (m, n) => `邮箱 ${m.email} 在表中出现了 ${n} 次`, 'email');
+  flagDuplicates(errors, seen, (m) => m.openId ?? undefined, (m, n) => `open_id ${m.openId} 在表中出现了 ${n} 次`, 'openId');
   return { data, rows: errors.size === 0 ? parsed : [], errors };
 }

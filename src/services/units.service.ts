@@ -98,19 +98,21 @@ export interface UnitImportRow extends RowRef {
 export async function importUnits(deps: { db: Db; clock: Clock }, actor: Actor, rows: readonly UnitImportRow[], file: string): Promise<UnitRow[]> {
   const { db, clock } = deps;
   const errors = new RowErrors();
+  const named: Array<RowRef & { name: string }> = [];
   const parsed: Array<RowRef & { name: string; level: Level; parent: string | null }> = [];
   for (const r of rows) {
     try {
       const name = validateUnitName(r.name, 'name');
+      named.push({ sheet: r.sheet, row: r.row, name });
       const level = parseLevel(r.level, 'level');
       parsed.push({ sheet: r.sheet, row: r.row, name, level, parent: r.parent.trim() === '' ? null : r.parent.trim() });
     } catch (err) {
       errors.record(r, err);
     }
   }
-  const repeated = flagDuplicates(errors, parsed, (p) => p.name, (p, n) => `单位名称「${p.name}」在表中出现了 ${n} 次`, 'name');
+  const repeated = new Set([...flagDuplicates(errors, named, (p) => p.name, (p, n) => `单位名称「${p.name}」在表中出现了 ${n} 次`, 'name')].map((p) => p.name));
   for (const p of parsed) {
-    if (!repeated.has(p) && (await findUnitByName(db, p.name))) errors.add(p, `单位「${p.name}」已存在`, 'name');
+    if (!repeated.has(p.name) && (await findUnitByName(db, p.name))) errors.add(p, `单位「${p.name}」已存在`, 'name');
   }
   const inSheet = new Map(parsed.map((p) => [p.name, p]));
   const street = await defaultStreet(db);
