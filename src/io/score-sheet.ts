@@ -164,6 +164,11 @@ function pointsText(text: string): string {
   return text.replace(/\s*分$/, '');
 }
 
+/** A year as typed, a trailing 年 dropped (「2026年」). */
+function yearText(text: string): string {
+  return text.replace(/^(\d{4})\s*年(度)?$/, '$1');
+}
+
 export async function readScoreSheet(file: string, plan: Plan): Promise<ScoreSheet> {
   return scoreSheetFromTable(await readTable(file), plan);
 }
@@ -203,7 +208,7 @@ export function scoreSheetFromTable(table: Table, plan: Plan): ScoreSheet {
           errors.add(ref, itemMatch.error, 'item');
           continue;
         }
-        entries.push({ ...ref, column: null, unit, item: itemMatch?.code ?? item, points: pointsText(points), year, note });
+        entries.push({ ...ref, column: null, unit, item: itemMatch?.code ?? item, points: pointsText(points), year: yearText(year), note });
       }
       continue;
     }
@@ -213,7 +218,7 @@ export function scoreSheetFromTable(table: Table, plan: Plan): ScoreSheet {
     for (const r of body) {
       const ref = { sheet: sheetName, row: r.row };
       const unit = r.cells[wide.unit] ?? '';
-      const year = wide.year === undefined ? '' : (r.cells[wide.year] ?? '');
+      const year = wide.year === undefined ? '' : yearText(r.cells[wide.year] ?? '');
       const note = wide.note === undefined ? '' : (r.cells[wide.note] ?? '');
       const filled = wide.items.filter((i) => !NO_ENTRY.test(r.cells[i.col] ?? ''));
       if (filled.length === 0) continue;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import ExcelJS from 'exceljs';
+import { UserError } from '../../src/errors.js';
 
 let gbkTable: Map<string, Buffer> | undefined;
 
@@ -36,8 +37,11 @@ export function encodeGbk(text: string): Buffer {
   return Buffer.concat(parts);
 }
 
-/** A zip of stored (uncompressed) entries — enough to stand for a .docx or a broken workbook. */
-export function storedZip(entries: Record<string, string>): Buffer {
+/**
+ * A zip of stored (uncompressed) entries — enough to stand for a .docx. `declaredSizes` overrides
+ * the unpacked size the central directory states (as a zip bomb would).
+ */
+export function storedZip(entries: Record<string, string>, declaredSizes: Record<string, number> = {}): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -58,7 +62,7 @@ export function storedZip(entries: Record<string, string>): Buffer {
     central.writeUInt16LE(20, 6);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
+    central.writeUInt32LE(declaredSizes[name] ?? data.length, 24);
     central.writeUInt16LE(fileName.length, 28);
     central.writeUInt32LE(offset, 42);
     locals.push(local, fileName, data);
@@ -88,6 +92,17 @@ export function writeTemp(dir: string, name: string, content: string | Buffer): 
 /** CSV text from rows, quoting as Excel does. */
 export function csv(rows: ReadonlyArray<ReadonlyArray<string | number>>, eol = '\r\n'): string {
   return rows.map((r) => r.map((c) => (/[",\r\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : String(c))).join(',')).join(eol) + eol;
+}
+
+/** The UserError a promise rejects with; fails when it resolves or rejects with something else. */
+export async function userErrorOf(promise: Promise<unknown>): Promise<UserError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof UserError) return err;
+    throw err;
+  }
+  throw new Error('expected a UserError');
 }
 
 /** Writes a workbook built by `build` to dir/name with the real exceljs. */

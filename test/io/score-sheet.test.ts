@@ -1,10 +1,9 @@
 /** The score sheet in its two layouts, told apart by the header. */
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.js';
 import { matchSubItemLabel, readScoreSheet, type ScoreSheet } from '../../src/io/score-sheet.js';
 import { loadPlan } from '../../src/plan/load-plan.js';
 import type { Plan } from '../../src/plan/schema.js';
-import { csv, tempDir, writeTemp, writeWorkbook } from './helpers.js';
+import { csv, tempDir, userErrorOf, writeTemp, writeWorkbook } from './helpers.js';
 
 const plan = loadPlan();
 const dir = tempDir();
@@ -17,27 +16,17 @@ function planWith610(): Plan {
   return p;
 }
 
-async function refusal(promise: Promise<unknown>): Promise<UserError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof UserError) return err;
-    throw err;
-  }
-  throw new Error('expected a UserError');
-}
-
 const brief = (s: ScoreSheet) => s.entries.map((e) => [e.row, e.unit, e.item, e.points, e.year]);
 
 describe('long layout', () => {
   it('reads 单位,指标,分值,年份,备注 and English headers alike', async () => {
-    const zh = writeTemp(dir, 'long-zh.csv', csv([['单位', '指标', '分值', '年份', '备注'], ['城东社区', '6.1', '9.5', '2026', '好'], ['城东社区', '6.2 建立“事务共议…', '8分', '', '']]));
+    const zh = writeTemp(dir, 'long-zh.csv', csv([['单位', '指标', '分值', '年份', '备注'], ['城东社区', '6.1', '9.5', '2026', '好'], ['城东社区', '6.2 建立“事务共议…', '8分', '2026年', '']]));
     const en = writeTemp(dir, 'long-en.csv', csv([['unit', 'item', 'points', 'year', 'note'], ['城东社区', '6.1', '9.5', '2026', '好']]));
     const sheet = await readScoreSheet(zh, plan);
     expect(sheet.layouts).toEqual([{ sheet: null, layout: 'long' }]);
     expect(brief(sheet)).toEqual([
       [2, '城东社区', '6.1', '9.5', '2026'],
-      [3, '城东社区', '6.2', '8', ''],
+      [3, '城东社区', '6.2', '8', '2026'],
     ]);
     expect(sheet.entries[0]!.note).toBe('好');
     expect(brief(await readScoreSheet(en, plan))).toEqual([[2, '城东社区', '6.1', '9.5', '2026']]);
@@ -93,18 +82,18 @@ describe('wide layout', () => {
 
   it('refuses a header whose code and name disagree, or with unknown columns, naming the columns', async () => {
     const mismatch = writeTemp(dir, 'wide-mismatch.csv', csv([['单位', '6.1 建立“事务共议', '6.2'], ['城东社区', '1', '2']]));
-    expect((await refusal(readScoreSheet(mismatch, plan))).message).toMatch(/第 1 行的表头有误：B 列：「6\.1 建立“事务共议」的编号 6\.1 与名称对不上/);
+    expect((await userErrorOf(readScoreSheet(mismatch, plan))).message).toMatch(/第 1 行的表头有误：B 列：「6\.1 建立“事务共议」的编号 6\.1 与名称对不上/);
     const unknown = writeTemp(dir, 'wide-unknown.csv', csv([['单位', '6.1', '评分意见', '99.1'], ['城东社区', '1', '好', '2']]));
-    const err = await refusal(readScoreSheet(unknown, plan));
+    const err = await userErrorOf(readScoreSheet(unknown, plan));
     expect(err.message).toContain('D 列：方案中没有子项 99.1');
     const extra = writeTemp(dir, 'wide-extra.csv', csv([['单位', '6.1', '评分意见'], ['城东社区', '1', '好']]));
-    expect((await refusal(readScoreSheet(extra, plan))).message).toContain('有认不出的列：C 列「评分意见」');
+    expect((await userErrorOf(readScoreSheet(extra, plan))).message).toContain('有认不出的列：C 列「评分意见」');
   });
 
   it('refuses two columns that are the same sub-item, hinting at Excel turning 6.10 into 6.1', async () => {
     // A CSV saved by Excel after someone typed 6.1 … 6.10 into general-format cells.
     const file = writeTemp(dir, 'wide-610.csv', csv([['单位', '6.1', '6.2', '6.3', '6.4', '6.5', '6.6', '6.7', '6.8', '6.9', '6.1'], ['城东社区', 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]]));
-    const err = await refusal(readScoreSheet(file, planWith610()));
+    const err = await userErrorOf(readScoreSheet(file, planWith610()));
     expect(err.message).toContain('B 列「6.1」 和 K 列「6.1」 都是子项 6.1（如果其中一列原本是 6.10，是 Excel 把它变成了数字 6.1');
   });
 
@@ -121,7 +110,7 @@ describe('wide layout', () => {
       ws.addRow(['单位', 6.1]);
       ws.addRow(['城东社区', 1]);
     });
-    expect((await refusal(readScoreSheet(bare, planWith610()))).message).toContain('分不清是 6.1 还是 6.10');
+    expect((await userErrorOf(readScoreSheet(bare, planWith610()))).message).toContain('分不清是 6.1 还是 6.10');
     // With the built-in plan (no 6.10) a numeric 6.1 is simply 6.1.
     expect((await readScoreSheet(bare, plan)).entries.map((e) => e.item)).toEqual(['6.1']);
   });
@@ -160,7 +149,7 @@ describe('wide layout', () => {
 
   it('says what either layout needs when no header is found', async () => {
     const file = writeTemp(dir, 'none.csv', csv([['名称', '分'], ['城东社区', '5']]));
-    expect((await refusal(readScoreSheet(file, plan))).message).toContain('长表需要「单位」「指标」「分值」列');
+    expect((await userErrorOf(readScoreSheet(file, plan))).message).toContain('长表需要「单位」「指标」「分值」列');
   });
 });
 

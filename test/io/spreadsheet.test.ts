@@ -1,12 +1,11 @@
 /** Reading spreadsheets as offices make them: encodings, title rows, instruction sheets, cell kinds, refusals. */
 import { closeSync, openSync, ftruncateSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.js';
-import { MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, readImportFile } from '../../src/io/import-file.js';
+import { MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, MAX_XLSX_UNPACKED_BYTES, readImportFile } from '../../src/io/import-file.js';
 import { readSheet, normalizeHeader, columnLetter } from '../../src/io/spreadsheet.js';
 import { readTable } from '../../src/io/table.js';
 import { UNIT_SHEET_COLUMNS } from '../../src/io/unit-sheet.js';
-import { csv, encodeGbk, storedZip, tempDir, writeTemp, writeWorkbook } from './helpers.js';
+import { csv, encodeGbk, storedZip, tempDir, userErrorOf, writeTemp, writeWorkbook } from './helpers.js';
 
 const dir = tempDir();
 const UNITS = [
@@ -14,16 +13,6 @@ const UNITS = [
   ['城西社区', '社区', '城东街道'],
   ['幸福小区', '小区', '城西社区'],
 ];
-
-async function refusal(promise: Promise<unknown>): Promise<UserError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof UserError) return err;
-    throw err;
-  }
-  throw new Error('expected a UserError');
-}
 
 describe('CSV encodings', () => {
   it('reads a GBK CSV as Excel on Chinese Windows saves it', async () => {
@@ -74,19 +63,19 @@ describe('CSV encodings', () => {
 
   it('says which column is missing from the row that looks like the header', async () => {
     const file = writeTemp(dir, 'missing.csv', csv([['单位名单'], ['名称', '上级'], ['城西社区', '城东街道']]));
-    const err = await refusal(readSheet(file, UNIT_SHEET_COLUMNS));
+    const err = await userErrorOf(readSheet(file, UNIT_SHEET_COLUMNS));
     expect(err.message).toContain('第 2 行像是表头，但缺少 「层级」或「类型」或「级别」或「level」 列');
   });
 
   it('refuses a header with the same column twice, naming both', async () => {
     const file = writeTemp(dir, 'twice.csv', csv([['名称', '层级', '单位名称'], ['城西社区', '社区', '城西社区']]));
-    const err = await refusal(readSheet(file, UNIT_SHEET_COLUMNS));
+    const err = await userErrorOf(readSheet(file, UNIT_SHEET_COLUMNS));
     expect(err.message).toContain('有两列都表示「名称」（A 列「名称」和 C 列「单位名称」）');
   });
 
   it('refuses bytes that are neither UTF-8 nor GBK', async () => {
     const file = writeTemp(dir, 'latin.csv', Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x0a, 0xff, 0xff, 0xff, 0x0a]));
-    expect((await refusal(readTable(file))).message).toContain('既不是 UTF-8 也不是 GBK');
+    expect((await userErrorOf(readTable(file))).message).toContain('既不是 UTF-8 也不是 GBK');
   });
 });
 
@@ -149,7 +138,7 @@ describe('.xlsx workbooks', () => {
       wb.addWorksheet('填表说明').addRow(['请填写']);
       wb.addWorksheet('Sheet2').addRow(['随便', '写写']);
     });
-    const err = await refusal(readSheet(file, UNIT_SHEET_COLUMNS));
+    const err = await userErrorOf(readSheet(file, UNIT_SHEET_COLUMNS));
     expect(err.message).toContain('找不到表头（查看了工作表：「填表说明」、「Sheet2」）');
     expect(err.field).toBe('--file');
   });
@@ -159,7 +148,7 @@ describe('files that are not sheets, and the caps', () => {
   it('refuses an old .xls with a message saying to save as .xlsx or CSV', async () => {
     // An .xls is an OLE2 compound file: its signature is what the reader recognises.
     const file = writeTemp(dir, 'old.xls', Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(1024)]));
-    const err = await refusal(readTable(file));
+    const err = await userErrorOf(readTable(file));
     expect(err.message).toContain('旧版 Excel 97-2003 格式（.xls）');
     expect(err.message).toContain('另存为');
     expect(err.message).toContain('Excel 工作簿（*.xlsx）');
@@ -167,22 +156,27 @@ describe('files that are not sheets, and the caps', () => {
 
   it('refuses a .docx by its name, and a Word document renamed to .xlsx by its content', async () => {
     const docx = storedZip({ '[Content_Types].xml': '<Types/>', 'word/document.xml': '<w:document/>' });
-    expect((await refusal(readTable(writeTemp(dir, 'notes.docx', docx)))).message).toContain('是 Word 文档，不是可导入的表格');
-    expect((await refusal(readTable(writeTemp(dir, 'renamed.xlsx', docx)))).message).toContain('是 Word 文档，不是表格');
+    expect((await userErrorOf(readTable(writeTemp(dir, 'notes.docx', docx)))).message).toContain('是 Word 文档，不是可导入的表格');
+    expect((await userErrorOf(readTable(writeTemp(dir, 'renamed.xlsx', docx)))).message).toContain('是 Word 文档，不是表格');
+  });
+
+  it('refuses a workbook that would unpack beyond the cap (declared sizes, as a zip bomb states them)', async () => {
+    const bomb = storedZip({ '[Content_Types].xml': '<Types/>', 'xl/workbook.xml': '<workbook/>', 'xl/worksheets/sheet1.xml': '<worksheet/>' }, { 'xl/worksheets/sheet1.xml': MAX_XLSX_UNPACKED_BYTES });
+    expect((await userErrorOf(readTable(writeTemp(dir, 'bomb.xlsx', bomb)))).message).toContain(`解压后超过 ${MAX_XLSX_UNPACKED_BYTES / 1024 / 1024} MB`);
   });
 
   it('refuses an HTML page saved as .xls, a PDF, an empty file, an unknown extension and a missing file', async () => {
-    expect((await refusal(readTable(writeTemp(dir, 'export.xls', '<html><table><tr><td>名称</td></tr></table></html>')))).message).toContain('实际上是网页');
-    expect((await refusal(readTable(writeTemp(dir, 'scan.csv', '%PDF-1.7\n')))).message).toContain('是 PDF 文件');
-    expect((await refusal(readTable(writeTemp(dir, 'empty.csv', '')))).message).toContain('是空文件');
-    expect((await refusal(readTable(writeTemp(dir, 'units.md', '名称,层级\n')))).message).toContain('扩展名是 .md');
-    expect((await refusal(readTable(`${dir}/nope.csv`))).message).toContain('找不到文件');
-    expect((await refusal(readTable(dir))).message).toContain('是一个文件夹');
+    expect((await userErrorOf(readTable(writeTemp(dir, 'export.xls', '<html><table><tr><td>名称</td></tr></table></html>')))).message).toContain('实际上是网页');
+    expect((await userErrorOf(readTable(writeTemp(dir, 'scan.csv', '%PDF-1.7\n')))).message).toContain('是 PDF 文件');
+    expect((await userErrorOf(readTable(writeTemp(dir, 'empty.csv', '')))).message).toContain('是空文件');
+    expect((await userErrorOf(readTable(writeTemp(dir, 'units.md', '名称,层级\n')))).message).toContain('扩展名是 .md');
+    expect((await userErrorOf(readTable(`${dir}/nope.csv`))).message).toContain('找不到文件');
+    expect((await userErrorOf(readTable(dir))).message).toContain('是一个文件夹');
   });
 
   it('stops reading /dev/zero at the size cap with a clear message', async () => {
     const before = process.memoryUsage().rss;
-    const err = await refusal(readImportFile('/dev/zero'));
+    const err = await userErrorOf(readImportFile('/dev/zero'));
     expect(err.message).toContain(`超过导入文件的上限 ${MAX_IMPORT_BYTES / 1024 / 1024} MB`);
     // It read at most the cap (plus one chunk), not more.
     expect(process.memoryUsage().rss - before).toBeLessThan(4 * MAX_IMPORT_BYTES);
@@ -193,13 +187,13 @@ describe('files that are not sheets, and the caps', () => {
     const fd = openSync(file, 'w');
     ftruncateSync(fd, MAX_IMPORT_BYTES + 1);
     closeSync(fd);
-    expect((await refusal(readTable(file))).message).toContain('超过导入文件的上限');
+    expect((await userErrorOf(readTable(file))).message).toContain('超过导入文件的上限');
   });
 
   it(`refuses more than ${MAX_IMPORT_ROWS} non-blank rows`, async () => {
     const rows = ['名称,层级', ...Array.from({ length: MAX_IMPORT_ROWS + 1 }, (_, i) => `小区${i},小区`)];
     const file = writeTemp(dir, 'many.csv', rows.join('\n'));
-    expect((await refusal(readTable(file))).message).toContain(`超过 ${MAX_IMPORT_ROWS} 行的导入上限`);
+    expect((await userErrorOf(readTable(file))).message).toContain(`超过 ${MAX_IMPORT_ROWS} 行的导入上限`);
     // Blank lines are not counted.
     const blanks = writeTemp(dir, 'blanks.csv', `名称,层级\n${'\n'.repeat(MAX_IMPORT_ROWS * 2)}城西社区,社区\n`);
     expect((await readTable(blanks)).sheets[0]!.rows.map((r) => r.row)).toEqual([1, MAX_IMPORT_ROWS * 2 + 2]);
