@@ -103,8 +103,9 @@ async function parseDelimited(file: string, text: string, delimiter: ',' | '\t')
     });
   } catch (err) {
     if (err instanceof UserError) throw err;
-    const line = (err as { lines?: number }).lines;
-    throw refuse(`${fileLabel(file)} 不是有效的 CSV 文件${line ? `（第 ${line} 行附近）` : ''}：${(err as Error).message}`);
+    const { lines, code } = err as { lines?: number; code?: string };
+    const why = code === 'CSV_QUOTE_NOT_CLOSED' ? '有一个引号（"）没有配对' : '格式有误';
+    throw refuse(`${fileLabel(file)} 不是有效的 CSV 文件${lines ? `（第 ${lines} 行附近）` : ''}：${why}。请用 Excel 打开后重新保存为 CSV，或导入 .xlsx`);
   }
   return rows;
 }

@@ -34,7 +34,7 @@ const LAYOUT_WORDS: Record<ScoreLayout, readonly string[]> = {
 export function parseTemplateKind(text: string): TemplateKind {
   const t = text.trim().toLowerCase();
   const kind = TEMPLATE_KINDS.find((k) => KIND_WORDS[k].includes(t));
-  if (!kind) throw new UserError('bad_argument', `不认识的模板「${text}」，可选：units（单位）、scores（评分）、roster（花名册）`, '<类型>');
+  if (!kind) throw new UserError('bad_argument', `不认识的模板「${text}」，可选：units（单位）、scores（评分）、roster（花名册）`, '<kind>');
   return kind;
 }
 

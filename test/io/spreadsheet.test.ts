@@ -73,6 +73,11 @@ describe('CSV encodings', () => {
     expect(err.message).toContain('有两列都表示「名称」（A 列「名称」和 C 列「单位名称」）');
   });
 
+  it('refuses a CSV with an unclosed quote, in Chinese', async () => {
+    const file = writeTemp(dir, 'quote.csv', '名称,层级\n"城西社区,社区\n');
+    expect((await userErrorOf(readTable(file))).message).toContain('不是有效的 CSV 文件（第 2 行附近）：有一个引号（"）没有配对');
+  });
+
   it('refuses bytes that are neither UTF-8 nor GBK', async () => {
     const file = writeTemp(dir, 'latin.csv', Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x0a, 0xff, 0xff, 0xff, 0x0a]));
     expect((await userErrorOf(readTable(file))).message).toContain('既不是 UTF-8 也不是 GBK');
