@@ -14,7 +14,7 @@ export interface RowRef {
 }
 
 export interface RowProblem extends RowRef {
-  /** The column at fault, as the sheet heads it (e.g. 单位, 6.2), when known. */
+  /** The column at fault when known: its key (unit, item, points, name, phone …), or the sub-item code in a wide score sheet. */
   column: string | null;
   message: string;
 }
@@ -154,7 +154,7 @@ export function summarizeRowProblems(file: string, problems: readonly RowProblem
   for (const g of groups.slice(0, maxGroups)) lines.push(`  ${g.where}：${g.message}${g.count > 1 ? `（${g.count} 行）` : ''}`);
   const rest = groups.slice(maxGroups);
   if (rest.length > 0) {
-    const restRows = countProblemRows(rest.flatMap((g) => g.rows.map((r) => ({ ...r, column: null, message: g.message }))));
+    const restRows = new Set(rest.flatMap((g) => g.rows.map(refKey))).size;
     lines.push(`  另有 ${rest.length} 类错误（${restRows} 行）未列出；加 --json 可查看每一行的错误。`);
   }
   return lines.join('\n');
