@@ -44,7 +44,7 @@ export const MILESTONE_STATE_ZH: Record<MilestoneState, string> = { past: '已�
 
 // ---- people and chats
 
-const ROLE_NAMES_ZH: Record<Role, string> = {
+export const ROLE_NAMES_ZH: Record<Role, string> = {
   leader: '领导小组组长',
   deputy: '领导小组副组长',
   member: '领导小组成员',

@@ -39,8 +39,7 @@ export const CADENCE_NAMES_ZH: Record<Cadence, string> = {
 };
 
 /** Whether a plan item is instantiated again in later programme years (四(四) 一年一验收). */
-export const RECURRENCES = ['every_year', 'first_year_only'] as const;
-export type Recurrence = (typeof RECURRENCES)[number];
+const RECURRENCES = ['every_year', 'first_year_only'] as const;
 
 const levelSchema = z.enum(LEVELS);
 const gradeSchema = z.enum(['standard', 'demonstration']);
@@ -75,11 +74,10 @@ export const levelSpecSchema = z.object({
 export type LevelSpec = z.infer<typeof levelSpecSchema>;
 
 /** A ratio kept as integers so comparisons never use floating point. */
-export const ratioSchema = z.object({
+const ratioSchema = z.object({
   numerator: z.number().int().nonnegative(),
   denominator: z.number().int().positive(),
 });
-export type Ratio = z.infer<typeof ratioSchema>;
 
 /**
  * A condition of a grade beyond the score (section 三): on the unit's sub-units, or on
@@ -105,7 +103,7 @@ export const gradeConditionSchema = z.discriminatedUnion('kind', [
 ]);
 export type GradeCondition = z.infer<typeof gradeConditionSchema>;
 
-export const gradeRulesSchema = z.object({
+const gradeRulesSchema = z.object({
   standardThreshold: pointsSchema,
   demonstrationThreshold: pointsSchema,
   /** Whether a veto (一票否决) blocks the demonstration grade; the plan says so for every level. */
@@ -120,7 +118,6 @@ export const gradeRulesSchema = z.object({
     }),
   ),
 });
-export type GradeRules = z.infer<typeof gradeRulesSchema>;
 
 export const targetRequirementSchema = z.object({
   /** Levels counted together (e.g. 「示范型楼宇、商圈2个」 counts buildings and districts together). */
@@ -161,8 +158,6 @@ export const phaseSchema = z.object({
 });
 export type Phase = z.infer<typeof phaseSchema>;
 
-export const LEAD_UNITS = ['党建办(组织)', '社管中心', '社会治理办', '环卫中心', '城发办'] as const;
-
 export const taskTargetSchema = z.object({
   text: z.string(),
   metrics: z.array(z.object({ key: z.string().min(1), label: z.string().min(1), min: z.number(), unit: z.string().default('') })).min(1),
@@ -170,12 +165,11 @@ export const taskTargetSchema = z.object({
 export type TaskTarget = z.infer<typeof taskTargetSchema>;
 
 /** What a recurring plan item becomes in later programme years, when that differs from year one. */
-export const laterYearsTaskSchema = z.object({
+const laterYearsTaskSchema = z.object({
   content: z.string().min(1),
   deadlineText: z.string().min(1),
   cadence: z.enum(CADENCES).nullable(),
 });
-export type LaterYearsTask = z.infer<typeof laterYearsTaskSchema>;
 
 export const planTaskSchema = z.object({
   seq: z.number().int().positive(),
@@ -199,7 +193,7 @@ export const planTaskSchema = z.object({
 });
 export type PlanTask = z.infer<typeof planTaskSchema>;
 
-export const leadershipSchema = z.object({
+const leadershipSchema = z.object({
   leaders: z.array(z.string().min(1)),
   deputies: z.array(z.string().min(1)),
   members: z.array(z.string().min(1)),
@@ -207,7 +201,6 @@ export const leadershipSchema = z.object({
   officeDeputy: z.string().min(1),
   note: z.string(),
 });
-export type Leadership = z.infer<typeof leadershipSchema>;
 
 /**
  * The street's own number for a milestone requirement (section 二's counts are the sample
@@ -223,7 +216,7 @@ export const targetOverrideSchema = z.object({
 });
 export type TargetOverride = z.infer<typeof targetOverrideSchema>;
 
-export const applicationFieldSchema = z.object({ key: z.string().min(1), label: z.string().min(1), section: z.string().min(1) });
+const applicationFieldSchema = z.object({ key: z.string().min(1), label: z.string().min(1), section: z.string().min(1) });
 
 export const planSchema = z.object({
   title: z.string().min(1),

@@ -33,10 +33,10 @@ import type {
 } from './types.js';
 
 /** At most this many failing sub-units are named in one blocker. */
-export const MAX_NAMED_SUB_UNITS = 5;
+const MAX_NAMED_SUB_UNITS = 5;
 
 /** Shown instead of a grade for a unit with no entry in the year: distinct from 「0 分 · 未达标」. */
-export const NOT_SCORED_ZH = '尚无评分';
+const NOT_SCORED_ZH = '尚无评分';
 
 /**
  * A unit's standing for display: 'unscored' when it has no entry at all in the year (the
@@ -289,7 +289,7 @@ function explain(
 }
 
 /** Thrown when the unit data cannot form a tree (a parent cycle). */
-export class TreeError extends Error {
+class TreeError extends Error {
   override name = 'TreeError';
 }
 

@@ -14,9 +14,6 @@
 export * from './types.js';
 export {
   GradedTree,
-  MAX_NAMED_SUB_UNITS,
-  NOT_SCORED_ZH,
-  TreeError,
   compareGrades,
   gradeLabelZh,
   gradeState,
@@ -24,25 +21,15 @@ export {
   gradeUnit,
   needsRectification,
   nextGradeOf,
-  type GradeUnitInput,
 } from './grade.js';
-export { DEFAULT_TOP_LOSSES, gapToNextGrade } from './gap.js';
-export { compareNames, countGrades, pinyinCollationAvailable, rankUnits, type ParentLookup } from './rank.js';
+export { gapToNextGrade } from './gap.js';
+export { compareNames, pinyinCollationAvailable, rankUnits } from './rank.js';
 export {
-  dayNumber,
-  emptyScopeCounts,
   endOfMonth,
   milestoneDate,
   programmeStart,
   targetProgress,
-  type LevelCounts,
   type MilestoneProgress,
-  type MilestoneState,
-  type RequirementProgress,
-  type RequirementStatus,
-  type ScopeCounts,
-  type TargetInput,
   type TargetProgress,
   type UnitYearGrade,
 } from './targets.js';
-export { fmtPercent, fmtPoints, joinLevels } from './format.js';

@@ -22,7 +22,7 @@ export function compareNames(a: string, b: string): number {
   return PINYIN.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
-export function countGrades(units: ReadonlyArray<{ grade: Grade }>): GradeCounts {
+function countGrades(units: ReadonlyArray<{ grade: Grade }>): GradeCounts {
   const counts: GradeCounts = { none: 0, standard: 0, demonstration: 0 };
   for (const u of units) counts[u.grade] += 1;
   return counts;

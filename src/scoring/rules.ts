@@ -6,9 +6,9 @@
  */
 import { LEVELS, type Grade, type GradeCondition, type Level, type Plan } from '../plan/schema.js';
 
-export const LEVEL_COUNT = LEVELS.length;
+const LEVEL_COUNT = LEVELS.length;
 /** Per level, three counters of sub-units: how many, how many ≥ standard, how many demonstration. */
-export const COUNTERS_PER_LEVEL = 3;
+const COUNTERS_PER_LEVEL = 3;
 export const COUNTER_WIDTH = LEVEL_COUNT * COUNTERS_PER_LEVEL;
 
 export const GRADE_RANK: Record<Grade, number> = { none: 0, standard: 1, demonstration: 2 };
@@ -61,7 +61,7 @@ export interface CompiledPlan {
 
 const cache = new WeakMap<Plan, CompiledPlan>();
 
-export const toHalf = (points: number): number => Math.round(points * 2);
+const toHalf = (points: number): number => Math.round(points * 2);
 
 export function compilePlan(plan: Plan): CompiledPlan {
   const cached = cache.get(plan);
@@ -138,7 +138,7 @@ export interface ConditionCounts {
 }
 
 /** Smallest k with k · denominator ≥ numerator · n, in integers. */
-export function ratioRequired(numerator: number, denominator: number, n: number): number {
+function ratioRequired(numerator: number, denominator: number, n: number): number {
   let required = Math.ceil((numerator * n) / denominator);
   // Guard the float division above with the exact integer test.
   while (required > 0 && (required - 1) * denominator >= numerator * n) required--;
@@ -180,7 +180,7 @@ export function evaluateCondition(cond: CompiledCondition, counters: ArrayLike<n
 }
 
 /** Whether every condition holds (the allocation-free path used when grading a whole tree). */
-export function conditionsMet(conds: readonly CompiledCondition[], counters: ArrayLike<number>, offset: number, halves: ArrayLike<number>, halfOffset: number): boolean {
+function conditionsMet(conds: readonly CompiledCondition[], counters: ArrayLike<number>, offset: number, halves: ArrayLike<number>, halfOffset: number): boolean {
   for (const c of conds) if (!evaluateCondition(c, counters, offset, halves, halfOffset).met) return false;
   return true;
 }

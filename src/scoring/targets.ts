@@ -147,7 +147,7 @@ function parseDate(date: string): { year: number; month: number; day: number } {
 }
 
 /** Days since 1970-01-01 of a calendar date (pure; no clock). */
-export function dayNumber(date: string): number {
+function dayNumber(date: string): number {
   const { year, month, day } = parseDate(date);
   return Date.UTC(year, month - 1, day) / DAY_MS;
 }
@@ -346,6 +346,6 @@ export function targetProgress(plan: Plan, input: TargetInput): TargetProgress {
 }
 
 /** Empty counts for every level. */
-export function emptyScopeCounts(): ScopeCounts {
+function emptyScopeCounts(): ScopeCounts {
   return Object.fromEntries(LEVELS.map((l) => [l, { units: 0, standard: 0, demonstration: 0 }])) as ScopeCounts;
 }

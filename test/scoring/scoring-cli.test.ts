@@ -74,11 +74,11 @@ describe('dangjian score import / score show / rank / targets', () => {
     const r = await runCliProcess(['score', 'import', '--file', file, '--db', db]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: --file: /);
-    expect(r.stderr).toContain('3 bad row(s), nothing imported');
-    expect(r.stderr).toContain('row 3: unit: 没有找到名称包含「无名小区」的单位');
-    expect(r.stderr).toContain('row 5: points:');
-    expect(r.stderr).toContain('row 6: item:');
-    expect(r.stderr).not.toContain('row 2:');
+    expect(r.stderr).toContain('3 行有错误，没有导入任何数据');
+    expect(r.stderr).toContain('第 3 行：没有找到名称包含「无名小区」的单位');
+    expect(r.stderr).toContain('第 5 行：指标 11.2 的分数应在 0 到 10 之间，以 0.5 分为单位（收到 10.5）');
+    expect(r.stderr).toContain('第 6 行：指标 1.1 属于街道层面，而「甲小区」是小区');
+    expect(r.stderr).not.toContain('第 2 行');
     expect(countEntries()).toBe(before);
   });
 

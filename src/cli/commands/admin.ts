@@ -14,7 +14,9 @@ import { getProgramme } from '../../db/setting.repository.js';
 import { listUnits } from '../../db/unit.repository.js';
 import { chatTargetKey, parseChatTargetKey } from '../../domain/chat-target.js';
 import { UserError } from '../../errors.js';
-import { readSheet } from '../../io/spreadsheet.js';
+import { fileLabel } from '../../io/import-file.js';
+import { withRowErrorsAsJson } from '../../io/row-errors.js';
+import { readUnitSheet } from '../../io/unit-sheet.js';
 import { resolveMonthRef } from '../../plan/load-plan.js';
 import { programmePlan } from '../../plan/programme.js';
 import { LEVEL_NAMES_ZH } from '../../plan/schema.js';
@@ -116,19 +118,19 @@ export function registerAdminCommands(program: Command): void {
       ctx.print(rows, () => (rows.length === 0 ? 'no units' : rows.map((r) => `${LEVEL_NAMES_ZH[r.level]}\t${r.name}${r.parent ? `\t(${r.parent})` : ''}`).join('\n')));
     }),
   );
-  withCommonOptions(unit.command('import').requiredOption('--file <file>', 'CSV or .xlsx with columns name,level,parent (or 名称,层级,上级)')).action(
-    async (opts: CommonOptions & { file: string }) =>
-      withContext(opts, async (ctx) => {
-        const sheet = await readSheet(opts.file, [
-          { key: 'name', aliases: ['名称', '单位', '单位名称'], required: true },
-          { key: 'level', aliases: ['层级', '类型'], required: true },
-          { key: 'parent', aliases: ['上级', '上级单位'], required: false },
-        ]);
-        if (sheet.length === 0) throw new UserError('bad_argument', `${opts.file}: no data rows`, '--file');
-        const rows = sheet.map((r) => ({ rowNumber: r.rowNumber, name: r.values.name ?? '', level: r.values.level ?? '', parent: r.values.parent ?? '' }));
+  withCommonOptions(
+    unit
+      .command('import')
+      .description('导入单位表（.xlsx 或 CSV，全部导入或全部不导入）')
+      .requiredOption('--file <file>', '单位表：名称、层级、上级 三列（或 name,level,parent）；模板见 dangjian template units'),
+  ).action(async (opts: CommonOptions & { file: string }) =>
+    withContext(opts, (ctx) =>
+      withRowErrorsAsJson(ctx, async () => {
+        const { rows } = await readUnitSheet(opts.file);
         const inserted = await importUnits(ctx, await actingAs(ctx, undefined), rows, opts.file);
-        ctx.print({ imported: inserted.length }, () => `imported ${inserted.length} unit(s)`);
+        ctx.print({ imported: inserted.length, file: opts.file }, () => `已从 ${fileLabel(opts.file)} 导入 ${inserted.length} 个单位`);
       }),
+    ),
   );
 
   const score = program.commands.find((c) => c.name() === 'score') ?? program.command('score').description('assessment scores');

@@ -3,6 +3,7 @@ import { registerAdminCommands } from './admin.js';
 import { registerSchedulerCommands } from './scheduler.js';
 import { registerScoringCommands } from './scoring.js';
 import { registerTaskCommands } from './tasks.js';
+import { registerTemplateCommands } from './template.js';
 
 /** Every subcommand module registers here (one line each). */
 export function registerCommands(program: Command): void {
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerScoringCommands(program);
   registerTaskCommands(program);
   registerSchedulerCommands(program);
+  registerTemplateCommands(program);
 }
