@@ -1,7 +1,9 @@
 /**
  * Long-connection receiver (LARK_MODE=ws): the SDK's WSClient feeding an EventDispatcher.
  * No public URL needed. The only file that imports WSClient. A ping timeout makes a half-open
- * socket reconnect; connect, reconnect and errors are logged.
+ * socket reconnect; connect, reconnect and errors are logged. WSClient gives up for good when the
+ * endpoint answers a reconnect with any refusal but "internal error" (e.g. code 1, system busy),
+ * leaving the bot deaf until a restart: we start it again after `restartDelayMs`.
  *
  * The SDK awaits the handler before acknowledging the frame, so messages are only queued
  * here; card callbacks are answered (toast + card) within the deadline.
@@ -16,6 +18,8 @@ import { CARD_ACTION_EVENT, MESSAGE_EVENT, type EventRouter } from './events.js'
 export const WS_APP_ID_PATTERN = /^cli_[0-9a-fA-F]{16}$/;
 /** Seconds without any frame after a ping before the socket is declared dead. */
 export const DEFAULT_PING_TIMEOUT_S = 10;
+/** Wait before starting WSClient again after it gave up. */
+export const DEFAULT_RESTART_DELAY_MS = 30_000;
 
 /** The SDK flattens schema 2.0 events into one object: header fields plus event fields. */
 type Flattened = Record<string, unknown>;
@@ -54,7 +58,10 @@ export interface LongConnectionOptions {
   domain: string;
   router: EventRouter;
   log: Logger;
+  /** Seconds without any frame after a ping before the socket is dropped; 0 disables. Must stay below Lark's PingInterval. */
   pingTimeoutSeconds?: number;
+  /** After WSClient gave up: wait this long, then start it again. Default DEFAULT_RESTART_DELAY_MS. */
+  restartDelayMs?: number;
 }
 
 export interface LongConnection {
@@ -70,6 +77,9 @@ export async function startLongConnection(o: LongConnectionOptions): Promise<Lon
   }
   const dispatcher = createEventDispatcher(o.router, log);
   const http = createLarkHttp(15_000);
+  const restartDelayMs = o.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
+  let stopped = false;
+  let restartTimer: NodeJS.Timeout | undefined;
   const client = new lark.WSClient({
     appId: o.appId,
     appSecret: o.appSecret,
@@ -83,7 +93,15 @@ export async function startLongConnection(o: LongConnectionOptions): Promise<Lon
     onReady: () => log.info('long connection established'),
     onReconnecting: () => log.warn('long connection lost, reconnecting'),
     onReconnected: () => log.info('long connection re-established'),
-    onError: (err: Error) => log.error({ err }, 'long connection failed'),
+    onError: (err: Error) => {
+      // Only called when WSClient has given up (state 'failed'): nothing reconnects by itself.
+      log.error({ err, restartInMs: restartDelayMs }, 'long connection failed; starting it again later');
+      if (stopped || restartTimer) return;
+      restartTimer = setTimeout(() => {
+        restartTimer = undefined;
+        if (!stopped) void client.start({ eventDispatcher: dispatcher });
+      }, restartDelayMs);
+    },
   });
   log.info({ domain: o.domain }, 'starting long connection');
   await client.start({ eventDispatcher: dispatcher });
@@ -91,6 +109,8 @@ export async function startLongConnection(o: LongConnectionOptions): Promise<Lon
     dispatcher,
     status: () => client.getConnectionStatus().state,
     async stop() {
+      stopped = true;
+      clearTimeout(restartTimer);
       client.close({ force: true });
       http.destroy();
     },
