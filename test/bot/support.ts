@@ -109,7 +109,7 @@ const { calendar } = createWorkCalendar();
 let template: Promise<string> | undefined;
 
 /** Like makeBot, but copies a database seeded once per test file (fast for many small cases). */
-export async function makeBotFromTemplate(): Promise<TestBot> {
+export async function makeBotFromTemplate(options: { outbound?: Outbound } = {}): Promise<TestBot> {
   template ??= (async () => {
     const t = await makeBot();
     await t.close();
@@ -117,7 +117,7 @@ export async function makeBotFromTemplate(): Promise<TestBot> {
   })();
   const file = join(mkdtempSync(join(tmpdir(), 'dangjian-bot-')), 'test.copy.db');
   copyFileSync(await template, file);
-  return makeBot({ dbFile: file });
+  return makeBot({ ...options, dbFile: file });
 }
 
 async function seed(opened: OpenedDatabase, base: { db: OpenedDatabase['db']; plan: ReturnType<typeof loadPlan>; clock: ReturnType<typeof fixedClock>; tz: string }, clock: ReturnType<typeof fixedClock>): Promise<void> {
