@@ -7,6 +7,7 @@
  *   LARK_MODE=webhook  HTTP server on PORT        + Lark sender
  *   LARK_MODE=console  stdin/stdout chat          + console printer (default without credentials)
  */
+import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { consoleActor } from './bot/access.js';
 import { ConsoleOutbound, startConsole } from './bot/transport/console.js';
@@ -48,6 +49,7 @@ export function larkOutbound(sender: LarkSender): Outbound {
     sendMessage: (m) => sender.sendMessage(m),
     replyMessage: (r) => sender.replyMessage({ ...r, chatId: (r as { chatId?: string }).chatId }),
     patchCard: (p) => sender.patchCard(p),
+    uploadFile: (f) => sender.uploadFile(f),
   };
 }
 
@@ -68,7 +70,8 @@ export async function startService(config: Config, log: Logger, options: Service
   let consoleOut: ConsoleOutbound | undefined;
 
   if (config.mode === 'console') {
-    consoleOut = new ConsoleOutbound(options.output ?? process.stdout);
+    // Files sent in the console are saved beside the database, where the user can open them.
+    consoleOut = new ConsoleOutbound(options.output ?? process.stdout, { filesDir: join(dirname(config.dbFile), 'exports') });
     outbound = consoleOut;
   } else {
     sender = createLarkSender({ appId: config.lark.appId!, appSecret: config.lark.appSecret!, domain: config.lark.domain, log });

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { renderCardText, type Card } from '../cards/card.js';
-import type { Outbound, OutgoingMessage } from '../messaging/outbound.js';
+import { fileLabel, type Outbound, type OutgoingMessage } from '../messaging/outbound.js';
 
 export interface PrintedMessage {
   chatId: string;
@@ -22,11 +22,14 @@ const idFor = (key: string) => `console-${createHash('sha256').update(key).diges
 /** `write` receives each card as text (null: collect only, e.g. for --json output). */
 export function printingOutbound(write: ((text: string) => void) | null): PrintingOutbound {
   const printed: PrintedMessage[] = [];
+  /** Uploaded files by key (kept in memory: `tick` prints, it saves nothing). */
+  const files = new Map<string, { fileName: string; size: number }>();
   const contentOf = (c: object | string): unknown => (typeof c === 'string' ? JSON.parse(c) : c);
   const show = (target: string, content: unknown) => {
     if (!write) return;
-    const c = content as Partial<Card>;
-    const text = c && c.schema === '2.0' ? renderCardText(c as Card).text : JSON.stringify(content);
+    const c = content as Partial<Card> & { file_key?: string };
+    const file = typeof c?.file_key === 'string' ? files.get(c.file_key) : undefined;
+    const text = file ? fileLabel(file.fileName, file.size) : c && c.schema === '2.0' ? renderCardText(c as Card).text : JSON.stringify(content);
     write(`→ ${target}\n${text}\n`);
   };
   return {
@@ -48,6 +51,11 @@ export function printingOutbound(write: ((text: string) => void) | null): Printi
     async patchCard(p) {
       show(`patch ${p.messageId}`, p.card);
       return {};
+    },
+    async uploadFile(f) {
+      const fileKey = `console-file-${files.size + 1}`;
+      files.set(fileKey, { fileName: f.fileName, size: f.bytes.byteLength });
+      return { fileKey };
     },
   };
 }

@@ -5,12 +5,13 @@
  */
 import type { Clock } from '../clock.js';
 import { card, escapeMarkdown, fields, hr, markdown, table, type Card, type CardElement } from '../cards/card.js';
+import { gradeMixChart } from '../cards/charts.js';
 import type { Db } from '../db/database.js';
 import { listOutbox } from '../db/outbox.repository.js';
 import { getProgramme } from '../db/setting.repository.js';
 import { UserError } from '../errors.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, type Grade, type Level, type Plan } from '../plan/schema.js';
-import { gradeChanges, targetsReport } from '../services/grading.service.js';
+import { gradeChanges, gradeMix, targetsReport, type GradeMixLevel } from '../services/grading.service.js';
 import { addDays, daysBetween } from '../tasks/dates.js';
 import { taskBoard, type BoardTask } from '../tasks/task-service.js';
 import { taskYears } from '../tasks/task.repository.js';
@@ -85,6 +86,8 @@ export interface Digest {
   dueNext14Days: ItemLine[];
   overdue: DigestOverdue[];
   gradeChanges: { up: number; down: number; changed: number; changes: DigestGradeChange[] };
+  /** Grades per level of the street's units in the year of asOf (absent in digests stored before it existed). */
+  gradeMix?: GradeMixLevel[];
   targets: TargetsSummary | null;
   /** 红黄绿 (and done) task counts per lead unit, for the year of asOf. */
   lights: DigestLights[];
@@ -193,6 +196,7 @@ export async function buildDigest(deps: DigestDeps, options: { weekStart?: strin
   const sum = (k: 'up' | 'down' | 'changed') => changes.summary.reduce((a, s) => a + s[k], 0);
 
   const targets = await targetsSummary(gradingDeps, today);
+  const mix = await gradeMix(gradingDeps, { year });
 
   const yearBoards = boards.filter((t) => t.year === year);
   const units = [...new Set([...deps.plan.leadUnits, ...yearBoards.flatMap((t) => t.leadUnits)])];
@@ -215,6 +219,7 @@ export async function buildDigest(deps: DigestDeps, options: { weekStart?: strin
     dueNext14Days,
     overdue,
     gradeChanges: { up: sum('up'), down: sum('down'), changed: sum('changed'), changes: gradeChangeList },
+    gradeMix: mix.levels,
     targets,
     lights,
     failedMessages: failed.map((r) => ({ key: r.key, kind: r.kind, chatId: r.chatId, dueAt: isoInZone(r.dueAt, tz), attempts: r.attempts, lastError: r.lastError })),
@@ -292,6 +297,7 @@ export function digestElements(d: Digest): CardElement[] {
   }
 
   els.push(hr(), markdown(`**分数与等级变化**（上升 ${d.gradeChanges.up}，下降 ${d.gradeChanges.down}，变化 ${d.gradeChanges.changed}）`));
+  if (d.gradeMix && d.gradeMix.length > 0) els.push(gradeMixChart(d.gradeMix, { title: `${d.asOf.slice(0, 4)} 年各层级等级分布`, elementId: 'digest_grades' }));
   if (d.gradeChanges.changes.length > 0) {
     els.push(
       markdown(

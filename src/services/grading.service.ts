@@ -26,6 +26,7 @@ import { UserError } from '../errors.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, LEVELS, type Grade, type Level, type Plan } from '../plan/schema.js';
 import {
   compareGrades,
+  compareNames,
   emptyScopeCounts,
   gapToNextGrade,
   gradeTree,
@@ -36,9 +37,11 @@ import {
   type ConditionCheck,
   type GradeCounts,
   type GradedTree,
+  type GradedUnit,
   type Loss,
   type ScopeCounts,
   type TargetProgress,
+  type UnitGrade,
   type UnitInput,
   type UpperGrade,
 } from '../scoring/index.js';
@@ -158,13 +161,18 @@ export async function scoreReport(deps: GradingDeps, unitName: string, year?: nu
   const prev = previous.tree.get(unit.id);
   if (!detail || !prev) throw new Error(`unit ${unit.id} missing from its own subtree`);
   const parent = unit.parent_id === null ? null : ((await findUnitById(deps.db, unit.parent_id))?.name ?? null);
+  return toScoreReport({ name: unit.name, level: unit.level, parent }, y, detail, prev);
+}
+
+/** A graded unit (this year's detail, last year's compact grade) as the ScoreReport shape. */
+function toScoreReport(unit: { name: string; level: Level; parent: string | null }, y: number, detail: UnitGrade, prev: GradedUnit): ScoreReport {
   const previousGrade = prev.assessed > 0 ? prev.grade : null;
   const gap = gapToNextGrade(detail);
   return {
     unit: unit.name,
     level: unit.level,
     levelName: LEVEL_NAMES_ZH[unit.level],
-    parent,
+    parent: unit.parent,
     year: y,
     total: detail.total,
     max: detail.max,
@@ -192,7 +200,8 @@ export interface RankingReport {
   year: number;
   level: Level;
   parent: string | null;
-  rows: Array<{ rank: number; unit: string; total: number; grade: Grade }>;
+  /** `parent` of a row: the unit's own parent (所属上级). */
+  rows: Array<{ rank: number; unit: string; parent: string | null; total: number; grade: Grade }>;
   counts: GradeCounts;
 }
 
@@ -217,14 +226,16 @@ export async function ranking(deps: GradingDeps, options: { level: string; paren
     }
   }
   const scope: UnitScope = parent === undefined ? { kind: 'level', level } : { kind: 'level', level, withinId: parent.id };
-  const { tree } = await gradeScope(deps, scope, year);
+  const rows = await scopeUnits(deps.db, scope);
+  const { tree } = await gradeScope(deps, scope, year, undefined, toUnitInputs(rows));
+  const parentNames = new Map(rows.map((r) => [r.id, r.parent_name]));
   // The scope holds the units of the level (within the parent) and their descendants.
   const ranked = rankUnits(tree.units.filter((u) => u.level === level));
   return {
     year,
     level,
     parent: parent?.name ?? null,
-    rows: ranked.rows.map((r) => ({ rank: r.rank, unit: r.unit, total: r.total, grade: r.grade })),
+    rows: ranked.rows.map((r) => ({ rank: r.rank, unit: r.unit, parent: parentNames.get(r.id) ?? null, total: r.total, grade: r.grade })),
     counts: ranked.counts,
   };
 }
@@ -287,6 +298,12 @@ export async function rectificationList(deps: GradingDeps, options: { unit?: str
 
 // ---------------------------------------------------------------- targets
 
+/** The programme's street: the unit named at `dangjian init`, else the only street, else none (every unit counts). */
+async function programmeStreet(db: Db, streetName: string | undefined): Promise<UnitRow | undefined> {
+  const streets = await listUnits(db, { level: 'street' });
+  return streets.find((s) => s.name === streetName) ?? (streets.length === 1 ? streets[0] : undefined);
+}
+
 export interface TargetsReport extends TargetProgress {
   /** The street whose units are counted (null: every unit in the database). */
   street: string | null;
@@ -308,8 +325,7 @@ export async function targetsReport(deps: GradingDeps, options: { at?: string | 
     if (!parsed) throw new UserError('bad_argument', `日期应为 YYYY-MM-DD，例如 2022-06-30（收到“${options.at.trim()}”）`, '--at');
     at = parsed;
   }
-  const streets = await listUnits(db, { level: 'street' });
-  const street = streets.find((s) => s.name === programme.streetName) ?? (streets.length === 1 ? streets[0] : undefined);
+  const street = await programmeStreet(db, programme.streetName);
   const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
   const units = toUnitInputs(await scopeUnits(db, scope));
   const unitCounts = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
@@ -417,4 +433,107 @@ export async function gradeChanges(deps: GradingDeps, options: { since: number; 
     summary.push({ year, up, down, changed: yearChanges.length });
   }
   return { since, until: until ?? null, years, changes, summary };
+}
+
+// ---------------------------------------------------------------- score sheet (评分表 export)
+
+export interface RubricItem {
+  code: string;
+  title: string;
+  indicator: number;
+  indicatorTitle: string;
+  max: number;
+}
+
+export interface ScoreSheetLevel {
+  level: Level;
+  levelName: string;
+  /** Every sub-item of the level's rubric, in the plan's order. */
+  items: RubricItem[];
+  /** The level's units, ordered by parent then name. */
+  reports: ScoreReport[];
+}
+
+export interface ScoreSheetReport {
+  year: number;
+  /** The street whose units are included (null: every unit). */
+  street: string | null;
+  /** Levels that have units, street first. */
+  levels: ScoreSheetLevel[];
+}
+
+/**
+ * The full score card (ScoreReport) of every unit of the programme's street (every unit when
+ * there is none), grouped by level; graded in one pass per year instead of one per unit.
+ */
+export async function scoreSheet(deps: GradingDeps, options: { year?: number | string | undefined; level?: string | undefined } = {}): Promise<ScoreSheetReport> {
+  const year = resolveYear(deps, options.year);
+  const only = options.level === undefined ? undefined : parseLevel(options.level, '--level');
+  const street = await programmeStreet(deps.db, (await getProgramme(deps.db))?.streetName);
+  const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
+  const rows = await scopeUnits(deps.db, scope);
+  const current = await gradeScope(deps, scope, year, undefined, toUnitInputs(rows));
+  const previous = await gradeScope(deps, scope, year - 1, undefined, current.units);
+  const parentNames = new Map(rows.map((r) => [r.id, r.parent_name]));
+  const levels: ScoreSheetLevel[] = [];
+  for (const level of LEVELS) {
+    if (only !== undefined && level !== only) continue;
+    const units = current.tree.units.filter((u) => u.level === level);
+    if (units.length === 0) continue;
+    const spec = deps.plan.levels.find((l) => l.level === level);
+    const items = (spec?.indicators ?? []).flatMap((ind) => ind.subItems.map((s) => ({ code: s.code, title: s.text, indicator: ind.number, indicatorTitle: ind.title, max: s.points })));
+    const reports = units.map((u) => {
+      const detail = current.tree.detail(u.id);
+      const prev = previous.tree.get(u.id);
+      if (!detail || !prev) throw new Error(`unit ${u.id} missing from its own scope`);
+      return toScoreReport({ name: u.name, level, parent: parentNames.get(u.id) ?? null }, year, detail, prev);
+    });
+    reports.sort((a, b) => compareNames(a.parent ?? '', b.parent ?? '') || compareNames(a.unit, b.unit));
+    levels.push({ level, levelName: LEVEL_NAMES_ZH[level], items, reports });
+  }
+  return { year, street: street?.name ?? null, levels };
+}
+
+// ---------------------------------------------------------------- grade mix (charts)
+
+export interface GradeMixLevel {
+  level: Level;
+  levelName: string;
+  units: number;
+  demonstration: number;
+  standard: number;
+  /** Assessed (some entry this year) and below 标准型. */
+  none: number;
+  /** No entry this year (未评分). */
+  unscored: number;
+}
+
+export interface GradeMixReport {
+  year: number;
+  /** The unit whose sub-units are counted (null: every unit). */
+  root: string | null;
+  levels: GradeMixLevel[];
+}
+
+/**
+ * How the units below `unit` (default: the programme's street; 「全部」 callers pass `all`) divide
+ * into grades per level, 未评分 apart. The root itself is not counted. Levels without units are left out.
+ */
+export async function gradeMix(deps: GradingDeps, options: { unit?: string | undefined; all?: boolean; year?: number | string | undefined } = {}): Promise<GradeMixReport> {
+  let root: string | undefined = options.unit;
+  if (root === undefined && !options.all) root = (await programmeStreet(deps.db, (await getProgramme(deps.db))?.streetName))?.name;
+  const sub = await gradeSubtree(deps, { unit: root, year: options.year });
+  const mix = new Map<Level, GradeMixLevel>();
+  for (const u of sub.units) {
+    if (root !== undefined && u.unit === sub.root) continue;
+    let m = mix.get(u.level);
+    if (!m) {
+      m = { level: u.level, levelName: LEVEL_NAMES_ZH[u.level], units: 0, demonstration: 0, standard: 0, none: 0, unscored: 0 };
+      mix.set(u.level, m);
+    }
+    m.units += 1;
+    if (u.assessed === 0) m.unscored += 1;
+    else m[u.grade] += 1;
+  }
+  return { year: sub.year, root: sub.root, levels: LEVELS.flatMap((l) => (mix.has(l) ? [mix.get(l)!] : [])) };
 }

@@ -11,7 +11,7 @@ import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
 import { bindMemberOpenId, findMemberByName } from '../../src/db/member.repository.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { silentLogger } from '../../src/log.js';
-import type { Outbound, OutgoingMessage, OutgoingReply } from '../../src/messaging/outbound.js';
+import type { Outbound, OutgoingFile, OutgoingMessage, OutgoingReply } from '../../src/messaging/outbound.js';
 import { loadPlan } from '../../src/plan/load-plan.js';
 import { addMember } from '../../src/services/members.service.js';
 import { initProgramme } from '../../src/services/programme.service.js';
@@ -54,6 +54,7 @@ export class RecordingOutbound implements Outbound {
   replies: Array<OutgoingReply & { chatId?: string }> = [];
   sent: OutgoingMessage[] = [];
   patches: Array<{ messageId: string; card: object }> = [];
+  files: Array<OutgoingFile & { fileKey: string }> = [];
   async sendMessage(m: OutgoingMessage) {
     this.sent.push(m);
     return { messageId: `om_sent_${this.sent.length}` };
@@ -66,6 +67,11 @@ export class RecordingOutbound implements Outbound {
     this.patches.push(p);
     return {};
   }
+  uploadFile = async (f: OutgoingFile) => {
+    const fileKey = `file_rec_${this.files.length + 1}`;
+    this.files.push({ ...f, fileKey });
+    return { fileKey };
+  };
 }
 
 export interface TestBot {

@@ -127,13 +127,13 @@ describe('ranking', () => {
     await score('丙小区', 2022, 80);
   });
 
-  it('ranks one level by total then name, with grade counts', async () => {
+  it('ranks one level by total then name, with grade counts and each unit\'s own parent', async () => {
     const r = await ranking(deps, { level: '小区' });
     expect(r.year).toBe(2022);
     expect(r.rows).toEqual([
-      { rank: 1, unit: '乙小区', total: 92, grade: 'demonstration' },
-      { rank: 2, unit: '丙小区', total: 80, grade: 'standard' },
-      { rank: 2, unit: '甲小区', total: 80, grade: 'standard' },
+      { rank: 1, unit: '乙小区', parent: '一社区', total: 92, grade: 'demonstration' },
+      { rank: 2, unit: '丙小区', parent: '二社区', total: 80, grade: 'standard' },
+      { rank: 2, unit: '甲小区', parent: '一社区', total: 80, grade: 'standard' },
     ]);
     expect(r.counts).toEqual({ none: 0, standard: 2, demonstration: 1 });
   });

@@ -1,6 +1,7 @@
 /** 得分 / score 〈单位〉[年份]: total, grade, per-indicator table, blockers and the gap to the next grade. */
 import { z } from 'zod';
 import { card, escapeMarkdown, fields, hr, markdown, table, type Card, type CardElement, type CardTemplate } from '../../cards/card.js';
+import { indicatorPointsChart } from '../../cards/charts.js';
 import type { Grade } from '../../plan/schema.js';
 import { GRADE_NAMES_ZH } from '../../plan/schema.js';
 import { fmtPoints } from '../../scoring/index.js';
@@ -36,6 +37,7 @@ export function scoreCard(r: ScoreReport): Card {
       ],
       rows,
     ),
+    indicatorPointsChart(r.indicators, { elementId: 'indicators' }),
   ];
   const gapLines: string[] = [];
   if (r.nextGrade === null) gapLines.push('已是最高等级（示范型）。');

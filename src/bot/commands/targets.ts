@@ -1,6 +1,7 @@
 /** 目标 / targets: progress against the milestones of section 二 (行动目标). */
 import { z } from 'zod';
 import { card, escapeMarkdown, hr, markdown, table, type CardElement } from '../../cards/card.js';
+import { MAX_CHARTS_PER_CARD, targetProgressChart } from '../../cards/charts.js';
 import type { MilestoneProgress, RequirementStatus } from '../../scoring/index.js';
 import { targetsReport } from '../../services/grading.service.js';
 import { defineCommand } from '../registry.js';
@@ -9,7 +10,8 @@ import { cardReply } from '../types.js';
 const STATUS_ZH: Record<RequirementStatus, string> = { met: '✅ 已达成', on_track: '🟢 按进度', behind: '🟡 落后', missed: '🔴 未达成' };
 const STATE_ZH: Record<MilestoneProgress['state'], string> = { past: '已到期', current: '当前', future: '未到期', sustain: '长效保持' };
 
-function milestoneElements(m: MilestoneProgress): CardElement[] {
+/** `chart`: the element id of the milestone's chart, or null for none. */
+function milestoneElements(m: MilestoneProgress, chart: string | null): CardElement[] {
   const head = `**${m.due} · ${STATE_ZH[m.state]}**${m.asOfYear === null ? '（尚无评分）' : `（按 ${m.asOfYear} 年评分）`}${m.met ? ' ✅' : ''}`;
   const out: CardElement[] = [markdown(head)];
   if (m.requirements.length > 0) {
@@ -28,6 +30,7 @@ function milestoneElements(m: MilestoneProgress): CardElement[] {
       ),
     );
   }
+  if (chart !== null) out.push(targetProgressChart(m, { elementId: chart }));
   if (m.otherTargets.length > 0) out.push(markdown(`其他目标：${m.otherTargets.map(escapeMarkdown).join('；')}`));
   return out;
 }
@@ -47,7 +50,11 @@ export const targets = defineCommand({
     const elements: CardElement[] = [markdown(`${r.street ? `${escapeMarkdown(r.street)} · ` : ''}截至 ${r.at}\n${summary}`)];
     // Past milestones first would bury the current one: current and future first, then the past.
     const order = [...r.milestones].sort((a, b) => Number(a.state === 'past') - Number(b.state === 'past'));
-    for (const m of order) elements.push(hr(), ...milestoneElements(m));
+    let charts = 0;
+    for (const m of order) {
+      const chart = m.requirements.length > 0 && charts < MAX_CHARTS_PER_CARD ? `target_${++charts}` : null;
+      elements.push(hr(), ...milestoneElements(m, chart));
+    }
     const template = r.onTrack === null ? 'grey' : r.onTrack ? 'green' : 'red';
     return cardReply(card('行动目标进度', template, elements));
   },

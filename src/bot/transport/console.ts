@@ -9,12 +9,14 @@
  * `npx dangjian init --year YYYY` does (default: the current year).
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { renderCardText, type ButtonValue, type Card } from '../../cards/card.js';
 import { getProgramme } from '../../db/setting.repository.js';
 import { isUserError } from '../../errors.js';
-import type { Outbound, OutgoingMessage, OutgoingReply } from '../../messaging/outbound.js';
+import { fileLabel, type Outbound, type OutgoingFile, type OutgoingMessage, type OutgoingReply } from '../../messaging/outbound.js';
 import { initProgramme } from '../../services/programme.service.js';
 import { localDate } from '../../time.js';
 import { CONSOLE_ACTOR_NAME } from '../access.js';
@@ -34,18 +36,35 @@ const asText = (content: object | string): string => {
   return typeof c === 'object' && c !== null && typeof (c as { text?: unknown }).text === 'string' ? (c as { text: string }).text : JSON.stringify(c);
 };
 
-/** The Outbound of console mode: prints; remembers the buttons of the last card printed. */
+/** Where console mode saves the files it is asked to send (beside the default database). */
+export const DEFAULT_CONSOLE_FILES_DIR = './data/exports';
+
+/**
+ * The Outbound of console mode: prints; remembers the buttons of the last card printed.
+ * Files are saved under `filesDir` (never overwriting: 「name (2).xlsx」), so that the person at
+ * the terminal can open them.
+ */
 export class ConsoleOutbound implements Outbound {
   private seq = 0;
   /** Buttons of the last card printed, and the message id it was printed as. */
   lastCard: { messageId: string; buttons: ButtonValue[] } | undefined;
+  private readonly files = new Map<string, { fileName: string; size: number; path: string }>();
+  private readonly filesDir: string;
 
-  constructor(private readonly out: Writable) {}
+  constructor(
+    private readonly out: Writable,
+    options: { filesDir?: string } = {},
+  ) {
+    this.filesDir = resolve(options.filesDir ?? DEFAULT_CONSOLE_FILES_DIR);
+  }
 
   private print(prefix: string, msgType: string, content: object | string): string {
     const messageId = `console_${++this.seq}`;
     const card = msgType === 'interactive' ? asCard(content) : undefined;
-    if (card) {
+    const file = msgType === 'file' ? this.files.get(String((typeof content === 'string' ? (JSON.parse(content) as { file_key?: unknown }) : (content as { file_key?: unknown })).file_key)) : undefined;
+    if (file) {
+      this.out.write(`${prefix}${fileLabel(file.fileName, file.size)} 已保存到 ${file.path}\n`);
+    } else if (card) {
       const r = renderCardText(card);
       this.out.write(`${prefix}${r.text}\n`);
       // Numbers press the buttons of the most recent card only.
@@ -67,6 +86,18 @@ export class ConsoleOutbound implements Outbound {
   async patchCard(p: { messageId: string; card: object }) {
     this.print('（卡片已更新）\n', 'interactive', p.card);
     return {};
+  }
+
+  async uploadFile(f: OutgoingFile) {
+    mkdirSync(this.filesDir, { recursive: true });
+    const ext = extname(f.fileName);
+    const stem = f.fileName.slice(0, f.fileName.length - ext.length).replace(/[\\/:*?"<>|]/g, '_');
+    let path = join(this.filesDir, `${stem}${ext}`);
+    for (let n = 2; existsSync(path); n++) path = join(this.filesDir, `${stem} (${n})${ext}`);
+    writeFileSync(path, f.bytes);
+    const fileKey = `console_file_${this.files.size + 1}`;
+    this.files.set(fileKey, { fileName: f.fileName, size: f.bytes.byteLength, path });
+    return { fileKey };
   }
 
   /** Prints a card-callback answer: the toast, then the card that replaced the pressed one. */
