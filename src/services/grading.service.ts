@@ -299,7 +299,8 @@ export async function rectificationList(deps: GradingDeps, options: { unit?: str
 // ---------------------------------------------------------------- targets
 
 /** The programme's street: the unit named at `dangjian init`, else the only street, else none (every unit counts). */
-async function programmeStreet(db: Db, streetName: string | undefined): Promise<UnitRow | undefined> {
+export async function programmeStreet(db: Db): Promise<UnitRow | undefined> {
+  const streetName = (await getProgramme(db))?.streetName;
   const streets = await listUnits(db, { level: 'street' });
   return streets.find((s) => s.name === streetName) ?? (streets.length === 1 ? streets[0] : undefined);
 }
@@ -325,7 +326,7 @@ export async function targetsReport(deps: GradingDeps, options: { at?: string | 
     if (!parsed) throw new UserError('bad_argument', `日期应为 YYYY-MM-DD，例如 2022-06-30（收到“${options.at.trim()}”）`, '--at');
     at = parsed;
   }
-  const street = await programmeStreet(db, programme.streetName);
+  const street = await programmeStreet(db);
   const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
   const units = toUnitInputs(await scopeUnits(db, scope));
   const unitCounts = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
@@ -469,7 +470,7 @@ export interface ScoreSheetReport {
 export async function scoreSheet(deps: GradingDeps, options: { year?: number | string | undefined; level?: string | undefined } = {}): Promise<ScoreSheetReport> {
   const year = resolveYear(deps, options.year);
   const only = options.level === undefined ? undefined : parseLevel(options.level, '--level');
-  const street = await programmeStreet(deps.db, (await getProgramme(deps.db))?.streetName);
+  const street = await programmeStreet(deps.db);
   const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
   const rows = await scopeUnits(deps.db, scope);
   const current = await gradeScope(deps, scope, year, undefined, toUnitInputs(rows));
@@ -521,7 +522,7 @@ export interface GradeMixReport {
  */
 export async function gradeMix(deps: GradingDeps, options: { unit?: string | undefined; all?: boolean; year?: number | string | undefined } = {}): Promise<GradeMixReport> {
   let root: string | undefined = options.unit;
-  if (root === undefined && !options.all) root = (await programmeStreet(deps.db, (await getProgramme(deps.db))?.streetName))?.name;
+  if (root === undefined && !options.all) root = (await programmeStreet(deps.db))?.name;
   const sub = await gradeSubtree(deps, { unit: root, year: options.year });
   const mix = new Map<Level, GradeMixLevel>();
   for (const u of sub.units) {
