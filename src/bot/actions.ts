@@ -38,6 +38,7 @@ export async function runCardAction(name: string, action: CardAction, deps: BotD
     case 'command': {
       const v = commandValue.parse(action.value);
       const reply = await runCommandText(v.text, action, deps, now);
+      if (reply.kind === 'file') return { toast: { type: 'info', content: short(`文件请在聊天中发送「${v.text}」获取`) } };
       return reply.kind === 'card' ? { card: reply.card } : { toast: { type: 'info', content: short(reply.text) } };
     }
     case 'task.complete': {

@@ -154,11 +154,12 @@ export function message(text: string, o: Partial<ChatMessage> & { from?: string 
 
 /** The reply as console text (title, fields, tables, numbered buttons). */
 export function replyText(reply: Reply): string {
+  if (reply.kind === 'file') return `[文件] ${reply.fileName}`;
   return reply.kind === 'text' ? reply.text : renderCardText(reply.card).text;
 }
 
 export function cardOf(reply: Reply): Card {
-  if (reply.kind !== 'card') throw new Error(`expected a card, got text: ${reply.text}`);
+  if (reply.kind !== 'card') throw new Error(`expected a card, got ${reply.kind === 'text' ? `text: ${reply.text}` : `file ${reply.fileName}`}`);
   return reply.card;
 }
 
