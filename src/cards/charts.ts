@@ -12,7 +12,7 @@
  * Feishu suggests at most five charts per card (MAX_CHARTS_PER_CARD).
  */
 import { z } from 'zod';
-import { clipToWidth, padToWidth } from '../text-width.js';
+import { clipToWidth, displayWidth, padToWidth } from '../text-width.js';
 
 export const MAX_CHARTS_PER_CARD = 5;
 
@@ -133,7 +133,8 @@ export interface RequirementBar {
 export function targetProgressChart(milestone: { due: string; requirements: readonly RequirementBar[] }, options: { elementId?: string } = {}): ChartElement {
   const values: ChartDatum[] = [];
   for (const r of milestone.requirements) {
-    const target = clipToWidth(r.text, 24);
+    // Not clipped: a clipped text could merge two requirements into one bar (VChart shortens axis labels itself).
+    const target = r.text;
     values.push({ target, series: '已达', value: r.reached }, { target, series: '要求', value: r.required });
   }
   return {
@@ -193,18 +194,19 @@ export function indicatorPointsChart(indicators: readonly IndicatorBar[], option
 
 // ---------------------------------------------------------------- text rendering
 
-const LABEL_COLUMNS = 10;
+const MAX_LABEL_COLUMNS = 14;
 const BAR_COLUMNS = 18;
-/** Fill characters per series, in series order (stacked bars); grouped bars use the first. */
+/** Fill characters per series, in series order. */
 const FILLS = ['█', '▓', '▒', '░'];
+const fillOf = (i: number) => FILLS[Math.min(i, FILLS.length - 1)]!;
 
 const fmt = (n: number) => String(Math.round(n * 10) / 10);
 const firstField = (f: string | string[]) => (Array.isArray(f) ? f[0]! : f);
 
 /**
- * A bar element as text of at most ~40 columns: a title line, one line per bar (stacked series as
- * different fills, with the values), a legend line. Charts of other types print their title and
- * values only.
+ * A bar element as text of about 40 columns: a title line, then per category one line (stacked:
+ * the series as different fills, with 「6+4+2=12」; grouped: the category on its own line and the
+ * series' bars beneath it on one line), and a legend line.
  */
 export function chartToText(element: ChartElement): string {
   const spec = element.chart_spec;
@@ -215,44 +217,39 @@ export function chartToText(element: ChartElement): string {
   const valueField = firstField(horizontal ? spec.xField : spec.yField);
   const seriesField = spec.seriesField;
   const categories = [...new Set(values.map((v) => String(v[categoryField] ?? '')))];
-  const series = seriesField ? [...new Set([...(spec.color?.domain ?? []), ...values.map((v) => String(v[seriesField] ?? ''))])] : [''];
+  // Series in the colour scale's order, those that occur in the data.
+  const series = seriesField ? [...new Set([...(spec.color?.domain ?? []), ...values.map((v) => String(v[seriesField] ?? ''))])].filter((s) => values.some((v) => String(v[seriesField]) === s)) : [''];
   const valueOf = (category: string, s: string) =>
     values.filter((v) => String(v[categoryField]) === category && (!seriesField || String(v[seriesField]) === s)).reduce((sum, v) => sum + Number(v[valueField] ?? 0), 0);
-  // Series in the colour scale's order, those that occur in the data.
-  const present = seriesField ? series.filter((s) => values.some((v) => String(v[seriesField]) === s)) : series;
+  const legend = seriesField ? [`  ${series.map((s, i) => `${fillOf(i)}${s}`).join(' ')}`] : [];
 
   if (spec.stack || !seriesField) {
-    const totals = categories.map((c) => present.reduce((sum, s) => sum + valueOf(c, s), 0));
+    const labelColumns = Math.min(MAX_LABEL_COLUMNS, Math.max(2, ...categories.map(displayWidth)));
+    const totals = categories.map((c) => series.reduce((sum, s) => sum + valueOf(c, s), 0));
     const scale = Math.max(1, ...totals);
-    categories.forEach((c) => {
+    categories.forEach((c, k) => {
       let bar = '';
-      const parts: string[] = [];
-      let used = 0;
       let exact = 0;
-      present.forEach((s, i) => {
+      const parts = series.map((s, i) => {
         const v = valueOf(c, s);
-        parts.push(fmt(v));
+        const before = Math.round(exact);
         exact += (v / scale) * BAR_COLUMNS;
-        const cells = Math.round(exact) - used;
-        bar += FILLS[Math.min(i, FILLS.length - 1)]!.repeat(Math.max(0, cells));
-        used += Math.max(0, cells);
+        bar += fillOf(i).repeat(Math.round(exact) - before);
+        return fmt(v);
       });
-      lines.push(`${padToWidth(c, LABEL_COLUMNS)} ${padToWidth(bar, BAR_COLUMNS)} ${parts.join('/')}`);
+      const numbers = parts.length > 1 ? `${parts.join('+')}=${fmt(totals[k]!)}` : parts.join('');
+      lines.push(`${padToWidth(c, labelColumns)} ${padToWidth(bar, BAR_COLUMNS)} ${numbers}`);
     });
-    if (seriesField) lines.push(`  ${present.map((s, i) => `${FILLS[Math.min(i, FILLS.length - 1)]}${s}`).join(' ')}`);
-    return lines.join('\n');
+    return [...lines, ...legend].join('\n');
   }
 
-  // Grouped bars: the series side by side on the category's line, each with its own fill.
-  const scale = Math.max(1, ...categories.flatMap((c) => present.map((s) => valueOf(c, s))));
-  const width = Math.max(4, Math.floor(BAR_COLUMNS / Math.max(1, present.length)));
+  // Grouped bars: the category's own line (names are long), then its series side by side.
+  const scale = Math.max(1, ...categories.flatMap((c) => series.map((s) => valueOf(c, s))));
+  const width = Math.max(4, Math.floor(BAR_COLUMNS / Math.max(1, series.length)));
   for (const c of categories) {
-    const segments = present.map((s, i) => {
-      const v = valueOf(c, s);
-      return `${padToWidth(FILLS[Math.min(i, FILLS.length - 1)]!.repeat(Math.round((v / scale) * width)), width)} ${fmt(v)}`;
-    });
-    lines.push(`${padToWidth(c, LABEL_COLUMNS)} ${segments.join(' ')}`);
+    lines.push(clipToWidth(c, 40));
+    const bar = (v: number) => (v > 0 ? Math.max(1, Math.round((v / scale) * width)) : 0);
+    lines.push(`  ${series.map((s, i) => `${padToWidth(fillOf(i).repeat(bar(valueOf(c, s))), width)} ${fmt(valueOf(c, s))}`).join('  ')}`);
   }
-  lines.push(`  ${present.map((s, i) => `${FILLS[Math.min(i, FILLS.length - 1)]}${s}`).join(' ')}`);
-  return lines.join('\n');
+  return [...lines, ...legend].join('\n');
 }
