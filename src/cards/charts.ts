@@ -167,7 +167,7 @@ export interface IndicatorBar {
 export function indicatorPointsChart(indicators: readonly IndicatorBar[], options: { title?: string; elementId?: string } = {}): ChartElement {
   const values: ChartDatum[] = [];
   for (const i of indicators) {
-    const indicator = clipToWidth(`${i.number}. ${i.title}`, 20);
+    const indicator = clipToWidth(`${i.number}. ${i.title}`, 32);
     values.push({ indicator, part: '得分', points: i.points });
     const lost = Math.round((i.max - i.points) * 2) / 2;
     if (lost > 0) values.push({ indicator, part: '未得分', points: lost });
