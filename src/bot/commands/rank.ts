@@ -90,7 +90,7 @@ export const rank = defineCommand({
         shown.map((row) => ({ rank: row.rank, unit: escapeMarkdown(row.unit), total: fmtPoints(row.total), grade: GRADE_BADGE[row.grade] })),
       ),
     ];
-    if (r.rows.length > shown.length) elements.push(markdown(`共 ${r.rows.length} 个，仅列出前 ${shown.length} 名；可加上级单位缩小范围，例如「排名 ${levelName} 某某社区」。`));
+    if (r.rows.length > shown.length) elements.push(markdown(`另有 ${r.rows.length - shown.length} 个未列出（共 ${r.rows.length} 个）；可加上级单位缩小范围，例如「排名 ${levelName} 某某社区」，或「导出 排名」取得全表。`));
     return cardReply(card(title, 'blue', elements));
   },
 });
