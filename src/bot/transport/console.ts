@@ -63,7 +63,7 @@ export class ConsoleOutbound implements Outbound {
     const card = msgType === 'interactive' ? asCard(content) : undefined;
     const file = msgType === 'file' ? this.files.get(String((typeof content === 'string' ? (JSON.parse(content) as { file_key?: unknown }) : (content as { file_key?: unknown })).file_key)) : undefined;
     if (file) {
-      this.out.write(`${prefix}${fileLabel(file.fileName, file.size)} 已保存到 ${file.path}\n`);
+      this.out.write(`${prefix}${fileLabel(file.fileName, file.size)}已保存到 ${file.path}\n`);
     } else if (card) {
       const r = renderCardText(card);
       this.out.write(`${prefix}${r.text}\n`);
