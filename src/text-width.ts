@@ -21,7 +21,7 @@ const WIDE_RANGES: ReadonlyArray<readonly [number, number]> = [
   [0x20000, 0x3fffd],
 ];
 
-export function isWide(codePoint: number): boolean {
+function isWide(codePoint: number): boolean {
   for (const [from, to] of WIDE_RANGES) {
     if (codePoint < from) return false;
     if (codePoint <= to) return true;

@@ -17,7 +17,7 @@ import { clipToWidth, displayWidth, padToWidth } from '../text-width.js';
 export const MAX_CHARTS_PER_CARD = 5;
 
 type Scalar = string | number;
-export interface ChartDatum {
+interface ChartDatum {
   [field: string]: Scalar;
 }
 
@@ -79,8 +79,8 @@ export const chartElementSchema = z
 
 // ---------------------------------------------------------------- builders
 
-/** Grade colours, the same as the spreadsheets' grade cells. */
-export const GRADE_COLOURS = { 示范型: '#34A853', 标准型: '#3370FF', 未达标: '#F54A45', 未评分: '#BBBFC4' } as const;
+/** Grade colours: green, blue, red as on the cards and in the spreadsheets; grey for 未评分. */
+const GRADE_COLOURS = { 示范型: '#34A853', 标准型: '#3370FF', 未达标: '#F54A45', 未评分: '#BBBFC4' } as const;
 const GRADE_SERIES = Object.keys(GRADE_COLOURS) as Array<keyof typeof GRADE_COLOURS>;
 
 /** Height for a horizontal chart of `rows` bars: readable on a phone, within Feishu's 999 px. */

@@ -34,7 +34,7 @@ export async function workbookBytes(wb: Workbook): Promise<Buffer> {
 // ---------------------------------------------------------------- sheet names
 
 /** Excel's own rule: at most 31 characters, none of []:*?/\, not starting or ending with an apostrophe. */
-export const MAX_SHEET_NAME = 31;
+const MAX_SHEET_NAME = 31;
 
 /**
  * Hands out sheet names that Excel accepts: forbidden characters replaced, cut to 31 characters,
@@ -152,7 +152,7 @@ const NUM_FORMATS: Partial<Record<ColumnFormat, string>> = { number: '0', date: 
 const WRAP_WIDTH = 40;
 
 /** Writes values into a row's cells with their column's number format, alignment and tone. */
-export function writeCells<R>(ws: Worksheet, rowNumber: number, columns: ReadonlyArray<TableColumn<R>>, row: R): void {
+function writeCells<R>(ws: Worksheet, rowNumber: number, columns: ReadonlyArray<TableColumn<R>>, row: R): void {
   const r = ws.getRow(rowNumber);
   columns.forEach((c, i) => {
     const cell = r.getCell(i + 1);

@@ -20,7 +20,7 @@ const STATUS_TEXT: Record<BoardOccurrence['status'], string> = { red: '红灯（
 const STATUS_TONE: Record<BoardOccurrence['status'], Tone> = { red: 'red', yellow: 'yellow', green: 'green', done: 'blue' };
 
 /** 逾期完成 / 逾期未完成 / 按时完成, or blank while it is not due. */
-export function lateText(o: Pick<BoardOccurrence, 'status' | 'doneLate'>): string {
+function lateText(o: Pick<BoardOccurrence, 'status' | 'doneLate'>): string {
   if (o.status === 'done') return o.doneLate ? '逾期完成' : '按时完成';
   return o.status === 'red' ? '逾期未完成' : '';
 }

@@ -146,7 +146,7 @@ export async function exportTargets(deps: ExportDeps, options: ExportOptions = {
   return finish('targets', `${name}.xlsx`, wb);
 }
 
-export const EXPORT_KINDS: Record<ExportKind, KindSpec> = {
+const EXPORT_KINDS: Record<ExportKind, KindSpec> = {
   scores: { names: ['评分表', 'scores', '评分', '得分'], restricted: true, byLevel: true, build: exportScoreSheet },
   ranking: { names: ['排名', 'ranking', 'rank', '排行'], restricted: true, byLevel: true, build: exportRanking },
   tasks: { names: ['任务台账', 'tasks', '台账', '任务'], restricted: false, byLevel: false, build: exportTaskLedger },
@@ -167,7 +167,7 @@ export function parseExportKind(text: string, field = '〈种类〉'): ExportKin
 }
 
 /** Whether `actor` may export `kind` (see the module comment). */
-export function canExport(actor: Actor, kind: ExportKind): boolean {
+function canExport(actor: Actor, kind: ExportKind): boolean {
   return !EXPORT_KINDS[kind].restricted || isOffice(actor) || isLeadership(actor);
 }
 

@@ -37,7 +37,7 @@ const asText = (content: object | string): string => {
 };
 
 /** Where console mode saves the files it is asked to send (beside the default database). */
-export const DEFAULT_CONSOLE_FILES_DIR = './data/exports';
+const DEFAULT_CONSOLE_FILES_DIR = './data/exports';
 
 /**
  * The Outbound of console mode: prints; remembers the buttons of the last card printed.
