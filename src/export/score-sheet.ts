@@ -6,7 +6,7 @@
  */
 import type { ScoreReport, ScoreSheetReport, ScoreSheetLevel } from '../services/grading.service.js';
 import { displayWidth } from '../text-width.js';
-import { applyTone, fitColumns, freezePanes, GRADE_TONE, SheetNames, styleHeaderRows, type Workbook, type Worksheet } from './style.js';
+import { applyTone, cellValue, fitColumns, freezePanes, GRADE_TONE, SheetNames, styleHeaderRows, type Workbook, type Worksheet } from './style.js';
 
 const HEADER_ROWS = 3;
 const ITEM_WIDTH = 18;
@@ -25,7 +25,7 @@ function writeLevel(ws: Worksheet, level: ScoreSheetLevel): void {
   FIXED_AFTER.forEach((h, i) => (codes.getCell(after + i).value = h));
   items.forEach((it, i) => {
     codes.getCell(first + i).value = it.code;
-    titles.getCell(first + i).value = it.title;
+    titles.getCell(first + i).value = cellValue(it.title);
     maxima.getCell(first + i).value = it.max;
   });
   maxima.getCell(1).value = '满分';
@@ -38,8 +38,8 @@ function writeLevel(ws: Worksheet, level: ScoreSheetLevel): void {
 
   level.reports.forEach((r: ScoreReport, i) => {
     const row = ws.getRow(HEADER_ROWS + 1 + i);
-    row.getCell(1).value = r.unit;
-    row.getCell(2).value = r.parent;
+    row.getCell(1).value = cellValue(r.unit);
+    row.getCell(2).value = cellValue(r.parent);
     const byCode = new Map(r.items.map((it) => [it.code, it]));
     items.forEach((it, k) => {
       const cell = row.getCell(first + k);
@@ -52,8 +52,8 @@ function writeLevel(ws: Worksheet, level: ScoreSheetLevel): void {
     const grade = row.getCell(after + 2);
     grade.value = r.gradeName;
     applyTone(grade, GRADE_TONE[r.grade]);
-    row.getCell(after + 3).value = r.veto ? `是：${r.vetoReasons.join('；')}` : null;
-    row.getCell(after + 4).value = r.blockers.length > 0 ? r.blockers.join('；') : null;
+    row.getCell(after + 3).value = r.veto ? cellValue(`是：${r.vetoReasons.join('；')}`) : null;
+    row.getCell(after + 4).value = cellValue(r.blockers.join('；'));
     row.getCell(after + 4).alignment = { vertical: 'top', wrapText: true };
   });
 

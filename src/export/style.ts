@@ -31,6 +31,26 @@ export async function workbookBytes(wb: Workbook): Promise<Buffer> {
   return Buffer.from(data as ArrayBuffer);
 }
 
+// ---------------------------------------------------------------- text
+
+/**
+ * Characters XML 1.0 forbids: one in a cell makes Excel "repair" the file. exceljs drops control
+ * characters itself but writes U+FFFE, U+FFFF and lone surrogates as they are.
+ */
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Text as a cell may hold it (notes and reasons typed in chat may carry control characters). */
+export function cellText(text: string): string {
+  return text.replace(NOT_XML, '');
+}
+
+/** A value as a cell may hold it: text cleaned, '' as an empty cell. */
+export function cellValue(value: CellValue): CellValue {
+  if (typeof value !== 'string') return value;
+  const clean = cellText(value);
+  return clean === '' ? null : clean;
+}
+
 // ---------------------------------------------------------------- sheet names
 
 /** Excel's own rule: at most 31 characters, none of []:*?/\, not starting or ending with an apostrophe. */
@@ -44,7 +64,7 @@ export class SheetNames {
   private readonly used = new Set<string>();
 
   take(wanted: string): string {
-    let base = wanted.replace(/[[\]:*?/\\]/g, '_').replace(/^'+|'+$/g, '').trim();
+    let base = cellText(wanted).replace(/[[\]:*?/\\]/g, '_').replace(/^'+|'+$/g, '').trim();
     if (base === '' || base.toLowerCase() === 'history') base = `Sheet${this.used.size + 1}`;
     base = [...base].slice(0, MAX_SHEET_NAME).join('');
     let name = base;
@@ -156,8 +176,7 @@ function writeCells<R>(ws: Worksheet, rowNumber: number, columns: ReadonlyArray<
   const r = ws.getRow(rowNumber);
   columns.forEach((c, i) => {
     const cell = r.getCell(i + 1);
-    const value = c.value(row);
-    cell.value = value === '' ? null : value;
+    cell.value = cellValue(c.value(row));
     const numFmt = NUM_FORMATS[c.format ?? 'text'];
     if (numFmt) cell.numFmt = numFmt;
     cell.alignment = { vertical: 'top', wrapText: c.format === 'wrap' };
@@ -172,7 +191,7 @@ function writeCells<R>(ws: Worksheet, rowNumber: number, columns: ReadonlyArray<
  */
 export function addTableSheet<R>(wb: Workbook, names: SheetNames, spec: TableSheetSpec<R>): Worksheet {
   const ws = wb.addWorksheet(names.take(spec.name));
-  ws.getRow(1).values = spec.columns.map((c) => c.header);
+  ws.getRow(1).values = spec.columns.map((c) => cellText(c.header));
   styleHeaderRows(ws, 1, spec.columns.length);
   spec.rows.forEach((row, i) => writeCells(ws, i + 2, spec.columns, row));
   freezePanes(ws, 1, spec.freezeColumns ?? 0);
