@@ -99,7 +99,7 @@ export async function exportScoreSheet(deps: ExportDeps, options: ExportOptions 
   const level = exportLevel(options.level);
   const report = await scoreSheet(deps, { year, level });
   if (report.levels.length === 0) {
-    throw new UserError('not_found', level ? `没有${LEVEL_NAMES_ZH[level]}可导出` : '还没有单位可导出（先用 dangjian unit add 或花名册导入单位）', level ? '--level' : undefined);
+    throw new UserError('not_found', level ? `没有${LEVEL_NAMES_ZH[level]}可导出` : '还没有单位可导出（请管理员先用 dangjian unit add 或 dangjian unit import 添加单位）', level ? '--level' : undefined);
   }
   const name = title('评分表', year, level);
   const wb = await newWorkbook(name, deps.clock.now());
@@ -185,7 +185,7 @@ export async function exportWorkbook(deps: ExportDeps, actor: Actor, kind: Expor
     throw new UserError('forbidden', reason);
   }
   if (!spec.byLevel && options.level !== undefined && options.level.trim() !== '') {
-    throw new UserError('bad_argument', `${spec.names[0]}不分层级，不用 --level`, '--level');
+    throw new UserError('bad_argument', `${spec.names[0]}不分层级，不用指定层级`, '--level');
   }
   const file = await spec.build(deps, options);
   await audit(deps.db, { at, actor: actor.name, source: actor.source, action, subject: file.fileName, outcome: 'ok', detail: { bytes: file.bytes.length, sheets: file.sheets.length } });

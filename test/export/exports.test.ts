@@ -249,7 +249,7 @@ describe('who may export, and what is recorded', () => {
     expect(parseExportKind('台账')).toBe('tasks');
     expect(await errorOf(exportWorkbook(bot.deps, office, 'scores', { year: '20x6' }))).toMatchObject({ code: 'bad_argument', message: expect.stringContaining('年份应为四位数字') });
     expect(await errorOf(exportWorkbook(bot.deps, office, 'ranking', { level: '村' }))).toMatchObject({ message: expect.stringContaining('不认识的层级「村」') });
-    expect(await errorOf(exportWorkbook(bot.deps, office, 'targets', { level: '社区' }))).toMatchObject({ message: '目标进度不分层级，不用 --level' });
+    expect(await errorOf(exportWorkbook(bot.deps, office, 'targets', { level: '社区' }))).toMatchObject({ message: '目标进度不分层级，不用指定层级' });
   });
 });
 
