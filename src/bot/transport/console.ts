@@ -36,6 +36,8 @@ const asText = (content: object | string): string => {
   return typeof c === 'object' && c !== null && typeof (c as { text?: unknown }).text === 'string' ? (c as { text: string }).text : JSON.stringify(c);
 };
 
+const fileKeyOf = (content: object | string): unknown => (typeof content === 'string' ? (JSON.parse(content) as { file_key?: unknown }) : (content as { file_key?: unknown })).file_key;
+
 /** Where console mode saves the files it is asked to send (beside the default database). */
 const DEFAULT_CONSOLE_FILES_DIR = './data/exports';
 
@@ -61,7 +63,7 @@ export class ConsoleOutbound implements Outbound {
   private print(prefix: string, msgType: string, content: object | string): string {
     const messageId = `console_${++this.seq}`;
     const card = msgType === 'interactive' ? asCard(content) : undefined;
-    const file = msgType === 'file' ? this.files.get(String((typeof content === 'string' ? (JSON.parse(content) as { file_key?: unknown }) : (content as { file_key?: unknown })).file_key)) : undefined;
+    const file = msgType === 'file' ? this.files.get(String(fileKeyOf(content))) : undefined;
     if (file) {
       this.out.write(`${prefix}${fileLabel(file.fileName, file.size)}已保存到 ${file.path}\n`);
     } else if (card) {
