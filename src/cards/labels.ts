@@ -30,7 +30,12 @@ export function completionBanner(r: { doneBy: string; seq: number; period: strin
 // ---- grades and targets
 
 export const GRADE_BADGE: Record<Grade, string> = { demonstration: '🟢 示范型', standard: '🔵 标准型', none: '🔴 未达标' };
-export const GRADE_TEMPLATE: Record<Grade, CardTemplate> = { demonstration: 'green', standard: 'blue', none: 'red' };
+/** The one grade colour — card headers, chart bars, spreadsheet cells: 示范型 green, 标准型 blue, 未达标 red. */
+export const GRADE_TEMPLATE = { demonstration: 'green', standard: 'blue', none: 'red' } as const satisfies Record<Grade, CardTemplate>;
+/** A unit without any entry in the year, as a chart series (beside the three grades). */
+export const UNSCORED_ZH = '未评分';
+/** Chart colours (hex) of the grade colours, grey for 未评分. */
+export const CHART_HEX = { green: '#34A853', blue: '#3370FF', red: '#F54A45', grey: '#BBBFC4' } as const;
 export const REQUIREMENT_STATUS_ZH: Record<RequirementStatus, string> = {
   met: '已达成',
   on_track: '按进度可达成',

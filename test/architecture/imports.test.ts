@@ -58,8 +58,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   messaging: [...BASE, 'cards'],
   lark: [...BASE, 'messaging'],
   io: [...BASE, 'cards'],
-  bot: [...BASE, ...ENGINES, 'cards', 'db', 'auth', 'services', 'messaging', 'lark'],
-  cli: [...BASE, ...ENGINES, 'cards', 'db', 'auth', 'services', 'messaging', 'lark', 'io'],
+  export: [...BASE, ...ENGINES, 'cards', 'services'],
+  bot: [...BASE, ...ENGINES, 'cards', 'db', 'auth', 'services', 'messaging', 'lark', 'export'],
+  cli: [...BASE, ...ENGINES, 'cards', 'db', 'auth', 'services', 'messaging', 'lark', 'io', 'export'],
   runtime: [...BASE, ...ENGINES, 'cards', 'db', 'auth', 'services', 'messaging', 'lark', 'bot'],
   main: ['config', 'errors', 'log', 'runtime'],
 };

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAdminCommands } from './admin.js';
+import { registerExportCommand } from './export.js';
 import { registerSchedulerCommands } from './scheduler.js';
 import { registerScoringCommands } from './scoring.js';
 import { registerTaskCommands } from './tasks.js';
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerTaskCommands(program);
   registerSchedulerCommands(program);
   registerTemplateCommands(program);
+  registerExportCommand(program);
 }
