@@ -240,6 +240,7 @@ export default async function botBench(): Promise<BenchResult> {
     const timedOutbound = {
       sendMessage: sender.sendMessage,
       patchCard: sender.patchCard,
+      uploadFile: sender.uploadFile,
       replyMessage: (r: OutgoingReply) => {
         const startedAt = r.chatId === undefined ? undefined : jobStart.get(r.chatId);
         if (startedAt !== undefined) dispatchMs.push(nowMs() - startedAt);

@@ -55,6 +55,7 @@ async function run(name: string, action: CardAction, deps: BotDeps, now: Date, l
     case 'command': {
       const v = commandValue.parse(action.value);
       const reply = await runCommandText(v.text, action, deps, now);
+      if (reply.kind === 'file') return { toast: { type: 'info', content: shortToast(`文件请在聊天中发送「${v.text}」获取`) } };
       return reply.kind === 'card' ? { card: reply.card } : { toast: { type: 'info', content: shortToast(reply.text) } };
     }
     case COMPLETE_TASK_ACTION: {

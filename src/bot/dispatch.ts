@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { markEventProcessed } from '../db/event.repository.js';
-import type { OutgoingReply } from '../messaging/outbound.js';
+import type { MsgType, Outbound, OutgoingReply } from '../messaging/outbound.js';
 import { runCardAction } from './actions.js';
 import { helpCard, noticeCard } from './cards.js';
 import { registry } from './commands/index.js';
@@ -80,9 +80,23 @@ export async function respondToMessage(msg: ChatMessage, deps: BotDeps): Promise
   return { status: 'replied', command: matched.command.names[1] ?? matched.command.names[0]!, reply };
 }
 
-/** The reply as Lark content. */
-function replyPayload(reply: Reply): { msgType: 'text' | 'interactive'; content: object } {
+/** The reply as Lark content; a file is uploaded first and goes out as `{ file_key }`. */
+async function replyPayload(reply: Reply, outbound: Outbound): Promise<{ msgType: MsgType; content: object }> {
+  if (reply.kind === 'file') {
+    const { fileKey } = await outbound.uploadFile({ fileName: reply.fileName, bytes: reply.bytes });
+    return { msgType: 'file', content: { file_key: fileKey } };
+  }
   return reply.kind === 'card' ? { msgType: 'interactive', content: reply.card } : { msgType: 'text', content: { text: reply.text } };
+}
+
+/** The content to send: the reply's, or a notice when a file could not be uploaded (nothing was sent yet). */
+async function payloadOrNotice(reply: Reply, deps: BotDeps, messageId: string): Promise<{ msgType: MsgType; content: object }> {
+  try {
+    return await replyPayload(reply, deps.outbound);
+  } catch (err) {
+    deps.log.error({ err, messageId }, 'file upload failed');
+    return { msgType: 'interactive', content: noticeCard('文件没有发出', 'orange', ['❌ 上传文件到飞书失败，请稍后再发一次。']) };
+  }
 }
 
 /** Decides and sends the reply (idempotency key `reply:<messageId>`). Never throws. */
@@ -97,7 +111,7 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps): Promise<Me
     return { status: 'failed' };
   }
   if (outcome.status !== 'replied') return outcome;
-  const { msgType, content } = replyPayload(outcome.reply);
+  const { msgType, content } = await payloadOrNotice(outcome.reply, deps, msg.messageId);
   const reply: OutgoingReply = { messageId: msg.messageId, msgType, content, idempotencyKey: `reply:${msg.messageId}`, chatId: msg.chatId };
   try {
     await deps.outbound.replyMessage(reply);

@@ -48,9 +48,11 @@ export interface CardAction {
   token: string | null;
 }
 
-export type Reply = { kind: 'text'; text: string } | { kind: 'card'; card: Card };
+/** A `file` reply is uploaded, then sent as a file message (「导出」). */
+export type Reply = { kind: 'text'; text: string } | { kind: 'card'; card: Card } | { kind: 'file'; fileName: string; bytes: Buffer };
 
 export const cardReply = (card: Card): Reply => ({ kind: 'card', card });
+export const fileReply = (fileName: string, bytes: Buffer): Reply => ({ kind: 'file', fileName, bytes });
 
 export type ToastType = 'success' | 'error' | 'info' | 'warning';
 

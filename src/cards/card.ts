@@ -3,6 +3,7 @@
  * same card for the local console (buttons numbered so typing the number presses them).
  * Only the elements below are produced: Feishu rejects unknown properties (200621).
  */
+import { chartToText, type ChartElement } from './chart-element.js';
 export type CardTemplate = 'blue' | 'wathet' | 'turquoise' | 'green' | 'yellow' | 'orange' | 'red' | 'carmine' | 'violet' | 'purple' | 'indigo' | 'grey';
 
 /** The value carried by a callback button; `action` names the handler. */
@@ -35,7 +36,7 @@ export interface ColumnSetElement {
   flex_mode: 'bisect' | 'none' | 'flow';
   columns: Array<{ tag: 'column'; width: 'weighted'; weight: number; elements: CardElement[] }>;
 }
-export type CardElement = MarkdownElement | HrElement | ButtonElement | TableElement | ColumnSetElement;
+export type CardElement = MarkdownElement | HrElement | ButtonElement | TableElement | ColumnSetElement | ChartElement;
 
 export interface Card {
   schema: '2.0';
@@ -145,6 +146,9 @@ export function renderCardText(c: Card): RenderedCard {
         }
         case 'column_set':
           for (const col of e.columns) walk(col.elements, indent);
+          break;
+        case 'chart':
+          for (const l of chartToText(e).split('\n')) lines.push(`┃ ${indent}${l}`);
           break;
       }
     }

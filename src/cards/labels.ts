@@ -20,7 +20,7 @@ export const STATUS_ICON: Record<TaskStatus, string> = { red: '🔴', yellow: '�
 /** Plain-text marks for the CLI (no emoji in terminals that may not render them). */
 export const STATUS_MARK: Record<TaskStatus, string> = { red: '[红]', yellow: '[黄]', green: '[绿]', done: '[完成]' };
 export const STATUS_TEMPLATE: Record<TaskStatus, CardTemplate> = { red: 'red', yellow: 'yellow', green: 'green', done: 'green' };
-export const CADENCE_NAMES_ZH: Record<Cadence, string> = { monthly: '每月', twice_monthly: '每月两次', quarterly: '每季度', bimonthly: '每两月', yearly: '每年' };
+export const CADENCE_NAMES_ZH: Record<Cadence, string> = { monthly: '每月', twice_monthly: '每月两次', quarterly: '每季度', bimonthly: '每两月', yearly: '每年', periodic: '定期（未设频次）' };
 
 /** 「✅ 王博文 已将任务 8 的 2026-03 标记完成（逾期完成）」 (markdown; names escaped by the caller's escape). */
 export function completionBanner(r: { doneBy: string; seq: number; period: string; late: boolean }, escape: (s: string) => string): string {
@@ -30,14 +30,26 @@ export function completionBanner(r: { doneBy: string; seq: number; period: strin
 // ---- grades and targets
 
 export const GRADE_BADGE: Record<Grade, string> = { demonstration: '🟢 示范型', standard: '🔵 标准型', none: '🔴 未达标' };
-export const GRADE_TEMPLATE: Record<Grade, CardTemplate> = { demonstration: 'green', standard: 'blue', none: 'red' };
-export const REQUIREMENT_STATUS_ZH: Record<RequirementStatus, string> = { met: '已达成', on_track: '按进度可达成', behind: '落后', missed: '未达成' };
-export const REQUIREMENT_STATUS_ICON: Record<RequirementStatus, string> = { met: '✅', on_track: '🟢', behind: '🟡', missed: '🔴' };
+/** The one grade colour — card headers, chart bars, spreadsheet cells: 示范型 green, 标准型 blue, 未达标 red. */
+export const GRADE_TEMPLATE = { demonstration: 'green', standard: 'blue', none: 'red' } as const satisfies Record<Grade, CardTemplate>;
+/** A unit without any entry in the year, as a chart series (beside the three grades). */
+export const UNSCORED_ZH = '未评分';
+/** Chart colours (hex) of the grade colours, grey for 未评分. */
+export const CHART_HEX = { green: '#34A853', blue: '#3370FF', red: '#F54A45', grey: '#BBBFC4' } as const;
+export const REQUIREMENT_STATUS_ZH: Record<RequirementStatus, string> = {
+  met: '已达成',
+  on_track: '按进度可达成',
+  behind: '落后',
+  missed: '未达成',
+  no_units: '无此类单位',
+  waived: '本街道不设此目标',
+};
+export const REQUIREMENT_STATUS_ICON: Record<RequirementStatus, string> = { met: '✅', on_track: '🟢', behind: '🟡', missed: '🔴', no_units: '⚪', waived: '⚪' };
 export const MILESTONE_STATE_ZH: Record<MilestoneState, string> = { past: '已到期', current: '当前', future: '未到期', sustain: '长效保持' };
 
 // ---- people and chats
 
-const ROLE_NAMES_ZH: Record<Role, string> = {
+export const ROLE_NAMES_ZH: Record<Role, string> = {
   leader: '领导小组组长',
   deputy: '领导小组副组长',
   member: '领导小组成员',

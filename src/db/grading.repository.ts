@@ -25,6 +25,8 @@ export interface ScopeUnitRow {
   name: string;
   level: Level;
   parent_id: number | null;
+  /** The parent's name, also when the parent lies outside the scope. */
+  parent_name: string | null;
 }
 
 /** A score entry in the shape the scoring engine reads (no per-row mapping needed). */
@@ -68,13 +70,13 @@ function scopeCte(scope: UnitScope): RawBuilder<unknown> | null {
   }
 }
 
-/** The units of a scope (id, name, level, parent_id). */
+/** The units of a scope (id, name, level, parent_id, parent_name). */
 export async function scopeUnits(db: Db, scope: UnitScope): Promise<ScopeUnitRow[]> {
   const cte = scopeCte(scope);
   const query =
     cte === null
-      ? sql<ScopeUnitRow>`SELECT id, name, level, parent_id FROM unit`
-      : sql<ScopeUnitRow>`${cte} SELECT u.id, u.name, u.level, u.parent_id FROM unit u JOIN scope_ids s ON s.id = u.id`;
+      ? sql<ScopeUnitRow>`SELECT u.id, u.name, u.level, u.parent_id, p.name AS parent_name FROM unit u LEFT JOIN unit p ON p.id = u.parent_id`
+      : sql<ScopeUnitRow>`${cte} SELECT u.id, u.name, u.level, u.parent_id, p.name AS parent_name FROM unit u JOIN scope_ids s ON s.id = u.id LEFT JOIN unit p ON p.id = u.parent_id`;
   return (await query.execute(db)).rows;
 }
 

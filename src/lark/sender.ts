@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@larksuiteoapi/node-sdk';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import type { OutgoingMessage, OutgoingReply } from '../messaging/outbound.js';
+import { MAX_FILE_BYTES, type OutgoingFile, type OutgoingMessage, type OutgoingReply } from '../messaging/outbound.js';
 import { createLarkClient } from './client.js';
 import { LarkApiError, errorFromBody, toLarkApiError } from './lark-error.js';
 import { createRateLimiter, type RateLimiter, type RateTicket } from './rate-limiter.js';
@@ -46,6 +46,10 @@ export interface LarkRateLimits {
   perUserPerSecond: number;
   /** Card patches per message. Default 5. */
   perMessagePatchPerSecond: number;
+  /** File uploads (im/v1/files has its own quota besides the app's). Default 50. */
+  uploadsPerSecond: number;
+  /** Default 1000. */
+  uploadsPerMinute: number;
   /**
    * Added to every window (ms). Jitter needs no margin (window entries are stamped when the answer
    * arrives); this only covers clock granularity at Lark. Default 5.
@@ -92,6 +96,12 @@ export interface LarkSender {
   sendMessage(input: SendMessageInput): Promise<SentMessage>;
   replyMessage(input: ReplyMessageInput): Promise<SentMessage>;
   patchCard(input: PatchCardInput): Promise<{ messageId: string }>;
+  /**
+   * POST /open-apis/im/v1/files (multipart). At most 30 MB, never empty; file_type from the
+   * name's extension (see larkFileType). Retried like any call: a retry after a lost answer
+   * uploads again (an unused file at Lark, harmless); the message sending the key has the uuid.
+   */
+  uploadFile(input: OutgoingFile): Promise<{ fileKey: string }>;
   /** GET /open-apis/bot/v3/info. */
   getBotInfo(): Promise<BotInfo>;
   /** Calls waiting for a rate-limit slot, and calls holding one (in flight). */
@@ -106,6 +116,8 @@ export const DEFAULT_LIMITS: LarkRateLimits = {
   perChatPerSecond: 5,
   perUserPerSecond: 5,
   perMessagePatchPerSecond: 5,
+  uploadsPerSecond: 50,
+  uploadsPerMinute: 1000,
   marginMs: 5,
   burstToleranceMs: 50,
 };
@@ -133,7 +145,18 @@ const limiterKeys = {
   chat: (chatId: string) => `chat:${chatId}`,
   user: (openId: string) => `user:${openId}`,
   message: (messageId: string) => `message:${messageId}`,
+  upload: 'upload',
 };
+
+/** Lark's upload file_type: the few it names, 'stream' for anything else. */
+export type LarkFileType = 'opus' | 'mp4' | 'pdf' | 'doc' | 'xls' | 'ppt' | 'stream';
+
+/** file_type for a file name: .xlsx / .xls / .csv → 'xls' (spreadsheets), .docx → 'doc', …; else 'stream'. */
+export function larkFileType(fileName: string): LarkFileType {
+  const ext = /\.([A-Za-z0-9]+)$/.exec(fileName)?.[1]?.toLowerCase() ?? '';
+  const byExt: Record<string, LarkFileType> = { xls: 'xls', xlsx: 'xls', csv: 'xls', doc: 'doc', docx: 'doc', ppt: 'ppt', pptx: 'ppt', pdf: 'pdf', mp4: 'mp4', opus: 'opus' };
+  return byExt[ext] ?? 'stream';
+}
 
 export function createLarkRateLimiter(limits: LarkRateLimits, now: () => number, sleep: (ms: number) => Promise<void>): RateLimiter {
   return createRateLimiter({
@@ -149,6 +172,10 @@ export function createLarkRateLimiter(limits: LarkRateLimits, now: () => number,
       chat: [{ limit: limits.perChatPerSecond, windowMs: 1000, smooth: true }],
       user: [{ limit: limits.perUserPerSecond, windowMs: 1000, smooth: true }],
       message: [{ limit: limits.perMessagePatchPerSecond, windowMs: 1000, smooth: true }],
+      upload: [
+        { limit: limits.uploadsPerSecond, windowMs: 1000, smooth: true },
+        { limit: limits.uploadsPerMinute, windowMs: 60_000 },
+      ],
     },
   });
 }
@@ -180,6 +207,15 @@ function serialiseContent(content: object | string, what: string, method: string
     return content;
   }
   return JSON.stringify(content);
+}
+
+/** A `file` message must name the uploaded file: `{ "file_key": "…" }`. */
+function checkMessageContent(msgType: string, content: string, method: string, path: string): void {
+  if (msgType !== 'file') return;
+  const parsed = JSON.parse(content) as { file_key?: unknown };
+  if (typeof parsed.file_key !== 'string' || parsed.file_key.trim() === '') {
+    throw new LarkApiError({ code: -1, msg: 'a file message needs content { file_key }', httpStatus: null, retryable: false, attempts: 0, method, path });
+  }
 }
 
 function requireNonEmpty(value: string, what: string, method: string, path: string): void {
@@ -313,6 +349,7 @@ export function createLarkSender(options: LarkSenderOptions): LarkSender {
       requireNonEmpty(input.receiveId, 'receiveId', 'POST', path);
       requireNonEmpty(input.idempotencyKey, 'idempotencyKey', 'POST', path);
       const content = serialiseContent(input.content, 'content', 'POST', path);
+      checkMessageContent(input.msgType, content, 'POST', path);
       const uuid = idempotencyUuid(input.idempotencyKey);
       const targetKey = input.receiveIdType === 'chat_id' ? limiterKeys.chat(input.receiveId) : limiterKeys.user(input.receiveId);
       return call({
@@ -334,6 +371,7 @@ export function createLarkSender(options: LarkSenderOptions): LarkSender {
       requireNonEmpty(input.messageId, 'messageId', 'POST', path);
       requireNonEmpty(input.idempotencyKey, 'idempotencyKey', 'POST', path);
       const content = serialiseContent(input.content, 'content', 'POST', path);
+      checkMessageContent(input.msgType, content, 'POST', path);
       const uuid = idempotencyUuid(input.idempotencyKey);
       const keys = [limiterKeys.app];
       if (input.chatId) keys.push(limiterKeys.chat(input.chatId));
@@ -362,6 +400,37 @@ export function createLarkSender(options: LarkSenderOptions): LarkSender {
         keys: [limiterKeys.app, limiterKeys.message(input.messageId)],
         run: (c) => c.im.v1.message.patch({ path: { message_id: input.messageId }, data: { content } }),
         pick: () => ({ messageId: input.messageId }),
+      });
+    },
+
+    async uploadFile(input) {
+      const path = '/open-apis/im/v1/files';
+      requireNonEmpty(input.fileName, 'fileName', 'POST', path);
+      const size = input.bytes.byteLength;
+      if (size === 0 || size > MAX_FILE_BYTES) {
+        const msg = size === 0 ? 'the file is empty' : `the file has ${size} bytes; Lark accepts at most ${MAX_FILE_BYTES}`;
+        throw new LarkApiError({ code: -1, msg, httpStatus: null, retryable: false, attempts: 0, method: 'POST', path });
+      }
+      const file = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, size);
+      return call({
+        method: 'POST',
+        path,
+        target: input.fileName,
+        keys: [limiterKeys.app, limiterKeys.upload],
+        // client.request, not im.v1.file.create: that method returns only `data` (null on an
+        // answer with code !== 0), while the one error path here reads the whole body.
+        run: (c) =>
+          c.request({
+            method: 'POST',
+            url: path,
+            data: { file_type: larkFileType(input.fileName), file_name: input.fileName, file },
+            headers: { 'Content-Type': 'multipart/form-data' },
+          }),
+        pick: (body) => {
+          const data = (body.data ?? {}) as Record<string, unknown>;
+          if (typeof data.file_key !== 'string' || data.file_key === '') throw new Error('answer without data.file_key');
+          return { fileKey: data.file_key };
+        },
       });
     },
 

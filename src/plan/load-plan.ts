@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { builtInPlan } from './plan-data.js';
+import { resolveTargetOverride, sameRequirement } from './target-overrides.js';
 import {
   LEVELS,
   planSchema,
@@ -136,10 +137,31 @@ function checkPlan(plan: Plan): string[] {
   for (const level of duplicates(plan.gradeRules.levels.map((l) => l.level))) {
     add(`gradeRules.levels: level ${level} appears more than once`);
   }
+  for (const rules of plan.gradeRules.levels) {
+    const codes = new Set(plan.levels.find((l) => l.level === rules.level)?.indicators.flatMap((i) => i.subItems.map((s) => s.code)) ?? []);
+    for (const cond of [...rules.standard, ...rules.demonstration]) {
+      if (cond.kind !== 'subItems') continue;
+      for (const code of cond.codes) {
+        if (!codes.has(code)) add(`gradeRules.levels ${rules.level}: condition 「${cond.text}」 names sub-item ${code}, which is not in the ${rules.level} rubric`);
+      }
+      for (const code of duplicates(cond.codes)) add(`gradeRules.levels ${rules.level}: condition 「${cond.text}」 names sub-item ${code} twice`);
+    }
+  }
 
   // Milestones and phases.
   for (const id of duplicates(plan.milestones.map((m) => m.id))) add(`milestones: duplicate id "${id}"`);
   for (const id of duplicates(plan.phases.map((p) => p.id))) add(`phases: duplicate id "${id}"`);
+  if (!plan.phases.some((p) => p.end !== null)) add('phases: at least one phase needs an end month (the programme years are counted up to the last one)');
+  const resolved: Array<{ index: number; milestoneIndex: number; requirementIndex: number }> = [];
+  plan.targetOverrides.forEach((o, index) => {
+    const r = resolveTargetOverride(plan, o);
+    if (!r.ok) add(`targetOverrides[${index}]: ${r.problem}`);
+    else {
+      const earlier = resolved.find((x) => sameRequirement(x, r));
+      if (earlier) add(`targetOverrides[${index}]: sets the same target as targetOverrides[${earlier.index}]`);
+      resolved.push({ index, ...r });
+    }
+  });
 
   // Tasks.
   for (const c of duplicates(plan.actionCategories)) add(`actionCategories: duplicate "${c}"`);
@@ -153,14 +175,22 @@ function checkPlan(plan: Plan): string[] {
       if (!plan.leadUnits.includes(unit)) add(`task ${task.seq}: lead unit "${unit}" is not in leadUnits`);
     }
     for (const unit of duplicates(task.leadUnits)) add(`task ${task.seq}: lead unit "${unit}" listed twice`);
-    const yearRound = task.deadlineText === YEAR_ROUND_DEADLINE;
-    if (yearRound && task.cadence === null) add(`task ${task.seq}: deadline 「${YEAR_ROUND_DEADLINE}」 but no cadence`);
-    if (!yearRound && task.cadence !== null) {
-      add(`task ${task.seq}: cadence ${task.cadence} on a dated task (deadline 「${task.deadlineText}」); only 「${YEAR_ROUND_DEADLINE}」 tasks recur`);
+    checkCadence(`task ${task.seq}`, task.deadlineText, task.cadence, add);
+    if (task.laterYears !== null) {
+      if (task.recurrence !== 'every_year') add(`task ${task.seq}: laterYears on a first_year_only task (it is never instantiated in later years)`);
+      checkCadence(`task ${task.seq} laterYears`, task.laterYears.deadlineText, task.laterYears.cadence, add);
     }
   });
 
   return problems;
+}
+
+function checkCadence(what: string, deadlineText: string, cadence: string | null, add: (p: string) => void): void {
+  const yearRound = deadlineText === YEAR_ROUND_DEADLINE;
+  if (yearRound && cadence === null) add(`${what}: deadline 「${YEAR_ROUND_DEADLINE}」 but no cadence`);
+  if (!yearRound && cadence !== null) {
+    add(`${what}: cadence ${cadence} on a dated task (deadline 「${deadlineText}」); only 「${YEAR_ROUND_DEADLINE}」 tasks recur`);
+  }
 }
 
 function total(values: readonly number[]): number {

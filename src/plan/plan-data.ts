@@ -334,7 +334,8 @@ export const builtInPlan: PlanInput = {
             grade: 'standard',
             text: '所辖社区、小区、楼宇和商圈全部完成标准型建设',
           },
-          { kind: 'count', of: ['social_org'], grade: 'standard', count: 1, text: '有一定量的标准型社会组织' },
+          // 「有一定量」: at least one; a street without social organisations does not meet it.
+          { kind: 'count', of: ['social_org'], grade: 'standard', min: 1, text: '有一定量的标准型社会组织' },
         ],
         demonstration: [
           {
@@ -344,13 +345,19 @@ export const builtInPlan: PlanInput = {
             ratio: { numerator: 3, denominator: 10 },
             text: '所辖社区、小区、楼宇和商圈完成示范型建设不少于30%',
           },
-          { kind: 'count', of: ['social_org'], grade: 'demonstration', count: 1, text: '有一定量的示范型社会组织' },
+          { kind: 'count', of: ['social_org'], grade: 'demonstration', min: 1, text: '有一定量的示范型社会组织' },
         ],
         qualitative: [],
       },
       {
         level: 'community',
-        standard: [{ kind: 'all', of: ['compound'], grade: 'standard', text: '所辖小区全部完成标准型建设' }],
+        // 社会组织融入社区建设 is measured by sub-item 9.1 (「三社联动」: 链接社会资源、引育社会组织,
+        // 通过购买服务方式开展订单式服务), the one community sub-item about social organisations.
+        // 有效融入 / 充分融入 take the plan's own bars for 标准型 / 示范型 (75 % / 90 % of the maximum).
+        standard: [
+          { kind: 'all', of: ['compound'], grade: 'standard', text: '所辖小区全部完成标准型建设' },
+          { kind: 'subItems', codes: ['9.1'], ratio: { numerator: 3, denominator: 4 }, text: '社会组织有效融入社区建设' },
+        ],
         demonstration: [
           {
             kind: 'ratio',
@@ -359,8 +366,9 @@ export const builtInPlan: PlanInput = {
             ratio: { numerator: 3, denominator: 10 },
             text: '所辖小区完成示范型建设不少于30%',
           },
+          { kind: 'subItems', codes: ['9.1'], ratio: { numerator: 9, denominator: 10 }, text: '社会组织充分融入社区建设' },
         ],
-        qualitative: ['社会组织有效融入社区建设', '社会组织充分融入社区建设'],
+        qualitative: [],
       },
       { level: 'compound', standard: [], demonstration: [], qualitative: [] },
       { level: 'building', standard: [], demonstration: [], qualitative: [] },
@@ -369,10 +377,11 @@ export const builtInPlan: PlanInput = {
     ],
   },
 
-  // 二、行动目标. `cumulative` is set where the document writes 「累计」.
+  // 二、行动目标. `cumulative` is set where the document writes 「累计」. Ids are relative to the
+  // programme (y1 = the document's 2021) so that no document year is printed.
   milestones: [
     {
-      id: '2021-02',
+      id: 'y1-02',
       due: { yearOffset: 0, month: 2 },
       text: '到2021年2月,街道制定工作方案,建立城市基层党建工作专班运作机制、项目领办机制、示范带动机制,示范型街道、社区、小区、楼宇、商圈和社会组织建设全面启动,党群服务中心、“红色驿站”、“党群家园”等城市党建阵地提档升级建设全面启动。',
       requirements: [],
@@ -384,7 +393,7 @@ export const builtInPlan: PlanInput = {
       ],
     },
     {
-      id: '2021-06',
+      id: 'y1-06',
       due: { yearOffset: 0, month: 6 },
       text: '到2021年6月底,全面建成城市基层党建标准型街道,形成“一街一品”,力争创建示范型街道;标准型社区、小区达100%,其中示范型社区6个、示范型小区33个;建成示范型楼宇、商圈2个,示范型社会组织1个;建成示范型党群服务中心2个,示范型“红色驿站”3个,“红色驿站”“党群家园”改造提升工程全面完成,党建阵地品牌示范效应显现。',
       requirements: [
@@ -413,7 +422,7 @@ export const builtInPlan: PlanInput = {
       ],
     },
     {
-      id: '2022-12',
+      id: 'y2-12',
       due: { yearOffset: 1, month: 12 },
       text: '到2022年12月,累计建成示范型社区11个、示范型小区60个;累计建成示范型楼宇、商圈各2个,示范型社会组织2个。',
       requirements: [
@@ -426,7 +435,7 @@ export const builtInPlan: PlanInput = {
       otherTargets: [],
     },
     {
-      id: '2023-12',
+      id: 'y3-12',
       due: { yearOffset: 2, month: 12 },
       text: '到2023年12月,全面建成城市基层党建示范型街道;示范型社区、小区达100%;累计建成示范型社会组织3个;党群服务中心、“红色驿站”、“党群家园”、楼宇商圈客厅实现应建尽建。',
       requirements: [
@@ -478,6 +487,9 @@ export const builtInPlan: PlanInput = {
     },
   ],
 
+  // 五 长效提升阶段 has no end: the programme tracks this many years of it.
+  longTermYears: 2,
+
   // 附件3 重点任务清单.
   actionCategories: [
     '基层党建品牌创建行动',
@@ -489,8 +501,13 @@ export const builtInPlan: PlanInput = {
   leadUnits: ['党建办(组织)', '社管中心', '社会治理办', '环卫中心', '城发办'],
 
   // `cadence` for 贯穿全年 items is read from the item's wording: 每月 → monthly, 每月两次 →
-  // twice_monthly, 每季度 → quarterly, 每两月1期 / 全年6次 → bimonthly, 年度内…1场 → yearly;
-  // 定期 and a bare 贯穿全年 → monthly.
+  // twice_monthly, 每季度 → quarterly, 每两月1期 → bimonthly, 年度内…1场 and 全年6次 (a count
+  // for the year, not a rhythm) → yearly; 「定期」 and a duty without frequency → periodic (the
+  // office sets the frequency; monthly check-in until then); a deliverable (制定手册) → yearly
+  // (one deadline, the year's end). Task 7 stays monthly: 组织生活 runs monthly (主题党日).
+  // `recurrence`: first_year_only for 首批, named sites and 改造提升工程 of year one and for the
+  // pilot selection of 示范推进阶段; every_year for standing duties (四(四) 一年一验收).
+  // See docs/plan-readings.md.
   tasks: [
     {
       seq: 1,
@@ -500,6 +517,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)', '社管中心'],
       cadence: null,
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 2,
@@ -509,6 +527,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)', '社管中心'],
       cadence: null,
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 3,
@@ -518,6 +537,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['社管中心', '党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 4,
@@ -527,6 +547,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)', '社管中心'],
       cadence: null,
       target: null,
+      recurrence: 'first_year_only',
     },
     {
       seq: 5,
@@ -536,6 +557,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 6,
@@ -545,6 +567,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'first_year_only',
     },
     {
       seq: 7,
@@ -557,6 +580,7 @@ export const builtInPlan: PlanInput = {
         text: '红船云智慧党建系统活跃度不低于100%',
         metrics: [{ key: 'activity', label: '红船云智慧党建系统活跃度', min: 100, unit: '%' }],
       },
+      recurrence: 'every_year',
     },
     {
       seq: 8,
@@ -566,6 +590,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['社会治理办'],
       cadence: 'monthly',
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 9,
@@ -575,6 +600,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: 'quarterly',
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 10,
@@ -584,6 +610,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 11,
@@ -593,6 +620,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 12,
@@ -602,6 +630,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 13,
@@ -611,6 +640,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'first_year_only',
     },
     {
       seq: 14,
@@ -620,6 +650,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'first_year_only',
     },
     {
       seq: 15,
@@ -629,6 +660,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: null,
       target: null,
+      recurrence: 'first_year_only',
     },
     {
       seq: 16,
@@ -636,8 +668,9 @@ export const builtInPlan: PlanInput = {
       content: '健全完善社区党组织领导下的“红色物业”党建联动议事服务机制,定期开展小区管理中各类民生事项的意见征求、研究分析、协商会办、成效评估等工作',
       deadlineText: '贯穿全年',
       leadUnits: ['社管中心'],
-      cadence: 'monthly',
+      cadence: 'periodic',
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 17,
@@ -645,8 +678,9 @@ export const builtInPlan: PlanInput = {
       content: '结合各小区、楼道实际,设置“微家服务岗”等提供专业化精准化服务',
       deadlineText: '贯穿全年',
       leadUnits: ['社管中心'],
-      cadence: 'monthly',
+      cadence: 'periodic',
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 18,
@@ -654,8 +688,9 @@ export const builtInPlan: PlanInput = {
       content: '定期联合业委会开展形式多样的小区睦邻活动',
       deadlineText: '贯穿全年',
       leadUnits: ['社管中心'],
-      cadence: 'monthly',
+      cadence: 'periodic',
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 19,
@@ -665,6 +700,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)', '环卫中心'],
       cadence: null,
       target: null,
+      recurrence: 'first_year_only',
     },
     {
       seq: 20,
@@ -674,6 +710,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['城发办', '环卫中心'],
       cadence: null,
       target: null,
+      recurrence: 'first_year_only',
     },
     {
       seq: 21,
@@ -683,6 +720,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['党建办(组织)'],
       cadence: 'twice_monthly',
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 22,
@@ -690,8 +728,10 @@ export const builtInPlan: PlanInput = {
       content: '制定社工站社会组织入驻及管理手册,发挥好枢纽型社会组织功能',
       deadlineText: '贯穿全年',
       leadUnits: ['社管中心'],
-      cadence: 'monthly',
+      cadence: 'yearly',
       target: null,
+      recurrence: 'every_year',
+      laterYears: { content: '发挥好枢纽型社会组织功能', deadlineText: '贯穿全年', cadence: 'periodic' },
     },
     {
       seq: 23,
@@ -701,6 +741,7 @@ export const builtInPlan: PlanInput = {
       leadUnits: ['社管中心'],
       cadence: 'bimonthly',
       target: null,
+      recurrence: 'every_year',
     },
     {
       seq: 24,
@@ -708,8 +749,12 @@ export const builtInPlan: PlanInput = {
       content: '开展睦邻客厅专题培训,工作坊,经验交流会等全年6次,助力睦邻客厅全面提升',
       deadlineText: '贯穿全年',
       leadUnits: ['社管中心'],
-      cadence: 'bimonthly',
-      target: null,
+      cadence: 'yearly',
+      target: {
+        text: '专题培训、工作坊、经验交流会等全年6次',
+        metrics: [{ key: 'sessions', label: '专题培训、工作坊、经验交流会次数', min: 6, unit: '次' }],
+      },
+      recurrence: 'every_year',
     },
     {
       seq: 25,
@@ -725,6 +770,7 @@ export const builtInPlan: PlanInput = {
           { key: 'excellent', label: '优秀项目数', min: 2, unit: '个' },
         ],
       },
+      recurrence: 'every_year',
     },
   ],
 

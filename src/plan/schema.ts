@@ -22,8 +22,24 @@ export const GRADES = ['none', 'standard', 'demonstration'] as const;
 export type Grade = (typeof GRADES)[number];
 export const GRADE_NAMES_ZH: Record<Grade, string> = { none: '未达标', standard: '标准型', demonstration: '示范型' };
 
-export const CADENCES = ['monthly', 'twice_monthly', 'quarterly', 'bimonthly', 'yearly'] as const;
+/**
+ * How a recurring task repeats. `periodic` is the plan's 「定期」 (or a bare 「贯穿全年」 duty):
+ * the plan sets no frequency, so the office sets one; until then the duty is checked in
+ * monthly (its occurrences are the months).
+ */
+export const CADENCES = ['monthly', 'twice_monthly', 'quarterly', 'bimonthly', 'yearly', 'periodic'] as const;
 export type Cadence = (typeof CADENCES)[number];
+export const CADENCE_NAMES_ZH: Record<Cadence, string> = {
+  monthly: '每月',
+  twice_monthly: '每月两次',
+  quarterly: '每季度',
+  bimonthly: '每两月',
+  yearly: '每年',
+  periodic: '定期（未设频次）',
+};
+
+/** Whether a plan item is instantiated again in later programme years (四(四) 一年一验收). */
+const RECURRENCES = ['every_year', 'first_year_only'] as const;
 
 const levelSchema = z.enum(LEVELS);
 const gradeSchema = z.enum(['standard', 'demonstration']);
@@ -58,24 +74,36 @@ export const levelSpecSchema = z.object({
 export type LevelSpec = z.infer<typeof levelSpecSchema>;
 
 /** A ratio kept as integers so comparisons never use floating point. */
-export const ratioSchema = z.object({
+const ratioSchema = z.object({
   numerator: z.number().int().nonnegative(),
   denominator: z.number().int().positive(),
 });
-export type Ratio = z.infer<typeof ratioSchema>;
 
-/** A condition a unit's sub-units must meet for a grade (section 三). */
-export const subUnitConditionSchema = z.discriminatedUnion('kind', [
-  /** Every sub-unit of these levels has reached at least `grade`. */
+/**
+ * A condition of a grade beyond the score (section 三): on the unit's sub-units, or on
+ * sub-items of its own rubric that measure a requirement the plan states in words.
+ */
+export const gradeConditionSchema = z.discriminatedUnion('kind', [
+  /** Every sub-unit of these levels has reached at least `grade`; met when there are none. */
   z.object({ kind: z.literal('all'), of: z.array(levelSchema).min(1), grade: gradeSchema, text: z.string() }),
-  /** At least `ratio` of the sub-units of these levels (pooled) have reached `grade`. */
+  /** At least `ratio` of the sub-units of these levels (pooled) have reached `grade`; met when there are none. */
   z.object({ kind: z.literal('ratio'), of: z.array(levelSchema).min(1), grade: gradeSchema, ratio: ratioSchema, text: z.string() }),
-  /** At least `count` sub-units of these levels have reached `grade` ("有一定量"). */
-  z.object({ kind: z.literal('count'), of: z.array(levelSchema).min(1), grade: gradeSchema, count: z.number().int().nonnegative(), text: z.string() }),
+  /**
+   * 「有一定量」: at least `min` sub-units of these levels have reached `grade`. "A certain
+   * amount" is never zero: a unit with fewer than `min` such sub-units (none at all included)
+   * does not meet it. Strict, so that a plan file still using the former `count` key is refused
+   * instead of silently falling back to the default.
+   */
+  z.strictObject({ kind: z.literal('count'), of: z.array(levelSchema).min(1), grade: gradeSchema, min: z.number().int().positive().default(1), text: z.string() }),
+  /**
+   * A requirement measured by sub-items of the unit's own rubric: their points together reach
+   * at least `ratio` of their maximum (e.g. 「社会组织有效融入社区建设」 by sub-item 9.1).
+   */
+  z.object({ kind: z.literal('subItems'), codes: z.array(z.string().regex(/^\d+\.\d+$/)).min(1), ratio: ratioSchema, text: z.string() }),
 ]);
-export type SubUnitCondition = z.infer<typeof subUnitConditionSchema>;
+export type GradeCondition = z.infer<typeof gradeConditionSchema>;
 
-export const gradeRulesSchema = z.object({
+const gradeRulesSchema = z.object({
   standardThreshold: pointsSchema,
   demonstrationThreshold: pointsSchema,
   /** Whether a veto (一票否决) blocks the demonstration grade; the plan says so for every level. */
@@ -83,14 +111,13 @@ export const gradeRulesSchema = z.object({
   levels: z.array(
     z.object({
       level: levelSchema,
-      standard: z.array(subUnitConditionSchema),
-      demonstration: z.array(subUnitConditionSchema),
+      standard: z.array(gradeConditionSchema),
+      demonstration: z.array(gradeConditionSchema),
       /** Conditions the plan states that the bot cannot measure (shown, not enforced). */
       qualitative: z.array(z.string()).default([]),
     }),
   ),
 });
-export type GradeRules = z.infer<typeof gradeRulesSchema>;
 
 export const targetRequirementSchema = z.object({
   /** Levels counted together (e.g. 「示范型楼宇、商圈2个」 counts buildings and districts together). */
@@ -107,6 +134,10 @@ export const targetRequirementSchema = z.object({
 export type TargetRequirement = z.infer<typeof targetRequirementSchema>;
 
 export const milestoneSchema = z.object({
+  /**
+   * Stable id, relative to the programme (`y2-12` = December of programme year 2, the
+   * document's 2022) so that no document year leaks into output; overrides refer to it.
+   */
   id: z.string().min(1),
   /** End of this month is the milestone date. */
   due: monthRefSchema,
@@ -127,13 +158,18 @@ export const phaseSchema = z.object({
 });
 export type Phase = z.infer<typeof phaseSchema>;
 
-export const LEAD_UNITS = ['党建办(组织)', '社管中心', '社会治理办', '环卫中心', '城发办'] as const;
-
 export const taskTargetSchema = z.object({
   text: z.string(),
   metrics: z.array(z.object({ key: z.string().min(1), label: z.string().min(1), min: z.number(), unit: z.string().default('') })).min(1),
 });
 export type TaskTarget = z.infer<typeof taskTargetSchema>;
+
+/** What a recurring plan item becomes in later programme years, when that differs from year one. */
+const laterYearsTaskSchema = z.object({
+  content: z.string().min(1),
+  deadlineText: z.string().min(1),
+  cadence: z.enum(CADENCES).nullable(),
+});
 
 export const planTaskSchema = z.object({
   seq: z.number().int().positive(),
@@ -146,10 +182,18 @@ export const planTaskSchema = z.object({
   /** Recurrence for 「贯穿全年」 items, read from the item's own wording; null for dated items. */
   cadence: z.enum(CADENCES).nullable(),
   target: taskTargetSchema.nullable().default(null),
+  /**
+   * `first_year_only`: a one-off of the programme's first year (「首批」, a named site, a
+   * 改造提升工程 to finish); `every_year`: a standing duty copied into every later year's list.
+   * Defaults to `every_year` (a plan file written before this field copied every item).
+   */
+  recurrence: z.enum(RECURRENCES).default('every_year'),
+  /** For `every_year` items whose later-year form differs (task 22: the handbook is made once). */
+  laterYears: laterYearsTaskSchema.nullable().default(null),
 });
 export type PlanTask = z.infer<typeof planTaskSchema>;
 
-export const leadershipSchema = z.object({
+const leadershipSchema = z.object({
   leaders: z.array(z.string().min(1)),
   deputies: z.array(z.string().min(1)),
   members: z.array(z.string().min(1)),
@@ -157,9 +201,22 @@ export const leadershipSchema = z.object({
   officeDeputy: z.string().min(1),
   note: z.string(),
 });
-export type Leadership = z.infer<typeof leadershipSchema>;
 
-export const applicationFieldSchema = z.object({ key: z.string().min(1), label: z.string().min(1), section: z.string().min(1) });
+/**
+ * The street's own number for a milestone requirement (section 二's counts are the sample
+ * street's). `milestone` is a milestone id; `level` picks the requirement of that milestone
+ * whose levels include it; `grade` is needed only when two numeric requirements match.
+ */
+export const targetOverrideSchema = z.object({
+  milestone: z.string().min(1),
+  level: levelSchema,
+  grade: gradeSchema.optional(),
+  /** 0 = the street sets no target for it (shown as 「本街道不设此目标」). */
+  count: z.number().int().nonnegative(),
+});
+export type TargetOverride = z.infer<typeof targetOverrideSchema>;
+
+const applicationFieldSchema = z.object({ key: z.string().min(1), label: z.string().min(1), section: z.string().min(1) });
 
 export const planSchema = z.object({
   title: z.string().min(1),
@@ -169,7 +226,14 @@ export const planSchema = z.object({
   levels: z.array(levelSpecSchema).length(LEVELS.length),
   gradeRules: gradeRulesSchema,
   milestones: z.array(milestoneSchema),
+  /** The street's own target numbers, applied over the milestones' counts. */
+  targetOverrides: z.array(targetOverrideSchema).default([]),
   phases: z.array(phaseSchema),
+  /**
+   * Years of the open-ended 长效提升阶段 the programme tracks after the last bounded phase
+   * (scores, targets and task lists are accepted for them; later years are refused).
+   */
+  longTermYears: z.number().int().min(0).max(20).default(2),
   actionCategories: z.array(z.string().min(1)).min(1),
   leadUnits: z.array(z.string().min(1)).min(1),
   tasks: z.array(planTaskSchema).min(1),

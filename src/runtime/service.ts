@@ -7,6 +7,7 @@
  *   LARK_MODE=webhook  HTTP server on PORT         + Lark sender
  *   LARK_MODE=console  stdin/stdout chat           + printer (default without credentials)
  */
+import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { consoleActor } from '../bot/access.js';
 import { createConsoleReceiver } from '../bot/transport/console.js';
@@ -74,7 +75,8 @@ export async function startService(config: Config, log: Logger, options: Service
     const applied = await migrateToLatest(opened.db);
     log.info({ dbFile: config.dbFile, migrationsApplied: applied.length, mode: config.mode, tz, plan: plan.title }, 'database ready');
     const output = options.output ?? process.stdout;
-    const printer = config.mode === 'console' ? new PrintingOutbound((text) => void output.write(text)) : undefined;
+    // Files sent in the console (「导出」) are saved beside the database, where the user can open them.
+    const printer = config.mode === 'console' ? new PrintingOutbound((text) => void output.write(text), { filesDir: join(dirname(config.dbFile), 'exports') }) : undefined;
     const sender = config.mode === 'console' ? undefined : createLarkSender({ ...config.lark, log });
     if (sender) closers.push({ what: 'Lark sender', close: () => sender.close() });
     const outbound = printer ?? sender!;

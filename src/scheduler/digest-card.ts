@@ -4,6 +4,7 @@
  * the unit digest and grade-change notice a chat subscribed to one unit receives.
  */
 import { card, escapeMarkdown, fields, hr, markdown, table, type Card, type CardElement } from '../cards/card.js';
+import { gradeMixChart, type GradeMixRow } from '../cards/charts.js';
 import { clip, GRADE_BADGE, GRADE_TEMPLATE } from '../cards/labels.js';
 import { fmtPoints } from '../scoring/format.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, type Grade, type Level } from '../plan/schema.js';
@@ -87,6 +88,8 @@ export interface Digest {
   dueNext14Days: ItemLine[];
   overdue: DigestOverdue[];
   gradeChanges: { up: number; down: number; changed: number; changes: DigestGradeChange[] };
+  /** Grades per level of the street's units in the year of asOf (absent in digests stored before it existed). */
+  gradeMix?: GradeMixRow[];
   targets: TargetsSummary | null;
   /** 红黄绿 (and done) task counts per lead unit, for the year of asOf. */
   lights: DigestLights[];
@@ -165,6 +168,7 @@ export function digestElements(d: Digest): CardElement[] {
   }
 
   els.push(hr(), markdown(`**分数与等级变化**（上升 ${d.gradeChanges.up}，下降 ${d.gradeChanges.down}，变化 ${d.gradeChanges.changed}）`));
+  if (d.gradeMix && d.gradeMix.length > 0) els.push(gradeMixChart(d.gradeMix, { title: `${d.asOf.slice(0, 4)} 年各层级等级分布`, elementId: 'digest_grades' }));
   if (d.gradeChanges.changes.length > 0) {
     els.push(
       markdown(

@@ -2,7 +2,7 @@
 import type { Gap, Loss, UnitGrade } from './types.js';
 
 /** How many lost sub-items `gapToNextGrade` lists unless told otherwise. */
-export const DEFAULT_TOP_LOSSES = 5;
+const DEFAULT_TOP_LOSSES = 5;
 
 /**
  * Points short of the next grade's threshold, the sub-items that lost the most points

@@ -5,6 +5,7 @@
  */
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, type Grade, type Level, type Plan } from '../plan/schema.js';
 import { fmtPercent, fmtPoints, halfToPoints, joinLevels } from './format.js';
+import { compareNames } from './rank.js';
 import {
   COUNTER_WIDTH,
   GRADE_BY_RANK,
@@ -32,7 +33,24 @@ import type {
 } from './types.js';
 
 /** At most this many failing sub-units are named in one blocker. */
-export const MAX_NAMED_SUB_UNITS = 5;
+const MAX_NAMED_SUB_UNITS = 5;
+
+/** Shown instead of a grade for a unit with no entry in the year: distinct from 「0 分 · 未达标」. */
+const NOT_SCORED_ZH = '尚无评分';
+
+/**
+ * A unit's standing for display: 'unscored' when it has no entry at all in the year (the
+ * year has no scores for it, e.g. a future year), else its grade.
+ */
+export function gradeState(u: { assessed: number; grade: Grade }): Grade | 'unscored' {
+  return u.assessed === 0 ? 'unscored' : u.grade;
+}
+
+/** 「尚无评分」, 「未达标」, 「标准型」 or 「示范型」. */
+export function gradeLabelZh(u: { assessed: number; grade: Grade }): string {
+  const state = gradeState(u);
+  return state === 'unscored' ? NOT_SCORED_ZH : GRADE_NAMES_ZH[state];
+}
 
 /** The grade above `grade`, or null at the top. */
 export function nextGradeOf(grade: Grade): UpperGrade | null {
@@ -93,9 +111,24 @@ function conditionCheck(
   cond: CompiledCondition,
   counters: Int32Array,
   subUnits: readonly SubUnitGrade[],
+  halves: ArrayLike<number>,
+  items: readonly ItemResult[],
 ): { check: ConditionCheck; note?: string } {
   const src = cond.source;
-  const c = evaluateCondition(cond, counters, 0);
+  const c = evaluateCondition(cond, counters, 0, halves, 0);
+  if (src.kind === 'subItems') {
+    // Reported in points: the items' points, their maximum and the least that meets the ratio.
+    const base = { grade, rule: src.kind, met: c.met, vacuous: false, ruleText: src.text, reached: halfToPoints(c.reached), of: halfToPoints(c.of), required: halfToPoints(c.required) };
+    const codes = src.codes.join('、');
+    const need = fmtPercent(src.ratio.numerator, src.ratio.denominator);
+    const measured = `「${src.text}」按子项 ${codes} 计：${fmtPoints(base.reached)}/${fmtPoints(base.of)} 分`;
+    const unassessed = items.filter((i) => src.codes.includes(i.code) && !i.assessed).map((i) => i.code);
+    const missing = unassessed.length > 0 ? `（${unassessed.join('、')} 未评，按 0 分计）` : '';
+    const detail = c.met
+      ? `${measured}，达到 ${need}%`
+      : `${measured}${missing}，需不少于 ${need}%（${fmtPoints(base.required)} 分），还差 ${fmtPoints(halfToPoints(c.required - c.reached))} 分`;
+    return { check: { ...base, detail } };
+  }
   const levels = joinLevels(src.of);
   const gradeZh = GRADE_NAMES_ZH[src.grade];
   const base = { grade, rule: src.kind, met: c.met, vacuous: c.vacuous, ruleText: src.text, reached: c.reached, of: c.of, required: c.required };
@@ -107,7 +140,7 @@ function conditionCheck(
     case 'all': {
       const failing = subUnits
         .filter((u) => src.of.includes(u.level) && GRADE_RANK[u.grade] < cond.gradeRank)
-        .sort((a, b) => b.total - a.total || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        .sort((a, b) => b.total - a.total || compareNames(a.name, b.name));
       const detail = c.met
         ? `所辖${levels} ${c.of} 个全部达到${gradeZh}`
         : `所辖${levels}中 ${failing.length} 个未达${gradeZh}：${listFailing(failing)}`;
@@ -120,9 +153,12 @@ function conditionCheck(
       return { check: { ...base, detail } };
     }
     case 'count': {
-      const detail = c.met ? `${gradeZh}${levels} ${c.reached} 个，满足至少 ${c.required} 个` : `${gradeZh}${levels} ${c.reached} 个，需至少 ${c.required} 个`;
-      const note = c.required < src.count ? `所辖${levels}仅 ${c.of} 个，少于「${src.text}」要求的 ${src.count} 个，按全部 ${c.of} 个计` : undefined;
-      return note === undefined ? { check: { ...base, detail } } : { check: { ...base, detail }, note };
+      // 「有一定量」 is at least `min`; a unit without such sub-units does not meet it.
+      let detail: string;
+      if (c.met) detail = `${gradeZh}${levels} ${c.reached} 个，满足「有一定量」（至少 ${src.min} 个）`;
+      else if (c.of === 0) detail = `无所辖${levels}，「${src.text}」需至少 ${src.min} 个${gradeZh}${levels}`;
+      else detail = `${gradeZh}${levels} ${c.reached} 个，「有一定量」需至少 ${src.min} 个，还差 ${src.min - c.reached} 个`;
+      return { check: { ...base, detail } };
     }
   }
 }
@@ -194,14 +230,14 @@ function explain(
     ind.assessed = ind.items.filter((i) => i.assessed).length;
   }
   const veto = vetoReasons.length > 0;
-  const grade = decideGrade(cp, lvl, totalHalf, veto, counters, 0);
+  const grade = decideGrade(cp, lvl, totalHalf, veto, counters, 0, halves, 0);
   const nextGrade = nextGradeOf(grade);
 
   const checks: ConditionCheck[] = [];
   const notes: string[] = [];
   const addConditions = (g: UpperGrade, conds: readonly CompiledCondition[]) => {
     for (const cond of conds) {
-      const { check, note } = conditionCheck(g, cond, counters, subUnits);
+      const { check, note } = conditionCheck(g, cond, counters, subUnits, halves, items);
       checks.push(check);
       if (note !== undefined) notes.push(note);
     }
@@ -222,7 +258,8 @@ function explain(
   addConditions('demonstration', lvl.demonstration);
 
   const unassessed = items.filter((i) => !i.assessed);
-  if (unassessed.length > 0) {
+  if (assessed === 0) notes.push(`${NOT_SCORED_ZH}：本年度没有任何子项的评分记录（不是 0 分）`);
+  else if (unassessed.length > 0) {
     notes.push(`${unassessed.length} 个子项未评，按 0 分计：${unassessed.map((i) => i.code).join('、')}`);
   }
   if (lvl.qualitative.length > 0) notes.push(`以下要求无法按分数评定，未计入：${lvl.qualitative.join('；')}`);
@@ -252,7 +289,7 @@ function explain(
 }
 
 /** Thrown when the unit data cannot form a tree (a parent cycle). */
-export class TreeError extends Error {
+class TreeError extends Error {
   override name = 'TreeError';
 }
 
@@ -422,7 +459,7 @@ export function gradeTree(plan: Plan, input: YearInput): GradedTree {
     }
     totals[i] = total;
     assessedCounts[i] = assessed;
-    const grade = decideGrade(cp, lvl, total, vetoReasons.has(input.units[i]!.id), counters, i * COUNTER_WIDTH);
+    const grade = decideGrade(cp, lvl, total, vetoReasons.has(input.units[i]!.id), counters, i * COUNTER_WIDTH, halves, base);
     grades[i] = GRADE_RANK[grade];
     for (let a = parentIdx[i]!; a >= 0; a = parentIdx[a]!) countSubUnit(counters, a * COUNTER_WIDTH, levelIdx[i]!, grade);
   }

@@ -6,28 +6,30 @@
  * - `gradeUnit(plan, {name, level, scores, vetoReasons, subUnits})` → `UnitGrade`
  * - `gradeTree(plan, {units, scores, vetoes})` → `GradedTree` (every unit, one pass; `.detail(id)`)
  * - `gapToNextGrade(unitGrade, {limit?})` → `Gap`
- * - `rankUnits(gradedUnits)` → `Ranking` (rows by total then name, grade counts)
- * - `targetProgress(plan, {firstYear, at, years, units})` → `TargetProgress`
+ * - `rankUnits(gradedUnits, tree?)` → `Ranking` (rows by total then pinyin name; parent, veto, scored)
+ * - `targetProgress(plan, {firstYear, at, grades, units, overrides?})` → `TargetProgress`
  * - `needsRectification(previousGrade, grade)`, `nextGradeOf`, `compareGrades`
+ * - `gradeState(unit)` / `gradeLabelZh(unit)`: 「尚无评分」 for a unit without entries in the year
  */
 export * from './types.js';
-export { GradedTree, MAX_NAMED_SUB_UNITS, TreeError, compareGrades, gradeTree, gradeUnit, needsRectification, nextGradeOf, type GradeUnitInput } from './grade.js';
-export { DEFAULT_TOP_LOSSES, gapToNextGrade } from './gap.js';
-export { compareNames, countGrades, rankUnits } from './rank.js';
 export {
-  dayNumber,
-  emptyScopeCounts,
+  GradedTree,
+  compareGrades,
+  gradeLabelZh,
+  gradeState,
+  gradeTree,
+  gradeUnit,
+  needsRectification,
+  nextGradeOf,
+} from './grade.js';
+export { gapToNextGrade } from './gap.js';
+export { compareNames, pinyinCollationAvailable, rankUnits } from './rank.js';
+export {
   endOfMonth,
   milestoneDate,
   programmeStart,
   targetProgress,
-  type LevelCounts,
   type MilestoneProgress,
-  type MilestoneState,
-  type RequirementProgress,
-  type RequirementStatus,
-  type ScopeCounts,
-  type TargetInput,
   type TargetProgress,
+  type UnitYearGrade,
 } from './targets.js';
-export { fmtPercent, fmtPoints, joinLevels } from './format.js';

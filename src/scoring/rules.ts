@@ -4,11 +4,11 @@
  * Conditions are interpreted generically from `plan.gradeRules`; nothing here knows which
  * level is a street.
  */
-import { LEVELS, type Grade, type Level, type Plan, type SubUnitCondition } from '../plan/schema.js';
+import { LEVELS, type Grade, type GradeCondition, type Level, type Plan } from '../plan/schema.js';
 
-export const LEVEL_COUNT = LEVELS.length;
+const LEVEL_COUNT = LEVELS.length;
 /** Per level, three counters of sub-units: how many, how many ≥ standard, how many demonstration. */
-export const COUNTERS_PER_LEVEL = 3;
+const COUNTERS_PER_LEVEL = 3;
 export const COUNTER_WIDTH = LEVEL_COUNT * COUNTERS_PER_LEVEL;
 
 export const GRADE_RANK: Record<Grade, number> = { none: 0, standard: 1, demonstration: 2 };
@@ -29,11 +29,14 @@ export interface CompiledItem {
 }
 
 export interface CompiledCondition {
-  source: SubUnitCondition;
-  /** Level indices of `of`. */
+  source: GradeCondition;
+  /** Sub-unit conditions: level indices of `of` (empty for `subItems`). */
   of: number[];
-  /** 1 = standard (counter "≥ standard"), 2 = demonstration. */
+  /** Sub-unit conditions: 1 = standard (counter "≥ standard"), 2 = demonstration. */
   gradeRank: 1 | 2;
+  /** `subItems`: indices into the level's `items`, and their maximum together in half points. */
+  items: number[];
+  itemsMaxHalf: number;
 }
 
 export interface CompiledLevel {
@@ -58,13 +61,11 @@ export interface CompiledPlan {
 
 const cache = new WeakMap<Plan, CompiledPlan>();
 
-export const toHalf = (points: number): number => Math.round(points * 2);
+const toHalf = (points: number): number => Math.round(points * 2);
 
 export function compilePlan(plan: Plan): CompiledPlan {
   const cached = cache.get(plan);
   if (cached) return cached;
-  const compileConditions = (conds: readonly SubUnitCondition[]): CompiledCondition[] =>
-    conds.map((c) => ({ source: c, of: c.of.map(levelIndex), gradeRank: c.grade === 'standard' ? 1 : 2 }));
   const levels = LEVELS.map((level): CompiledLevel => {
     const spec = plan.levels.find((l) => l.level === level);
     if (!spec) throw new Error(`plan has no rubric for level ${level}`);
@@ -75,11 +76,24 @@ export function compilePlan(plan: Plan): CompiledPlan {
       }
     }
     const rules = plan.gradeRules.levels.find((l) => l.level === level);
+    const itemIndex = new Map(items.map((it, i) => [it.code, i]));
+    const compileConditions = (conds: readonly GradeCondition[]): CompiledCondition[] =>
+      conds.map((c): CompiledCondition => {
+        if (c.kind === 'subItems') {
+          const idx = c.codes.map((code) => {
+            const k = itemIndex.get(code);
+            if (k === undefined) throw new Error(`condition 「${c.text}」 names sub-item ${code}, not in the ${level} rubric`);
+            return k;
+          });
+          return { source: c, of: [], gradeRank: 1, items: idx, itemsMaxHalf: idx.reduce((a, k) => a + items[k]!.maxHalf, 0) };
+        }
+        return { source: c, of: c.of.map(levelIndex), gradeRank: c.grade === 'standard' ? 1 : 2, items: [], itemsMaxHalf: 0 };
+      });
     return {
       level,
       maxHalf: toHalf(spec.maxPoints),
       items,
-      itemIndex: new Map(items.map((it, i) => [it.code, i])),
+      itemIndex,
       standard: compileConditions(rules?.standard ?? []),
       demonstration: compileConditions(rules?.demonstration ?? []),
       qualitative: rules?.qualitative ?? [],
@@ -106,24 +120,52 @@ export function countedHalf(points: number, maxHalf: number): number {
   return half > maxHalf ? maxHalf : half;
 }
 
-/** Sub-unit counts of one condition, read from a unit's counters. */
+/**
+ * One condition, measured. Sub-unit conditions count sub-units; `subItems` conditions
+ * measure half points (`of` = the items' maximum, `reached` = points counted, `required` =
+ * the least that meets the ratio).
+ */
 export interface ConditionCounts {
   /** Sub-units of the levels concerned. */
   of: number;
   /** Of those, how many have reached the condition's grade. */
   reached: number;
-  /** How many must have reached it (for `count`, capped at `of`). */
+  /** How many must have reached it. */
   required: number;
   met: boolean;
+  /** Met only because there is nothing to measure (`all` / `ratio` without sub-units). */
   vacuous: boolean;
 }
 
+/** Smallest k with k · denominator ≥ numerator · n, in integers. */
+function ratioRequired(numerator: number, denominator: number, n: number): number {
+  let required = Math.ceil((numerator * n) / denominator);
+  // Guard the float division above with the exact integer test.
+  while (required > 0 && (required - 1) * denominator >= numerator * n) required--;
+  while (required * denominator < numerator * n) required++;
+  return required;
+}
+
 /**
- * Evaluates a condition against counters (integers only). A unit with no sub-units of the
- * levels concerned meets the condition (vacuous). A `count` condition asks for `count`
- * sub-units, or all of them when the unit has fewer.
+ * Evaluates a condition against counters and the unit's own points (integers only).
+ * - `all` / `ratio`: a unit with no sub-units of the levels concerned meets them (vacuous:
+ *   nothing to complete).
+ * - `count` (「有一定量」): at least `min` sub-units, never vacuous: none is not "a certain amount".
+ * - `subItems`: the items' points (not assessed = 0) reach `ratio` of their maximum; needs
+ *   `halves` (the unit's half points per sub-item, −1 = not assessed) at `halfOffset`.
  */
-export function evaluateCondition(cond: CompiledCondition, counters: ArrayLike<number>, offset: number): ConditionCounts {
+export function evaluateCondition(cond: CompiledCondition, counters: ArrayLike<number>, offset: number, halves?: ArrayLike<number>, halfOffset = 0): ConditionCounts {
+  const src = cond.source;
+  if (src.kind === 'subItems') {
+    if (halves === undefined) throw new Error(`condition 「${src.text}」 needs the unit's sub-item points`);
+    let reached = 0;
+    for (const k of cond.items) {
+      const h = halves[halfOffset + k]!;
+      if (h > 0) reached += h;
+    }
+    const required = ratioRequired(src.ratio.numerator, src.ratio.denominator, cond.itemsMaxHalf);
+    return { of: cond.itemsMaxHalf, reached, required, met: reached >= required, vacuous: false };
+  }
   let of = 0;
   let reached = 0;
   for (const l of cond.of) {
@@ -131,39 +173,33 @@ export function evaluateCondition(cond: CompiledCondition, counters: ArrayLike<n
     of += counters[base]!;
     reached += counters[base + cond.gradeRank]!;
   }
+  if (src.kind === 'count') return { of, reached, required: src.min, met: reached >= src.min, vacuous: false };
   if (of === 0) return { of, reached, required: 0, met: true, vacuous: true };
-  const src = cond.source;
-  let required: number;
-  switch (src.kind) {
-    case 'all':
-      required = of;
-      break;
-    case 'ratio':
-      // Smallest k with k * denominator >= numerator * of.
-      required = Math.ceil((src.ratio.numerator * of) / src.ratio.denominator);
-      // Guard the float division above with the exact integer test.
-      while (required > 0 && (required - 1) * src.ratio.denominator >= src.ratio.numerator * of) required--;
-      while (required * src.ratio.denominator < src.ratio.numerator * of) required++;
-      break;
-    case 'count':
-      required = Math.min(src.count, of);
-      break;
-  }
+  const required = src.kind === 'all' ? of : ratioRequired(src.ratio.numerator, src.ratio.denominator, of);
   return { of, reached, required, met: reached >= required, vacuous: false };
 }
 
 /** Whether every condition holds (the allocation-free path used when grading a whole tree). */
-export function conditionsMet(conds: readonly CompiledCondition[], counters: ArrayLike<number>, offset: number): boolean {
-  for (const c of conds) if (!evaluateCondition(c, counters, offset).met) return false;
+function conditionsMet(conds: readonly CompiledCondition[], counters: ArrayLike<number>, offset: number, halves: ArrayLike<number>, halfOffset: number): boolean {
+  for (const c of conds) if (!evaluateCondition(c, counters, offset, halves, halfOffset).met) return false;
   return true;
 }
 
-/** The grade from a total, a veto flag and the sub-unit counters. */
-export function decideGrade(cp: CompiledPlan, lvl: CompiledLevel, totalHalf: number, veto: boolean, counters: ArrayLike<number>, offset: number): Grade {
-  if (totalHalf < cp.standardHalf || !conditionsMet(lvl.standard, counters, offset)) return 'none';
+/** The grade from a total, a veto flag, the sub-unit counters and the unit's sub-item points. */
+export function decideGrade(
+  cp: CompiledPlan,
+  lvl: CompiledLevel,
+  totalHalf: number,
+  veto: boolean,
+  counters: ArrayLike<number>,
+  offset: number,
+  halves: ArrayLike<number>,
+  halfOffset: number,
+): Grade {
+  if (totalHalf < cp.standardHalf || !conditionsMet(lvl.standard, counters, offset, halves, halfOffset)) return 'none';
   if (totalHalf < cp.demonstrationHalf) return 'standard';
   if (veto && cp.vetoBlocksDemonstration) return 'standard';
-  return conditionsMet(lvl.demonstration, counters, offset) ? 'demonstration' : 'standard';
+  return conditionsMet(lvl.demonstration, counters, offset, halves, halfOffset) ? 'demonstration' : 'standard';
 }
 
 /** Adds one sub-unit of `levelIdx` with `grade` to the counters at `offset`. */

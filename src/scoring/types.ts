@@ -86,7 +86,7 @@ export interface IndicatorResult {
   items: ItemResult[];
 }
 
-export type CheckRule = 'threshold' | 'veto' | 'all' | 'ratio' | 'count';
+export type CheckRule = 'threshold' | 'veto' | 'all' | 'ratio' | 'count' | 'subItems';
 
 /** One rule of one grade, evaluated. */
 export interface ConditionCheck {
@@ -99,7 +99,10 @@ export interface ConditionCheck {
   ruleText: string;
   /** What was measured, in words a secretary understands (the blocker when unmet). */
   detail: string;
-  /** Counts for sub-unit conditions: how many reached the grade, out of how many, how many needed. */
+  /**
+   * Sub-unit conditions: how many reached the grade, out of how many, how many needed.
+   * `subItems` conditions: the items' points, their maximum, the points needed.
+   */
   reached?: number;
   of?: number;
   required?: number;
@@ -160,6 +163,13 @@ export interface RankRow {
   level: Level;
   total: number;
   grade: Grade;
+  /** The unit it belongs to (所属社区 for a compound; the street for the others), when known. */
+  parentId: number | null;
+  parent: string | null;
+  /** 一票否决 this year: shown next to the grade. */
+  veto: boolean;
+  /** False when the unit has no entry this year (shown as 「尚无评分」, not 0 分). */
+  scored: boolean;
 }
 
 export interface GradeCounts {

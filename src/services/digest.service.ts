@@ -16,7 +16,7 @@ import { addDays, daysBetween } from '../tasks/dates.js';
 import type { WorkCalendar } from '../tasks/work-calendar.js';
 import { isoInZone, localDate, parseIsoDate, zonedInstant } from '../time.js';
 import { UserError } from '../errors.js';
-import { gradeChanges, gradeSubtree, targetsReport, type GradeChangesReport } from './grading.service.js';
+import { gradeChanges, gradeMix, gradeSubtree, targetsReport, type GradeChangesReport } from './grading.service.js';
 import { requireProgramme } from './programme.service.js';
 import { boardsUpTo } from './tasks.service.js';
 import { resolveUnit } from './units.service.js';
@@ -119,6 +119,7 @@ export async function buildDigest(deps: DigestDeps, options: { weekStart?: strin
   const sum = (k: 'up' | 'down' | 'changed') => changes.summary.reduce((a, s) => a + s[k], 0);
 
   const targets = await targetsSummary(gradingDeps, today);
+  const mix = await gradeMix(gradingDeps, { year });
 
   const yearBoards = boards.filter((t) => t.year === year);
   const units = [...new Set([...deps.plan.leadUnits, ...yearBoards.flatMap((t) => t.leadUnits)])];
@@ -141,6 +142,7 @@ export async function buildDigest(deps: DigestDeps, options: { weekStart?: strin
     dueNext14Days,
     overdue,
     gradeChanges: { up: sum('up'), down: sum('down'), changed: sum('changed'), changes: gradeChangeList },
+    gradeMix: mix.levels,
     targets,
     lights,
     failedMessages: failed.map((r) => ({ key: r.key, kind: r.kind, chatId: r.chatId, dueAt: isoInZone(r.dueAt, tz), attempts: r.attempts, lastError: r.lastError })),

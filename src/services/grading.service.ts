@@ -20,27 +20,30 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { changesInWindow, scopeScoreEntries, scopeUnits, scopeVetoes, scoredYearsUpTo, type UnitScope } from '../db/grading.repository.js';
 import type { UnitRow } from '../db/schema.js';
+import { getProgramme } from '../db/setting.repository.js';
 import { findUnitById, listUnits } from '../db/unit.repository.js';
 import { UserError } from '../errors.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, LEVELS, type Grade, type Level, type Plan } from '../plan/schema.js';
 import {
   compareGrades,
-  emptyScopeCounts,
+  compareNames,
   gapToNextGrade,
   gradeTree,
-  milestoneDate,
   needsRectification,
   rankUnits,
   targetProgress,
   type ConditionCheck,
   type GradeCounts,
   type GradedTree,
+  type GradedUnit,
   type Loss,
-  type ScopeCounts,
   type TargetProgress,
+  type UnitGrade,
   type UnitInput,
+  type UnitYearGrade,
   type UpperGrade,
 } from '../scoring/index.js';
+import { programmeYears } from '../plan/programme.js';
 import { localDate, parseIsoDate } from '../time.js';
 import { requireProgramme } from './programme.service.js';
 import { assessmentYear, parseYear } from './scores.service.js';
@@ -138,13 +141,18 @@ export async function scoreReport(deps: GradingDeps, unitName: string, year?: nu
   const prev = previous.tree.get(unit.id);
   if (!detail || !prev) throw new Error(`unit ${unit.id} missing from its own subtree`);
   const parent = unit.parent_id === null ? null : ((await findUnitById(deps.db, unit.parent_id))?.name ?? null);
+  return toScoreReport({ name: unit.name, level: unit.level, parent }, y, detail, prev);
+}
+
+/** A graded unit (this year's detail, last year's compact grade) as the ScoreReport shape. */
+function toScoreReport(unit: { name: string; level: Level; parent: string | null }, y: number, detail: UnitGrade, prev: GradedUnit): ScoreReport {
   const previousGrade = prev.assessed > 0 ? prev.grade : null;
   const gap = gapToNextGrade(detail);
   return {
     unit: unit.name,
     level: unit.level,
     levelName: LEVEL_NAMES_ZH[unit.level],
-    parent,
+    parent: unit.parent,
     year: y,
     total: detail.total,
     max: detail.max,
@@ -172,7 +180,8 @@ export interface RankingReport {
   year: number;
   level: Level;
   parent: string | null;
-  rows: Array<{ rank: number; unit: string; total: number; grade: Grade }>;
+  /** `parent`: 所属社区 for compounds (the street for other levels); `veto`: 一票否决; `scored`: false = 尚无评分. */
+  rows: Array<{ rank: number; unit: string; total: number; grade: Grade; parent: string | null; veto: boolean; scored: boolean }>;
   counts: GradeCounts;
 }
 
@@ -197,14 +206,20 @@ export async function ranking(deps: GradingDeps, options: { level: string; paren
     }
   }
   const scope: UnitScope = parent === undefined ? { kind: 'level', level } : { kind: 'level', level, withinId: parent.id };
-  const { tree } = await gradeScope(deps, scope, year);
-  // The scope holds the units of the level (within the parent) and their descendants.
-  const ranked = rankUnits(tree.units.filter((u) => u.level === level));
+  // The scope holds the units of the level (within the parent) and their descendants, not
+  // their parents: 所属社区 (or the street) comes with each unit's row.
+  const rows = await scopeUnits(deps.db, scope);
+  const { tree } = await gradeScope(deps, scope, year, undefined, toUnitInputs(rows));
+  const parentOf = new Map(rows.map((r) => [r.id, r.parent_id === null || r.parent_name === null ? null : { id: r.parent_id, name: r.parent_name }]));
+  const ranked = rankUnits(
+    tree.units.filter((u) => u.level === level),
+    (u) => parentOf.get(u.id) ?? null,
+  );
   return {
     year,
     level,
     parent: parent?.name ?? null,
-    rows: ranked.rows.map((r) => ({ rank: r.rank, unit: r.unit, total: r.total, grade: r.grade })),
+    rows: ranked.rows.map((r) => ({ rank: r.rank, unit: r.unit, total: r.total, grade: r.grade, parent: r.parent, veto: r.veto, scored: r.scored })),
     counts: ranked.counts,
   };
 }
@@ -267,6 +282,13 @@ export async function rectificationList(deps: GradingDeps, options: { unit?: str
 
 // ---------------------------------------------------------------- targets
 
+/** The programme's street: the unit named at `dangjian init`, else the only street, else none (every unit counts). */
+export async function programmeStreet(db: Db): Promise<UnitRow | undefined> {
+  const streetName = (await getProgramme(db))?.streetName;
+  const streets = await listUnits(db, { level: 'street' });
+  return streets.find((s) => s.name === streetName) ?? (streets.length === 1 ? streets[0] : undefined);
+}
+
 export interface TargetsReport extends TargetProgress {
   /** The street whose units are counted (null: every unit in the database). */
   street: string | null;
@@ -287,40 +309,21 @@ export async function targetsReport(deps: GradingDeps, options: { at?: string | 
     if (!parsed) throw new UserError('bad_argument', `日期应为 YYYY-MM-DD，例如 2022-06-30（收到“${options.at.trim()}”）`, '--at');
     at = parsed;
   }
-  const streets = await listUnits(db, { level: 'street' });
-  const street = streets.find((s) => s.name === programme.streetName) ?? (streets.length === 1 ? streets[0] : undefined);
+  const street = await programmeStreet(db);
   const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
   const units = toUnitInputs(await scopeUnits(db, scope));
   const unitCounts = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
   for (const u of units) unitCounts[u.level] += 1;
 
-  // The years the milestones look at: the latest with entries up to the date and up to each past milestone.
-  const atYear = Number(at.slice(0, 4));
-  const available = await scoredYearsUpTo(db, atYear);
-  const wanted = new Set<number>();
-  const latestUpTo = (y: number) => available.find((a) => a <= y);
-  const nowYear = latestUpTo(atYear);
-  if (nowYear !== undefined) wanted.add(nowYear);
-  for (const m of plan.milestones) {
-    const due = milestoneDate(m.due, programme.firstYear);
-    if (due < at) {
-      const y = latestUpTo(Number(due.slice(0, 4)));
-      if (y !== undefined) wanted.add(y);
-    }
-  }
-  const years = new Map<number, ScopeCounts>();
-  for (const y of [...wanted].sort()) {
+  // Every programme year with entries up to the date: 累计 targets count a unit built in any of them.
+  const range = programmeYears(plan, programme.firstYear);
+  const years = (await scoredYearsUpTo(db, Number(at.slice(0, 4)))).filter((y) => y >= range.first && y <= range.last);
+  const grades = new Map<number, UnitYearGrade[]>();
+  for (const y of years) {
     const { tree } = await gradeScope(deps, scope, y, undefined, units);
-    const counts = emptyScopeCounts();
-    for (const u of tree.units) {
-      const c = counts[u.level];
-      c.units += 1;
-      if (u.grade !== 'none') c.standard += 1;
-      if (u.grade === 'demonstration') c.demonstration += 1;
-    }
-    years.set(y, counts);
+    grades.set(y, tree.units.map((u) => ({ id: u.id, level: u.level, grade: u.grade })));
   }
-  const progress = targetProgress(plan, { firstYear: programme.firstYear, at, years, units: unitCounts });
+  const progress = targetProgress(plan, { firstYear: programme.firstYear, at, grades, units: unitCounts });
   return { ...progress, street: street?.name ?? null };
 }
 
@@ -399,4 +402,107 @@ export async function gradeChanges(deps: GradingDeps, options: { since: number; 
     summary.push({ year, up, down, changed: yearChanges.length });
   }
   return { since, until: until ?? null, years, changes, summary };
+}
+
+// ---------------------------------------------------------------- score sheet (评分表 export)
+
+export interface RubricItem {
+  code: string;
+  title: string;
+  indicator: number;
+  indicatorTitle: string;
+  max: number;
+}
+
+export interface ScoreSheetLevel {
+  level: Level;
+  levelName: string;
+  /** Every sub-item of the level's rubric, in the plan's order. */
+  items: RubricItem[];
+  /** The level's units, ordered by parent then name. */
+  reports: ScoreReport[];
+}
+
+export interface ScoreSheetReport {
+  year: number;
+  /** The street whose units are included (null: every unit). */
+  street: string | null;
+  /** Levels that have units, street first. */
+  levels: ScoreSheetLevel[];
+}
+
+/**
+ * The full score card (ScoreReport) of every unit of the programme's street (every unit when
+ * there is none), grouped by level; graded in one pass per year instead of one per unit.
+ */
+export async function scoreSheet(deps: GradingDeps, options: { year?: number | string | undefined; level?: string | undefined } = {}): Promise<ScoreSheetReport> {
+  const year = resolveYear(deps, options.year);
+  const only = options.level === undefined ? undefined : parseLevel(options.level, '--level');
+  const street = await programmeStreet(deps.db);
+  const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
+  const rows = await scopeUnits(deps.db, scope);
+  const current = await gradeScope(deps, scope, year, undefined, toUnitInputs(rows));
+  const previous = await gradeScope(deps, scope, year - 1, undefined, current.units);
+  const parentNames = new Map(rows.map((r) => [r.id, r.parent_name]));
+  const levels: ScoreSheetLevel[] = [];
+  for (const level of LEVELS) {
+    if (only !== undefined && level !== only) continue;
+    const units = current.tree.units.filter((u) => u.level === level);
+    if (units.length === 0) continue;
+    const spec = deps.plan.levels.find((l) => l.level === level);
+    const items = (spec?.indicators ?? []).flatMap((ind) => ind.subItems.map((s) => ({ code: s.code, title: s.text, indicator: ind.number, indicatorTitle: ind.title, max: s.points })));
+    const reports = units.map((u) => {
+      const detail = current.tree.detail(u.id);
+      const prev = previous.tree.get(u.id);
+      if (!detail || !prev) throw new Error(`unit ${u.id} missing from its own scope`);
+      return toScoreReport({ name: u.name, level, parent: parentNames.get(u.id) ?? null }, year, detail, prev);
+    });
+    reports.sort((a, b) => compareNames(a.parent ?? '', b.parent ?? '') || compareNames(a.unit, b.unit));
+    levels.push({ level, levelName: LEVEL_NAMES_ZH[level], items, reports });
+  }
+  return { year, street: street?.name ?? null, levels };
+}
+
+// ---------------------------------------------------------------- grade mix (charts)
+
+export interface GradeMixLevel {
+  level: Level;
+  levelName: string;
+  units: number;
+  demonstration: number;
+  standard: number;
+  /** Assessed (some entry this year) and below 标准型. */
+  none: number;
+  /** No entry this year (未评分). */
+  unscored: number;
+}
+
+export interface GradeMixReport {
+  year: number;
+  /** The unit whose sub-units are counted (null: every unit). */
+  root: string | null;
+  levels: GradeMixLevel[];
+}
+
+/**
+ * How the units below `unit` (default: the programme's street; 「全部」 callers pass `all`) divide
+ * into grades per level, 未评分 apart. The root itself is not counted. Levels without units are left out.
+ */
+export async function gradeMix(deps: GradingDeps, options: { unit?: string | undefined; all?: boolean; year?: number | string | undefined } = {}): Promise<GradeMixReport> {
+  let root: string | undefined = options.unit;
+  if (root === undefined && !options.all) root = (await programmeStreet(deps.db))?.name;
+  const sub = await gradeSubtree(deps, { unit: root, year: options.year });
+  const mix = new Map<Level, GradeMixLevel>();
+  for (const u of sub.units) {
+    if (root !== undefined && u.unit === sub.root) continue;
+    let m = mix.get(u.level);
+    if (!m) {
+      m = { level: u.level, levelName: LEVEL_NAMES_ZH[u.level], units: 0, demonstration: 0, standard: 0, none: 0, unscored: 0 };
+      mix.set(u.level, m);
+    }
+    m.units += 1;
+    if (u.assessed === 0) m.unscored += 1;
+    else m[u.grade] += 1;
+  }
+  return { year: sub.year, root: sub.root, levels: LEVELS.flatMap((l) => (mix.has(l) ? [mix.get(l)!] : [])) };
 }

@@ -55,7 +55,7 @@ export async function initProgramme(
       await insertMemberIfAbsent(trx, office.has(name) ? { name, role: 'office', leadUnit: OFFICE_LEAD_UNIT, at } : { name, role: 'member', leadUnit: null, at });
     }
     const after = await countMembers(trx);
-    const tasks = (await instantiateYear(trx, plan, firstYear, at)).inserted.length;
+    const tasks = (await instantiateYear(trx, plan, firstYear, at, firstYear)).inserted.length;
     const created = { street: createdStreet, members: after - before, tasks };
     if (createdStreet || created.members > 0 || tasks > 0 || !existing) {
       await audit(trx, { at, actor: actor.name, source: actor.source, action: 'programme.init', subject: streetName, outcome: 'ok', detail: { firstYear, ...created } });

@@ -45,6 +45,7 @@ import type { ChatTarget } from '../domain/chat-target.js';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Outbound } from '../messaging/outbound.js';
+import { programmePlan } from '../plan/programme.js';
 import type { Plan } from '../plan/schema.js';
 import { dailyCard } from '../scheduler/cards.js';
 import { cardKeyOf, decideCard, previewCards, type PreviewCard, type WaitingItem } from '../scheduler/compose.js';
@@ -317,7 +318,8 @@ async function withContent(ctx: PassContext, item: CardItem): Promise<boolean> {
     default:
       break;
   }
-  const push: PushContext = { plan: deps.plan, firstYear: ctx.state.programme.firstYear, boards: await boardsOf(ctx), today: ctx.today, targets: null };
+  // The plan's texts in the programme's years (phase summaries print 「2021年6月」, 「从2023年7月起」).
+  const push: PushContext = { plan: programmePlan(deps.plan, ctx.state.programme.firstYear), firstYear: ctx.state.programme.firstYear, boards: await boardsOf(ctx), today: ctx.today, targets: null };
   switch (item.kind) {
     case 'monthly':
       item.push = monthlyPush(push, subject);

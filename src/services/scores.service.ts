@@ -10,6 +10,8 @@ import { audit } from '../db/audit.repository.js';
 import type { ScoreEntryRow, UnitRow, VetoRow } from '../db/schema.js';
 import { clearVetoes, insertScoreEntry, insertVeto } from '../db/score.repository.js';
 import { UserError } from '../errors.js';
+import { fileLabel } from '../io/import-file.js';
+import { flagDuplicates, RowErrors, type RowProblem, type RowRef } from '../io/row-errors.js';
 import { findSubItem } from '../plan/load-plan.js';
 import { LEVEL_NAMES_ZH, type Plan, type SubItem } from '../plan/schema.js';
 import { fmtPoints } from '../scoring/format.js';
@@ -81,7 +83,7 @@ async function resolveScore(db: Db, plan: Plan, input: ScoreInput, defaultYear: 
   const unit = await resolveUnit(db, input.unit, fields.unit);
   const code = input.item.normalize('NFKC').trim();
   const found = findSubItem(plan, code);
-  if (!found) throw new UserError('not_found', `方案中没有指标「${code}」（指标编号写作「指标序号.子项序号」，例如 4.2）`, fields.item);
+  if (!found) throw new UserError('not_found', code === '' ? '缺少指标编号（例如 4.2）' : `方案中没有指标「${code}」（指标编号写作「指标序号.子项序号」，例如 4.2）`, fields.item);
   if (found.level !== unit.level) {
     throw new UserError('bad_argument', `指标 ${code} 属于${LEVEL_NAMES_ZH[found.level]}层面，而「${unit.name}」是${LEVEL_NAMES_ZH[unit.level]}`, fields.item);
   }
@@ -111,24 +113,40 @@ export async function setScore(deps: ScoreDeps, actor: Actor, input: ScoreInput,
   return { entry, resolved };
 }
 
-/** Imports many entries: all validated first (every bad row reported), then one transaction. */
-export async function importScores(deps: ScoreDeps, actor: Actor, rows: ReadonlyArray<{ rowNumber: number; input: ScoreInput }>, file: string): Promise<number> {
+/** One entry of a score sheet: where it is (row; column in the wide layout) and what it says. */
+export interface ScoreImportRow extends RowRef {
+  column?: string | null;
+  input: ScoreInput;
+}
+
+/**
+ * Imports many entries: all validated first (every bad row reported, grouped by cause; the same
+ * unit, item and year twice is refused), then one transaction. `readProblems` are the rows the
+ * sheet reader already refused, reported together with these.
+ */
+export async function importScores(deps: ScoreDeps, actor: Actor, rows: readonly ScoreImportRow[], file: string, readProblems: readonly RowProblem[] = []): Promise<number> {
   const { db, plan, clock, tz } = deps;
   await requireOffice(deps, actor, '导入分数', { action: 'score.import', subject: file });
   const defaultYear = assessmentYear(clock, tz);
-  const resolved: ResolvedScore[] = [];
-  const errors: string[] = [];
+  const resolved: Array<ResolvedScore & RowRef> = [];
+  const errors = new RowErrors();
+  for (const p of readProblems) errors.add(p, p.message, p.column);
   const fields = { unit: 'unit', item: 'item', points: 'points', year: 'year', note: 'note' };
   for (const r of rows) {
     try {
-      resolved.push(await resolveScore(db, plan, r.input, defaultYear, fields));
+      resolved.push({ ...(await resolveScore(db, plan, r.input, defaultYear, fields)), sheet: r.sheet, row: r.row });
     } catch (err) {
-      const e = err as UserError;
-      errors.push(`row ${r.rowNumber}: ${e.field ? `${e.field}: ` : ''}${e.message}`);
+      errors.record(r, err, r.column ?? undefined);
     }
   }
-  if (errors.length > 0) throw new UserError('bad_argument', `${file}: ${errors.length} bad row(s), nothing imported; ${errors.join('; ')}`, '--file');
-  if (resolved.length === 0) throw new UserError('bad_argument', `${file}: no data rows`, '--file');
+  flagDuplicates(
+    errors,
+    resolved,
+    (s) => `${s.unit.id}|${s.subItem.code}|${s.year}`,
+    (s) => `「${s.unit.name}」${s.subItem.code}（${s.year} 年）重复填写`,
+  );
+  errors.throwIfAny(file);
+  if (resolved.length === 0) throw new UserError('bad_argument', `${fileLabel(file)} 中没有填写任何分数，没有导入`, '--file');
   const at = clock.now().getTime();
   await db.transaction().execute(async (trx) => {
     for (const s of resolved) {

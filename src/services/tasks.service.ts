@@ -37,6 +37,7 @@ import {
 import type { Transaction } from '../db/schema.js';
 import { UserError } from '../errors.js';
 import { CADENCES, type Cadence, type Plan } from '../plan/schema.js';
+import { firstYearOnlySeqs, tasksToInstantiate } from '../plan/plan-tasks.js';
 import { boardEntry, openOccurrence, type BoardTask } from '../tasks/board.js';
 import { parseDeadline } from '../tasks/deadline.js';
 import { findOccurrence, occurrencesFor, type Occurrence } from '../tasks/occurrences.js';
@@ -728,21 +729,24 @@ export interface InstantiateResult {
   skipped: Array<{ seq: number; reason: string }>;
   /** The year office-added tasks were copied from, or null when there was none. */
   copiedFrom: number | null;
+  /** Plan items of the first year only (首批, named sites …) left out of a later year. */
+  firstYearOnly: number[];
 }
 
 /**
- * Writes a programme year's task list: the plan's items, plus the office-added tasks of the
+ * Writes a programme year's task list: the plan's items for that year (every item in year 1 =
+ * `firstYear`, the recurring ones later: `tasksToInstantiate`), plus the office-added tasks of the
  * latest earlier year that are not retired (same seqs; their deadline phrase must make sense in
  * the new year — a one-off ISO date of another year is skipped and reported). Idempotent:
  * existing (year, seq) rows are left alone.
  */
-export async function instantiateYear(trx: Transaction, plan: Plan, year: number, at: number): Promise<InstantiateResult> {
-  const result: InstantiateResult = { year, inserted: [], existing: [], skipped: [], copiedFrom: null };
+export async function instantiateYear(trx: Transaction, plan: Plan, year: number, at: number, firstYear: number): Promise<InstantiateResult> {
+  const result: InstantiateResult = { year, inserted: [], existing: [], skipped: [], copiedFrom: null, firstYearOnly: year > firstYear ? firstYearOnlySeqs(plan) : [] };
   const record = async (t: NewTaskInput) => {
     if (await insertTaskIfAbsent(trx, t)) result.inserted.push(t.seq);
     else result.existing.push(t.seq);
   };
-  for (const t of plan.tasks) {
+  for (const t of tasksToInstantiate(plan, year, firstYear)) {
     await record({ year, seq: t.seq, category: t.category, content: t.content, deadlineText: t.deadlineText, leadUnits: t.leadUnits, cadence: t.cadence, target: t.target, source: 'plan', at });
   }
   const sourceYear = await latestTaskYearBefore(trx, year);
@@ -768,8 +772,9 @@ export async function instantiateYear(trx: Transaction, plan: Plan, year: number
 }
 
 /**
- * Instantiates a programme year's list (office only; idempotent): the plan's items and the
- * office-added, non-retired tasks of the latest earlier year.
+ * Instantiates a programme year's list (office only; idempotent): the plan's items for the
+ * year (all in year 1, the recurring ones later) and the office-added, non-retired tasks of
+ * the latest earlier year.
  */
 export async function instantiateTasks(deps: TaskDepsWithPlan, actor: Actor, input: { year: number | string }): Promise<InstantiateResult> {
   const { db, plan, clock } = deps;
@@ -781,7 +786,7 @@ export async function instantiateTasks(deps: TaskDepsWithPlan, actor: Actor, inp
   }
   const at = clock.now().getTime();
   return db.transaction().execute(async (trx) => {
-    const result = await instantiateYear(trx, plan, year, at);
+    const result = await instantiateYear(trx, plan, year, at, programme.firstYear);
     if (result.inserted.length > 0 || result.skipped.length > 0) {
       await audit(trx, { at, actor: actor.name, source: actor.source, action: 'task.instantiate', subject: `tasks:${year}`, outcome: 'ok', detail: result });
     }

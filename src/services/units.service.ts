@@ -7,6 +7,7 @@ import { audit } from '../db/audit.repository.js';
 import type { UnitRow } from '../db/schema.js';
 import { findUnitByName, findUnitsNamed, insertUnit, listUnits, searchUnits } from '../db/unit.repository.js';
 import { UserError } from '../errors.js';
+import { flagDuplicates, RowErrors, type RowRef } from '../io/row-errors.js';
 import { LEVEL_NAMES_ZH, LEVELS, type Level } from '../plan/schema.js';
 
 const MAX_UNIT_NAME_LENGTH = 60;
@@ -18,7 +19,7 @@ export function parseLevel(text: string, field = '--level'): Level {
   if (byKey) return byKey;
   const byName = LEVELS.find((l) => LEVEL_NAMES_ZH[l] === t || `${LEVEL_NAMES_ZH[l]}层面` === t);
   if (byName) return byName;
-  throw new UserError('bad_argument', `unknown level "${t}"; expected one of ${LEVELS.map((l) => `${l} (${LEVEL_NAMES_ZH[l]})`).join(', ')}`, field);
+  throw new UserError('bad_argument', `不认识的层级「${t}」，可填：${LEVELS.map((l) => LEVEL_NAMES_ZH[l]).join('、')}`, field);
 }
 
 /** The level a unit's parent must have (null: no parent). */
@@ -35,10 +36,10 @@ export function requiredParentLevel(level: Level): Level | null {
 
 export function validateUnitName(name: string, field = '--name'): string {
   const n = name.trim();
-  if (n === '') throw new UserError('bad_argument', 'unit name must not be empty', field);
-  if (n.length > MAX_UNIT_NAME_LENGTH) throw new UserError('bad_argument', `unit name longer than ${MAX_UNIT_NAME_LENGTH} characters`, field);
+  if (n === '') throw new UserError('bad_argument', '缺少单位名称', field);
+  if (n.length > MAX_UNIT_NAME_LENGTH) throw new UserError('bad_argument', `单位名称超过 ${MAX_UNIT_NAME_LENGTH} 个字`, field);
   // Control characters would break cards and CSV exports.
-  if (/\p{Cc}/u.test(n)) throw new UserError('bad_argument', 'unit name contains control characters', field);
+  if (/\p{Cc}/u.test(n)) throw new UserError('bad_argument', '单位名称含有控制字符', field);
   return n;
 }
 
@@ -46,16 +47,12 @@ export function validateUnitName(name: string, field = '--name'): string {
 function checkParent(level: Level, parentLevel: Level | null, parentName: string | null, field = '--parent'): void {
   const required = requiredParentLevel(level);
   if (required === null) {
-    if (parentName !== null) throw new UserError('bad_argument', `a street has no parent (got "${parentName}")`, field);
+    if (parentName !== null) throw new UserError('bad_argument', `街道没有上级（填了「${parentName}」）`, field);
     return;
   }
-  if (parentName === null) throw new UserError('bad_argument', `a ${level} (${LEVEL_NAMES_ZH[level]}) needs a parent ${required} (${LEVEL_NAMES_ZH[required]})`, field);
+  if (parentName === null) throw new UserError('bad_argument', `${LEVEL_NAMES_ZH[level]}需要填写上级${LEVEL_NAMES_ZH[required]}`, field);
   if (parentLevel !== required) {
-    throw new UserError(
-      'bad_argument',
-      `the parent of a ${level} (${LEVEL_NAMES_ZH[level]}) must be a ${required} (${LEVEL_NAMES_ZH[required]}); "${parentName}" is a ${parentLevel ?? 'unknown unit'}`,
-      field,
-    );
+    throw new UserError('bad_argument', `${LEVEL_NAMES_ZH[level]}的上级必须是${LEVEL_NAMES_ZH[required]}，「${parentName}」是${parentLevel ? LEVEL_NAMES_ZH[parentLevel] : '未知单位'}`, field);
   }
 }
 
@@ -89,8 +86,7 @@ export async function addUnit(
   return row;
 }
 
-export interface UnitImportRow {
-  rowNumber: number;
+export interface UnitImportRow extends RowRef {
   name: string;
   level: string;
   parent: string;
@@ -98,26 +94,28 @@ export interface UnitImportRow {
 
 /**
  * Validates a whole sheet (parents may come before or after children, or already exist)
- * and inserts all rows in one transaction; any bad row aborts the import.
+ * and inserts all rows in one transaction; any bad row aborts the import (ImportRowsError,
+ * rows grouped by cause).
  */
 export async function importUnits(deps: { db: Db; clock: Clock }, actor: Actor, rows: readonly UnitImportRow[], file: string): Promise<UnitRow[]> {
   const { db, clock } = deps;
   await requireOffice(deps, actor, '导入单位', { action: 'unit.import', subject: file });
-  const errors: string[] = [];
-  const parsed: Array<{ rowNumber: number; name: string; level: Level; parent: string | null }> = [];
-  const seen = new Map<string, number>();
+  const errors = new RowErrors();
+  const named: Array<RowRef & { name: string }> = [];
+  const parsed: Array<RowRef & { name: string; level: Level; parent: string | null }> = [];
   for (const r of rows) {
     try {
       const name = validateUnitName(r.name, 'name');
+      named.push({ sheet: r.sheet, row: r.row, name });
       const level = parseLevel(r.level, 'level');
-      const prior = seen.get(name);
-      if (prior !== undefined) throw new UserError('conflict', `duplicate name "${name}" (also on row ${prior})`);
-      seen.set(name, r.rowNumber);
-      if (await findUnitByName(db, name)) throw new UserError('conflict', `a unit named "${name}" already exists`);
-      parsed.push({ rowNumber: r.rowNumber, name, level, parent: r.parent.trim() === '' ? null : r.parent.trim() });
+      parsed.push({ sheet: r.sheet, row: r.row, name, level, parent: r.parent.trim() === '' ? null : r.parent.trim() });
     } catch (err) {
-      errors.push(`row ${r.rowNumber}: ${(err as Error).message}`);
+      errors.record(r, err);
     }
+  }
+  const repeated = new Set([...flagDuplicates(errors, named, (p) => p.name, (p, n) => `单位名称「${p.name}」在表中出现了 ${n} 次`, 'name')].map((p) => p.name));
+  for (const p of parsed) {
+    if (!repeated.has(p.name) && (await findUnitByName(db, p.name))) errors.add(p, `单位「${p.name}」已存在`, 'name');
   }
   const inSheet = new Map(parsed.map((p) => [p.name, p]));
   const street = await defaultStreet(db);
@@ -129,7 +127,7 @@ export async function importUnits(deps: { db: Db; clock: Clock }, actor: Actor, 
       const fromSheet = inSheet.get(parentName);
       const existing = fromSheet ? undefined : await findUnitByName(db, parentName);
       if (!fromSheet && !existing) {
-        errors.push(`row ${p.rowNumber}: parent "${parentName}" is neither in the sheet nor an existing unit`);
+        errors.add(p, `上级「${parentName}」既不在表中，也不是已有单位`, 'parent');
         continue;
       }
       parentLevel = fromSheet ? fromSheet.level : existing!.level;
@@ -137,13 +135,11 @@ export async function importUnits(deps: { db: Db; clock: Clock }, actor: Actor, 
     try {
       checkParent(p.level, parentLevel, parentName, 'parent');
     } catch (err) {
-      errors.push(`row ${p.rowNumber}: ${(err as Error).message}`);
+      errors.record(p, err);
     }
     p.parent = parentName;
   }
-  if (errors.length > 0) {
-    throw new UserError('bad_argument', `${file}: ${errors.length} bad row(s), nothing imported; ${errors.join('; ')}`, '--file');
-  }
+  errors.throwIfAny(file);
   // Parents first: streets, then street children, then compounds.
   const order: Level[] = ['street', 'community', 'building', 'district', 'social_org', 'compound'];
   const sorted = [...parsed].sort((a, b) => order.indexOf(a.level) - order.indexOf(b.level));

@@ -19,7 +19,7 @@
 import { UserError } from '../errors.js';
 import { formatDate, daysInMonth, lastDayOfMonth, parseDate } from './dates.js';
 
-export const RECURRING_PHRASE = '贯穿全年';
+const RECURRING_PHRASE = '贯穿全年';
 
 export type Deadline = { kind: 'date'; date: string } | { kind: 'recurring' };
 
@@ -122,8 +122,4 @@ export function parseDeadline(phrase: string, year: number): Deadline {
     }
   }
   throw bad(phrase);
-}
-
-export function isRecurringDeadline(phrase: string): boolean {
-  return normalise(phrase) === RECURRING_PHRASE;
 }

@@ -11,11 +11,13 @@
  *   quarterly      2026-Q1 … 2026-Q4                  1 Jan … 31 Mar, … 1 Oct … 31 Dec
  *   bimonthly      2026-B1 … 2026-B6                  B1 = Jan–Feb … B6 = Nov–Dec
  *   yearly         2026                               1 Jan … 31 Dec
+ *   periodic       2026-01 … 2026-12                  as monthly: 「定期」 without a frequency is
+ *                                                    checked in monthly until the office sets one
  *
  * On input `normalisePeriod` also accepts '2026-03a' / '2026-03b' for 上/下 and lower-case
  * 'q1' / 'b1'.
  */
-import type { Cadence } from '../plan/schema.js';
+import { CADENCES, type Cadence } from '../plan/schema.js';
 import { UserError } from '../errors.js';
 import { formatDate, lastDayOfMonth } from './dates.js';
 import { parseDeadline } from './deadline.js';
@@ -47,7 +49,7 @@ export function occurrencesFor(task: OccurrenceTask): Occurrence[] {
     return [{ period: String(year), start: formatDate(year, 1, 1), dueDate: deadline.date }];
   }
   if (cadence === null) {
-    throw new UserError('bad_argument', `「贯穿全年」的任务必须设置周期（monthly、twice_monthly、quarterly、bimonthly、yearly）`, '--cadence');
+    throw new UserError('bad_argument', `「贯穿全年」的任务必须设置周期（${CADENCES.join('、')}）`, '--cadence');
   }
   return cadenceOccurrences(cadence, year);
 }
@@ -56,6 +58,7 @@ export function cadenceOccurrences(cadence: Cadence, year: number): Occurrence[]
   const out: Occurrence[] = [];
   switch (cadence) {
     case 'monthly':
+    case 'periodic':
       for (let m = 1; m <= 12; m++) out.push({ period: `${year}-${pad2(m)}`, start: formatDate(year, m, 1), dueDate: lastDayOfMonth(year, m) });
       break;
     case 'twice_monthly':

@@ -1,15 +1,17 @@
 /** `npm start` without credentials: the console chat, as a real child process on stdin/stdout. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { childEnv, REPO_ROOT } from '../support/cli.js';
+import { readWorkbook, xlsxProblems } from '../support/xlsx.js';
 
 const START = join(REPO_ROOT, 'bin/start.js');
 
 interface Session {
   child: ChildProcessWithoutNullStreams;
+  dbFile: string;
   out(): string;
   err(): string;
   /** Resolves when stdout (from `from` on) matches. */
@@ -26,7 +28,8 @@ afterAll(() => {
 
 function start(env: Record<string, string> = {}): Session {
   const dir = mkdtempSync(join(tmpdir(), 'dangjian-console-'));
-  const child = spawn(process.execPath, [START], { cwd: dir, env: childEnv({ DB_FILE: join(dir, 'data', 'bot.db'), ...env }) });
+  const dbFile = join(dir, 'data', 'bot.db');
+  const child = spawn(process.execPath, [START], { cwd: dir, env: childEnv({ DB_FILE: dbFile, ...env }) });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -34,6 +37,7 @@ function start(env: Record<string, string> = {}): Session {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const s: Session = {
     child,
+    dbFile,
     out: () => stdout,
     err: () => stderr,
     send(line) {
@@ -57,7 +61,7 @@ function start(env: Record<string, string> = {}): Session {
 }
 
 describe.concurrent('console mode (npm start without credentials)', () => {
-  it('offers to initialise, then chats: commands, cards as text, numbered buttons, exit', async () => {
+  it('offers to initialise, then chats: commands, cards and charts as text, numbered buttons, files saved, exit', async () => {
     const s = start();
     await s.waitFor(/尚未初始化[\s\S]*初始化/);
     let mark = s.send('初始化 2026');
@@ -83,6 +87,21 @@ describe.concurrent('console mode (npm start without credentials)', () => {
 
     mark = s.send('胡言乱语');
     expect(await s.waitFor(/┗━/, mark)).toContain('没有「胡言乱语」这个命令');
+
+    // A file is saved beside the database, and the console says where (never overwriting).
+    mark = s.send('导出 评分表 2026');
+    const line = await s.waitFor(/\[文件\] 评分表-2026\.xlsx（\d+ KB）已保存到 .+\n/, mark);
+    const path = /已保存到 (.+)\n/.exec(line)![1]!;
+    expect(dirname(path)).toBe(join(dirname(s.dbFile), 'exports'));
+    const bytes = readFileSync(path);
+    expect(await xlsxProblems(bytes)).toEqual([]);
+    expect((await readWorkbook(bytes)).worksheets.map((w) => w.name)).toEqual(['街道']);
+    mark = s.send('导出 评分表 2026');
+    expect(await s.waitFor(/已保存到 .+\n/, mark)).toContain('评分表-2026 (2).xlsx');
+
+    // Charts print as text bars.
+    mark = s.send('得分 XX街道');
+    expect(await s.waitFor(/┗━/, mark)).toMatch(/📊 各项指标得分（条长 = 满分）\n┃ 1\. 发挥党委\S* +▓+ +0\+20=20/);
 
     s.send('exit');
     expect(await s.exited).toEqual({ code: 0, signal: null });

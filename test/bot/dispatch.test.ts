@@ -132,7 +132,7 @@ describe('bad input', () => {
   });
 
   it('still answers when sending the reply fails, and logs it', async () => {
-    const failing = { ...bot.outbound, sendMessage: bot.outbound.sendMessage, patchCard: bot.outbound.patchCard, replyMessage: async () => Promise.reject(new Error('lark down')) };
+    const failing = { ...bot.outbound, sendMessage: bot.outbound.sendMessage, patchCard: bot.outbound.patchCard, uploadFile: bot.outbound.uploadFile, replyMessage: async () => Promise.reject(new Error('lark down')) };
     const outcome = await handleMessage(message('帮助'), { ...bot.deps, outbound: failing });
     expect(outcome.status).toBe('replied');
   });

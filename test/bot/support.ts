@@ -11,7 +11,7 @@ import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
 import { bindMemberOpenId, findMemberByName } from '../../src/db/member.repository.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { silentLogger } from '../../src/log.js';
-import type { Outbound, OutgoingMessage, OutgoingReply } from '../../src/messaging/outbound.js';
+import type { Outbound, OutgoingFile, OutgoingMessage, OutgoingReply } from '../../src/messaging/outbound.js';
 import { loadPlan } from '../../src/plan/load-plan.js';
 import { addMember } from '../../src/services/members.service.js';
 import { initProgramme } from '../../src/services/init.service.js';
@@ -21,7 +21,7 @@ import { DEFAULT_SCHEDULER_SETTINGS, type SchedulerSettings } from '../../src/co
 import { createBotRuntime, type BotRuntime } from '../../src/runtime/bot-runtime.js';
 import { createWorkCalendar } from '../../src/tasks/work-calendar.js';
 
-const TZ = 'Asia/Shanghai';
+export const TZ = 'Asia/Shanghai';
 /** Tuesday 10 March 2026, 10:00 in Shanghai. */
 export const NOW = '2026-03-10T10:00:00+08:00';
 export const BOT_OPEN_ID = 'ou_bot_dangjian';
@@ -57,6 +57,7 @@ export class RecordingOutbound implements Outbound {
   replies: Array<OutgoingReply & { chatId?: string }> = [];
   sent: OutgoingMessage[] = [];
   patches: Array<{ messageId: string; card: object }> = [];
+  files: Array<OutgoingFile & { fileKey: string }> = [];
   async sendMessage(m: OutgoingMessage) {
     this.sent.push(m);
     return { messageId: `om_sent_${this.sent.length}` };
@@ -69,6 +70,11 @@ export class RecordingOutbound implements Outbound {
     this.patches.push(p);
     return {};
   }
+  uploadFile = async (f: OutgoingFile) => {
+    const fileKey = `file_rec_${this.files.length + 1}`;
+    this.files.push({ ...f, fileKey });
+    return { fileKey };
+  };
 }
 
 export interface TestBot {
@@ -109,7 +115,7 @@ const { calendar } = createWorkCalendar();
 let template: Promise<string> | undefined;
 
 /** Like makeBot, but copies a database seeded once per test file (fast for many small cases). */
-export async function makeBotFromTemplate(): Promise<TestBot> {
+export async function makeBotFromTemplate(options: { outbound?: Outbound } = {}): Promise<TestBot> {
   template ??= (async () => {
     const t = await makeBot();
     await t.close();
@@ -117,7 +123,7 @@ export async function makeBotFromTemplate(): Promise<TestBot> {
   })();
   const file = join(mkdtempSync(join(tmpdir(), 'dangjian-bot-')), 'test.copy.db');
   copyFileSync(await template, file);
-  return makeBot({ dbFile: file });
+  return makeBot({ ...options, dbFile: file });
 }
 
 async function seed(opened: OpenedDatabase, base: { db: OpenedDatabase['db']; plan: ReturnType<typeof loadPlan>; clock: ReturnType<typeof fixedClock>; tz: string }, clock: ReturnType<typeof fixedClock>): Promise<void> {
@@ -163,11 +169,12 @@ export function message(text: string, o: Partial<ChatMessage> & { from?: string 
 
 /** The reply as console text (title, fields, tables, numbered buttons). */
 export function replyText(reply: Reply): string {
+  if (reply.kind === 'file') return `[文件] ${reply.fileName}`;
   return reply.kind === 'text' ? reply.text : renderCardText(reply.card).text;
 }
 
 export function cardOf(reply: Reply): Card {
-  if (reply.kind !== 'card') throw new Error(`expected a card, got text: ${reply.text}`);
+  if (reply.kind !== 'card') throw new Error(`expected a card, got ${reply.kind === 'text' ? `text: ${reply.text}` : `file ${reply.fileName}`}`);
   return reply.card;
 }
 

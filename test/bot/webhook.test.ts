@@ -12,6 +12,7 @@ import { createLarkSender, idempotencyUuid, type LarkSender } from '../../src/la
 import { silentLogger } from '../../src/log.js';
 import { activeCompletions, findTask } from '../../src/db/task.repository.js';
 import { startFakeLark, type FakeLark, type FakeMessage } from '../support/fake-lark-server.js';
+import { readWorkbook, sheetRows, xlsxProblems } from '../support/xlsx.js';
 import { cardEvent, encryptBody, messageEvent, signedHeaders } from './lark-events.js';
 import { BOT_OPEN_ID, GROUP, makeBot, OPEN_IDS, type TestBot } from './support.js';
 
@@ -327,5 +328,61 @@ describe('health', () => {
     const r = await request('GET', '/healthz', undefined);
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body)).toMatchObject({ ok: true, queued: expect.any(Number) });
+  });
+});
+
+describe('导出: the file itself, through the webhook, the real sender and the fake Open API', () => {
+  it('uploads the workbook (file_type xls) and replies with a file message naming it; the uploaded bytes are a valid workbook', async () => {
+    const filesBefore = fake.files.length;
+    const { ids, payload } = groupMessage('导出 评分表 2026');
+    expect((await postEvent(payload)).status).toBe(200);
+    const reply = await replyTo(ids.messageId, 10_000);
+    expect(reply).toMatchObject({ kind: 'reply', chatId: GROUP, msgType: 'file', uuid: idempotencyUuid(`reply:${ids.messageId}`) });
+    const key = (reply.content as { file_key: string }).file_key;
+    const file = fake.files.find((f) => f.fileKey === key);
+    expect(file).toMatchObject({ fileName: '评分表-2026.xlsx', fileType: 'xls' });
+    expect(fake.files.length).toBe(filesBefore + 1);
+    const upload = fake.received.filter((r) => r.path === '/open-apis/im/v1/files').at(-1)!;
+    expect(upload.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    const bytes = fake.fileBytes(key)!;
+    expect(bytes.length).toBe(file!.size);
+    expect(await xlsxProblems(bytes)).toEqual([]);
+    const wb = await readWorkbook(bytes);
+    const communities = (bot.opened.sqlite.prepare("SELECT name FROM unit WHERE level = 'community' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+    expect(sheetRows(wb.getWorksheet('社区')!, 4).map((r) => r[0]).sort()).toEqual(communities);
+  });
+
+  it('a redelivered 导出 neither uploads nor sends again', async () => {
+    const { ids, payload } = groupMessage('导出 任务台账');
+    await postEvent(payload);
+    await replyTo(ids.messageId, 10_000);
+    const uploads = fake.stats.filesUploaded;
+    await postEvent(payload);
+    await settle();
+    expect(fake.stats.filesUploaded).toBe(uploads);
+    expect(repliesTo(ids.messageId)).toHaveLength(1);
+  });
+
+  it('refuses 排名 to a secretary with a card, uploading nothing', async () => {
+    const uploads = fake.stats.filesUploaded;
+    const { ids, payload } = groupMessage('导出 排名', { from: OPEN_IDS.secretary });
+    await postEvent(payload);
+    const reply = await replyTo(ids.messageId);
+    expect(reply.msgType).toBe('interactive');
+    expect(JSON.stringify(reply.content)).toContain('排名只有党建办和领导小组成员可以导出');
+    expect(fake.stats.filesUploaded).toBe(uploads);
+  });
+
+  it('says the file was not sent when Lark refuses the upload', async () => {
+    fake.setFaults({ match: '^POST /open-apis/im/v1/files$', script: [{ kind: 'status', status: 400, code: 234001, msg: 'Invalid request param.' }] });
+    try {
+      const { ids, payload } = groupMessage('导出 目标进度');
+      await postEvent(payload);
+      const reply = await replyTo(ids.messageId, 10_000);
+      expect(reply.msgType).toBe('interactive');
+      expect(JSON.stringify(reply.content)).toContain('文件没有发出');
+    } finally {
+      fake.setFaults({});
+    }
   });
 });

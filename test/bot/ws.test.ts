@@ -1,7 +1,7 @@
 /**
  * Long-connection mode at the dispatcher boundary: WSClient hands every event frame to
- * `eventDispatcher.invoke(data, { needCheck: false })` and sends back what it returns; the
- * socket protocol itself is protobuf and not faked here.
+ * `eventDispatcher.invoke(data, { needCheck: false })` and sends back what it returns. The socket
+ * itself (frames, pings, reconnects) is tested in ws-e2e.test.ts against a fake endpoint.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEventRouter } from '../../src/bot/transport/events.js';

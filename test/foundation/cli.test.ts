@@ -68,7 +68,7 @@ describe('dangjian CLI', () => {
   it('imports units from CSV with Chinese headers, parents after children', async () => {
     const csv = join(dirname(db), 'units.csv');
     writeFileSync(csv, '名称,层级,上级\n幸福小区,小区,城西社区\n城西社区,社区,城东街道\n星光商圈,商圈,\n');
-    expect(await cliOk(db, ['unit', 'import', '--file', csv])).toContain('imported 3');
+    expect(await cliOk(db, ['unit', 'import', '--file', csv])).toContain('导入 3 个单位');
     const units = JSON.parse(await cliOk(db, ['unit', 'list', '--level', 'compound', '--json'])) as Array<{ name: string; parent: string }>;
     expect(units).toContainEqual({ name: '幸福小区', level: 'compound', parent: '城西社区' });
   });
@@ -85,8 +85,8 @@ describe('dangjian CLI', () => {
   });
 
   const badInputs: Array<[string, string[], RegExp]> = [
-    ['an unknown level', ['unit', 'add', '--name', '某单位', '--level', 'village'], /--level.*unknown level "village"/],
-    ['a compound under the street', ['unit', 'add', '--name', '错小区', '--level', 'compound', '--parent', '城东街道'], /--parent.*must be a community/],
+    ['an unknown level', ['unit', 'add', '--name', '某单位', '--level', 'village'], /--level.*不认识的层级「village」/],
+    ['a compound under the street', ['unit', 'add', '--name', '错小区', '--level', 'compound', '--parent', '城东街道'], /--parent.*小区的上级必须是社区/],
     ['a duplicate unit name', ['unit', 'add', '--name', '城东社区', '--level', 'community'], /--name.*already exists/],
     ['points above the maximum', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '10.5'], /--points.*0 到 10 之间/],
     ['points not a multiple of 0.5', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '7.3'], /--points.*以 0\.5 分为单位/],
@@ -119,8 +119,8 @@ describe('dangjian CLI', () => {
     const before = digest(db);
     const r = await runCli(['unit', 'import', '--file', csv, '--db', db]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/row 3: .*must be a community/);
-    expect(r.stderr).toMatch(/row 4: .*unknown level "村"/);
+    expect(r.stderr).toContain('第 3 行：小区的上级必须是社区，「城东街道」是街道');
+    expect(r.stderr).toContain('第 4 行：不认识的层级「村」');
     expect(digest(db)).toBe(before);
   });
 

@@ -148,7 +148,7 @@ describe('built-in plan: grade rules (三、建设要求)', () => {
     const street = forLevel('street');
     expect(street.standard).toEqual([
       expect.objectContaining({ kind: 'all', of: ['community', 'compound', 'building', 'district'], grade: 'standard' }),
-      expect.objectContaining({ kind: 'count', of: ['social_org'], grade: 'standard', count: 1 }),
+      expect.objectContaining({ kind: 'count', of: ['social_org'], grade: 'standard', min: 1 }),
     ]);
     expect(street.demonstration).toEqual([
       expect.objectContaining({
@@ -157,17 +157,23 @@ describe('built-in plan: grade rules (三、建设要求)', () => {
         grade: 'demonstration',
         ratio: { numerator: 3, denominator: 10 },
       }),
-      expect.objectContaining({ kind: 'count', of: ['social_org'], grade: 'demonstration', count: 1 }),
+      expect.objectContaining({ kind: 'count', of: ['social_org'], grade: 'demonstration', min: 1 }),
     ]);
   });
 
-  it('community: compounds all standard / 30% demonstration, social-org integration qualitative', () => {
+  it('community: compounds all standard / 30% demonstration; 社会组织有效融入 / 充分融入 measured by sub-item 9.1 at 75% / 90%', () => {
     const community = forLevel('community');
-    expect(community.standard).toEqual([expect.objectContaining({ kind: 'all', of: ['compound'], grade: 'standard' })]);
+    expect(community.standard).toEqual([
+      expect.objectContaining({ kind: 'all', of: ['compound'], grade: 'standard' }),
+      { kind: 'subItems', codes: ['9.1'], ratio: { numerator: 3, denominator: 4 }, text: '社会组织有效融入社区建设' },
+    ]);
     expect(community.demonstration).toEqual([
       expect.objectContaining({ kind: 'ratio', of: ['compound'], ratio: { numerator: 3, denominator: 10 } }),
+      { kind: 'subItems', codes: ['9.1'], ratio: { numerator: 9, denominator: 10 }, text: '社会组织充分融入社区建设' },
     ]);
-    expect(community.qualitative).toEqual(['社会组织有效融入社区建设', '社会组织充分融入社区建设']);
+    expect(community.qualitative).toEqual([]);
+    // 9.1 is the community sub-item about social organisations (三社联动: 引育社会组织).
+    expect(findSubItem(plan, '9.1')?.subItem.text).toContain('引育社会组织');
   });
 
   it.each(['compound', 'building', 'district', 'social_org'] as const)('%s: score only, no sub-unit conditions', (level) => {
@@ -177,37 +183,37 @@ describe('built-in plan: grade rules (三、建设要求)', () => {
 });
 
 describe('built-in plan: milestones (二、行动目标) and phases (四、实施步骤)', () => {
-  it('has the four milestones due at the months written', () => {
+  it('has the four milestones due at the months written (ids relative to the programme: y1 = the document\'s 2021)', () => {
     expect(plan.milestones.map((m) => [m.id, resolveMonthRef(m.due, plan.documentFirstYear)])).toEqual([
-      ['2021-02', { year: 2021, month: 2 }],
-      ['2021-06', { year: 2021, month: 6 }],
-      ['2022-12', { year: 2022, month: 12 }],
-      ['2023-12', { year: 2023, month: 12 }],
+      ['y1-02', { year: 2021, month: 2 }],
+      ['y1-06', { year: 2021, month: 6 }],
+      ['y2-12', { year: 2022, month: 12 }],
+      ['y3-12', { year: 2023, month: 12 }],
     ]);
   });
 
-  it('2021-02 is the launch: no unit requirements, launch items listed', () => {
-    const m = milestone('2021-02');
+  it('y1-02 (到2021年2月) is the launch: no unit requirements, launch items listed', () => {
+    const m = milestone('y1-02');
     expect(m.requirements).toEqual([]);
     expect(m.otherTargets).toContain('街道制定工作方案');
     expect(m.otherTargets.length).toBeGreaterThanOrEqual(3);
   });
 
-  it('2021-06: standard street, stretch demonstration street, 100% standard, 6 communities, 33 compounds', () => {
-    expect(requirement('2021-06', ['street'], 'standard')).toMatchObject({ count: 1, stretch: false });
-    expect(requirement('2021-06', ['street'], 'demonstration')).toMatchObject({ count: 1, stretch: true });
-    expect(requirement('2021-06', ['community'], 'standard').count).toBe('all');
-    expect(requirement('2021-06', ['compound'], 'standard').count).toBe('all');
-    expect(requirement('2021-06', ['community'], 'demonstration').count).toBe(6);
-    expect(requirement('2021-06', ['compound'], 'demonstration').count).toBe(33);
-    expect(requirement('2021-06', ['building', 'district'], 'demonstration').count).toBe(2);
-    expect(requirement('2021-06', ['social_org'], 'demonstration').count).toBe(1);
-    expect(milestone('2021-06').otherTargets).toEqual(
+  it('y1-06 (到2021年6月底): standard street, stretch demonstration street, 100% standard, 6 communities, 33 compounds', () => {
+    expect(requirement('y1-06', ['street'], 'standard')).toMatchObject({ count: 1, stretch: false });
+    expect(requirement('y1-06', ['street'], 'demonstration')).toMatchObject({ count: 1, stretch: true });
+    expect(requirement('y1-06', ['community'], 'standard').count).toBe('all');
+    expect(requirement('y1-06', ['compound'], 'standard').count).toBe('all');
+    expect(requirement('y1-06', ['community'], 'demonstration').count).toBe(6);
+    expect(requirement('y1-06', ['compound'], 'demonstration').count).toBe(33);
+    expect(requirement('y1-06', ['building', 'district'], 'demonstration').count).toBe(2);
+    expect(requirement('y1-06', ['social_org'], 'demonstration').count).toBe(1);
+    expect(milestone('y1-06').otherTargets).toEqual(
       expect.arrayContaining(['建成示范型党群服务中心2个', '示范型“红色驿站”3个']),
     );
   });
 
-  it('2022-12: cumulative 11 communities, 60 compounds, 2 buildings and 2 districts separately, 2 social orgs', () => {
+  it('y2-12 (到2022年12月): cumulative 11 communities, 60 compounds, 2 buildings and 2 districts separately, 2 social orgs', () => {
     const expected: [Level, number][] = [
       ['community', 11],
       ['compound', 60],
@@ -216,17 +222,17 @@ describe('built-in plan: milestones (二、行动目标) and phases (四、实�
       ['social_org', 2],
     ];
     for (const [level, count] of expected) {
-      expect(requirement('2022-12', [level], 'demonstration'), level).toMatchObject({ count, cumulative: true });
+      expect(requirement('y2-12', [level], 'demonstration'), level).toMatchObject({ count, cumulative: true });
     }
-    expect(milestone('2022-12').requirements).toHaveLength(5);
+    expect(milestone('y2-12').requirements).toHaveLength(5);
   });
 
-  it('2023-12: demonstration street, 100% demonstration communities and compounds, 3 social orgs cumulative', () => {
-    expect(requirement('2023-12', ['street'], 'demonstration')).toMatchObject({ count: 1, stretch: false });
-    expect(requirement('2023-12', ['community'], 'demonstration').count).toBe('all');
-    expect(requirement('2023-12', ['compound'], 'demonstration').count).toBe('all');
-    expect(requirement('2023-12', ['social_org'], 'demonstration')).toMatchObject({ count: 3, cumulative: true });
-    expect(milestone('2023-12').otherTargets.join()).toContain('应建尽建');
+  it('y3-12 (到2023年12月): demonstration street, 100% demonstration communities and compounds, 3 social orgs cumulative', () => {
+    expect(requirement('y3-12', ['street'], 'demonstration')).toMatchObject({ count: 1, stretch: false });
+    expect(requirement('y3-12', ['community'], 'demonstration').count).toBe('all');
+    expect(requirement('y3-12', ['compound'], 'demonstration').count).toBe('all');
+    expect(requirement('y3-12', ['social_org'], 'demonstration')).toMatchObject({ count: 3, cumulative: true });
+    expect(milestone('y3-12').otherTargets.join()).toContain('应建尽建');
   });
 
   it('has the five phases with their months', () => {
@@ -277,15 +283,15 @@ describe('built-in plan: tasks (附件3)', () => {
     [13, '6月底', [D], null],
     [14, '6月底', [D], null],
     [15, '5月底', [D], null],
-    [16, '贯穿全年', [S], 'monthly'],
-    [17, '贯穿全年', [S], 'monthly'],
-    [18, '贯穿全年', [S], 'monthly'],
+    [16, '贯穿全年', [S], 'periodic'],
+    [17, '贯穿全年', [S], 'periodic'],
+    [18, '贯穿全年', [S], 'periodic'],
     [19, '5月', [D, '环卫中心'], null],
     [20, '6月', ['城发办', '环卫中心'], null],
     [21, '贯穿全年', [D], 'twice_monthly'],
-    [22, '贯穿全年', [S], 'monthly'],
+    [22, '贯穿全年', [S], 'yearly'],
     [23, '贯穿全年', [S], 'bimonthly'],
-    [24, '贯穿全年', [S], 'bimonthly'],
+    [24, '贯穿全年', [S], 'yearly'],
     [25, '贯穿全年', [S], 'yearly'],
   ] as const)('task %d: deadline 「%s」, lead %j, cadence %s', (seq, deadline, leads, cadence) => {
     const t = task(plan, seq);
@@ -302,14 +308,32 @@ describe('built-in plan: tasks (附件3)', () => {
     expect(task(plan, 19).category).toBe('“红色磁场”志愿服务行动');
   });
 
-  it('targets: task 25 entered ≥6 and excellent ≥2, task 7 activity ≥100%, others none', () => {
+  it('targets: task 25 entered ≥6 and excellent ≥2, task 24 sessions ≥6 (全年6次), task 7 activity ≥100%, others none', () => {
     expect(task(plan, 25).target?.metrics).toEqual([
       { key: 'entered', label: '参加县级创投项目数', min: 6, unit: '个' },
       { key: 'excellent', label: '优秀项目数', min: 2, unit: '个' },
     ]);
     expect(task(plan, 7).target?.metrics).toEqual([{ key: 'activity', label: '红船云智慧党建系统活跃度', min: 100, unit: '%' }]);
-    expect(plan.tasks.filter((t) => t.target !== null).map((t) => t.seq)).toEqual([7, 25]);
+    expect(plan.tasks.filter((t) => t.target !== null).map((t) => t.seq)).toEqual([7, 24, 25]);
     expect(planTask(plan, 26)).toBeUndefined();
+  });
+});
+
+describe('built-in plan: which items recur in later years (四(四) 一年一验收)', () => {
+  it('first-year-only: 4 (亮晒比选 of 示范推进阶段), 6 (首批), 13 (绮园景区), 14 (吾悦广场), 15 and 19 (改造提升工程全面完成), 20 (打造城市驿站)', () => {
+    expect(plan.tasks.filter((t) => t.recurrence === 'first_year_only').map((t) => t.seq)).toEqual([4, 6, 13, 14, 15, 19, 20]);
+    // 1 自查 and 2 自主申报 recur: 「每年对基层党建全域提升工作进行自查自验」, 「确保每年建成一批」.
+    for (const seq of [1, 2, 3, 11]) expect(task(plan, seq).recurrence, `task ${seq}`).toBe('every_year');
+  });
+
+  it('task 22: 「制定…手册」 is made once; later years keep 「发挥好枢纽型社会组织功能」 as a duty whose frequency the office sets', () => {
+    expect(task(plan, 22).laterYears).toEqual({ content: '发挥好枢纽型社会组织功能', deadlineText: '贯穿全年', cadence: 'periodic' });
+    expect(plan.tasks.filter((t) => t.laterYears !== null).map((t) => t.seq)).toEqual([22]);
+  });
+
+  it('the long-term phase (长效提升阶段, no end) is tracked for longTermYears = 2 years', () => {
+    expect(plan.longTermYears).toBe(2);
+    expect(plan.targetOverrides).toEqual([]);
   });
 });
 
@@ -383,8 +407,16 @@ describe('loadPlan', () => {
     ['a cadence on a dated task', (p) => void (p.tasks[0]!.cadence = 'monthly'), 'task 1: cadence monthly on a dated task'],
     ['a year-round task without cadence', (p) => void (p.tasks[6]!.cadence = null), 'task 7: deadline 「贯穿全年」 but no cadence'],
     ['a level twice in grade rules', (p) => void (p.gradeRules.levels[2]!.level = 'street'), 'gradeRules.levels: level street appears more than once'],
-    ['duplicate milestone ids', (p) => void (p.milestones[1]!.id = '2021-02'), 'milestones: duplicate id "2021-02"'],
+    ['duplicate milestone ids', (p) => void (p.milestones[1]!.id = 'y1-02'), 'milestones: duplicate id "y1-02"'],
     ['standard threshold not below demonstration', (p) => void (p.gradeRules.standardThreshold = 90), 'standardThreshold 90 must be below demonstrationThreshold 90'],
+    [
+      'a sub-item condition naming another level\'s item',
+      (p) => void (p.gradeRules.levels[1]!.standard[1] = { kind: 'subItems', codes: ['26.1'], ratio: { numerator: 3, denominator: 4 }, text: '社会组织有效融入社区建设' }),
+      'gradeRules.levels community: condition 「社会组织有效融入社区建设」 names sub-item 26.1, which is not in the community rubric',
+    ],
+    ['laterYears on a first-year-only task', (p) => void (p.tasks[5]!.laterYears = { content: 'x', deadlineText: '6月底', cadence: null }), 'task 6: laterYears on a first_year_only task'],
+    ['a later-years form with a cadence on a date', (p) => void (p.tasks[21]!.laterYears = { content: 'x', deadlineText: '6月底', cadence: 'monthly' }), 'task 22 laterYears: cadence monthly on a dated task'],
+    ['an unknown milestone in targetOverrides', (p) => void p.targetOverrides.push({ milestone: '2022-12', level: 'community', count: 8 }), 'targetOverrides[0]: 没有节点「2022-12」'],
     ['demonstration threshold above max points', (p) => void (p.gradeRules.demonstrationThreshold = 105), 'demonstrationThreshold 105 exceeds level street maxPoints 100'],
   ])('rejects %s', (_name, mutate, message) => {
     const p = copyPlan();
@@ -403,6 +435,31 @@ describe('loadPlan', () => {
       expect(err).toBeInstanceOf(PlanError);
       expect((err as PlanError).problems).toEqual(['indicator 4: sub-items sum to 30, expected 25']);
     }
+  });
+
+  it('「有一定量」 is at least 1: min 0 is refused, and a plan file still using `count` is refused rather than read as 1', () => {
+    const zero = copyPlan() as unknown as { gradeRules: { levels: Array<{ standard: Array<Record<string, unknown>> }> } };
+    zero.gradeRules.levels[0]!.standard[1]!.min = 0;
+    expect(() => loadPlan(zero)).toThrow(/gradeRules\.levels\[0\]\.standard\[1\]\.min/);
+    const legacy = copyPlan() as unknown as { gradeRules: { levels: Array<{ standard: Array<Record<string, unknown>> }> } };
+    const cond = legacy.gradeRules.levels[0]!.standard[1]!;
+    delete cond.min;
+    cond.count = 2;
+    expect(() => loadPlan(legacy)).toThrow(/gradeRules\.levels\[0\]\.standard\[1\]: .*count/);
+  });
+
+  it('a plan file written before recurrence / longTermYears / targetOverrides existed loads with the defaults', () => {
+    const old = copyPlan() as unknown as Record<string, unknown> & { tasks: Array<Record<string, unknown>> };
+    delete old.longTermYears;
+    delete old.targetOverrides;
+    for (const t of old.tasks) {
+      delete t.recurrence;
+      delete t.laterYears;
+    }
+    const loaded = loadPlan(old);
+    expect(loaded.longTermYears).toBe(2);
+    expect(loaded.targetOverrides).toEqual([]);
+    expect(new Set(loaded.tasks.map((t) => t.recurrence))).toEqual(new Set(['every_year']));
   });
 
   it('rejects schema violations with the issue path', () => {

@@ -26,6 +26,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleCardAction, handleMessage, messageText } from '../../src/bot/dispatch.js';
 import type { CardAction, ChatMessage, Reply } from '../../src/bot/types.js';
+import { chartElementSchema } from '../../src/cards/chart-element.js';
 import { findSubItem } from '../../src/plan/load-plan.js';
 import { recordChecked } from '../support/evidence.js';
 import { BOT_OPEN_ID, GROUP, makeBot, NAMES, OPEN_IDS, UNBOUND_GROUP, type TestBot } from '../bot/support.js';
@@ -275,6 +276,9 @@ function cardProblems(cardValue: unknown): string[] {
         case 'column_set':
           for (const col of (e.columns as Array<{ elements?: unknown[] }> | undefined) ?? []) walk(col.elements ?? []);
           break;
+        case 'chart':
+          if (!chartElementSchema.safeParse(e).success) problems.push('chart element');
+          break;
         default:
           problems.push(`unknown element ${String(e?.tag)}`);
       }
@@ -287,7 +291,7 @@ function cardProblems(cardValue: unknown): string[] {
 }
 
 function replyProblems(reply: Reply, input: string): string[] {
-  const problems = reply.kind === 'card' ? cardProblems(reply.card) : reply.text.trim() === '' ? ['empty text'] : [];
+  const problems = reply.kind === 'card' ? cardProblems(reply.card) : reply.kind === 'file' ? (reply.bytes.length === 0 ? ['empty file'] : []) : reply.text.trim() === '' ? ['empty text'] : [];
   const text = JSON.stringify(reply);
   const leak = LEAK.exec(text);
   if (leak && !input.includes(leak[0].trim())) problems.push(`internal detail in the reply: ${leak[0]}`);

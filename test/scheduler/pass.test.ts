@@ -10,6 +10,7 @@ import { previewReminders, runPass } from '../../src/services/reminders.service.
 import { schedulerSettings } from '../../src/config/scheduler-settings.js';
 import { snoozeReminder } from '../../src/services/snooze.service.js';
 import type { CardItem } from '../../src/scheduler/content.js';
+import { programmeText } from '../../src/plan/programme.js';
 import { setScore } from '../../src/services/scores.service.js';
 import { addUnit } from '../../src/services/units.service.js';
 import { CHATS, RecordingOutbound, TZ, at, calendar, carriedKeys, complete, deps, failure, openProgramme, plan, tempDbFile, titleOf } from './support.js';
@@ -374,7 +375,10 @@ describe("the plan pushes' content comes from the plan and the task board", () =
 
     const pilot = (await payload('phase:pilot:oc_lead')).push;
     if (pilot?.type !== 'phase') throw new Error('phase push expected');
-    expect(pilot.phase).toMatchObject({ name: '示范推进阶段', start: '2026-02', end: '2026-06', summary: plan.phases.find((p) => p.id === 'pilot')?.summary });
+    // The summary's 「2021年6月，街道进行阶段性预验收」 is read in the programme's years (year 1 = 2026).
+    expect(pilot.phase).toMatchObject({ name: '示范推进阶段', start: '2026-02', end: '2026-06', summary: programmeText(plan, 2026, plan.phases.find((p) => p.id === 'pilot')!.summary) });
+    expect(pilot.phase.summary).toContain('2026年6月,街道进行阶段性预验收');
+    expect(pilot.phase.summary).not.toContain('2021');
     // Several pushes to one chat on one day share its card.
     expect(await carriedKeys(o, 'daily:2026-02-02:oc_lead')).toEqual(expect.arrayContaining(['monthly:2026-02:oc_lead', 'phase:pilot:oc_lead']));
     expect(out.sent.filter((s) => s.receiveId === CHATS.leadership && s.idempotencyKey === 'daily:2026-02-02:oc_lead')).toHaveLength(1);

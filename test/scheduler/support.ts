@@ -89,6 +89,10 @@ export class RecordingOutbound implements Outbound {
     throw new Error('not used by the scheduler');
   }
 
+  async uploadFile(): Promise<{ fileKey: string }> {
+    throw new Error('not used by the scheduler');
+  }
+
   keysTo(chatId: string): string[] {
     return this.sent.filter((s) => s.receiveId === chatId).map((s) => s.idempotencyKey);
   }

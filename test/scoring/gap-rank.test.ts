@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gapToNextGrade, gradeTree, gradeUnit, rankUnits } from '../../src/scoring/index.js';
+import { compareNames, gapToNextGrade, gradeTree, gradeUnit, pinyinCollationAvailable, rankUnits } from '../../src/scoring/index.js';
 import { TreeBuilder, plan, scoresTotalling, subItems } from './helpers.js';
 
 describe('gap to the next grade', () => {
@@ -60,17 +60,50 @@ describe('ranking', () => {
     b.add('丙小区', 'compound', c2, 92);
     b.add('丁小区', 'compound', c2, 60);
     const tree = gradeTree(plan, b.input());
-    const all = rankUnits(tree.units.filter((u) => u.level === 'compound'));
-    expect(all.rows.map((r) => [r.rank, r.unit, r.total, r.grade])).toEqual([
-      [1, '丙小区', 92, 'demonstration'],
-      // '乙' (U+4E59) sorts before '甲' (U+7532): code-point order.
-      [2, '乙小区', 80, 'standard'],
-      [2, '甲小区', 80, 'standard'],
-      [4, '丁小区', 60, 'none'],
+    const all = rankUnits(tree.units.filter((u) => u.level === 'compound'), tree);
+    expect(all.rows.map((r) => [r.rank, r.unit, r.total, r.grade, r.parent])).toEqual([
+      [1, '丙小区', 92, 'demonstration', '二社区'],
+      // 甲 (jiǎ) before 乙 (yǐ): pinyin order, although 乙 U+4E59 < 甲 U+7532.
+      [2, '甲小区', 80, 'standard', '一社区'],
+      [2, '乙小区', 80, 'standard', '一社区'],
+      [4, '丁小区', 60, 'none', '二社区'],
     ]);
     expect(all.counts).toEqual({ none: 1, standard: 2, demonstration: 1 });
     const within = rankUnits(tree.descendants(c2, ['compound']));
     expect(within.rows.map((r) => r.unit)).toEqual(['丙小区', '丁小区']);
+  });
+
+  it('ties are in pinyin order (百尺花园, 北苑新村, 星河湾), not code-point order (北苑新村, 星河湾, 百尺花园)', () => {
+    expect(pinyinCollationAvailable()).toBe(true); // this Node's ICU has Chinese collation
+    const b = new TreeBuilder();
+    const c = b.add('一社区', 'community', null, 80);
+    for (const name of ['星河湾', '北苑新村', '百尺花园']) b.add(name, 'compound', c, 85);
+    const tree = gradeTree(plan, b.input());
+    const rows = rankUnits(tree.units.filter((u) => u.level === 'compound'), tree).rows;
+    expect(rows.map((r) => [r.rank, r.unit])).toEqual([
+      [1, '百尺花园'],
+      [1, '北苑新村'],
+      [1, '星河湾'],
+    ]);
+    expect(['星河湾', '北苑新村', '百尺花园'].sort(compareNames)).toEqual(['百尺花园', '北苑新村', '星河湾']);
+    // Identical pinyin keys still order deterministically (code point as the last resort).
+    expect(compareNames('星河湾', '星河湾')).toBe(0);
+    expect(Math.sign(compareNames('a', 'b'))).toBe(-1);
+  });
+
+  it('a rank row carries 所属社区 and 一票否决 (shown next to the grade) and whether the unit has scores at all', () => {
+    const b = new TreeBuilder();
+    const c = b.add('城东社区', 'community', null, 80);
+    b.add('甲小区', 'compound', c, 95, { veto: '发生重大安全事故' });
+    b.units.push({ id: 99, name: '新建小区', level: 'compound', parentId: c });
+    const tree = gradeTree(plan, b.input());
+    const rows = rankUnits(tree.units.filter((u) => u.level === 'compound'), tree).rows;
+    expect(rows.map((r) => ({ unit: r.unit, parent: r.parent, grade: r.grade, veto: r.veto, scored: r.scored }))).toEqual([
+      { unit: '甲小区', parent: '城东社区', grade: 'standard', veto: true, scored: true },
+      { unit: '新建小区', parent: '城东社区', grade: 'none', veto: false, scored: false },
+    ]);
+    // Without a parent lookup the id is still there.
+    expect(rankUnits(tree.units.filter((u) => u.level === 'compound')).rows[0]).toMatchObject({ parentId: c, parent: null });
   });
 
   it('ranks an empty set as empty', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Grade, Level, Plan } from '../../src/plan/schema.js';
 import { compilePlan, evaluateCondition } from '../../src/scoring/rules.js';
-import { gradeTree, gradeUnit, needsRectification, nextGradeOf, type UnitGrade } from '../../src/scoring/index.js';
+import { gradeLabelZh, gradeState, gradeTree, gradeUnit, needsRectification, nextGradeOf, type UnitGrade } from '../../src/scoring/index.js';
 import { TreeBuilder, plan, scoresTotalling, subItems, times } from './helpers.js';
 
 /** Grades the unit named `name` in the builder's tree, with its explanation. */
@@ -54,7 +54,10 @@ describe('totals', () => {
   });
 });
 
-describe('thresholds and veto for levels without sub-unit conditions', () => {
+// 「得分75分以上」 / 「得分90分以上」: 以上 includes the number (75 and 90 pass, 74.5 and 89.5 do not);
+// 「在达到标准型…评价基础上…无相关“一票否决”事项」: a veto is written only under 示范型, so it blocks
+// demonstration and never standard.
+describe('「得分75分以上」 / 「90分以上」 (inclusive) and 「无相关“一票否决”事项」 (blocks 示范型 only) for levels without sub-unit conditions', () => {
   const cases: Array<{ total: number; veto: boolean; grade: Grade }> = [
     { total: 0, veto: false, grade: 'none' },
     { total: 74.5, veto: false, grade: 'none' },
@@ -111,7 +114,7 @@ describe('thresholds and veto for levels without sub-unit conditions', () => {
   });
 });
 
-describe('community: its compounds', () => {
+describe('community: 「所辖小区全部完成标准型建设」 / 「所辖小区完成示范型建设不少于30%」', () => {
   it('a community at 95 with one compound at 70 is not even standard', () => {
     const b = new TreeBuilder();
     const c = b.add('一社区', 'community', null, 95);
@@ -149,6 +152,7 @@ describe('community: its compounds', () => {
     { demo: 0, of: 1, grade: 'standard' },
   ];
   for (const c of ratioCases) {
+    // 「不少于30%」: at least ceil(0.3 · n) compounds, compared in integers (k · 10 ≥ 3 · n).
     it(`a community at 95 with ${c.demo} of ${c.of} compounds demonstration (the rest standard) is ${c.grade}`, () => {
       const b = new TreeBuilder();
       const id = b.add('一社区', 'community', null, 95);
@@ -167,7 +171,7 @@ describe('community: its compounds', () => {
     expect(ratio).toMatchObject({ met: false, reached: 2, of: 7, required: 3, vacuous: false });
   });
 
-  it('a community without compounds meets its compound conditions, and the result says so', () => {
+  it('「所辖小区全部完成…」 / 「…不少于30%」 with no compound: nothing to complete, met (vacuously), and the result says so', () => {
     const b = new TreeBuilder();
     b.add('一社区', 'community', null, 95);
     const d = detailOf(b, '一社区');
@@ -208,6 +212,65 @@ describe('community: its compounds', () => {
   });
 });
 
+describe('community: 「社会组织有效融入社区建设」 / 「充分融入」 measured by sub-item 9.1 (三社联动: 引育社会组织)', () => {
+  /** A community with every sub-item at its maximum except 9.1 (undefined = 9.1 not assessed). */
+  function community(points91: number | undefined): UnitGrade {
+    const scores = subItems('community')
+      .filter((s) => s.code !== '9.1' || points91 !== undefined)
+      .map((s) => ({ itemCode: s.code, points: s.code === '9.1' ? points91! : s.points }));
+    return gradeUnit(plan, { name: '一社区', level: 'community', scores, vetoReasons: [], subUnits: [] });
+  }
+
+  it('有效融入 (standard) needs 9.1 at 75 % of its 5 points (3.75, so 4 in half points); 3.5 is not standard even at 98.5', () => {
+    const d = community(3.5);
+    expect(d.total).toBe(98.5);
+    expect(d.grade).toBe('none');
+    expect(d.blockers).toEqual(['「社会组织有效融入社区建设」按子项 9.1 计：3.5/5 分，需不少于 75%（4 分），还差 0.5 分']);
+    expect(d.checks.find((c) => c.rule === 'subItems' && c.grade === 'standard')).toMatchObject({ met: false, reached: 3.5, of: 5, required: 4 });
+  });
+
+  it('充分融入 (demonstration) needs 9.1 at 90 % (4.5 of 5): 4 stays standard, 4.5 is demonstration', () => {
+    const four = community(4);
+    expect(four.grade).toBe('standard');
+    expect(four.blockers).toEqual(['「社会组织充分融入社区建设」按子项 9.1 计：4/5 分，需不少于 90%（4.5 分），还差 0.5 分']);
+    expect(community(4.5).grade).toBe('demonstration');
+    expect(community(5).checks.filter((c) => c.rule === 'subItems').map((c) => c.detail)).toEqual([
+      '「社会组织有效融入社区建设」按子项 9.1 计：5/5 分，达到 75%',
+      '「社会组织充分融入社区建设」按子项 9.1 计：5/5 分，达到 90%',
+    ]);
+  });
+
+  it('9.1 not yet assessed counts as 0 and says so', () => {
+    const d = community(undefined);
+    expect(d.grade).toBe('none');
+    expect(d.blockers).toEqual(['「社会组织有效融入社区建设」按子项 9.1 计：0/5 分（9.1 未评，按 0 分计），需不少于 75%（4 分），还差 4 分']);
+  });
+
+  it('is decided by the community\'s own 9.1, not by how many social organisations exist (they sit under the street)', () => {
+    const b = new TreeBuilder();
+    const s = b.add('XX街道', 'street', null, 95);
+    b.add('一社区', 'community', s, 95);
+    b.addMany('社会组织', 'social_org', s, [95, 95, 95]);
+    const d = detailOf(b, '一社区');
+    expect(d.grade).toBe('demonstration');
+    expect(d.notes.some((n) => n.includes('无法按分数评定'))).toBe(false);
+  });
+});
+
+describe('a year without scores: 「尚无评分」, not 「0 分 · 未达标」', () => {
+  it('a unit with no entry in the year is unscored; one with entries totalling 0 is 0 分 · 未达标', () => {
+    const empty = gradeUnit(plan, { name: 'A小区', level: 'compound', scores: [], vetoReasons: [], subUnits: [] });
+    expect(gradeState(empty)).toBe('unscored');
+    expect(gradeLabelZh(empty)).toBe('尚无评分');
+    expect(empty.notes[0]).toBe('尚无评分：本年度没有任何子项的评分记录（不是 0 分）');
+    const zero = gradeUnit(plan, { name: 'A小区', level: 'compound', scores: [{ itemCode: '11.1', points: 0 }], vetoReasons: [], subUnits: [] });
+    expect(gradeState(zero)).toBe('none');
+    expect(gradeLabelZh(zero)).toBe('未达标');
+    const tree = gradeTree(plan, { units: [{ id: 1, name: 'A小区', level: 'compound', parentId: null }], scores: [], vetoes: [] });
+    expect(gradeLabelZh(tree.get(1)!)).toBe('尚无评分');
+  });
+});
+
 describe('street: every community, compound, building and district; social organisations', () => {
   /** A street at `street` points with one community of `compounds`, buildings, districts and social orgs. */
   function street(opts: { street?: number; community?: number; compounds?: number[]; buildings?: number[]; districts?: number[]; orgs?: number[]; veto?: boolean }) {
@@ -227,28 +290,35 @@ describe('street: every community, compound, building and district; social organ
     expect(d.blockers).toEqual(['所辖社区、小区、楼宇和商圈中 1 个未达标准型：商圈2(74)']);
   });
 
-  it('counts the compounds under its communities (descendants, not only children)', () => {
+  it('「所辖社区、小区、楼宇和商圈全部完成标准型建设」: 所辖 = every unit below, so the compounds under its communities count', () => {
     const d = street({ compounds: [80, 70], orgs: [80] });
     expect(d.grade).toBe('none');
     // The community fails because of 小区2, and so does the compound itself.
     expect(d.blockers).toEqual(['所辖社区、小区、楼宇和商圈中 2 个未达标准型：一社区(95)、小区2(70)']);
   });
 
-  it('needs at least one standard social organisation when it has some', () => {
+  it('「有一定量的标准型社会组织」: needs at least one standard social organisation', () => {
     const none = street({ compounds: [80], orgs: [70, 60] });
     expect(none.grade).toBe('none');
-    expect(none.blockers).toEqual(['标准型社会组织 0 个，需至少 1 个']);
+    expect(none.blockers).toEqual(['标准型社会组织 0 个，「有一定量」需至少 1 个，还差 1 个']);
     expect(street({ compounds: [80], orgs: [70, 75] }).grade).toBe('standard');
   });
 
-  it('a street without social organisations meets the social-organisation conditions, and says so', () => {
+  it('「有一定量」 cannot be zero: a street without social organisations is not standard, and the blocker says why', () => {
     const d = street({ compounds: [95, 80, 80] });
-    expect(d.grade).toBe('demonstration');
-    expect(d.notes).toContain('无所辖社会组织，视为满足「有一定量的标准型社会组织」');
-    expect(d.notes).toContain('无所辖社会组织，视为满足「有一定量的示范型社会组织」');
+    expect(d.grade).toBe('none');
+    expect(d.blockers).toEqual(['无所辖社会组织，「有一定量的标准型社会组织」需至少 1 个标准型社会组织']);
+    const count = d.checks.filter((c) => c.rule === 'count');
+    expect(count.map((c) => [c.grade, c.met, c.vacuous, c.reached, c.of, c.required])).toEqual([
+      ['standard', false, false, 0, 0, 1],
+      ['demonstration', false, false, 0, 0, 1],
+    ]);
+    // Adding one standard organisation makes it standard; a demonstration one makes it demonstration.
+    expect(street({ compounds: [95, 80, 80], orgs: [80] }).grade).toBe('standard');
+    expect(street({ compounds: [95, 80, 80], orgs: [92] }).grade).toBe('demonstration');
   });
 
-  it('pools communities, compounds, buildings and districts for the 30% demonstration share', () => {
+  it('「所辖社区、小区、楼宇和商圈完成示范型建设不少于30%」 pools the four levels into one share', () => {
     // Pool: 1 community (95 → demonstration iff its compounds pass 30%) + 6 compounds + 2 buildings + 1 district = 10.
     // 2 demonstration compounds of 6 = 33% → the community is demonstration too: 3 of 10 → pass.
     const pass = street({ compounds: [92, 92, 80, 80, 80, 80], buildings: [80, 80], districts: [80], orgs: [92] });
@@ -261,10 +331,11 @@ describe('street: every community, compound, building and district; social organ
     expect(fail.blockers).toEqual(['示范型社区、小区、楼宇和商圈占比 1/10 = 10%，需不少于 30%，还差 2 个']);
   });
 
-  it('needs at least one demonstration social organisation for demonstration', () => {
+  it('「有一定量的示范型社会组织」: needs at least one demonstration social organisation for demonstration', () => {
     const d = street({ compounds: [95, 95], orgs: [80] });
     expect(d.grade).toBe('standard');
-    expect(d.blockers).toEqual(['示范型社会组织 0 个，需至少 1 个']);
+    expect(d.blockers).toEqual(['示范型社会组织 0 个，「有一定量」需至少 1 个，还差 1 个']);
+    expect(d.checks.find((c) => c.rule === 'count' && c.grade === 'standard')?.detail).toBe('标准型社会组织 1 个，满足「有一定量」（至少 1 个）');
   });
 
   it('a veto caps a street at standard; 89.5 too', () => {
@@ -281,20 +352,20 @@ describe('street: every community, compound, building and district; social organ
       '总分差 3.5 分（现 86.5 分，示范型需 90 分以上）',
       '有“一票否决”事项：重大事项',
       '示范型社区、小区、楼宇和商圈占比 0/3 = 0%，需不少于 30%，还差 1 个',
-      '示范型社会组织 0 个，需至少 1 个',
+      '示范型社会组织 0 个，「有一定量」需至少 1 个，还差 1 个',
     ]);
   });
 });
 
-describe('plan parameters: 「有一定量」 N and the ratio come from the plan', () => {
-  function planWith(count: number): Plan {
+describe('plan parameters: 「有一定量」 min and the ratio come from the plan', () => {
+  function planWith(min: number): Plan {
     const p = structuredClone(plan) as Plan;
     const rules = p.gradeRules.levels.find((l) => l.level === 'street')!;
-    for (const c of rules.standard) if (c.kind === 'count') c.count = count;
+    for (const c of rules.standard) if (c.kind === 'count') c.min = min;
     return p;
   }
 
-  it('N = 2 needs two standard social organisations', () => {
+  it('min = 2 needs two standard social organisations, even when the street has fewer', () => {
     const p = planWith(2);
     const grade = (orgs: number[]) => {
       const b = new TreeBuilder(p);
@@ -303,12 +374,19 @@ describe('plan parameters: 「有一定量」 N and the ratio come from the plan
       return detailOf(b, 'XX街道', p);
     };
     expect(grade([80, 70, 70]).grade).toBe('none');
-    expect(grade([80, 70, 70]).blockers).toEqual(['标准型社会组织 1 个，需至少 2 个']);
+    expect(grade([80, 70, 70]).blockers).toEqual(['标准型社会组织 1 个，「有一定量」需至少 2 个，还差 1 个']);
     expect(grade([80, 80, 70]).grade).toBe('standard');
-    // Fewer organisations than N: all of them must be standard (noted).
-    const one = grade([80]);
-    expect(one.grade).toBe('standard');
-    expect(one.notes).toContain('所辖社会组织仅 1 个，少于「有一定量的标准型社会组织」要求的 2 个，按全部 1 个计');
+    // Fewer organisations than min: 「一定量」 is the plan's number, not "all of them".
+    expect(grade([80]).grade).toBe('none');
+  });
+
+  it('the plan data sets min = 1 for both grades of the street (「有一定量」, default 1)', () => {
+    const street = plan.gradeRules.levels.find((l) => l.level === 'street')!;
+    const counts = [...street.standard, ...street.demonstration].filter((c) => c.kind === 'count');
+    expect(counts.map((c) => [c.grade, c.kind === 'count' ? c.min : null])).toEqual([
+      ['standard', 1],
+      ['demonstration', 1],
+    ]);
   });
 
   it('ratios are compared with integers: k·denominator ≥ numerator·n', () => {
@@ -351,6 +429,7 @@ describe('per-year grades', () => {
     [null, 'none', false],
   ];
   for (const [prev, cur, flag] of table) {
+    // 五 长效提升阶段: 「每年…进行复评…对未能长效保持的，责令整改提升」: grades are re-earned every year.
     it(`${prev ?? 'not assessed'} last year → ${cur} this year ${flag ? 'needs' : 'does not need'} rectification (需整改)`, () => {
       expect(needsRectification(prev, cur)).toBe(flag);
     });

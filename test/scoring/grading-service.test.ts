@@ -127,13 +127,13 @@ describe('ranking', () => {
     await score('丙小区', 2022, 80);
   });
 
-  it('ranks one level by total then name, with grade counts', async () => {
+  it('ranks one level by total then name (pinyin), with 所属社区, 一票否决, whether scored, and grade counts', async () => {
     const r = await ranking(deps, { level: '小区' });
     expect(r.year).toBe(2022);
     expect(r.rows).toEqual([
-      { rank: 1, unit: '乙小区', total: 92, grade: 'demonstration' },
-      { rank: 2, unit: '丙小区', total: 80, grade: 'standard' },
-      { rank: 2, unit: '甲小区', total: 80, grade: 'standard' },
+      { rank: 1, unit: '乙小区', total: 92, grade: 'demonstration', parent: '一社区', veto: false, scored: true },
+      { rank: 2, unit: '丙小区', total: 80, grade: 'standard', parent: '二社区', veto: false, scored: true },
+      { rank: 2, unit: '甲小区', total: 80, grade: 'standard', parent: '一社区', veto: false, scored: true },
     ]);
     expect(r.counts).toEqual({ none: 0, standard: 2, demonstration: 1 });
   });
@@ -142,7 +142,11 @@ describe('ranking', () => {
     expect((await ranking(deps, { level: 'compound', parent: '二社区' })).rows.map((r) => r.unit)).toEqual(['丙小区']);
     expect((await ranking(deps, { level: 'compound', parent: 'XX街道' })).rows).toHaveLength(3);
     const communities = await ranking(deps, { level: 'community', parent: 'XX街道', year: 2022 });
-    expect(communities.rows.map((r) => r.unit)).toEqual(['一社区', '二社区']);
+    // Neither community has entries (0 each, 尚无评分): pinyin order, 二 (èr) before 一 (yī).
+    expect(communities.rows.map((r) => [r.unit, r.parent, r.scored])).toEqual([
+      ['二社区', 'XX街道', false],
+      ['一社区', 'XX街道', false],
+    ]);
   });
 
   it('rejects a parent that cannot contain the level, and an unknown level', async () => {
@@ -200,14 +204,28 @@ describe('targetsReport', () => {
     const r = await targetsReport(deps);
     expect(r.at).toBe('2022-06-15');
     expect(r.street).toBe('XX街道');
-    expect(r.current).toBe('2022-12');
-    const m = r.milestones.find((x) => x.id === '2022-12')!;
+    expect(r).toMatchObject({ current: 'y2-12', currentLabel: '到2022年12月' });
+    const m = r.milestones.find((x) => x.id === 'y2-12')!;
     expect(m.asOfYear).toBe(2022);
     expect(m.requirements.find((q) => q.text === '累计建成示范型社区11个')).toMatchObject({ reached: 1, required: 11 });
     expect(m.requirements.find((q) => q.text === '累计建成示范型小区60个')).toMatchObject({ reached: 1 });
-    const final = r.milestones.find((x) => x.id === '2023-12')!;
+    const final = r.milestones.find((x) => x.id === 'y3-12')!;
     expect(final.requirements.find((q) => q.text === '示范型社区达100%')).toMatchObject({ required: 2, reached: 1 });
     await expectUserError(targetsReport(deps, { at: '2022-02-30' }), 'bad_argument', '--at');
+  });
+
+  it('feeds every programme year up to the date: 「累计建成」 counts a community 示范型 in 2021 that is 标准型 in 2022', async () => {
+    await setSetting(opened.db, 'programme_first_year', '2021');
+    await setSetting(opened.db, 'street_name', 'XX街道');
+    await score('丙小区', 2021, 95);
+    await score('二社区', 2021, 95);
+    await score('丙小区', 2022, 95);
+    await score('二社区', 2022, 80);
+    // 2019 lies before the programme (规划部署 starts in 2020): never counted.
+    for (const name of ['甲小区', '乙小区', '一社区']) await score(name, 2019, 95);
+    const r = await targetsReport(deps);
+    const dec = r.milestones.find((x) => x.id === 'y2-12')!;
+    expect(dec.requirements.find((q) => q.text === '累计建成示范型社区11个')).toMatchObject({ reached: 1, holdingNow: 0, available: 2, exceedsUnits: true });
   });
 });
 

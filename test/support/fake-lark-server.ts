@@ -3,7 +3,8 @@
  * benchmarks that drive the real SDK Client over real HTTP.
  *
  * Implements: tenant_access_token/internal, im/v1/messages (send), .../:id/reply, PATCH .../:id,
- * bot/v3/info, interactive/v1/card/update. Requires `Authorization: Bearer <token>`, dedups `uuid`
+ * bot/v3/info, interactive/v1/card/update, im/v1/files (multipart upload; `file` messages must
+ * reference an uploaded file_key). Requires `Authorization: Bearer <token>`, dedups `uuid`
  * like Lark (same uuid within 1 h → the same message, nothing new recorded), enforces rate limits
  * when configured (sliding windows, HTTP 429 {code: 99991400} with x-ogw-ratelimit-* headers; card
  * patches over the per-message limit get HTTP 400 {code: 230020}), and injects faults (scripted, or
@@ -33,6 +34,9 @@ export interface FakeLarkRateLimits {
   perUserPerSecond?: number;
   /** Card patches of one message in any 1000 ms (over → HTTP 400 code 230020). */
   perMessagePatchPerSecond?: number;
+  /** File uploads in any 1000 ms / 60 000 ms (im/v1/files has its own quota: 50/s, 1000/min at Lark). */
+  uploadsPerSecond?: number;
+  uploadsPerMinute?: number;
 }
 
 /** One fault, consumed by the next matching request. */
@@ -135,7 +139,17 @@ export interface FakeCardUpdate {
   at: number;
 }
 
-export type RateScope = 'app_second' | 'app_minute' | 'chat' | 'user' | 'message';
+export type RateScope = 'app_second' | 'app_minute' | 'chat' | 'user' | 'message' | 'upload';
+
+/** An uploaded file (metadata; the bytes: `fileBytes(fileKey)`). */
+export interface FakeFile {
+  fileKey: string;
+  fileName: string;
+  fileType: string;
+  size: number;
+  sha256: string;
+  at: number;
+}
 
 export interface FakeLarkStats {
   requests: number;
@@ -146,6 +160,7 @@ export interface FakeLarkStats {
   deduplicated: number;
   patches: number;
   cardUpdates: number;
+  filesUploaded: number;
   tokensIssued: number;
   stalled: number;
   /** Processed but the answer was dropped (drop_after). */
@@ -174,6 +189,7 @@ export interface FakeLarkState {
   messages: FakeMessage[];
   patches: FakePatch[];
   cardUpdates: FakeCardUpdate[];
+  files: FakeFile[];
   received: ReceivedRequest[];
   stats: FakeLarkStats;
   writtenAt: number;
@@ -188,6 +204,7 @@ export interface FakeLark {
   messages: FakeMessage[];
   patches: FakePatch[];
   cardUpdates: FakeCardUpdate[];
+  files: FakeFile[];
   received: ReceivedRequest[];
   stats: FakeLarkStats;
   rejected: FakeLarkStats['rejected'];
@@ -203,6 +220,8 @@ export interface FakeLark {
   addInboundMessage(m: { messageId: string; chatId: string }): void;
   /** Messages of one chat, in order. */
   messagesTo(chatId: string): FakeMessage[];
+  /** The bytes of an uploaded file. */
+  fileBytes(fileKey: string): Buffer | undefined;
   state(): FakeLarkState;
   /** Forgets messages, requests, counters, uuids, rate windows and faults; tokens stay valid. */
   reset(): void;
@@ -212,6 +231,9 @@ export interface FakeLark {
 const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
 const TEXT_MAX_BYTES = 150 * 1024;
 const CARD_MAX_BYTES = 30 * 1024;
+const FILES_PATH = '/open-apis/im/v1/files';
+const FILE_MAX_BYTES = 30 * 1024 * 1024;
+const FILE_TYPES = ['opus', 'mp4', 'pdf', 'doc', 'xls', 'ppt', 'stream'];
 
 
 const emptyStats = (): FakeLarkStats => ({
@@ -221,11 +243,12 @@ const emptyStats = (): FakeLarkStats => ({
   deduplicated: 0,
   patches: 0,
   cardUpdates: 0,
+  filesUploaded: 0,
   tokensIssued: 0,
   stalled: 0,
   droppedAfter: 0,
   rejected: { rateLimited: 0, injected429: 0, injected5xx: 0, injectedStatus: 0, injectedInvalidToken: 0, dropped: 0, auth: 0, invalid: 0, notFound: 0 },
-  rateLimitedBy: { app_second: 0, app_minute: 0, chat: 0, user: 0, message: 0 },
+  rateLimitedBy: { app_second: 0, app_minute: 0, chat: 0, user: 0, message: 0, upload: 0 },
 });
 
 /** Resets counters in place so that references handed out stay live. */
@@ -269,6 +292,52 @@ class SlidingWindow {
   }
 }
 
+/** A parsed multipart/form-data body: text fields, and file parts (with a filename or a binary type). */
+interface Multipart {
+  fields: Record<string, string>;
+  files: Record<string, { filename: string | null; contentType: string | null; data: Buffer }>;
+}
+
+/** Parses multipart/form-data (RFC 7578) strictly enough to refuse what a real server refuses. */
+function parseMultipart(body: Buffer, contentType: string): Multipart | { error: string } {
+  const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const boundaryText = m?.[1] ?? m?.[2];
+  if (!boundaryText) return { error: 'multipart body without boundary' };
+  const boundary = Buffer.from(`--${boundaryText}`);
+  const delimiter = Buffer.concat([Buffer.from('\r\n'), boundary]);
+  const out: Multipart = { fields: {}, files: {} };
+  let pos = body.indexOf(boundary);
+  if (pos !== 0) return { error: 'multipart body does not start with its boundary' };
+  for (;;) {
+    pos += boundary.length;
+    const after = body.subarray(pos, pos + 2).toString('latin1');
+    if (after === '--') return out;
+    if (after !== '\r\n') return { error: 'malformed multipart boundary line' };
+    pos += 2;
+    const headerEnd = body.indexOf('\r\n\r\n', pos);
+    if (headerEnd < 0) return { error: 'multipart part without headers' };
+    const headers = body.subarray(pos, headerEnd).toString('utf8');
+    const end = body.indexOf(delimiter, headerEnd + 4);
+    if (end < 0) return { error: 'unterminated multipart body' };
+    const data = body.subarray(headerEnd + 4, end);
+    const disposition = /^content-disposition:\s*form-data(.*)$/im.exec(headers)?.[1];
+    const name = disposition ? /;\s*name="([^"]*)"/i.exec(disposition)?.[1] : undefined;
+    if (name === undefined) return { error: 'multipart part without a form-data name' };
+    const filename = disposition ? (/;\s*filename="([^"]*)"/i.exec(disposition)?.[1] ?? null) : null;
+    const type = /^content-type:\s*(.+)$/im.exec(headers)?.[1]?.trim() ?? null;
+    // A part is a file when it says so (filename) or carries a non-text type (form-data sends Buffers as octet-stream).
+    if (filename !== null || (type !== null && !/^text\//i.test(type))) out.files[name] = { filename, contentType: type, data };
+    else out.fields[name] = data.toString('utf8');
+    pos = end + 2;
+  }
+}
+
+/** What `received` records of a multipart request (never the file bytes). */
+function multipartSummary(upload: Multipart | { error: string }): unknown {
+  if ('error' in upload) return { multipartError: upload.error };
+  return { fields: upload.fields, files: Object.fromEntries(Object.entries(upload.files).map(([k, f]) => [k, { filename: f.filename, contentType: f.contentType, size: f.data.length }])) };
+}
+
 export async function startFakeLark(options: FakeLarkOptions = {}): Promise<FakeLark> {
   const appId = options.appId ?? `cli_fake${randomBytes(6).toString('hex')}`;
   const appSecret = options.appSecret ?? `secret-${randomBytes(12).toString('hex')}`;
@@ -289,6 +358,8 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
   const messages: FakeMessage[] = [];
   const patches: FakePatch[] = [];
   const cardUpdates: FakeCardUpdate[] = [];
+  const files: FakeFile[] = [];
+  const fileData = new Map<string, Buffer>();
   const received: ReceivedRequest[] = [];
   const stats = emptyStats();
   const issuedTokens: string[] = [];
@@ -309,6 +380,8 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
     }
     patches.push(...(prior.patches ?? []));
     cardUpdates.push(...(prior.cardUpdates ?? []));
+    // Bytes are not in the state file: a resumed fake knows the keys (messages stay valid), not the contents.
+    files.push(...(prior.files ?? []));
     messageSeq = messages.length;
   }
 
@@ -324,6 +397,7 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
     messages,
     patches,
     cardUpdates,
+    files,
     received,
     stats,
     writtenAt: Date.now(),
@@ -407,6 +481,10 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return invalid('content must be a JSON object');
     if (msgType === 'text' && typeof (parsed as { text?: unknown }).text !== 'string') return invalid('content.text');
+    if (msgType === 'file') {
+      const refused = checkFileMessage(parsed as Record<string, unknown>);
+      if (refused) return refused;
+    }
     const bytes = Buffer.byteLength(content);
     if ((msgType === 'text' && bytes > TEXT_MAX_BYTES) || (msgType !== 'text' && bytes > CARD_MAX_BYTES)) {
       stats.rejected.invalid++;
@@ -580,14 +658,15 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
     return undefined;
   };
 
-  const route = (method: string, path: string, query: Record<string, string>, body: Record<string, unknown>, headers: IncomingMessage['headers'], t: number): Answer => {
+  const route = (method: string, path: string, query: Record<string, string>, body: Record<string, unknown>, headers: IncomingMessage['headers'], t: number, upload: Multipart | { error: string }): Answer => {
     if (method === 'POST' && path === TOKEN_PATH) return handleToken(body, t);
     const known =
       (method === 'POST' && path === '/open-apis/im/v1/messages') ||
       (method === 'POST' && /^\/open-apis\/im\/v1\/messages\/[^/]+\/reply$/.test(path)) ||
       (method === 'PATCH' && /^\/open-apis\/im\/v1\/messages\/[^/]+$/.test(path)) ||
       (method === 'GET' && path === '/open-apis/bot/v3/info') ||
-      (method === 'POST' && path === '/open-apis/interactive/v1/card/update');
+      (method === 'POST' && path === '/open-apis/interactive/v1/card/update') ||
+      (method === 'POST' && path === FILES_PATH);
     if (!known) {
       stats.rejected.notFound++;
       return fail(404, 404, `fake lark: no route ${method} ${path}`);
@@ -595,6 +674,7 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
     const unauthorised = checkAuth(headers, t);
     if (unauthorised) return unauthorised;
     if (path === '/open-apis/im/v1/messages') return handleSend(query, body, t);
+    if (path === FILES_PATH) return handleUpload(upload, t);
     if (path === '/open-apis/bot/v3/info') {
       const limited = admit(appScopes(), t);
       if (limited) return limited;
@@ -606,6 +686,50 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
     return handleReply(id, body, t);
   };
 
+  // ---- files --------------------------------------------------------------------------------
+  const newFileKey = () => `file_v3_${createHash('sha256').update(`${appId}/${serverSeed}/file/${files.length}/${randomBytes(4).toString('hex')}`).digest('hex').slice(0, 24)}`;
+
+  /** A `file` message's content: `{ file_key }` of a file uploaded here. */
+  const checkFileMessage = (content: Record<string, unknown>): Answer | undefined => {
+    const key = content.file_key;
+    if (typeof key !== 'string' || key === '') return invalid('content.file_key');
+    if (!files.some((f) => f.fileKey === key)) {
+      stats.rejected.invalid++;
+      return fail(400, 230001, `invalid file_key: ${key}`);
+    }
+    return undefined;
+  };
+
+  /** POST im/v1/files: multipart with file_type, file_name and a non-empty file of at most 30 MB. */
+  const handleUpload = (upload: Multipart | { error: string }, t: number): Answer => {
+    const limited = admit([...appScopes(), { scope: 'upload', key: appId, limit: limits.uploadsPerSecond, windowMs: 1000 }, { scope: 'upload', key: `${appId}/minute`, limit: limits.uploadsPerMinute, windowMs: 60_000 }], t);
+    if (limited) return limited;
+    const badParam = (what: string): Answer => {
+      stats.rejected.invalid++;
+      return fail(400, 234001, `Invalid request param: ${what}`);
+    };
+    if ('error' in upload) return badParam(upload.error);
+    const fileType = upload.fields.file_type;
+    const fileName = upload.fields.file_name;
+    const file = upload.files.file;
+    if (fileType === undefined || !FILE_TYPES.includes(fileType)) return badParam('file_type');
+    if (fileName === undefined || fileName.trim() === '') return badParam('file_name');
+    if (!file) return badParam('file');
+    if (file.data.length === 0) {
+      stats.rejected.invalid++;
+      return fail(400, 234010, "File's size can't be 0.");
+    }
+    if (file.data.length > FILE_MAX_BYTES) {
+      stats.rejected.invalid++;
+      return fail(400, 234006, 'The file size exceed the max value.');
+    }
+    const entry: FakeFile = { fileKey: newFileKey(), fileName, fileType, size: file.data.length, sha256: createHash('sha256').update(file.data).digest('hex'), at: t };
+    files.push(entry);
+    fileData.set(entry.fileKey, Buffer.from(file.data));
+    stats.filesUploaded++;
+    return ok({ data: { file_key: entry.fileKey } });
+  };
+
   // ---- control endpoints --------------------------------------------------------------------
   const api: FakeLark = {
     url: '',
@@ -615,6 +739,7 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
     messages,
     patches,
     cardUpdates,
+    files,
     received,
     stats,
     rejected: stats.rejected,
@@ -635,11 +760,14 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
       inbound.set(m.messageId, m.chatId);
     },
     messagesTo: (chatId) => messages.filter((m) => m.chatId === chatId),
+    fileBytes: (fileKey) => fileData.get(fileKey),
     state: snapshot,
     reset() {
       messages.length = 0;
       patches.length = 0;
       cardUpdates.length = 0;
+      files.length = 0;
+      fileData.clear();
       received.length = 0;
       byId.clear();
       byUuid.clear();
@@ -705,11 +833,11 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
     res.end(payload);
   };
 
-  const readBody = (req: IncomingMessage): Promise<string> =>
+  const readBody = (req: IncomingMessage): Promise<Buffer> =>
     new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('end', () => resolve(Buffer.concat(chunks)));
       req.on('error', reject);
     });
 
@@ -718,8 +846,12 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
     const path = parsedUrl.pathname;
     const method = (req.method ?? 'GET').toUpperCase();
     const query = Object.fromEntries(parsedUrl.searchParams.entries());
-    const raw = await readBody(req);
-    let body: unknown = undefined;
+    const bytes = await readBody(req);
+    const contentType = req.headers['content-type'] ?? '';
+    const isMultipart = /^multipart\/form-data/i.test(contentType);
+    const upload = isMultipart ? parseMultipart(bytes, contentType) : { error: 'not multipart/form-data' };
+    const raw = isMultipart ? '' : bytes.toString('utf8');
+    let body: unknown = isMultipart ? multipartSummary(upload) : undefined;
     let badJson = false;
     if (raw.length > 0) {
       try {
@@ -781,7 +913,7 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
 
     // The window and dedup clock is the arrival time, except after a stall (processing time).
     const at = fault?.kind === 'stall' ? now() : t;
-    const answer = badJson ? invalid('body is not valid JSON') : route(method, path, query, bodyObj, req.headers, at);
+    const answer = badJson ? invalid('body is not valid JSON') : route(method, path, query, bodyObj, req.headers, at, upload);
     if ((answer.body as { code?: unknown }).code === 0) stats.ok++;
     changed();
     if (dropAfter) {

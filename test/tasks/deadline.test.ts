@@ -16,10 +16,13 @@ describe('parseDeadline: the plan’s phrases (Annex 3)', () => {
     ['2月底', '2027-02-28', '2028-02-29'],
     ['5月底', '2027-05-31', '2028-05-31'],
     ['6月底', '2027-06-30', '2028-06-30'],
+    // A bare month (「3月」「5月」「6月」) is read as within that month: its last day.
     ['3月', '2027-03-31', '2028-03-31'],
     ['5月', '2027-05-31', '2028-05-31'],
     ['6月', '2027-06-30', '2028-06-30'],
+    // 「3月初」: 初 = the first ten days (上旬), due on the 10th.
     ['3月初', '2027-03-10', '2028-03-10'],
+    // 「6月前」: before June, i.e. by the end of May.
     ['6月前', '2027-05-31', '2028-05-31'],
   ];
   for (const [phrase, ordinary, leap] of cases) {

@@ -43,7 +43,7 @@ async function seedProgramme(db: Db, options: { year?: number; tasks?: boolean }
   for (const [name, [role, leadUnit]] of Object.entries(ROSTER)) {
     await insertMember(db, { name, openId: null, role, leadUnit, unitId: role === 'secretary' ? community.id : null, at: t });
   }
-  if (options.tasks !== false) await db.transaction().execute((trx) => instantiateYear(trx, loadPlan(), year, t));
+  if (options.tasks !== false) await db.transaction().execute((trx) => instantiateYear(trx, loadPlan(), year, t, year));
 }
 
 export interface TestDb {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { loadPlan } from '../../src/plan/load-plan.js';
-import { CADENCES, type Cadence } from '../../src/plan/schema.js';
+import { CADENCES, CADENCE_NAMES_ZH, type Cadence } from '../../src/plan/schema.js';
 import { addDays } from '../../src/tasks/dates.js';
 import { cadenceOccurrences, findOccurrence, normalisePeriod, occurrencesFor } from '../../src/tasks/occurrences.js';
 
@@ -18,7 +18,7 @@ describe('occurrencesFor: recurring cadences over a full year', () => {
     expect(occ[1]).toEqual({ period: '2028-02', start: '2028-02-01', dueDate: '2028-02-29' });
   });
 
-  it('twice_monthly: 上 runs 1st–15th, 下 runs 16th–last day', () => {
+  it('twice_monthly (「每月两次」, task 21): 上 runs 1st–15th, 下 runs 16th–last day', () => {
     const occ = recurring('twice_monthly', 2027);
     expect(occ).toHaveLength(24);
     expect(occ.slice(2, 4)).toEqual([
@@ -37,7 +37,7 @@ describe('occurrencesFor: recurring cadences over a full year', () => {
     ]);
   });
 
-  it('bimonthly: B1 = Jan–Feb … B6 = Nov–Dec', () => {
+  it('bimonthly (「以全年为周期，每两月1期」, task 23): B1 = Jan–Feb … B6 = Nov–Dec', () => {
     expect(recurring('bimonthly', 2028)).toEqual([
       { period: '2028-B1', start: '2028-01-01', dueDate: '2028-02-29' },
       { period: '2028-B2', start: '2028-03-01', dueDate: '2028-04-30' },
@@ -77,13 +77,30 @@ describe('occurrencesFor: dated tasks and invalid combinations', () => {
 });
 
 describe('the plan’s cadences follow each item’s wording', () => {
-  it('每月 / 定期 / bare → monthly, 每月两次 → twice_monthly, 每季度 → quarterly, 每两月1期 & 全年6次 → bimonthly, 年度内…1场 → yearly', () => {
+  it('每月 → monthly, 每月两次 → twice_monthly, 每季度 → quarterly, 每两月1期 → bimonthly, 年度内1场 / 全年6次 / 制定手册 → yearly, 「定期」 and duties without a frequency → periodic', () => {
     const plan = loadPlan();
     const cadenceOf = Object.fromEntries(plan.tasks.filter((t) => t.cadence !== null).map((t) => [t.seq, t.cadence]));
     expect(cadenceOf).toEqual({
-      7: 'monthly', 8: 'monthly', 9: 'quarterly', 16: 'monthly', 17: 'monthly', 18: 'monthly',
-      21: 'twice_monthly', 22: 'monthly', 23: 'bimonthly', 24: 'bimonthly', 25: 'yearly',
+      // 7: 规范开展组织生活 — monthly (主题党日 each month); 8: 「每月开展」; 9: 「每季度」.
+      7: 'monthly', 8: 'monthly', 9: 'quarterly',
+      // 16, 18: 「定期」; 17: 设置“微家服务岗” with no frequency — the office sets it.
+      16: 'periodic', 17: 'periodic', 18: 'periodic',
+      // 21: 「每月两次」; 22: 「制定…手册」 is one deliverable; 23: 「每两月1期」; 24: 「全年6次」 is a count for
+      // the year (recorded as progress), not a rhythm; 25: 「年度内…1场」.
+      21: 'twice_monthly', 22: 'yearly', 23: 'bimonthly', 24: 'yearly', 25: 'yearly',
     });
+    expect(plan.tasks.find((t) => t.seq === 24)?.target?.metrics).toEqual([{ key: 'sessions', label: '专题培训、工作坊、经验交流会次数', min: 6, unit: '次' }]);
+  });
+
+  it('「定期」 without a frequency is checked in monthly until the office sets one: 12 check-ins, shown as 「定期（未设频次）」', () => {
+    const periodic = occurrencesFor({ deadlineText: '贯穿全年', cadence: 'periodic', year: 2026 });
+    expect(periodic).toEqual(occurrencesFor({ deadlineText: '贯穿全年', cadence: 'monthly', year: 2026 }));
+    expect(periodic).toHaveLength(12);
+    expect(CADENCE_NAMES_ZH.periodic).toBe('定期（未设频次）');
+  });
+
+  it('「制定社工站社会组织入驻及管理手册」 is one deadline (the year’s end), not twelve', () => {
+    expect(occurrencesFor({ deadlineText: '贯穿全年', cadence: 'yearly', year: 2026 })).toEqual([{ period: '2026', start: '2026-01-01', dueDate: '2026-12-31' }]);
   });
 });
 

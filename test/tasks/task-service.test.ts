@@ -40,9 +40,24 @@ describe('instantiating a year', () => {
     const eight = await findTask(t.db, 2026, 8);
     expect(eight).toMatchObject({ leadUnits: ['社会治理办'], cadence: 'monthly', deadlineText: '贯穿全年', source: 'plan', retiredAt: null });
     expect((await findTask(t.db, 2026, 25))?.target?.metrics.map((m) => [m.key, m.min])).toEqual([['entered', 6], ['excellent', 2]]);
-    expect((await t.db.transaction().execute((trx) => instantiateYear(trx, loadPlan(), 2026, at('2026-03-01T00:00:00+08:00')))).inserted).toHaveLength(0);
-    const inserted = (await t.db.transaction().execute((trx) => instantiateYear(trx, loadPlan(), 2027, at('2026-12-01T00:00:00+08:00')))).inserted.length;
-    expect(inserted).toBe(25);
+    expect((await t.db.transaction().execute((trx) => instantiateYear(trx, loadPlan(), 2026, at('2026-03-01T00:00:00+08:00'), 2026))).inserted).toHaveLength(0);
+    const inserted = (await t.db.transaction().execute((trx) => instantiateYear(trx, loadPlan(), 2027, at('2026-12-01T00:00:00+08:00'), 2026))).inserted.length;
+    // Year 2 holds the plan's recurring items only (see the next test for which).
+    expect(inserted).toBe(18);
+  });
+
+  it('a later year copies only the recurring items (四(四) 一年一验收), not the one-offs of year one (首批示范型、绮园景区、吾悦广场 …)', async () => {
+    const office = operatorActor();
+    const second = await instantiateTasks(t.deps, office, { year: 2027 });
+    expect(second.firstYearOnly).toEqual([4, 6, 13, 14, 15, 19, 20]);
+    expect(second.inserted).toEqual([1, 2, 3, 5, 7, 8, 9, 10, 11, 12, 16, 17, 18, 21, 22, 23, 24, 25]);
+    for (const seq of [6, 13, 14]) expect(await findTask(t.db, 2027, seq), `task ${seq}`).toBeUndefined();
+    // 「制定…手册」 is made once; in later years task 22 is the ongoing 「发挥好枢纽型社会组织功能」, cadence set by the office.
+    expect(await findTask(t.db, 2027, 22)).toMatchObject({ content: '发挥好枢纽型社会组织功能', deadlineText: '贯穿全年', cadence: 'periodic', source: 'plan' });
+    expect(await findTask(t.db, 2026, 22)).toMatchObject({ content: '制定社工站社会组织入驻及管理手册,发挥好枢纽型社会组织功能', cadence: 'yearly' });
+    // The office can still add a one-off item to a later year.
+    const added = await addTask(t.deps, office, { year: 2027, content: '吾悦广场党建示范点提升', deadlineText: '6月底', leadUnits: ['党建办(组织)'] });
+    expect(added.seq).toBe(26);
   });
 
   it('task instantiate copies the plan and the office’s non-retired tasks, skips one-off dates, and is idempotent', async () => {
@@ -55,7 +70,8 @@ describe('instantiating a year', () => {
     expect([monthly.seq, dated.seq, oneOff.seq, retired.seq]).toEqual([26, 27, 28, 29]);
 
     const first = await instantiateTasks(t.deps, office, { year: 2027 });
-    expect(first.inserted).toEqual([...Array.from({ length: 25 }, (_, i) => i + 1), 26, 27]);
+    // The plan's recurring items (the one-offs of year one stay in 2026), then the office's.
+    expect(first.inserted).toEqual([1, 2, 3, 5, 7, 8, 9, 10, 11, 12, 16, 17, 18, 21, 22, 23, 24, 25, 26, 27]);
     expect(first.skipped.map((s) => s.seq)).toEqual([28]);
     expect(first.skipped[0]?.reason).toContain('2026-09-30');
     expect(first.copiedFrom).toBe(2026);
@@ -64,7 +80,7 @@ describe('instantiating a year', () => {
 
     const again = await instantiateTasks(t.deps, office, { year: 2027 });
     expect(again.inserted).toEqual([]);
-    expect(await listTasks(t.db, { year: 2027 })).toHaveLength(27);
+    expect(await listTasks(t.db, { year: 2027 })).toHaveLength(20);
   });
 
   it('refuses a year before the programme’s first year', async () => {
@@ -340,7 +356,8 @@ describe('the board', () => {
     const yellow = await board(when, { status: 'yellow' });
     const green = await board(when, { status: 'green' });
     expect(done.map((b) => b.seq)).toEqual([2]);
-    expect(red.map((b) => b.seq)).toEqual([1, 7, 8, 16, 17, 18, 21, 22, 23, 24]);
+    // 22 (制定手册) and 24 (全年6次) have one year-end deadline each: not red in March.
+    expect(red.map((b) => b.seq)).toEqual([1, 7, 8, 16, 17, 18, 21, 23]);
     expect(yellow.map((b) => b.seq)).toEqual([4]);
     expect(red.length + done.length + yellow.length + green.length).toBe(all.length);
     expect((await userError(board(when, { status: 'blue' }))).field).toBe('--status');

@@ -2,6 +2,7 @@
 import { createRegistry } from '../registry.js';
 import { bind } from './bind.js';
 import { digest } from './digest.js';
+import { exportCommand } from './export.js';
 import { help } from './help.js';
 import { init } from './init.js';
 import { rank } from './rank.js';
@@ -12,4 +13,4 @@ import { targets } from './targets.js';
 import { done, tasks, undo } from './tasks.js';
 import { veto } from './veto.js';
 
-export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, setscore, veto, subscribe, bind, init]);
+export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, exportCommand, setscore, veto, subscribe, bind, init]);

@@ -1,12 +1,13 @@
 /** 排名 / rank [层级] [上级单位] [年份]: units of a level ranked, with grade counts. */
 import { z } from 'zod';
 import { card, escapeMarkdown, fields, markdown, table, type CardElement } from '../../cards/card.js';
+import { gradeMixChart } from '../../cards/charts.js';
 import { getProgramme } from '../../db/setting.repository.js';
 import { findUnitByName } from '../../db/unit.repository.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH } from '../../plan/schema.js';
 import { GRADE_BADGE } from '../../cards/labels.js';
 import { fmtPoints } from '../../scoring/format.js';
-import { ranking } from '../../services/grading.service.js';
+import { gradeMix, ranking } from '../../services/grading.service.js';
 import { parseLevel } from '../../services/units.service.js';
 import { looksLikeYear, yearArg } from '../args.js';
 import { defineCommand } from '../registry.js';
@@ -69,6 +70,8 @@ export const rank = defineCommand({
     const title = `${r.parent ? `${r.parent} · ` : ''}${levelName}排名 · ${r.year} 年度`;
     if (r.rows.length === 0) return cardReply(card(title, 'grey', [markdown(`没有${levelName}。`)]));
     const shown = r.rows.slice(0, MAX_RANK_ROWS);
+    // The picture of the whole scope (every level below the parent), beside the ranked level's table.
+    const mix = await gradeMix(ctx.deps, { ...(parent === undefined ? { all: true } : { unit: parent }), year: r.year });
     const elements: CardElement[] = [
       fields([
         [GRADE_NAMES_ZH.demonstration, `${r.counts.demonstration} 个`],
@@ -76,6 +79,7 @@ export const rank = defineCommand({
         [GRADE_NAMES_ZH.none, `${r.counts.none} 个`],
         ['合计', `${r.rows.length} 个`],
       ]),
+      ...(mix.levels.length > 0 ? [gradeMixChart(mix.levels, { title: `${parent ?? '全部单位'} · 各层级等级分布`, elementId: 'grade_mix' })] : []),
       table(
         [
           { key: 'rank', title: '名次', type: 'number' },
@@ -86,7 +90,7 @@ export const rank = defineCommand({
         shown.map((row) => ({ rank: row.rank, unit: escapeMarkdown(row.unit), total: fmtPoints(row.total), grade: GRADE_BADGE[row.grade] })),
       ),
     ];
-    if (r.rows.length > shown.length) elements.push(markdown(`共 ${r.rows.length} 个，仅列出前 ${shown.length} 名；可加上级单位缩小范围，例如「排名 ${levelName} 某某社区」。`));
+    if (r.rows.length > shown.length) elements.push(markdown(`另有 ${r.rows.length - shown.length} 个未列出（共 ${r.rows.length} 个）；可加上级单位缩小范围，例如「排名 ${levelName} 某某社区」，或「导出 排名」取得全表。`));
     return cardReply(card(title, 'blue', elements));
   },
 });

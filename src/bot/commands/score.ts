@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { card, escapeMarkdown, fields, hr, markdown, table, type Card, type CardElement } from '../../cards/card.js';
 import { GRADE_BADGE, GRADE_TEMPLATE } from '../../cards/labels.js';
+import { indicatorPointsChart } from '../../cards/charts.js';
 import { GRADE_NAMES_ZH } from '../../plan/schema.js';
 import { fmtPoints } from '../../scoring/format.js';
 import { scoreReport, type ScoreReport } from '../../services/grading.service.js';
@@ -33,6 +34,7 @@ function scoreCard(r: ScoreReport): Card {
       ],
       rows,
     ),
+    indicatorPointsChart(r.indicators, { elementId: 'indicators' }),
   ];
   const gapLines: string[] = [];
   if (r.nextGrade === null) gapLines.push('已是最高等级（示范型）。');

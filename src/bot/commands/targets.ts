@@ -1,13 +1,15 @@
 /** 目标 / targets: progress against the milestones of section 二 (行动目标). */
 import { z } from 'zod';
 import { card, escapeMarkdown, hr, markdown, table, type CardElement } from '../../cards/card.js';
+import { MAX_CHARTS_PER_CARD, targetProgressChart } from '../../cards/charts.js';
 import { MILESTONE_STATE_ZH, REQUIREMENT_STATUS_ICON, REQUIREMENT_STATUS_ZH } from '../../cards/labels.js';
 import type { MilestoneProgress } from '../../scoring/targets.js';
 import { targetsReport } from '../../services/grading.service.js';
 import { defineCommand } from '../registry.js';
 import { cardReply } from '../types.js';
 
-function milestoneElements(m: MilestoneProgress): CardElement[] {
+/** `chart`: the element id of the milestone's chart, or null for none. */
+function milestoneElements(m: MilestoneProgress, chart: string | null): CardElement[] {
   const head = `**${m.due} · ${MILESTONE_STATE_ZH[m.state]}**${m.asOfYear === null ? '（尚无评分）' : `（按 ${m.asOfYear} 年评分）`}${m.met ? ' ✅' : ''}`;
   const out: CardElement[] = [markdown(head)];
   if (m.requirements.length > 0) {
@@ -26,6 +28,7 @@ function milestoneElements(m: MilestoneProgress): CardElement[] {
       ),
     );
   }
+  if (chart !== null) out.push(targetProgressChart(m, { elementId: chart }));
   if (m.otherTargets.length > 0) out.push(markdown(`其他目标：${m.otherTargets.map(escapeMarkdown).join('；')}`));
   return out;
 }
@@ -45,7 +48,11 @@ export const targets = defineCommand({
     const elements: CardElement[] = [markdown(`${r.street ? `${escapeMarkdown(r.street)} · ` : ''}截至 ${r.at}\n${summary}`)];
     // Past milestones first would bury the current one: current and future first, then the past.
     const order = [...r.milestones].sort((a, b) => Number(a.state === 'past') - Number(b.state === 'past'));
-    for (const m of order) elements.push(hr(), ...milestoneElements(m));
+    let charts = 0;
+    for (const m of order) {
+      const chart = m.requirements.length > 0 && charts < MAX_CHARTS_PER_CARD ? `target_${++charts}` : null;
+      elements.push(hr(), ...milestoneElements(m, chart));
+    }
     const template = r.onTrack === null ? 'grey' : r.onTrack ? 'green' : 'red';
     return cardReply(card('行动目标进度', template, elements));
   },

@@ -1,7 +1,9 @@
 /**
  * Long-connection receiver (LARK_MODE=ws): the SDK's WSClient feeding an EventDispatcher.
  * No public URL needed. The only file that imports WSClient. A ping timeout makes a half-open
- * socket reconnect; connect, reconnect and errors are logged.
+ * socket reconnect; connect, reconnect and errors are logged. WSClient gives up for good when the
+ * endpoint answers a reconnect with any refusal but "internal error" (e.g. code 1, system busy),
+ * leaving the bot deaf until a restart: we start it again after `restartDelayMs`.
  *
  * The SDK awaits the handler before acknowledging the frame, so messages are only queued
  * here; card callbacks are answered (toast + card) within the deadline.
@@ -17,6 +19,8 @@ import type { Receiver } from './receiver.js';
 const WS_APP_ID_PATTERN = /^cli_[0-9a-fA-F]{16}$/;
 /** Seconds without any frame after a ping before the socket is declared dead. */
 const DEFAULT_PING_TIMEOUT_S = 10;
+/** Wait before starting WSClient again after it gave up. */
+const DEFAULT_RESTART_DELAY_MS = 30_000;
 
 /** The SDK flattens schema 2.0 events into one object: header fields plus event fields. */
 type Flattened = Record<string, unknown>;
@@ -55,7 +59,10 @@ export interface LongConnectionOptions {
   domain: string;
   router: EventRouter;
   log: Logger;
+  /** Seconds without any frame after a ping before the socket is dropped; 0 disables. Must stay below Lark's PingInterval. */
   pingTimeoutSeconds?: number;
+  /** After WSClient gave up: wait this long, then start it again. Default DEFAULT_RESTART_DELAY_MS. */
+  restartDelayMs?: number;
 }
 
 export interface LongConnectionReceiver extends Receiver {
@@ -67,6 +74,8 @@ export function createLongConnectionReceiver(o: LongConnectionOptions): LongConn
   const log = o.log.child({ name: 'ws' });
   let client: lark.WSClient | undefined;
   let http: ReturnType<typeof createLarkHttp> | undefined;
+  let stopped = false;
+  let restartTimer: NodeJS.Timeout | undefined;
   return {
     // Lark's receivers never end by themselves (the SDK reconnects).
     ended: new Promise<void>(() => undefined),
@@ -77,7 +86,9 @@ export function createLongConnectionReceiver(o: LongConnectionOptions): LongConn
       }
       const dispatcher = createEventDispatcher(o.router, log);
       http = createLarkHttp(15_000);
-      client = new lark.WSClient({
+      const restartDelayMs = o.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
+      stopped = false;
+      const ws = new lark.WSClient({
         appId: o.appId,
         appSecret: o.appSecret,
         domain: o.domain,
@@ -90,12 +101,24 @@ export function createLongConnectionReceiver(o: LongConnectionOptions): LongConn
         onReady: () => log.info('long connection established'),
         onReconnecting: () => log.warn('long connection lost, reconnecting'),
         onReconnected: () => log.info('long connection re-established'),
-        onError: (err: Error) => log.error({ err }, 'long connection failed'),
+        onError: (err: Error) => {
+          // Only called when WSClient has given up (state 'failed'): nothing reconnects by itself.
+          log.error({ err, restartInMs: restartDelayMs }, 'long connection failed; starting it again later');
+          if (stopped || restartTimer) return;
+          restartTimer = setTimeout(() => {
+            restartTimer = undefined;
+            if (!stopped) ws.start({ eventDispatcher: dispatcher }).catch((e: unknown) => log.error({ err: e }, 'long connection restart failed'));
+          }, restartDelayMs);
+        },
       });
+      client = ws;
       log.info({ domain: o.domain }, 'starting long connection');
-      await client.start({ eventDispatcher: dispatcher });
+      await ws.start({ eventDispatcher: dispatcher });
     },
     async stop() {
+      stopped = true;
+      clearTimeout(restartTimer);
+      restartTimer = undefined;
       client?.close({ force: true });
       http?.destroy();
     },

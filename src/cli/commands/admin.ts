@@ -14,8 +14,11 @@ import { getProgramme } from '../../db/setting.repository.js';
 import { listUnits } from '../../db/unit.repository.js';
 import { chatTargetKey, parseChatTargetKey } from '../../domain/chat-target.js';
 import { UserError } from '../../errors.js';
-import { readSheet } from '../../io/spreadsheet.js';
+import { fileLabel } from '../../io/import-file.js';
+import { withRowErrorsAsJson } from '../../io/row-errors.js';
+import { readUnitSheet } from '../../io/unit-sheet.js';
 import { resolveMonthRef } from '../../plan/load-plan.js';
+import { programmePlan } from '../../plan/programme.js';
 import { LEVEL_NAMES_ZH } from '../../plan/schema.js';
 import { initProgramme } from '../../services/init.service.js';
 import { addMember, bindChat, checkChatTarget } from '../../services/members.service.js';
@@ -63,9 +66,11 @@ export function registerAdminCommands(program: Command): void {
       withContext(opts, async (ctx) => {
         const programme = await getProgramme(ctx.db);
         const firstYear = programme?.firstYear ?? ctx.plan.documentFirstYear;
-        ctx.print({ ...ctx.plan, programme: programme ?? null }, () => {
-          const out: string[] = [`${ctx.plan.title}`, `programme first year: ${firstYear}${programme ? '' : ' (not initialised; showing the document year)'}`, ''];
-          for (const spec of ctx.plan.levels) {
+        // Every date the document prints, in the programme's years (the document's 2021 = year 1).
+        const plan = programmePlan(ctx.plan, firstYear);
+        ctx.print({ ...plan, programme: programme ?? null }, () => {
+          const out: string[] = [`${plan.title}`, `programme first year: ${firstYear}${programme ? '' : ' (not initialised; showing the document year)'}`, ''];
+          for (const spec of plan.levels) {
             out.push(`${spec.title}（${spec.maxPoints}分）`);
             for (const ind of spec.indicators) {
               out.push(`  ${ind.number}. ${ind.title}（${ind.points}分）`);
@@ -73,14 +78,14 @@ export function registerAdminCommands(program: Command): void {
             }
           }
           out.push('', '重点任务清单');
-          for (const t of ctx.plan.tasks) out.push(`  ${t.seq}. [${t.deadlineText}${t.cadence ? `/${t.cadence}` : ''}] ${t.content}（${t.leadUnits.join('、')}）`);
+          for (const t of plan.tasks) out.push(`  ${t.seq}. [${t.deadlineText}${t.cadence ? `/${t.cadence}` : ''}] ${t.content}（${t.leadUnits.join('、')}）`);
           out.push('', '行动目标');
-          for (const m of ctx.plan.milestones) {
+          for (const m of plan.milestones) {
             const due = resolveMonthRef(m.due, firstYear);
             out.push(`  ${due.year}-${String(due.month).padStart(2, '0')}: ${m.requirements.map((r) => r.text).join('；') || m.text}`);
           }
           out.push('', '实施步骤');
-          for (const p of ctx.plan.phases) {
+          for (const p of plan.phases) {
             const s = resolveMonthRef(p.start, firstYear);
             const e = p.end ? resolveMonthRef(p.end, firstYear) : null;
             out.push(`  ${p.name}: ${s.year}-${String(s.month).padStart(2, '0')} → ${e ? `${e.year}-${String(e.month).padStart(2, '0')}` : '…'}`);
@@ -113,19 +118,19 @@ export function registerAdminCommands(program: Command): void {
       ctx.print(rows, () => (rows.length === 0 ? 'no units' : rows.map((r) => `${LEVEL_NAMES_ZH[r.level]}\t${r.name}${r.parent ? `\t(${r.parent})` : ''}`).join('\n')));
     }),
   );
-  withCommonOptions(unit.command('import').requiredOption('--file <file>', 'CSV or .xlsx with columns name,level,parent (or 名称,层级,上级)')).action(
-    async (opts: CommonOptions & { file: string }) =>
-      withContext(opts, async (ctx) => {
-        const sheet = await readSheet(opts.file, [
-          { key: 'name', aliases: ['名称', '单位', '单位名称'], required: true },
-          { key: 'level', aliases: ['层级', '类型'], required: true },
-          { key: 'parent', aliases: ['上级', '上级单位'], required: false },
-        ]);
-        if (sheet.length === 0) throw new UserError('bad_argument', `${opts.file}: no data rows`, '--file');
-        const rows = sheet.map((r) => ({ rowNumber: r.rowNumber, name: r.values.name ?? '', level: r.values.level ?? '', parent: r.values.parent ?? '' }));
+  withCommonOptions(
+    unit
+      .command('import')
+      .description('导入单位表（.xlsx 或 CSV，全部导入或全部不导入）')
+      .requiredOption('--file <file>', '单位表：名称、层级、上级 三列（或 name,level,parent）；模板见 dangjian template units'),
+  ).action(async (opts: CommonOptions & { file: string }) =>
+    withContext(opts, (ctx) =>
+      withRowErrorsAsJson(ctx, async () => {
+        const { rows } = await readUnitSheet(opts.file);
         const inserted = await importUnits(ctx, await actingAs(ctx, undefined), rows, opts.file);
-        ctx.print({ imported: inserted.length }, () => `imported ${inserted.length} unit(s)`);
+        ctx.print({ imported: inserted.length, file: opts.file }, () => `已从 ${fileLabel(opts.file)} 导入 ${inserted.length} 个单位`);
       }),
+    ),
   );
 
   const score = program.commands.find((c) => c.name() === 'score') ?? program.command('score').description('assessment scores');

@@ -1,20 +1,14 @@
 /** Scoring subcommands: score import, score show, rank, targets. */
 import type { Command } from 'commander';
 import { REQUIREMENT_STATUS_ZH } from '../../cards/labels.js';
-import { readSheet } from '../../io/spreadsheet.js';
+import { fileLabel } from '../../io/import-file.js';
+import { withRowErrorsAsJson } from '../../io/row-errors.js';
+import { readScoreSheet } from '../../io/score-sheet.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH } from '../../plan/schema.js';
 import { fmtPoints } from '../../scoring/format.js';
 import { ranking, scoreReport, targetsReport, type RankingReport, type ScoreReport, type TargetsReport } from '../../services/grading.service.js';
 import { importScores } from '../../services/scores.service.js';
 import { actingAs, withCommonOptions, withContext, type CommonOptions } from '../context.js';
-
-const SCORE_SHEET_COLUMNS = [
-  { key: 'unit', aliases: ['单位', '单位名称'], required: true },
-  { key: 'item', aliases: ['指标', '指标编号', '子项'], required: true },
-  { key: 'points', aliases: ['分值', '得分', '分数'], required: true },
-  { key: 'year', aliases: ['年份', '年度'], required: false },
-  { key: 'note', aliases: ['备注'], required: false },
-] as const;
 
 function scoreText(r: ScoreReport): string {
   const out: string[] = [];
@@ -49,7 +43,7 @@ function rankText(r: RankingReport): string {
 
 function targetsText(t: TargetsReport): string {
   const out: string[] = [`${t.at} 目标进度（${t.street ?? '全部单位'}，自 ${t.programmeStart} 起）`];
-  out.push(t.onTrack === null ? '整体：暂无可衡量的目标' : `整体：${t.onTrack ? '进度正常' : '进度落后'}（依据 ${t.current}）`);
+  out.push(t.onTrack === null ? '整体：暂无可衡量的目标' : `整体：${t.onTrack ? '进度正常' : '进度落后'}（依据${t.currentLabel ?? ''}节点）`);
   for (const m of t.milestones) {
     const state = { past: '已过', current: '当前', future: '以后', sustain: '长效保持' }[m.state];
     out.push(`【${m.due} ${state}】${m.asOfYear === null ? '（无评分记录）' : `按 ${m.asOfYear} 年评定`}${m.onTrack === null ? '' : m.onTrack ? '  进度正常' : '  进度落后'}`);
@@ -68,19 +62,20 @@ export function registerScoringCommands(program: Command): void {
   withCommonOptions(
     score
       .command('import')
-      .description("import the assessors' sheet: all rows or none")
-      .requiredOption('--file <file>', 'CSV or .xlsx with columns unit,item,points,year,note (or 单位,指标,分值,年份,备注)')
-      .option('--by <name>', 'act as this roster member (their permissions apply; audited under their name); default: the server operator'),
+      .description('导入评分表（.xlsx 或 CSV；长表或宽表；全部导入或全部不导入）')
+      .requiredOption('--file <file>', '长表：单位、指标、分值、年份、备注 五列；宽表：单位、年份，然后每个子项一列（表头写编号如 6.1 或子项名称）；模板见 dangjian template scores')
+      .option('--by <name>', '以花名册中此人的身份导入（其权限适用，审计记其姓名）；默认为服务器操作员'),
   ).action(async (opts: CommonOptions & { file: string; by?: string }) =>
-    withContext(opts, async (ctx) => {
-      const sheet = await readSheet(opts.file, SCORE_SHEET_COLUMNS);
-      const rows = sheet.map((r) => ({
-        rowNumber: r.rowNumber,
-        input: { unit: r.values.unit ?? '', item: r.values.item ?? '', points: r.values.points ?? '', year: r.values.year, note: r.values.note },
-      }));
-      const imported = await importScores({ ...ctx, tz: ctx.config.timeZone }, await actingAs(ctx, opts.by), rows, opts.file);
-      ctx.print({ imported, file: opts.file }, () => `imported ${imported} score entr${imported === 1 ? 'y' : 'ies'} from ${opts.file}`);
-    }),
+    withContext(opts, (ctx) =>
+      withRowErrorsAsJson(ctx, async () => {
+        const sheet = await readScoreSheet(opts.file, ctx.plan);
+        const rows = sheet.entries.map((e) => ({ sheet: e.sheet, row: e.row, column: e.column, input: { unit: e.unit, item: e.item, points: e.points, year: e.year, note: e.note } }));
+        const imported = await importScores({ ...ctx, tz: ctx.config.timeZone }, await actingAs(ctx, opts.by), rows, opts.file, sheet.problems);
+        const layouts = [...new Set(sheet.layouts.map((l) => (l.layout === 'wide' ? '宽表' : '长表')))].join('、');
+        const ignored = sheet.ignoredColumns.length > 0 ? `；未导入的列：${[...new Set(sheet.ignoredColumns)].join('、')}` : '';
+        ctx.print({ imported, file: opts.file, layouts: sheet.layouts, ignoredColumns: sheet.ignoredColumns }, () => `已从 ${fileLabel(opts.file)} 导入 ${imported} 条分数（${layouts}${ignored}）`);
+      }),
+    ),
   );
 
   withCommonOptions(
