@@ -34,19 +34,19 @@ const audits = async (action: string, outcome: string) =>
 
 describe('batch completion (「完成 8 1-11月」 …)', () => {
   it('completes the permitted tasks of a batch and refuses, per occurrence, the one in the middle that belongs to another lead unit', async () => {
-    // 李社管 (社管中心): tasks 16 and 22 are 社管中心's, task 21 (twice a month) is 党建办(组织)'s.
-    const text = await ask('完成 16,21,22 1-2月');
+    // 李社管 (社管中心): tasks 16 and 18 (monthly) are 社管中心's, task 21 (twice a month) is 党建办(组织)'s.
+    const text = await ask('完成 16,21,18 1-2月');
     expect(await done(16)).toEqual(['2026-01', '2026-02']);
     expect(await done(21)).toEqual([]);
-    expect(await done(22)).toEqual(['2026-01', '2026-02']);
+    expect(await done(18)).toEqual(['2026-01', '2026-02']);
     // One audit row per occurrence: four completed, four refused with the reason.
-    expect(await audits('task.done', 'ok')).toEqual(['task:2026:16 2026-01', 'task:2026:16 2026-02', 'task:2026:22 2026-01', 'task:2026:22 2026-02']);
+    expect(await audits('task.done', 'ok')).toEqual(['task:2026:16 2026-01', 'task:2026:16 2026-02', 'task:2026:18 2026-01', 'task:2026:18 2026-02']);
     expect(await audits('task.done', 'denied')).toEqual(['task:2026:21 2026-01-上', 'task:2026:21 2026-01-下', 'task:2026:21 2026-02-上', 'task:2026:21 2026-02-下']);
     // The reply lists what was done and what was refused, as ranges rather than eight lines.
-    expect(text).toContain('批量完成｜任务 16、21、22');
+    expect(text).toContain('批量完成｜任务 16、18、21');
     expect(text).toContain('✅ 已标记完成 4 期');
     expect(text).toContain('- 任务 16：2026-01、2026-02');
-    expect(text).toContain('- 任务 22：2026-01、2026-02');
+    expect(text).toContain('- 任务 18：2026-01、2026-02');
     expect(text).toContain('❌ 未完成 4 期');
     expect(text).toMatch(/- 任务 21：2026-01-上 … 2026-02-下（4 期）：你不是任务 21 的牵头单位（党建办\(组织\)）成员/);
   });

@@ -155,7 +155,7 @@ describe('「全部标记完成」 and 「查看全部」 on a card with collaps
       expect(dm[0]).toMatchObject({ receiveIdType: 'open_id', receiveId: 'ou_lead_sgzx' });
       const listText = renderCardText(dm[0]!.content as Card).text;
       expect(listText).toContain('全部待办｜社管中心 3月30日（周一）');
-      for (const seq of [3, 16, 17, 18, 22]) expect(listText).toContain(`任务 ${seq}`);
+      for (const seq of [3, 16, 17, 18, 23]) expect(listText).toContain(`任务 ${seq}`);
     } finally {
       await b.close();
     }
