@@ -12,11 +12,11 @@ import { z } from 'zod';
 import { COMPLETE_OVERDUE_ACTION, COMPLETE_TASK_ACTION, LIST_CARD_ACTION, SNOOZE_REMINDER_ACTION } from '../cards/actions.js';
 import { audit } from '../db/audit.repository.js';
 import type { Logger } from '../log.js';
-import { fullCardList, refreshCard } from '../services/cards.service.js';
+import { fullCardList } from '../services/cards.service.js';
 import { snoozeReminder } from '../services/snooze.service.js';
 import { inZone } from '../time.js';
 import { resolveActor, unboundActorName, UNBOUND_HINT } from './access.js';
-import { completeFromCard, completeOverdueFromCard, type PressedCard } from './commands/tasks.js';
+import { completeFromCard, completeOverdueFromCard, patchScheduledCard, type PressedCard } from './commands/tasks.js';
 import { shortToast, toastForError } from './errors.js';
 import { runCommandText } from './run-command.js';
 import type { BotDeps, CardAction, CardActionResult } from './types.js';
@@ -74,7 +74,7 @@ async function run(name: string, action: CardAction, deps: BotDeps, now: Date, l
       const actor = await resolveActor(deps, action.operatorOpenId, 'card');
       if (!actor) return refuseUnbound(deps, action, 'reminder.snooze', v.key, now);
       const r = await snoozeReminder({ db: deps.db, clock: deps.clock, config: { timeZone: deps.tz }, calendar: deps.calendar, settings: deps.settings }, v.key, actor);
-      if (v.card && !r.alreadySnoozed) await refreshCard(cardDeps(deps), v.card, action.messageId);
+      if (v.card && !r.alreadySnoozed) await patchScheduledCard(deps, v.card, action.messageId);
       const when = inZone(Date.parse(r.notBefore), deps.tz).format('M月D日 HH:mm');
       return { toast: { type: 'success', content: shortToast(r.alreadySnoozed ? `已经设置过，将于 ${when} 再提醒` : `好的，将于 ${when} 再提醒`) } };
     }

@@ -320,9 +320,11 @@ const commandOf = (text: string): string | null => {
 
 /** What the oracle found wrong with one command's effect. */
 function effectProblems(p: { command: string | null; actor: MemberNow | undefined; reply: string; changes: Change[]; chatType: 'group' | 'p2p' }): string[] {
-  const domain = p.changes.filter((c) => c.tbl !== 'audit_log');
-  const audits = p.changes.filter((c) => c.tbl === 'audit_log').map((c) => c.info ?? '');
   const spec = p.command ? WRITES[p.command] : undefined;
+  // The first chat binding also records the go-live date (REMINDERS_START): an insert of that one setting, never an update.
+  const goLive = (c: Change) => p.command === 'subscribe' && c.tbl === 'setting' && c.op === 'insert' && (raw.prepare('select key from setting where rowid = ?').get(c.rid) as { key: string } | undefined)?.key === 'reminders_start';
+  const domain = p.changes.filter((c) => c.tbl !== 'audit_log' && !goLive(c));
+  const audits = p.changes.filter((c) => c.tbl === 'audit_log').map((c) => c.info ?? '');
   if (!spec) return domain.length > 0 ? [`a non-writing command changed ${JSON.stringify(domain)}`] : [];
   const succeeded = spec.success(p.reply);
   if (domain.length === 0) return succeeded ? ['a success reply without a change'] : [];

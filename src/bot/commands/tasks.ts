@@ -293,7 +293,7 @@ async function pressedCardAfter(deps: BotDeps, on: PressedCard, year: number, no
   const today = localDate(now, deps.tz);
   if (on.kind === 'scheduled') {
     // The card carries several items: patched in place through the sender, every other line as it was.
-    await refreshCard({ db: deps.db, tz: deps.tz, outbound: deps.outbound, settings: deps.settings }, on.key, messageId);
+    await patchScheduledCard(deps, on.key, messageId);
     return {};
   }
   if (on.kind === 'list') {
@@ -301,14 +301,30 @@ async function pressedCardAfter(deps: BotDeps, on: PressedCard, year: number, no
     const bySeq = new Map(board.map((t) => [t.seq, t]));
     const rows = on.ref.seqs.map((s) => bySeq.get(s)).filter((t): t is BoardTask => t !== undefined);
     const c = taskListCard(on.ref.title, rows, today, '没有任务。', { ref: on.ref, ...(banner ? { banner } : {}) });
-    if (messageId) {
+    if (!messageId) return { card: c };
+    try {
       await deps.outbound.patchCard({ messageId, card: c });
       return {};
+    } catch (err) {
+      // Not patched: the callback's answer replaces the pressed card instead.
+      deps.log.warn({ err, messageId }, 'task list not patched after a press');
+      return { card: c };
     }
-    return { card: c };
   }
   const task = await currentTask(deps, year, seq, now.getTime());
   return task ? { card: taskCard(task, today, banner) } : {};
+}
+
+/**
+ * Re-renders a scheduled card and patches it. What the press did stands even when the patch
+ * fails (Lark refusing, the card gone): that is logged, the presser still gets the toast.
+ */
+export async function patchScheduledCard(deps: BotDeps, key: string, messageId: string | null): Promise<void> {
+  try {
+    await refreshCard({ db: deps.db, tz: deps.tz, outbound: deps.outbound, settings: deps.settings }, key, messageId);
+  } catch (err) {
+    deps.log.warn({ err, card: key, messageId }, 'card not updated after a press');
+  }
 }
 
 /**
