@@ -214,7 +214,7 @@ export function renderEscalation(items: readonly MergedItem[], ctx: RenderContex
     }
     if (lines.length > 0) els.push(markdown(`**${escapeMarkdown(unit)}**${at ? ` ${at}` : ''}\n${lines.join('\n')}`));
   }
-  return { title: `📣 逾期督办（${items.length}）：逾期第 3 个工作日起，每 5 个工作日提请督办`, elements: els, severity: 4, template: 'carmine' };
+  return { title: `📣 提请督办（${items.length}）`, elements: els, severity: 4, template: 'carmine' };
 }
 
 // ---------------------------------------------------------------- plan pushes and digests
