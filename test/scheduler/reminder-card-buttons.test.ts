@@ -102,6 +102,19 @@ describe('a daily card', () => {
     for (let s = 40; s < 54; s++) expect(list).toContain(`任务 ${s}`);
   });
 
+  it('groups escalations by lead unit and @-mentions the unit\'s bound members (a real Feishu @)', () => {
+    const esc = (seq: number, unit: string, n: number) => item(`escalation:${seq}:2026-02:w${n}:oc_lead`, task(seq, '2026-02', { leadUnits: [unit], overdueWorkdays: n, overdueDays: n + 2 }), 'escalation');
+    const d: CardData = { ...data([esc(16, '社管中心', 3), esc(8, '社会治理办', 8)]), target: { kind: 'leadership' }, people: { 社管中心: [{ name: '李社管', openId: 'ou_lead_sgzx' }] } };
+    const c = dailyCard(d);
+    const md = JSON.stringify(c);
+    expect(md).toContain('**社管中心** <at user_id=\\"ou_lead_sgzx\\">李社管</at>');
+    expect(md).toContain('**社会治理办**\\n');
+    const text = renderCardText(c).text;
+    expect(text).toContain('📣 提请督办（2）');
+    expect(text).toContain('社管中心 @李社管');
+    expect(text).toMatch(/任务 16 任务内容 16〔2026-02〕：已逾期 5 天（第 3 个工作日）/);
+  });
+
   it('stays under 30 KB however many items it carries', () => {
     const many = Array.from({ length: 400 }, (_, i) => item(`overdue:${i + 1}:2026-01:w9:oc_a`, task(i + 1, '2026-01', { content: '很长的任务内容'.repeat(20), overdueWorkdays: 9, overdueDays: 12 }), 'overdue'));
     const d = data(many);
