@@ -1,6 +1,6 @@
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import { migrations as allMigrations } from '../../migrations/index.js';
-import type { Db } from './database.js';
+import { sqliteOf, type Db } from './database.js';
 
 class MigrationError extends Error {}
 
@@ -19,18 +19,27 @@ export function migrator(db: Db, migrations: Record<string, Migration> = allMigr
 export const migrationNames = (): string[] => Object.keys(allMigrations).sort();
 
 /**
- * Runs every pending migration forward; throws MigrationError naming the failed one. Two
- * processes starting on a fresh file at once race for the same migration: the loser's failure
- * is harmless when the winner has recorded that migration meanwhile, and it migrates on from there.
+ * Runs every pending migration forward, all of them in one write transaction (BEGIN IMMEDIATE);
+ * throws MigrationError naming the failed one, and then nothing is applied. Kysely takes no
+ * migration lock on SQLite: two processes starting on a fresh file at once would both run the
+ * first migration. Here the second waits for the first to commit (busy timeout) and finds nothing
+ * left to do. (Two connections of one process must not migrate the same fresh file at once: the
+ * second would wait with the event loop blocked.) SQLite-specific (issue 17).
  */
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  for (let attempt = 1; ; attempt++) {
-    const result: MigrationResultSet = await migrator(db).migrateToLatest();
-    if (!result.error || attempt >= 3) return applied(result);
-    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
-    const info = await migrator(db).getMigrations();
-    if (!info.some((m) => m.name === failed && m.executedAt !== undefined)) return applied(result);
+  // Nothing pending (every start but the first): no write lock taken at all.
+  if (!(await migrator(db).getMigrations()).some((m) => m.executedAt === undefined)) return [];
+  const sqlite = sqliteOf(db);
+  sqlite.exec('BEGIN IMMEDIATE');
+  let result: MigrationResultSet;
+  try {
+    result = await migrator(db).migrateToLatest();
+  } catch (err) {
+    sqlite.exec('ROLLBACK');
+    throw err;
   }
+  sqlite.exec(result.error ? 'ROLLBACK' : 'COMMIT');
+  return applied(result);
 }
 
 function applied(result: MigrationResultSet): string[] {
