@@ -24,4 +24,14 @@ describe('migrations', () => {
     expect(opened.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(Number(opened.sqlite.pragma('busy_timeout', { simple: true }))).toBeGreaterThan(0);
   });
+
+  it('six processes migrating one fresh file at once: one applies every migration, the others find nothing to do', async () => {
+    const { runCli, tempDbFile } = await import('../support/cli.js');
+    const file = tempDbFile();
+    const runs = await Promise.all([0, 1, 2, 3, 4, 5].map(() => runCli(['migrate', '--json', '--db', file])));
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0]);
+    const applied = runs.map((r) => (JSON.parse(r.stdout) as { applied: string[] }).applied);
+    const { migrationNames } = await import('../../src/db/migrate.js');
+    expect(applied.flat().sort()).toEqual(migrationNames());
+  }, 60_000);
 });
