@@ -42,7 +42,7 @@ describe('dangjian export', () => {
     expect(await xlsxProblems(readFileSync(out))).toEqual([]);
 
     const cases: Array<[string[], RegExp]> = [
-      [['export', '成绩', '--out', join(dir, 'a.xlsx')], /不认识的导出种类「成绩」；可用：评分表、排名、任务台账、目标进度/],
+      [['export', '成绩', '--out', join(dir, 'a.xlsx')], /不认识的导出种类「成绩」；可用：评分表、排名、任务台账、目标进度、年度通报/],
       [['export', '--out', join(dir, 'a.xlsx')], /需要导出的种类/],
       [['export', '排名'], /需要 --out 文件名/],
       [['export', '排名', '--out', join(dir, 'a.csv')], /应以 \.xlsx 结尾/],
