@@ -2,7 +2,7 @@
  * What every workbook shares: exceljs loaded lazily (it is large; the CLI starts without it),
  * valid and unique sheet names, the header and tone styles (grade and traffic-light colours),
  * column widths that fit Chinese text, frozen headers, and `addTableSheet`, the generic
- * one-header-row sheet that most exports (and issue 14's bulletin) are made of.
+ * one-header-row sheet that most exports (the 年度通报 among them) are made of.
  *
  * Cells hold numbers as numbers and dates as dates, so that the office can sort, filter and sum.
  */
