@@ -6,6 +6,7 @@
 import type { ChatTarget } from '../domain/chat-target.js';
 import type { Role } from '../domain/roles.js';
 import type { Cadence, Grade, Level } from '../plan/schema.js';
+import type { GradeMove } from '../scoring/grade.js';
 import type { MilestoneState, RequirementStatus } from '../scoring/targets.js';
 import type { TaskStatus } from '../tasks/status.js';
 import type { CardTemplate } from './card.js';
@@ -46,6 +47,8 @@ export const REQUIREMENT_STATUS_ZH: Record<RequirementStatus, string> = {
 };
 export const REQUIREMENT_STATUS_ICON: Record<RequirementStatus, string> = { met: '✅', on_track: '🟢', behind: '🟡', missed: '🔴', no_units: '⚪', waived: '⚪' };
 export const MILESTONE_STATE_ZH: Record<MilestoneState, string> = { past: '已到期', current: '当前', future: '未到期', sustain: '长效保持' };
+/** A unit's standing against the previous assessment (the 年度通报). */
+export const GRADE_MOVE_ZH: Record<GradeMove, string> = { up: '晋位', same: '保持', down: '降级', new: '新评', unscored: UNSCORED_ZH };
 
 // ---- people and chats
 

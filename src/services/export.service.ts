@@ -5,10 +5,10 @@
  * (`dangjian export`) and the chat command (「导出」) call: it checks who may export what
  * (src/auth/policy.ts), audits the export (or the refusal) and returns the file's bytes and name.
  *
- * Who may export: 评分表 and 排名 (every unit's scores) the office and the leadership group;
+ * Who may export: 评分表, 排名 and 年度通报 (every unit's scores) the office and the leadership group;
  * 任务台账 and 目标进度 every bound member (they see the same in chat). The shell operator is the office.
  *
- * A new kind (issue 14's 年度通报) is one entry in EXPORT_KINDS, one case of ExportData and its writer.
+ * A new kind is one entry in EXPORT_KINDS, one case of ExportData and its writer.
  */
 import type { Actor } from '../auth/actor.js';
 import { mayExportAllScores, requireRole } from '../auth/policy.js';
@@ -19,6 +19,7 @@ import { UserError } from '../errors.js';
 import { LEVEL_NAMES_ZH, LEVELS, type Level, type Plan } from '../plan/schema.js';
 import type { BoardTask } from '../tasks/board.js';
 import { isoInZone, localDate } from '../time.js';
+import { bulletinReport, type BulletinReport } from './bulletin.service.js';
 import { programmeStreet, ranking, scoreSheet, targetsReport, type RankingReport, type ScoreSheetReport, type TargetsReport } from './grading.service.js';
 import { assessmentYear, parseYear } from './scores.service.js';
 import { taskBoard } from './tasks.service.js';
@@ -35,13 +36,13 @@ export interface ExportDeps {
 }
 
 export interface ExportOptions {
-  /** Assessment year (评分表, 排名), task year (任务台账), or the year whose end 目标进度 is read at. Default: this year. */
+  /** Assessment year (评分表, 排名, 年度通报), task year (任务台账), or the year whose end 目标进度 is read at. Default: this year. */
   year?: number | string | undefined;
   /** One level only (评分表, 排名). */
   level?: string | undefined;
 }
 
-export type ExportKind = 'scores' | 'ranking' | 'tasks' | 'targets';
+export type ExportKind = 'scores' | 'ranking' | 'tasks' | 'targets' | 'bulletin';
 
 export interface RankingExport {
   year: number;
@@ -65,7 +66,8 @@ export type ExportData =
   | { kind: 'scores'; report: ScoreSheetReport }
   | { kind: 'ranking'; ranking: RankingExport }
   | { kind: 'tasks'; ledger: TaskLedgerExport }
-  | { kind: 'targets'; report: TargetsReport };
+  | { kind: 'targets'; report: TargetsReport }
+  | { kind: 'bulletin'; report: BulletinReport };
 
 export interface WorkbookRequest {
   /** The workbook's title, also the file name without `.xlsx` (评分表-2026). */
@@ -163,16 +165,25 @@ async function loadTargets(deps: ExportDeps, options: ExportOptions): Promise<{ 
   return { title: `目标进度-${at}`, data: { kind: 'targets', report } };
 }
 
+/** 年度通报: this year's grades against last year's, the units of concern, section 二's milestones. */
+async function loadBulletin(deps: ExportDeps, options: ExportOptions): Promise<{ title: string; data: ExportData }> {
+  const year = exportYear(options.year, deps);
+  const report = await bulletinReport(deps, { year });
+  if (report.units.length === 0) throw new UserError('not_found', '还没有单位可导出（请管理员先用 dangjian unit add 或 dangjian unit import 添加单位）');
+  return { title: `年度通报-${year}`, data: { kind: 'bulletin', report } };
+}
+
 const EXPORT_KINDS: Record<ExportKind, KindSpec> = {
   scores: { names: ['评分表', 'scores', '评分', '得分'], restricted: true, byLevel: true, load: loadScoreSheet },
   ranking: { names: ['排名', 'ranking', 'rank', '排行'], restricted: true, byLevel: true, load: loadRanking },
   tasks: { names: ['任务台账', 'tasks', '台账', '任务'], restricted: false, byLevel: false, load: loadTaskLedger },
   targets: { names: ['目标进度', 'targets', '目标', '进度'], restricted: false, byLevel: false, load: loadTargets },
+  bulletin: { names: ['年度通报', 'bulletin', '通报'], restricted: true, byLevel: false, load: loadBulletin },
 };
 
 const KIND_ORDER = Object.keys(EXPORT_KINDS) as ExportKind[];
 
-/** The kinds as people type them: 「评分表、排名、任务台账、目标进度」. */
+/** The kinds as people type them: 「评分表、排名、任务台账、目标进度、年度通报」. */
 export const EXPORT_KIND_LIST = KIND_ORDER.map((k) => EXPORT_KINDS[k].names[0]!).join('、');
 
 /** 评分表 / scores / 评分 … → 'scores'. */

@@ -438,29 +438,48 @@ export interface ScoreSheetReport {
 export async function scoreSheet(deps: GradingDeps, options: { year?: number | string | undefined; level?: string | undefined } = {}): Promise<ScoreSheetReport> {
   const year = resolveYear(deps, options.year);
   const only = options.level === undefined ? undefined : parseLevel(options.level, '--level');
+  const graded = await gradeStreetYears(deps, year);
+  const levels: ScoreSheetLevel[] = [];
+  for (const level of LEVELS) {
+    if (only !== undefined && level !== only) continue;
+    const units = graded.units.filter((u) => u.level === level);
+    if (units.length === 0) continue;
+    const spec = deps.plan.levels.find((l) => l.level === level);
+    const items = (spec?.indicators ?? []).flatMap((ind) => ind.subItems.map((s) => ({ code: s.code, title: s.text, indicator: ind.number, indicatorTitle: ind.title, max: s.points })));
+    const reports = units.map((u) => toScoreReport({ name: u.name, level, parent: u.parent }, year, u.current, u.previous));
+    reports.sort((a, b) => compareNames(a.parent ?? '', b.parent ?? '') || compareNames(a.unit, b.unit));
+    levels.push({ level, levelName: LEVEL_NAMES_ZH[level], items, reports });
+  }
+  return { year, street: graded.street, levels };
+}
+
+/** A unit of the programme's street graded for a year (explained) and for the year before. */
+export interface UnitYears {
+  name: string;
+  level: Level;
+  parent: string | null;
+  current: UnitGrade;
+  previous: GradedUnit;
+}
+
+/**
+ * Every unit of the programme's street (every unit when there is none) graded for `year` and
+ * `year - 1`, in one pass per year: what 评分表 and the 年度通报 compare.
+ */
+export async function gradeStreetYears(deps: GradingDeps, year: number): Promise<{ street: string | null; units: UnitYears[] }> {
   const street = await programmeStreet(deps.db);
   const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
   const rows = await scopeUnits(deps.db, scope);
   const current = await gradeScope(deps, scope, year, undefined, toUnitInputs(rows));
   const previous = await gradeScope(deps, scope, year - 1, undefined, current.units);
   const parentNames = new Map(rows.map((r) => [r.id, r.parent_name]));
-  const levels: ScoreSheetLevel[] = [];
-  for (const level of LEVELS) {
-    if (only !== undefined && level !== only) continue;
-    const units = current.tree.units.filter((u) => u.level === level);
-    if (units.length === 0) continue;
-    const spec = deps.plan.levels.find((l) => l.level === level);
-    const items = (spec?.indicators ?? []).flatMap((ind) => ind.subItems.map((s) => ({ code: s.code, title: s.text, indicator: ind.number, indicatorTitle: ind.title, max: s.points })));
-    const reports = units.map((u) => {
-      const detail = current.tree.detail(u.id);
-      const prev = previous.tree.get(u.id);
-      if (!detail || !prev) throw new Error(`unit ${u.id} missing from its own scope`);
-      return toScoreReport({ name: u.name, level, parent: parentNames.get(u.id) ?? null }, year, detail, prev);
-    });
-    reports.sort((a, b) => compareNames(a.parent ?? '', b.parent ?? '') || compareNames(a.unit, b.unit));
-    levels.push({ level, levelName: LEVEL_NAMES_ZH[level], items, reports });
-  }
-  return { year, street: street?.name ?? null, levels };
+  const units = current.tree.units.map((u) => {
+    const detail = current.tree.detail(u.id);
+    const prev = previous.tree.get(u.id);
+    if (!detail || !prev) throw new Error(`unit ${u.id} missing from its own scope`);
+    return { name: u.name, level: u.level, parent: parentNames.get(u.id) ?? null, current: detail, previous: prev };
+  });
+  return { street: street?.name ?? null, units };
 }
 
 // ---------------------------------------------------------------- grade mix (charts)

@@ -246,7 +246,7 @@ describe('who may export, and what is recorded', () => {
   });
 
   it('names bad kinds, years and levels in Chinese', async () => {
-    expect(() => parseExportKind('成绩')).toThrow(/不认识的导出种类「成绩」；可用：评分表、排名、任务台账、目标进度/);
+    expect(() => parseExportKind('成绩')).toThrow(/不认识的导出种类「成绩」；可用：评分表、排名、任务台账、目标进度、年度通报/);
     expect(parseExportKind('Scores')).toBe('scores');
     expect(parseExportKind('台账')).toBe('tasks');
     expect(await errorOf(exportWorkbook(exportDeps(), office, 'scores', { year: '20x6' }, writeWorkbook))).toMatchObject({ code: 'bad_argument', message: expect.stringContaining('年份应为四位数字') });
