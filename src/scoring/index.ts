@@ -30,6 +30,7 @@ export {
   programmeStart,
   targetProgress,
   type MilestoneProgress,
+  type RequirementProgress,
   type TargetProgress,
   type UnitYearGrade,
 } from './targets.js';

@@ -37,6 +37,7 @@ export async function targetsSummary(deps: { db: Db; plan: Plan; clock: Clock; t
   return {
     current: report.current,
     onTrack: report.onTrack,
+    label: current?.label ?? null,
     lines: (current?.requirements ?? []).map((r) => ({
       milestone: current?.id ?? '',
       due: current?.due ?? '',
@@ -45,6 +46,7 @@ export async function targetsSummary(deps: { db: Db; plan: Plan; clock: Clock; t
       required: r.required,
       met: r.met,
       status: r.status,
+      warning: r.warning,
     })),
   };
 }
