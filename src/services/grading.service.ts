@@ -44,7 +44,7 @@ import {
   type UnitYearGrade,
   type UpperGrade,
 } from '../scoring/index.js';
-import { programmeYears } from '../plan/programme.js';
+import { programmeYearProblem, programmeYears } from '../plan/programme.js';
 import { endOfLocalDay, localDate, parseIsoDate } from '../time.js';
 import { requireProgramme } from './programme.service.js';
 import { assessmentYear, parseProgrammeYear } from './scores.service.js';
@@ -235,10 +235,10 @@ export interface SubtreeReport {
 }
 
 /** Every unit below (and including) `unit`, or every unit, graded for a year. */
-export async function gradeSubtree(deps: GradingDeps, options: { unit?: string | undefined; year?: number | string | undefined } = {}): Promise<SubtreeReport> {
+export async function gradeSubtree(deps: GradingDeps, options: { unit?: string | undefined; year?: number | string | undefined; asOf?: number | undefined } = {}): Promise<SubtreeReport> {
   const year = await resolveYear(deps, options.year);
   const root = options.unit === undefined ? undefined : await resolveUnit(deps.db, options.unit, '--unit');
-  const { tree } = await gradeScope(deps, root === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: root.id }, year);
+  const { tree } = await gradeScope(deps, root === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: root.id }, year, options.asOf);
   const counts = Object.fromEntries(LEVELS.map((l) => [l, { none: 0, standard: 0, demonstration: 0 }])) as Record<Level, GradeCounts>;
   // The root's parent lies outside the subtree: look its name up.
   const rootParent = root?.parent_id == null ? null : ((await findUnitById(deps.db, root.parent_id))?.name ?? null);
@@ -296,11 +296,12 @@ export interface TargetsReport extends TargetProgress {
 }
 
 /**
- * Progress towards section 二 at a date (default: today in the configured zone), counting
+ * Progress towards section 二 at a date (default: today in the configured zone) from the scores
+ * entered by the end of that day (or before `asOf`), counting
  * the programme street's units (the street named at `dangjian init`; the only street when
  * that name is not a unit; every unit otherwise). See src/scoring/targets.ts for the rules.
  */
-export async function targetsReport(deps: GradingDeps, options: { at?: string | undefined } = {}): Promise<TargetsReport> {
+export async function targetsReport(deps: GradingDeps, options: { at?: string | undefined; asOf?: number | undefined } = {}): Promise<TargetsReport> {
   const { db, plan, clock, tz } = deps;
   const programme = await requireProgramme(db);
   let at: string;
@@ -317,7 +318,8 @@ export async function targetsReport(deps: GradingDeps, options: { at?: string | 
   for (const u of units) unitCounts[u.level] += 1;
 
   // An as-of view: only entries made, and vetoes standing, by the end of the date (issue 16 #5).
-  const asOf = endOfLocalDay(at, tz) + 1;
+  // `asOf` (an instant within that day, e.g. the digest's send time) narrows it further.
+  const asOf = Math.min(endOfLocalDay(at, tz) + 1, options.asOf ?? Infinity);
   // Every programme year with entries up to the date: 累计 targets count a unit built in any of them.
   const range = programmeYears(plan, programme.firstYear);
   const years = (await scoredYearsUpTo(db, Number(at.slice(0, 4)))).filter((y) => y >= range.first && y <= range.last);
@@ -330,6 +332,18 @@ export async function targetsReport(deps: GradingDeps, options: { at?: string | 
   const overrides = await listTargetOverrides(db);
   const progress = targetProgress(plan, { firstYear: programme.firstYear, at, grades, units: unitCounts, overrides });
   return { ...progress, street: street?.name ?? null };
+}
+
+/** `targets --at D` as someone typed it: D's year must be one of the programme's (issue 16 #7). */
+export async function targetsAt(deps: GradingDeps, at: string | undefined): Promise<TargetsReport> {
+  const text = at?.trim() ?? '';
+  const date = text === '' ? undefined : parseIsoDate(text);
+  if (date !== undefined) {
+    const programme = await requireProgramme(deps.db);
+    const problem = programmeYearProblem(deps.plan, programme.firstYear, Number(date.slice(0, 4)));
+    if (problem !== null) throw new UserError('bad_argument', problem, '--at');
+  }
+  return targetsReport(deps, { at });
 }
 
 // ---------------------------------------------------------------- changes (weekly digest)
@@ -493,10 +507,10 @@ export interface GradeMixReport {
  * How the units below `unit` (default: the programme's street; 「全部」 callers pass `all`) divide
  * into grades per level, 未评分 apart. The root itself is not counted. Levels without units are left out.
  */
-export async function gradeMix(deps: GradingDeps, options: { unit?: string | undefined; all?: boolean; year?: number | string | undefined } = {}): Promise<GradeMixReport> {
+export async function gradeMix(deps: GradingDeps, options: { unit?: string | undefined; all?: boolean; year?: number | string | undefined; asOf?: number | undefined } = {}): Promise<GradeMixReport> {
   let root: string | undefined = options.unit;
   if (root === undefined && !options.all) root = (await programmeStreet(deps.db))?.name;
-  const sub = await gradeSubtree(deps, { unit: root, year: options.year });
+  const sub = await gradeSubtree(deps, { unit: root, year: options.year, asOf: options.asOf });
   const mix = new Map<Level, GradeMixLevel>();
   for (const u of sub.units) {
     if (root !== undefined && u.unit === sub.root) continue;

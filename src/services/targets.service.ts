@@ -93,8 +93,6 @@ export interface TargetChange {
   available: number;
   /** 「目标 11 个超过本街道社区总数 8 个，无法达成」, or null. */
   warning: string | null;
-  /** Stored overrides removed (reset --all). */
-  removed?: number;
 }
 
 interface Resolved {
@@ -157,23 +155,12 @@ export async function setTarget(deps: GradingDeps, actor: Actor, input: TargetSp
   return describe(deps, position);
 }
 
-/**
- * Removes the street's number for one target (the plan file's, else the document's applies
- * again), or every stored number with `all`.
- */
-export async function resetTarget(deps: GradingDeps, actor: Actor, input: (TargetSpecInput & { all?: false }) | { all: true }, fields: TargetFields = CLI_FIELDS): Promise<TargetChange | { removed: number }> {
-  await requireOffice(deps, actor, '恢复方案的目标', { action: 'targets.reset', subject: input.all ? '全部' : input.milestone });
+/** Removes the street's number for one target: the plan file's, else the document's, applies again. */
+export async function resetTarget(deps: GradingDeps, actor: Actor, input: TargetSpecInput, fields: TargetFields = CLI_FIELDS): Promise<TargetChange> {
+  await requireOffice(deps, actor, '恢复方案的目标', { action: 'targets.reset', subject: input.milestone });
   const at = deps.clock.now().getTime();
-  const stored = await listTargetOverrides(deps.db);
-  if (input.all) {
-    await deps.db.transaction().execute(async (trx) => {
-      await deleteTargetOverrides(trx, stored.map((s) => s.id));
-      await audit(trx, { at, actor: actor.name, source: actor.source, action: 'targets.reset', subject: '全部', outcome: 'ok', detail: { removed: stored.length } });
-    });
-    return { removed: stored.length };
-  }
   const { override, position } = await resolveSpec(deps, input, 0, fields);
-  const ids = storedFor(deps.plan, stored, position);
+  const ids = storedFor(deps.plan, await listTargetOverrides(deps.db), position);
   if (ids.length === 0) {
     const now = await describe(deps, position);
     throw new UserError('not_found', `「${now.text}」没有本街道设置的目标（现在按${now.source === 'plan_file' ? '方案文件' : '方案原文'}的 ${now.count} 个）`, fields.milestone);
@@ -183,4 +170,16 @@ export async function resetTarget(deps: GradingDeps, actor: Actor, input: (Targe
     await audit(trx, { at, actor: actor.name, source: actor.source, action: 'targets.reset', subject: override.milestone, outcome: 'ok', detail: { level: override.level, grade: override.grade ?? null, removed: ids.length } });
   });
   return describe(deps, position);
+}
+
+/** Removes every number the street set; returns how many there were. */
+export async function resetAllTargets(deps: GradingDeps, actor: Actor): Promise<number> {
+  await requireOffice(deps, actor, '恢复方案的目标', { action: 'targets.reset', subject: '全部' });
+  const at = deps.clock.now().getTime();
+  const stored = await listTargetOverrides(deps.db);
+  await deps.db.transaction().execute(async (trx) => {
+    await deleteTargetOverrides(trx, stored.map((s) => s.id));
+    await audit(trx, { at, actor: actor.name, source: actor.source, action: 'targets.reset', subject: '全部', outcome: 'ok', detail: { removed: stored.length } });
+  });
+  return stored.length;
 }

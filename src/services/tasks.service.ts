@@ -17,6 +17,7 @@ import { listMembers } from '../db/member.repository.js';
 import {
   activeCompletion,
   activeCompletions,
+  completionsStandingAt,
   countTasks,
   findTask,
   insertCompletion,
@@ -517,10 +518,18 @@ export async function boardOfTask(deps: BoardDeps, year: number, seq: number, at
   return memoEntry(deps, task, await activeCompletions(deps.db, [task.id]), at, localDate(at, deps.tz));
 }
 
-/** The boards of every task year up to `year`, as of `at` (the digest and the pushes). */
+/**
+ * The boards of every task year up to `year`, as of `at` (the digest and the pushes): only
+ * completions made by `at`, and those undone later still count as done (issue 16 #5).
+ */
 export async function boardsUpTo(deps: BoardDeps, year: number, at: number): Promise<BoardTask[]> {
   const out: BoardTask[] = [];
-  for (const y of (await taskYears(deps.db)).filter((y) => y <= year)) out.push(...(await boardOfYear(deps, y, at)));
+  const today = localDate(at, deps.tz);
+  for (const y of (await taskYears(deps.db)).filter((y) => y <= year)) {
+    const tasks = await listTasks(deps.db, { year: y, activeAt: at });
+    const completions = byTaskId(await completionsStandingAt(deps.db, tasks.map((t) => t.id), at));
+    out.push(...tasks.map((t) => memoEntry(deps, t, completions.get(t.id) ?? [], at, today)));
+  }
   return out;
 }
 

@@ -7,9 +7,9 @@ import { readScoreSheet } from '../../io/score-sheet.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH } from '../../plan/schema.js';
 import { fmtPoints } from '../../scoring/format.js';
 import { gradeLabelZh } from '../../scoring/index.js';
-import { ranking, scoreReport, targetsReport, type RankingReport, type ScoreReport, type TargetsReport } from '../../services/grading.service.js';
+import { ranking, scoreReport, targetsAt, type RankingReport, type ScoreReport, type TargetsReport } from '../../services/grading.service.js';
 import { importScores } from '../../services/scores.service.js';
-import { resetTarget, setTarget, type TargetChange } from '../../services/targets.service.js';
+import { resetAllTargets, resetTarget, setTarget, type TargetChange } from '../../services/targets.service.js';
 import { UserError } from '../../errors.js';
 import { actingAs, withCommonOptions, withContext, type CommonOptions } from '../context.js';
 
@@ -138,7 +138,7 @@ export function registerScoringCommands(program: Command): void {
       .option('--at <YYYY-MM-DD>', 'the date to evaluate (default: today); only scores entered by the end of that day count'),
   ).action(async (opts: CommonOptions & { at?: string }) =>
     withContext(opts, async (ctx) => {
-      const report = await targetsReport({ ...ctx, tz: ctx.config.timeZone }, { at: opts.at });
+      const report = await targetsAt({ ...ctx, tz: ctx.config.timeZone }, opts.at);
       ctx.print(report, () => targetsText(report));
     }),
   );
@@ -177,9 +177,15 @@ export function registerScoringCommands(program: Command): void {
       if (!opts.all && (opts.milestone === undefined || opts.level === undefined)) {
         throw new UserError('bad_argument', '请写明要恢复的目标（--milestone 和 --level），或用 --all 恢复全部', opts.milestone === undefined ? '--milestone' : '--level');
       }
-      const input = opts.all ? { all: true as const } : { milestone: opts.milestone!, level: opts.level!, grade: opts.grade };
-      const result = await resetTarget({ ...ctx, tz: ctx.config.timeZone }, await actingAs(ctx, opts.by), input);
-      ctx.print(result, () => ('label' in result ? targetChangeText('已恢复', result) : `已取消本街道设置的全部目标个数（${result.removed} 项）`));
+      const deps = { ...ctx, tz: ctx.config.timeZone };
+      const actor = await actingAs(ctx, opts.by);
+      if (opts.all) {
+        const removed = await resetAllTargets(deps, actor);
+        ctx.print({ removed }, () => `已取消本街道设置的全部目标个数（${removed} 项）`);
+        return;
+      }
+      const change = await resetTarget(deps, actor, { milestone: opts.milestone!, level: opts.level!, grade: opts.grade });
+      ctx.print(change, () => targetChangeText('已恢复', change));
     });
   });
 }
