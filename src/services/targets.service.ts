@@ -108,7 +108,11 @@ async function resolveSpec(deps: GradingDeps, input: TargetSpecInput, count: num
   const grade = parseGrade(input.grade, fields.grade);
   const override: TargetOverride = { milestone: milestone.id, level, ...(grade === undefined ? {} : { grade }), count };
   const r = resolveTargetOverride(deps.plan, override);
-  if (!r.ok) throw new UserError('bad_argument', programmeText(deps.plan, programme.firstYear, r.problem), r.problem.includes('等级') ? fields.grade : fields.level);
+  if (!r.ok) {
+    // The resolver names the milestone by its id: name it as the programme prints it.
+    const problem = programmeText(deps.plan, programme.firstYear, r.problem).replace(`节点「${milestone.id}」`, `节点「${milestoneLabel(deps.plan, programme.firstYear, milestone)}」`);
+    throw new UserError('bad_argument', problem, r.problem.includes('请指定等级') ? fields.grade : fields.level);
+  }
   return { override, position: r };
 }
 
