@@ -135,7 +135,7 @@ export function registerScoringCommands(program: Command): void {
     program
       .command('targets')
       .description('progress towards the milestones of section 二: required, reached, on track')
-      .option('--at <YYYY-MM-DD>', 'the date to evaluate (default: today); only scores entered by the end of that day count'),
+      .option('--at <YYYY-MM-DD>', 'the date to evaluate (default: today)'),
   ).action(async (opts: CommonOptions & { at?: string }) =>
     withContext(opts, async (ctx) => {
       const report = await targetsAt({ ...ctx, tz: ctx.config.timeZone }, opts.at);
