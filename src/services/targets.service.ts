@@ -125,7 +125,7 @@ function storedFor(plan: Plan, stored: Awaited<ReturnType<typeof listTargetOverr
 }
 
 /** The requirement at `position` as it now applies. */
-async function describe(deps: GradingDeps, position: Resolved['position']): Promise<TargetChange> {
+async function currentTarget(deps: GradingDeps, position: Resolved['position']): Promise<TargetChange> {
   const report = await targetsReport(deps);
   const m = report.milestones[position.milestoneIndex]!;
   const q: RequirementProgress = m.requirements[position.requirementIndex]!;
@@ -150,13 +150,14 @@ export async function setTarget(deps: GradingDeps, actor: Actor, input: TargetSp
   const count = parseCount(input.count, fields.count);
   const { override, position } = await resolveSpec(deps, input, count, fields);
   const at = deps.clock.now().getTime();
-  const replaced = storedFor(deps.plan, await listTargetOverrides(deps.db), position);
   await deps.db.transaction().execute(async (trx) => {
+    // Read and replace in one transaction: two offices setting the same target leave one row.
+    const replaced = storedFor(deps.plan, await listTargetOverrides(trx), position);
     await deleteTargetOverrides(trx, replaced);
     await insertTargetOverride(trx, { ...override, by: actor.name, at });
     await audit(trx, { at, actor: actor.name, source: actor.source, action: 'targets.set', subject: override.milestone, outcome: 'ok', detail: { ...override, replaced: replaced.length } });
   });
-  return describe(deps, position);
+  return currentTarget(deps, position);
 }
 
 /** Removes the street's number for one target: the plan file's, else the document's, applies again. */
@@ -166,14 +167,14 @@ export async function resetTarget(deps: GradingDeps, actor: Actor, input: Target
   const { override, position } = await resolveSpec(deps, input, 0, fields);
   const ids = storedFor(deps.plan, await listTargetOverrides(deps.db), position);
   if (ids.length === 0) {
-    const now = await describe(deps, position);
+    const now = await currentTarget(deps, position);
     throw new UserError('not_found', `「${now.text}」没有本街道设置的目标（现在按${now.source === 'plan_file' ? '方案文件' : '方案原文'}的 ${now.count} 个）`, fields.milestone);
   }
   await deps.db.transaction().execute(async (trx) => {
     await deleteTargetOverrides(trx, ids);
     await audit(trx, { at, actor: actor.name, source: actor.source, action: 'targets.reset', subject: override.milestone, outcome: 'ok', detail: { level: override.level, grade: override.grade ?? null, removed: ids.length } });
   });
-  return describe(deps, position);
+  return currentTarget(deps, position);
 }
 
 /** Removes every number the street set; returns how many there were. */
