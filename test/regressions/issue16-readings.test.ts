@@ -18,6 +18,7 @@ import { targetsReport } from '../../src/services/grading.service.js';
 import { setScore, setVeto } from '../../src/services/scores.service.js';
 import { undoOccurrence } from '../../src/services/tasks.service.js';
 import { operatorActor } from '../../src/auth/actor.js';
+import { builtInPlan } from '../../src/plan/plan-data.js';
 import { makeBot, message, OPEN_IDS, replyText, type TestBot } from '../bot/support.js';
 import { at, complete, deps as schedulerDeps, openProgramme, RecordingOutbound as SchedulerOutbound, TZ } from '../scheduler/support.js';
 import { cliOkInProcess as cliOk, runCliInProcess as runCli, tempDbFile } from '../support/cli.js';
@@ -140,6 +141,21 @@ describe('#3 「累计建成示范型社区11个」 are the sample street\'s num
     expect(text).toContain('【到2026年2月（2026-02-28）已过】（无评分记录）\n');
     expect(text).not.toContain('✅');
     expect(text).not.toContain('已达成');
+  });
+});
+
+describe('#3 the plan file\'s numbers (targetOverrides) and the ones set with targets set', () => {
+  it('the plan file sets a number; targets set overrides it; targets reset goes back to the plan file\'s', async () => {
+    const db = tempDbFile('dangjian-issue16-planfile-');
+    const planFile = join(dirname(db), 'plan.json');
+    writeFileSync(planFile, JSON.stringify({ ...builtInPlan, targetOverrides: [{ milestone: 'y2-12', level: 'community', count: 5 }] }));
+    const env = { PLAN_FILE: planFile };
+    await cliOk(db, ['init', '--year', '2026', '--street', '城东街道'], env);
+    expect(await cliOk(db, ['targets'], env)).toContain('  - 累计建成示范型社区11个（本街道目标 5 个，方案原文 11 个）：0/5');
+    const set = JSON.parse(await cliOk(db, ['targets', 'set', '--milestone', '3', '--level', '社区', '--count', '4', '--json'], env));
+    expect(set).toMatchObject({ count: 4, planCount: 11, source: 'street' });
+    const reset = JSON.parse(await cliOk(db, ['targets', 'reset', '--milestone', '3', '--level', '社区', '--json'], env));
+    expect(reset).toMatchObject({ count: 5, planCount: 11, source: 'plan_file' });
   });
 });
 
