@@ -197,6 +197,7 @@ describe('#4 「到2021年2月」「2022年12月」: every date printed in the p
     bot = await makeBot();
     const documentYear = /20(20|21|22|23)年/;
     const targets = await ask(bot, '目标');
+    expect(targets).toContain('🔴 当前节点进度落后（依据到2026年6月底节点）');
     expect(targets).toContain('到2026年2月（2026-02-28）');
     expect(targets).toContain('到2027年12月（2027-12-31）');
     expect(targets).not.toMatch(documentYear);

@@ -45,8 +45,9 @@ export const targets = defineCommand({
   args: z.object({}),
   async run(ctx) {
     const r = await targetsReport(ctx.deps);
+    const basis = r.currentLabel === null ? '' : `（依据${r.currentLabel}节点）`;
     const summary =
-      r.onTrack === null ? '暂无可衡量的目标节点。' : r.onTrack ? '🟢 当前节点按进度推进。' : '🔴 当前节点进度落后，请关注标红的目标。';
+      r.onTrack === null ? '暂无可衡量的目标节点。' : r.onTrack ? `🟢 当前节点按进度推进${basis}。` : `🔴 当前节点进度落后${basis}，请关注标红的目标。`;
     const elements: CardElement[] = [markdown(`${r.street ? `${escapeMarkdown(r.street)} · ` : ''}截至 ${r.at}\n${summary}`)];
     if (r.overrideProblems.length > 0) elements.push(markdown(`⚠️ 本街道设置的目标未能采用：${r.overrideProblems.map(escapeMarkdown).join('；')}`));
     // Past milestones first would bury the current one: current and future first, then the past.
