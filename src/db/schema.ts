@@ -5,7 +5,7 @@
  */
 import type { Generated, Insertable, Selectable, Transaction as KyselyTransaction } from 'kysely';
 import type { Role } from '../domain/roles.js';
-import type { Cadence, Level } from '../plan/schema.js';
+import type { Cadence, Level, TargetOverride } from '../plan/schema.js';
 
 export interface SettingTable { key: string; value: string }
 
@@ -137,6 +137,17 @@ export interface OutboxItemTable {
   created_at: number;
 }
 
+/** The street's own number for one of section 二's targets (src/plan/target-overrides.ts). */
+export interface TargetOverrideTable {
+  id: Generated<number>;
+  milestone: string;
+  level: Level;
+  grade: NonNullable<TargetOverride['grade']> | null;
+  count: number;
+  set_by: string;
+  set_at: number;
+}
+
 export interface ProcessedEventTable { event_id: string; received_at: number }
 
 export type AuditSource = 'cli' | 'chat' | 'card' | 'scheduler' | 'system';
@@ -165,6 +176,7 @@ export interface Database {
   task_completion: TaskCompletionTable;
   outbox: OutboxTable;
   outbox_item: OutboxItemTable;
+  target_override: TargetOverrideTable;
   processed_event: ProcessedEventTable;
   audit_log: AuditLogTable;
 }

@@ -23,7 +23,8 @@ const ROLE_WORDS: Record<Role, readonly string[]> = {
   leader: ['组长', '领导小组组长'],
   deputy: ['副组长', '领导小组副组长'],
   member: ['成员', '领导小组成员'],
-  office: ['党建办', '党建办(组织)', '领导小组办公室'],
+  // Not 党建办(组织): that is a lead unit, and its staff are not the office (issue 16 #10).
+  office: ['党建办', '领导小组办公室'],
   lead_unit: ['牵头单位'],
   secretary: ['书记', '社区书记'],
 };
@@ -107,7 +108,11 @@ function rosterFromSheet(data: SheetData, context: RosterContext): RosterSheet {
     else if (name.length > MAX_NAME || /\p{Cc}/u.test(name)) bad(`姓名「${name.slice(0, MAX_NAME)}」应为 1 到 ${MAX_NAME} 个字，且不含控制字符`, 'name');
     const role = v('role') === '' ? undefined : parseRoleWord(v('role'));
     if (v('role') === '') bad('缺少角色', 'role');
-    else if (!role) bad(`不认识的角色「${v('role')}」，可填：${ROLE_CHOICES_ZH.join('、')}`, 'role');
+    else if (!role) {
+      const asLeadUnit = leadUnitOf(v('role'), context.leadUnits);
+      if (asLeadUnit !== undefined) bad(`「${asLeadUnit}」是牵头单位，不是角色：角色填「牵头单位」，单位填「${asLeadUnit}」（领导小组办公室的人填「领导小组办公室」）`, 'role');
+      else bad(`不认识的角色「${v('role')}」，可填：${ROLE_CHOICES_ZH.join('、')}`, 'role');
+    }
     let leadUnit: string | null = null;
     let unit: string | null = null;
     if (role === 'lead_unit') {

@@ -32,6 +32,7 @@ export {
   programmeStart,
   targetProgress,
   type MilestoneProgress,
+  type RequirementProgress,
   type TargetProgress,
   type UnitYearGrade,
 } from './targets.js';

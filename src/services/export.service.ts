@@ -21,7 +21,7 @@ import type { BoardTask } from '../tasks/board.js';
 import { isoInZone, localDate } from '../time.js';
 import { bulletinReport, type BulletinReport } from './bulletin.service.js';
 import { programmeStreet, ranking, scoreSheet, targetsReport, type RankingReport, type ScoreSheetReport, type TargetsReport } from './grading.service.js';
-import { assessmentYear, parseYear } from './scores.service.js';
+import { assessmentYear, parseProgrammeYear } from './scores.service.js';
 import { taskBoard } from './tasks.service.js';
 import { parseLevel } from './units.service.js';
 
@@ -100,15 +100,9 @@ interface KindSpec {
 
 // ---------------------------------------------------------------- options
 
-function exportYear(value: number | string | undefined, deps: ExportDeps): number {
+async function exportYear(value: number | string | undefined, deps: ExportDeps): Promise<number> {
   if (value === undefined || String(value).trim() === '') return assessmentYear(deps.clock, deps.tz);
-  const text = String(value).trim();
-  if (!/^\d{4}$/.test(text)) throw new UserError('bad_argument', `年份应为四位数字，例如 2026（收到「${text}」）`, '--year');
-  try {
-    return parseYear(text);
-  } catch {
-    throw new UserError('bad_argument', `年份 ${text} 超出范围`, '--year');
-  }
+  return parseProgrammeYear(deps, value);
 }
 
 function exportLevel(value: string | undefined): Level | undefined {
@@ -126,7 +120,7 @@ const title = (kind: string, year: number, level?: Level) => `${kind}${level ? `
 
 /** 评分表: every sub-item of every unit of the programme's street, one sheet per level. */
 async function loadScoreSheet(deps: ExportDeps, options: ExportOptions): Promise<{ title: string; data: ExportData }> {
-  const year = exportYear(options.year, deps);
+  const year = await exportYear(options.year, deps);
   const level = exportLevel(options.level);
   const report = await scoreSheet(deps, { year, level });
   if (report.levels.length === 0) {
@@ -137,7 +131,7 @@ async function loadScoreSheet(deps: ExportDeps, options: ExportOptions): Promise
 
 /** 排名: each level of the programme's street ranked (streets across the database), with a summary. */
 async function loadRanking(deps: ExportDeps, options: ExportOptions): Promise<{ title: string; data: ExportData }> {
-  const year = exportYear(options.year, deps);
+  const year = await exportYear(options.year, deps);
   const only = exportLevel(options.level);
   const street = await programmeStreet(deps.db);
   const rankings: RankingReport[] = [];
@@ -151,7 +145,7 @@ async function loadRanking(deps: ExportDeps, options: ExportOptions): Promise<{ 
 
 /** 任务台账: every occurrence of the year's tasks, one sheet per lead unit plus a summary. */
 async function loadTaskLedger(deps: ExportDeps, options: ExportOptions): Promise<{ title: string; data: ExportData }> {
-  const year = exportYear(options.year, deps);
+  const year = await exportYear(options.year, deps);
   const at = deps.clock.now().getTime();
   const board = await taskBoard(deps, { year, at });
   return { title: `任务台账-${year}`, data: { kind: 'tasks', ledger: { year, asOf: isoInZone(at, deps.tz), board, leadUnits: deps.plan.leadUnits } } };
@@ -160,14 +154,14 @@ async function loadTaskLedger(deps: ExportDeps, options: ExportOptions): Promise
 /** 目标进度: section 二's milestones as of today, or as of the end of `year` when that is earlier. */
 async function loadTargets(deps: ExportDeps, options: ExportOptions): Promise<{ title: string; data: ExportData }> {
   const today = localDate(deps.clock.now(), deps.tz);
-  const at = options.year === undefined ? today : [today, `${exportYear(options.year, deps)}-12-31`].sort()[0]!;
+  const at = options.year === undefined ? today : [today, `${await exportYear(options.year, deps)}-12-31`].sort()[0]!;
   const report = await targetsReport(deps, { at });
   return { title: `目标进度-${at}`, data: { kind: 'targets', report } };
 }
 
 /** 年度通报: this year's grades against last year's, the units of concern, section 二's milestones. */
 async function loadBulletin(deps: ExportDeps, options: ExportOptions): Promise<{ title: string; data: ExportData }> {
-  const year = exportYear(options.year, deps);
+  const year = await exportYear(options.year, deps);
   const report = await bulletinReport(deps, { year });
   if (report.units.length === 0) throw new UserError('not_found', '还没有单位可导出（请管理员先用 dangjian unit add 或 dangjian unit import 添加单位）');
   return { title: `年度通报-${year}`, data: { kind: 'bulletin', report } };

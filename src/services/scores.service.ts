@@ -12,7 +12,9 @@ import { clearVetoes, insertScoreEntry, insertVeto } from '../db/score.repositor
 import { UserError } from '../errors.js';
 import { fileLabel } from '../io/import-file.js';
 import { flagDuplicates, RowErrors, type RowProblem, type RowRef } from '../io/row-errors.js';
+import { getProgramme } from '../db/setting.repository.js';
 import { findSubItem } from '../plan/load-plan.js';
+import { programmeYearProblem } from '../plan/programme.js';
 import { LEVEL_NAMES_ZH, type Plan, type SubItem } from '../plan/schema.js';
 import { fmtPoints } from '../scoring/format.js';
 import { localDate } from '../time.js';
@@ -48,6 +50,20 @@ export function parseYear(value: string | number, field = '--year'): number {
   if (!/^\d{4}$/.test(text)) throw new UserError('bad_argument', `年份应为四位数字，例如 2026（收到「${text}」）`, field);
   const year = Number(text);
   if (year < MIN_YEAR || year > MAX_YEAR) throw new UserError('bad_argument', `年份应在 ${MIN_YEAR}–${MAX_YEAR} 之间（收到 ${year}）`, field);
+  return year;
+}
+
+/**
+ * A year someone typed (`--year`, a sheet's year column, 得分 〈单位〉〈年〉 …): four digits and,
+ * once the programme is initialised, one of its years (规划部署, the three years, 长效提升 as
+ * configured); otherwise refused with the programme's years (issue 16 #7). Defaults (the
+ * current year) are not checked here.
+ */
+export async function parseProgrammeYear(deps: { db: Db; plan: Plan }, value: string | number, field = '--year'): Promise<number> {
+  const year = parseYear(value, field);
+  const programme = await getProgramme(deps.db);
+  const problem = programme === undefined ? null : programmeYearProblem(deps.plan, programme.firstYear, year);
+  if (problem !== null) throw new UserError('bad_argument', problem, field);
   return year;
 }
 
@@ -88,7 +104,7 @@ async function resolveScore(db: Db, plan: Plan, input: ScoreInput, defaultYear: 
     throw new UserError('bad_argument', `指标 ${code} 属于${LEVEL_NAMES_ZH[found.level]}层面，而「${unit.name}」是${LEVEL_NAMES_ZH[unit.level]}`, fields.item);
   }
   const points = parsePoints(input.points, found.subItem.points, code, fields.points);
-  const year = input.year === undefined || String(input.year).trim() === '' ? defaultYear : parseYear(input.year, fields.year);
+  const year = input.year === undefined || String(input.year).trim() === '' ? defaultYear : await parseProgrammeYear({ db, plan }, input.year, fields.year);
   const note = parseNote(input.note, fields.note);
   return { unit, subItem: found.subItem, points, year, note };
 }
@@ -158,13 +174,13 @@ export async function importScores(deps: ScoreDeps, actor: Actor, rows: readonly
 }
 
 export async function setVeto(deps: ScoreDeps, actor: Actor, input: { unit: string; reason: string; year?: string | number | undefined }): Promise<VetoRow> {
-  const { db, clock, tz } = deps;
+  const { db, plan, clock, tz } = deps;
   const at = clock.now().getTime();
   await requireOffice(deps, actor, '设置一票否决', { action: 'veto.set', subject: input.unit });
   const unit = await resolveUnit(db, input.unit, '--unit');
   const reason = parseNote(input.reason, '--reason');
   if (reason === null) throw new UserError('bad_argument', '一票否决需要写明原因', '--reason');
-  const year = input.year === undefined ? assessmentYear(clock, tz) : parseYear(input.year);
+  const year = input.year === undefined ? assessmentYear(clock, tz) : await parseProgrammeYear({ db, plan }, input.year);
   return db.transaction().execute(async (trx) => {
     const row = await insertVeto(trx, { unitId: unit.id, year, reason, by: actor.name, at });
     await audit(trx, { at, actor: actor.name, source: actor.source, action: 'veto.set', subject: unit.name, outcome: 'ok', detail: { year, reason } });
@@ -173,13 +189,13 @@ export async function setVeto(deps: ScoreDeps, actor: Actor, input: { unit: stri
 }
 
 export async function clearVeto(deps: ScoreDeps, actor: Actor, input: { unit: string; reason: string; year?: string | number | undefined }): Promise<number> {
-  const { db, clock, tz } = deps;
+  const { db, plan, clock, tz } = deps;
   const at = clock.now().getTime();
   await requireOffice(deps, actor, '撤销一票否决', { action: 'veto.clear', subject: input.unit });
   const unit = await resolveUnit(db, input.unit, '--unit');
   const reason = parseNote(input.reason, '--reason');
   if (reason === null) throw new UserError('bad_argument', '撤销一票否决需要写明原因', '--reason');
-  const year = input.year === undefined ? assessmentYear(clock, tz) : parseYear(input.year);
+  const year = input.year === undefined ? assessmentYear(clock, tz) : await parseProgrammeYear({ db, plan }, input.year);
   return db.transaction().execute(async (trx) => {
     const cleared = await clearVetoes(trx, { unitId: unit.id, year, reason, by: actor.name, at });
     if (cleared === 0) throw new UserError('not_found', `「${unit.name}」${year} 年没有生效的一票否决`, '--unit');

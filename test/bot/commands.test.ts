@@ -109,8 +109,11 @@ describe('排名 / rank', () => {
     const text = replyText(await ask('排名'));
     expect(text).toContain('XX街道 · 社区排名 · 2026 年度');
     expect(text).toMatch(/1 \| 城西社区 \| 100 \| 🟢 示范型/);
-    expect(text).toMatch(/2 \| 城东社区 \| 0 \| 🔴 未达标/);
+    // 城东社区 has no entry this year: 「尚无评分」, not 「0 分 · 未达标」 (plan-readings A10).
+    expect(text).toMatch(/2 \| 城东社区 \| — \| ⚪ 尚无评分/);
     expect(text).toMatch(/示范型\n┃ 1 个/);
+    expect(text).toMatch(/尚无评分\n┃ 1 个/);
+    expect(text).toMatch(/未达标\n┃ 0 个/);
   });
 
   it('ranks across the whole database with 全部', async () => {

@@ -230,7 +230,10 @@ describe('目标进度', () => {
       expect([row[4], row[5], row[6] ?? null]).toEqual([r.required, r.reached, r.forecast]);
       // 「达100%」 counts every community of the street in the database.
       if (r.count === 'all' && r.levels.join() === 'community') expect(row[4]).toBe(communities);
+      // Issue 16 #3: a target above the street's units is flagged beside it.
+      expect(row[10] ?? null).toBe(r.warning);
     }
+    expect(requirements.some(({ r }) => r.warning === `目标 6 个超过本街道社区总数 ${communities} 个，无法达成（方案原文的数字，可设置本街道自己的目标）`)).toBe(true);
   });
 });
 

@@ -58,6 +58,12 @@ const seeds: Record<string, Seed> = {
       .execute();
     return { ...counts, outbox_item: 1 };
   },
+  // Before the street's own target numbers were stored: nothing to carry over, the table is new.
+  '2026_12_02_20_00_00_target_overrides': async (db) => {
+    const counts = await seeds['2026_12_01_00_00_00_outbox_items']!(db);
+    await db.insertInto('target_override').values({ milestone: 'y2-12', level: 'community', grade: null, count: 8, set_by: '王博文', set_at: 1_780_000_300_000 }).execute();
+    return { ...counts, target_override: 1 };
+  },
 };
 
 const migrationNames = readdirSync(MIGRATIONS_DIR)
