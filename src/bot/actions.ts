@@ -1,7 +1,7 @@
 /**
  * Button handlers. Button values (ButtonValue, in card JSON `behaviors[0].value`, built in
  * src/cards/actions.ts):
- *   { action: 'command', text: '得分 城东社区' }                   — runs the command for the presser; its card replaces this one
+ *   { action: 'command', text: '得分 城东社区', p2p? }             — runs the command for the presser, gated as typed in this chat; its card replaces this one
  *   { action: 'task.complete', year, seq, period, card? | listTitle? } — 标记完成; the pressed card updated in place
  *   { action: 'reminder.snooze', key: '<item key>', card? }       — 明天再提醒
  *   { action: 'task.complete_overdue', year, seq, card }           — 全部标记完成 (after the client's confirmation)
@@ -21,7 +21,7 @@ import { shortToast, toastForError } from './errors.js';
 import { runCommandText } from './run-command.js';
 import type { BotDeps, CardAction, CardActionResult } from './types.js';
 
-const commandValue = z.object({ action: z.literal('command'), text: z.string().min(1).max(200) });
+const commandValue = z.object({ action: z.literal('command'), text: z.string().min(1).max(200), p2p: z.string().max(100).optional() });
 const cardKey = z.string().min(1).max(200);
 const seqList = z
   .string()
@@ -54,7 +54,7 @@ async function run(name: string, action: CardAction, deps: BotDeps, now: Date, l
   switch (name) {
     case 'command': {
       const v = commandValue.parse(action.value);
-      const reply = await runCommandText(v.text, action, deps, now);
+      const reply = await runCommandText(v.text, v.p2p, action, deps, now);
       if (reply.kind === 'file') return { toast: { type: 'info', content: shortToast(`文件请在聊天中发送「${v.text}」获取`) } };
       return reply.kind === 'card' ? { card: reply.card } : { toast: { type: 'info', content: shortToast(reply.text) } };
     }

@@ -3,13 +3,27 @@
  * text (a hint, a problem, a reason, notice lines) quotes what people typed: it is escaped here,
  * once, so that no caller can forget it.
  */
-import { button, buttonRow, card, escapeMarkdown, hr, markdown, table, type Card, type CardTemplate } from '../cards/card.js';
+import { button, buttonRow, card, escapeMarkdown, hr, markdown, table, type Card, type CardElement, type CardTemplate } from '../cards/card.js';
 import type { UnitRow } from '../db/schema.js';
 import { LEVEL_NAMES_ZH } from '../plan/schema.js';
 import type { AnyCommand } from './registry.js';
 
 /** Button value that runs a chat command as if typed by whoever presses it. */
 export const commandButton = (label: string, text: string, type: 'primary' | 'default' = 'default') => button(label, { action: 'command', text }, type);
+
+/**
+ * A card sent into a one-to-one chat: its command buttons carry that chat's id (`p2p`). A press
+ * counts as one-to-one only in that very chat; anywhere else (a group, a forwarded card) it goes
+ * through the group gate, subscription included, exactly like typing there.
+ */
+export function markOneToOne(c: Card, chatId: string): Card {
+  const mark = (e: CardElement): CardElement => {
+    if (e.tag === 'button') return { ...e, behaviors: e.behaviors.map((b) => (b.value.action === 'command' ? { ...b, value: { ...b.value, p2p: chatId } } : b)) };
+    if (e.tag === 'column_set') return { ...e, columns: e.columns.map((col) => ({ ...col, elements: col.elements.map(mark) })) };
+    return e;
+  };
+  return { ...c, body: { elements: c.body.elements.map(mark) } };
+}
 
 const commandLine = (c: AnyCommand) => `**${c.names.join(' / ')}**　${c.summary}\n　用法：${c.usage}　例：「${c.example}」`;
 

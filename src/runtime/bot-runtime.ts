@@ -29,7 +29,7 @@ export interface BotRuntimeOptions {
   outbound: Outbound;
   calendar: WorkCalendar;
   settings: SchedulerSettings;
-  /** The bot's own open_id once known (default: never known; the leading @ counts). */
+  /** The bot's own open_id once known (default: never known; group messages are ignored). */
   botOpenId?: (() => string | null) | undefined;
   /** Console mode: every message comes from this actor. */
   consoleActor?: Actor | null | undefined;
