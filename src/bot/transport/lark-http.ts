@@ -5,6 +5,7 @@
  * processed afterwards from an in-process queue.
  *
  * Checks, in order (nothing processed when one fails):
+ *   400 body aborted by the sender before its end (logged at info, like every refusal but 401)
  *   413 body over 1 MB (Content-Length, or counted while reading; the rest is discarded for at most 200 ms, then the connection is dropped)
  *   415 Content-Type not application/json;  400 malformed JSON
  *   401 signature (when LARK_ENCRYPT_KEY is set): sha256(timestamp + nonce + encryptKey + raw
@@ -121,10 +122,11 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
         resolve(Buffer.concat(chunks).toString('utf8'));
       }
     });
-    req.on('error', (err) => {
+    // A sender that gives up half-way (a slow or hostile socket) is no fault of ours: a 400, logged at info.
+    req.on('error', (err: NodeJS.ErrnoException) => {
       if (!done) {
         done = true;
-        reject(err);
+        reject(new HttpError(400, `request body aborted (${err.code ?? err.message})`));
       }
     });
   });
