@@ -106,6 +106,8 @@ export async function startService(config: Config, log: Logger, options: Service
     closers.push({ what: 'work queue', close: () => runtime.close(DRAIN_MS) });
     idle = () => runtime.queue.idle();
 
+    // What was acknowledged before the last stop (or crash) and not handled yet goes first.
+    await runtime.router.resume();
     if (config.mode === 'console') {
       receiver = createConsoleReceiver({
         deps: runtime.deps,

@@ -16,7 +16,7 @@ let receiver: WebhookReceiver;
 
 beforeAll(async () => {
   const router = {
-    message: () => {
+    message: async () => {
       routed++;
       return 'queued' as const;
     },
@@ -24,6 +24,8 @@ beforeAll(async () => {
       routed++;
       return {};
     },
+    resume: async () => 0,
+    stop: () => undefined,
   };
   receiver = createWebhookReceiver({ router, encryptKey: 'k', verificationToken: 'tok', port: 0, host: '127.0.0.1', clock: fixedClock('2026-03-10T10:00:00+08:00'), log: createLogger('info', sink) });
   await receiver.start();

@@ -58,6 +58,19 @@ const seeds: Record<string, Seed> = {
       .execute();
     return { ...counts, outbox_item: 1 };
   },
+  // The durable inbox: a handled message and a pending card press.
+  '2026_12_02_30_00_00_inbox': async (db) => {
+    const counts = await seeds['2026_12_01_00_00_00_outbox_items']!(db);
+    const at = 1_780_000_300_000;
+    await db
+      .insertInto('inbox')
+      .values([
+        { event_id: 'ev_1', kind: 'message', chat_id: 'oc_1', payload: '{}', status: 'done', received_at: at, done_at: at + 5 },
+        { event_id: 'ev_2', kind: 'card', chat_id: 'oc_1', payload: '{}', status: 'pending', received_at: at + 10, done_at: null },
+      ])
+      .execute();
+    return { ...counts, inbox: 2 };
+  },
 };
 
 const migrationNames = readdirSync(MIGRATIONS_DIR)
