@@ -6,10 +6,12 @@ import * as initialSchema from './2026_11_28_00_00_00_initial_schema.js';
 import * as oneActiveCompletion from './2026_11_28_01_00_00_one_active_completion.js';
 import * as outboxItems from './2026_12_01_00_00_00_outbox_items.js';
 import * as targetOverrides from './2026_12_02_20_00_00_target_overrides.js';
+import * as inbox from './2026_12_02_30_00_00_inbox.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_28_00_00_00_initial_schema': initialSchema,
   '2026_11_28_01_00_00_one_active_completion': oneActiveCompletion,
   '2026_12_01_00_00_00_outbox_items': outboxItems,
   '2026_12_02_20_00_00_target_overrides': targetOverrides,
+  '2026_12_02_30_00_00_inbox': inbox,
 };

@@ -150,6 +150,23 @@ export interface TargetOverrideTable {
 
 export interface ProcessedEventTable { event_id: string; received_at: number }
 
+export type InboxKind = 'message' | 'card';
+export type InboxStatus = 'pending' | 'done';
+
+/** A verified event recorded before it was acknowledged (the durable inbox). */
+export interface InboxTable {
+  id: Generated<number>;
+  event_id: string;
+  kind: InboxKind;
+  /** '' when the event names no chat. */
+  chat_id: string;
+  /** JSON: the ChatMessage or CardAction. */
+  payload: string;
+  status: InboxStatus;
+  received_at: number;
+  done_at: number | null;
+}
+
 export type AuditSource = 'cli' | 'chat' | 'card' | 'scheduler' | 'system';
 export type AuditOutcome = 'ok' | 'denied' | 'error';
 
@@ -178,6 +195,7 @@ export interface Database {
   outbox_item: OutboxItemTable;
   target_override: TargetOverrideTable;
   processed_event: ProcessedEventTable;
+  inbox: InboxTable;
   audit_log: AuditLogTable;
 }
 

@@ -77,9 +77,22 @@ function parsePoints(value: string | number, max: number, code: string, field = 
   return points;
 }
 
+/**
+ * Characters a note or reason may not carry: control characters (NUL, BEL, …; tab and line
+ * breaks are text) and the bidi overrides and isolates that make shown text read otherwise
+ * than it is stored (U+202A–202E, U+2066–2069).
+ */
+const FORBIDDEN_IN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
+
+/** Notes and reasons (completions, scores, vetoes): trimmed, capped, no control or bidi characters. */
 export function parseNote(note: string | null | undefined, field = '--note'): string | null {
   if (note === undefined || note === null || note.trim() === '') return null;
   if (note.length > MAX_NOTE_LENGTH) throw new UserError('bad_argument', `不能超过 ${MAX_NOTE_LENGTH} 个字`, field);
+  const bad = FORBIDDEN_IN_TEXT.exec(note);
+  if (bad) {
+    const code = `U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new UserError('bad_argument', `不能包含控制字符或文字方向控制符（第 ${bad.index + 1} 个字符是 ${code}），请删去后重发`, field);
+  }
   return note.trim();
 }
 

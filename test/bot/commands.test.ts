@@ -9,7 +9,7 @@ import { activeVetoes, latestScores } from '../../src/db/score.repository.js';
 import { findUnitByName } from '../../src/db/unit.repository.js';
 import { setScore } from '../../src/services/scores.service.js';
 import { findTask, activeCompletions } from '../../src/db/task.repository.js';
-import { buttonsOf, cardOf, makeBot, message, OPEN_IDS, replyText, UNBOUND_GROUP, type TestBot } from './support.js';
+import { buttonsOf, cardOf, GROUP, makeBot, message, OPEN_IDS, replyText, UNBOUND_GROUP, type TestBot } from './support.js';
 
 let bot: TestBot;
 beforeEach(async () => {
@@ -83,7 +83,7 @@ describe('得分 / score', () => {
     expect(replyText(reply)).toContain('找到多个单位');
     const buttons = buttonsOf(cardOf(reply));
     expect(buttons.map((b) => b.text)).toEqual(['得分 城东新村小区', '得分 城东花园小区']);
-    const pressed = await handleCardAction({ eventId: 'ev_pick', operatorOpenId: OPEN_IDS.office, value: buttons[1]!, messageId: 'om_x', chatId: null, token: null }, bot.deps);
+    const pressed = await handleCardAction({ eventId: 'ev_pick', operatorOpenId: OPEN_IDS.office, value: buttons[1]!, messageId: 'om_x', chatId: GROUP, token: null }, bot.deps);
     expect(pressed.card?.header.title.content).toContain('城东花园小区');
   });
 

@@ -64,6 +64,19 @@ const seeds: Record<string, Seed> = {
     await db.insertInto('target_override').values({ milestone: 'y2-12', level: 'community', grade: null, count: 8, set_by: '王博文', set_at: 1_780_000_300_000 }).execute();
     return { ...counts, target_override: 1 };
   },
+  // The durable inbox: a handled message and a pending card press.
+  '2026_12_02_30_00_00_inbox': async (db) => {
+    const counts = await seeds['2026_12_02_20_00_00_target_overrides']!(db);
+    const at = 1_780_000_300_000;
+    await db
+      .insertInto('inbox')
+      .values([
+        { event_id: 'ev_1', kind: 'message', chat_id: 'oc_1', payload: '{}', status: 'done', received_at: at, done_at: at + 5 },
+        { event_id: 'ev_2', kind: 'card', chat_id: 'oc_1', payload: '{}', status: 'pending', received_at: at + 10, done_at: null },
+      ])
+      .execute();
+    return { ...counts, inbox: 2 };
+  },
 };
 
 const migrationNames = readdirSync(MIGRATIONS_DIR)
