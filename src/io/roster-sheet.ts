@@ -37,7 +37,7 @@ export function parseRoleWord(text: string): Role | undefined {
 }
 
 /** The role words to show in a message or a drop-down list. */
-const ROLE_CHOICES_ZH: readonly string[] = ROLES.map((r) => ROLE_NAMES_ZH[r]);
+export const ROLE_CHOICES_ZH: readonly string[] = ROLES.map((r) => ROLE_NAMES_ZH[r]);
 
 export interface RosterRow extends RowRef {
   name: string;

@@ -1,5 +1,5 @@
 /**
- * Foundation subcommands: migrate, init, plan, unit, score set, veto, member, chat, backup, audit.
+ * Foundation subcommands: migrate, init, plan, score set, veto, backup, audit (unit, member, chat: units.ts, members.ts, chats.ts).
  * `--by NAME` acts as that roster member (src/cli/context.ts `actingAs`); without it, the operator.
  */
 import { existsSync } from 'node:fs';
@@ -50,13 +50,15 @@ export function registerAdminCommands(program: Command): void {
       .command('init')
       .description('create the street and instantiate the plan for a programme whose first year is YYYY')
       .requiredOption('--year <YYYY>', "the programme's first year (the document's 2021)")
-      .option('--street <name>', "the street's name (default: the plan's XX街道)"),
-  ).action(async (opts: CommonOptions & { year: string; street?: string }) =>
+      .option('--street <name>', "the street's name (default: the plan's XX街道)")
+      .option('--sample-roster', '演示用：花名册填入方案附件1的示例姓名（默认只建立岗位：领导小组组长、党建办主任、党建办副主任）'),
+  ).action(async (opts: CommonOptions & { year: string; street?: string; sampleRoster?: boolean }) =>
     withContext(opts, async (ctx) => {
-      const result = await initProgramme(ctx, await actingAs(ctx, undefined), { year: opts.year, street: opts.street });
+      const result = await initProgramme(ctx, await actingAs(ctx, undefined), { year: opts.year, street: opts.street, sampleRoster: opts.sampleRoster === true });
       ctx.print(result, () => {
         const c = result.created;
-        return `programme: ${result.programme.streetName}, first year ${result.programme.firstYear}\ncreated: street ${c.street ? 'yes' : 'no (exists)'}, ${c.members} roster member(s), ${c.tasks} task(s)`;
+        const next = opts.sampleRoster === true ? '' : '\n下一步：dangjian member bind --name 党建办主任 --open-id ou_…（把党建办绑定到自己的飞书账号）';
+        return `三年行动：${result.programme.streetName}，第一年 ${result.programme.firstYear} 年\n本次新建：街道 ${c.street ? '1 个' : '0 个（已存在）'}，花名册 ${c.members} 人，任务 ${c.tasks} 项${c.members > 0 ? next : ''}`;
       });
     }),
   );
@@ -93,44 +95,6 @@ export function registerAdminCommands(program: Command): void {
           return out.join('\n');
         });
       }),
-  );
-
-  const unit = program.command('unit').description('units: street, communities, compounds, buildings, districts, social organisations');
-  withCommonOptions(
-    unit
-      .command('add')
-      .requiredOption('--name <name>', 'unique unit name')
-      .requiredOption('--level <level>', 'street|community|compound|building|district|social_org (or 街道/社区/小区/楼宇/商圈/社会组织)')
-      .option('--parent <name>', "parent unit (a compound's is a community; others' the street)"),
-  ).action(async (opts: CommonOptions & { name: string; level: string; parent?: string }) =>
-    withContext(opts, async (ctx) => {
-      const row = await addUnit(ctx, await actingAs(ctx, undefined), opts);
-      ctx.print({ id: row.id, name: row.name, level: row.level, parentId: row.parent_id }, () => `added ${LEVEL_NAMES_ZH[row.level]} ${row.name}`);
-    }),
-  );
-  withCommonOptions(unit.command('list').option('--level <level>', 'only this level')).action(async (opts: CommonOptions & { level?: string }) =>
-    withContext(opts, async (ctx) => {
-      const level = opts.level === undefined ? undefined : parseLevel(opts.level);
-      const units = await listUnits(ctx.db, level ? { level } : {});
-      const byId = new Map(units.map((u) => [u.id, u.name]));
-      const all = level ? new Map((await listUnits(ctx.db)).map((u) => [u.id, u.name])) : byId;
-      const rows = units.map((u) => ({ name: u.name, level: u.level, parent: u.parent_id === null ? null : (all.get(u.parent_id) ?? null) }));
-      ctx.print(rows, () => (rows.length === 0 ? 'no units' : rows.map((r) => `${LEVEL_NAMES_ZH[r.level]}\t${r.name}${r.parent ? `\t(${r.parent})` : ''}`).join('\n')));
-    }),
-  );
-  withCommonOptions(
-    unit
-      .command('import')
-      .description('导入单位表（.xlsx 或 CSV，全部导入或全部不导入）')
-      .requiredOption('--file <file>', '单位表：名称、层级、上级 三列（或 name,level,parent）；模板见 dangjian template units'),
-  ).action(async (opts: CommonOptions & { file: string }) =>
-    withContext(opts, (ctx) =>
-      withRowErrorsAsJson(ctx, async () => {
-        const { rows } = await readUnitSheet(opts.file);
-        const inserted = await importUnits(ctx, await actingAs(ctx, undefined), rows, opts.file);
-        ctx.print({ imported: inserted.length, file: opts.file }, () => `已从 ${fileLabel(opts.file)} 导入 ${inserted.length} 个单位`);
-      }),
-    ),
   );
 
   const score = program.commands.find((c) => c.name() === 'score') ?? program.command('score').description('assessment scores');
@@ -178,49 +142,6 @@ export function registerAdminCommands(program: Command): void {
     );
   }
 
-  const member = program.command('member').description('the roster: leadership group, office, lead units, secretaries');
-  withCommonOptions(
-    member
-      .command('add')
-      .requiredOption('--name <name>', 'roster name')
-      .option('--open-id <id>', 'Feishu open_id (can be bound later with the bot: 绑定)')
-      .requiredOption('--role <role>', 'leader|deputy|member|office|lead_unit|secretary')
-      .option('--unit <name>', 'lead unit (role lead_unit) or unit (role secretary)'),
-  ).action(async (opts: CommonOptions & { name: string; openId?: string; role: string; unit?: string }) =>
-    withContext(opts, async (ctx) => {
-      const row = await addMember(ctx, await actingAs(ctx, undefined), opts);
-      const unit = row.unit_id === null ? undefined : (await listUnits(ctx.db)).find((u) => u.id === row.unit_id);
-      ctx.print({ id: row.id, name: row.name, openId: row.open_id, role: row.role, leadUnit: row.lead_unit, unitId: row.unit_id }, () => `added ${roleLabel(row.role, unit?.level)} ${row.name}`);
-    }),
-  );
-  withCommonOptions(member.command('list')).action(async (opts: CommonOptions) =>
-    withContext(opts, async (ctx) => {
-      const units = new Map((await listUnits(ctx.db)).map((u) => [u.id, u]));
-      const members = await listMembers(ctx.db);
-      const rows = members.map((m) => ({ name: m.name, role: m.role, openId: m.open_id, leadUnit: m.lead_unit, unit: m.unit_id === null ? null : (units.get(m.unit_id)?.name ?? null) }));
-      const label = (i: number) => {
-        const m = members[i]!;
-        return roleLabel(m.role, m.unit_id === null ? null : units.get(m.unit_id)?.level);
-      };
-      ctx.print(rows, () => rows.map((m, i) => `${m.name}\t${label(i)}${m.leadUnit ? `\t${m.leadUnit}` : ''}${m.unit ? `\t${m.unit}` : ''}\t${m.openId ?? '(未绑定)'}`).join('\n') || 'no members');
-    }),
-  );
-
-  const chat = program.command('chat').description('which chat receives what');
-  withCommonOptions(
-    chat
-      .command('bind')
-      .requiredOption('--chat <chat_id>', 'Feishu chat_id (oc_...)')
-      .requiredOption('--to <target>', 'leadership | lead:<lead unit> | unit:<unit name>'),
-  ).action(async (opts: CommonOptions & { chat: string; to: string }) =>
-    withContext(opts, async (ctx) => {
-      const parsed = parseChatTargetKey(opts.to.trim());
-      if (!parsed) throw new UserError('bad_argument', `expected leadership, lead:<lead unit> or unit:<unit name> (got "${opts.to.trim()}")`, '--to');
-      const target = await checkChatTarget(ctx.db, ctx.plan, parsed);
-      await bindChat({ db: ctx.db, clock: ctx.clock, tz: ctx.config.timeZone }, await actingAs(ctx, undefined), opts.chat, target);
-      ctx.print({ chatId: opts.chat.trim(), target: chatTargetKey(target) }, () => `chat ${opts.chat.trim()} bound to ${chatTargetKey(target)}`);
-    }),
-  );
   withCommonOptions(
     program
       .command('backup')
@@ -248,10 +169,4 @@ export function registerAdminCommands(program: Command): void {
     });
   });
 
-  withCommonOptions(chat.command('list')).action(async (opts: CommonOptions) =>
-    withContext(opts, async (ctx) => {
-      const rows = (await listChats(ctx.db)).map((c) => ({ chatId: c.chatId, target: chatTargetKey(c.target), boundBy: c.boundBy }));
-      ctx.print(rows, () => rows.map((c) => `${c.chatId}\t${c.target}`).join('\n') || 'no chats bound');
-    }),
-  );
 }
