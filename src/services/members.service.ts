@@ -39,7 +39,7 @@ const MAX_NAME = 40;
 type Deps = { db: Db; plan: Plan; clock: Clock };
 
 /** A role from the word the office uses (党建办, 牵头单位, 书记, 组长 …) or its key (office). */
-export function parseRole(text: string, field = '--role'): Role {
+function parseRole(text: string, field = '--role'): Role {
   const role = parseRoleWord(text);
   if (!role) throw new UserError('bad_argument', `不认识的角色「${text.trim()}」，可填：${ROLE_CHOICES_ZH.join('、')}（或 组长、副组长、成员、党建办、书记）`, field);
   return role;

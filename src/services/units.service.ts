@@ -188,7 +188,7 @@ export async function removeUnit(deps: { db: Db; clock: Clock }, actor: Actor, i
   const bound = (await listChats(db)).filter((c) => c.target.kind === 'unit' && names.has(c.target.unitName));
   if (bound.length > 0) {
     const list = bound.map((c) => `${c.chatId}（${c.target.kind === 'unit' ? c.target.unitName : ''}）`).join('、');
-    throw new UserError('conflict', `群 ${list} 订阅了「${unit.name}」${subtree.length > 1 ? '或其下级单位' : ''}，先用 dangjian chat unbind --chat … 取消订阅`, '--name');
+    throw new UserError('conflict', `群 ${list}订阅了「${unit.name}」${subtree.length > 1 ? '或其下级单位' : ''}，先用 dangjian chat unbind --chat … 取消订阅`, '--name');
   }
   const refs = await unitReferences(db, unit.id);
   const children = subtree.length - 1;
@@ -329,7 +329,7 @@ export async function matchUnit(db: Db, fragment: string): Promise<UnitMatch> {
   const text = fragment.normalize('NFKC').trim();
   if (text === '') return { kind: 'none' };
   const exact = await findUnitByName(db, text);
-  if (exact) return { kind: 'one', unit: exact };
+  if (exact && exact.archived_at === null) return { kind: 'one', unit: exact };
   const found = await searchUnits(db, text);
   if (found.length === 1) return { kind: 'one', unit: found[0]! };
   if (found.length === 0) return { kind: 'none' };

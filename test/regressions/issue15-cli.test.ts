@@ -21,7 +21,7 @@ async function auditRows(action: string) {
 
 beforeAll(async () => {
   db = tempDbFile('dangjian-i15-');
-  await cliOk(db, ['init', '--year', '2026']);
+  await cliOk(db, ['init', '--year', '2026', '--sample-roster']);
   await cliOk(db, ['unit', 'add', '--name', '城东社区', '--level', 'community']);
   await cliOk(db, ['unit', 'add', '--name', '城东花园小区', '--level', 'compound', '--parent', '城东社区']);
   const opened = openDatabase(db);
@@ -35,7 +35,7 @@ describe('issue 15 regressions (CLI)', () => {
   it('migrate reports the migrations it applied to a fresh database, then none', async () => {
     const fresh = tempDbFile('dangjian-i15-migrate-');
     const first = JSON.parse(await cliOk(fresh, ['migrate', '--json'])) as { applied: string[] };
-    expect(first.applied).toEqual(['2026_11_28_00_00_00_initial_schema', '2026_11_28_01_00_00_one_active_completion', '2026_12_01_00_00_00_outbox_items']);
+    expect(first.applied).toEqual(['2026_11_28_00_00_00_initial_schema', '2026_11_28_01_00_00_one_active_completion', '2026_12_01_00_00_00_outbox_items', '2026_12_02_40_00_00_master_data']);
     const second = JSON.parse(await cliOk(fresh, ['migrate', '--json'])) as { applied: string[] };
     expect(second.applied).toEqual([]);
   });

@@ -47,7 +47,7 @@ const find = (b: BoardJson[], seq: number): BoardJson => {
 
 beforeAll(async () => {
   db = tempDbFile('dangjian-tasks-');
-  await cliOk(db, ['init', '--year', '2026']);
+  await cliOk(db, ['init', '--year', '2026', '--sample-roster']);
   const opened = openDatabase(db);
   const t = Date.parse('2026-01-01T00:00:00+08:00');
   await insertMember(opened.db, { name: '社治小李', openId: null, role: 'lead_unit', leadUnit: '社会治理办', unitId: null, at: t });
