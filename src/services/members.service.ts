@@ -384,7 +384,7 @@ export async function unbindChat(deps: { db: Db; clock: Clock }, actor: Actor, c
   await requireOffice(deps, actor, '取消群订阅', { action: 'chat.unbind', subject: chatId });
   const id = chatId.trim();
   const chat = await findChat(db, id);
-  if (!chat) throw new UserError('not_found', `群 ${id} 没有订阅任何内容（dangjian chat list 查看已订阅的群）`, field);
+  if (!chat) throw new UserError('not_found', `群 ${id} 没有订阅任何内容${field === '--chat' ? '（dangjian chat list 查看已订阅的群）' : ''}`, field);
   const at = clock.now().getTime();
   await db.transaction().execute(async (trx) => {
     await unbindChatRow(trx, id);

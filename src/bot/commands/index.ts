@@ -11,6 +11,7 @@ import { setscore } from './setscore.js';
 import { subscribe } from './subscribe.js';
 import { targets } from './targets.js';
 import { done, tasks, undo } from './tasks.js';
+import { unsubscribe } from './unsubscribe.js';
 import { veto } from './veto.js';
 
-export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, exportCommand, setscore, veto, subscribe, bind, init]);
+export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, exportCommand, setscore, veto, subscribe, unsubscribe, bind, init]);
