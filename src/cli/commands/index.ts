@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAdminCommands } from './admin.js';
 import { registerChatCommands } from './chats.js';
+import { registerDoctorCommand } from './doctor.js';
 import { registerExportCommand } from './export.js';
 import { registerMemberCommands } from './members.js';
 import { registerSchedulerCommands } from './scheduler.js';
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerSchedulerCommands(program);
   registerTemplateCommands(program);
   registerExportCommand(program);
+  registerDoctorCommand(program);
 }
