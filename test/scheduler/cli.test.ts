@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOutbox } from '../../src/db/outbox.repository.js';
 import { openDatabase } from '../../src/db/database.js';
-import { runCli as runCliProcess, runCliInProcess as runCli, tempDbFile } from '../support/cli.js';
+import { cliOkInProcess, runCli as runCliProcess, runCliInProcess as runCli, tempDbFile } from '../support/cli.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark-server.js';
 import { CHATS, openProgramme } from './support.js';
 
@@ -161,9 +161,11 @@ describe('dangjian reminders preview / tick / outbox / digest', () => {
     expect(d.failedMessages.map((f) => f.key)).toEqual([failedRows[0]?.key]);
   }, 90_000);
 
-  it('outbox refuses an unknown status, naming the option', async () => {
+  it('outbox takes the state in Chinese and refuses an unknown one, naming the option', async () => {
+    const failed = JSON.parse(await cliOkInProcess(db, ['outbox', '--status', '失败', '--json'])) as Array<{ status: string }>;
+    expect(failed.map((r) => r.status)).toEqual(['failed']);
     const r = await runCli(['outbox', '--status', 'lost', '--db', db]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('error: --status: expected one of pending, sending, sent, failed, skipped (got "lost")\n');
+    expect(r.stderr).toBe('error: --status: 不认识的状态「lost」，可填：待发、发送中、已发、失败、未发\n');
   }, 30_000);
 });

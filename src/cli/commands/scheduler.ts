@@ -11,6 +11,7 @@ import { fixedClock } from '../../clock.js';
 import { countOutboxByStatus, listOutbox, listOutboxItems, OUTBOX_STATUSES } from '../../db/outbox.repository.js';
 import { getSetting } from '../../db/setting.repository.js';
 import type { OutboxStatus } from '../../db/schema.js';
+import { OUTBOX_STATUS_NAMES_ZH, parseOutboxStatusWord } from '../../domain/option-words.js';
 import { UserError } from '../../errors.js';
 import { createLarkSender } from '../../lark/sender.js';
 import type { Outbound } from '../../messaging/outbound.js';
@@ -207,11 +208,7 @@ export function registerSchedulerCommands(program: Command): void {
   ).action(async (opts: CommonOptions & { status?: string; limit?: string }) =>
     withContext(opts, async (ctx) => {
       const tz = ctx.config.timeZone;
-      let status: OutboxStatus | undefined;
-      if (opts.status !== undefined) {
-        status = OUTBOX_STATUSES.find((s) => s === opts.status?.trim());
-        if (!status) throw new UserError('bad_argument', `expected one of ${OUTBOX_STATUSES.join(', ')} (got "${opts.status}")`, '--status');
-      }
+      const status: OutboxStatus | undefined = opts.status === undefined ? undefined : parseOutboxStatusWord(opts.status);
       let limit: number | undefined;
       if (opts.limit !== undefined) {
         if (!/^\d{1,6}$/.test(opts.limit.trim()) || Number(opts.limit) < 1) throw new UserError('bad_argument', `expected a positive whole number (got "${opts.limit}")`, '--limit');
@@ -244,7 +241,7 @@ export function registerSchedulerCommands(program: Command): void {
           const what = r.status === 'sent' ? `sent ${r.sentAt} ${r.messageId}` : r.status === 'pending' ? `pending, not before ${r.notBefore}` : `${r.status}${r.lastError ? `: ${r.lastError}` : ''}`;
           return `${r.dueAt}  ${r.kind.padEnd(10)} → ${r.chatId ?? '（无群）'}  ${what}${r.late ? ' 〔补发〕' : ''}  ${r.key}（${r.items.length} 项）`;
         });
-        if (counts) lines.push(OUTBOX_STATUSES.map((s) => `${s} ${counts[s]}`).join(', '));
+        if (counts) lines.push(OUTBOX_STATUSES.map((s) => `${OUTBOX_STATUS_NAMES_ZH[s]} ${counts[s]}`).join('，'));
         else lines.push(`${data.length} row(s)`);
         return lines.join('\n');
       });
