@@ -9,6 +9,7 @@ import type { Db } from '../db/database.js';
 import { audit } from '../db/audit.repository.js';
 import { bindChat as bindChatRow, findChat, unbindChatRow } from '../db/chat.repository.js';
 import { chatTargetKey, type ChatTarget } from '../domain/chat-target.js';
+import { parseRoleWord, ROLE_CHOICES_ZH } from '../domain/option-words.js';
 import { ROLES, type Role } from '../domain/roles.js';
 import {
   bindMemberOpenId,
@@ -25,7 +26,7 @@ import { REMINDERS_START_SETTING, setSettingIfAbsent } from '../db/setting.repos
 import { findUnitByName, listUnits } from '../db/unit.repository.js';
 import { UserError } from '../errors.js';
 import { RowErrors } from '../io/row-errors.js';
-import { normalizePhone, parseRoleWord, ROLE_CHOICES_ZH, type RosterRow } from '../io/roster-sheet.js';
+import { normalizePhone, type RosterRow } from '../io/roster-sheet.js';
 import type { Plan } from '../plan/schema.js';
 import { localDate } from '../time.js';
 
@@ -37,13 +38,6 @@ const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MAX_NAME = 40;
 
 type Deps = { db: Db; plan: Plan; clock: Clock };
-
-/** A role from the word the office uses (党建办, 牵头单位, 书记, 组长 …) or its key (office). */
-function parseRole(text: string, field = '--role'): Role {
-  const role = parseRoleWord(text);
-  if (!role) throw new UserError('bad_argument', `不认识的角色「${text.trim()}」，可填：${ROLE_CHOICES_ZH.join('、')}（或 组长、副组长、成员、党建办、书记）`, field);
-  return role;
-}
 
 function validatePersonName(name: string, field = '--name'): string {
   const n = name.trim();
@@ -118,7 +112,7 @@ export async function addMember(
   const { db, plan, clock } = deps;
   await requireOffice(deps, actor, '添加花名册成员', { action: 'member.add', subject: input.name });
   const name = validatePersonName(input.name);
-  const role = parseRole(input.role);
+  const role = parseRoleWord(input.role);
   const place = await placeOf(db, plan, role, input.unit);
   const existing = await findMemberByName(db, name, { includeRemoved: true });
   const openId = input.openId === undefined ? (existing?.open_id ?? null) : validateOpenId(input.openId);
@@ -156,7 +150,7 @@ export async function editMember(
     if (clash) throw new UserError('conflict', `花名册中已有「${next.name}」${clash.removed_at === null ? '' : '（已移除）'}`, '--rename');
   }
   if (input.role !== undefined || input.unit !== undefined) {
-    next.role = input.role === undefined ? member.role : parseRole(input.role);
+    next.role = input.role === undefined ? member.role : parseRoleWord(input.role);
     const unitText = input.unit ?? (next.role === member.role ? (member.lead_unit ?? (member.unit_id === null ? undefined : (await listUnits(db)).find((u) => u.id === member.unit_id)?.name)) : undefined);
     Object.assign(next, await placeOf(db, plan, next.role, unitText));
   }

@@ -20,21 +20,15 @@ import {
   unitReferences,
   unitSubtree,
 } from '../db/unit.repository.js';
+import { parseLevel } from '../domain/option-words.js';
 import { UserError } from '../errors.js';
 import { flagDuplicates, RowErrors, type RowRef } from '../io/row-errors.js';
 import { LEVEL_NAMES_ZH, LEVELS, type Level } from '../plan/schema.js';
 
-const MAX_UNIT_NAME_LENGTH = 60;
+// The level words are parsed in src/domain/option-words.ts; re-exported for the callers of this service.
+export { parseLevel };
 
-/** Accepts a level by its English key or its Chinese name (街道, 社区, 小区, 楼宇, 商圈, 社会组织). */
-export function parseLevel(text: string, field = '--level'): Level {
-  const t = text.trim();
-  const byKey = LEVELS.find((l) => l === t.toLowerCase());
-  if (byKey) return byKey;
-  const byName = LEVELS.find((l) => LEVEL_NAMES_ZH[l] === t || `${LEVEL_NAMES_ZH[l]}层面` === t);
-  if (byName) return byName;
-  throw new UserError('bad_argument', `不认识的层级「${t}」，可填：${LEVELS.map((l) => LEVEL_NAMES_ZH[l]).join('、')}`, field);
-}
+const MAX_UNIT_NAME_LENGTH = 60;
 
 /** The level a unit's parent must have (null: no parent). */
 export function requiredParentLevel(level: Level): Level | null {

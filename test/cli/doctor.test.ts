@@ -47,7 +47,7 @@ describe('dangjian doctor', () => {
     const r = await doctor({ LARK_APP_SECRET: 'not-the-secret' });
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/✗ 飞书凭证：LARK_APP_SECRET 不对（或已重置）。到 飞书开放平台开发者后台.*「凭证与基础信息」复制 App Secret/);
-    expect(r.stderr.trim()).toBe('error: 发现 1 个问题（见上面标 ✗ 的行）');
+    expect(r.stderr.trim()).toBe('错误：发现 1 个问题（见上面标 ✗ 的行）');
   });
 
   it('the bot not in a subscribed chat: names the chat and how to add the bot', async () => {

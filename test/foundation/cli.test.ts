@@ -52,8 +52,8 @@ describe('dangjian CLI', () => {
     const set = JSON.parse(await cliOk(db, ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '9.5', '--year', '2026', '--json'])) as Record<string, unknown>;
     expect(set).toMatchObject({ unit: '阳光小区', item: '11.1', points: 9.5, max: 10, year: 2026 });
 
-    expect(await cliOk(db, ['veto', 'set', '--unit', '阳光小区', '--reason', '发生重大安全事故', '--year', '2026'])).toContain('veto set');
-    expect(await cliOk(db, ['veto', 'clear', '--unit', '阳光小区', '--reason', '复核撤销', '--year', '2026'])).toContain('veto cleared');
+    expect(await cliOk(db, ['veto', 'set', '--unit', '阳光小区', '--reason', '发生重大安全事故', '--year', '2026'])).toContain('已对 阳光小区 2026 年一票否决：发生重大安全事故');
+    expect(await cliOk(db, ['veto', 'clear', '--unit', '阳光小区', '--reason', '复核撤销', '--year', '2026'])).toContain('已取消 阳光小区 的一票否决');
 
     const member = JSON.parse(await cliOk(db, ['member', 'add', '--name', '李书记', '--open-id', 'ou_li', '--role', 'secretary', '--unit', '城东社区', '--json'])) as Record<string, unknown>;
     expect(member).toMatchObject({ name: '李书记', openId: 'ou_li', role: 'secretary' });
@@ -96,7 +96,7 @@ describe('dangjian CLI', () => {
     ['an unknown unit', ['score', 'set', '--unit', '不存在小区', '--item', '11.1', '--points', '5'], /--unit.*没有找到名称包含「不存在小区」的单位/],
     ['a bad year', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '5', '--year', '26'], /--year/],
     ['an unknown role', ['member', 'add', '--name', '某人', '--role', 'boss'], /--role/],
-    ['an unknown lead unit', ['chat', 'bind', '--chat', 'oc_x', '--to', 'lead:财政所'], /--to.*「财政所」不是牵头单位/],
+    ['an unknown lead unit', ['chat', 'bind', '--chat', 'oc_x', '--to', 'lead:财政所'], /--to.*没有牵头单位「财政所」/],
     ['a missing required option', ['unit', 'add', '--name', 'x'], /--level/],
   ];
 

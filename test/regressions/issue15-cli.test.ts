@@ -74,12 +74,14 @@ describe('issue 15 regressions (CLI)', () => {
     expect(rows).toContainEqual(expect.objectContaining({ actor: '社管小王', outcome: 'denied' }));
   });
 
-  it('audit prints instants in DANGJIAN_TZ, like every other output', async () => {
+  it('audit prints instants in DANGJIAN_TZ, like every other output: ISO with --json, as people read them otherwise', async () => {
     const rows = JSON.parse(await cliOk(db, ['audit', '--json', '--limit', '3'])) as Array<{ at: string }>;
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) expect(r.at).toMatch(/\+08:00$/);
+    const [newest] = rows;
+    const wall = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(newest!.at)!;
     const text = await cliOk(db, ['audit', '--limit', '1']);
-    expect(text).toMatch(/\+08:00/);
+    expect(text.startsWith(`${Number(wall[2])}月${Number(wall[3])}日 ${wall[4]}:${wall[5]}\t`)).toBe(true);
   });
 
   it('resolves a partial unit name as the chat does: 「城东」 is 城东社区 although 城东花园小区 also contains it', async () => {

@@ -157,7 +157,7 @@ describe('backup', () => {
         expect(refusedPosts).toBe(0);
         // Refuses to overwrite an existing file.
         expect(again.code).toBe(2);
-        expect(again.stderr).toMatch(/--out.*already exists/);
+        expect(again.stderr).toMatch(/^错误：--out：文件 .* 已存在/);
         expect(existsSync(out)).toBe(true);
       },
     );

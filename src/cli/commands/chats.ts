@@ -2,24 +2,10 @@
 import type { Command } from 'commander';
 import { chatTargetLabel } from '../../cards/labels.js';
 import { listChats } from '../../db/chat.repository.js';
-import { chatTargetKey, parseChatTargetKey, type ChatTarget } from '../../domain/chat-target.js';
-import { UserError } from '../../errors.js';
+import { chatTargetKey } from '../../domain/chat-target.js';
+import { parseChatTargetWord } from '../../domain/option-words.js';
 import { bindChat, checkChatTarget, unbindChat, validateChatId } from '../../services/members.service.js';
 import { actingAs, withCommonOptions, withContext, type CommonOptions } from '../context.js';
-
-const LEADERSHIP_WORDS = new Set(['leadership', '领导小组']);
-
-/** `--to`: 领导小组 (leadership), a lead unit's name (lead:名), a unit's name (unit:名). */
-function parseTarget(text: string, leadUnits: readonly string[]): ChatTarget {
-  const t = text.normalize('NFKC').trim();
-  if (LEADERSHIP_WORDS.has(t.toLowerCase())) return { kind: 'leadership' };
-  const keyed = parseChatTargetKey(t);
-  if (keyed) return keyed;
-  const lead = leadUnits.find((u) => u === t || u.replace(/\(.*\)$/, '') === t);
-  if (lead) return { kind: 'lead', leadUnit: lead };
-  if (t === '') throw new UserError('bad_argument', '缺少订阅对象：领导小组、牵头单位名或单位名', '--to');
-  return { kind: 'unit', unitName: t };
-}
 
 export function registerChatCommands(program: Command): void {
   const chat = program.command('chat').description('群订阅：哪个飞书群接收哪些提醒');
@@ -33,7 +19,7 @@ export function registerChatCommands(program: Command): void {
   ).action(async (opts: CommonOptions & { chat: string; to: string }) =>
     withContext(opts, async (ctx) => {
       const chatId = validateChatId(opts.chat);
-      const target = await checkChatTarget(ctx.db, ctx.plan, parseTarget(opts.to, ctx.plan.leadUnits));
+      const target = await checkChatTarget(ctx.db, ctx.plan, parseChatTargetWord(opts.to, ctx.plan.leadUnits));
       await bindChat({ db: ctx.db, clock: ctx.clock, tz: ctx.config.timeZone }, await actingAs(ctx, undefined), chatId, target);
       ctx.print({ chatId, target: chatTargetKey(target) }, () => `群 ${chatId} 已订阅「${chatTargetLabel(target)}」`);
     }),
