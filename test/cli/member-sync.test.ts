@@ -80,6 +80,7 @@ describe('member sync', () => {
     const r = await runCli(['member', 'sync', '--db', db], { env });
     fake.setMissingScopes([]);
     expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/没有同步：应用没有开通权限 contact:user\.id:readonly。到 飞书开放平台开发者后台.*「权限管理」开通/);
     expect(digest(db)).toBe(before);
   });

@@ -16,7 +16,7 @@ import { getProgramme } from '../../db/setting.repository.js';
 import { UserError } from '../../errors.js';
 import { chatTargetLabel } from '../../cards/labels.js';
 import { silentLogger } from '../../log.js';
-import { cliIo } from '../context.js';
+import { cliIo, withCommonOptions, type CommonOptions } from '../context.js';
 
 type Outcome = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -123,12 +123,8 @@ async function larkChecks(config: Config, chats: ChatRecord[], checks: Check[]):
 }
 
 export function registerDoctorCommand(program: Command): void {
-  program
-    .command('doctor')
-    .description('检查部署：配置、数据库、飞书凭证、机器人、订阅的群、通讯录权限；说明哪里不对、在哪里改')
-    .option('--db <file>', 'SQLite 数据库文件（默认：DB_FILE 或 ./data/dangjian.db）')
-    .option('--json', '输出 JSON')
-    .action(async (opts: { db?: string; json?: boolean }) => {
+  withCommonOptions(program.command('doctor').description('检查部署：配置、数据库、飞书凭证、机器人、订阅的群、通讯录权限；说明哪里不对、在哪里改'))
+    .action(async (opts: CommonOptions) => {
       const io = cliIo();
       const checks: Check[] = [];
       let config: Config | undefined;

@@ -132,7 +132,8 @@ export function registerMemberCommands(program: Command): void {
         if (!lark) throw new UserError('config', 'member sync 需要飞书应用凭据：设置 LARK_APP_ID 和 LARK_APP_SECRET（见 docs/feishu-setup.md）', 'LARK_APP_ID');
         // The Lark SDK loads only for the commands that call Lark.
         const [{ createLarkSender }, { explainLarkFailure }] = await Promise.all([import('../../lark/sender.js'), import('../../lark/scopes.js')]);
-        const sender = createLarkSender({ ...lark, log: ctx.log, retry: { maxAttempts: 3 } });
+        // A failure is explained below in one Chinese line: the sender's own warnings stay off the terminal.
+        const sender = createLarkSender({ ...lark, log: ctx.log.child({}, { level: 'error' }), retry: { maxAttempts: 3 } });
         try {
           const r = await syncMembers(ctx, await actingAs(ctx, undefined), (q) => sender.lookupUserIds(q)).catch((err: unknown) => {
             if (err instanceof UserError) throw err;
