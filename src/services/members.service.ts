@@ -2,7 +2,7 @@
  * The roster (members) and chat subscriptions. Every change is office only and audited. Members
  * are created or updated by name; a removed member keeps their row (the audit names them).
  */
-import type { Actor } from '../auth/actor.js';
+import { OFFICE_LEAD_UNIT, type Actor } from '../auth/actor.js';
 import { requireOffice } from '../auth/policy.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
@@ -85,8 +85,9 @@ async function placeOf(db: Db, plan: Plan, role: Role, unitText: string | undefi
     if (!unit || unit.archived_at !== null) throw new UserError('not_found', `没有名为「${unitArg}」的单位`, '--unit');
     return { leadUnit: null, unitId: unit.id };
   }
-  if (unitArg) throw new UserError('bad_argument', `只有牵头单位成员和书记需要 --unit（这里的角色是${ROLE_CHOICES_ZH[ROLES.indexOf(role)]}）`, '--unit');
-  return { leadUnit: null, unitId: null };
+  if (unitArg && !(role === 'office' && plan.leadUnits.find((u) => u === unitArg || u.replace(/\(.*\)$/, '') === unitArg) === OFFICE_LEAD_UNIT)) throw new UserError('bad_argument', `只有牵头单位成员和书记需要 --unit（这里的角色是${ROLE_CHOICES_ZH[ROLES.indexOf(role)]}）`, '--unit');
+  // The office is the 党建办: as `init` seeds it, it answers for 党建办(组织)'s tasks too.
+  return { leadUnit: role === 'office' ? OFFICE_LEAD_UNIT : null, unitId: null };
 }
 
 async function refuseTakenOpenId(db: Db, openId: string | null, selfId: number | null, field = '--open-id'): Promise<void> {
@@ -241,7 +242,7 @@ export async function importMembers(deps: Deps, actor: Actor, rows: readonly Ros
     }
     planned.push({
       existing,
-      fields: { name: r.name, role: r.role, leadUnit: r.leadUnit, unitId, openId: r.openId ?? existing?.open_id ?? null, mobile: r.phone ?? existing?.mobile ?? null, email: r.email ?? existing?.email ?? null },
+      fields: { name: r.name, role: r.role, leadUnit: r.role === 'office' ? OFFICE_LEAD_UNIT : r.leadUnit, unitId, openId: r.openId ?? existing?.open_id ?? null, mobile: r.phone ?? existing?.mobile ?? null, email: r.email ?? existing?.email ?? null },
     });
   }
   errors.throwIfAny(file);

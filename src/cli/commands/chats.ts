@@ -32,7 +32,8 @@ export function registerChatCommands(program: Command): void {
       .requiredOption('--chat <chat_id>', '飞书群的 chat_id（oc_…；dangjian chat list 查看）'),
   ).action(async (opts: CommonOptions & { chat: string }) =>
     withContext(opts, async (ctx) => {
-      const chatId = validateChatId(opts.chat);
+      // Any bound id may be unbound (one bound from the console chat included); a typo is simply not bound.
+      const chatId = opts.chat.trim();
       const target = await unbindChat(ctx, await actingAs(ctx, undefined), chatId);
       ctx.print({ chatId, target: chatTargetKey(target), unbound: true }, () => `群 ${chatId} 已取消订阅「${chatTargetLabel(target)}」，不再接收它的提醒`);
     }),
