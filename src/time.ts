@@ -116,3 +116,19 @@ export function parseInstant(text: string, tz: string): number | undefined {
   }
   return dayjs.tz(`${date} ${hh}:${mm}:${ss ?? '00'}`, 'YYYY-MM-DD HH:mm:ss', tz).valueOf() + Number((ms ?? '0').padEnd(3, '0'));
 }
+
+/**
+ * An instant as people read it: 「2月27日 10:00」, with the year when it is not `nowMs`'s year
+ * (「2025年12月30日 17:00」). Machine output (--json) keeps ISO.
+ */
+export function readableTime(instant: Date | number, tz: string, nowMs: number): string {
+  const p = wallParts(typeof instant === 'number' ? instant : instant.getTime(), tz);
+  const year = p.year === wallParts(nowMs, tz).year ? '' : `${p.year}年`;
+  return `${year}${p.month}月${p.day}日 ${pad(p.hour)}:${pad(p.minute)}`;
+}
+
+/** A calendar date 'YYYY-MM-DD' as people read it: 「3月31日」, with the year when it is not `year`. */
+export function readableDate(date: string, year: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return `${y === year ? '' : `${y}年`}${m}月${d}日`;
+}

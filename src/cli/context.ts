@@ -3,6 +3,8 @@
  * clock, logger, and an output helper that prints JSON with --json and text otherwise.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { actorFromMember, operatorActor, type Actor } from '../auth/actor.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -58,7 +60,7 @@ export interface CliContext {
 
 /** Adds the options every subcommand takes. */
 export function withCommonOptions(cmd: Command): Command {
-  return cmd.option('--db <file>', 'SQLite database file (default: DB_FILE or ./data/dangjian.db)').option('--json', 'print machine-readable JSON');
+  return cmd.option('--db <文件>', '数据库文件（默认：环境变量 DB_FILE 或 ./data/dangjian.db）').option('--json', '输出 JSON（供脚本使用；时间为 ISO 格式）');
 }
 
 /**
@@ -73,15 +75,65 @@ export async function actingAs(ctx: CliContext, by: string | undefined): Promise
   return actorFromMember(member, 'cli');
 }
 
+const LEVEL_WORDS: Record<number, string> = { 40: '警告', 50: '错误', 60: '严重错误' };
+
+/**
+ * The CLI's logger: nothing below warn reaches the terminal (LOG_LEVEL may only raise the bar),
+ * and what does is one readable line on stderr, not pino's JSON.
+ */
+function cliLogger(io: CliIo): Logger {
+  const requested = io.env.LOG_LEVEL;
+  const level = requested === 'error' || requested === 'fatal' || requested === 'silent' ? requested : 'warn';
+  return createLogger(level, {
+    write(line: string) {
+      const record = JSON.parse(line) as { level: number; msg?: string; err?: string | { message?: string } };
+      const err = record.err === undefined ? '' : `（${typeof record.err === 'string' ? record.err : (record.err.message ?? '')}）`;
+      io.err(`${LEVEL_WORDS[record.level] ?? '日志'}：${record.msg ?? ''}${err}\n`);
+    },
+  });
+}
+
+/** The first folder on the way to `file` that does not exist yet (what opening it would create), or undefined. */
+function firstMissingFolder(file: string): string | undefined {
+  let missing: string | undefined;
+  for (let dir = dirname(resolve(file)); !existsSync(dir); dir = dirname(dir)) missing = dir;
+  return missing;
+}
+
+/** Removes a database file that a failed command created, with its journal files and the folders made for it. */
+function removeCreated(file: string, folder: string | undefined): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+  if (folder) rmSync(folder, { recursive: true, force: true });
+}
+
+export interface ContextSetup {
+  /** Apply pending migrations first (default true). */
+  migrate?: boolean;
+  /**
+   * May create the database file (init, migrate). Any other command refuses a file that does not
+   * exist — a typo in --db must not leave a new empty database behind. A creating command that
+   * fails removes what it created.
+   */
+  create?: boolean;
+}
+
 /** Runs an action with a context, closing the database afterwards (also on error). The database is migrated first unless `migrate: false`. */
-export async function withContext<T>(options: CommonOptions, action: (ctx: CliContext) => Promise<T>, setup: { migrate: boolean } = { migrate: true }): Promise<T> {
+export async function withContext<T>(options: CommonOptions, action: (ctx: CliContext) => Promise<T>, setup: ContextSetup = {}): Promise<T> {
   const io = cliIo();
   const config = readConfig(io.env);
   const plan = config.planFile ? loadPlanFile(config.planFile) : loadPlan();
-  const log = createLogger(io.env.LOG_LEVEL ?? 'warn');
-  const opened = openDatabase(options.db ?? config.dbFile);
+  const file = options.db ?? config.dbFile;
+  const isNew = file !== ':memory:' && !existsSync(file);
+  if (isNew && setup.create !== true) {
+    const hint = options.db === undefined ? '第一次使用请先运行 dangjian init --year 〈第一年〉' : '';
+    throw new UserError('not_found', `数据库文件不存在：${file}（是否写错了路径？${hint}）`);
+  }
+  const createdFolder = isNew ? firstMissingFolder(file) : undefined;
+  const log = cliLogger(io);
+  const opened = openDatabase(file);
+  let ok = false;
   try {
-    if (setup.migrate) await migrateToLatest(opened.db);
+    if (setup.migrate !== false) await migrateToLatest(opened.db);
     const json = options.json === true;
     const ctx: CliContext = {
       config,
@@ -95,8 +147,11 @@ export async function withContext<T>(options: CommonOptions, action: (ctx: CliCo
         io.out(json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`);
       },
     };
-    return await action(ctx);
+    const result = await action(ctx);
+    ok = true;
+    return result;
   } finally {
     await opened.close();
+    if (!ok && isNew) removeCreated(file, createdFolder);
   }
 }

@@ -36,3 +36,19 @@ export async function listChats(db: Db): Promise<ChatRecord[]> {
   const rows = await db.selectFrom('chat').selectAll().orderBy('bound_at').orderBy('chat_id').execute();
   return rows.map(toChatRecord);
 }
+
+/** Removes a chat's subscription; false when the chat was not bound. */
+export async function unbindChatRow(db: Db, chatId: string): Promise<boolean> {
+  const r = await db.deleteFrom('chat').where('chat_id', '=', chatId).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** A renamed unit's chats follow it (`unit:OLD` → `unit:NEW`). */
+export async function retargetUnitChats(db: Db, oldName: string, newName: string): Promise<number> {
+  const r = await db
+    .updateTable('chat')
+    .set({ target: chatTargetKey({ kind: 'unit', unitName: newName }) })
+    .where('target', '=', chatTargetKey({ kind: 'unit', unitName: oldName }))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

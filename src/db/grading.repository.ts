@@ -70,13 +70,13 @@ function scopeCte(scope: UnitScope): RawBuilder<unknown> | null {
   }
 }
 
-/** The units of a scope (id, name, level, parent_id, parent_name). */
+/** The units of a scope (id, name, level, parent_id, parent_name); archived units are left out (`unit remove --archive`). */
 export async function scopeUnits(db: Db, scope: UnitScope): Promise<ScopeUnitRow[]> {
   const cte = scopeCte(scope);
   const query =
     cte === null
-      ? sql<ScopeUnitRow>`SELECT u.id, u.name, u.level, u.parent_id, p.name AS parent_name FROM unit u LEFT JOIN unit p ON p.id = u.parent_id`
-      : sql<ScopeUnitRow>`${cte} SELECT u.id, u.name, u.level, u.parent_id, p.name AS parent_name FROM unit u JOIN scope_ids s ON s.id = u.id LEFT JOIN unit p ON p.id = u.parent_id`;
+      ? sql<ScopeUnitRow>`SELECT u.id, u.name, u.level, u.parent_id, p.name AS parent_name FROM unit u LEFT JOIN unit p ON p.id = u.parent_id WHERE u.archived_at IS NULL`
+      : sql<ScopeUnitRow>`${cte} SELECT u.id, u.name, u.level, u.parent_id, p.name AS parent_name FROM unit u JOIN scope_ids s ON s.id = u.id LEFT JOIN unit p ON p.id = u.parent_id WHERE u.archived_at IS NULL`;
   return (await query.execute(db)).rows;
 }
 

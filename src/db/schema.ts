@@ -15,6 +15,8 @@ export interface UnitTable {
   level: Level;
   parent_id: number | null;
   created_at: number;
+  /** Set by `unit remove --archive`: hidden from grades, ranks and lists; history kept. */
+  archived_at: number | null;
 }
 
 export interface MemberTable {
@@ -25,6 +27,11 @@ export interface MemberTable {
   lead_unit: string | null;
   unit_id: number | null;
   created_at: number;
+  /** 11-digit mobile (for `member sync`). */
+  mobile: string | null;
+  email: string | null;
+  /** Set by `member remove`: the row stays (the audit names the member), the member can no longer act. */
+  removed_at: number | null;
 }
 
 /** `target` is a ChatTarget key (src/domain/chat-target.ts), parsed by chat.repository.ts. */

@@ -3,8 +3,8 @@
  * checks rows into members ready for `member import`; writes nothing. Roles may be written the
  * way the office says them (组长, 副组长, 成员, 党建办, 牵头单位, 书记 …).
  */
-import { ROLE_NAMES_ZH } from '../cards/labels.js';
-import { ROLES, type Role } from '../domain/roles.js';
+import { findRoleWord, ROLE_CHOICES_ZH } from '../domain/option-words.js';
+import type { Role } from '../domain/roles.js';
 import { flagDuplicates, RowErrors, type RowRef } from './row-errors.js';
 import { readSheet, type ColumnSpec, type SheetData } from './spreadsheet.js';
 import { requireRows } from './unit-sheet.js';
@@ -17,28 +17,6 @@ export const ROSTER_COLUMNS = [
   { key: 'email', aliases: ['邮箱', '电子邮箱', 'email', 'e-mail'], required: false },
   { key: 'openId', aliases: ['open_id', 'openid', '飞书open_id', '飞书id'], required: false },
 ] as const satisfies readonly ColumnSpec[];
-
-/** Words the office uses for each role (besides the role keys and ROLE_NAMES_ZH). */
-const ROLE_WORDS: Record<Role, readonly string[]> = {
-  leader: ['组长', '领导小组组长'],
-  deputy: ['副组长', '领导小组副组长'],
-  member: ['成员', '领导小组成员'],
-  // Not 党建办(组织): that is a lead unit, and its staff are not the office (issue 16 #10).
-  office: ['党建办', '领导小组办公室'],
-  lead_unit: ['牵头单位'],
-  secretary: ['书记', '社区书记'],
-};
-
-const foldWord = (text: string): string => text.normalize('NFKC').replace(/\s/g, '').toLowerCase();
-
-/** A role from the word the office writes (组长, 党建办, 牵头单位, 书记 …) or its key (office); undefined if unknown. */
-export function parseRoleWord(text: string): Role | undefined {
-  const t = foldWord(text);
-  return ROLES.find((r) => r === t || foldWord(ROLE_NAMES_ZH[r]) === t || ROLE_WORDS[r].some((w) => foldWord(w) === t));
-}
-
-/** The role words to show in a message or a drop-down list. */
-const ROLE_CHOICES_ZH: readonly string[] = ROLES.map((r) => ROLE_NAMES_ZH[r]);
 
 export interface RosterRow extends RowRef {
   name: string;
@@ -80,6 +58,8 @@ export function normalizePhone(text: string): { phone: string } | { error: strin
   return { phone: digits };
 }
 
+const foldWord = (text: string): string => text.normalize('NFKC').replace(/\s/g, '').toLowerCase();
+
 function leadUnitOf(text: string, leadUnits: readonly string[]): string | undefined {
   const t = foldWord(text);
   // 党建办 stands for 党建办(组织): the bracketed part may be left out.
@@ -106,7 +86,7 @@ function rosterFromSheet(data: SheetData, context: RosterContext): RosterSheet {
     const name = v('name');
     if (name === '') bad('缺少姓名', 'name');
     else if (name.length > MAX_NAME || /\p{Cc}/u.test(name)) bad(`姓名「${name.slice(0, MAX_NAME)}」应为 1 到 ${MAX_NAME} 个字，且不含控制字符`, 'name');
-    const role = v('role') === '' ? undefined : parseRoleWord(v('role'));
+    const role = v('role') === '' ? undefined : findRoleWord(v('role'));
     if (v('role') === '') bad('缺少角色', 'role');
     else if (!role) {
       const asLeadUnit = leadUnitOf(v('role'), context.leadUnits);

@@ -35,7 +35,7 @@ const LAYOUT_WORDS: Record<ScoreLayout, readonly string[]> = {
 export function parseTemplateKind(text: string): TemplateKind {
   const t = text.trim().toLowerCase();
   const kind = TEMPLATE_KINDS.find((k) => KIND_WORDS[k].includes(t));
-  if (!kind) throw new UserError('bad_argument', `不认识的模板「${text}」，可选：units（单位）、scores（评分）、roster（花名册）`, '<kind>');
+  if (!kind) throw new UserError('bad_argument', `不认识的模板「${text}」，可选：单位表、评分表、花名册（或 units、scores、roster）`, '〈种类〉');
   return kind;
 }
 

@@ -35,6 +35,13 @@ export interface BotInfo {
   appName: string | undefined;
 }
 
+/** One answer of contact/v3/users/batch_get_id: `userId` (the open_id) is absent for a number or address Lark does not know. */
+export interface ContactUserId {
+  userId: string | undefined;
+  mobile: string | undefined;
+  email: string | undefined;
+}
+
 export interface LarkRateLimits {
   /** Default 50. */
   perAppPerSecond: number;
@@ -104,6 +111,12 @@ export interface LarkSender {
   uploadFile(input: OutgoingFile): Promise<{ fileKey: string }>;
   /** GET /open-apis/bot/v3/info. */
   getBotInfo(): Promise<BotInfo>;
+  /** POST auth/v3/tenant_access_token/internal with the app's id and secret: fails with Lark's code (10003 unknown app, 10014 bad secret). */
+  checkCredentials(): Promise<{ expireSeconds: number }>;
+  /** POST contact/v3/users/batch_get_id (user_id_type open_id): at most 50 mobiles and 50 e-mails per call. */
+  lookupUserIds(input: { mobiles: readonly string[]; emails: readonly string[] }): Promise<ContactUserId[]>;
+  /** GET im/v1/chats/:chat_id/members/is_in_chat: whether the bot is a member of the chat. */
+  isBotInChat(chatId: string): Promise<boolean>;
   /** Calls waiting for a rate-limit slot, and calls holding one (in flight). */
   stats(): { waiting: number; inFlight: number };
   /** Refuses new calls, rejects paced waiters, stops retries, destroys pooled sockets. */
@@ -445,6 +458,61 @@ export function createLarkSender(options: LarkSenderOptions): LarkSender {
           const bot = (body.bot ?? {}) as Record<string, unknown>;
           if (typeof bot.open_id !== 'string') throw new Error('bot info without bot.open_id');
           return { openId: bot.open_id, appName: typeof bot.app_name === 'string' ? bot.app_name : undefined };
+        },
+      });
+    },
+
+    async checkCredentials() {
+      const path = '/open-apis/auth/v3/tenant_access_token/internal';
+      return call({
+        method: 'POST',
+        path,
+        keys: [limiterKeys.app],
+        // Straight to the token endpoint (the SDK's token manager swallows the reason of a refusal).
+        run: () => http.instance.post(`${options.domain.replace(/\/+$/, '')}${path}`, { app_id: options.appId, app_secret: options.appSecret }),
+        pick: (body) => {
+          if (typeof body.tenant_access_token !== 'string') throw new Error('answer without tenant_access_token');
+          return { expireSeconds: typeof body.expire === 'number' ? body.expire : 0 };
+        },
+      });
+    },
+
+    async lookupUserIds(input) {
+      const path = '/open-apis/contact/v3/users/batch_get_id';
+      if (input.mobiles.length > 50 || input.emails.length > 50) {
+        throw new LarkApiError({ code: -1, msg: 'at most 50 mobiles and 50 emails per call', httpStatus: null, retryable: false, attempts: 0, method: 'POST', path });
+      }
+      if (input.mobiles.length === 0 && input.emails.length === 0) return [];
+      return call({
+        method: 'POST',
+        path,
+        keys: [limiterKeys.app],
+        run: (c) => c.contact.v3.user.batchGetId({ params: { user_id_type: 'open_id' }, data: { mobiles: [...input.mobiles], emails: [...input.emails] } }),
+        pick: (body) => {
+          const list = ((body.data ?? {}) as { user_list?: unknown }).user_list ?? [];
+          if (!Array.isArray(list)) throw new Error('data.user_list is not a list');
+          return list.map((u: Record<string, unknown>) => ({
+            userId: typeof u.user_id === 'string' && u.user_id !== '' ? u.user_id : undefined,
+            mobile: typeof u.mobile === 'string' ? u.mobile : undefined,
+            email: typeof u.email === 'string' ? u.email : undefined,
+          }));
+        },
+      });
+    },
+
+    async isBotInChat(chatId) {
+      const path = `/open-apis/im/v1/chats/${chatId}/members/is_in_chat`;
+      requireNonEmpty(chatId, 'chatId', 'GET', path);
+      return call({
+        method: 'GET',
+        path,
+        target: chatId,
+        keys: [limiterKeys.app],
+        run: (c) => c.im.v1.chatMembers.isInChat({ path: { chat_id: chatId } }),
+        pick: (body) => {
+          const data = (body.data ?? {}) as { is_in_chat?: unknown };
+          if (typeof data.is_in_chat !== 'boolean') throw new Error('answer without data.is_in_chat');
+          return data.is_in_chat;
         },
       });
     },

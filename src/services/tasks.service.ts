@@ -36,8 +36,9 @@ import {
   type TaskRecord,
 } from '../db/task.repository.js';
 import type { Transaction } from '../db/schema.js';
+import { parseCadenceWord, parseTaskStatusWord } from '../domain/option-words.js';
 import { UserError } from '../errors.js';
-import { CADENCES, type Cadence, type Plan } from '../plan/schema.js';
+import { CADENCE_NAMES_ZH, CADENCES, type Cadence, type Plan } from '../plan/schema.js';
 import { firstYearOnlySeqs, tasksToInstantiate } from '../plan/plan-tasks.js';
 import { boardEntry, openOccurrence, type BoardTask } from '../tasks/board.js';
 import { parseDeadline } from '../tasks/deadline.js';
@@ -74,20 +75,6 @@ function parseSeq(value: string | number, field = '--seq'): number {
   const text = String(value).trim();
   if (!/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UserError('bad_argument', `任务序号应为正整数（收到「${text}」）`, field);
   return Number(text);
-}
-
-function parseCadence(value: string, field = '--cadence'): Cadence {
-  const text = value.trim();
-  const found = CADENCES.find((c) => c === text);
-  if (!found) throw new UserError('bad_argument', `未知的周期「${text}」；可用：${CADENCES.join(', ')}`, field);
-  return found;
-}
-
-function parseStatusFilter(value: string, field = '--status'): TaskStatus {
-  const text = value.trim();
-  const found = TASK_STATUSES.find((s) => s === text);
-  if (!found) throw new UserError('bad_argument', `未知的状态「${text}」；可用：${TASK_STATUSES.join(', ')}`, field);
-  return found;
 }
 
 /** Lead-unit name as stored: NFKC folds full-width brackets, so 「党建办（组织）」 = 「党建办(组织)」. */
@@ -541,7 +528,7 @@ export async function taskBoard(deps: BoardDeps & { clock: Clock; plan: Plan }, 
   const { db, tz, clock } = deps;
   const at = query.at ?? clock.now().getTime();
   const year = query.year === undefined ? Number(localDate(at, tz).slice(0, 4)) : await parseProgrammeYear(deps, query.year);
-  const status = query.status === undefined ? undefined : parseStatusFilter(query.status);
+  const status = query.status === undefined ? undefined : parseTaskStatusWord(query.status);
   if (!Number.isInteger(deps.yellowDays) || deps.yellowDays < 0) throw new UserError('bad_argument', `黄灯提前天数应为非负整数（收到 ${deps.yellowDays}）`, '--yellow-days');
   await requireTaskList(db, year);
   let board = await boardOfYear(deps, year, at);
@@ -606,7 +593,7 @@ async function validateLeadUnits(db: Db, plan: Plan, units: readonly string[], f
 function checkSchedule(deadlineText: string, cadence: Cadence | null, year: number): Cadence | null {
   const d = parseDeadline(deadlineText, year);
   if (d.kind === 'recurring' && cadence === null) {
-    throw new UserError('bad_argument', `完成时间「贯穿全年」需要 --cadence（${CADENCES.join(', ')}）`, '--cadence');
+    throw new UserError('bad_argument', `完成时间「贯穿全年」需要 --cadence（${CADENCES.map((c) => CADENCE_NAMES_ZH[c]).join('、')}）`, '--cadence');
   }
   if (d.kind === 'date' && cadence !== null) {
     throw new UserError('bad_argument', `--cadence 只用于「贯穿全年」的任务（完成时间「${deadlineText}」是固定日期）`, '--cadence');
@@ -630,7 +617,7 @@ export async function addTask(deps: TaskDepsWithPlan, actor: Actor, input: AddTa
   const year = await parseProgrammeYear(deps, input.year);
   const content = validateContent(input.content);
   const deadlineText = input.deadlineText.normalize('NFKC').trim();
-  const cadence = checkSchedule(deadlineText, input.cadence === undefined ? null : parseCadence(input.cadence), year);
+  const cadence = checkSchedule(deadlineText, input.cadence === undefined ? null : parseCadenceWord(input.cadence), year);
   const leadUnits = await validateLeadUnits(db, plan, input.leadUnits);
   const category = input.category === undefined ? DEFAULT_CATEGORY : validateCategory(input.category);
   await requireTaskList(db, year);
@@ -680,7 +667,7 @@ export async function editTask(deps: TaskDepsWithPlan, actor: Actor, input: Edit
     const deadlineText = input.deadlineText === undefined ? task.deadlineText : input.deadlineText.normalize('NFKC').trim();
     const recurring = parseDeadline(deadlineText, year).kind === 'recurring';
     // A new dated deadline drops the cadence; a recurring one keeps the old cadence unless a new one is given.
-    const cadence = input.cadence !== undefined ? parseCadence(input.cadence) : recurring ? task.cadence : null;
+    const cadence = input.cadence !== undefined ? parseCadenceWord(input.cadence) : recurring ? task.cadence : null;
     checkSchedule(deadlineText, cadence, year);
     const periods = new Set(occurrencesFor({ deadlineText, cadence, year }).map((o) => o.period));
     const orphaned = (await activeCompletions(db, [task.id])).filter((c) => !periods.has(c.period));

@@ -244,8 +244,8 @@ export function createWorkCalendar(options: CreateWorkCalendarOptions = {}): { c
 
   const fallbackWarning = (year: number): string | undefined =>
     yearSource(year) === 'fallback-mon-fri'
-      ? `chinese-days ${lib.version} has no holiday data for ${year} (covers ${coveredYears[0]}–${coveredYears[coveredYears.length - 1]}): ` +
-        `${year} uses Monday–Friday working days without public holidays; add the year to HOLIDAY_FILE or update chinese-days`
+      ? `chinese-days ${lib.version} 没有 ${year} 年的节假日数据（只有 ${coveredYears[0]}–${coveredYears[coveredYears.length - 1]} 年）：` +
+        `${year} 年按周一至周五上班、不放节假日计算；请在 HOLIDAY_FILE 中补上这一年，或升级 chinese-days`
       : undefined;
 
   const workdaysBetween = (a: string, b: string): number => {

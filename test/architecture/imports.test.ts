@@ -46,7 +46,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   time: [],
   log: [],
   plan: ['errors'],
-  domain: [],
+  domain: ['errors', 'plan'],
   config: ['errors', 'time'],
   scoring: [...BASE],
   tasks: [...BASE],

@@ -280,6 +280,17 @@ describe('订阅 / subscribe and 绑定 / bind (office)', () => {
     expect(await findChat(bot.opened.db, UNBOUND_GROUP)).toBeUndefined();
   });
 
+  it('取消订阅 ends this chat\'s subscription (office only); a chat without one is told so', async () => {
+    await ask('订阅 社管', { chatId: UNBOUND_GROUP });
+    expect(replyText(await ask('取消订阅', { chatId: UNBOUND_GROUP, from: OPEN_IDS.leader }))).toContain('党建办');
+    expect(await findChat(bot.opened.db, UNBOUND_GROUP)).toBeDefined();
+    expect(replyText(await ask('取消订阅', { chatId: UNBOUND_GROUP }))).toContain('本群不再接收「牵头单位 社管中心」的提醒和周报');
+    expect(await findChat(bot.opened.db, UNBOUND_GROUP)).toBeUndefined();
+    expect(replyText(await ask('取消订阅', { chatId: UNBOUND_GROUP }))).toContain(`群 ${UNBOUND_GROUP} 没有订阅任何内容`);
+    const audit = await listAudit(bot.opened.db, { limit: 10 });
+    expect(audit.filter((a) => a.action === 'chat.unbind').map((a) => a.outcome).sort()).toEqual(['denied', 'ok']);
+  });
+
   it('binds a roster name to the @-mentioned user', async () => {
     const text = replyText(
       await ask('', {

@@ -65,7 +65,7 @@ describe.concurrent('console mode (npm start without credentials)', () => {
     const s = start();
     await s.waitFor(/尚未初始化[\s\S]*初始化/);
     let mark = s.send('初始化 2026');
-    expect(await s.waitFor(/┗━/, mark)).toMatch(/已初始化[\s\S]*XX街道，第一年 2026；新增花名册 25 人、任务 25 项/);
+    expect(await s.waitFor(/┗━/, mark)).toMatch(/已初始化[\s\S]*XX街道，第一年 2026；新增花名册 3 人、任务 25 项/);
 
     mark = s.send('任务 1');
     const card = await s.waitFor(/┗━/, mark);

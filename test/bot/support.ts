@@ -128,7 +128,7 @@ export async function makeBotFromTemplate(options: { outbound?: Outbound } = {})
 
 async function seed(opened: OpenedDatabase, base: { db: OpenedDatabase['db']; plan: ReturnType<typeof loadPlan>; clock: ReturnType<typeof fixedClock>; tz: string }, clock: ReturnType<typeof fixedClock>): Promise<void> {
   const admin = operatorActor('test');
-  await initProgramme(base, admin, { year: 2026 });
+  await initProgramme(base, admin, { year: 2026, sampleRoster: true });
   for (const [name, level, parent] of [
     ['城东社区', 'community', undefined],
     ['城西社区', 'community', undefined],

@@ -18,14 +18,14 @@ describe('dangjian CLI', () => {
 
   beforeAll(async () => {
     db = tempDbFile();
-    await cliOkProcess(db, ['init', '--year', '2026', '--street', '城东街道']);
+    await cliOkProcess(db, ['init', '--year', '2026', '--street', '城东街道', '--sample-roster']);
     await cliOk(db, ['unit', 'add', '--name', '城东社区', '--level', 'community']);
     await cliOk(db, ['unit', 'add', '--name', '阳光小区', '--level', '小区', '--parent', '城东社区']);
     await cliOk(db, ['unit', 'add', '--name', '金融大厦', '--level', 'building', '--parent', '城东街道']);
   }, 60_000);
 
-  it('init is idempotent and seeds the Annex 1 roster and the 25 tasks', async () => {
-    const again = JSON.parse(await cliOk(db, ['init', '--year', '2026', '--street', '城东街道', '--json'])) as { created: { street: boolean; members: number; tasks: number } };
+  it('init --sample-roster is idempotent and seeds the Annex 1 roster and the 25 tasks', async () => {
+    const again = JSON.parse(await cliOk(db, ['init', '--year', '2026', '--street', '城东街道', '--sample-roster', '--json'])) as { created: { street: boolean; members: number; tasks: number } };
     expect(again.created).toEqual({ street: false, members: 0, tasks: 0 });
     const members = JSON.parse(await cliOk(db, ['member', 'list', '--json'])) as Array<{ name: string; role: string }>;
     expect(members).toHaveLength(25);
@@ -52,8 +52,8 @@ describe('dangjian CLI', () => {
     const set = JSON.parse(await cliOk(db, ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '9.5', '--year', '2026', '--json'])) as Record<string, unknown>;
     expect(set).toMatchObject({ unit: '阳光小区', item: '11.1', points: 9.5, max: 10, year: 2026 });
 
-    expect(await cliOk(db, ['veto', 'set', '--unit', '阳光小区', '--reason', '发生重大安全事故', '--year', '2026'])).toContain('veto set');
-    expect(await cliOk(db, ['veto', 'clear', '--unit', '阳光小区', '--reason', '复核撤销', '--year', '2026'])).toContain('veto cleared');
+    expect(await cliOk(db, ['veto', 'set', '--unit', '阳光小区', '--reason', '发生重大安全事故', '--year', '2026'])).toContain('已对 阳光小区 2026 年一票否决：发生重大安全事故');
+    expect(await cliOk(db, ['veto', 'clear', '--unit', '阳光小区', '--reason', '复核撤销', '--year', '2026'])).toContain('已取消 阳光小区 的一票否决');
 
     const member = JSON.parse(await cliOk(db, ['member', 'add', '--name', '李书记', '--open-id', 'ou_li', '--role', 'secretary', '--unit', '城东社区', '--json'])) as Record<string, unknown>;
     expect(member).toMatchObject({ name: '李书记', openId: 'ou_li', role: 'secretary' });
@@ -87,7 +87,7 @@ describe('dangjian CLI', () => {
   const badInputs: Array<[string, string[], RegExp]> = [
     ['an unknown level', ['unit', 'add', '--name', '某单位', '--level', 'village'], /--level.*不认识的层级「village」/],
     ['a compound under the street', ['unit', 'add', '--name', '错小区', '--level', 'compound', '--parent', '城东街道'], /--parent.*小区的上级必须是社区/],
-    ['a duplicate unit name', ['unit', 'add', '--name', '城东社区', '--level', 'community'], /--name.*already exists/],
+    ['a duplicate unit name', ['unit', 'add', '--name', '城东社区', '--level', 'community'], /--name.*单位「城东社区」已存在/],
     ['points above the maximum', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '10.5'], /--points.*0 到 10 之间/],
     ['points not a multiple of 0.5', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '7.3'], /--points.*以 0\.5 分为单位/],
     ['negative points', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '-1'], /--points/],
@@ -96,7 +96,7 @@ describe('dangjian CLI', () => {
     ['an unknown unit', ['score', 'set', '--unit', '不存在小区', '--item', '11.1', '--points', '5'], /--unit.*没有找到名称包含「不存在小区」的单位/],
     ['a bad year', ['score', 'set', '--unit', '阳光小区', '--item', '11.1', '--points', '5', '--year', '26'], /--year/],
     ['an unknown role', ['member', 'add', '--name', '某人', '--role', 'boss'], /--role/],
-    ['an unknown lead unit', ['chat', 'bind', '--chat', 'oc_x', '--to', 'lead:财政所'], /--to.*unknown lead unit/],
+    ['an unknown lead unit', ['chat', 'bind', '--chat', 'oc_x', '--to', 'lead:财政所'], /--to.*没有牵头单位「财政所」/],
     ['a missing required option', ['unit', 'add', '--name', 'x'], /--level/],
   ];
 

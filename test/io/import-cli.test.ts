@@ -107,7 +107,7 @@ describe('unit import of the shapes offices send', () => {
     const file = writeTemp(dir, 'dup-units.csv', csv([['名称', '层级', '上级'], ['新甲小区', '小区', '城东社区'], ['新乙小区', '小区', '城东社区'], ['新甲小区', '小区', '城西社区']]));
     const r = await runCli(['unit', 'import', '--file', file, '--db', db]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`error: --file: ${file}：2 行有错误，没有导入任何数据。\n  第 2、4 行：单位名称「新甲小区」在表中出现了 2 次（2 行）\n`);
+    expect(r.stderr).toBe(`错误：--file：${file}：2 行有错误，没有导入任何数据。\n  第 2、4 行：单位名称「新甲小区」在表中出现了 2 次（2 行）\n`);
     expect(count('unit')).toBe(before);
   });
 
@@ -123,7 +123,7 @@ describe('unit import of the shapes offices send', () => {
   it('stops at the size cap on /dev/zero', async () => {
     const r = await runCli(['unit', 'import', '--file', '/dev/zero', '--db', db]);
     expect(r).toMatchObject({ code: 2, stdout: '' });
-    expect(r.stderr).toBe('error: --file: /dev/zero 超过导入文件的上限 10 MB，没有导入。请删去无关的工作表、图片和空行，或拆成几个文件分别导入。\n');
+    expect(r.stderr).toBe('错误：--file：/dev/zero 超过导入文件的上限 10 MB，没有导入。请删去无关的工作表、图片和空行，或拆成几个文件分别导入。\n');
   });
 });
 
@@ -161,7 +161,7 @@ describe('score import', () => {
     const file = writeTemp(dir, 'dup-scores.csv', csv([['单位', '指标', '分值', '年份'], ['城东社区', '6.1', '8', year], ['城西社区', '6.1', '8', year], ['城东社区', '6.1', '9', '']]));
     const r = await runCli(['score', 'import', '--file', file, '--db', db]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`error: --file: ${file}：2 行有错误，没有导入任何数据。\n  第 2、4 行：「城东社区」6.1（${year} 年）重复填写（2 行）\n`);
+    expect(r.stderr).toBe(`错误：--file：${file}：2 行有错误，没有导入任何数据。\n  第 2、4 行：「城东社区」6.1（${year} 年）重复填写（2 行）\n`);
     expect(count('score_entry')).toBe(before);
   });
 
@@ -175,7 +175,7 @@ describe('score import', () => {
     const r = await runCli(['score', 'import', '--file', file, '--db', db]);
     expect(r.code).toBe(2);
     const lines = r.stderr.trimEnd().split('\n');
-    expect(lines[0]).toBe(`error: --file: ${file}：27 行有错误，没有导入任何数据。`);
+    expect(lines[0]).toBe(`错误：--file：${file}：27 行有错误，没有导入任何数据。`);
     expect(lines[1]).toBe('  第 2–13 行：没有找到名称包含「城东街道2」的单位（12 行）');
     expect(lines).toHaveLength(12);
     expect(lines[11]).toBe('  另有 6 类错误（6 行）未列出；加 --json 可查看每一行的错误。');
@@ -276,7 +276,7 @@ describe('templates', () => {
     const kind = await runCli(['template', 'budget', '--out', join(dir, 'x.xlsx'), '--db', db]);
     expect(kind.stderr).toContain('不认识的模板「budget」');
     const layout = await runCli(['template', 'scores', '--layout', 'tall', '--out', join(dir, 'x.xlsx'), '--db', db]);
-    expect(layout.stderr).toContain('--layout: 不认识的格式「tall」');
+    expect(layout.stderr).toContain('错误：--layout：不认识的格式「tall」');
     const exists = await runCli(['template', 'units', '--out', join(dir, 'units-template.xlsx'), '--db', db]);
     expect(exists.stderr).toContain('已存在；为免覆盖已填好的表，请换一个文件名');
     const csvOut = await runCli(['template', 'units', '--out', join(dir, 'units.csv'), '--db', db]);

@@ -1,36 +1,13 @@
 /** The roster sheet: Chinese role words, contacts, duplicates; parsed rows and grouped errors, no database. */
 import { describe, expect, it } from 'vitest';
 import { ImportRowsError } from '../../src/io/row-errors.js';
-import { normalizePhone, parseRoleWord, readRosterSheet } from '../../src/io/roster-sheet.js';
+import { normalizePhone, readRosterSheet } from '../../src/io/roster-sheet.js';
 import { loadPlan } from '../../src/plan/load-plan.js';
 import { csv, encodeGbk, tempDir, writeTemp, writeWorkbook } from './helpers.js';
 
 const plan = loadPlan();
 const dir = tempDir();
 const context = { leadUnits: plan.leadUnits, unitNames: new Set(['城东社区', '城西社区']) };
-
-describe('parseRoleWord', () => {
-  it.each([
-    ['组长', 'leader'],
-    ['领导小组组长', 'leader'],
-    ['副组长', 'deputy'],
-    ['成员', 'member'],
-    ['领导小组成员', 'member'],
-    ['党建办', 'office'],
-    ['领导小组办公室', 'office'],
-    ['牵头单位', 'lead_unit'],
-    ['书记', 'secretary'],
-    ['社区书记', 'secretary'],
-    ['office', 'office'],
-    [' 副 组 长 ', 'deputy'],
-  ])('%s → %s', (word, role) => {
-    expect(parseRoleWord(word)).toBe(role);
-  });
-
-  it('knows no other words', () => {
-    expect(parseRoleWord('老板')).toBeUndefined();
-  });
-});
 
 describe('normalizePhone', () => {
   it('drops spaces, dashes and +86', () => {
@@ -98,7 +75,7 @@ describe('readRosterSheet', () => {
     const lines = thrown!.message.split('\n');
     expect(lines[0]).toBe(`${file}：7 行有错误，没有导入任何数据。`);
     expect(lines.slice(1)).toEqual([
-      `  工作表「花名册」第 3 行：不认识的角色「老板」，可填：领导小组组长、领导小组副组长、领导小组成员、领导小组办公室（党建办）、牵头单位、党组织书记`,
+      `  工作表「花名册」第 3 行：不认识的角色「老板」，可填：组长、副组长、领导小组成员、党建办、牵头单位、书记`,
       `  工作表「花名册」第 4 行：「财政所」不是牵头单位，可填：${plan.leadUnits.join('、')}`,
       '  工作表「花名册」第 5 行：单位「不存在社区」不存在',
       '  工作表「花名册」第 6、8 行：姓名「丁」在表中出现了 2 次（2 行）',

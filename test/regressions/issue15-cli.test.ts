@@ -1,5 +1,6 @@
 /** Issue 15's behaviour bugs as seen from the admin CLI (in process, real database files). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../../migrations/index.js';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ async function auditRows(action: string) {
 
 beforeAll(async () => {
   db = tempDbFile('dangjian-i15-');
-  await cliOk(db, ['init', '--year', '2026']);
+  await cliOk(db, ['init', '--year', '2026', '--sample-roster']);
   await cliOk(db, ['unit', 'add', '--name', '城东社区', '--level', 'community']);
   await cliOk(db, ['unit', 'add', '--name', '城东花园小区', '--level', 'compound', '--parent', '城东社区']);
   const opened = openDatabase(db);
@@ -35,7 +36,7 @@ describe('issue 15 regressions (CLI)', () => {
   it('migrate reports the migrations it applied to a fresh database, then none', async () => {
     const fresh = tempDbFile('dangjian-i15-migrate-');
     const first = JSON.parse(await cliOk(fresh, ['migrate', '--json'])) as { applied: string[] };
-    expect(first.applied).toEqual(['2026_11_28_00_00_00_initial_schema', '2026_11_28_01_00_00_one_active_completion', '2026_12_01_00_00_00_outbox_items', '2026_12_02_20_00_00_target_overrides']);
+    expect(first.applied).toEqual(Object.keys(migrations));
     const second = JSON.parse(await cliOk(fresh, ['migrate', '--json'])) as { applied: string[] };
     expect(second.applied).toEqual([]);
   });
@@ -74,12 +75,14 @@ describe('issue 15 regressions (CLI)', () => {
     expect(rows).toContainEqual(expect.objectContaining({ actor: '社管小王', outcome: 'denied' }));
   });
 
-  it('audit prints instants in DANGJIAN_TZ, like every other output', async () => {
+  it('audit prints instants in DANGJIAN_TZ, like every other output: ISO with --json, as people read them otherwise', async () => {
     const rows = JSON.parse(await cliOk(db, ['audit', '--json', '--limit', '3'])) as Array<{ at: string }>;
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) expect(r.at).toMatch(/\+08:00$/);
+    const [newest] = rows;
+    const wall = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(newest!.at)!;
     const text = await cliOk(db, ['audit', '--limit', '1']);
-    expect(text).toMatch(/\+08:00/);
+    expect(text.startsWith(`${Number(wall[2])}月${Number(wall[3])}日 ${wall[4]}:${wall[5]}\t`)).toBe(true);
   });
 
   it('resolves a partial unit name as the chat does: 「城东」 is 城东社区 although 城东花园小区 also contains it', async () => {

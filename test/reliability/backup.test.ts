@@ -58,7 +58,7 @@ describe('backup', () => {
     try {
       await migrateToLatest(opened.db);
       const base = { db: opened.db, plan, clock: systemClock, tz };
-      await initProgramme(base, operatorActor('reliability'), { year });
+      await initProgramme(base, operatorActor('reliability'), { year, sampleRoster: true });
       await addUnit(base, operatorActor('reliability'), { name: '城东社区', level: 'community' });
       const office = await findMemberByName(opened.db, '王博文');
       await bindMemberOpenId(opened.db, office!.id, OFFICE);
@@ -157,7 +157,7 @@ describe('backup', () => {
         expect(refusedPosts).toBe(0);
         // Refuses to overwrite an existing file.
         expect(again.code).toBe(2);
-        expect(again.stderr).toMatch(/--out.*already exists/);
+        expect(again.stderr).toMatch(/^错误：--out：文件 .* 已存在/);
         expect(existsSync(out)).toBe(true);
       },
     );

@@ -56,7 +56,7 @@ describe('redelivery', () => {
     try {
       await migrateToLatest(opened.db);
       const base = { db: opened.db, plan, clock: systemClock, tz };
-      await initProgramme(base, operatorActor('reliability'), { year });
+      await initProgramme(base, operatorActor('reliability'), { year, sampleRoster: true });
       await addUnit(base, operatorActor('reliability'), { name: '城东社区', level: 'community' });
       const office = await findMemberByName(opened.db, '王博文');
       await bindMemberOpenId(opened.db, office!.id, OFFICE);

@@ -77,6 +77,13 @@ const seeds: Record<string, Seed> = {
       .execute();
     return { ...counts, inbox: 2 };
   },
+  // Before correctable master data: a member and units without mobile / removed_at / archived_at.
+  '2026_12_02_40_00_00_master_data': async (db) => {
+    const counts = await seeds['2026_12_02_30_00_00_inbox']!(db);
+    const at = 1_780_000_300_000;
+    await db.insertInto('member').values({ name: '李书记', open_id: 'ou_li', role: 'secretary', lead_unit: null, unit_id: 2, created_at: at }).execute();
+    return { ...counts, member: counts.member! + 1 };
+  },
 };
 
 const migrationNames = readdirSync(MIGRATIONS_DIR)

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOutbox } from '../../src/db/outbox.repository.js';
 import { openDatabase } from '../../src/db/database.js';
-import { runCli as runCliProcess, runCliInProcess as runCli, tempDbFile } from '../support/cli.js';
+import { cliOkInProcess, runCli as runCliProcess, runCliInProcess as runCli, tempDbFile } from '../support/cli.js';
 import { startFakeLark, type FakeLark } from '../support/fake-lark-server.js';
 import { CHATS, openProgramme } from './support.js';
 
@@ -58,6 +58,7 @@ interface PreviewCardJson {
 describe('dangjian reminders preview / tick / outbox / digest', () => {
   it('preview shows each chat\'s card of the day; --raw keeps the per-reminder contract; a date-only --to includes that day; errors; tick without Lark prints the cards', async () => {
     const empty = tempDbFile();
+    expect((await runCli(['migrate', '--db', empty])).code).toBe(0);
     const consoleDb = tempDbFile();
     await (await openProgramme(consoleDb)).close();
     const [cards, raw, rawDay, badFrom, uninitialised, consoleTick] = await Promise.all([
@@ -95,14 +96,14 @@ describe('dangjian reminders preview / tick / outbox / digest', () => {
     expect(day.length).toBeGreaterThan(0);
     expect(day.every((r) => r.at.startsWith('2026-03-31T'))).toBe(true);
     expect(badFrom.code).toBe(2);
-    expect(badFrom.stderr).toMatch(/^error: --from: expected an ISO date\/time/);
+    expect(badFrom.stderr).toMatch(/^错误：--from：应为日期或时间/);
     expect(uninitialised.code).toBe(2);
     expect(uninitialised.stderr).toMatch(/尚未初始化.*dangjian init --year/);
     expect(consoleTick.code).toBe(0);
     expect(consoleTick.stdout).toContain(`📣 推送 → 群 ${CHATS.leadership}`);
     expect(consoleTick.stdout).toContain('今日待办｜党建办(组织) 3月9日（周一）');
     expect(consoleTick.stdout).toContain('周报｜XX街道 2026-03-09 至 2026-03-15');
-    expect(consoleTick.stdout).toMatch(/in 3 message\(s\)/);
+    expect(consoleTick.stdout).toMatch(/（3 条消息）/);
     expect(fake.messages).toHaveLength(0);
   }, 60_000);
 
@@ -161,9 +162,11 @@ describe('dangjian reminders preview / tick / outbox / digest', () => {
     expect(d.failedMessages.map((f) => f.key)).toEqual([failedRows[0]?.key]);
   }, 90_000);
 
-  it('outbox refuses an unknown status, naming the option', async () => {
+  it('outbox takes the state in Chinese and refuses an unknown one, naming the option', async () => {
+    const failed = JSON.parse(await cliOkInProcess(db, ['outbox', '--status', '失败', '--json'])) as Array<{ status: string }>;
+    expect(failed.map((r) => r.status)).toEqual(['failed']);
     const r = await runCli(['outbox', '--status', 'lost', '--db', db]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('error: --status: expected one of pending, sending, sent, failed, skipped (got "lost")\n');
+    expect(r.stderr).toBe('错误：--status：不认识的状态「lost」，可填：待发、发送中、已发、失败、未发\n');
   }, 30_000);
 });

@@ -73,7 +73,7 @@ describe('dangjian score import / score show / rank / targets', () => {
     );
     const r = await runCliProcess(['score', 'import', '--file', file, '--db', db]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: --file: /);
+    expect(r.stderr).toMatch(/^错误：--file：/);
     expect(r.stderr).toContain('3 行有错误，没有导入任何数据');
     expect(r.stderr).toContain('第 3 行：没有找到名称包含「无名小区」的单位');
     expect(r.stderr).toContain('第 5 行：指标 11.2 的分数应在 0 到 10 之间，以 0.5 分为单位（收到 10.5）');
@@ -155,8 +155,8 @@ describe('dangjian score import / score show / rank / targets', () => {
       runCli(['targets', '--at', '2022/06/30', '--db', db]),
     ]);
     expect([unknown.code, badYear.code, badAt.code]).toEqual([2, 2, 2]);
-    expect(unknown.stderr).toBe('error: --unit: 没有找到名称包含「不存在」的单位\n');
-    expect(badYear.stderr).toMatch(/^error: --year: /);
-    expect(badAt.stderr).toMatch(/^error: --at: /);
+    expect(unknown.stderr).toBe('错误：--unit：没有找到名称包含「不存在」的单位\n');
+    expect(badYear.stderr).toMatch(/^错误：--year：/);
+    expect(badAt.stderr).toMatch(/^错误：--at：/);
   });
 });

@@ -4,7 +4,10 @@
  *
  * Implements: tenant_access_token/internal, im/v1/messages (send), .../:id/reply, PATCH .../:id,
  * bot/v3/info, interactive/v1/card/update, im/v1/files (multipart upload; `file` messages must
- * reference an uploaded file_key). Requires `Authorization: Bearer <token>`, dedups `uuid`
+ * reference an uploaded file_key), contact/v3/users/batch_get_id (a directory of users by mobile
+ * and e-mail; unknown ones answered without user_id), im/v1/chats/:chat_id/members/is_in_chat.
+ * Scopes: a call whose endpoint needs a scope listed in `missingScopes` (src/lark/scopes.ts says
+ * which) gets Lark's HTTP 400 {code: 99991672}. Requires `Authorization: Bearer <token>`, dedups `uuid`
  * like Lark (same uuid within 1 h → the same message, nothing new recorded), enforces rate limits
  * when configured (sliding windows, HTTP 429 {code: 99991400} with x-ogw-ratelimit-* headers; card
  * patches over the per-message limit get HTTP 400 {code: 230020}), and injects faults (scripted, or
@@ -21,6 +24,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
+import { endpointOf, MISSING_SCOPE_CODE } from '../../src/lark/scopes.js';
 import { mulberry32 } from './prng.js';
 
 export interface FakeLarkRateLimits {
@@ -100,6 +104,18 @@ export interface FakeLarkOptions {
   resumeFrom?: string;
   /** Oldest `received` entries are dropped beyond this. Default 100 000. */
   maxReceived?: number;
+  /** Users the contact look-up knows. Default none. */
+  directory?: FakeDirectoryUser[];
+  /** The chats the bot is a member of (is_in_chat). Default: every chat. */
+  botChats?: string[];
+  /** Scopes the app has not been granted (calls needing them get 99991672). Default none. */
+  missingScopes?: string[];
+}
+
+export interface FakeDirectoryUser {
+  openId: string;
+  mobile?: string;
+  email?: string;
 }
 
 export interface ReceivedRequest {
@@ -220,6 +236,12 @@ export interface FakeLark {
   setRateLimits(limits: FakeLarkRateLimits): void;
   /** Invalidates every issued token (next call with one gets 99991663). */
   revokeTokens(): void;
+  /** Replaces the users the contact look-up knows. */
+  setDirectory(users: FakeDirectoryUser[]): void;
+  /** The chats the bot is in (undefined: every chat). */
+  setBotChats(chatIds: string[] | undefined): void;
+  /** Scopes the app lacks. */
+  setMissingScopes(scopes: string[]): void;
   /** Makes a user message known, so replies to it land in (and are paced by) `chatId`. */
   addInboundMessage(m: { messageId: string; chatId: string }): void;
   /** Messages of one chat, in order. */
@@ -238,6 +260,8 @@ const CARD_MAX_BYTES = 30 * 1024;
 const FILES_PATH = '/open-apis/im/v1/files';
 const FILE_MAX_BYTES = 30 * 1024 * 1024;
 const FILE_TYPES = ['opus', 'mp4', 'pdf', 'doc', 'xls', 'ppt', 'stream'];
+const BATCH_GET_ID_PATH = '/open-apis/contact/v3/users/batch_get_id';
+const IS_IN_CHAT_PATH = /^\/open-apis\/im\/v1\/chats\/[^/]+\/members\/is_in_chat$/;
 
 
 const emptyStats = (): FakeLarkStats => ({
@@ -403,6 +427,9 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
   const byId = new Map<string, FakeMessage>();
   const byUuid = new Map<string, { message: FakeMessage; at: number }>();
   const inbound = new Map<string, string>(); // user message id → chat id
+  let directory: FakeDirectoryUser[] = options.directory ?? [];
+  let botChats: Set<string> | undefined = options.botChats ? new Set(options.botChats) : undefined;
+  let missingScopes = new Set(options.missingScopes ?? []);
   let messageSeq = 0;
   let logSeq = 0;
   let url = '';
@@ -702,13 +729,22 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
       (method === 'PATCH' && /^\/open-apis\/im\/v1\/messages\/[^/]+$/.test(path)) ||
       (method === 'GET' && path === '/open-apis/bot/v3/info') ||
       (method === 'POST' && path === '/open-apis/interactive/v1/card/update') ||
-      (method === 'POST' && path === FILES_PATH);
+      (method === 'POST' && path === FILES_PATH) ||
+      (method === 'POST' && path === BATCH_GET_ID_PATH) ||
+      (method === 'GET' && IS_IN_CHAT_PATH.test(path));
     if (!known) {
       stats.rejected.notFound++;
       return fail(404, 404, `fake lark: no route ${method} ${path}`);
     }
     const unauthorised = checkAuth(headers, t);
     if (unauthorised) return unauthorised;
+    const needed = endpointOf(method, path)?.scopes ?? [];
+    if (needed.length > 0 && needed.every((scope) => missingScopes.has(scope))) {
+      stats.rejected.auth++;
+      return fail(400, MISSING_SCOPE_CODE, `Access denied. One of the following scopes is required: [${needed.join(', ')}]. 应用尚未开通所需的应用身份权限`);
+    }
+    if (path === BATCH_GET_ID_PATH) return handleBatchGetId(query, body, t);
+    if (IS_IN_CHAT_PATH.test(path)) return handleIsInChat(decodeURIComponent(path.split('/')[5] as string), t);
     if (path === '/open-apis/im/v1/messages') return handleSend(query, body, t);
     if (path === FILES_PATH) return handleUpload(upload, t);
     if (path === '/open-apis/bot/v3/info') {
@@ -720,6 +756,39 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
     const id = decodeURIComponent(path.split('/')[5] as string);
     if (method === 'PATCH') return handlePatch(id, body, t);
     return handleReply(id, body, t);
+  };
+
+  // ---- contacts and chats -------------------------------------------------------------------
+  /** Like Lark: user_id_type must be open_id / union_id / user_id; at most 50 mobiles and 50 emails; one entry per asked value, user_id only for known ones. */
+  const handleBatchGetId = (query: Record<string, string>, body: Record<string, unknown>, t: number): Answer => {
+    const limited = admit(appScopes(), t);
+    if (limited) return limited;
+    if (query.user_id_type !== undefined && !['open_id', 'union_id', 'user_id'].includes(query.user_id_type)) return invalid('user_id_type');
+    const list = (v: unknown): string[] | undefined => (v === undefined ? [] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined);
+    const mobiles = list(body.mobiles);
+    const emails = list(body.emails);
+    if (!mobiles) return invalid('mobiles');
+    if (!emails) return invalid('emails');
+    if (mobiles.length > 50 || emails.length > 50) return invalid('at most 50 mobiles and 50 emails');
+    const digits = (m: string) => m.replace(/^\+86/, '');
+    const userList = [
+      ...mobiles.map((m) => {
+        const u = directory.find((d) => d.mobile !== undefined && digits(d.mobile) === digits(m));
+        return u ? { user_id: u.openId, mobile: m } : { mobile: m };
+      }),
+      ...emails.map((e) => {
+        const u = directory.find((d) => d.email !== undefined && d.email.toLowerCase() === e.toLowerCase());
+        return u ? { user_id: u.openId, email: e } : { email: e };
+      }),
+    ];
+    return ok({ data: { user_list: userList } });
+  };
+
+  const handleIsInChat = (chatId: string, t: number): Answer => {
+    const limited = admit(appScopes(), t);
+    if (limited) return limited;
+    if (!/^oc_[A-Za-z0-9_-]+$/.test(chatId)) return invalid('chat_id');
+    return ok({ data: { is_in_chat: botChats === undefined || botChats.has(chatId) } });
   };
 
   // ---- files --------------------------------------------------------------------------------
@@ -795,6 +864,15 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
     },
     addInboundMessage(m) {
       inbound.set(m.messageId, m.chatId);
+    },
+    setDirectory(users) {
+      directory = [...users];
+    },
+    setBotChats(chatIds) {
+      botChats = chatIds === undefined ? undefined : new Set(chatIds);
+    },
+    setMissingScopes(scopes) {
+      missingScopes = new Set(scopes);
     },
     messagesTo: (chatId) => messages.filter((m) => m.chatId === chatId),
     fileBytes: (fileKey) => fileData.get(fileKey),

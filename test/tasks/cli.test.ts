@@ -47,7 +47,7 @@ const find = (b: BoardJson[], seq: number): BoardJson => {
 
 beforeAll(async () => {
   db = tempDbFile('dangjian-tasks-');
-  await cliOk(db, ['init', '--year', '2026']);
+  await cliOk(db, ['init', '--year', '2026', '--sample-roster']);
   const opened = openDatabase(db);
   const t = Date.parse('2026-01-01T00:00:00+08:00');
   await insertMember(opened.db, { name: '社治小李', openId: null, role: 'lead_unit', leadUnit: '社会治理办', unitId: null, at: t });
@@ -96,7 +96,7 @@ describe('dangjian tasks (real child process)', { timeout: 90_000 }, () => {
   it('refuses a member of another lead unit with the reason (and audits the refusal)', async () => {
     const r = await runCli(['task', 'done', '--seq', '8', '--by', '社管小王', '--at', '2026-03-05T10:00:00+08:00', '--db', db]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('error: 你不是任务 8 的牵头单位（社会治理办）成员，也不是党建办或领导小组成员，不能标记完成');
+    expect(r.stderr.trim()).toBe('错误：你不是任务 8 的牵头单位（社会治理办）成员，也不是党建办或领导小组成员，不能标记完成');
     const opened = openDatabase(db);
     const [denied] = await listAudit(opened.db, { action: 'task.done', limit: 1 });
     await opened.close();
@@ -108,17 +108,17 @@ describe('dangjian tasks (real child process)', { timeout: 90_000 }, () => {
   it('bad input is rejected naming the argument, and the database stays unchanged', async () => {
     const before = await dbSnapshot();
     const cases: Array<[string[], string]> = [
-      [['task', 'done', '--seq', '1', '--by', '无名氏', '--year', '2026'], 'error: --by: 花名册中没有「无名氏」'],
-      [['task', 'done', '--seq', '8', '--by', '社治小李', '--period', '2026-13', '--year', '2026'], 'error: --period:'],
-      [['task', 'done', '--seq', '25', '--by', '社管小王', '--progress', 'entered=abc', '--year', '2026'], 'error: --progress:'],
-      [['task', 'done', '--seq', '1', '--by', '王博文', '--at', 'yesterday'], 'error: --at:'],
-      [['task', 'undo', '--seq', '2', '--by', '王博文', '--year', '2026'], 'error: --period: 任务 2 的周期 2026 尚未完成'],
-      [['task', 'add', '--content', '新任务', '--deadline', '下个月', '--lead', '社管中心', '--year', '2026'], 'error: --deadline: 无法识别的完成时间「下个月」'],
-      [['task', 'add', '--content', '新任务', '--deadline', '贯穿全年', '--lead', '社管中心', '--year', '2026'], 'error: --cadence:'],
-      [['task', 'add', '--content', '新任务', '--deadline', '6月底', '--lead', '宣传办', '--year', '2026'], 'error: --lead: 未知的牵头单位「宣传办」'],
-      [['task', 'edit', '--seq', '77', '--content', 'x', '--year', '2026'], 'error: --seq:'],
-      [['tasks', '--status', 'blue', '--year', '2026'], 'error: --status:'],
-      [['tasks', '--year', '2030'], 'error: --year:'],
+      [['task', 'done', '--seq', '1', '--by', '无名氏', '--year', '2026'], '错误：--by：花名册中没有「无名氏」'],
+      [['task', 'done', '--seq', '8', '--by', '社治小李', '--period', '2026-13', '--year', '2026'], '错误：--period：'],
+      [['task', 'done', '--seq', '25', '--by', '社管小王', '--progress', 'entered=abc', '--year', '2026'], '错误：--progress：'],
+      [['task', 'done', '--seq', '1', '--by', '王博文', '--at', 'yesterday'], '错误：--at：'],
+      [['task', 'undo', '--seq', '2', '--by', '王博文', '--year', '2026'], '错误：--period：任务 2 的周期 2026 尚未完成'],
+      [['task', 'add', '--content', '新任务', '--deadline', '下个月', '--lead', '社管中心', '--year', '2026'], '错误：--deadline：无法识别的完成时间「下个月」'],
+      [['task', 'add', '--content', '新任务', '--deadline', '贯穿全年', '--lead', '社管中心', '--year', '2026'], '错误：--cadence：'],
+      [['task', 'add', '--content', '新任务', '--deadline', '6月底', '--lead', '宣传办', '--year', '2026'], '错误：--lead：未知的牵头单位「宣传办」'],
+      [['task', 'edit', '--seq', '77', '--content', 'x', '--year', '2026'], '错误：--seq：'],
+      [['tasks', '--status', 'blue', '--year', '2026'], '错误：--status：'],
+      [['tasks', '--year', '2030'], '错误：--year：'],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli([...args, '--db', db])));
     results.forEach((r, i) => {
@@ -190,7 +190,9 @@ describe('dangjian calendar', { timeout: 60_000 }, () => {
     const fallback = await runCliProcess(['calendar', '--year', '2027', '--json', '--db', db]);
     expect(fallback.code).toBe(0);
     expect(JSON.parse(fallback.stdout)).toMatchObject({ source: 'fallback-mon-fri', workdays: 261, days: [] });
-    expect(fallback.stderr).toContain('no holiday data for 2027');
+    expect(fallback.stderr).toContain('警告：chinese-days');
+    expect(fallback.stderr).toContain('没有 2027 年的节假日数据');
+    expect(fallback.stderr).not.toContain('{"level"');
 
     const file = join(dirname(db), 'holidays-2027.json');
     writeFileSync(file, JSON.stringify({ holidays: ['2027-01-01', { date: '2027-02-11', name: '春节' }], workdays: ['2027-02-06'] }));

@@ -9,7 +9,7 @@ import { cardReply } from '../types.js';
 
 export const init = defineCommand({
   names: ['初始化', 'init'],
-  summary: '初始化三年行动：街道、花名册（附件1）和第一年的任务清单（默认今年；可重复执行）',
+  summary: '初始化三年行动：街道、花名册岗位（组长、党建办主任、副主任）和第一年的任务清单（默认今年；可重复执行）',
   usage: '初始化 [第一年]',
   example: '初始化 2026',
   access: 'office',

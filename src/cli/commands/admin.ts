@@ -1,5 +1,5 @@
 /**
- * Foundation subcommands: migrate, init, plan, unit, score set, veto, member, chat, backup, audit.
+ * Foundation subcommands: migrate, init, plan, score set, veto, backup, audit (unit, member, chat: units.ts, members.ts, chats.ts).
  * `--by NAME` acts as that roster member (src/cli/context.ts `actingAs`); without it, the operator.
  */
 import { existsSync } from 'node:fs';
@@ -24,13 +24,52 @@ import { initProgramme } from '../../services/init.service.js';
 import { addMember, bindChat, checkChatTarget } from '../../services/members.service.js';
 import { clearVeto, setScore, setVeto } from '../../services/scores.service.js';
 import { addUnit, importUnits, parseLevel } from '../../services/units.service.js';
-import { isoInZone } from '../../time.js';
+import { isoInZone, readableTime } from '../../time.js';
 import { actingAs, withCommonOptions, withContext, type CommonOptions } from '../context.js';
 
-const BY = ['--by <name>', 'act as this roster member (their permissions apply; audited under their name); default: the server operator'] as const;
+const BY = ['--by <姓名>', '以花名册中此人的身份操作（其权限适用，审计记其姓名）；默认：服务器操作员'] as const;
+
+/** The audit log's keys as the office reads them (an unknown key is shown as it is). */
+const AUDIT_ACTION_ZH: Record<string, string> = {
+  'programme.init': '初始化',
+  'unit.add': '添加单位',
+  'unit.import': '导入单位',
+  'unit.rename': '单位改名',
+  'unit.move': '调整上级单位',
+  'unit.remove': '删除单位',
+  'unit.archive': '归档单位',
+  'member.add': '添加成员',
+  'member.bind': '绑定成员',
+  'member.edit': '修改成员',
+  'member.remove': '移除成员',
+  'member.import': '导入花名册',
+  'member.sync': '同步飞书账号',
+  'chat.bind': '订阅群聊',
+  'chat.unbind': '取消订阅',
+  'score.set': '录分',
+  'score.import': '导入评分',
+  'veto.set': '一票否决',
+  'veto.clear': '取消一票否决',
+  'task.done': '完成任务',
+  'task.complete': '完成任务',
+  'task.complete_overdue': '完成逾期任务',
+  'task.undo': '撤销完成',
+  'task.add': '新增任务',
+  'task.edit': '修改任务',
+  'task.retire': '撤销任务',
+  'task.instantiate': '生成任务清单',
+  'reminder.snooze': '明天再提醒',
+  'reminder.list': '查看提醒',
+  'reminder.failed': '提醒发送失败',
+  'reminders.start': '设置提醒起始日期',
+  export: '导出',
+  command: '命令',
+};
+const AUDIT_OUTCOME_ZH: Record<string, string> = { ok: '成功', denied: '拒绝', error: '出错' };
+const AUDIT_SOURCE_ZH: Record<string, string> = { cli: '命令行', chat: '群聊', card: '卡片按钮', scheduler: '定时任务' };
 
 export function registerAdminCommands(program: Command): void {
-  withCommonOptions(program.command('migrate').description('run pending database migrations')).action(async (opts: CommonOptions) =>
+  withCommonOptions(program.command('migrate').description('升级数据库结构（执行尚未执行的迁移；没有数据库文件时新建）')).action(async (opts: CommonOptions) =>
     withContext(
       opts,
       async (ctx) => {
@@ -38,30 +77,32 @@ export function registerAdminCommands(program: Command): void {
         const tables = await ctx.db.introspection.getTables();
         ctx.print(
           { applied, tables: tables.map((t) => t.name).sort() },
-          () => `database ${opts.db ?? ctx.config.dbFile} is up to date (${tables.length} tables)${applied.length > 0 ? `; applied ${applied.join(', ')}` : ''}`,
+          () => `数据库 ${opts.db ?? ctx.config.dbFile} 已是最新结构（${tables.length} 张表）${applied.length > 0 ? `；本次执行了 ${applied.length} 个迁移：${applied.join('、')}` : ''}`,
         );
       },
-      { migrate: false },
+      { migrate: false, create: true },
     ),
   );
 
   withCommonOptions(
     program
       .command('init')
-      .description('create the street and instantiate the plan for a programme whose first year is YYYY')
-      .requiredOption('--year <YYYY>', "the programme's first year (the document's 2021)")
-      .option('--street <name>', "the street's name (default: the plan's XX街道)"),
-  ).action(async (opts: CommonOptions & { year: string; street?: string }) =>
+      .description('建立街道、花名册岗位（领导小组组长、党建办主任、党建办副主任）和第一年的任务清单（没有数据库文件时新建；可重复执行）')
+      .requiredOption('--year <年份>', '行动的第一年（方案中的 2021 年），例如 2026')
+      .option('--street <名称>', '街道名称（默认：方案中的 XX街道）')
+      .option('--sample-roster', '演示用：花名册填入方案附件1的示例姓名，而不是岗位'),
+  ).action(async (opts: CommonOptions & { year: string; street?: string; sampleRoster?: boolean }) =>
     withContext(opts, async (ctx) => {
-      const result = await initProgramme(ctx, await actingAs(ctx, undefined), { year: opts.year, street: opts.street });
+      const result = await initProgramme(ctx, await actingAs(ctx, undefined), { year: opts.year, street: opts.street, sampleRoster: opts.sampleRoster === true });
       ctx.print(result, () => {
         const c = result.created;
-        return `programme: ${result.programme.streetName}, first year ${result.programme.firstYear}\ncreated: street ${c.street ? 'yes' : 'no (exists)'}, ${c.members} roster member(s), ${c.tasks} task(s)`;
+        const next = opts.sampleRoster === true ? '' : '\n下一步：dangjian member bind --name 党建办主任 --open-id ou_…（把党建办绑定到自己的飞书账号）';
+        return `已初始化：${result.programme.streetName}，第一年 ${result.programme.firstYear} 年\n新建：街道 ${c.street ? '1 个' : '无（已存在）'}，花名册 ${c.members} 人，任务 ${c.tasks} 项${c.members > 0 ? next : ''}`;
       });
-    }),
+    }, { create: true }),
   );
 
-  withCommonOptions(program.command('plan').description('print the work plan as loaded (levels, indicators, tasks, targets, phases)')).action(
+  withCommonOptions(program.command('plan').description('显示工作方案：各层面指标、重点任务、行动目标、实施步骤')).action(
     async (opts: CommonOptions) =>
       withContext(opts, async (ctx) => {
         const programme = await getProgramme(ctx.db);
@@ -69,7 +110,7 @@ export function registerAdminCommands(program: Command): void {
         // Every date the document prints, in the programme's years (the document's 2021 = year 1).
         const plan = programmePlan(ctx.plan, firstYear);
         ctx.print({ ...plan, programme: programme ?? null }, () => {
-          const out: string[] = [`${plan.title}`, `programme first year: ${firstYear}${programme ? '' : ' (not initialised; showing the document year)'}`, ''];
+          const out: string[] = [`${plan.title}`, `行动第一年：${firstYear} 年${programme ? '' : '（尚未初始化，按方案原文的年份显示）'}`, ''];
           for (const spec of plan.levels) {
             out.push(`${spec.title}（${spec.maxPoints}分）`);
             for (const ind of spec.indicators) {
@@ -95,73 +136,36 @@ export function registerAdminCommands(program: Command): void {
       }),
   );
 
-  const unit = program.command('unit').description('units: street, communities, compounds, buildings, districts, social organisations');
-  withCommonOptions(
-    unit
-      .command('add')
-      .requiredOption('--name <name>', 'unique unit name')
-      .requiredOption('--level <level>', 'street|community|compound|building|district|social_org (or 街道/社区/小区/楼宇/商圈/社会组织)')
-      .option('--parent <name>', "parent unit (a compound's is a community; others' the street)"),
-  ).action(async (opts: CommonOptions & { name: string; level: string; parent?: string }) =>
-    withContext(opts, async (ctx) => {
-      const row = await addUnit(ctx, await actingAs(ctx, undefined), opts);
-      ctx.print({ id: row.id, name: row.name, level: row.level, parentId: row.parent_id }, () => `added ${LEVEL_NAMES_ZH[row.level]} ${row.name}`);
-    }),
-  );
-  withCommonOptions(unit.command('list').option('--level <level>', 'only this level')).action(async (opts: CommonOptions & { level?: string }) =>
-    withContext(opts, async (ctx) => {
-      const level = opts.level === undefined ? undefined : parseLevel(opts.level);
-      const units = await listUnits(ctx.db, level ? { level } : {});
-      const byId = new Map(units.map((u) => [u.id, u.name]));
-      const all = level ? new Map((await listUnits(ctx.db)).map((u) => [u.id, u.name])) : byId;
-      const rows = units.map((u) => ({ name: u.name, level: u.level, parent: u.parent_id === null ? null : (all.get(u.parent_id) ?? null) }));
-      ctx.print(rows, () => (rows.length === 0 ? 'no units' : rows.map((r) => `${LEVEL_NAMES_ZH[r.level]}\t${r.name}${r.parent ? `\t(${r.parent})` : ''}`).join('\n')));
-    }),
-  );
-  withCommonOptions(
-    unit
-      .command('import')
-      .description('导入单位表（.xlsx 或 CSV，全部导入或全部不导入）')
-      .requiredOption('--file <file>', '单位表：名称、层级、上级 三列（或 name,level,parent）；模板见 dangjian template units'),
-  ).action(async (opts: CommonOptions & { file: string }) =>
-    withContext(opts, (ctx) =>
-      withRowErrorsAsJson(ctx, async () => {
-        const { rows } = await readUnitSheet(opts.file);
-        const inserted = await importUnits(ctx, await actingAs(ctx, undefined), rows, opts.file);
-        ctx.print({ imported: inserted.length, file: opts.file }, () => `已从 ${fileLabel(opts.file)} 导入 ${inserted.length} 个单位`);
-      }),
-    ),
-  );
-
-  const score = program.commands.find((c) => c.name() === 'score') ?? program.command('score').description('assessment scores');
+  const score = program.commands.find((c) => c.name() === 'score') ?? program.command('score').description('考核评分：录入、导入、查看');
   withCommonOptions(
     score
       .command('set')
-      .description('enter points for one sub-item (history kept; the latest entry wins)')
-      .requiredOption('--unit <name>', 'unit name')
-      .requiredOption('--item <code>', 'sub-item code, e.g. 4.2')
-      .requiredOption('--points <p>', "0 to the sub-item's maximum, in steps of 0.5")
-      .option('--year <YYYY>', 'assessment year (default: current year)')
-      .option('--note <text>', 'note')
+      .description('录入一个子项的得分（保留历史，以最后一次为准）')
+      .requiredOption('--unit <单位>', '单位名称（或能唯一确定单位的一部分）')
+      .requiredOption('--item <编号>', '子项编号，例如 4.2')
+      .requiredOption('--points <分>', '0 到该子项满分，以 0.5 分为单位')
+      .option('--year <年份>', '考核年度（默认今年）')
+      .option('--note <备注>', '备注')
       .option(...BY),
   ).action(async (opts: CommonOptions & { unit: string; item: string; points: string; year?: string; note?: string; by?: string }) =>
     withContext(opts, async (ctx) => {
       const { entry, resolved } = await setScore({ ...ctx, tz: ctx.config.timeZone }, await actingAs(ctx, opts.by), opts);
       ctx.print(
         { unit: resolved.unit.name, item: resolved.subItem.code, points: entry.points, max: resolved.subItem.points, year: entry.year, note: entry.note },
-        () => `${resolved.unit.name} ${entry.year} ${resolved.subItem.code}: ${entry.points}/${resolved.subItem.points}`,
+        () => `已录分：${resolved.unit.name} ${entry.year} 年 ${resolved.subItem.code} ${entry.points}/${resolved.subItem.points} 分`,
       );
     }),
   );
 
-  const veto = program.command('veto').description('一票否决 for a unit and year');
+  const veto = program.command('veto').description('一票否决：设置或取消某单位某年度的一票否决');
   for (const action of ['set', 'clear'] as const) {
     withCommonOptions(
       veto
         .command(action)
-        .requiredOption('--unit <name>', 'unit name')
-        .requiredOption('--reason <text>', 'reason')
-        .option('--year <YYYY>', 'assessment year (default: current year)')
+        .description(action === 'set' ? '设置一票否决' : '取消一票否决')
+        .requiredOption('--unit <单位>', '单位名称')
+        .requiredOption('--reason <原因>', '原因（记入审计日志）')
+        .option('--year <年份>', '考核年度（默认今年）')
         .option(...BY),
     ).action(async (opts: CommonOptions & { unit: string; reason: string; year?: string; by?: string }) =>
       withContext(opts, async (ctx) => {
@@ -169,89 +173,48 @@ export function registerAdminCommands(program: Command): void {
         const actor = await actingAs(ctx, opts.by);
         if (action === 'set') {
           const row = await setVeto(deps, actor, opts);
-          ctx.print({ unit: opts.unit.trim(), year: row.year, veto: true, reason: row.reason }, () => `veto set on ${opts.unit.trim()} for ${row.year}: ${row.reason}`);
+          ctx.print({ unit: opts.unit.trim(), year: row.year, veto: true, reason: row.reason }, () => `已对 ${opts.unit.trim()} ${row.year} 年一票否决：${row.reason}`);
         } else {
           const cleared = await clearVeto(deps, actor, opts);
-          ctx.print({ unit: opts.unit.trim(), veto: false, cleared }, () => `veto cleared on ${opts.unit.trim()}`);
+          ctx.print({ unit: opts.unit.trim(), veto: false, cleared }, () => (cleared > 0 ? `已取消 ${opts.unit.trim()} 的一票否决` : `${opts.unit.trim()} 没有一票否决，无需取消`));
         }
       }),
     );
   }
 
-  const member = program.command('member').description('the roster: leadership group, office, lead units, secretaries');
-  withCommonOptions(
-    member
-      .command('add')
-      .requiredOption('--name <name>', 'roster name')
-      .option('--open-id <id>', 'Feishu open_id (can be bound later with the bot: 绑定)')
-      .requiredOption('--role <role>', 'leader|deputy|member|office|lead_unit|secretary')
-      .option('--unit <name>', 'lead unit (role lead_unit) or unit (role secretary)'),
-  ).action(async (opts: CommonOptions & { name: string; openId?: string; role: string; unit?: string }) =>
-    withContext(opts, async (ctx) => {
-      const row = await addMember(ctx, await actingAs(ctx, undefined), opts);
-      const unit = row.unit_id === null ? undefined : (await listUnits(ctx.db)).find((u) => u.id === row.unit_id);
-      ctx.print({ id: row.id, name: row.name, openId: row.open_id, role: row.role, leadUnit: row.lead_unit, unitId: row.unit_id }, () => `added ${roleLabel(row.role, unit?.level)} ${row.name}`);
-    }),
-  );
-  withCommonOptions(member.command('list')).action(async (opts: CommonOptions) =>
-    withContext(opts, async (ctx) => {
-      const units = new Map((await listUnits(ctx.db)).map((u) => [u.id, u]));
-      const members = await listMembers(ctx.db);
-      const rows = members.map((m) => ({ name: m.name, role: m.role, openId: m.open_id, leadUnit: m.lead_unit, unit: m.unit_id === null ? null : (units.get(m.unit_id)?.name ?? null) }));
-      const label = (i: number) => {
-        const m = members[i]!;
-        return roleLabel(m.role, m.unit_id === null ? null : units.get(m.unit_id)?.level);
-      };
-      ctx.print(rows, () => rows.map((m, i) => `${m.name}\t${label(i)}${m.leadUnit ? `\t${m.leadUnit}` : ''}${m.unit ? `\t${m.unit}` : ''}\t${m.openId ?? '(未绑定)'}`).join('\n') || 'no members');
-    }),
-  );
-
-  const chat = program.command('chat').description('which chat receives what');
-  withCommonOptions(
-    chat
-      .command('bind')
-      .requiredOption('--chat <chat_id>', 'Feishu chat_id (oc_...)')
-      .requiredOption('--to <target>', 'leadership | lead:<lead unit> | unit:<unit name>'),
-  ).action(async (opts: CommonOptions & { chat: string; to: string }) =>
-    withContext(opts, async (ctx) => {
-      const parsed = parseChatTargetKey(opts.to.trim());
-      if (!parsed) throw new UserError('bad_argument', `expected leadership, lead:<lead unit> or unit:<unit name> (got "${opts.to.trim()}")`, '--to');
-      const target = await checkChatTarget(ctx.db, ctx.plan, parsed);
-      await bindChat({ db: ctx.db, clock: ctx.clock, tz: ctx.config.timeZone }, await actingAs(ctx, undefined), opts.chat, target);
-      ctx.print({ chatId: opts.chat.trim(), target: chatTargetKey(target) }, () => `chat ${opts.chat.trim()} bound to ${chatTargetKey(target)}`);
-    }),
-  );
   withCommonOptions(
     program
       .command('backup')
-      .description("online, consistent copy of the database (SQLite's backup API), safe while the service writes")
-      .requiredOption('--out <file>', 'destination file (must not exist)'),
+      .description('备份数据库：在线生成一致的副本，服务运行时也可执行')
+      .requiredOption('--out <文件>', '备份文件（不能是已有文件）'),
   ).action(async (opts: CommonOptions & { out: string }) => {
-    if (existsSync(opts.out)) throw new UserError('conflict', `${opts.out} already exists; choose a new file`, '--out');
+    if (existsSync(opts.out)) throw new UserError('conflict', `文件 ${opts.out} 已存在，请换一个文件名`, '--out');
     await withContext(opts, async (ctx) => {
       const { pages } = await backupDatabase(ctx.opened, opts.out);
-      ctx.print({ out: opts.out, pages }, () => `backup written to ${opts.out} (${pages} pages)`);
+      ctx.print({ out: opts.out, pages }, () => `已备份到 ${opts.out}（${pages} 页）`);
     });
   });
 
   withCommonOptions(
     program
       .command('audit')
-      .description('the audit log, newest first')
-      .option('--limit <n>', 'how many entries', '50'),
+      .description('审计日志（最新的在前）：谁在何时做了什么，结果如何')
+      .option('--limit <条数>', '显示多少条', '50'),
   ).action(async (opts: CommonOptions & { limit: string }) => {
     const limit = Number(opts.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new UserError('bad_argument', `a whole number from 1 to 10000 (got "${opts.limit}")`, '--limit');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new UserError('bad_argument', `应为 1 到 10000 的整数（收到「${opts.limit}」）`, '--limit');
     await withContext(opts, async (ctx) => {
-      const rows = (await listAudit(ctx.db, { limit })).map((r) => ({ at: isoInZone(r.at, ctx.config.timeZone), actor: r.actor, source: r.source, action: r.action, subject: r.subject, outcome: r.outcome, detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown) }));
-      ctx.print(rows, () => rows.map((r) => `${r.at}\t${r.actor}\t${r.source}\t${r.action}\t${r.subject ?? ''}\t${r.outcome}`).join('\n') || 'no audit entries');
+      const entries = await listAudit(ctx.db, { limit });
+      const rows = entries.map((r) => ({ at: isoInZone(r.at, ctx.config.timeZone), actor: r.actor, source: r.source, action: r.action, subject: r.subject, outcome: r.outcome, detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown) }));
+      const now = ctx.clock.now().getTime();
+      ctx.print(rows, () =>
+        entries
+          .map((r) => {
+            const via = AUDIT_SOURCE_ZH[r.source] ?? r.source;
+            return `${readableTime(r.at, ctx.config.timeZone, now)}\t${r.actor}（${via}）\t${AUDIT_ACTION_ZH[r.action] ?? r.action}\t${r.subject ?? ''}\t${AUDIT_OUTCOME_ZH[r.outcome] ?? r.outcome}`;
+          })
+          .join('\n') || '审计日志为空');
     });
   });
 
-  withCommonOptions(chat.command('list')).action(async (opts: CommonOptions) =>
-    withContext(opts, async (ctx) => {
-      const rows = (await listChats(ctx.db)).map((c) => ({ chatId: c.chatId, target: chatTargetKey(c.target), boundBy: c.boundBy }));
-      ctx.print(rows, () => rows.map((c) => `${c.chatId}\t${c.target}`).join('\n') || 'no chats bound');
-    }),
-  );
 }

@@ -11,22 +11,6 @@ import { writeWorkbook } from '../../export/workbook.js';
 import { EXPORT_KIND_LIST, exportWorkbook, parseExportKind } from '../../services/export.service.js';
 import { actingAs, withContext, type CommonOptions } from '../context.js';
 
-const HELP_TITLES: Record<string, string> = { 'Usage:': '用法：', 'Options:': '选项：', 'Arguments:': '参数：' };
-
-/** Commander's own messages for this command, in Chinese. */
-function chineseError(message: string): string {
-  const rules: Array<[RegExp, (m: RegExpExecArray) => string]> = [
-    [/unknown option '([^']+)'/, (m) => `错误：不认识的选项 ${m[1]}（可用 --out、--year、--level、--force、--db、--json）`],
-    [/option '([^']+)' argument missing/, (m) => `错误：选项 ${m[1]} 需要一个值`],
-    [/too many arguments/, () => `错误：参数太多；只写一个导出种类（${EXPORT_KIND_LIST}）`],
-  ];
-  for (const [re, text] of rules) {
-    const m = re.exec(message);
-    if (m) return `${text(m)}\n`;
-  }
-  return message;
-}
-
 const fileSize = (bytes: number) => (bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
 
 export function registerExportCommand(program: Command): void {
@@ -40,9 +24,6 @@ export function registerExportCommand(program: Command): void {
     .option('--force', '文件已存在时覆盖')
     .option('--db <文件>', 'SQLite 数据库文件（默认 DB_FILE 或 ./data/dangjian.db）')
     .option('--json', '输出 JSON（文件、大小、工作表）')
-    .helpOption('-h, --help', '显示帮助')
-    .configureHelp({ styleTitle: (title: string) => HELP_TITLES[title] ?? title })
-    .configureOutput({ outputError: (message, write) => write(chineseError(message)) })
     .addHelpText('after', '\n例如：\n  npx dangjian export 评分表 --out 评分表-2026.xlsx --year 2026\n  npx dangjian export 排名 --out 社区排名.xlsx --level 社区');
   cmd.action(async (kindText: string | undefined, opts: CommonOptions & { out?: string; year?: string; level?: string; force?: boolean }) => {
     const kind = parseExportKind(kindText ?? '', '种类');

@@ -11,6 +11,7 @@ import { fixedClock } from '../../clock.js';
 import { countOutboxByStatus, listOutbox, listOutboxItems, OUTBOX_STATUSES } from '../../db/outbox.repository.js';
 import { getSetting } from '../../db/setting.repository.js';
 import type { OutboxStatus } from '../../db/schema.js';
+import { OUTBOX_STATUS_NAMES_ZH, parseOutboxStatusWord } from '../../domain/option-words.js';
 import { UserError } from '../../errors.js';
 import { createLarkSender } from '../../lark/sender.js';
 import type { Outbound } from '../../messaging/outbound.js';
@@ -23,13 +24,21 @@ import { buildDigest } from '../../services/digest.service.js';
 import { requireProgramme } from '../../services/programme.service.js';
 import { LAST_PASS_SETTING, remindersStart, runPass, setRemindersStart, streamCardPreview, streamReminders, type PassResult } from '../../services/reminders.service.js';
 import { addDays } from '../../tasks/dates.js';
-import { isoInZone, localDate, parseInstant, parseIsoDate, zonedInstant } from '../../time.js';
+import { isoInZone, localDate, parseInstant, parseIsoDate, readableTime, zonedInstant } from '../../time.js';
 import { actingAs, cliIo, withCommonOptions, withContext, type CliContext, type CommonOptions } from '../context.js';
 
 function instantArg(text: string | undefined, field: string, tz: string): number {
   const at = text === undefined ? undefined : parseInstant(text, tz);
-  if (at === undefined) throw new UserError('bad_argument', `expected an ISO date/time such as 2026-03-02T09:00:00+08:00 (got "${text ?? ''}")`, field);
+  if (at === undefined) throw new UserError('bad_argument', `应为日期或时间，例如 2026-03-02 或 2026-03-02T09:00（收到「${text ?? ''}」）`, field);
   return at;
+}
+
+const KIND_ZH: Record<string, string> = { daily: '每日卡片' };
+
+/** An ISO instant as people read it (「3月2日 09:00」). */
+function readableIso(iso: string, ctx: CliContext): string {
+  const at = parseInstant(iso, ctx.config.timeZone);
+  return at === undefined ? iso : readableTime(at, ctx.config.timeZone, ctx.clock.now().getTime());
 }
 
 function calendarFor(ctx: CliContext, years: number[]) {
@@ -44,16 +53,16 @@ const yearsBetween = (from: number, to: number, tz: string): number[] => {
   return out;
 };
 
-function passText(r: PassResult): string {
+function passText(r: PassResult, readable: (iso: string) => string): string {
   const d = r.dispatch;
   const lines = [
-    `pass at ${r.at} (looked back to ${r.window.from}): ${r.due} reminder(s) due today or since, ${r.inserted} new item(s): ${r.cards} card(s) composed${r.late > 0 ? ` (${r.late} item(s) 补发)` : ''}, ${r.held} held for a chat's next card`,
+    `${readable(r.at)} 扫描（回看到 ${readable(r.window.from)}）：到期提醒 ${r.due} 条，新事项 ${r.inserted} 条，组成卡片 ${r.cards} 张${r.late > 0 ? `（其中补发 ${r.late} 条）` : ''}，留待各群下一张卡片 ${r.held} 条`,
   ];
-  if (r.skippedTooLate + r.skippedNoChat > 0) lines.push(`recorded as skipped: ${r.skippedTooLate} too late, ${r.skippedNoChat} without a chat`);
-  if (!d.inWindow) lines.push('outside the push window (working days 08:30–18:00 by default): nothing sent; what is due waits for the next window');
+  if (r.skippedTooLate + r.skippedNoChat > 0) lines.push(`记为未发：太晚 ${r.skippedTooLate} 条，没有群可发 ${r.skippedNoChat} 条`);
+  if (!d.inWindow) lines.push('不在推送时段内（默认工作日 08:30–18:00）：本次不发送，到期的事项等下一个推送时段');
   else {
-    lines.push(`sent ${d.sent} reminder(s) in ${d.messages} message(s); dropped ${d.dropped} card(s) (every item done meanwhile), ${d.stale} stale; ${d.retrying} to retry, ${d.failed} failed`);
-    if (d.released + d.lostClaims > 0) lines.push(`expired claims: ${d.released} re-queued, ${d.lostClaims} marked failed (delivery unknown)`);
+    lines.push(`已发送提醒 ${d.sent} 条（${d.messages} 条消息）；不再需要的卡片 ${d.dropped} 张（事项都已完成），过期 ${d.stale} 张；待重试 ${d.retrying} 张，失败 ${d.failed} 张`);
+    if (d.released + d.lostClaims > 0) lines.push(`发送超时：重新排队 ${d.released} 张，记为失败 ${d.lostClaims} 张（是否送达未知）`);
   }
   return lines.join('\n');
 }
@@ -116,11 +125,11 @@ export function registerSchedulerCommands(program: Command): void {
           count++;
         });
       }
-      const hint = 'bind one with `dangjian chat bind --chat oc_… --to leadership`';
+      const hint = '用 dangjian chat bind --chat oc_… --to 领导小组 绑定一个群';
       if (ctx.json) write(count === 0 ? ']\n' : '\n]\n');
-      else write(opts.raw ? `${count} reminder(s)${noChat > 0 ? `, ${noChat} without a chat: ${hint}` : ''}\n` : `${count} 张卡片${noChat > 0 ? `，其中 ${noChat} 张没有群可发（${hint}）` : ''}\n`);
+      else write(opts.raw ? `${count} 条提醒${noChat > 0 ? `，其中 ${noChat} 条没有群可发（${hint}）` : ''}\n` : `${count} 张卡片${noChat > 0 ? `，其中 ${noChat} 张没有群可发（${hint}）` : ''}\n`);
       io.out(buffer);
-      if (noChat > 0 && ctx.json) io.err(`warning: ${noChat} ${opts.raw ? 'reminder(s)' : 'card(s)'} have no chat to go to (chatId null): ${hint}\n`);
+      if (noChat > 0 && ctx.json) io.err(`警告：${noChat} ${opts.raw ? '条提醒' : '张卡片'}没有群可发（chatId 为 null）；${hint}\n`);
     }),
   );
 
@@ -136,7 +145,7 @@ export function registerSchedulerCommands(program: Command): void {
         [
           `提醒起始日期：${start.date ?? '未设定（尚未绑定任何群聊）'}${start.source ? `（来源：${START_SOURCE_ZH[start.source]}）` : ''}`,
           '  此前逾期的事项只计入每日卡片的统计和合并行，不逐条补发；可用 dangjian reminders start --date YYYY-MM-DD 修改。',
-          `上一次扫描：${data.lastPass ?? '尚未运行'}`,
+          `上一次扫描：${last === undefined ? '尚未运行' : readableTime(Number(last), tz, ctx.clock.now().getTime())}`,
           `卡片：待发 ${counts.pending}，发送中 ${counts.sending}，已发 ${counts.sent}，失败 ${counts.failed}，未发 ${counts.skipped}；留待下一张卡片的事项 ${held} 条`,
         ].join('\n'),
       );
@@ -160,8 +169,8 @@ export function registerSchedulerCommands(program: Command): void {
   withCommonOptions(
     program
       .command('tick')
-      .description('run one scheduler pass as if it were --at (default now); sends through LARK_DOMAIN, or prints the cards without Lark credentials')
-      .option('--at <ISO>', 'the instant of the pass, e.g. 2026-03-02T09:00:00+08:00'),
+      .description('立即执行一次定时扫描（可用 --at 假定时间）：有飞书凭据时经 LARK_DOMAIN 发送，没有时把卡片打印出来')
+      .option('--at <时间>', '扫描时间，例如 2026-03-02T09:00（默认现在）'),
   ).action(async (opts: CommonOptions & { at?: string }) =>
     withContext(opts, async (ctx) => {
       const tz = ctx.config.timeZone;
@@ -176,7 +185,7 @@ export function registerSchedulerCommands(program: Command): void {
       try {
         const result = await runPass({ db: ctx.db, plan: ctx.plan, config: ctx.config, clock: fixedClock(at), log: ctx.log, outbound, calendar, settings }, at);
         const data = { ...result, transport: printer ? 'console' : lark!.domain, ...(printer && ctx.json ? { printed: printer.printed } : {}) };
-        ctx.print(data, () => passText(result));
+        ctx.print(data, () => passText(result, (iso) => readableIso(iso, ctx)));
       } finally {
         await sender?.close();
       }
@@ -186,8 +195,8 @@ export function registerSchedulerCommands(program: Command): void {
   withCommonOptions(
     program
       .command('digest')
-      .description("the weekly digest's content (周报)")
-      .option('--week <YYYY-MM-DD>', 'any date of the week (default: this week, as of now)'),
+      .description('每周周报的内容')
+      .option('--week <日期>', '这一周中的任意一天，例如 2026-03-16（默认本周）'),
   ).action(async (opts: CommonOptions & { week?: string }) =>
     withContext(opts, async (ctx) => {
       const now = ctx.clock.now().getTime();
@@ -201,20 +210,16 @@ export function registerSchedulerCommands(program: Command): void {
   withCommonOptions(
     program
       .command('outbox')
-      .description('scheduled messages: what was sent, when, with the Lark message id; what failed, with the last error')
-      .option('--status <status>', `only rows with this status (${OUTBOX_STATUSES.join('|')})`)
-      .option('--limit <n>', 'at most this many rows (the latest)'),
+      .description('定时发出的卡片：发了什么、何时发、飞书消息 id；哪些失败、最后一次的错误')
+      .option('--status <状态>', '只看这种状态：待发、发送中、已发、失败、未发')
+      .option('--limit <条数>', '最多显示多少张（最新的）'),
   ).action(async (opts: CommonOptions & { status?: string; limit?: string }) =>
     withContext(opts, async (ctx) => {
       const tz = ctx.config.timeZone;
-      let status: OutboxStatus | undefined;
-      if (opts.status !== undefined) {
-        status = OUTBOX_STATUSES.find((s) => s === opts.status?.trim());
-        if (!status) throw new UserError('bad_argument', `expected one of ${OUTBOX_STATUSES.join(', ')} (got "${opts.status}")`, '--status');
-      }
+      const status: OutboxStatus | undefined = opts.status === undefined ? undefined : parseOutboxStatusWord(opts.status);
       let limit: number | undefined;
       if (opts.limit !== undefined) {
-        if (!/^\d{1,6}$/.test(opts.limit.trim()) || Number(opts.limit) < 1) throw new UserError('bad_argument', `expected a positive whole number (got "${opts.limit}")`, '--limit');
+        if (!/^\d{1,6}$/.test(opts.limit.trim()) || Number(opts.limit) < 1) throw new UserError('bad_argument', `应为正整数（收到「${opts.limit}」）`, '--limit');
         limit = Number(opts.limit);
       }
       let rows = await listOutbox(ctx.db, { status });
@@ -241,11 +246,12 @@ export function registerSchedulerCommands(program: Command): void {
       const counts = status === undefined ? await countOutboxByStatus(ctx.db) : undefined;
       ctx.print(data, () => {
         const lines = data.map((r) => {
-          const what = r.status === 'sent' ? `sent ${r.sentAt} ${r.messageId}` : r.status === 'pending' ? `pending, not before ${r.notBefore}` : `${r.status}${r.lastError ? `: ${r.lastError}` : ''}`;
-          return `${r.dueAt}  ${r.kind.padEnd(10)} → ${r.chatId ?? '（无群）'}  ${what}${r.late ? ' 〔补发〕' : ''}  ${r.key}（${r.items.length} 项）`;
+          const what =
+            r.status === 'sent' ? `已发 ${readableIso(r.sentAt ?? '', ctx)} ${r.messageId ?? ''}` : r.status === 'pending' ? `待发，不早于 ${readableIso(r.notBefore, ctx)}` : `${OUTBOX_STATUS_NAMES_ZH[r.status]}${r.lastError ? `：${r.lastError}` : ''}`;
+          return `${readableIso(r.dueAt, ctx)}  ${KIND_ZH[r.kind] ?? r.kind} → ${r.chatId ?? '（无群）'}  ${what}${r.late ? ' 〔补发〕' : ''}  ${r.key}（${r.items.length} 项）`;
         });
-        if (counts) lines.push(OUTBOX_STATUSES.map((s) => `${s} ${counts[s]}`).join(', '));
-        else lines.push(`${data.length} row(s)`);
+        if (counts) lines.push(OUTBOX_STATUSES.map((s) => `${OUTBOX_STATUS_NAMES_ZH[s]} ${counts[s]}`).join('，'));
+        else lines.push(`共 ${data.length} 张`);
         return lines.join('\n');
       });
     }),

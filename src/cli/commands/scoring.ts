@@ -80,14 +80,14 @@ function targetChangeText(verb: string, c: TargetChange): string {
 }
 
 export function registerScoringCommands(program: Command): void {
-  const score = program.commands.find((c) => c.name() === 'score') ?? program.command('score').description('assessment scores');
+  const score = program.commands.find((c) => c.name() === 'score') ?? program.command('score').description('考核评分：录入、导入、查看');
 
   withCommonOptions(
     score
       .command('import')
       .description('导入评分表（.xlsx 或 CSV；长表或宽表；全部导入或全部不导入）')
       .requiredOption('--file <file>', '长表：单位、指标、分值、年份、备注 五列；宽表：单位、年份，然后每个子项一列（表头写编号如 6.1 或子项名称）；模板见 dangjian template scores')
-      .option('--by <name>', '以花名册中此人的身份导入（其权限适用，审计记其姓名）；默认为服务器操作员'),
+      .option('--by <姓名>', '以花名册中此人的身份导入（其权限适用，审计记其姓名）；默认为服务器操作员'),
   ).action(async (opts: CommonOptions & { file: string; by?: string }) =>
     withContext(opts, (ctx) =>
       withRowErrorsAsJson(ctx, async () => {
@@ -104,9 +104,9 @@ export function registerScoringCommands(program: Command): void {
   withCommonOptions(
     score
       .command('show')
-      .description("a unit's total, grade, items, blockers and gap to the next grade")
-      .requiredOption('--unit <name>', 'unit name (or a unique part of it)')
-      .option('--year <YYYY>', 'assessment year (default: current year)'),
+      .description('某单位的总分、等级、各项得分、阻碍因素和离下一等级的差距')
+      .requiredOption('--unit <单位>', '单位名称（或能唯一确定单位的一部分，如「城东」）')
+      .option('--year <年份>', '考核年度（默认今年）'),
   ).action(async (opts: CommonOptions & { unit: string; year?: string }) =>
     withContext(opts, async (ctx) => {
       const report = await scoreReport({ ...ctx, tz: ctx.config.timeZone }, opts.unit, opts.year);
@@ -117,10 +117,10 @@ export function registerScoringCommands(program: Command): void {
   withCommonOptions(
     program
       .command('rank')
-      .description('rank the units of one level by total, then name')
-      .requiredOption('--level <level>', 'street|community|compound|building|district|social_org (or 街道/社区/小区/楼宇/商圈/社会组织)')
-      .option('--parent <name>', 'only units under this street or community')
-      .option('--year <YYYY>', 'assessment year (default: current year)'),
+      .description('某一层级的单位按总分排名（同分按名称拼音）')
+      .requiredOption('--level <层级>', '街道、社区、小区、楼宇、商圈、社会组织')
+      .option('--parent <单位>', '只排这个街道或社区下属的单位')
+      .option('--year <年份>', '考核年度（默认今年）'),
   ).action(async (opts: CommonOptions & { level: string; parent?: string; year?: string }) =>
     withContext(opts, async (ctx) => {
       const report = await ranking({ ...ctx, tz: ctx.config.timeZone }, opts);
@@ -134,8 +134,8 @@ export function registerScoringCommands(program: Command): void {
   const targets = withCommonOptions(
     program
       .command('targets')
-      .description('progress towards the milestones of section 二: required, reached, on track')
-      .option('--at <YYYY-MM-DD>', 'the date to evaluate (default: today)'),
+      .description('对照「行动目标」各节点的进度：要求、已达、是否正常')
+      .option('--at <日期>', '按哪一天评估，例如 2026-06-30（默认今天）'),
   ).action(async (opts: CommonOptions & { at?: string }) =>
     withContext(opts, async (ctx) => {
       const report = await targetsAt({ ...ctx, tz: ctx.config.timeZone }, opts.at);

@@ -12,20 +12,21 @@ import { addTask, completeOccurrence, editTask, instantiateTasks, parseLeadUnitL
 import type { BoardTask } from '../../tasks/board.js';
 import { WEEKDAY_NAMES_ZH, weekday } from '../../tasks/dates.js';
 import { DEADLINE_PHRASE_HELP } from '../../tasks/deadline.js';
-import { isoInZone, localDate, parseInstant } from '../../time.js';
+import type { YearSource } from '../../tasks/work-calendar.js';
+import { isoInZone, localDate, parseInstant, readableDate, readableTime } from '../../time.js';
 import { actingAs, withCommonOptions, withContext, type CliContext, type CommonOptions } from '../context.js';
 
-const BY = 'act as this roster member (their permissions apply; audited under their name); default: the server operator';
+const BY = '以花名册中此人的身份操作（其权限适用，审计记其姓名）；默认：服务器操作员';
 
 function parseAt(text: string | undefined, tz: string): number | undefined {
   if (text === undefined) return undefined;
   const at = parseInstant(text, tz);
-  if (at === undefined) throw new UserError('bad_argument', `expected an ISO date/time such as 2026-03-01T09:00:00+08:00 (got "${text}")`, '--at');
+  if (at === undefined) throw new UserError('bad_argument', `应为日期或时间，例如 2026-03-01 或 2026-03-01T09:00（收到「${text}」）`, '--at');
   return at;
 }
 
 function parseNonNegativeInt(text: string, field: string): number {
-  if (!/^\d{1,3}$/.test(text.trim())) throw new UserError('bad_argument', `expected a whole number of days such as 7 (got "${text}")`, field);
+  if (!/^\d{1,3}$/.test(text.trim())) throw new UserError('bad_argument', `应为天数，例如 7（收到「${text}」）`, field);
   return Number(text.trim());
 }
 
@@ -38,18 +39,25 @@ function deps(ctx: CliContext) {
   return { db: ctx.db, tz: ctx.config.timeZone, clock: ctx.clock, plan: ctx.plan };
 }
 
-function describeBoardTask(t: BoardTask): string {
-  const schedule = t.cadence === null ? `${t.deadlineText}（${t.dueDate}）` : `${t.deadlineText}·${CADENCE_NAMES_ZH[t.cadence]}`;
+/** An ISO instant from a service as people read it (「3月5日 16:00」). */
+function readable(iso: string, ctx: CliContext): string {
+  const at = parseInstant(iso, ctx.config.timeZone);
+  return at === undefined ? iso : readableTime(at, ctx.config.timeZone, ctx.clock.now().getTime());
+}
+
+function describeBoardTask(t: BoardTask, ctx: CliContext): string {
+  const year = Number(localDate(ctx.clock.now().getTime(), ctx.config.timeZone).slice(0, 4));
+  const schedule = t.cadence !== null ? `${t.deadlineText}·${CADENCE_NAMES_ZH[t.cadence]}` : t.dueDate === null ? t.deadlineText : `${t.deadlineText}（${readableDate(t.dueDate, year)}）`;
   const lines = [`${STATUS_MARK[t.status]} ${t.seq}. ${t.content}｜${schedule}｜${t.leadUnits.join('、')}`];
   if (t.cadence === null) {
     const o = t.occurrences[0];
-    if (o?.doneAt) lines.push(`      ${o.doneLate ? '逾期完成' : '已完成'}：${o.doneBy} ${o.doneAt}`);
+    if (o?.doneAt) lines.push(`      ${o.doneLate ? '逾期完成' : '已完成'}：${o.doneBy} ${readable(o.doneAt, ctx)}`);
   } else {
     const overdue = t.occurrences.filter((o) => o.status === 'red').map((o) => o.period);
     const done = t.occurrences.filter((o) => o.status === 'done').length;
     const current = t.occurrences.find((o) => o.period === t.currentPeriod);
     const parts = [`已完成 ${done}/${t.occurrences.length}`];
-    if (current) parts.push(`本期 ${current.period}（${current.dueDate} 到期）${current.status === 'done' ? '已完成' : STATUS_NAMES_ZH[current.status]}`);
+    if (current) parts.push(`本期 ${current.period}（${readableDate(current.dueDate, year)}到期）${current.status === 'done' ? '已完成' : STATUS_NAMES_ZH[current.status]}`);
     if (overdue.length > 0) parts.push(`逾期：${overdue.join('、')}`);
     lines.push(`      ${parts.join('；')}`);
   }
@@ -75,16 +83,18 @@ function taskJson(t: TaskRecord, tz: string) {
   };
 }
 
+const CALENDAR_SOURCE_ZH: Record<YearSource, string> = { 'chinese-days': 'chinese-days 节假日数据', 'fallback-mon-fri': '无节假日数据，按周一至周五', override: 'HOLIDAY_FILE' };
+
 export function registerTaskCommands(program: Command): void {
   withCommonOptions(
     program
       .command('tasks')
-      .description('the task board (红黄绿灯) of a programme year')
-      .option('--at <ISO>', 'evaluate the status as of this instant (default: now)')
-      .option('--lead <unit>', 'only the tasks this lead unit leads')
-      .option('--status <status>', 'only tasks whose status is red | yellow | green | done')
-      .option('--year <YYYY>', 'programme year (default: the year of --at)')
-      .option('--yellow-days <n>', 'yellow when due within this many days (default: YELLOW_DAYS, 7)'),
+      .description('重点任务督办表（红黄绿灯）')
+      .option('--at <时间>', '按这个时间评估状态，例如 2026-03-01 或 2026-03-01T09:00（默认现在）')
+      .option('--lead <牵头单位>', '只看这个牵头单位牵头的任务')
+      .option('--status <状态>', '只看这种状态的任务：红、黄、绿、完成')
+      .option('--year <年份>', '哪一年的任务清单（默认 --at 所在的年份）')
+      .option('--yellow-days <天数>', '离截止不到这么多天时亮黄灯（默认：环境变量 YELLOW_DAYS，7 天）'),
   ).action(async (opts: CommonOptions & { at?: string; lead?: string; status?: string; year?: string; yellowDays?: string }) =>
     withContext(opts, async (ctx) => {
       const tz = ctx.config.timeZone;
@@ -93,25 +103,25 @@ export function registerTaskCommands(program: Command): void {
       const yellowDays = opts.yellowDays === undefined ? ctx.config.scheduler.yellowDays : parseNonNegativeInt(opts.yellowDays, '--yellow-days');
       const board = await taskBoard({ ...deps(ctx), yellowDays }, { year, at, lead: opts.lead, status: opts.status });
       ctx.print(board, () => {
-        const head = `${year} 年重点任务（截至 ${isoInZone(at, tz)}）：${board.length} 项`;
-        return [head, ...board.map(describeBoardTask)].join('\n');
+        const head = `${year} 年重点任务（截至 ${readableTime(at, tz, ctx.clock.now().getTime())}）：${board.length} 项`;
+        return [head, ...board.map((t) => describeBoardTask(t, ctx))].join('\n');
       });
     }),
   );
 
-  const task = program.command('task').description('complete, undo, add, edit, retire and instantiate tasks');
+  const task = program.command('task').description('任务：标记完成、撤销完成、新增、修改、撤销任务、生成下一年清单');
 
   withCommonOptions(
     task
       .command('done')
-      .description('mark an occurrence of a task done')
-      .requiredOption('--seq <n>', 'task number')
-      .option('--period <p>', 'occurrence: 2026-03, 2026-03-上/下 (or 2026-03a/b), 2026-Q1, 2026-B1, 2026 (default: the earliest open one)')
-      .option('--by <name>', BY)
-      .option('--note <text>', 'a note')
-      .option('--at <ISO>', 'when it was done (default: now)')
-      .option('--progress <key=value,...>', 'progress figures for tasks with a measurable target')
-      .option('--year <YYYY>', 'programme year (default: the year of --at)'),
+      .description('把任务的一期标记为完成')
+      .requiredOption('--seq <序号>', '任务序号')
+      .option('--period <期次>', '哪一期：2026-03、2026-03-上/下、2026-Q1、2026-B1、2026（默认最早未完成的一期）')
+      .option('--by <姓名>', BY)
+      .option('--note <备注>', '备注')
+      .option('--at <时间>', '完成时间，例如 2026-03-05T16:00（默认现在）')
+      .option('--progress <指标=数值,...>', '有量化目标的任务填写进度数字')
+      .option('--year <年份>', '哪一年的任务清单（默认 --at 所在的年份）'),
   ).action(async (opts: CommonOptions & { seq: string; period?: string; by?: string; note?: string; at?: string; progress?: string; year?: string }) =>
     withContext(opts, async (ctx) => {
       const at = parseAt(opts.at, ctx.config.timeZone);
@@ -119,38 +129,38 @@ export function registerTaskCommands(program: Command): void {
       const progress = opts.progress === undefined ? undefined : parseProgress(opts.progress);
       const actor = await actingAs(ctx, opts.by);
       const r = await completeOccurrence(deps(ctx), actor, { year, seq: opts.seq, period: opts.period, note: opts.note, progress, at });
-      ctx.print(r, () => `任务 ${r.seq} 周期 ${r.period}（${r.dueDate} 到期）已由 ${r.doneBy} 于 ${r.doneAt} 标记完成${r.late ? '（逾期完成）' : ''}`);
+      ctx.print(r, () => `任务 ${r.seq} 的 ${r.period}（${r.dueDate} 到期）已由 ${r.doneBy} 于 ${readable(r.doneAt, ctx)} 标记完成${r.late ? '（逾期完成）' : ''}`);
     }),
   );
 
   withCommonOptions(
     task
       .command('undo')
-      .description('withdraw the completion of an occurrence (history is kept)')
-      .requiredOption('--seq <n>', 'task number')
-      .option('--period <p>', 'occurrence (default: the dated task\'s, or the most recently completed one)')
-      .option('--by <name>', BY)
-      .option('--year <YYYY>', 'programme year (default: this year)'),
+      .description('撤销某一期的完成记录（历史保留）')
+      .requiredOption('--seq <序号>', '任务序号')
+      .option('--period <期次>', '哪一期（默认：定期任务为最近完成的一期）')
+      .option('--by <姓名>', BY)
+      .option('--year <年份>', '哪一年的任务清单（默认今年）'),
   ).action(async (opts: CommonOptions & { seq: string; period?: string; by?: string; year?: string }) =>
     withContext(opts, async (ctx) => {
       const year = yearOr(opts.year, undefined, ctx);
       const actor = await actingAs(ctx, opts.by);
       const r = await undoOccurrence(deps(ctx), actor, { year, seq: opts.seq, period: opts.period });
-      ctx.print(r, () => `任务 ${r.seq} 周期 ${r.period} 的完成记录（${r.undone.doneBy} ${r.undone.doneAt}）已由 ${r.undoneBy} 撤销`);
+      ctx.print(r, () => `任务 ${r.seq} 的 ${r.period} 的完成记录（${r.undone.doneBy} ${readable(r.undone.doneAt, ctx)}）已由 ${r.undoneBy} 撤销`);
     }),
   );
 
   withCommonOptions(
     task
       .command('add')
-      .description('add a task beyond the plan\'s list (office)')
-      .requiredOption('--content <text>', 'what is to be done')
-      .requiredOption('--deadline <phrase>', `deadline: ${DEADLINE_PHRASE_HELP}`)
-      .requiredOption('--lead <units>', 'lead unit(s), comma-separated')
-      .option('--category <text>', 'the 行动 it belongs to (default: 其他任务)')
-      .option('--cadence <cadence>', 'monthly | twice_monthly | quarterly | bimonthly | yearly (required iff the deadline is 贯穿全年)')
-      .option('--year <YYYY>', 'programme year (default: this year)')
-      .option('--by <name>', BY),
+      .description('在方案清单之外新增任务（党建办）')
+      .requiredOption('--content <内容>', '要做什么')
+      .requiredOption('--deadline <完成时间>', `完成时间：${DEADLINE_PHRASE_HELP}`)
+      .requiredOption('--lead <牵头单位>', '牵头单位，多个用逗号或顿号分开')
+      .option('--category <类别>', '所属行动（默认：其他任务）')
+      .option('--cadence <周期>', '每月、每半月、每季度、每两月、每年（完成时间为「贯穿全年」时必填）')
+      .option('--year <年份>', '哪一年的任务清单（默认今年）')
+      .option('--by <姓名>', BY),
   ).action(async (opts: CommonOptions & { content: string; deadline: string; lead: string; category?: string; cadence?: string; year?: string; by?: string }) =>
     withContext(opts, async (ctx) => {
       const year = yearOr(opts.year, undefined, ctx);
@@ -164,15 +174,15 @@ export function registerTaskCommands(program: Command): void {
   withCommonOptions(
     task
       .command('edit')
-      .description('edit a task (office)')
-      .requiredOption('--seq <n>', 'task number')
-      .option('--content <text>', 'new content')
-      .option('--deadline <phrase>', `new deadline: ${DEADLINE_PHRASE_HELP}`)
-      .option('--lead <units>', 'new lead unit(s), comma-separated')
-      .option('--category <text>', 'new category')
-      .option('--cadence <cadence>', 'new cadence (贯穿全年 tasks only)')
-      .option('--year <YYYY>', 'programme year (default: this year)')
-      .option('--by <name>', BY),
+      .description('修改任务（党建办）')
+      .requiredOption('--seq <序号>', '任务序号')
+      .option('--content <内容>', '新的内容')
+      .option('--deadline <完成时间>', `新的完成时间：${DEADLINE_PHRASE_HELP}`)
+      .option('--lead <牵头单位>', '新的牵头单位，多个用逗号或顿号分开')
+      .option('--category <类别>', '新的所属行动')
+      .option('--cadence <周期>', '新的周期：每月、每半月、每季度、每两月、每年（仅「贯穿全年」的任务）')
+      .option('--year <年份>', '哪一年的任务清单（默认今年）')
+      .option('--by <姓名>', BY),
   ).action(
     async (opts: CommonOptions & { seq: string; content?: string; deadline?: string; lead?: string; category?: string; cadence?: string; year?: string; by?: string }) =>
       withContext(opts, async (ctx) => {
@@ -195,10 +205,10 @@ export function registerTaskCommands(program: Command): void {
   withCommonOptions(
     task
       .command('retire')
-      .description('retire a task: left out of listings and reminders from now on, history kept (office)')
-      .requiredOption('--seq <n>', 'task number')
-      .option('--year <YYYY>', 'programme year (default: this year)')
-      .option('--by <name>', BY),
+      .description('撤销任务：今后不再列出和提醒，历史保留（党建办）')
+      .requiredOption('--seq <序号>', '任务序号')
+      .option('--year <年份>', '哪一年的任务清单（默认今年）')
+      .option('--by <姓名>', BY),
   ).action(async (opts: CommonOptions & { seq: string; year?: string; by?: string }) =>
     withContext(opts, async (ctx) => {
       const year = yearOr(opts.year, undefined, ctx);
@@ -211,9 +221,9 @@ export function registerTaskCommands(program: Command): void {
   withCommonOptions(
     task
       .command('instantiate')
-      .description("create a programme year's task list: the plan's items plus the office's non-retired tasks (idempotent)")
-      .requiredOption('--year <YYYY>', 'programme year')
-      .option('--by <name>', BY),
+      .description('生成某一年的任务清单：方案中的常态任务加上党建办新增且未撤销的任务（可重复执行）')
+      .requiredOption('--year <年份>', '哪一年')
+      .option('--by <姓名>', BY),
   ).action(async (opts: CommonOptions & { year: string; by?: string }) =>
     withContext(opts, async (ctx) => {
       const year = parseYear(opts.year);
@@ -230,8 +240,8 @@ export function registerTaskCommands(program: Command): void {
   withCommonOptions(
     program
       .command('calendar')
-      .description('the working-day calendar in use for a year (holidays, 调休 working days, source)')
-      .option('--year <YYYY>', 'year (default: this year)'),
+      .description('某一年使用的工作日历：节假日、调休上班日及来源')
+      .option('--year <年份>', '年份（默认今年）'),
   ).action(async (opts: CommonOptions & { year?: string }) =>
     withContext(opts, async (ctx) => {
       const year = yearOr(opts.year, undefined, ctx);
@@ -252,7 +262,7 @@ export function registerTaskCommands(program: Command): void {
       ctx.print(data, () => {
         const covered = coverage.coveredYears.length > 0 ? `${coverage.coveredYears[0]}–${coverage.coveredYears[coverage.coveredYears.length - 1]}` : '无';
         const lines = [
-          `${year} 年工作日历：来源 ${data.source}，工作日 ${data.workdays} 天`,
+          `${year} 年工作日历：来源 ${CALENDAR_SOURCE_ZH[data.source]}，工作日 ${data.workdays} 天`,
           `chinese-days ${coverage.libraryVersion} 覆盖 ${covered}${coverage.overrideYears.length > 0 ? `；HOLIDAY_FILE 覆盖 ${coverage.overrideYears.join('、')}` : ''}`,
         ];
         for (const d of days) lines.push(`  ${d.date} ${d.weekday} ${d.kind === 'holiday' ? '放假' : '调休上班'}${d.name ? ` ${d.name}` : ''}${d.source === 'override' ? '（HOLIDAY_FILE）' : ''}`);
