@@ -8,6 +8,8 @@
  *   complete / undo      members of one of the task's lead units, the office, the leadership group
  *   every unit's scores  (评分表 and 排名 exports) the office and the leadership group; other
  *                        exports (任务台账, 目标进度) every bound member
+ *   a unit's own side    (自查清单, 申报) the unit's secretary, a community's secretary also for
+ *                        the compounds under it, and the office for any unit
  *   read                 anyone bound to the roster, or anyone in a subscribed group (src/bot/access.ts)
  */
 import { audit } from '../db/audit.repository.js';
@@ -35,6 +37,13 @@ export function mayCompleteTask(actor: Actor, leadUnits: readonly string[]): boo
 /** Every unit's scores at once (the 评分表 and 排名 exports): the office and the leadership group. */
 export function mayExportAllScores(actor: Actor): boolean {
   return isOffice(actor) || isLeadership(actor);
+}
+
+/** A unit's own forms (自查清单, 申报): its secretary, its community's secretary for a compound, the office. */
+export function mayFillForUnit(actor: Actor, unit: { id: number; level: string; parentId: number | null }): boolean {
+  if (isOffice(actor)) return true;
+  if (actor.role !== 'secretary' || actor.unitId === null) return false;
+  return actor.unitId === unit.id || (unit.level === 'compound' && actor.unitId === unit.parentId);
 }
 
 export interface Refusal {

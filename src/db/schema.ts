@@ -137,6 +137,34 @@ export interface OutboxItemTable {
   created_at: number;
 }
 
+export type SelfCheckStatus = 'draft' | 'submitted';
+
+/** A unit's 自查清单 for a year (issue 13); apart from the official assessment. */
+export interface SelfCheckTable {
+  id: Generated<number>;
+  unit_id: number;
+  year: number;
+  status: SelfCheckStatus;
+  created_at: number;
+  updated_at: number;
+  submitted_at: number | null;
+  submitted_by: string | null;
+}
+
+/** One self-assessed sub-item; history kept, the newest id per (self_check, item) wins. */
+export interface SelfCheckEntryTable {
+  id: Generated<number>;
+  self_check_id: number;
+  item_code: string;
+  half_points: number;
+  shortfall: string | null;
+  measure: string | null;
+  /** YYYY-MM-DD. */
+  target_date: string | null;
+  entered_by: string;
+  entered_at: number;
+}
+
 export interface ProcessedEventTable { event_id: string; received_at: number }
 
 export type AuditSource = 'cli' | 'chat' | 'card' | 'scheduler' | 'system';
@@ -165,6 +193,8 @@ export interface Database {
   task_completion: TaskCompletionTable;
   outbox: OutboxTable;
   outbox_item: OutboxItemTable;
+  self_check: SelfCheckTable;
+  self_check_entry: SelfCheckEntryTable;
   processed_event: ProcessedEventTable;
   audit_log: AuditLogTable;
 }
@@ -183,4 +213,6 @@ export type OutboxRow = Selectable<OutboxTable>;
 export type NewOutbox = Insertable<OutboxTable>;
 export type OutboxItemRow = Selectable<OutboxItemTable>;
 export type NewOutboxItem = Insertable<OutboxItemTable>;
+export type SelfCheckRow = Selectable<SelfCheckTable>;
+export type SelfCheckEntryRow = Selectable<SelfCheckEntryTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;

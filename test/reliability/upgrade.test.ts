@@ -58,6 +58,14 @@ const seeds: Record<string, Seed> = {
       .execute();
     return { ...counts, outbox_item: 1 };
   },
+  // Before self-checks (issue 13).
+  '2026_12_02_10_00_00_self_check': async (db) => {
+    const counts = await seeds['2026_12_01_00_00_00_outbox_items']!(db);
+    const at = 1_780_000_300_000;
+    const check = await db.insertInto('self_check').values({ unit_id: 2, year: 2026, status: 'draft', created_at: at, updated_at: at }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('self_check_entry').values({ self_check_id: check.id, item_code: '6.1', half_points: 15, shortfall: 's', measure: 'm', target_date: '2026-06-30', entered_by: '王博文', entered_at: at }).execute();
+    return { ...counts, self_check: 1, self_check_entry: 1 };
+  },
 };
 
 const migrationNames = readdirSync(MIGRATIONS_DIR)

@@ -1,0 +1,255 @@
+/**
+ * 自查清单 (issue 13): a unit's self-assessment against its level's sub-items, apart from the
+ * official scores (its own tables; self-scores never change a grade). Saved in parts (the card
+ * form page by page, a text command, a spreadsheet), submitted once complete. Who may fill:
+ * src/auth/policy.ts `mayFillForUnit`; refusals audited.
+ */
+import type { Actor } from '../auth/actor.js';
+import { mayFillForUnit, requireOffice, requireRole } from '../auth/policy.js';
+import type { Clock } from '../clock.js';
+import { audit } from '../db/audit.repository.js';
+import type { Db } from '../db/database.js';
+import type { SelfCheckEntryRow, SelfCheckStatus, UnitRow } from '../db/schema.js';
+import { ensureSelfCheck, findSelfCheck, insertSelfEntries, latestSelfEntries, markSelfCheckSubmitted, selfChecksOfYear, type NewSelfEntry } from '../db/self-check.repository.js';
+import { listUnits } from '../db/unit.repository.js';
+import { UserError } from '../errors.js';
+import { LEVEL_NAMES_ZH, LEVELS, type Level, type Plan, type SubItem } from '../plan/schema.js';
+import { compareNames } from '../scoring/index.js';
+import { assessSelfCheck, submitProblems, type SelfCheckResult } from '../scoring/self-check.js';
+import { parseIsoDate } from '../time.js';
+import { officialStanding } from './grading.service.js';
+import { requireProgramme } from './programme.service.js';
+import { assessmentYear, parsePoints, parseYear } from './scores.service.js';
+import { resolveUnit } from './units.service.js';
+
+export interface SelfCheckDeps {
+  db: Db;
+  plan: Plan;
+  clock: Clock;
+  tz: string;
+}
+
+const MAX_TEXT = 200;
+
+/**
+ * One sub-item as a person filled it. For the three texts, `undefined` keeps what was saved
+ * before (a text command that only changes the score), '' or null clears it.
+ */
+export interface SelfScoreInput {
+  item: string;
+  points: string | number;
+  shortfall?: string | null | undefined;
+  measure?: string | null | undefined;
+  targetDate?: string | null | undefined;
+}
+
+/** The sub-items of a level's rubric, in plan order. */
+function rubricOf(plan: Plan, level: Level): SubItem[] {
+  const spec = plan.levels.find((l) => l.level === level);
+  return spec ? spec.indicators.flatMap((i) => i.subItems) : [];
+}
+
+function resolveYear(deps: SelfCheckDeps, year: number | string | undefined): number {
+  return year === undefined || String(year).trim() === '' ? assessmentYear(deps.clock, deps.tz) : parseYear(year, '年份');
+}
+
+const unitRef = (u: UnitRow) => ({ id: u.id, level: u.level, parentId: u.parent_id });
+
+async function requireFiller(deps: SelfCheckDeps, actor: Actor, unit: UnitRow, action: string, what: string): Promise<void> {
+  await requireRole(deps, actor, (a) => mayFillForUnit(a, unitRef(unit)), {
+    action,
+    subject: unit.name,
+    reason: `只有「${unit.name}」的书记${unit.level === 'compound' ? '、所属社区的书记' : ''}或党建办可以${what}（${actor.name} 不是）`,
+  });
+}
+
+/** 「2026-06-30」, 「2026/6/30」, 「2026.6.30」 or 「2026年6月30日」 → YYYY-MM-DD. */
+function normaliseDate(text: string): string | undefined {
+  const t = text.normalize('NFKC').trim();
+  const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(t);
+  if (!m) return undefined;
+  return parseIsoDate(`${m[1]}-${m[2]!.padStart(2, '0')}-${m[3]!.padStart(2, '0')}`);
+}
+
+function cleanText(value: string | null | undefined, previous: string | null, what: string, code: string): string | null {
+  if (value === undefined) return previous;
+  const t = (value ?? '').trim();
+  if (t === '') return null;
+  if (t.length > MAX_TEXT) throw new UserError('bad_argument', `${code} 的${what}不能超过 ${MAX_TEXT} 个字（收到 ${t.length} 个字）`, what);
+  return t;
+}
+
+/** Validates one filled sub-item against the unit's rubric; `previous` supplies kept texts. */
+function resolveSelfEntry(plan: Plan, unit: UnitRow, year: number, input: SelfScoreInput, previous: SelfCheckEntryRow | undefined): NewSelfEntry {
+  const code = input.item.normalize('NFKC').trim();
+  if (code === '') throw new UserError('bad_argument', '缺少指标编号（例如 6.1）', '编号');
+  const subItem = rubricOf(plan, unit.level).find((s) => s.code === code);
+  if (!subItem) throw new UserError('not_found', `「${unit.name}」是${LEVEL_NAMES_ZH[unit.level]}，${LEVEL_NAMES_ZH[unit.level]}层面没有指标「${code}」`, '编号');
+  const points = parsePoints(input.points, subItem.points, code, '自评分');
+  const halfPoints = Math.round(points * 2);
+  if (points >= subItem.points) return { itemCode: code, halfPoints, shortfall: null, measure: null, targetDate: null };
+  const shortfall = cleanText(input.shortfall, previous?.shortfall ?? null, '短板', code);
+  const measure = cleanText(input.measure, previous?.measure ?? null, '措施', code);
+  let targetDate = previous?.target_date ?? null;
+  if (input.targetDate !== undefined) {
+    const t = (input.targetDate ?? '').trim();
+    if (t === '') targetDate = null;
+    else {
+      const d = normaliseDate(t);
+      if (!d) throw new UserError('bad_argument', `${code} 的完成时限应为日期，例如 ${year}-06-30（收到「${t}」）`, '完成时限');
+      const y = Number(d.slice(0, 4));
+      if (y < year || y > year + 1) throw new UserError('bad_argument', `${code} 的完成时限应在 ${year} 年或 ${year + 1} 年内（收到 ${d}）`, '完成时限');
+      targetDate = d;
+    }
+  }
+  return { itemCode: code, halfPoints, shortfall, measure, targetDate };
+}
+
+export interface SavedSelfCheck {
+  unit: string;
+  year: number;
+  saved: string[];
+}
+
+/**
+ * Saves some sub-items of a unit's self-check (a partial save: the rest stays as it was). Every
+ * entry is validated before anything is written; a submitted self-check stays submitted (its
+ * measures are a living list), the audit records every change.
+ */
+export async function saveSelfScores(deps: SelfCheckDeps, actor: Actor, input: { unit: string; year?: number | string | undefined; entries: readonly SelfScoreInput[] }): Promise<SavedSelfCheck> {
+  await requireProgramme(deps.db);
+  const unit = await resolveUnit(deps.db, input.unit, '单位');
+  await requireFiller(deps, actor, unit, 'self_check.save', '填写自查清单');
+  const year = resolveYear(deps, input.year);
+  if (input.entries.length === 0) throw new UserError('bad_argument', '没有要保存的自评项', '编号');
+  const existing = await findSelfCheck(deps.db, unit.id, year);
+  const previous = new Map((existing ? await latestSelfEntries(deps.db, existing.id) : []).map((e) => [e.item_code, e]));
+  const seen = new Set<string>();
+  const entries = input.entries.map((e) => {
+    const resolved = resolveSelfEntry(deps.plan, unit, year, e, previous.get(e.item.normalize('NFKC').trim()));
+    if (seen.has(resolved.itemCode)) throw new UserError('bad_argument', `指标 ${resolved.itemCode} 填了两次`, '编号');
+    seen.add(resolved.itemCode);
+    return resolved;
+  });
+  const at = deps.clock.now().getTime();
+  await deps.db.transaction().execute(async (trx) => {
+    const check = await ensureSelfCheck(trx, unit.id, year, at);
+    await insertSelfEntries(trx, check.id, entries, actor.name, at);
+    await audit(trx, { at, actor: actor.name, source: actor.source, action: 'self_check.save', subject: unit.name, outcome: 'ok', detail: { year, items: entries.map((e) => ({ code: e.itemCode, points: e.halfPoints / 2 })) } });
+  });
+  return { unit: unit.name, year, saved: entries.map((e) => e.itemCode) };
+}
+
+export interface SelfCheckReport {
+  unit: string;
+  level: Level;
+  levelName: string;
+  year: number;
+  status: SelfCheckStatus | 'none';
+  submittedAt: number | null;
+  submittedBy: string | null;
+  result: SelfCheckResult;
+  /** What keeps it from being submitted (empty: complete). */
+  problems: string[];
+}
+
+async function reportFor(deps: SelfCheckDeps, unit: UnitRow, year: number): Promise<SelfCheckReport> {
+  const check = await findSelfCheck(deps.db, unit.id, year);
+  const entries = check ? await latestSelfEntries(deps.db, check.id) : [];
+  const standing = await officialStanding(deps, unit, year);
+  const result = assessSelfCheck(deps.plan, {
+    name: unit.name,
+    level: unit.level,
+    entries: entries.map((e) => ({ itemCode: e.item_code, points: e.half_points / 2, shortfall: e.shortfall, measure: e.measure, targetDate: e.target_date })),
+    official: standing.grade,
+    vetoReasons: standing.vetoReasons,
+    subUnits: standing.subUnits,
+  });
+  return {
+    unit: unit.name,
+    level: unit.level,
+    levelName: LEVEL_NAMES_ZH[unit.level],
+    year,
+    status: check?.status ?? 'none',
+    submittedAt: check?.submitted_at ?? null,
+    submittedBy: check?.submitted_by ?? null,
+    result,
+    problems: submitProblems(result),
+  };
+}
+
+/** The 自查清单 of a unit for a year (default: the current assessment year). */
+export async function selfCheckReport(deps: SelfCheckDeps, unitName: string, year?: number | string): Promise<SelfCheckReport> {
+  await requireProgramme(deps.db);
+  const unit = await resolveUnit(deps.db, unitName, '单位');
+  return reportFor(deps, unit, resolveYear(deps, year));
+}
+
+/** Submits a complete self-check; an incomplete one is refused with every missing piece named. */
+export async function submitSelfCheck(deps: SelfCheckDeps, actor: Actor, input: { unit: string; year?: number | string | undefined }): Promise<SelfCheckReport> {
+  await requireProgramme(deps.db);
+  const unit = await resolveUnit(deps.db, input.unit, '单位');
+  await requireFiller(deps, actor, unit, 'self_check.submit', '提交自查清单');
+  const year = resolveYear(deps, input.year);
+  const report = await reportFor(deps, unit, year);
+  if (report.problems.length > 0) {
+    const shown = report.problems.slice(0, 12);
+    throw new UserError('bad_argument', `「${unit.name}」的自查清单还不能提交：\n${shown.map((p) => `· ${p}`).join('\n')}${report.problems.length > shown.length ? `\n……另有 ${report.problems.length - shown.length} 项` : ''}`, '自查清单');
+  }
+  const at = deps.clock.now().getTime();
+  await deps.db.transaction().execute(async (trx) => {
+    const check = await ensureSelfCheck(trx, unit.id, year, at);
+    await markSelfCheckSubmitted(trx, check.id, actor.name, at);
+    await audit(trx, { at, actor: actor.name, source: actor.source, action: 'self_check.submit', subject: unit.name, outcome: 'ok', detail: { year, total: report.result.self.total, grade: report.result.self.grade } });
+  });
+  return reportFor(deps, unit, year);
+}
+
+export interface SelfCheckProgressUnit {
+  name: string;
+  status: SelfCheckStatus | 'none';
+  submittedAt: number | null;
+}
+
+export interface SelfCheckProgress {
+  year: number;
+  submitted: number;
+  total: number;
+  /** By level (plan order); compounds grouped by their community, other levels in one group (community null). */
+  levels: Array<{ level: Level; levelName: string; submitted: number; total: number; groups: Array<{ community: string | null; units: SelfCheckProgressUnit[] }> }>;
+}
+
+/** Which units have submitted their self-check: office only. */
+export async function selfCheckProgress(deps: SelfCheckDeps, actor: Actor, year?: number | string): Promise<SelfCheckProgress> {
+  await requireOffice(deps, actor, '查看自查进度', { action: 'self_check.progress', subject: null });
+  await requireProgramme(deps.db);
+  const y = resolveYear(deps, year);
+  return progressOf(deps.db, y);
+}
+
+/** The progress without a permission check (the digest shows it to the leadership chat). */
+async function progressOf(db: Db, year: number): Promise<SelfCheckProgress> {
+  const [units, checks] = await Promise.all([listUnits(db), selfChecksOfYear(db, year)]);
+  const byUnit = new Map(checks.map((c) => [c.unit_id, c]));
+  const names = new Map(units.map((u) => [u.id, u.name]));
+  const levels: SelfCheckProgress['levels'] = [];
+  for (const level of LEVELS) {
+    const of = units.filter((u) => u.level === level);
+    if (of.length === 0) continue;
+    const groups = new Map<string | null, SelfCheckProgressUnit[]>();
+    for (const u of of) {
+      const community = level === 'compound' && u.parent_id !== null ? (names.get(u.parent_id) ?? null) : null;
+      const c = byUnit.get(u.id);
+      const list = groups.get(community) ?? [];
+      list.push({ name: u.name, status: c?.status ?? 'none', submittedAt: c?.submitted_at ?? null });
+      groups.set(community, list);
+    }
+    const grouped = [...groups.entries()]
+      .sort(([a], [b]) => compareNames(a ?? '', b ?? ''))
+      .map(([community, list]) => ({ community, units: list.sort((a, b) => compareNames(a.name, b.name)) }));
+    const submitted = of.filter((u) => byUnit.get(u.id)?.status === 'submitted').length;
+    levels.push({ level, levelName: LEVEL_NAMES_ZH[level], submitted, total: of.length, groups: grouped });
+  }
+  return { year, submitted: levels.reduce((a, l) => a + l.submitted, 0), total: levels.reduce((a, l) => a + l.total, 0), levels };
+}
+
