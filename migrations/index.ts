@@ -6,10 +6,12 @@ import * as initialSchema from './2026_11_28_00_00_00_initial_schema.js';
 import * as oneActiveCompletion from './2026_11_28_01_00_00_one_active_completion.js';
 import * as outboxItems from './2026_12_01_00_00_00_outbox_items.js';
 import * as selfCheck from './2026_12_02_10_00_00_self_check.js';
+import * as unitItems from './2026_12_02_10_10_00_unit_items.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_28_00_00_00_initial_schema': initialSchema,
   '2026_11_28_01_00_00_one_active_completion': oneActiveCompletion,
   '2026_12_01_00_00_00_outbox_items': outboxItems,
   '2026_12_02_10_00_00_self_check': selfCheck,
+  '2026_12_02_10_10_00_unit_items': unitItems,
 };

@@ -165,6 +165,34 @@ export interface SelfCheckEntryTable {
   entered_at: number;
 }
 
+export type UnitItemSource = 'self_check' | 'application';
+
+/** A unit's own tracked item: a self-check measure or an application's 任务节点. */
+export interface UnitItemTable {
+  id: Generated<number>;
+  unit_id: number;
+  year: number;
+  source: UnitItemSource;
+  /** Where it comes from (`self_check:<year>:<code>`, `application:<id>:node:<n>`): one open item per ref. */
+  source_ref: string;
+  title: string;
+  /** YYYY-MM-DD. */
+  due_date: string;
+  created_at: number;
+  updated_at: number;
+  /** Set when its source no longer asks for it (a measure removed, a new application approved). */
+  retired_at: number | null;
+}
+
+export interface UnitItemCompletionTable {
+  id: Generated<number>;
+  unit_item_id: number;
+  done_at: number;
+  done_by: string;
+  undone_at: number | null;
+  undone_by: string | null;
+}
+
 export interface ProcessedEventTable { event_id: string; received_at: number }
 
 export type AuditSource = 'cli' | 'chat' | 'card' | 'scheduler' | 'system';
@@ -195,6 +223,8 @@ export interface Database {
   outbox_item: OutboxItemTable;
   self_check: SelfCheckTable;
   self_check_entry: SelfCheckEntryTable;
+  unit_item: UnitItemTable;
+  unit_item_completion: UnitItemCompletionTable;
   processed_event: ProcessedEventTable;
   audit_log: AuditLogTable;
 }

@@ -9,7 +9,8 @@ import { mayFillForUnit, requireOffice, requireRole } from '../auth/policy.js';
 import type { Clock } from '../clock.js';
 import { audit } from '../db/audit.repository.js';
 import type { Db } from '../db/database.js';
-import type { SelfCheckEntryRow, SelfCheckStatus, UnitRow } from '../db/schema.js';
+import type { SelfCheckEntryRow, SelfCheckStatus, Transaction, UnitRow } from '../db/schema.js';
+import { syncUnitItems } from '../db/unit-item.repository.js';
 import { ensureSelfCheck, findSelfCheck, insertSelfEntries, latestSelfEntries, markSelfCheckSubmitted, selfChecksOfYear, type NewSelfEntry } from '../db/self-check.repository.js';
 import { listUnits } from '../db/unit.repository.js';
 import { UserError } from '../errors.js';
@@ -105,6 +106,18 @@ function resolveSelfEntry(plan: Plan, unit: UnitRow, year: number, input: SelfSc
   return { itemCode: code, halfPoints, shortfall, measure, targetDate };
 }
 
+/**
+ * A submitted self-check's measures with a target date are the unit's own tracked items
+ * (its board 「事项」, its chat's daily card): kept in step with every later save.
+ */
+async function syncMeasureItems(trx: Transaction, unitId: number, year: number, checkId: number, at: number): Promise<void> {
+  const entries = await latestSelfEntries(trx, checkId);
+  const desired = entries
+    .filter((e) => e.measure !== null && e.target_date !== null)
+    .map((e) => ({ ref: `self_check:${year}:${e.item_code}`, title: `自查 ${e.item_code}：${e.measure}`, dueDate: e.target_date! }));
+  await syncUnitItems(trx, { unitId, year, source: 'self_check', refPrefix: `self_check:${year}:`, desired, at });
+}
+
 export interface SavedSelfCheck {
   unit: string;
   year: number;
@@ -135,6 +148,7 @@ export async function saveSelfScores(deps: SelfCheckDeps, actor: Actor, input: {
   await deps.db.transaction().execute(async (trx) => {
     const check = await ensureSelfCheck(trx, unit.id, year, at);
     await insertSelfEntries(trx, check.id, entries, actor.name, at);
+    if (check.status === 'submitted') await syncMeasureItems(trx, unit.id, year, check.id, at);
     await audit(trx, { at, actor: actor.name, source: actor.source, action: 'self_check.save', subject: unit.name, outcome: 'ok', detail: { year, items: entries.map((e) => ({ code: e.itemCode, points: e.halfPoints / 2 })) } });
   });
   return { unit: unit.name, year, saved: entries.map((e) => e.itemCode) };
@@ -200,6 +214,7 @@ export async function submitSelfCheck(deps: SelfCheckDeps, actor: Actor, input: 
   await deps.db.transaction().execute(async (trx) => {
     const check = await ensureSelfCheck(trx, unit.id, year, at);
     await markSelfCheckSubmitted(trx, check.id, actor.name, at);
+    await syncMeasureItems(trx, unit.id, year, check.id, at);
     await audit(trx, { at, actor: actor.name, source: actor.source, action: 'self_check.submit', subject: unit.name, outcome: 'ok', detail: { year, total: report.result.self.total, grade: report.result.self.grade } });
   });
   return reportFor(deps, unit, year);

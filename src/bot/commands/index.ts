@@ -10,8 +10,9 @@ import { score } from './score.js';
 import { selfCheck, selfScore } from './self-check.js';
 import { setscore } from './setscore.js';
 import { subscribe } from './subscribe.js';
+import { completeItem, undoItem, unitItems } from './unit-items.js';
 import { targets } from './targets.js';
 import { done, tasks, undo } from './tasks.js';
 import { veto } from './veto.js';
 
-export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, selfCheck, selfScore, exportCommand, setscore, veto, subscribe, bind, init]);
+export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, selfCheck, selfScore, unitItems, completeItem, undoItem, exportCommand, setscore, veto, subscribe, bind, init]);

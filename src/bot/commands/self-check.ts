@@ -23,7 +23,7 @@ const MAX_GAPS_SHOWN = 8;
 const MAX_DIFFERENCES_SHOWN = 5;
 
 /** The unit a command means when none is named: the chat's unit, else the sender's own. */
-async function defaultUnit(ctx: CommandContext): Promise<string> {
+export async function defaultUnit(ctx: CommandContext): Promise<string> {
   if (ctx.chat?.target.kind === 'unit') return ctx.chat.target.unitName;
   if (ctx.actor?.unitId != null) {
     const unit = await findUnitById(ctx.deps.db, ctx.actor.unitId);
