@@ -41,6 +41,8 @@ export interface CardAction {
   operatorOpenId: string;
   /** The button's value (see ButtonValue; `action` names the handler). */
   value: Record<string, unknown>;
+  /** A form's submit button: the form's values by field name (null for a plain button). */
+  formValue?: Record<string, unknown> | null;
   /** The message holding the card, when known (for delayed patches). */
   messageId: string | null;
   chatId: string | null;

@@ -16,7 +16,7 @@ import { listUnits } from '../db/unit.repository.js';
 import { UserError } from '../errors.js';
 import { LEVEL_NAMES_ZH, LEVELS, type Level, type Plan, type SubItem } from '../plan/schema.js';
 import { compareNames } from '../scoring/index.js';
-import { assessSelfCheck, submitProblems, type SelfCheckResult } from '../scoring/self-check.js';
+import { assessSelfCheck, submitProblems, type SelfCheckResult, type SelfEntry } from '../scoring/self-check.js';
 import { parseIsoDate } from '../time.js';
 import { officialStanding } from './grading.service.js';
 import { requireProgramme } from './programme.service.js';
@@ -66,7 +66,8 @@ async function requireFiller(deps: SelfCheckDeps, actor: Actor, unit: UnitRow, a
 
 /** 「2026-06-30」, 「2026/6/30」, 「2026.6.30」 or 「2026年6月30日」 → YYYY-MM-DD. */
 function normaliseDate(text: string): string | undefined {
-  const t = text.normalize('NFKC').trim();
+  // A form's date picker sends 「2026-06-30 +0800」.
+  const t = text.normalize('NFKC').trim().replace(/\s+[+-]\d{4}$/, '');
   const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(t);
   if (!m) return undefined;
   return parseIsoDate(`${m[1]}-${m[2]!.padStart(2, '0')}-${m[3]!.padStart(2, '0')}`);
@@ -163,6 +164,8 @@ export interface SelfCheckReport {
   submittedAt: number | null;
   submittedBy: string | null;
   result: SelfCheckResult;
+  /** The latest entry per sub-item (what a form shows filled in). */
+  entries: SelfEntry[];
   /** What keeps it from being submitted (empty: complete). */
   problems: string[];
 }
@@ -171,10 +174,11 @@ async function reportFor(deps: SelfCheckDeps, unit: UnitRow, year: number): Prom
   const check = await findSelfCheck(deps.db, unit.id, year);
   const entries = check ? await latestSelfEntries(deps.db, check.id) : [];
   const standing = await officialStanding(deps, unit, year);
+  const selfEntries = entries.map((e) => ({ itemCode: e.item_code, points: e.half_points / 2, shortfall: e.shortfall, measure: e.measure, targetDate: e.target_date }));
   const result = assessSelfCheck(deps.plan, {
     name: unit.name,
     level: unit.level,
-    entries: entries.map((e) => ({ itemCode: e.item_code, points: e.half_points / 2, shortfall: e.shortfall, measure: e.measure, targetDate: e.target_date })),
+    entries: selfEntries,
     official: standing.grade,
     vetoReasons: standing.vetoReasons,
     subUnits: standing.subUnits,
@@ -188,6 +192,7 @@ async function reportFor(deps: SelfCheckDeps, unit: UnitRow, year: number): Prom
     submittedAt: check?.submitted_at ?? null,
     submittedBy: check?.submitted_by ?? null,
     result,
+    entries: selfEntries,
     problems: submitProblems(result),
   };
 }

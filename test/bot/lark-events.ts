@@ -45,6 +45,8 @@ export interface CardEventInput {
   chatId: string;
   token: string;
   callbackToken?: string;
+  /** A form's submit: the button's name and the form's values. */
+  form?: { name: string; value: Record<string, unknown> };
 }
 
 export function cardEvent(i: CardEventInput): Record<string, unknown> {
@@ -54,7 +56,7 @@ export function cardEvent(i: CardEventInput): Record<string, unknown> {
     event: {
       operator: { tenant_key: 'tenant', open_id: i.operatorOpenId, union_id: 'on_z' },
       token: i.callbackToken ?? 'c-callback-token',
-      action: { value: i.value, tag: 'button' },
+      action: i.form ? { value: i.value, tag: 'button', name: i.form.name, form_value: i.form.value } : { value: i.value, tag: 'button' },
       host: 'im_message',
       context: { open_message_id: i.messageId, open_chat_id: i.chatId },
     },

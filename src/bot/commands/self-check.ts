@@ -4,18 +4,20 @@
  * Without 〈单位〉 a unit chat means its own unit, and a secretary their own.
  */
 import { z } from 'zod';
-import { buttonRow, card, escapeMarkdown, fields, hr, markdown, type Card, type CardElement, type CardTemplate } from '../../cards/card.js';
+import type { Actor } from '../../auth/actor.js';
+import { buttonRow, card, datePicker, escapeMarkdown, fields, hr, input, markdown, submitButton, type Card, type CardElement, type CardTemplate } from '../../cards/card.js';
 import { GRADE_BADGE } from '../../cards/labels.js';
 import { findUnitById } from '../../db/unit.repository.js';
 import { UserError } from '../../errors.js';
-import { GRADE_NAMES_ZH } from '../../plan/schema.js';
+import { GRADE_NAMES_ZH, type Indicator, type Level, type Plan } from '../../plan/schema.js';
 import { fmtPoints } from '../../scoring/format.js';
-import { saveSelfScores, selfCheckProgress, selfCheckReport, submitSelfCheck, type SelfCheckProgress, type SelfCheckReport } from '../../services/self-check.service.js';
+import { saveSelfScores, selfCheckProgress, selfCheckReport, submitSelfCheck, type SelfCheckProgress, type SelfCheckReport, type SelfScoreInput } from '../../services/self-check.service.js';
 import { inZone } from '../../time.js';
 import { looksLikeYear, optionalText, yearArg } from '../args.js';
 import { commandButton } from '../cards.js';
 import { defineCommand, type CommandContext } from '../registry.js';
-import { cardReply } from '../types.js';
+import { shortToast } from '../errors.js';
+import { cardReply, type BotDeps, type CardActionResult } from '../types.js';
 
 /** How many below-maximum sub-items the card lists in full (the rest are counted). */
 const MAX_GAPS_SHOWN = 8;
@@ -74,9 +76,102 @@ function selfCheckCard(r: SelfCheckReport, tz: string): Card {
     elements.push(markdown(lines.join('\n')));
   }
   if (r.result.unscored.length > 0) elements.push(markdown(`未自评：${r.result.unscored.map((u) => u.code).join('、')}`));
-  if (r.status !== 'submitted' && r.problems.length === 0) elements.push(buttonRow([commandButton('提交自查清单', `自查 提交 ${r.unit}`, 'primary')]));
+  const actions = [commandButton('填写（表单）', `自查 填写 ${r.unit}`)];
+  if (r.status !== 'submitted' && r.problems.length === 0) actions.push(commandButton('提交自查清单', `自查 提交 ${r.unit}`, 'primary'));
+  elements.push(buttonRow(actions));
   const template: CardTemplate = r.status === 'submitted' ? 'green' : r.status === 'draft' ? 'blue' : 'grey';
   return card(`${r.unit} · ${r.year} 自查清单`, template, elements);
+}
+
+export const SELF_CHECK_FORM_ACTION = 'self_check.form';
+type FormGo = 'prev' | 'next' | 'save' | 'submit';
+
+/** Field names of one sub-item in the form (names are card-unique and may not hold a dot). */
+const fieldName = (kind: 'p' | 's' | 'm' | 'd', code: string) => `${kind}_${code.replace('.', '_')}`;
+
+/**
+ * The self-check as a card form: one indicator per page, its sub-items filled in from the last
+ * save; 「上一项」/「下一项」 save the page and turn it, 「保存」 saves and stays, the last page submits.
+ */
+function selfCheckFormCard(r: SelfCheckReport, indicators: readonly Indicator[], page: number, tz: string): Card {
+  const p = Math.max(0, Math.min(page, indicators.length - 1));
+  const ind = indicators[p]!;
+  const saved = new Map(r.entries.map((e) => [e.itemCode, e]));
+  const scored = r.result.self.itemCount - r.result.unscored.length;
+  const value = (go: FormGo) => ({ action: SELF_CHECK_FORM_ACTION, unit: r.unit, year: r.year, page: p, go });
+  const fields: CardElement[] = [];
+  for (const sub of ind.subItems) {
+    const e = saved.get(sub.code);
+    fields.push(
+      markdown(`**${sub.code}** ${escapeMarkdown(sub.text)}（满分 ${fmtPoints(sub.points)}）`),
+      input(fieldName('p', sub.code), `${sub.code} 自评分`, { placeholder: `0–${fmtPoints(sub.points)}，以 0.5 分为单位`, value: e ? fmtPoints(e.points) : null, maxLength: 5 }),
+      input(fieldName('s', sub.code), '短板（低于满分时填写）', { placeholder: '差在哪里', value: e?.shortfall ?? null, multiline: true }),
+      input(fieldName('m', sub.code), '措施', { placeholder: '打算怎么改', value: e?.measure ?? null, multiline: true }),
+      datePicker(fieldName('d', sub.code), '完成时限', e?.targetDate ?? null),
+    );
+  }
+  const last = p === indicators.length - 1;
+  const buttons = [
+    ...(p > 0 ? [submitButton('prev', '上一项', value('prev'))] : []),
+    submitButton('save', '保存', value('save')),
+    last ? submitButton('submit', '保存并提交', value('submit'), 'primary') : submitButton('next', '下一项', value('next'), 'primary'),
+  ];
+  const elements: CardElement[] = [
+    markdown(`${r.levelName} · ${r.year} 年度 · 已自评 ${scored}/${r.result.self.itemCount} 项 · ${STATUS_LINE(r, tz)}\n**${ind.number}. ${escapeMarkdown(ind.title)}**（${fmtPoints(ind.points)} 分）`),
+    { tag: 'form', name: `self_check_${ind.number}`, elements: [...fields, ...buttons] },
+  ];
+  return card(`${r.unit} · 自查 第 ${p + 1}/${indicators.length} 项指标`, r.status === 'submitted' ? 'green' : 'blue', elements);
+}
+
+const indicatorsOf = (plan: Plan, level: Level) => plan.levels.find((l) => l.level === level)?.indicators ?? [];
+
+const formValue = z.object({
+  action: z.literal(SELF_CHECK_FORM_ACTION),
+  unit: z.string().min(1).max(60),
+  year: z.coerce.number().int().min(2000).max(2100),
+  page: z.coerce.number().int().min(0).max(50),
+  go: z.enum(['prev', 'next', 'save', 'submit']),
+});
+
+const formText = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+
+/**
+ * A press of the form's buttons: the page's filled sub-items saved (all or nothing: a bad value
+ * is a toast and nothing of the page is stored), then the neighbouring page, or the submit.
+ * A sub-item without a score is left as it was.
+ */
+export async function selfCheckFormAction(deps: BotDeps, actor: Actor, raw: Record<string, unknown>, form: Record<string, unknown>): Promise<CardActionResult> {
+  const v = formValue.parse(raw);
+  const before = await selfCheckReport(deps, v.unit, v.year);
+  const indicators = indicatorsOf(deps.plan, before.level);
+  const ind = indicators[v.page];
+  if (!ind) throw new UserError('bad_argument', '这张表单已过期，请重新发送「自查 填写」');
+  const entries: SelfScoreInput[] = [];
+  for (const sub of ind.subItems) {
+    const points = formText(form[fieldName('p', sub.code)])?.trim() ?? '';
+    const texts = { shortfall: formText(form[fieldName('s', sub.code)]), measure: formText(form[fieldName('m', sub.code)]), targetDate: formText(form[fieldName('d', sub.code)]) };
+    if (points === '') {
+      if (Object.values(texts).some((t) => t !== undefined && t.trim() !== '')) throw new UserError('bad_argument', `${sub.code} 缺少自评分`);
+      continue;
+    }
+    entries.push({ item: sub.code, points, ...texts });
+  }
+  if (entries.length > 0) await saveSelfScores(deps, actor, { unit: v.unit, year: v.year, entries });
+  const saved = entries.length > 0 ? `已保存 ${entries.map((e) => e.item).join('、')}` : '本页没有填写';
+  if (v.go === 'submit') {
+    try {
+      const done = await submitSelfCheck(deps, actor, { unit: v.unit, year: v.year });
+      return { toast: { type: 'success', content: '自查清单已提交' }, card: selfCheckCard(done, deps.tz) };
+    } catch (err) {
+      // The page is saved; what blocks the submit is shown on the summary card.
+      if (!(err instanceof UserError) || err.code !== 'bad_argument') throw err;
+      const report = await selfCheckReport(deps, v.unit, v.year);
+      return { toast: { type: 'warning', content: shortToast(`${saved}；还不能提交：${report.problems.slice(0, 3).join('；')}`) }, card: selfCheckFormCard(report, indicators, v.page, deps.tz) };
+    }
+  }
+  const page = v.go === 'next' ? v.page + 1 : v.go === 'prev' ? v.page - 1 : v.page;
+  const report = await selfCheckReport(deps, v.unit, v.year);
+  return { toast: { type: 'success', content: shortToast(saved) }, card: selfCheckFormCard(report, indicators, page, deps.tz) };
 }
 
 function progressCard(p: SelfCheckProgress, tz: string): Card {
@@ -93,12 +188,15 @@ function progressCard(p: SelfCheckProgress, tz: string): Card {
   return card(`自查进度 · ${p.submitted}/${p.total}`, p.submitted === p.total ? 'green' : 'blue', elements);
 }
 
-type SelfCheckArgs = { mode: 'show' | 'submit'; unit?: string | undefined; year?: number | undefined } | { mode: 'progress'; year?: number | undefined };
+type SelfCheckArgs =
+  | { mode: 'show' | 'submit'; unit?: string | undefined; year?: number | undefined }
+  | { mode: 'fill'; unit?: string | undefined; indicator?: number | undefined; year?: number | undefined }
+  | { mode: 'progress'; year?: number | undefined };
 
 export const selfCheck = defineCommand({
   names: ['自查', 'selfcheck'],
   summary: '单位的自查清单（自评、短板、措施）；「自查 提交 〈单位〉」提交；党建办「自查 进度」',
-  usage: '自查 〈单位〉[年份] ｜ 自查 提交 〈单位〉 ｜ 自查 进度',
+  usage: '自查 〈单位〉[年份] ｜ 自查 填写 〈单位〉[指标序号] ｜ 自查 提交 〈单位〉 ｜ 自查 进度',
   example: '自查 城东社区',
   access: 'read',
   params: [{ key: 'unit', label: '〈单位〉', rest: true }],
@@ -107,6 +205,11 @@ export const selfCheck = defineCommand({
     const yearLast = rest.length > 0 && looksLikeYear(rest[rest.length - 1]!) ? rest[rest.length - 1] : undefined;
     const body = yearLast === undefined ? rest : rest.slice(0, -1);
     if (first === '进度' || first === 'progress') return { mode: 'progress', ...(rest[0] === undefined ? {} : { year: rest[0] }) };
+    if (first === '填写' || first === 'fill') {
+      const page = body.length > 0 && /^\d{1,2}$/.test(body[body.length - 1]!) ? body[body.length - 1] : undefined;
+      const unitTokens = page === undefined ? body : body.slice(0, -1);
+      return { mode: 'fill', ...(unitTokens.length > 0 ? { unit: unitTokens.join(' ') } : {}), ...(page ? { indicator: page } : {}), ...(yearLast ? { year: yearLast } : {}) };
+    }
     if (first === '提交' || first === 'submit') return { mode: 'submit', ...(body.length > 0 ? { unit: body.join(' ') } : {}), ...(yearLast ? { year: yearLast } : {}) };
     if (first === undefined) return { mode: 'show' };
     const all = [first, ...rest];
@@ -116,6 +219,7 @@ export const selfCheck = defineCommand({
   },
   args: z.union([
     z.object({ mode: z.literal('progress'), year: yearArg.optional() }).strict(),
+    z.object({ mode: z.literal('fill'), unit: optionalText('单位名称', 60), indicator: z.coerce.number().int().min(1).max(50).optional(), year: yearArg.optional() }).strict(),
     z.object({ mode: z.enum(['show', 'submit']), unit: optionalText('单位名称', 60), year: yearArg.optional() }).strict(),
   ]) as z.ZodType<SelfCheckArgs>,
   async run(ctx, args) {
@@ -125,6 +229,15 @@ export const selfCheck = defineCommand({
       return cardReply(progressCard(await selfCheckProgress(deps, ctx.actor, args.year), deps.tz));
     }
     const unit = args.unit ?? (await defaultUnit(ctx));
+    if (args.mode === 'fill') {
+      const report = await selfCheckReport(deps, unit, args.year);
+      const indicators = indicatorsOf(deps.plan, report.level);
+      // 「自查 填写 城东社区 7」 opens indicator 7; without it, the first indicator with a sub-item not yet scored.
+      const unscored = new Set(report.result.unscored.map((u) => u.code));
+      const page = args.indicator !== undefined ? indicators.findIndex((i) => i.number === args.indicator) : indicators.findIndex((i) => i.subItems.some((s) => unscored.has(s.code)));
+      if (args.indicator !== undefined && page < 0) throw new UserError('bad_argument', `${report.levelName}层面没有第 ${args.indicator} 项指标（可填 ${indicators.map((i) => i.number).join('、')}）`, '指标');
+      return cardReply(selfCheckFormCard(report, indicators, Math.max(0, page), deps.tz));
+    }
     if (args.mode === 'submit') {
       if (!ctx.actor) throw new UserError('forbidden', '提交自查清单需要先绑定花名册');
       const r = await submitSelfCheck(deps, ctx.actor, { unit, year: args.year });

@@ -34,7 +34,7 @@ const receiveEventSchema = z.object({
 const cardEventSchema = z.object({
   operator: z.object({ open_id: z.string().min(1) }).passthrough(),
   token: z.string().optional(),
-  action: z.object({ value: z.union([z.record(z.string(), z.unknown()), z.string()]).optional() }).passthrough(),
+  action: z.object({ value: z.union([z.record(z.string(), z.unknown()), z.string()]).optional(), form_value: z.record(z.string(), z.unknown()).optional() }).passthrough(),
   context: z.object({ open_message_id: z.string().optional(), open_chat_id: z.string().optional() }).passthrough().optional(),
 });
 
@@ -100,6 +100,7 @@ function toCardAction(eventId: string, event: unknown): CardAction | undefined {
     eventId,
     operatorOpenId: e.operator.open_id,
     value,
+    formValue: e.action.form_value ?? null,
     messageId: e.context?.open_message_id ?? null,
     chatId: e.context?.open_chat_id ?? null,
     token: e.token ?? null,
