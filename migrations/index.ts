@@ -7,6 +7,7 @@ import * as oneActiveCompletion from './2026_11_28_01_00_00_one_active_completio
 import * as outboxItems from './2026_12_01_00_00_00_outbox_items.js';
 import * as selfCheck from './2026_12_02_10_00_00_self_check.js';
 import * as unitItems from './2026_12_02_10_10_00_unit_items.js';
+import * as applications from './2026_12_02_10_20_00_applications.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_28_00_00_00_initial_schema': initialSchema,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_00_00_00_outbox_items': outboxItems,
   '2026_12_02_10_00_00_self_check': selfCheck,
   '2026_12_02_10_10_00_unit_items': unitItems,
+  '2026_12_02_10_20_00_applications': applications,
 };

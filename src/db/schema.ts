@@ -193,6 +193,36 @@ export interface UnitItemCompletionTable {
   undone_by: string | null;
 }
 
+export type ApplicationStatus = 'draft' | 'submitted' | 'returned' | 'approved';
+
+/** A unit's 申报 (Annex 4) for a year; `fields` is JSON validated by the application service. */
+export interface ApplicationTable {
+  id: Generated<number>;
+  unit_id: number;
+  year: number;
+  status: ApplicationStatus;
+  fields: string;
+  office_opinion: string | null;
+  opinion_date: string | null;
+  created_at: number;
+  updated_at: number;
+  submitted_at: number | null;
+  submitted_by: string | null;
+  decided_at: number | null;
+  decided_by: string | null;
+}
+
+export type ApplicationAction = 'save' | 'submit' | 'return' | 'approve';
+
+export interface ApplicationEventTable {
+  id: Generated<number>;
+  application_id: number;
+  action: ApplicationAction;
+  actor: string;
+  at: number;
+  comment: string | null;
+}
+
 export interface ProcessedEventTable { event_id: string; received_at: number }
 
 export type AuditSource = 'cli' | 'chat' | 'card' | 'scheduler' | 'system';
@@ -225,6 +255,8 @@ export interface Database {
   self_check_entry: SelfCheckEntryTable;
   unit_item: UnitItemTable;
   unit_item_completion: UnitItemCompletionTable;
+  application: ApplicationTable;
+  application_event: ApplicationEventTable;
   processed_event: ProcessedEventTable;
   audit_log: AuditLogTable;
 }
@@ -245,4 +277,6 @@ export type OutboxItemRow = Selectable<OutboxItemTable>;
 export type NewOutboxItem = Insertable<OutboxItemTable>;
 export type SelfCheckRow = Selectable<SelfCheckTable>;
 export type SelfCheckEntryRow = Selectable<SelfCheckEntryTable>;
+export type ApplicationRow = Selectable<ApplicationTable>;
+export type ApplicationEventRow = Selectable<ApplicationEventTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;

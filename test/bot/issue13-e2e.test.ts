@@ -99,3 +99,107 @@ describe('自查 by card form', () => {
     expect(rows).toHaveLength(0);
   });
 });
+
+describe('申报: apply, return, correct, resubmit, approve', () => {
+  const UNIT_CHAT = 'oc_unit_chengdong_e2e';
+  const FULL = {
+    registeredHouseholds: '3200',
+    registeredPopulation: '8900',
+    residentHouseholds: '4100',
+    residentPopulation: '11000',
+    creationType: '示范型',
+    plannedDemoCompounds: '城东花园',
+    socialOrgCount: '12',
+    measures: '建强“大党委”，季度联席会议',
+    brandProjectName: '红色议事厅',
+    brandProjectGoal: '小区议事全覆盖',
+    nodes: '2026-04-15 完成议事厅改造\n2026年9月30日 议事规则上墙',
+  };
+  const formButtonsOf = (a: CardAnswer | { content: unknown }) => formButtons('card' in a ? a.card!.data : a.content);
+  const statusOf = async () => (await h.bot.opened.db.selectFrom('application').select(['status', 'fields']).executeTakeFirst()) ?? null;
+
+  it('goes through the whole review with notices in the unit chat, declares the target and reminds of a 任务节点 on its date', async () => {
+    const { bindChat } = await import('../../src/db/chat.repository.js');
+    await bindChat(h.bot.opened.db, { chatId: UNIT_CHAT, target: { kind: 'unit', unitName: '城东社区' }, by: 'test', at: 1 });
+    const form = await h.say('申报 填写 城东社区', { from: OPEN_IDS.secretary });
+    const formText = renderCardText(form.content as Card).text;
+    expect(formText).toContain('社区名称：城东社区　小区数：2');
+    expect(formText).toContain('所辖各小区名称：城东花园小区、城东新村小区');
+
+    // Submit with fields missing: the draft is kept, the submit refused naming each missing field.
+    const partial = await h.press(formButtonsOf(form).get('submit')!, { from: OPEN_IDS.secretary, form: { name: 'submit', value: { creationType: '示范型', registeredHouseholds: '3200' } } });
+    expect(partial.toast?.type).toBe('warning');
+    expect(partial.toast?.content).toContain('缺少：户籍人数、常住户数、常住人数、社会组织数、创建措施、特色品牌项目·项目名称、特色品牌项目·创建目标、项目内容及任务节点');
+    expect((await statusOf())?.status).toBe('draft');
+    // A bad value: nothing of the form stored.
+    const bad = await h.press(formButtonsOf(partial).get('save')!, { from: OPEN_IDS.secretary, form: { name: 'save', value: { ...FULL, residentPopulation: '一万多' } } });
+    expect(bad.toast).toEqual({ type: 'error', content: expect.stringContaining('常住人数应为不小于 0 的整数（收到「一万多」）') });
+    expect(JSON.parse((await statusOf())!.fields)).toEqual({ creationType: 'demonstration', registeredHouseholds: 3200 });
+
+    const submitted = await h.press(formButtonsOf(partial).get('submit')!, { from: OPEN_IDS.secretary, form: { name: 'submit', value: FULL } });
+    expect(submitted.toast).toEqual({ type: 'success', content: '申报已提交，等待党建办审核' });
+    expect(submitted.card!.data.header.title.content).toBe('城东社区 · 2026 申报 · 已提交，待审核');
+
+    // Only the office reviews (the secretary's press is refused and audited).
+    const list = await h.say('申报 列表', { from: OPEN_IDS.office });
+    expect(renderCardText(list.content as Card).text).toContain('城东社区（社区）· 示范型 · 已提交，待审核');
+    const forOffice = await h.say('申报 城东社区', { from: OPEN_IDS.office });
+    const review = formButtonsOf(forOffice);
+    expect([...review.keys()]).toEqual(['approve', 'return']);
+    const refused = await h.press(review.get('approve')!, { from: OPEN_IDS.secretary, form: { name: 'approve', value: {} } });
+    expect(refused.toast?.content).toContain('只有党建办可以审核申报');
+    const noComment = await h.press(review.get('return')!, { from: OPEN_IDS.office, form: { name: 'return', value: { opinion: '' } } });
+    expect(noComment.toast?.content).toContain('退回申报需要写明意见');
+
+    const returned = await h.press(review.get('return')!, { from: OPEN_IDS.office, form: { name: 'return', value: { opinion: '常住人数与统计不符，请核实' } } });
+    expect(returned.toast?.content).toBe('已退回「城东社区」的申报');
+    const notices = () => h.fake.messagesTo(UNIT_CHAT).filter((m) => m.kind !== 'reply').map((m) => renderCardText(m.content as Card).text);
+    expect(notices()).toHaveLength(1);
+    expect(notices()[0]).toContain('城东社区 · 2026 申报 · 已退回，待修改');
+    expect(notices()[0]).toContain('街道意见（2026-03-10）：常住人数与统计不符，请核实');
+
+    const again = await h.say('申报 填写', { from: OPEN_IDS.secretary, chatId: UNIT_CHAT });
+    expect(renderCardText(again.content as Card).text).toContain('退回意见：常住人数与统计不符，请核实');
+    expect(renderCardText(again.content as Card).text).toContain('〔常住人数〕11000');
+    const resubmitted = await h.press(formButtonsOf(again).get('submit')!, { from: OPEN_IDS.secretary, chatId: UNIT_CHAT, form: { name: 'submit', value: { ...FULL, residentPopulation: '10500' } } });
+    expect(resubmitted.toast?.type).toBe('success');
+
+    const approved = await h.press(review.get('approve')!, { from: OPEN_IDS.office, form: { name: 'approve', value: { opinion: '同意创建示范型社区' } } });
+    expect(approved.toast?.content).toBe('已通过「城东社区」的申报');
+    expect(notices()).toHaveLength(2);
+    expect(notices()[1]).toContain('已通过');
+    expect(notices()[1]).toContain('常住人数：10500');
+    const events = await h.bot.opened.db.selectFrom('application_event').select(['action', 'actor']).where('action', '!=', 'save').orderBy('id').execute();
+    expect(events).toEqual([
+      { action: 'submit', actor: '钱书记' },
+      { action: 'return', actor: '王博文' },
+      { action: 'submit', actor: '钱书记' },
+      { action: 'approve', actor: '王博文' },
+    ]);
+
+    // The declared target in 目标.
+    const targets = renderCardText((await h.say('目标', { from: OPEN_IDS.office })).content as Card).text;
+    expect(targets).toContain('2026 年申报目标');
+    expect(targets).toContain('社区：申报示范型 1（已达 0）');
+
+    // The 任务节点 are the unit's items, reminded in the unit chat on their date.
+    const items = renderCardText((await h.say('事项', { from: OPEN_IDS.secretary, chatId: UNIT_CHAT })).content as Card).text;
+    expect(items).toContain('申报 红色议事厅：完成议事厅改造');
+    expect(items).toContain('时限 2026-09-30');
+    const { runPass } = await import('../../src/services/reminders.service.js');
+    const { fixedClock } = await import('../../src/clock.js');
+    const d = h.bot.deps;
+    await runPass({ db: d.db, plan: d.plan, config: { timeZone: d.tz }, clock: fixedClock('2026-04-15T09:00:00+08:00'), log: d.log, outbound: d.outbound, calendar: d.calendar, settings: d.settings, workerId: 'e2e' }, Date.parse('2026-04-15T09:00:00+08:00'));
+    const daily = notices().at(-1)!;
+    expect(daily).toContain('本单位事项');
+    expect(daily).toContain('申报 红色议事厅：完成议事厅改造');
+    expect(daily).toContain('今天到期');
+  });
+
+  it('refuses a compound\'s application to its community\'s secretary (read only), nothing stored', async () => {
+    const answer = await h.press({ action: 'application.form', unit: '城东花园小区', year: 2026, go: 'save' }, { from: OPEN_IDS.secretary, form: { name: 'save', value: { creationType: '标准型' } } });
+    expect(answer.toast?.content).toContain('只有「城东花园小区」的书记或党建办可以填写申报');
+    const rows = await h.bot.opened.db.selectFrom('application').innerJoin('unit', 'unit.id', 'application.unit_id').select('unit.name').where('unit.name', '=', '城东花园小区').execute();
+    expect(rows).toHaveLength(0);
+  });
+});

@@ -78,6 +78,14 @@ const seeds: Record<string, Seed> = {
     await db.insertInto('unit_item_completion').values({ unit_item_id: item.id, done_at: at, done_by: '钱书记', undone_at: null, undone_by: null }).execute();
     return { ...counts, unit_item: 1, unit_item_completion: 1 };
   },
+  // Before applications (issue 13).
+  '2026_12_02_10_20_00_applications': async (db) => {
+    const counts = await seeds['2026_12_02_10_10_00_unit_items']!(db);
+    const at = 1_780_000_500_000;
+    const app = await db.insertInto('application').values({ unit_id: 2, year: 2026, status: 'submitted', fields: '{}', created_at: at, updated_at: at, submitted_at: at, submitted_by: '钱书记' }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('application_event').values({ application_id: app.id, action: 'submit', actor: '钱书记', at, comment: null }).execute();
+    return { ...counts, application: 1, application_event: 1 };
+  },
 };
 
 const migrationNames = readdirSync(MIGRATIONS_DIR)
