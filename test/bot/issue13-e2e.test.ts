@@ -115,7 +115,7 @@ describe('申报: apply, return, correct, resubmit, approve', () => {
     brandProjectGoal: '小区议事全覆盖',
     nodes: '2026-04-15 完成议事厅改造\n2026年9月30日 议事规则上墙',
   };
-  const formButtonsOf = (a: CardAnswer | { content: unknown }) => formButtons('card' in a ? a.card!.data : a.content);
+  const formButtonsOf = (a: CardAnswer | { content: unknown }) => formButtons('content' in a ? a.content : a.card!.data);
   const statusOf = async () => (await h.bot.opened.db.selectFrom('application').select(['status', 'fields']).executeTakeFirst()) ?? null;
 
   it('goes through the whole review with notices in the unit chat, declares the target and reminds of a 任务节点 on its date', async () => {
