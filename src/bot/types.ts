@@ -32,6 +32,8 @@ export interface ChatMessage {
   senderType: string;
   /** The text with mention placeholders still in it; null for non-text messages. */
   text: string | null;
+  /** A file message: its key (to download through the sender) and the name it was sent under. */
+  file?: { key: string; name: string } | null;
   mentions: Mention[];
 }
 

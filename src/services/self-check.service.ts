@@ -14,6 +14,8 @@ import { syncUnitItems } from '../db/unit-item.repository.js';
 import { ensureSelfCheck, findSelfCheck, insertSelfEntries, latestSelfEntries, markSelfCheckSubmitted, selfChecksOfYear, type NewSelfEntry } from '../db/self-check.repository.js';
 import { listUnits } from '../db/unit.repository.js';
 import { UserError } from '../errors.js';
+import { RowErrors, type RowRef } from '../io/row-errors.js';
+import { readSheet, type ColumnSpec } from '../io/spreadsheet.js';
 import { LEVEL_NAMES_ZH, LEVELS, type Level, type Plan, type SubItem } from '../plan/schema.js';
 import { compareNames } from '../scoring/index.js';
 import { assessSelfCheck, submitProblems, type SelfCheckResult, type SelfEntry } from '../scoring/self-check.js';
@@ -273,3 +275,124 @@ async function progressOf(db: Db, year: number): Promise<SelfCheckProgress> {
   return { year, submitted: levels.reduce((a, l) => a + l.submitted, 0), total: levels.reduce((a, l) => a + l.total, 0), levels };
 }
 
+
+// ---------------------------------------------------------------- the spreadsheet (自查表)
+
+/** One row of the unit's pre-filled 自查表. */
+export interface SelfCheckSheetRow {
+  unit: string;
+  code: string;
+  text: string;
+  max: number;
+  /** Last year's official points (null: not assessed then). */
+  lastYear: number | null;
+  points: number | null;
+  shortfall: string | null;
+  measure: string | null;
+  targetDate: string | null;
+}
+
+/** The rows of a unit's 自查表: its sub-items, maxima, last year's official points and what was saved. */
+export async function selfCheckSheet(deps: SelfCheckDeps, unitName: string, year?: number | string): Promise<{ unit: string; year: number; rows: SelfCheckSheetRow[] }> {
+  await requireProgramme(deps.db);
+  const unit = await resolveUnit(deps.db, unitName, '单位');
+  const y = resolveYear(deps, year);
+  const report = await reportFor(deps, unit, y);
+  const last = (await officialStanding(deps, unit, y - 1)).grade;
+  const lastPoints = new Map((last?.items ?? []).filter((i) => i.assessed).map((i) => [i.code, i.points]));
+  const saved = new Map(report.entries.map((e) => [e.itemCode, e]));
+  const rows = rubricOf(deps.plan, unit.level).map((s) => {
+    const e = saved.get(s.code);
+    return { unit: unit.name, code: s.code, text: s.text, max: s.points, lastYear: lastPoints.get(s.code) ?? null, points: e?.points ?? null, shortfall: e?.shortfall ?? null, measure: e?.measure ?? null, targetDate: e?.targetDate ?? null };
+  });
+  return { unit: unit.name, year: y, rows };
+}
+
+/** The columns read back (the other columns of the sheet are for reading only). */
+const SELF_CHECK_COLUMNS: readonly ColumnSpec[] = [
+  { key: 'unit', aliases: ['单位', '单位名称'], required: true },
+  { key: 'item', aliases: ['指标编号', '编号'], required: true },
+  { key: 'points', aliases: ['自评分', '自评'], required: true },
+  { key: 'shortfall', aliases: ['短板'], required: false },
+  { key: 'measure', aliases: ['措施'], required: false },
+  { key: 'targetDate', aliases: ['完成时限', '时限'], required: false },
+];
+
+export interface SelfCheckImport {
+  /** Per unit, the sub-items saved. */
+  saved: Array<{ unit: string; items: string[] }>;
+  /** Rows without a self-score (left as they were). */
+  blank: number;
+}
+
+/**
+ * A filled 自查表 read back (the same reading and row checks as every import): every row is
+ * checked first — a refused row is named with its reason and nothing is saved — then all rows
+ * are saved, one partial save per unit. Rows without a 自评分 are left as they were.
+ */
+export async function importSelfCheckFile(deps: SelfCheckDeps, actor: Actor, file: { path: string; label: string }, year?: number | string): Promise<SelfCheckImport> {
+  await requireProgramme(deps.db);
+  const y = resolveYear(deps, year);
+  let data;
+  try {
+    data = await readSheet(file.path, SELF_CHECK_COLUMNS);
+  } catch (err) {
+    // The messages name the temporary path: name the file as sent instead.
+    if (err instanceof UserError) throw new UserError(err.code, err.message.split(file.path).join(file.label), err.field);
+    throw err;
+  }
+  const errors = new RowErrors();
+  const units = new Map<string, UnitRow>();
+  const byUnit = new Map<number, Array<{ input: SelfScoreInput; at: RowRef }>>();
+  let blank = 0;
+  for (const r of data.rows) {
+    if ((r.values.points ?? '').trim() === '') {
+      blank++;
+      continue;
+    }
+    try {
+      const name = (r.values.unit ?? '').trim();
+      const unit = units.get(name) ?? (await resolveUnit(deps.db, name, 'unit'));
+      units.set(name, unit);
+      const list = byUnit.get(unit.id) ?? [];
+      list.push({ input: { item: r.values.item ?? '', points: r.values.points ?? '', shortfall: r.values.shortfall ?? '', measure: r.values.measure ?? '', targetDate: r.values.targetDate ?? '' }, at: r });
+      byUnit.set(unit.id, list);
+    } catch (err) {
+      errors.record(r, err);
+    }
+  }
+  const resolved = new Map<number, NewSelfEntry[]>();
+  for (const [unitId, rows] of byUnit) {
+    const unit = [...units.values()].find((u) => u.id === unitId)!;
+    await requireFiller(deps, actor, unit, 'self_check.import', '填写自查清单');
+    const seen = new Map<string, RowRef>();
+    const list: NewSelfEntry[] = [];
+    for (const { input, at } of rows) {
+      try {
+        const e = resolveSelfEntry(deps.plan, unit, y, input, undefined);
+        const first = seen.get(e.itemCode);
+        if (first) throw new UserError('bad_argument', `「${unit.name}」的指标 ${e.itemCode} 填了两次（另见第 ${first.row} 行）`, 'item');
+        seen.set(e.itemCode, at);
+        list.push(e);
+      } catch (err) {
+        errors.record(at, err);
+      }
+    }
+    resolved.set(unitId, list);
+  }
+  errors.throwIfAny(file.label);
+  if (resolved.size === 0) throw new UserError('bad_argument', `「${file.label}」里没有填写自评分的行（${blank} 行自评分为空）`, '--file');
+  const at = deps.clock.now().getTime();
+  const saved: SelfCheckImport['saved'] = [];
+  await deps.db.transaction().execute(async (trx) => {
+    for (const [unitId, entries] of resolved) {
+      const unit = [...units.values()].find((u) => u.id === unitId)!;
+      const check = await ensureSelfCheck(trx, unitId, y, at);
+      await insertSelfEntries(trx, check.id, entries, actor.name, at);
+      if (check.status === 'submitted') await syncMeasureItems(trx, unitId, y, check.id, at);
+      await audit(trx, { at, actor: actor.name, source: actor.source, action: 'self_check.import', subject: unit.name, outcome: 'ok', detail: { year: y, file: file.label, items: entries.map((e) => e.itemCode) } });
+      saved.push({ unit: unit.name, items: entries.map((e) => e.itemCode) });
+    }
+  });
+  return { saved, blank };
+}

@@ -203,3 +203,77 @@ describe('申报: apply, return, correct, resubmit, approve', () => {
     expect(rows).toHaveLength(0);
   });
 });
+
+describe('自查表: the pre-filled spreadsheet sent back as a file message', () => {
+  const P2P = 'oc_p2p_secretary_e2e';
+  const entries = async () => h.bot.opened.db.selectFrom('self_check_entry').innerJoin('self_check', 'self_check.id', 'self_check_entry.self_check_id').innerJoin('unit', 'unit.id', 'self_check.unit_id').select(['unit.name', 'item_code', 'half_points', 'measure']).where('unit.name', '=', '城西社区').execute();
+
+  /** The bot's 自查表 for 城西社区 (asked by the office: the secretary of 城东社区 may not fill it). */
+  async function downloadSheet() {
+    const reply = await h.say('自查表 城西社区', { from: OPEN_IDS.office, chatId: 'oc_p2p_office_e2e', chatType: 'p2p' });
+    expect(reply.msgType).toBe('file');
+    const bytes = h.fake.fileBytes((reply.content as { file_key: string }).file_key)!;
+    const { readWorkbook } = await import('../support/xlsx.js');
+    return readWorkbook(bytes);
+  }
+
+  it('answers 自查表 with the unit\'s sub-items, maxima and last year\'s points, and reads the filled file back', async () => {
+    const { operatorActor } = await import('../../src/auth/actor.js');
+    const { setScore } = await import('../../src/services/scores.service.js');
+    await setScore(h.bot.deps, operatorActor('test'), { unit: '城西社区', item: '6.1', points: 7.5, year: 2025 });
+    const wb = await downloadSheet();
+    const ws = wb.worksheets[0]!;
+    expect(ws.name).toBe('2026自查表');
+    expect(ws.getRow(1).values).toEqual([undefined, '单位', '指标编号', '指标内容', '满分', '2025年评定', '自评分', '短板', '措施', '完成时限']);
+    expect(ws.getRow(2).getCell(2).value).toBe('6.1');
+    expect(ws.getRow(2).getCell(4).value).toBe(10);
+    expect(ws.getRow(2).getCell(5).value).toBe(7.5);
+    expect(ws.rowCount).toBe(12);
+    // The office fills it: every sub-item at its maximum but 8.1.
+    for (let r = 2; r <= 12; r++) ws.getRow(r).getCell(6).value = Number(ws.getRow(r).getCell(4).value);
+    const row81 = [...Array(11).keys()].map((k) => k + 2).find((r) => ws.getRow(r).getCell(2).value === '8.1')!;
+    ws.getRow(row81).getCell(6).value = 7;
+    ws.getRow(row81).getCell(7).value = '议事会参与率低';
+    ws.getRow(row81).getCell(8).value = '每月开放议事日';
+    ws.getRow(row81).getCell(9).value = '2026/7/31';
+    const bytes = Buffer.from(await wb.xlsx.writeBuffer());
+    const reply = await h.sendFile({ name: '自查表-城西社区-2026.xlsx', bytes }, { from: OPEN_IDS.office, chatId: 'oc_p2p_office_e2e' });
+    const text = renderCardText(reply.content as Card).text;
+    expect(text).toContain('自查表已导入');
+    expect(text).toContain('城西社区：已导入 11 项');
+    const saved = await entries();
+    expect(saved).toHaveLength(11);
+    expect(saved.find((e) => e.item_code === '8.1')).toMatchObject({ half_points: 14, measure: '每月开放议事日' });
+  });
+
+  it('lists each refused row and stores nothing; refuses another unit\'s sheet to a secretary', async () => {
+    const before = (await entries()).length;
+    const wb = await downloadSheet();
+    const ws = wb.worksheets[0]!;
+    ws.getRow(2).getCell(6).value = 11;
+    ws.getRow(3).getCell(6).value = 'abc';
+    ws.getRow(4).getCell(6).value = 8;
+    const bytes = Buffer.from(await wb.xlsx.writeBuffer());
+    const reply = renderCardText((await h.sendFile({ name: '自查表.xlsx', bytes }, { from: OPEN_IDS.office, chatId: 'oc_p2p_office_e2e' })).content as Card).text;
+    expect(reply).toContain('第 2 行');
+    expect(reply).toContain('指标 6.1 的分数应在 0 到 10 之间');
+    expect(reply).toContain('第 3 行');
+    expect(reply).toContain('（收到「abc」）');
+    expect((await entries()).length).toBe(before);
+    const refused = renderCardText((await h.sendFile({ name: '自查表.xlsx', bytes }, { from: OPEN_IDS.secretary, chatId: P2P })).content as Card).text;
+    expect(refused).toContain('只有「城西社区」的书记或党建办可以填写自查清单');
+  });
+
+  it('refuses a file that is not a spreadsheet and one larger than the limit, storing nothing', async () => {
+    const before = (await entries()).length;
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(2000, 32)]);
+    const notSheet = renderCardText((await h.sendFile({ name: '自查表.pdf', bytes: pdf }, { from: OPEN_IDS.secretary, chatId: P2P })).content as Card).text;
+    expect(notSheet).toContain('PDF');
+    expect(notSheet).not.toContain('dangjian-upload');
+    const big = Buffer.alloc(11 * 1024 * 1024, 65);
+    const tooLarge = renderCardText((await h.sendFile({ name: '自查表.xlsx', bytes: big }, { from: OPEN_IDS.secretary, chatId: P2P })).content as Card).text;
+    expect(tooLarge).toContain('文件太大');
+    expect(tooLarge).toContain('超过 10 MB，没有导入');
+    expect((await entries()).length).toBe(before);
+  });
+});

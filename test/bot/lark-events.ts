@@ -16,6 +16,8 @@ export interface MessageEventInput {
   mentions?: Array<{ key: string; openId: string; name: string }>;
   token: string;
   messageType?: string;
+  /** The raw content (a file message's `{ file_key, file_name }`); default `{ text }`. */
+  content?: string;
 }
 
 export function messageEvent(i: MessageEventInput): Record<string, unknown> {
@@ -30,7 +32,7 @@ export function messageEvent(i: MessageEventInput): Record<string, unknown> {
         chat_id: i.chatId,
         chat_type: i.chatType ?? 'group',
         message_type: i.messageType ?? 'text',
-        content: JSON.stringify({ text: i.text }),
+        content: i.content ?? JSON.stringify({ text: i.text }),
         mentions: (i.mentions ?? []).map((m) => ({ key: m.key, id: { open_id: m.openId, union_id: 'on_y', user_id: null }, name: m.name, tenant_key: 'tenant' })),
       },
     },

@@ -24,6 +24,8 @@ export interface WebhookHarness {
   bot: TestBot;
   /** Posts a message from `from` into `chatId` (a group message @-mentions the bot); resolves with the bot's reply at the fake server. */
   say(text: string, o: { from: string; chatId?: string; chatType?: 'group' | 'p2p' }): Promise<FakeMessage>;
+  /** Posts a file message (one-to-one) whose bytes the fake server serves; resolves with the reply. */
+  sendFile(file: { name: string; bytes: Buffer }, o: { from: string; chatId: string }): Promise<FakeMessage>;
   /** Presses a button (with a form's values when given); resolves with the synchronous answer. */
   press(value: Record<string, unknown>, o: { from: string; chatId?: string; form?: { name: string; value: Record<string, unknown> } }): Promise<CardAnswer>;
   close(): Promise<void>;
@@ -76,6 +78,13 @@ export async function startWebhookHarness(options: { now?: string } = {}): Promi
       fake.addInboundMessage({ messageId: ids.messageId, chatId });
       const mention = chatType === 'group';
       await postEvent(messageEvent({ ...ids, chatId, chatType, senderOpenId: o.from, text: mention ? `@_user_1 ${text}` : text, mentions: mention ? [{ key: '@_user_1', openId: BOT_OPEN_ID, name: '党建助手' }] : [], token: TOKEN }));
+      return replyTo(ids.messageId);
+    },
+    async sendFile(file, o) {
+      seq++;
+      const ids = { eventId: `ev_i13_${seq}`, messageId: `om_i13_${seq}` };
+      const fileKey = fake.addInboundMessage({ messageId: ids.messageId, chatId: o.chatId, file })!;
+      await postEvent(messageEvent({ ...ids, chatId: o.chatId, chatType: 'p2p', senderOpenId: o.from, text: '', token: TOKEN, messageType: 'file', content: JSON.stringify({ file_key: fileKey, file_name: file.name }) }));
       return replyTo(ids.messageId);
     },
     async press(value, o) {

@@ -8,7 +8,7 @@ import { help } from './help.js';
 import { init } from './init.js';
 import { rank } from './rank.js';
 import { score } from './score.js';
-import { selfCheck, selfScore } from './self-check.js';
+import { selfCheck, selfCheckSheetCommand, selfScore } from './self-check.js';
 import { setscore } from './setscore.js';
 import { subscribe } from './subscribe.js';
 import { completeItem, undoItem, unitItems } from './unit-items.js';
@@ -16,4 +16,4 @@ import { targets } from './targets.js';
 import { done, tasks, undo } from './tasks.js';
 import { veto } from './veto.js';
 
-export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, selfCheck, selfScore, application, unitItems, completeItem, undoItem, exportCommand, setscore, veto, subscribe, bind, init]);
+export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, selfCheck, selfScore, selfCheckSheetCommand, application, unitItems, completeItem, undoItem, exportCommand, setscore, veto, subscribe, bind, init]);

@@ -11,13 +11,14 @@ import { findUnitById } from '../../db/unit.repository.js';
 import { UserError } from '../../errors.js';
 import { GRADE_NAMES_ZH, type Indicator, type Level, type Plan } from '../../plan/schema.js';
 import { fmtPoints } from '../../scoring/format.js';
-import { saveSelfScores, selfCheckProgress, selfCheckReport, submitSelfCheck, type SelfCheckProgress, type SelfCheckReport, type SelfScoreInput } from '../../services/self-check.service.js';
+import { writeSelfCheckSheet } from '../../export/self-check-sheet.js';
+import { saveSelfScores, selfCheckSheet, selfCheckProgress, selfCheckReport, submitSelfCheck, type SelfCheckProgress, type SelfCheckReport, type SelfScoreInput } from '../../services/self-check.service.js';
 import { inZone } from '../../time.js';
 import { looksLikeYear, optionalText, yearArg } from '../args.js';
 import { commandButton } from '../cards.js';
 import { defineCommand, type CommandContext } from '../registry.js';
 import { shortToast } from '../errors.js';
-import { cardReply, type BotDeps, type CardActionResult } from '../types.js';
+import { cardReply, fileReply, type BotDeps, type CardActionResult } from '../types.js';
 
 /** How many below-maximum sub-items the card lists in full (the rest are counted). */
 const MAX_GAPS_SHOWN = 8;
@@ -244,6 +245,28 @@ export const selfCheck = defineCommand({
       return cardReply(selfCheckCard(r, deps.tz));
     }
     return cardReply(selfCheckCard(await selfCheckReport(deps, unit, args.year), deps.tz));
+  },
+});
+
+export const selfCheckSheetCommand = defineCommand({
+  names: ['自查表', 'selfchecksheet'],
+  summary: '下载本单位预填的自查表（.xlsx），填好后直接发给我（单聊）即可导入',
+  usage: '自查表 〈单位〉[年份]',
+  example: '自查表 城东社区',
+  access: 'read',
+  params: [
+    { key: 'unit', label: '〈单位〉', rest: true },
+    { key: 'year', label: '[年份]' },
+  ],
+  toInput(tokens) {
+    const last = tokens[tokens.length - 1];
+    if (last !== undefined && looksLikeYear(last)) return { ...(tokens.length > 1 ? { unit: tokens.slice(0, -1).join(' ') } : {}), year: last };
+    return tokens.length === 0 ? {} : { unit: tokens.join(' ') };
+  },
+  args: z.object({ unit: optionalText('单位名称', 60), year: yearArg.optional() }),
+  async run(ctx, args) {
+    const data = await selfCheckSheet(ctx.deps, args.unit ?? (await defaultUnit(ctx)), args.year);
+    return fileReply(`自查表-${data.unit}-${data.year}.xlsx`, await writeSelfCheckSheet(data, ctx.now));
   },
 });
 

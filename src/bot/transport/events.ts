@@ -65,6 +65,17 @@ function messageContentText(messageType: string, content: string): string | null
   return null;
 }
 
+/** A file message's `{ file_key, file_name }`; null for any other message. */
+function messageFile(messageType: string, content: string): { key: string; name: string } | null {
+  if (messageType !== 'file') return null;
+  try {
+    const c = JSON.parse(content) as { file_key?: unknown; file_name?: unknown };
+    return typeof c.file_key === 'string' && c.file_key !== '' ? { key: c.file_key, name: typeof c.file_name === 'string' && c.file_name !== '' ? c.file_name : c.file_key } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** receive_v1's event object → ChatMessage; undefined when it is not a message we understand. */
 function toChatMessage(eventId: string, event: unknown): ChatMessage | undefined {
   const parsed = receiveEventSchema.safeParse(event);
@@ -78,6 +89,7 @@ function toChatMessage(eventId: string, event: unknown): ChatMessage | undefined
     senderOpenId: sender.sender_id?.open_id ?? '',
     senderType: sender.sender_type,
     text: messageContentText(message.message_type, message.content),
+    file: messageFile(message.message_type, message.content),
     mentions: (message.mentions ?? []).map((m) => ({ key: m.key, openId: m.id?.open_id ?? null, name: m.name ?? '' })),
   };
 }
