@@ -10,12 +10,12 @@ import { startService, type RunningService } from './runtime/service.js';
 /** The one mapping of a start-up failure: a person's to fix (config, plan) → one line, exit 2; else a bug → logged, exit 1. */
 function startupFailure(err: unknown, log: Logger | undefined): never {
   if (isUserError(err)) {
-    process.stderr.write(`error: ${err.message}\n`);
+    process.stderr.write(`错误：${err.message}\n`);
     process.exit(2);
   }
   log?.fatal({ err }, 'failed to start');
   log?.flush();
-  if (!log) process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  if (!log) process.stderr.write(`错误：${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 }
 
