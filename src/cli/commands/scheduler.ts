@@ -13,7 +13,6 @@ import { getSetting } from '../../db/setting.repository.js';
 import type { OutboxStatus } from '../../db/schema.js';
 import { OUTBOX_STATUS_NAMES_ZH, parseOutboxStatusWord } from '../../domain/option-words.js';
 import { UserError } from '../../errors.js';
-import { createLarkSender } from '../../lark/sender.js';
 import type { Outbound } from '../../messaging/outbound.js';
 import { PrintingOutbound } from '../../messaging/printing-outbound.js';
 import type { CardData } from '../../scheduler/content.js';
@@ -179,7 +178,8 @@ export function registerSchedulerCommands(program: Command): void {
       const settings = ctx.config.scheduler;
       const calendar = calendarFor(ctx, yearsBetween(at - settings.catchUpHours * 3_600_000, at, tz));
       const lark = ctx.config.lark;
-      const sender = lark ? createLarkSender({ ...lark, log: ctx.log }) : undefined;
+      // Loaded here only: the Lark SDK takes longer to load than most commands take to run.
+      const sender = lark ? (await import('../../lark/sender.js')).createLarkSender({ ...lark, log: ctx.log }) : undefined;
       const printer = sender ? undefined : new PrintingOutbound(ctx.json ? null : (text) => cliIo().out(text));
       const outbound: Outbound = sender ?? printer!;
       try {
