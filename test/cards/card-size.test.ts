@@ -27,7 +27,7 @@ import { digestCard } from '../../src/scheduler/digest-card.js';
 import { buildDigest } from '../../src/services/digest.service.js';
 import { instantiateTasks } from '../../src/services/tasks.service.js';
 import { createWorkCalendar } from '../../src/tasks/work-calendar.js';
-import { cardOf, message, RecordingOutbound } from '../bot/support.js';
+import { BOT_OPEN_ID, cardOf, message, RecordingOutbound } from '../bot/support.js';
 
 const CARD_LIMIT = 30 * 1024;
 const LONG = '阳光家园幸福里党群服务示范区';
@@ -44,7 +44,7 @@ beforeAll(async () => {
   opened.sqlite.prepare("UPDATE setting SET value = value || ? WHERE key = 'street_name'").run(LONG);
   const plan = loadPlan();
   const clock = fixedClock('2023-11-15T10:00:00+08:00');
-  const runtime = createBotRuntime({ db: opened.db, plan, clock, tz: 'Asia/Shanghai', log: silentLogger, outbound: new RecordingOutbound(), calendar: createWorkCalendar().calendar, settings: DEFAULT_SCHEDULER_SETTINGS, consoleActor: consoleActor() });
+  const runtime = createBotRuntime({ db: opened.db, plan, clock, tz: 'Asia/Shanghai', log: silentLogger, outbound: new RecordingOutbound(), calendar: createWorkCalendar().calendar, settings: DEFAULT_SCHEDULER_SETTINGS, consoleActor: consoleActor(), botOpenId: () => BOT_OPEN_ID });
   deps = runtime.deps;
   await instantiateTasks(deps, operatorActor('test'), { year: city.years[1]! });
   names = { street: `${city.streetNames[0]}${LONG}`, community: `${city.streetNames[0]}1社区${LONG}` };

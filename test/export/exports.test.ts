@@ -259,9 +259,9 @@ describe('who may export, and what is recorded', () => {
 });
 
 describe('text typed in chat', () => {
-  it('characters XML forbids (U+FFFE, U+FFFF, control characters) in notes and veto reasons are left out, so the file opens without a repair', async () => {
-    await setVeto(bot.deps, office, { unit: '城东新村小区', reason: '安全\uFFFE事故\u0001通报', year: 2026 });
-    await completeOccurrence(bot.deps, office, { year: 2026, seq: 3, at: at('2026-03-09T10:00:00+08:00'), note: '已完成\u0007（附\uFFFF件）' });
+  it('characters XML forbids (U+FFFE, U+FFFF; control characters are refused at input) in notes and veto reasons are left out, so the file opens without a repair', async () => {
+    await setVeto(bot.deps, office, { unit: '城东新村小区', reason: '安全\uFFFE事故\uFFFF通报', year: 2026 });
+    await completeOccurrence(bot.deps, office, { year: 2026, seq: 3, at: at('2026-03-09T10:00:00+08:00'), note: '已完成\uFFFE（附\uFFFF件）' });
     const scores = await exported('scores', { year: 2026, level: '小区' });
     const row = sheetRows(sheet(scores.wb, '小区'), 4).find((r) => r[0] === '城东新村小区')!;
     expect(row).toContain('是：安全事故通报');

@@ -60,7 +60,7 @@ describe('#3 「累计建成示范型社区11个」 are the sample street\'s num
   };
 
   beforeAll(async () => {
-    await cliOk(db, ['init', '--year', '2026', '--street', '城东街道']);
+    await cliOk(db, ['init', '--year', '2026', '--street', '城东街道', '--sample-roster']);
     const units = join(dirname(db), 'units.csv');
     writeFileSync(units, '名称,层级,上级\n一社区,社区,城东街道\n二社区,社区,城东街道\n甲小区,小区,一社区\n');
     await cliOk(db, ['unit', 'import', '--file', units]);
@@ -94,13 +94,13 @@ describe('#3 「累计建成示范型社区11个」 are the sample street\'s num
     expect(stored).toHaveLength(before.length + 2);
 
     const cases: Array<[string[], RegExp]> = [
-      [['--milestone', '2022-12', '--level', '社区', '--count', '8'], /^error: --milestone: 没有节点「2022-12」；可填序号、日期或月份：1 到2026年2月（2026-02-28）、2 到2026年6月底（2026-06-30）、3 到2027年12月（2027-12-31）、4 到2028年12月（2028-12-31）/],
-      [['--milestone', '3', '--level', '居委会', '--count', '8'], /^error: --level: 不认识的层级「居委会」/],
-      [['--milestone', '3', '--level', '社区', '--count', '八'], /^error: --count: 个数应为 0 到 9999 的整数（0 表示本街道不设此目标；收到「八」）/],
-      [['--milestone', '1', '--level', '社区', '--count', '3'], /^error: --level: 节点「到2026年2月」没有社区的数目目标/],
+      [['--milestone', '2022-12', '--level', '社区', '--count', '8'], /^错误：--milestone：没有节点「2022-12」；可填序号、日期或月份：1 到2026年2月（2026-02-28）、2 到2026年6月底（2026-06-30）、3 到2027年12月（2027-12-31）、4 到2028年12月（2028-12-31）/],
+      [['--milestone', '3', '--level', '居委会', '--count', '8'], /^错误：--level：不认识的层级「居委会」/],
+      [['--milestone', '3', '--level', '社区', '--count', '八'], /^错误：--count：个数应为 0 到 9999 的整数（0 表示本街道不设此目标；收到「八」）/],
+      [['--milestone', '1', '--level', '社区', '--count', '3'], /^错误：--level：节点「到2026年2月」没有社区的数目目标/],
       // 「达100%」 is a proportion of the street's own units.
-      [['--milestone', '4', '--level', '社区', '--count', '3'], /^error: --level: 「示范型社区达100%」按本街道社区总数计算，不能设置个数/],
-      [['--milestone', '3', '--level', '社区', '--grade', '优秀', '--count', '3'], /^error: --grade: 等级应为「标准型」或「示范型」（收到「优秀」）/],
+      [['--milestone', '4', '--level', '社区', '--count', '3'], /^错误：--level：「示范型社区达100%」按本街道社区总数计算，不能设置个数/],
+      [['--milestone', '3', '--level', '社区', '--grade', '优秀', '--count', '3'], /^错误：--grade：等级应为「标准型」或「示范型」（收到「优秀」）/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(['targets', 'set', ...args, '--db', db]);
@@ -126,7 +126,7 @@ describe('#3 「累计建成示范型社区11个」 are the sample street\'s num
     const reset = await cliOk(db, ['targets', 'reset', '--milestone', '2027-12', '--level', '社区']);
     expect(reset).toBe('已恢复：到2027年12月 累计建成示范型社区11个 → 11 个（方案原文；方案原文 11 个；本街道现有 2 个）\n⚠️ 目标 11 个超过本街道社区总数 2 个，无法达成（方案原文的数字，可设置本街道自己的目标）\n');
     const again = await runCli(['targets', 'reset', '--milestone', '2027-12', '--level', '社区', '--db', db]);
-    expect(again.stderr).toBe('error: --milestone: 「累计建成示范型社区11个」没有本街道设置的目标（现在按方案原文的 11 个）\n');
+    expect(again.stderr).toBe('错误：--milestone：「累计建成示范型社区11个」没有本街道设置的目标（现在按方案原文的 11 个）\n');
     const all = await cliOk(db, ['targets', 'reset', '--all']);
     expect(all).toMatch(/^已取消本街道设置的全部目标个数（\d+ 项）\n$/);
     expect(storedRows()).toEqual([]);
@@ -295,7 +295,7 @@ describe('#7 a year outside the programme is refused wherever a year is typed; a
       const r = await runCli([...args, '--db', db]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toContain(refusal);
-      if (field !== '--file') expect(r.stderr, args.join(' ')).toMatch(new RegExp(`^(error|错误): ${field}: `));
+      if (field !== '--file') expect(r.stderr, args.join(' ')).toMatch(new RegExp(`^错误：${field}：`));
     }
     const o = openDatabase(db);
     try {
