@@ -172,7 +172,9 @@ describe('#3 the street\'s own targets from the chat: 设目标 (office only), t
 
     const targets = await ask(bot, '目标');
     expect(targets).toContain('示范型社区6个（本街道目标 3 个，方案原文 6 个）');
-    expect(targets).toContain('⚠️ 目标 3 个超过本街道社区总数 2 个，无法达成');
+    // One flag line per milestone; the hint on how to set the street's numbers once.
+    expect(targets).toContain('⚠️ 目标超过本街道单位数，无法达成：示范型社区6个（本街道目标 3 个）：社区共 2 个；示范型小区33个：小区共 2 个；建成示范型楼宇、商圈2个：楼宇和商圈共 0 个；示范型社会组织1个：社会组织共 0 个');
+    expect(targets.match(/设目标 〈节点〉〈层级〉〈个数〉/g)).toHaveLength(1);
 
     const digest = digestCard(await buildDigest({ ...bot.deps, config: { timeZone: TZ } }));
     const digestText = renderCardText(digest).text;
