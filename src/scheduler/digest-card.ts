@@ -6,7 +6,7 @@
 import { card, escapeMarkdown, fields, hr, markdown, table, type Card, type CardElement } from '../cards/card.js';
 import { gradeMixChart, type GradeMixRow } from '../cards/charts.js';
 import { clip, GRADE_BADGE, GRADE_TEMPLATE, REQUIREMENT_STATUS_ZH } from '../cards/labels.js';
-import { fmtPoints } from '../scoring/format.js';
+import { fmtPoints, joinLevels } from '../scoring/format.js';
 import type { RequirementStatus } from '../scoring/targets.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, type Grade, type Level } from '../plan/schema.js';
 import type { Cadence } from '../plan/schema.js';
@@ -42,6 +42,11 @@ export interface TargetsSummary {
     status: RequirementStatus;
     /** A target above the street's units of that level (「目标 11 个超过本街道社区总数 8 个…」), or null. */
     warning: string | null;
+    levels: Level[];
+    /** Units of those levels in the street. */
+    available: number;
+    /** The street set this number itself (else it is the document's). */
+    overridden: boolean;
   }>;
 }
 
@@ -199,8 +204,11 @@ export function digestElements(d: Digest): CardElement[] {
     const line = (l: TargetsSummary['lines'][number]) =>
       l.status === 'no_units' || l.status === 'waived'
         ? `- ${escapeMarkdown(l.text)}：${REQUIREMENT_STATUS_ZH[l.status]}`
-        : `- ${escapeMarkdown(l.text)}：${l.reached}/${l.required}${l.met ? ' ✅' : ''}${l.warning ? `\n  ⚠️ ${escapeMarkdown(l.warning)}` : ''}`;
-    els.push(markdown(d.targets.lines.map(line).join('\n')));
+        : `- ${escapeMarkdown(l.text)}：${l.reached}/${l.required}${l.met ? ' ✅' : ''}${l.warning ? ` ⚠️ 本街道${joinLevels(l.levels)}共 ${l.available} 个，无法达成` : ''}`;
+    const lines = d.targets.lines.map(line);
+    // The document's numbers are the sample street's: say once that the street can set its own.
+    if (d.targets.lines.some((l) => l.warning !== null && !l.overridden)) lines.push('（方案原文的个数是样板街道的数字，党建办可用「设目标」设置本街道自己的目标）');
+    els.push(markdown(lines.join('\n')));
   }
 
   if (d.failedMessages.length > 0 || d.missedReminders > 0) {

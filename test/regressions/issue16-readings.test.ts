@@ -179,8 +179,9 @@ describe('#3 the street\'s own targets from the chat: 设目标 (office only), t
     const digest = digestCard(await buildDigest({ ...bot.deps, config: { timeZone: TZ } }));
     const digestText = renderCardText(digest).text;
     expect(digestText).toContain('目标进度（到2026年6月底节点，2026-06-30）');
-    expect(digestText).toContain('示范型社区6个：0/3');
-    expect(digestText).toContain('⚠️ 目标 3 个超过本街道社区总数 2 个，无法达成');
+    expect(digestText).toContain('- 示范型社区6个：0/3 ⚠️ 本街道社区共 2 个，无法达成');
+    expect(digestText).toContain('- 示范型小区33个：0/33 ⚠️ 本街道小区共 2 个，无法达成');
+    expect(digestText).toContain('（方案原文的个数是样板街道的数字，党建办可用「设目标」设置本街道自己的目标）');
 
     const denied = await ask(bot, '设目标 2026-06 社区 示范型 2', OPEN_IDS.leader);
     expect(denied).toContain('只有党建办');
