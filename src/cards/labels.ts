@@ -46,6 +46,9 @@ export const REQUIREMENT_STATUS_ZH: Record<RequirementStatus, string> = {
   waived: '本街道不设此目标',
 };
 export const REQUIREMENT_STATUS_ICON: Record<RequirementStatus, string> = { met: '✅', on_track: '🟢', behind: '🟡', missed: '🔴', no_units: '⚪', waived: '⚪' };
+/** Where a target's number comes from (targets set / 设目标 replies). */
+export const TARGET_SOURCE_ZH = { street: '本街道设置', plan_file: '方案文件', document: '方案原文' } as const;
+
 /** 「（本街道目标 8 个，方案原文 11 个）」 when the street set its own number, else ''. */
 export function streetTargetNote(r: Pick<RequirementProgress, 'overridden' | 'count' | 'planCount'>): string {
   return r.overridden && r.count !== 'all' ? `（本街道目标 ${r.count} 个，方案原文 ${r.planCount} 个）` : '';

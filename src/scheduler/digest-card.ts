@@ -6,7 +6,7 @@
 import { card, escapeMarkdown, fields, hr, markdown, table, type Card, type CardElement } from '../cards/card.js';
 import { gradeMixChart, type GradeMixRow } from '../cards/charts.js';
 import { clip, GRADE_BADGE, GRADE_TEMPLATE, REQUIREMENT_STATUS_ZH } from '../cards/labels.js';
-import { fmtPoints } from '../scoring/format.js';
+import { fmtPoints, joinLevels } from '../scoring/format.js';
 import type { RequirementStatus } from '../scoring/targets.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, type Grade, type Level } from '../plan/schema.js';
 import type { Cadence } from '../plan/schema.js';
@@ -42,7 +42,27 @@ export interface TargetsSummary {
     status: RequirementStatus;
     /** A target above the street's units of that level (「目标 11 个超过本街道社区总数 8 个…」), or null. */
     warning: string | null;
+    levels: Level[];
+    /** Units of those levels in the street. */
+    available: number;
+    /** The street set this number itself (else it is the document's). */
+    overridden: boolean;
   }>;
+}
+
+/**
+ * The current milestone's targets as lines for the 周报 and the pushes: 「- 示范型社区6个：1/6」,
+ * 「无此类单位」 instead of 0/0, the flag of a target above the street's units on its line, and
+ * once, that the document's numbers can be replaced (issue 16 #3).
+ */
+export function targetSummaryLines(t: TargetsSummary): string[] {
+  const lines = t.lines.map((l) =>
+    l.status === 'no_units' || l.status === 'waived'
+      ? `- ${escapeMarkdown(l.text)}：${REQUIREMENT_STATUS_ZH[l.status]}`
+      : `- ${escapeMarkdown(l.text)}：${l.reached}/${l.required}${l.met ? ' ✅' : ''}${l.warning ? ` ⚠️ 本街道${joinLevels(l.levels)}共 ${l.available} 个，无法达成` : ''}`,
+  );
+  if (t.lines.some((l) => l.warning !== null && !l.overridden)) lines.push('（方案原文的个数是样板街道的数字，党建办可用「设目标」设置本街道自己的目标）');
+  return lines;
 }
 
 export interface DigestCompletion {
@@ -196,11 +216,7 @@ export function digestElements(d: Digest): CardElement[] {
 
   if (d.targets && d.targets.lines.length > 0) {
     els.push(hr(), markdown(`**目标进度**（${d.targets.label ?? ''}节点，${d.targets.lines[0]?.due ?? ''}）`));
-    const line = (l: TargetsSummary['lines'][number]) =>
-      l.status === 'no_units' || l.status === 'waived'
-        ? `- ${escapeMarkdown(l.text)}：${REQUIREMENT_STATUS_ZH[l.status]}`
-        : `- ${escapeMarkdown(l.text)}：${l.reached}/${l.required}${l.met ? ' ✅' : ''}${l.warning ? `\n  ⚠️ ${escapeMarkdown(l.warning)}` : ''}`;
-    els.push(markdown(d.targets.lines.map(line).join('\n')));
+    els.push(markdown(targetSummaryLines(d.targets).join('\n')));
   }
 
   if (d.failedMessages.length > 0 || d.missedReminders > 0) {

@@ -12,7 +12,7 @@ import { clip, GRADE_TEMPLATE } from '../cards/labels.js';
 import type { ChatTarget } from '../domain/chat-target.js';
 import { WEEKDAY_NAMES_ZH, weekday } from '../tasks/dates.js';
 import type { CardItem, CardPerson, PushContent, TaskReminderInfo } from './content.js';
-import { digestCard, digestElements, type ItemLine, unitChangeElements, unitChangeTitle, unitDigestCard, unitDigestElements } from './digest-card.js';
+import { digestCard, digestElements, targetSummaryLines, type ItemLine, unitChangeElements, unitChangeTitle, unitDigestCard, unitDigestElements } from './digest-card.js';
 
 /** The state of an occurrence now, overlaid on the line that carries it. */
 export type Mark = { state: 'done'; by: string; at: string } | { state: 'snoozed'; by: string; until: string };
@@ -266,7 +266,7 @@ function pushSection(p: PushContent): RenderedSection {
       }
       if (p.targets && p.targets.lines.length > 0) {
         const on = p.targets.onTrack === true ? '按计划推进' : p.targets.onTrack === false ? '落后于计划' : '';
-        els.push(markdown(`**目标进度**${on ? `（${on}）` : ''}\n${p.targets.lines.map((l) => `- ${escapeMarkdown(l.text)}：${l.reached}/${l.required}`).join('\n')}`));
+        els.push(markdown(`**目标进度**${on ? `（${on}）` : ''}\n${targetSummaryLines(p.targets).join('\n')}`));
       }
       return { title: `${p.heading}｜${p.year} 年`, template: 'purple', severity: 0, elements: els };
     }

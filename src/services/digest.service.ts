@@ -47,6 +47,9 @@ export async function targetsSummary(deps: { db: Db; plan: Plan; clock: Clock; t
       met: r.met,
       status: r.status,
       warning: r.warning,
+      levels: r.levels,
+      available: r.available,
+      overridden: r.overridden,
     })),
   };
 }

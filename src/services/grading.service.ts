@@ -48,7 +48,7 @@ import {
 import { programmeYearProblem, programmeYears } from '../plan/programme.js';
 import { endOfLocalDay, localDate, parseIsoDate } from '../time.js';
 import { requireProgramme } from './programme.service.js';
-import { assessmentYear, parseProgrammeYear } from './scores.service.js';
+import { assessmentYear, parseProgrammeYear, parseYear } from './scores.service.js';
 import { parseLevel, requiredParentLevel, resolveUnit } from './units.service.js';
 
 export interface GradingDeps {
@@ -58,9 +58,16 @@ export interface GradingDeps {
   tz: string;
 }
 
+/** A year from the user (score show, rank): the current one by default, else one of the programme's. */
 async function resolveYear(deps: GradingDeps, year: number | string | undefined): Promise<number> {
   if (year === undefined || String(year).trim() === '') return assessmentYear(deps.clock, deps.tz);
   return parseProgrammeYear(deps, year);
+}
+
+/** A year from code (the digest's, or one its caller already checked): the current one by default. */
+function givenYear(deps: GradingDeps, year: number | string | undefined): number {
+  if (year === undefined || String(year).trim() === '') return assessmentYear(deps.clock, deps.tz);
+  return parseYear(year);
 }
 
 interface LoadedTree {
@@ -253,7 +260,7 @@ export interface SubtreeReport {
 
 /** Every unit below (and including) `unit`, or every unit, graded for a year. */
 export async function gradeSubtree(deps: GradingDeps, options: { unit?: string | undefined; year?: number | string | undefined; asOf?: number | undefined } = {}): Promise<SubtreeReport> {
-  const year = await resolveYear(deps, options.year);
+  const year = givenYear(deps, options.year);
   const root = options.unit === undefined ? undefined : await resolveUnit(deps.db, options.unit, '--unit');
   const { tree } = await gradeScope(deps, root === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: root.id }, year, options.asOf);
   const counts = Object.fromEntries(LEVELS.map((l) => [l, { none: 0, standard: 0, demonstration: 0 }])) as Record<Level, GradeCounts>;
@@ -282,7 +289,7 @@ export interface RectificationReport {
  * (the same rule as `scoreReport().needsRectification`).
  */
 export async function rectificationList(deps: GradingDeps, options: { unit?: string | undefined; year?: number | string | undefined } = {}): Promise<RectificationReport> {
-  const year = await resolveYear(deps, options.year);
+  const year = givenYear(deps, options.year);
   const root = options.unit === undefined ? undefined : await resolveUnit(deps.db, options.unit, '--unit');
   const scope: UnitScope = root === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: root.id };
   const current = await gradeScope(deps, scope, year);
@@ -472,7 +479,7 @@ export interface ScoreSheetReport {
  * there is none), grouped by level; graded in one pass per year instead of one per unit.
  */
 export async function scoreSheet(deps: GradingDeps, options: { year?: number | string | undefined; level?: string | undefined } = {}): Promise<ScoreSheetReport> {
-  const year = await resolveYear(deps, options.year);
+  const year = givenYear(deps, options.year);
   const only = options.level === undefined ? undefined : parseLevel(options.level, '--level');
   const graded = await gradeStreetYears(deps, year);
   const levels: ScoreSheetLevel[] = [];

@@ -56,11 +56,12 @@ export function parseYear(value: string | number, field = '--year'): number {
 /**
  * A year someone typed (`--year`, a sheet's year column, 得分 〈单位〉〈年〉 …): four digits and,
  * once the programme is initialised, one of its years (规划部署, the three years, 长效提升 as
- * configured); otherwise refused with the programme's years (issue 16 #7). Defaults (the
- * current year) are not checked here.
+ * configured); otherwise refused with the programme's years (issue 16 #7). The current year is
+ * the default wherever a year may be left out, so it is accepted typed too.
  */
-export async function parseProgrammeYear(deps: { db: Db; plan: Plan }, value: string | number, field = '--year'): Promise<number> {
+export async function parseProgrammeYear(deps: { db: Db; plan: Plan; clock: Clock; tz: string }, value: string | number, field = '--year'): Promise<number> {
   const year = parseYear(value, field);
+  if (year === assessmentYear(deps.clock, deps.tz)) return year;
   const programme = await getProgramme(deps.db);
   const problem = programme === undefined ? null : programmeYearProblem(deps.plan, programme.firstYear, year);
   if (problem !== null) throw new UserError('bad_argument', problem, field);
@@ -108,7 +109,8 @@ export interface ScoreFields {
 const CLI_SCORE_FIELDS: ScoreFields = { unit: '--unit', item: '--item', points: '--points', year: '--year', note: '--note' };
 
 /** Validates one score entry against the plan and the units; throws UserError naming the field. */
-async function resolveScore(db: Db, plan: Plan, input: ScoreInput, defaultYear: number, fields: ScoreFields = CLI_SCORE_FIELDS): Promise<ResolvedScore> {
+async function resolveScore(deps: ScoreDeps, input: ScoreInput, defaultYear: number, fields: ScoreFields = CLI_SCORE_FIELDS): Promise<ResolvedScore> {
+  const { db, plan } = deps;
   const unit = await resolveUnit(db, input.unit, fields.unit);
   const code = input.item.normalize('NFKC').trim();
   const found = findSubItem(plan, code);
@@ -117,7 +119,7 @@ async function resolveScore(db: Db, plan: Plan, input: ScoreInput, defaultYear: 
     throw new UserError('bad_argument', `指标 ${code} 属于${LEVEL_NAMES_ZH[found.level]}层面，而「${unit.name}」是${LEVEL_NAMES_ZH[unit.level]}`, fields.item);
   }
   const points = parsePoints(input.points, found.subItem.points, code, fields.points);
-  const year = input.year === undefined || String(input.year).trim() === '' ? defaultYear : await parseProgrammeYear({ db, plan }, input.year, fields.year);
+  const year = input.year === undefined || String(input.year).trim() === '' ? defaultYear : await parseProgrammeYear(deps, input.year, fields.year);
   const note = parseNote(input.note, fields.note);
   return { unit, subItem: found.subItem, points, year, note };
 }
@@ -133,7 +135,7 @@ export async function setScore(deps: ScoreDeps, actor: Actor, input: ScoreInput,
   const { db, plan, clock, tz } = deps;
   const at = clock.now().getTime();
   await requireOffice(deps, actor, '录入分数', { action: 'score.set', subject: input.unit, detail: { item: input.item } });
-  const resolved = await resolveScore(db, plan, input, assessmentYear(clock, tz), fields);
+  const resolved = await resolveScore(deps, input, assessmentYear(clock, tz), fields);
   const entry = await db.transaction().execute(async (trx) => {
     const row = await insertScoreEntry(trx, { unitId: resolved.unit.id, year: resolved.year, itemCode: resolved.subItem.code, points: resolved.points, by: actor.name, at, note: resolved.note });
     await audit(trx, { at, actor: actor.name, source: actor.source, action: 'score.set', subject: resolved.unit.name, outcome: 'ok', detail: { item: resolved.subItem.code, points: resolved.points, year: resolved.year } });
@@ -163,7 +165,7 @@ export async function importScores(deps: ScoreDeps, actor: Actor, rows: readonly
   const fields = { unit: 'unit', item: 'item', points: 'points', year: 'year', note: 'note' };
   for (const r of rows) {
     try {
-      resolved.push({ ...(await resolveScore(db, plan, r.input, defaultYear, fields)), sheet: r.sheet, row: r.row });
+      resolved.push({ ...(await resolveScore(deps, r.input, defaultYear, fields)), sheet: r.sheet, row: r.row });
     } catch (err) {
       errors.record(r, err, r.column ?? undefined);
     }
@@ -193,7 +195,7 @@ export async function setVeto(deps: ScoreDeps, actor: Actor, input: { unit: stri
   const unit = await resolveUnit(db, input.unit, '--unit');
   const reason = parseNote(input.reason, '--reason');
   if (reason === null) throw new UserError('bad_argument', '一票否决需要写明原因', '--reason');
-  const year = input.year === undefined ? assessmentYear(clock, tz) : await parseProgrammeYear({ db, plan }, input.year);
+  const year = input.year === undefined ? assessmentYear(clock, tz) : await parseProgrammeYear(deps, input.year);
   return db.transaction().execute(async (trx) => {
     const row = await insertVeto(trx, { unitId: unit.id, year, reason, by: actor.name, at });
     await audit(trx, { at, actor: actor.name, source: actor.source, action: 'veto.set', subject: unit.name, outcome: 'ok', detail: { year, reason } });
@@ -208,7 +210,7 @@ export async function clearVeto(deps: ScoreDeps, actor: Actor, input: { unit: st
   const unit = await resolveUnit(db, input.unit, '--unit');
   const reason = parseNote(input.reason, '--reason');
   if (reason === null) throw new UserError('bad_argument', '撤销一票否决需要写明原因', '--reason');
-  const year = input.year === undefined ? assessmentYear(clock, tz) : await parseProgrammeYear({ db, plan }, input.year);
+  const year = input.year === undefined ? assessmentYear(clock, tz) : await parseProgrammeYear(deps, input.year);
   return db.transaction().execute(async (trx) => {
     const cleared = await clearVetoes(trx, { unitId: unit.id, year, reason, by: actor.name, at });
     if (cleared === 0) throw new UserError('not_found', `「${unit.name}」${year} 年没有生效的一票否决`, '--unit');

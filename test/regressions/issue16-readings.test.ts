@@ -9,13 +9,13 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { respondToMessage } from '../../src/bot/dispatch.js';
 import { renderCardText } from '../../src/cards/card.js';
-import { fixedClock } from '../../src/clock.js';
+import { fixedClock, systemClock } from '../../src/clock.js';
 import { listAudit } from '../../src/db/audit.repository.js';
 import { openDatabase } from '../../src/db/database.js';
 import { digestCard } from '../../src/scheduler/digest-card.js';
 import { buildDigest } from '../../src/services/digest.service.js';
 import { targetsReport } from '../../src/services/grading.service.js';
-import { setScore, setVeto } from '../../src/services/scores.service.js';
+import { assessmentYear, setScore, setVeto } from '../../src/services/scores.service.js';
 import { undoOccurrence } from '../../src/services/tasks.service.js';
 import { operatorActor } from '../../src/auth/actor.js';
 import { builtInPlan } from '../../src/plan/plan-data.js';
@@ -172,13 +172,16 @@ describe('#3 the street\'s own targets from the chat: 设目标 (office only), t
 
     const targets = await ask(bot, '目标');
     expect(targets).toContain('示范型社区6个（本街道目标 3 个，方案原文 6 个）');
-    expect(targets).toContain('⚠️ 目标 3 个超过本街道社区总数 2 个，无法达成');
+    // One flag line per milestone; the hint on how to set the street's numbers once.
+    expect(targets).toContain('⚠️ 目标超过本街道单位数，无法达成：示范型社区6个（本街道目标 3 个）：社区共 2 个；示范型小区33个：小区共 2 个；建成示范型楼宇、商圈2个：楼宇和商圈共 0 个；示范型社会组织1个：社会组织共 0 个');
+    expect(targets.match(/设目标 〈节点〉〈层级〉〈个数〉/g)).toHaveLength(1);
 
     const digest = digestCard(await buildDigest({ ...bot.deps, config: { timeZone: TZ } }));
     const digestText = renderCardText(digest).text;
     expect(digestText).toContain('目标进度（到2026年6月底节点，2026-06-30）');
-    expect(digestText).toContain('示范型社区6个：0/3');
-    expect(digestText).toContain('⚠️ 目标 3 个超过本街道社区总数 2 个，无法达成');
+    expect(digestText).toContain('- 示范型社区6个：0/3 ⚠️ 本街道社区共 2 个，无法达成');
+    expect(digestText).toContain('- 示范型小区33个：0/33 ⚠️ 本街道小区共 2 个，无法达成');
+    expect(digestText).toContain('（方案原文的个数是样板街道的数字，党建办可用「设目标」设置本街道自己的目标）');
 
     const denied = await ask(bot, '设目标 2026-06 社区 示范型 2', OPEN_IDS.leader);
     expect(denied).toContain('只有党建办');
@@ -307,6 +310,22 @@ describe('#7 a year outside the programme is refused wherever a year is typed; a
     }
     const none = await cliOk(db, ['score', 'show', '--unit', '城东社区', '--year', '2030']);
     expect(none).toContain('总分 0/100  尚无评分');
+  });
+});
+
+describe('#7 the current year is always accepted: it is the default wherever a year may be left out', () => {
+  it('a programme from 2021 (2020–2025) run in a later year: rank, digest and score show work for the current year, typed or not; 2019 is refused', async () => {
+    const db = tempDbFile('dangjian-issue16-past-');
+    await cliOk(db, ['init', '--year', '2021', '--street', '城东街道']);
+    await cliOk(db, ['unit', 'add', '--name', '一社区', '--level', '社区', '--parent', '城东街道']);
+    const now = assessmentYear(systemClock, TZ);
+    expect(now).toBeGreaterThan(2025);
+    expect(await cliOk(db, ['rank', '--level', '社区'])).toContain(`${now}年 社区排名`);
+    expect(await cliOk(db, ['rank', '--level', '社区', '--year', String(now)])).toContain('尚无评分');
+    expect(await cliOk(db, ['score', 'show', '--unit', '一社区', '--year', '2025'])).toContain('2025年');
+    expect(await cliOk(db, ['digest'])).toContain('周报');
+    const old = await runCli(['score', 'show', '--unit', '一社区', '--year', '2019', '--db', db]);
+    expect(old.stderr).toBe('error: --year: 2019 年不在本轮行动的年份内；本轮行动为 2020–2025 年（2020 年规划部署，2021–2023 年三年行动，2024–2025 年长效提升）\n');
   });
 });
 

@@ -6,6 +6,7 @@ import type { Card } from '../../src/cards/card.js';
 import { renderCardText } from '../../src/cards/card.js';
 import { findItemByKey, findOutboxByKey, listOutbox, listOutboxItems } from '../../src/db/outbox.repository.js';
 import { buildDigest } from '../../src/services/digest.service.js';
+import { targetSummaryLines } from '../../src/scheduler/digest-card.js';
 import { previewReminders, runPass } from '../../src/services/reminders.service.js';
 import { schedulerSettings } from '../../src/config/scheduler-settings.js';
 import { snoozeReminder } from '../../src/services/snooze.service.js';
@@ -396,6 +397,10 @@ describe("the plan pushes' content comes from the plan and the task board", () =
     expect(dec.heading).toContain('一年一验收');
     expect(dec.targets?.lines.length).toBeGreaterThan(0);
     expect(dec.red.length).toBeGreaterThan(0);
+    // Issue 16 #3: the sample street's numbers are flagged on the push too (this street has no community yet).
+    const lines = targetSummaryLines(dec.targets!);
+    expect(lines).toContain('- 累计建成示范型社区11个：0/11 ⚠️ 本街道社区共 0 个，无法达成');
+    expect(lines[lines.length - 1]).toBe('（方案原文的个数是样板街道的数字，党建办可用「设目标」设置本街道自己的目标）');
   });
 });
 

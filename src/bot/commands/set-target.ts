@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { card, escapeMarkdown, markdown } from '../../cards/card.js';
+import { TARGET_SOURCE_ZH } from '../../cards/labels.js';
 import { resetTarget, setTarget, type TargetChange } from '../../services/targets.service.js';
 import { requiredText } from '../args.js';
 import { defineCommand } from '../registry.js';
@@ -15,12 +16,10 @@ const FIELDS = { milestone: '〈节点〉', level: '〈层级〉', grade: '[等�
 const RESET_WORDS = ['恢复', '默认', '取消', '方案'];
 const isGrade = (s: string) => /^(标准|示范)型?$/.test(s.normalize('NFKC').trim());
 
-const SOURCE_ZH: Record<TargetChange['source'], string> = { street: '本街道设置', plan_file: '方案文件', document: '方案原文' };
-
 function changeCard(title: string, c: TargetChange) {
   const lines = [
     `**${escapeMarkdown(c.label)}** ${escapeMarkdown(c.text)}`,
-    `现在的目标：${c.count === 0 ? '本街道不设此目标' : `${c.count} 个`}（${SOURCE_ZH[c.source]}；方案原文 ${c.planCount} 个；本街道现有 ${c.available} 个）`,
+    `现在的目标：${c.count === 0 ? '本街道不设此目标' : `${c.count} 个`}（${TARGET_SOURCE_ZH[c.source]}；方案原文 ${c.planCount} 个；本街道现有 ${c.available} 个）`,
   ];
   if (c.warning !== null) lines.push(`⚠️ ${escapeMarkdown(c.warning)}`);
   return cardReply(card(title, c.warning === null ? 'blue' : 'orange', [markdown(lines.join('\n'))]));

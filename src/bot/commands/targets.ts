@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { card, escapeMarkdown, hr, markdown, table, type CardElement } from '../../cards/card.js';
 import { MAX_CHARTS_PER_CARD, targetProgressChart } from '../../cards/charts.js';
 import { MILESTONE_STATE_ZH, REQUIREMENT_STATUS_ICON, REQUIREMENT_STATUS_ZH, streetTargetNote } from '../../cards/labels.js';
+import { joinLevels } from '../../scoring/format.js';
 import type { MilestoneProgress } from '../../scoring/targets.js';
 import { declaredLine, declaredTargets } from '../../services/application.service.js';
 import { targetsReport } from '../../services/grading.service.js';
@@ -29,8 +30,12 @@ function milestoneElements(m: MilestoneProgress, chart: string | null): CardElem
       ),
     );
   }
-  const warnings = m.requirements.flatMap((r) => (r.warning === null ? [] : [`⚠️ ${escapeMarkdown(r.warning)}`]));
-  if (warnings.length > 0) out.push(markdown(warnings.join('\n')));
+  // One line per milestone, not one per target: the card has to fit a phone screen.
+  const exceeding = m.requirements.filter((r) => r.exceedsUnits && r.applicable);
+  if (exceeding.length > 0) {
+    const list = exceeding.map((r) => `${escapeMarkdown(r.text)}${r.overridden ? `（本街道目标 ${r.required} 个）` : ''}：${joinLevels(r.levels)}共 ${r.available} 个`);
+    out.push(markdown(`⚠️ 目标超过本街道单位数，无法达成：${list.join('；')}`));
+  }
   if (chart !== null) out.push(targetProgressChart(m, { elementId: chart }));
   if (m.otherTargets.length > 0) out.push(markdown(`其他目标：${m.otherTargets.map(escapeMarkdown).join('；')}`));
   return out;
@@ -61,6 +66,10 @@ export const targets = defineCommand({
     // Declared (approved applications of the year) vs reached per level.
     const declared = await declaredTargets(ctx.deps);
     if (declared.levels.length > 0) elements.push(hr(), markdown([`**${declared.year} 年申报目标**（已通过的申报 · 按评定）`, ...declared.levels.map((d) => `${d.levelName}：${declaredLine(d)}`)].join('\n')));
+    // The document's numbers are the sample street's: say once how to set the street's own.
+    if (r.milestones.some((m) => m.requirements.some((q) => q.exceedsUnits && q.applicable && !q.overridden))) {
+      elements.push(hr(), markdown('方案原文的个数是样板街道的数字。党建办可发送「设目标 〈节点〉〈层级〉〈个数〉」设置本街道自己的目标，例如「设目标 2027-12 社区 8」。'));
+    }
     const template = r.onTrack === null ? 'grey' : r.onTrack ? 'green' : 'red';
     return cardReply(card('行动目标进度', template, elements));
   },

@@ -1,6 +1,6 @@
 /** Scoring subcommands: score import, score show, rank, targets. */
 import type { Command } from 'commander';
-import { REQUIREMENT_STATUS_ZH, streetTargetNote } from '../../cards/labels.js';
+import { REQUIREMENT_STATUS_ZH, streetTargetNote, TARGET_SOURCE_ZH } from '../../cards/labels.js';
 import { fileLabel } from '../../io/import-file.js';
 import { withRowErrorsAsJson } from '../../io/row-errors.js';
 import { readScoreSheet } from '../../io/score-sheet.js';
@@ -73,7 +73,7 @@ function targetsText(t: TargetsReport): string {
 
 /** 「已设置：到2027年12月 累计建成示范型社区11个 → 本街道 8 个（方案原文 11 个）」 and the flag, if any. */
 function targetChangeText(verb: string, c: TargetChange): string {
-  const source = { street: '本街道设置', plan_file: '方案文件', document: '方案原文' }[c.source];
+  const source = TARGET_SOURCE_ZH[c.source];
   const lines = [`${verb}：${c.label} ${c.text} → ${c.count === 0 ? '本街道不设此目标' : `${c.count} 个`}（${source}；方案原文 ${c.planCount} 个；本街道现有 ${c.available} 个）`];
   if (c.warning !== null) lines.push(`⚠️ ${c.warning}`);
   return lines.join('\n');
