@@ -9,8 +9,9 @@
  *
  * Reported: a table per chat (cards, max and mean cards per working day, items per card);
  * checked against goals: at most one card per chat per working day, none on a non-working day,
- * December's cards under 10 % of the reminders the per-reminder rules announce for December
- * (measured here, on the same street: `reminders preview --raw`), and nothing lost — every
+ * December's cards under 10 % of the 3,433 reminders the issue counted for December with the old
+ * per-reminder rules (and, for information, against what the per-reminder rules announce on this
+ * street, measured here: `reminders preview --raw`), and nothing lost — every
  * reminder the rules announce in 2026 is carried by a card that was sent, on its own day for the
  * weekly digest and the plan's pushes.
  */
@@ -265,7 +266,10 @@ export default async function noiseBench(): Promise<BenchResult> {
     measures: [
       { name: 'most cards one chat received on one working day (bound: 1)', value: sim.maxPerWorkday, unit: 'cards', ratio: sim.maxPerWorkday / 1, goal: 1 },
       { name: 'cards sent on non-working days', value: sim.nonWorkday, unit: 'cards', ratio: sim.nonWorkday, goal: 0 },
-      { name: "December's cards ÷ the per-reminder rules' December reminders on the same street", value: sim.decemberCards, unit: 'cards', ratio: sim.decemberCards / sim.rawDecember, goal: 0.1, detail: { decemberCards: sim.decemberCards, rawDecemberReminders: sim.rawDecember, versusIssue3433: Number((sim.decemberCards / ISSUE_DECEMBER_REMINDERS).toFixed(3)) } },
+      // The issue's goal is worded against its own measurement ("under 10 % of today's 3,433 reminders");
+      // the same-run ratio against the current per-reminder rules is reported beside it for information.
+      { name: "December's cards ÷ the issue's 3,433 December reminders (goal: under 10 %)", value: sim.decemberCards, unit: 'cards', ratio: sim.decemberCards / ISSUE_DECEMBER_REMINDERS, goal: 0.1, detail: { decemberCards: sim.decemberCards } },
+      { name: "December's cards ÷ the per-reminder rules' December reminders on the same street (for information)", value: sim.decemberCards, unit: 'cards', ratio: sim.decemberCards / sim.rawDecember, detail: { rawDecemberReminders: sim.rawDecember } },
       { name: 'reminders of 2026 lost (not on any sent card, not completed first, not an empty grade check)', value: sim.lost.length, unit: 'reminders', ratio: sim.lost.length, goal: 0, detail: { raw: sim.raw, onSentCards: sim.carried, completedBeforeTheirCard: sim.completedFirst, gradeChecksWithNothingToReport: sim.quietChecks } },
       { name: 'weekly digests and plan pushes not on their own day’s card', value: sim.offDay.length, unit: 'items', ratio: sim.offDay.length, goal: 0 },
       { name: 'neglected street (20 % on time, 20 % late, 60 % never), for information: December cards ÷ reminders', value: backlog.decemberCards, unit: 'cards', ratio: backlog.decemberCards / backlog.rawDecember, detail: { rawDecemberReminders: backlog.rawDecember, maxPerChatAndWorkday: backlog.maxPerWorkday, lost: backlog.lost.length } },

@@ -5,11 +5,15 @@ import type { Migration } from 'kysely';
 import * as initialSchema from './2026_11_28_00_00_00_initial_schema.js';
 import * as oneActiveCompletion from './2026_11_28_01_00_00_one_active_completion.js';
 import * as outboxItems from './2026_12_01_00_00_00_outbox_items.js';
+import * as targetOverrides from './2026_12_02_20_00_00_target_overrides.js';
+import * as inbox from './2026_12_02_30_00_00_inbox.js';
 import * as masterData from './2026_12_02_40_00_00_master_data.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_28_00_00_00_initial_schema': initialSchema,
   '2026_11_28_01_00_00_one_active_completion': oneActiveCompletion,
   '2026_12_01_00_00_00_outbox_items': outboxItems,
+  '2026_12_02_20_00_00_target_overrides': targetOverrides,
+  '2026_12_02_30_00_00_inbox': inbox,
   '2026_12_02_40_00_00_master_data': masterData,
 };

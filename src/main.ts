@@ -7,14 +7,23 @@ import { isUserError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { startService, type RunningService } from './runtime/service.js';
 
+/** The longest wait for the log before exiting (a stderr nobody reads must not keep the process alive). */
+const EXIT_FLUSH_MS = 1000;
+
+/** Exits once the log is written out, or after EXIT_FLUSH_MS whatever the log does. */
+function exitAfterFlush(log: Logger, code: number): void {
+  setTimeout(() => process.exit(code), EXIT_FLUSH_MS);
+  log.flush(() => process.exit(code));
+}
+
 /** The one mapping of a start-up failure: a person's to fix (config, plan) → one line, exit 2; else a bug → logged, exit 1. */
 function startupFailure(err: unknown, log: Logger | undefined): never {
   if (isUserError(err)) {
     process.stderr.write(`error: ${err.message}\n`);
     process.exit(2);
   }
+  // The fatal line is written out by the log's exit hook (src/log.ts).
   log?.fatal({ err }, 'failed to start');
-  log?.flush();
   if (!log) process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 }
@@ -45,13 +54,11 @@ const stop = (reason: string) => {
     .stop()
     .then(() => {
       log.info('stopped');
-      log.flush();
-      process.exit(0);
+      exitAfterFlush(log, 0);
     })
     .catch((err: unknown) => {
       log.error({ err }, 'error while stopping');
-      log.flush();
-      process.exit(1);
+      exitAfterFlush(log, 1);
     });
 };
 process.on('SIGINT', () => stop('SIGINT'));

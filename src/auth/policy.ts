@@ -6,7 +6,7 @@
  *   office powers        role `office` (领导小组办公室 / 党建办) and the shell operator only; a
  *                        lead-unit member of 党建办(组织) is a lead unit, not the office
  *   complete / undo      members of one of the task's lead units, the office, the leadership group
- *   every unit's scores  (评分表 and 排名 exports) the office and the leadership group; other
+ *   every unit's scores  (评分表, 排名 and 年度通报 exports) the office and the leadership group; other
  *                        exports (任务台账, 目标进度) every bound member
  *   read                 anyone bound to the roster, or anyone in a subscribed group (src/bot/access.ts)
  */
@@ -32,7 +32,7 @@ export function mayCompleteTask(actor: Actor, leadUnits: readonly string[]): boo
   return (unit !== null && leadUnits.includes(unit)) || isOffice(actor) || isLeadership(actor);
 }
 
-/** Every unit's scores at once (the 评分表 and 排名 exports): the office and the leadership group. */
+/** Every unit's scores at once (the 评分表, 排名 and 年度通报 exports): the office and the leadership group. */
 export function mayExportAllScores(actor: Actor): boolean {
   return isOffice(actor) || isLeadership(actor);
 }

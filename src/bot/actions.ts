@@ -1,7 +1,7 @@
 /**
  * Button handlers. Button values (ButtonValue, in card JSON `behaviors[0].value`, built in
  * src/cards/actions.ts):
- *   { action: 'command', text: '得分 城东社区' }                   — runs the command for the presser; its card replaces this one
+ *   { action: 'command', text: '得分 城东社区', p2p? }             — runs the command for the presser, gated as typed in this chat; its card replaces this one
  *   { action: 'task.complete', year, seq, period, card? | listTitle? } — 标记完成; the pressed card updated in place
  *   { action: 'reminder.snooze', key: '<item key>', card? }       — 明天再提醒
  *   { action: 'task.complete_overdue', year, seq, card }           — 全部标记完成 (after the client's confirmation)
@@ -21,7 +21,7 @@ import { shortToast, toastForError } from './errors.js';
 import { runCommandText } from './run-command.js';
 import type { BotDeps, CardAction, CardActionResult } from './types.js';
 
-const commandValue = z.object({ action: z.literal('command'), text: z.string().min(1).max(200) });
+const commandValue = z.object({ action: z.literal('command'), text: z.string().min(1).max(200), p2p: z.string().max(100).optional() });
 const cardKey = z.string().min(1).max(200);
 const seqList = z
   .string()
@@ -42,6 +42,16 @@ const snoozeValue = z.object({ action: z.literal(SNOOZE_REMINDER_ACTION), key: z
 const completeOverdueValue = z.object({ action: z.literal(COMPLETE_OVERDUE_ACTION), year: z.coerce.number().int().min(2000).max(2100), seq: z.coerce.number().int().positive(), card: cardKey });
 const listValue = z.object({ action: z.literal(LIST_CARD_ACTION), card: cardKey });
 
+const UNRECOGNISED: CardActionResult = { toast: { type: 'error', content: '无法识别的按钮' } };
+
+/** The button's value checked against its action's shape; null (logged at warn, no internal error) when it does not fit. */
+function valueOf<T>(schema: z.ZodType<T>, action: CardAction, log: Logger): T | null {
+  const parsed = schema.safeParse(action.value);
+  if (parsed.success) return parsed.data;
+  log.warn({ value: action.value, problem: parsed.error.issues[0]?.message }, 'button value not understood');
+  return null;
+}
+
 const cardDeps = (deps: BotDeps) => ({ db: deps.db, tz: deps.tz, outbound: deps.outbound, settings: deps.settings });
 
 /** A press by someone not on the roster: audited as refused, answered with how to get bound. */
@@ -53,13 +63,15 @@ async function refuseUnbound(deps: BotDeps, action: CardAction, auditAction: str
 async function run(name: string, action: CardAction, deps: BotDeps, now: Date, log: Logger): Promise<CardActionResult> {
   switch (name) {
     case 'command': {
-      const v = commandValue.parse(action.value);
-      const reply = await runCommandText(v.text, action, deps, now);
+      const v = valueOf(commandValue, action, log);
+      if (!v) return UNRECOGNISED;
+      const reply = await runCommandText(v.text, v.p2p, action, deps, now);
       if (reply.kind === 'file') return { toast: { type: 'info', content: shortToast(`文件请在聊天中发送「${v.text}」获取`) } };
       return reply.kind === 'card' ? { card: reply.card } : { toast: { type: 'info', content: shortToast(reply.text) } };
     }
     case COMPLETE_TASK_ACTION: {
-      const v = completeValue.parse(action.value);
+      const v = valueOf(completeValue, action, log);
+      if (!v) return UNRECOGNISED;
       const actor = await resolveActor(deps, action.operatorOpenId, 'card');
       if (!actor) return refuseUnbound(deps, action, 'task.done', `task:${v.year}:${v.seq}`, now);
       const on: PressedCard = v.card
@@ -70,7 +82,8 @@ async function run(name: string, action: CardAction, deps: BotDeps, now: Date, l
       return await completeFromCard(deps, actor, { year: v.year, seq: v.seq, period: v.period }, on, now, action.messageId);
     }
     case SNOOZE_REMINDER_ACTION: {
-      const v = snoozeValue.parse(action.value);
+      const v = valueOf(snoozeValue, action, log);
+      if (!v) return UNRECOGNISED;
       const actor = await resolveActor(deps, action.operatorOpenId, 'card');
       if (!actor) return refuseUnbound(deps, action, 'reminder.snooze', v.key, now);
       const r = await snoozeReminder({ db: deps.db, clock: deps.clock, config: { timeZone: deps.tz }, calendar: deps.calendar, settings: deps.settings }, v.key, actor);
@@ -79,13 +92,15 @@ async function run(name: string, action: CardAction, deps: BotDeps, now: Date, l
       return { toast: { type: 'success', content: shortToast(r.alreadySnoozed ? `已经设置过，将于 ${when} 再提醒` : `好的，将于 ${when} 再提醒`) } };
     }
     case COMPLETE_OVERDUE_ACTION: {
-      const v = completeOverdueValue.parse(action.value);
+      const v = valueOf(completeOverdueValue, action, log);
+      if (!v) return UNRECOGNISED;
       const actor = await resolveActor(deps, action.operatorOpenId, 'card');
       if (!actor) return refuseUnbound(deps, action, 'task.done', `task:${v.year}:${v.seq}`, now);
       return await completeOverdueFromCard(deps, actor, { year: v.year, seq: v.seq, card: v.card }, now, action.messageId);
     }
     case LIST_CARD_ACTION: {
-      const v = listValue.parse(action.value);
+      const v = valueOf(listValue, action, log);
+      if (!v) return UNRECOGNISED;
       const card = await fullCardList(cardDeps(deps), v.card);
       // To the presser alone: the group keeps its one card.
       await deps.outbound.sendMessage({ receiveIdType: 'open_id', receiveId: action.operatorOpenId, msgType: 'interactive', content: card, idempotencyKey: `list:${action.eventId}` });
@@ -93,7 +108,7 @@ async function run(name: string, action: CardAction, deps: BotDeps, now: Date, l
     }
     default:
       log.warn({ action: name }, 'unknown card action');
-      return { toast: { type: 'error', content: '无法识别的按钮' } };
+      return UNRECOGNISED;
   }
 }
 

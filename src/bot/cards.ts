@@ -1,11 +1,29 @@
-/** Cards the dispatcher itself produces: help, hints, refusals, errors, unit choices. */
-import { button, buttonRow, card, escapeMarkdown, hr, markdown, table, type Card, type CardTemplate } from '../cards/card.js';
+/**
+ * Cards the dispatcher itself produces: help, hints, refusals, errors, unit choices. Their free
+ * text (a hint, a problem, a reason, notice lines) quotes what people typed: it is escaped here,
+ * once, so that no caller can forget it.
+ */
+import { button, buttonRow, card, escapeMarkdown, hr, markdown, table, type Card, type CardElement, type CardTemplate } from '../cards/card.js';
 import type { UnitRow } from '../db/schema.js';
 import { LEVEL_NAMES_ZH } from '../plan/schema.js';
 import type { AnyCommand } from './registry.js';
 
 /** Button value that runs a chat command as if typed by whoever presses it. */
 export const commandButton = (label: string, text: string, type: 'primary' | 'default' = 'default') => button(label, { action: 'command', text }, type);
+
+/**
+ * A card sent into a one-to-one chat: its command buttons carry that chat's id (`p2p`). A press
+ * counts as one-to-one only in that very chat; anywhere else (a group, a forwarded card) it goes
+ * through the group gate, subscription included, exactly like typing there.
+ */
+export function markOneToOne(c: Card, chatId: string): Card {
+  const mark = (e: CardElement): CardElement => {
+    if (e.tag === 'button') return { ...e, behaviors: e.behaviors.map((b) => (b.value.action === 'command' ? { ...b, value: { ...b.value, p2p: chatId } } : b)) };
+    if (e.tag === 'column_set') return { ...e, columns: e.columns.map((col) => ({ ...col, elements: col.elements.map(mark) })) };
+    return e;
+  };
+  return { ...c, body: { elements: c.body.elements.map(mark) } };
+}
 
 const commandLine = (c: AnyCommand) => `**${c.names.join(' / ')}**　${c.summary}\n　用法：${c.usage}　例：「${c.example}」`;
 
@@ -15,7 +33,7 @@ export function helpCard(commands: readonly AnyCommand[], hint?: string): Card {
   const everyone = commands.filter((c) => !OFFICE_ONLY.has(c.access));
   const office = commands.filter((c) => OFFICE_ONLY.has(c.access));
   const elements = [
-    ...(hint ? [markdown(hint), hr()] : []),
+    ...(hint ? [markdown(escapeMarkdown(hint)), hr()] : []),
     markdown('在群里 @我 后输入命令，单聊直接输入即可；命令前的「/」可省略，单位名称可以只写一部分（「城东」即可找到「城东社区」）。'),
     markdown(everyone.map(commandLine).join('\n')),
     hr(),
@@ -31,18 +49,18 @@ export function commandHelpCard(c: AnyCommand): Card {
 }
 
 export function noticeCard(title: string, template: CardTemplate, lines: readonly string[]): Card {
-  return card(title, template, [markdown(lines.join('\n'))]);
+  return card(title, template, [markdown(lines.map(escapeMarkdown).join('\n'))]);
 }
 
 /** Wrong arguments: what is wrong, the usage and a correct example. */
 export function usageErrorCard(problem: string, c: AnyCommand | undefined): Card {
-  const lines = [`❌ ${problem}`];
+  const lines = [`❌ ${escapeMarkdown(problem)}`];
   if (c) lines.push('', `用法：${c.usage}`, `例如：「${c.example}」`);
   return card('命令参数有误', 'orange', [markdown(lines.join('\n'))]);
 }
 
 export function refusalCard(reason: string): Card {
-  return card('没有权限', 'red', [markdown(`🚫 ${reason}`)]);
+  return card('没有权限', 'red', [markdown(`🚫 ${escapeMarkdown(reason)}`)]);
 }
 
 export function apologyCard(): Card {

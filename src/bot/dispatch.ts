@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { markEventProcessed } from '../db/event.repository.js';
 import type { MsgType, Outbound, OutgoingReply } from '../messaging/outbound.js';
 import { runCardAction } from './actions.js';
-import { helpCard, noticeCard } from './cards.js';
+import { helpCard, markOneToOne, noticeCard } from './cards.js';
 import { registry } from './commands/index.js';
 import { toastForError } from './errors.js';
 import { runCommand } from './run-command.js';
@@ -14,7 +14,7 @@ import { cardReply, type BotDeps, type CardAction, type CardActionResult, type C
 
 /** What to do with a message. */
 export type MessageDecision =
-  | { status: 'ignored'; reason: 'bot_sender' | 'not_mentioned' | 'duplicate_event' | 'duplicate_message' }
+  | { status: 'ignored'; reason: 'bot_sender' | 'not_mentioned' | 'bot_identity_unknown' | 'duplicate_event' | 'duplicate_message' }
   | { status: 'replied'; reply: Reply; command: string | null };
 
 export type MessageOutcome =
@@ -24,28 +24,38 @@ export type MessageOutcome =
 
 /**
  * The bot's mention removed, other people's mention placeholders kept (绑定 reads them).
- * Returns null when the message is in a group and does not mention the bot.
+ * Returns null when the message is in a group and does not mention the bot — and for every
+ * group message while the bot's open_id is unknown: the leading @ may be a colleague
+ * (「@某同事 完成 17」), so nothing in a group is taken as addressed to the bot until it knows itself.
  */
 export function messageText(msg: ChatMessage, botOpenId: string | null): string | null {
   const text = msg.text ?? '';
-  let botKeys: string[];
-  if (botOpenId) botKeys = msg.mentions.filter((m) => m.openId === botOpenId).map((m) => m.key);
-  else {
-    // Without the bot's open_id, the mention that opens the message is taken to be the bot.
-    const lead = msg.mentions.find((m) => text.trimStart().startsWith(m.key));
-    botKeys = lead ? [lead.key] : [];
-  }
+  const botKeys = botOpenId ? msg.mentions.filter((m) => m.openId === botOpenId).map((m) => m.key) : [];
   if (msg.chatType === 'group' && botKeys.length === 0) return null;
   let out = text;
   for (const key of botKeys) out = out.split(key).join(' ');
   return out.replace(/\s+/gu, ' ').trim();
 }
 
-/** Decides the reply to a message without sending it (tests call this directly). */
+/**
+ * Decides the reply to a message without sending it (tests call this directly). A card for a
+ * one-to-one chat has its command buttons marked for that chat (`markOneToOne`).
+ */
 export async function respondToMessage(msg: ChatMessage, deps: BotDeps): Promise<MessageDecision> {
+  const decision = await decide(msg, deps);
+  if (decision.status !== 'replied' || msg.chatType !== 'p2p' || decision.reply.kind !== 'card') return decision;
+  return { ...decision, reply: cardReply(markOneToOne(decision.reply.card, msg.chatId)) };
+}
+
+async function decide(msg: ChatMessage, deps: BotDeps): Promise<MessageDecision> {
   if (msg.senderType !== 'user') return { status: 'ignored', reason: 'bot_sender' };
-  const text = messageText(msg, deps.botOpenId());
-  if (text === null) return { status: 'ignored', reason: 'not_mentioned' };
+  const botOpenId = deps.botOpenId();
+  const text = messageText(msg, botOpenId);
+  if (text === null) {
+    if (botOpenId !== null) return { status: 'ignored', reason: 'not_mentioned' };
+    deps.log.warn({ messageId: msg.messageId, chatId: msg.chatId }, 'group message ignored: the bot does not know its own open_id yet');
+    return { status: 'ignored', reason: 'bot_identity_unknown' };
+  }
   const now = deps.clock.now();
   // Persisted before acting: a redelivery hours later, or after a restart, has no second effect.
   // Both keys in one transaction: one commit per message.

@@ -1,6 +1,6 @@
 /** Runs one command for a sender: access check, arguments, the handler; every failure becomes a reply. */
 import { checkAccess, resolveActor, resolveChat } from './access.js';
-import { helpCard, usageErrorCard } from './cards.js';
+import { helpCard, markOneToOne, usageErrorCard } from './cards.js';
 import { registry } from './commands/index.js';
 import { replyForError } from './errors.js';
 import { positionalInput, tokenize, type AnyCommand, type CommandContext } from './registry.js';
@@ -34,21 +34,26 @@ export async function runCommand(command: AnyCommand, rest: string, r: RunInput)
   }
 }
 
-/** Runs a command typed as text on behalf of a card button's presser (the `command` button action). */
-export async function runCommandText(text: string, action: CardAction, deps: BotDeps, now: Date): Promise<Reply> {
+/**
+ * Runs a command typed as text on behalf of a card button's presser (the `command` button
+ * action), through the same gate as typing it in that chat: a group unless the button was
+ * marked for this very one-to-one chat (`markOneToOne`). A card answer keeps that mark.
+ */
+export async function runCommandText(text: string, oneToOneChat: string | undefined, action: CardAction, deps: BotDeps, now: Date): Promise<Reply> {
   const matched = registry.match(text);
   const log = deps.log.child({ eventId: action.eventId });
-  if (!matched) return cardReply(helpCard(registry.commands));
-  const chat = await resolveChat(deps, action.chatId);
+  const chatType = action.chatId !== null && oneToOneChat === action.chatId ? 'p2p' : 'group';
+  const mark = (reply: Reply): Reply => (chatType === 'p2p' && reply.kind === 'card' ? cardReply(markOneToOne(reply.card, action.chatId!)) : reply);
+  if (!matched) return mark(cardReply(helpCard(registry.commands)));
   const msg: ChatMessage = {
     eventId: action.eventId,
     messageId: action.messageId ?? action.eventId,
     chatId: action.chatId ?? '',
-    chatType: chat ? 'group' : 'p2p',
+    chatType,
     senderOpenId: action.operatorOpenId,
     senderType: 'user',
     text,
     mentions: [],
   };
-  return runCommand(matched.command, matched.rest, { deps, msg, log, now, chatType: msg.chatType, chatId: action.chatId, senderOpenId: action.operatorOpenId, source: 'card' });
+  return mark(await runCommand(matched.command, matched.rest, { deps, msg, log, now, chatType, chatId: action.chatId, senderOpenId: action.operatorOpenId, source: 'card' }));
 }

@@ -101,9 +101,15 @@ export function table(columns: ReadonlyArray<{ key: string; title: string; type?
   };
 }
 
-/** Escapes text that goes into card markdown from users or data (names, notes). */
+/**
+ * The one escape for text that reaches card markdown from people or data (typed input echoed
+ * back, names, notes, reasons). Feishu card markdown takes HTML character references, so every
+ * character that could start markup becomes one: `<at id=all></at>` cannot ping, `[x](url)` is
+ * no link, `**` is no bold, `:OK:` no emoji, `<a href>` / `<font>` no tag; `&` only where it
+ * would otherwise start a reference. Line breaks stay (notes keep their lines).
+ */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\*_~`[\]<>#|]/g, (c) => `\\${c}`);
+  return text.replace(/[\\*_~`[\]()<>#|:!{}]|&(?=#?\w+;)/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export interface RenderedCard {
@@ -118,7 +124,7 @@ const stripMarkdown = (s: string) =>
     .replace(/<at id=([^>]+)><\/at>/g, '@$1')
     .replace(/<at user_id="([^"]+)">([^<]*)<\/at>/g, (_, id: string, name: string) => `@${name || id}`)
     .replace(/<\/?font[^>]*>/g, '')
-    .replace(/\\([\\*_~`[\]<>#|])/g, '$1');
+    .replace(/&#(\d{2,3});/g, (_, code: string) => String.fromCharCode(Number(code)));
 
 /** Plain-text rendering for the console: title, fields, tables, numbered buttons. */
 export function renderCardText(c: Card): RenderedCard {

@@ -6,7 +6,8 @@
 import type { ChatTarget } from '../domain/chat-target.js';
 import type { Role } from '../domain/roles.js';
 import type { Cadence, Grade, Level } from '../plan/schema.js';
-import type { MilestoneState, RequirementStatus } from '../scoring/targets.js';
+import type { GradeMove } from '../scoring/grade.js';
+import type { MilestoneState, RequirementProgress, RequirementStatus } from '../scoring/targets.js';
 import type { TaskStatus } from '../tasks/status.js';
 import type { CardTemplate } from './card.js';
 
@@ -45,7 +46,13 @@ export const REQUIREMENT_STATUS_ZH: Record<RequirementStatus, string> = {
   waived: '本街道不设此目标',
 };
 export const REQUIREMENT_STATUS_ICON: Record<RequirementStatus, string> = { met: '✅', on_track: '🟢', behind: '🟡', missed: '🔴', no_units: '⚪', waived: '⚪' };
+/** 「（本街道目标 8 个，方案原文 11 个）」 when the street set its own number, else ''. */
+export function streetTargetNote(r: Pick<RequirementProgress, 'overridden' | 'count' | 'planCount'>): string {
+  return r.overridden && r.count !== 'all' ? `（本街道目标 ${r.count} 个，方案原文 ${r.planCount} 个）` : '';
+}
 export const MILESTONE_STATE_ZH: Record<MilestoneState, string> = { past: '已到期', current: '当前', future: '未到期', sustain: '长效保持' };
+/** A unit's standing against the previous assessment (the 年度通报). */
+export const GRADE_MOVE_ZH: Record<GradeMove, string> = { up: '晋位', same: '保持', down: '降级', new: '新评', unscored: UNSCORED_ZH };
 
 // ---- people and chats
 

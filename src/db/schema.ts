@@ -5,7 +5,7 @@
  */
 import type { Generated, Insertable, Selectable, Transaction as KyselyTransaction } from 'kysely';
 import type { Role } from '../domain/roles.js';
-import type { Cadence, Level } from '../plan/schema.js';
+import type { Cadence, Level, TargetOverride } from '../plan/schema.js';
 
 export interface SettingTable { key: string; value: string }
 
@@ -144,7 +144,35 @@ export interface OutboxItemTable {
   created_at: number;
 }
 
+/** The street's own number for one of section 二's targets (src/plan/target-overrides.ts). */
+export interface TargetOverrideTable {
+  id: Generated<number>;
+  milestone: string;
+  level: Level;
+  grade: NonNullable<TargetOverride['grade']> | null;
+  count: number;
+  set_by: string;
+  set_at: number;
+}
+
 export interface ProcessedEventTable { event_id: string; received_at: number }
+
+export type InboxKind = 'message' | 'card';
+export type InboxStatus = 'pending' | 'done';
+
+/** A verified event recorded before it was acknowledged (the durable inbox). */
+export interface InboxTable {
+  id: Generated<number>;
+  event_id: string;
+  kind: InboxKind;
+  /** '' when the event names no chat. */
+  chat_id: string;
+  /** JSON: the ChatMessage or CardAction. */
+  payload: string;
+  status: InboxStatus;
+  received_at: number;
+  done_at: number | null;
+}
 
 export type AuditSource = 'cli' | 'chat' | 'card' | 'scheduler' | 'system';
 export type AuditOutcome = 'ok' | 'denied' | 'error';
@@ -172,7 +200,9 @@ export interface Database {
   task_completion: TaskCompletionTable;
   outbox: OutboxTable;
   outbox_item: OutboxItemTable;
+  target_override: TargetOverrideTable;
   processed_event: ProcessedEventTable;
+  inbox: InboxTable;
   audit_log: AuditLogTable;
 }
 

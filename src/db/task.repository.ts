@@ -235,6 +235,23 @@ export async function activeCompletions(db: Db, taskIds: readonly number[]): Pro
   return rows.map(toCompletionRecord);
 }
 
+/**
+ * The completions that stood at `at` (made by then and not undone by then), oldest first: an
+ * as-of view (the digest of a past week) counts what was recorded by that instant only.
+ */
+export async function completionsStandingAt(db: Db, taskIds: readonly number[], at: number): Promise<CompletionRecord[]> {
+  if (taskIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('task_completion')
+    .selectAll()
+    .where('task_id', 'in', taskIds)
+    .where('done_at', '<=', at)
+    .where((eb) => eb.or([eb('undone_at', 'is', null), eb('undone_at', '>', at)]))
+    .orderBy('id')
+    .execute();
+  return rows.map(toCompletionRecord);
+}
+
 /** Every completion row of a task (optionally one period), undone ones included, oldest first. */
 export async function completionHistory(db: Db, taskId: number, period?: string): Promise<CompletionRecord[]> {
   let q = db.selectFrom('task_completion').selectAll().where('task_id', '=', taskId);

@@ -2,7 +2,7 @@
  * What every workbook shares: exceljs loaded lazily (it is large; the CLI starts without it),
  * valid and unique sheet names, the header and tone styles (grade and traffic-light colours),
  * column widths that fit Chinese text, frozen headers, and `addTableSheet`, the generic
- * one-header-row sheet that most exports (and issue 14's bulletin) are made of.
+ * one-header-row sheet that most exports (the 年度通报 among them) are made of.
  *
  * Cells hold numbers as numbers and dates as dates, so that the office can sort, filter and sum.
  */
@@ -149,12 +149,15 @@ export function fitColumns(ws: Worksheet, options: { min?: number; max?: number;
 
 // ---------------------------------------------------------------- the generic table sheet
 
-export type ColumnFormat = 'text' | 'number' | 'points' | 'date' | 'datetime' | 'wrap';
+export type ColumnFormat = 'text' | 'number' | 'points' | 'change' | 'pointsChange' | 'date' | 'datetime' | 'wrap';
 
 export interface TableColumn<R> {
   header: string;
   value: (row: R) => CellValue;
-  /** number: integers; points: 87.5; date: yyyy-mm-dd; datetime: yyyy-mm-dd hh:mm; wrap: long text, fixed width. */
+  /**
+   * number: integers; points: 87.5; change: +2 / -1 / 0; pointsChange: +2.5 / -4.0 / 0;
+   * date: yyyy-mm-dd; datetime: yyyy-mm-dd hh:mm; wrap: long text, fixed width.
+   */
   format?: ColumnFormat;
   /** Colours the cell (a grade, a traffic light …). */
   tone?: (row: R) => Tone | null;
@@ -169,7 +172,7 @@ export interface TableSheetSpec<R> {
 }
 
 // points keep Excel's General format: 87.5 and 90, never 90.0.
-const NUM_FORMATS: Partial<Record<ColumnFormat, string>> = { number: '0', date: 'yyyy-mm-dd', datetime: 'yyyy-mm-dd hh:mm' };
+const NUM_FORMATS: Partial<Record<ColumnFormat, string>> = { number: '0', change: '+0;-0;0', pointsChange: '+0.0;-0.0;0', date: 'yyyy-mm-dd', datetime: 'yyyy-mm-dd hh:mm' };
 const WRAP_WIDTH = 40;
 
 /** Writes values into a row's cells with their column's number format, alignment and tone. */

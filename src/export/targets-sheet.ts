@@ -3,7 +3,7 @@
  * (required, reached, straight-line forecast, status coloured) and one per target the bot does
  * not measure, so the sheet carries the whole of the plan's text.
  */
-import { MILESTONE_STATE_ZH, REQUIREMENT_STATUS_ZH } from '../cards/labels.js';
+import { MILESTONE_STATE_ZH, REQUIREMENT_STATUS_ZH, streetTargetNote } from '../cards/labels.js';
 import type { MilestoneProgress, RequirementProgress, RequirementStatus } from '../scoring/targets.js';
 import type { TargetsReport } from '../services/grading.service.js';
 import { addTableSheet, dateCell, SheetNames, type Tone, type Workbook } from './style.js';
@@ -30,13 +30,15 @@ export function writeTargetsSheet(wb: Workbook, report: TargetsReport, names = n
       { header: '节点', value: (r) => dateCell(r.m.due), format: 'date' },
       { header: '节点状态', value: (r) => MILESTONE_STATE_ZH[r.m.state] },
       { header: '依据年度', value: (r) => r.m.asOfYear, format: 'number' },
-      { header: '目标', value: (r) => (r.req ? `${r.req.text}${r.req.stretch ? '（力争）' : ''}` : r.other), format: 'wrap' },
+      { header: '目标', value: (r) => (r.req ? `${r.req.text}${r.req.stretch ? '（力争）' : ''}${streetTargetNote(r.req)}` : r.other), format: 'wrap' },
       { header: '要求', value: (r) => r.req?.required ?? null, format: 'number' },
       { header: '已达', value: (r) => r.req?.reached ?? null, format: 'number' },
       { header: '预计（按进度）', value: (r) => r.req?.forecast ?? null, format: 'number' },
       { header: '状态', value: (r) => (r.req ? REQUIREMENT_STATUS_ZH[r.req.status] : '不按分数统计'), tone: (r) => (r.req ? STATUS_TONE[r.req.status] : 'grey') },
       { header: '统计范围', value: () => report.street ?? '全部单位' },
       { header: '统计日期', value: () => dateCell(report.at), format: 'date' },
+      // A target the street can never meet (more than it has units of that level).
+      { header: '提示', value: (r) => r.req?.warning ?? null, format: 'wrap' },
     ],
   });
 }

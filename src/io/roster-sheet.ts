@@ -88,7 +88,11 @@ function rosterFromSheet(data: SheetData, context: RosterContext): RosterSheet {
     else if (name.length > MAX_NAME || /\p{Cc}/u.test(name)) bad(`姓名「${name.slice(0, MAX_NAME)}」应为 1 到 ${MAX_NAME} 个字，且不含控制字符`, 'name');
     const role = v('role') === '' ? undefined : findRoleWord(v('role'));
     if (v('role') === '') bad('缺少角色', 'role');
-    else if (!role) bad(`不认识的角色「${v('role')}」，可填：${ROLE_CHOICES_ZH.join('、')}`, 'role');
+    else if (!role) {
+      const asLeadUnit = leadUnitOf(v('role'), context.leadUnits);
+      if (asLeadUnit !== undefined) bad(`「${asLeadUnit}」是牵头单位，不是角色：角色填「牵头单位」，单位填「${asLeadUnit}」（领导小组办公室的人填「领导小组办公室」）`, 'role');
+      else bad(`不认识的角色「${v('role')}」，可填：${ROLE_CHOICES_ZH.join('、')}`, 'role');
+    }
     let leadUnit: string | null = null;
     let unit: string | null = null;
     if (role === 'lead_unit') {

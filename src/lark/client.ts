@@ -81,11 +81,18 @@ export interface LarkHttp {
   destroy(): void;
 }
 
-/** An axios instance with the SDK's resp.data semantics, no proxy, a timeout and its own agents. */
+/**
+ * The largest Lark answer read. Every call the bot makes is answered in a few KB; a larger
+ * answer is a fault, and is dropped while it arrives instead of buffered whole (a 150 MB answer
+ * cost +600 MB of memory). The call fails (not retried) and is logged like any other failure.
+ */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+/** An axios instance with the SDK's resp.data semantics, no proxy, a timeout, a response size cap and its own agents. */
 export function createLarkHttp(timeoutMs: number): LarkHttp {
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
-  const instance = lark.defaultHttpInstance.create({ proxy: false, timeout: timeoutMs, httpAgent, httpsAgent });
+  const instance = lark.defaultHttpInstance.create({ proxy: false, timeout: timeoutMs, maxContentLength: MAX_RESPONSE_BYTES, httpAgent, httpsAgent });
   instance.interceptors.response.use((resp) => {
     if ((resp.config as unknown as Record<string, unknown>)['$return_headers']) return { data: resp.data, headers: resp.headers } as never;
     return resp.data as never;

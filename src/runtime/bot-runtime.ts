@@ -5,6 +5,7 @@
  */
 import type { Actor } from '../auth/actor.js';
 import { handleCardAction, handleMessage, type MessageOutcome } from '../bot/dispatch.js';
+import { createInbox, type Inbox } from '../bot/inbox.js';
 import { createEventRouter, type EventRouter } from '../bot/transport/events.js';
 import { WorkQueue } from '../bot/transport/work-queue.js';
 import type { BotDeps, CardAction, CardActionResult, ChatMessage } from '../bot/types.js';
@@ -29,7 +30,7 @@ export interface BotRuntimeOptions {
   outbound: Outbound;
   calendar: WorkCalendar;
   settings: SchedulerSettings;
-  /** The bot's own open_id once known (default: never known; the leading @ counts). */
+  /** The bot's own open_id once known (default: never known; group messages are ignored). */
   botOpenId?: (() => string | null) | undefined;
   /** Console mode: every message comes from this actor. */
   consoleActor?: Actor | null | undefined;
@@ -45,9 +46,11 @@ export interface BotRuntime {
   readonly queue: WorkQueue;
   /** What the Lark receivers call. */
   readonly router: EventRouter;
+  /** The durable inbox the router records events in. */
+  readonly inbox: Inbox;
   handleMessage(msg: ChatMessage): Promise<MessageOutcome>;
   handleCardAction(action: CardAction): Promise<CardActionResult>;
-  /** Refuses new messages and waits (at most `timeoutMs`) for the accepted ones. */
+  /** Stops intake and waits (at most `timeoutMs`) for the jobs running; those not started stay pending in the inbox. */
   close(timeoutMs?: number): Promise<boolean>;
 }
 
@@ -69,6 +72,19 @@ export function createBotRuntime(o: BotRuntimeOptions): BotRuntime {
   const queue = new WorkQueue({ log, ...o.queue });
   const onMessage = (msg: ChatMessage) => handleMessage(msg, deps);
   const onCardAction = (action: CardAction) => handleCardAction(action, deps);
-  const router = createEventRouter({ handleMessage: onMessage, handleCardAction: onCardAction, outbound: o.outbound, queue, cardDeadlineMs: o.cardDeadlineMs, log });
-  return { deps, queue, router, handleMessage: onMessage, handleCardAction: onCardAction, close: (timeoutMs = 10_000) => queue.close(timeoutMs) };
+  const inbox = createInbox(o.db, o.clock);
+  const router = createEventRouter({ handleMessage: onMessage, handleCardAction: onCardAction, outbound: o.outbound, queue, inbox, cardDeadlineMs: o.cardDeadlineMs, log });
+  return {
+    deps,
+    queue,
+    inbox,
+    router,
+    handleMessage: onMessage,
+    handleCardAction: onCardAction,
+    close: (timeoutMs = 10_000) => {
+      // Jobs not yet started leave their inbox rows pending for the next start.
+      router.stop();
+      return queue.close(timeoutMs);
+    },
+  };
 }

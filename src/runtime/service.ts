@@ -25,6 +25,7 @@ import { loadPlan, loadPlanFile } from '../plan/load-plan.js';
 import { configuredWorkCalendar } from '../services/calendar.service.js';
 import { localDate } from '../time.js';
 import { createBotRuntime } from './bot-runtime.js';
+import { learnBotIdentity } from './bot-identity.js';
 import { startScheduler, type RunningScheduler } from './scheduler.js';
 
 export interface RunningService {
@@ -81,9 +82,10 @@ export async function startService(config: Config, log: Logger, options: Service
     if (sender) closers.push({ what: 'Lark sender', close: () => sender.close() });
     const outbound = printer ?? sender!;
 
-    // The bot's own open_id decides which @ is a mention of the bot; until it is known the
-    // mention that opens a message counts.
-    let botOpenId: string | null = null;
+    // The bot's own open_id decides which @ is a mention of the bot; until it is known (retried
+    // until it is) group messages are ignored.
+    const identity = sender ? learnBotIdentity(() => sender.getBotInfo(), log) : undefined;
+    if (identity) closers.push({ what: 'bot identity lookup', close: async () => identity.stop() });
     const runtime = createBotRuntime({
       db: opened.db,
       plan,
@@ -93,18 +95,9 @@ export async function startService(config: Config, log: Logger, options: Service
       outbound,
       calendar,
       settings: config.scheduler,
-      botOpenId: () => botOpenId,
+      botOpenId: () => identity?.openId() ?? null,
       consoleActor: config.mode === 'console' ? consoleActor() : null,
     });
-    if (sender) {
-      void sender
-        .getBotInfo()
-        .then((info) => {
-          botOpenId = info.openId;
-          log.info({ botOpenId: info.openId, appName: info.appName }, 'bot identity known');
-        })
-        .catch((err: unknown) => log.warn({ err }, 'could not read the bot identity; the leading @ of a message is taken as the bot'));
-    }
 
     const scheduler: RunningScheduler | undefined =
       options.scheduler === false ? undefined : startScheduler({ db: opened.db, plan, config: { timeZone: tz }, clock, log, outbound, calendar, settings: config.scheduler });
@@ -113,6 +106,8 @@ export async function startService(config: Config, log: Logger, options: Service
     closers.push({ what: 'work queue', close: () => runtime.close(DRAIN_MS) });
     idle = () => runtime.queue.idle();
 
+    // What was acknowledged before the last stop (or crash) and not handled yet goes first.
+    await runtime.router.resume();
     if (config.mode === 'console') {
       receiver = createConsoleReceiver({
         deps: runtime.deps,

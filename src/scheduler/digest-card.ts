@@ -5,8 +5,9 @@
  */
 import { card, escapeMarkdown, fields, hr, markdown, table, type Card, type CardElement } from '../cards/card.js';
 import { gradeMixChart, type GradeMixRow } from '../cards/charts.js';
-import { clip, GRADE_BADGE, GRADE_TEMPLATE } from '../cards/labels.js';
+import { clip, GRADE_BADGE, GRADE_TEMPLATE, REQUIREMENT_STATUS_ZH } from '../cards/labels.js';
 import { fmtPoints } from '../scoring/format.js';
+import type { RequirementStatus } from '../scoring/targets.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, type Grade, type Level } from '../plan/schema.js';
 import type { Cadence } from '../plan/schema.js';
 import type { TaskStatus } from '../tasks/status.js';
@@ -29,7 +30,19 @@ export interface TargetsSummary {
   /** The milestone that decides "on track", or null. */
   current: string | null;
   onTrack: boolean | null;
-  lines: Array<{ milestone: string; due: string; text: string; reached: number; required: number; met: boolean; status: string }>;
+  /** The deciding milestone's heading in the programme's years (「到2027年12月」), or null. */
+  label: string | null;
+  lines: Array<{
+    milestone: string;
+    due: string;
+    text: string;
+    reached: number;
+    required: number;
+    met: boolean;
+    status: RequirementStatus;
+    /** A target above the street's units of that level (「目标 11 个超过本街道社区总数 8 个…」), or null. */
+    warning: string | null;
+  }>;
 }
 
 export interface DigestCompletion {
@@ -182,8 +195,12 @@ export function digestElements(d: Digest): CardElement[] {
   }
 
   if (d.targets && d.targets.lines.length > 0) {
-    els.push(hr(), markdown(`**目标进度**（${d.targets.lines[0]?.due ?? ''} 节点）`));
-    els.push(markdown(d.targets.lines.map((l) => `- ${escapeMarkdown(l.text)}：${l.reached}/${l.required}${l.met ? ' ✅' : ''}`).join('\n')));
+    els.push(hr(), markdown(`**目标进度**（${d.targets.label ?? ''}节点，${d.targets.lines[0]?.due ?? ''}）`));
+    const line = (l: TargetsSummary['lines'][number]) =>
+      l.status === 'no_units' || l.status === 'waived'
+        ? `- ${escapeMarkdown(l.text)}：${REQUIREMENT_STATUS_ZH[l.status]}`
+        : `- ${escapeMarkdown(l.text)}：${l.reached}/${l.required}${l.met ? ' ✅' : ''}${l.warning ? `\n  ⚠️ ${escapeMarkdown(l.warning)}` : ''}`;
+    els.push(markdown(d.targets.lines.map(line).join('\n')));
   }
 
   if (d.failedMessages.length > 0 || d.missedReminders > 0) {

@@ -70,6 +70,20 @@ export function needsRectification(previous: Grade | null, current: Grade): bool
   return previous !== null && compareGrades(current, previous) < 0;
 }
 
+/**
+ * How a unit's standing moved between two assessments (the bulletin's 晋位 / 保持 / 降级 / 新评):
+ * 'new' when it had no entry before, 'unscored' when it has none now (an unassessed year is
+ * neither a fall nor a base, as for 需整改); otherwise the grades compared ('down' ⇔ 需整改).
+ */
+export type GradeMove = 'up' | 'same' | 'down' | 'new' | 'unscored';
+
+export function gradeMove(previous: { assessed: number; grade: Grade }, current: { assessed: number; grade: Grade }): GradeMove {
+  if (current.assessed === 0) return 'unscored';
+  if (previous.assessed === 0) return 'new';
+  const cmp = compareGrades(current.grade, previous.grade);
+  return cmp > 0 ? 'up' : cmp < 0 ? 'down' : 'same';
+}
+
 export interface GradeUnitInput {
   name: string;
   level: Level;

@@ -8,7 +8,7 @@
  * - `gapToNextGrade(unitGrade, {limit?})` → `Gap`
  * - `rankUnits(gradedUnits, tree?)` → `Ranking` (rows by total then pinyin name; parent, veto, scored)
  * - `targetProgress(plan, {firstYear, at, grades, units, overrides?})` → `TargetProgress`
- * - `needsRectification(previousGrade, grade)`, `nextGradeOf`, `compareGrades`
+ * - `needsRectification(previousGrade, grade)`, `gradeMove(previous, current)` (晋位 / 保持 / 降级 / 新评), `nextGradeOf`, `compareGrades`
  * - `gradeState(unit)` / `gradeLabelZh(unit)`: 「尚无评分」 for a unit without entries in the year
  */
 export * from './types.js';
@@ -16,11 +16,13 @@ export {
   GradedTree,
   compareGrades,
   gradeLabelZh,
+  gradeMove,
   gradeState,
   gradeTree,
   gradeUnit,
   needsRectification,
   nextGradeOf,
+  type GradeMove,
 } from './grade.js';
 export { gapToNextGrade } from './gap.js';
 export { compareNames, pinyinCollationAvailable, rankUnits } from './rank.js';
@@ -30,6 +32,7 @@ export {
   programmeStart,
   targetProgress,
   type MilestoneProgress,
+  type RequirementProgress,
   type TargetProgress,
   type UnitYearGrade,
 } from './targets.js';

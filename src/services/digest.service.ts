@@ -31,12 +31,13 @@ export interface DigestDeps {
 }
 
 /** Progress towards the current milestone, in the digest's compact form. */
-export async function targetsSummary(deps: { db: Db; plan: Plan; clock: Clock; tz: string }, date: string): Promise<TargetsSummary | null> {
-  const report = await targetsReport(deps, { at: date });
+export async function targetsSummary(deps: { db: Db; plan: Plan; clock: Clock; tz: string }, date: string, asOf?: number): Promise<TargetsSummary | null> {
+  const report = await targetsReport(deps, { at: date, asOf });
   const current = report.milestones.find((m) => m.id === report.current);
   return {
     current: report.current,
     onTrack: report.onTrack,
+    label: current?.label ?? null,
     lines: (current?.requirements ?? []).map((r) => ({
       milestone: current?.id ?? '',
       due: current?.due ?? '',
@@ -45,6 +46,7 @@ export async function targetsSummary(deps: { db: Db; plan: Plan; clock: Clock; t
       required: r.required,
       met: r.met,
       status: r.status,
+      warning: r.warning,
     })),
   };
 }
@@ -118,8 +120,9 @@ export async function buildDigest(deps: DigestDeps, options: { weekStart?: strin
   const gradeChangeList = until > lastWeekFrom ? toDigestChanges(changes as GradeChangesReport) : [];
   const sum = (k: 'up' | 'down' | 'changed') => changes.summary.reduce((a, s) => a + s[k], 0);
 
-  const targets = await targetsSummary(gradingDeps, today);
-  const mix = await gradeMix(gradingDeps, { year });
+  // As of the digest's instant: a past week's digest shows what was recorded by then (issue 16 #5).
+  const targets = await targetsSummary(gradingDeps, today, asOf + 1);
+  const mix = await gradeMix(gradingDeps, { year, asOf: asOf + 1 });
 
   const yearBoards = boards.filter((t) => t.year === year);
   const units = [...new Set([...deps.plan.leadUnits, ...yearBoards.flatMap((t) => t.leadUnits)])];
@@ -160,7 +163,7 @@ export async function buildUnitDigest(deps: DigestDeps, unitName: string, option
   const unit = await resolveUnit(deps.db, unitName, '〈单位〉');
   const year = Number(localDate(asOf, tz).slice(0, 4));
   const gradingDeps = { db: deps.db, plan: deps.plan, clock: deps.clock, tz };
-  const tree = await gradeSubtree(gradingDeps, { unit: unit.name, year });
+  const tree = await gradeSubtree(gradingDeps, { unit: unit.name, year, asOf: asOf + 1 });
   const line = (u: (typeof tree.units)[number]): UnitGradeLine => ({ unit: u.unit, level: u.level, total: u.total, grade: u.grade, veto: u.veto, assessed: u.assessed, itemCount: u.itemCount });
   const own = tree.units.find((u) => u.unit === unit.name);
   if (!own) throw new Error(`unit ${unit.name} missing from its own subtree`);

@@ -5,10 +5,10 @@
  * (`dangjian export`) and the chat command (「导出」) call: it checks who may export what
  * (src/auth/policy.ts), audits the export (or the refusal) and returns the file's bytes and name.
  *
- * Who may export: 评分表 and 排名 (every unit's scores) the office and the leadership group;
+ * Who may export: 评分表, 排名 and 年度通报 (every unit's scores) the office and the leadership group;
  * 任务台账 and 目标进度 every bound member (they see the same in chat). The shell operator is the office.
  *
- * A new kind (issue 14's 年度通报) is one entry in EXPORT_KINDS, one case of ExportData and its writer.
+ * A new kind is one entry in EXPORT_KINDS, one case of ExportData and its writer.
  */
 import type { Actor } from '../auth/actor.js';
 import { mayExportAllScores, requireRole } from '../auth/policy.js';
@@ -19,8 +19,9 @@ import { UserError } from '../errors.js';
 import { LEVEL_NAMES_ZH, LEVELS, type Level, type Plan } from '../plan/schema.js';
 import type { BoardTask } from '../tasks/board.js';
 import { isoInZone, localDate } from '../time.js';
+import { bulletinReport, type BulletinReport } from './bulletin.service.js';
 import { programmeStreet, ranking, scoreSheet, targetsReport, type RankingReport, type ScoreSheetReport, type TargetsReport } from './grading.service.js';
-import { assessmentYear, parseYear } from './scores.service.js';
+import { assessmentYear, parseProgrammeYear } from './scores.service.js';
 import { taskBoard } from './tasks.service.js';
 import { parseLevel } from './units.service.js';
 
@@ -35,13 +36,13 @@ export interface ExportDeps {
 }
 
 export interface ExportOptions {
-  /** Assessment year (评分表, 排名), task year (任务台账), or the year whose end 目标进度 is read at. Default: this year. */
+  /** Assessment year (评分表, 排名, 年度通报), task year (任务台账), or the year whose end 目标进度 is read at. Default: this year. */
   year?: number | string | undefined;
   /** One level only (评分表, 排名). */
   level?: string | undefined;
 }
 
-export type ExportKind = 'scores' | 'ranking' | 'tasks' | 'targets';
+export type ExportKind = 'scores' | 'ranking' | 'tasks' | 'targets' | 'bulletin';
 
 export interface RankingExport {
   year: number;
@@ -65,7 +66,8 @@ export type ExportData =
   | { kind: 'scores'; report: ScoreSheetReport }
   | { kind: 'ranking'; ranking: RankingExport }
   | { kind: 'tasks'; ledger: TaskLedgerExport }
-  | { kind: 'targets'; report: TargetsReport };
+  | { kind: 'targets'; report: TargetsReport }
+  | { kind: 'bulletin'; report: BulletinReport };
 
 export interface WorkbookRequest {
   /** The workbook's title, also the file name without `.xlsx` (评分表-2026). */
@@ -98,15 +100,9 @@ interface KindSpec {
 
 // ---------------------------------------------------------------- options
 
-function exportYear(value: number | string | undefined, deps: ExportDeps): number {
+async function exportYear(value: number | string | undefined, deps: ExportDeps): Promise<number> {
   if (value === undefined || String(value).trim() === '') return assessmentYear(deps.clock, deps.tz);
-  const text = String(value).trim();
-  if (!/^\d{4}$/.test(text)) throw new UserError('bad_argument', `年份应为四位数字，例如 2026（收到「${text}」）`, '--year');
-  try {
-    return parseYear(text);
-  } catch {
-    throw new UserError('bad_argument', `年份 ${text} 超出范围`, '--year');
-  }
+  return parseProgrammeYear(deps, value);
 }
 
 function exportLevel(value: string | undefined): Level | undefined {
@@ -124,7 +120,7 @@ const title = (kind: string, year: number, level?: Level) => `${kind}${level ? `
 
 /** 评分表: every sub-item of every unit of the programme's street, one sheet per level. */
 async function loadScoreSheet(deps: ExportDeps, options: ExportOptions): Promise<{ title: string; data: ExportData }> {
-  const year = exportYear(options.year, deps);
+  const year = await exportYear(options.year, deps);
   const level = exportLevel(options.level);
   const report = await scoreSheet(deps, { year, level });
   if (report.levels.length === 0) {
@@ -135,7 +131,7 @@ async function loadScoreSheet(deps: ExportDeps, options: ExportOptions): Promise
 
 /** 排名: each level of the programme's street ranked (streets across the database), with a summary. */
 async function loadRanking(deps: ExportDeps, options: ExportOptions): Promise<{ title: string; data: ExportData }> {
-  const year = exportYear(options.year, deps);
+  const year = await exportYear(options.year, deps);
   const only = exportLevel(options.level);
   const street = await programmeStreet(deps.db);
   const rankings: RankingReport[] = [];
@@ -149,7 +145,7 @@ async function loadRanking(deps: ExportDeps, options: ExportOptions): Promise<{ 
 
 /** 任务台账: every occurrence of the year's tasks, one sheet per lead unit plus a summary. */
 async function loadTaskLedger(deps: ExportDeps, options: ExportOptions): Promise<{ title: string; data: ExportData }> {
-  const year = exportYear(options.year, deps);
+  const year = await exportYear(options.year, deps);
   const at = deps.clock.now().getTime();
   const board = await taskBoard(deps, { year, at });
   return { title: `任务台账-${year}`, data: { kind: 'tasks', ledger: { year, asOf: isoInZone(at, deps.tz), board, leadUnits: deps.plan.leadUnits } } };
@@ -158,9 +154,17 @@ async function loadTaskLedger(deps: ExportDeps, options: ExportOptions): Promise
 /** 目标进度: section 二's milestones as of today, or as of the end of `year` when that is earlier. */
 async function loadTargets(deps: ExportDeps, options: ExportOptions): Promise<{ title: string; data: ExportData }> {
   const today = localDate(deps.clock.now(), deps.tz);
-  const at = options.year === undefined ? today : [today, `${exportYear(options.year, deps)}-12-31`].sort()[0]!;
+  const at = options.year === undefined ? today : [today, `${await exportYear(options.year, deps)}-12-31`].sort()[0]!;
   const report = await targetsReport(deps, { at });
   return { title: `目标进度-${at}`, data: { kind: 'targets', report } };
+}
+
+/** 年度通报: this year's grades against last year's, the units of concern, section 二's milestones. */
+async function loadBulletin(deps: ExportDeps, options: ExportOptions): Promise<{ title: string; data: ExportData }> {
+  const year = await exportYear(options.year, deps);
+  const report = await bulletinReport(deps, { year });
+  if (report.units.length === 0) throw new UserError('not_found', '还没有单位可导出（请管理员先用 dangjian unit add 或 dangjian unit import 添加单位）');
+  return { title: `年度通报-${year}`, data: { kind: 'bulletin', report } };
 }
 
 const EXPORT_KINDS: Record<ExportKind, KindSpec> = {
@@ -168,11 +172,12 @@ const EXPORT_KINDS: Record<ExportKind, KindSpec> = {
   ranking: { names: ['排名', 'ranking', 'rank', '排行'], restricted: true, byLevel: true, load: loadRanking },
   tasks: { names: ['任务台账', 'tasks', '台账', '任务'], restricted: false, byLevel: false, load: loadTaskLedger },
   targets: { names: ['目标进度', 'targets', '目标', '进度'], restricted: false, byLevel: false, load: loadTargets },
+  bulletin: { names: ['年度通报', 'bulletin', '通报'], restricted: true, byLevel: false, load: loadBulletin },
 };
 
 const KIND_ORDER = Object.keys(EXPORT_KINDS) as ExportKind[];
 
-/** The kinds as people type them: 「评分表、排名、任务台账、目标进度」. */
+/** The kinds as people type them: 「评分表、排名、任务台账、目标进度、年度通报」. */
 export const EXPORT_KIND_LIST = KIND_ORDER.map((k) => EXPORT_KINDS[k].names[0]!).join('、');
 
 /** 评分表 / scores / 评分 … → 'scores'. */

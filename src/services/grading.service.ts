@@ -21,6 +21,7 @@ import type { Db } from '../db/database.js';
 import { changesInWindow, scopeScoreEntries, scopeUnits, scopeVetoes, scoredYearsUpTo, type UnitScope } from '../db/grading.repository.js';
 import type { UnitRow } from '../db/schema.js';
 import { getProgramme } from '../db/setting.repository.js';
+import { listTargetOverrides } from '../db/target-override.repository.js';
 import { findUnitById, listUnits } from '../db/unit.repository.js';
 import { UserError } from '../errors.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, LEVELS, type Grade, type Level, type Plan } from '../plan/schema.js';
@@ -43,10 +44,10 @@ import {
   type UnitYearGrade,
   type UpperGrade,
 } from '../scoring/index.js';
-import { programmeYears } from '../plan/programme.js';
-import { localDate, parseIsoDate } from '../time.js';
+import { programmeYearProblem, programmeYears } from '../plan/programme.js';
+import { endOfLocalDay, localDate, parseIsoDate } from '../time.js';
 import { requireProgramme } from './programme.service.js';
-import { assessmentYear, parseYear } from './scores.service.js';
+import { assessmentYear, parseProgrammeYear } from './scores.service.js';
 import { parseLevel, requiredParentLevel, resolveUnit } from './units.service.js';
 
 export interface GradingDeps {
@@ -56,9 +57,9 @@ export interface GradingDeps {
   tz: string;
 }
 
-function resolveYear(deps: GradingDeps, year: number | string | undefined): number {
+async function resolveYear(deps: GradingDeps, year: number | string | undefined): Promise<number> {
   if (year === undefined || String(year).trim() === '') return assessmentYear(deps.clock, deps.tz);
-  return parseYear(year);
+  return parseProgrammeYear(deps, year);
 }
 
 interface LoadedTree {
@@ -132,7 +133,7 @@ export interface ScoreReport {
  * flagged only once the unit has entries this year (an unassessed year is not a fall).
  */
 export async function scoreReport(deps: GradingDeps, unitName: string, year?: number | string): Promise<ScoreReport> {
-  const y = resolveYear(deps, year);
+  const y = await resolveYear(deps, year);
   const unit = await resolveUnit(deps.db, unitName, '--unit');
   const scope: UnitScope = { kind: 'subtree', rootId: unit.id };
   const current = await gradeScope(deps, scope, y);
@@ -197,7 +198,7 @@ function canBeBelow(level: Level, ancestor: Level): boolean {
  */
 export async function ranking(deps: GradingDeps, options: { level: string; parent?: string | undefined; year?: number | string | undefined }): Promise<RankingReport> {
   const level = parseLevel(options.level);
-  const year = resolveYear(deps, options.year);
+  const year = await resolveYear(deps, options.year);
   let parent: UnitRow | undefined;
   if (options.parent !== undefined && options.parent.trim() !== '') {
     parent = await resolveUnit(deps.db, options.parent, '--parent');
@@ -234,10 +235,10 @@ export interface SubtreeReport {
 }
 
 /** Every unit below (and including) `unit`, or every unit, graded for a year. */
-export async function gradeSubtree(deps: GradingDeps, options: { unit?: string | undefined; year?: number | string | undefined } = {}): Promise<SubtreeReport> {
-  const year = resolveYear(deps, options.year);
+export async function gradeSubtree(deps: GradingDeps, options: { unit?: string | undefined; year?: number | string | undefined; asOf?: number | undefined } = {}): Promise<SubtreeReport> {
+  const year = await resolveYear(deps, options.year);
   const root = options.unit === undefined ? undefined : await resolveUnit(deps.db, options.unit, '--unit');
-  const { tree } = await gradeScope(deps, root === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: root.id }, year);
+  const { tree } = await gradeScope(deps, root === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: root.id }, year, options.asOf);
   const counts = Object.fromEntries(LEVELS.map((l) => [l, { none: 0, standard: 0, demonstration: 0 }])) as Record<Level, GradeCounts>;
   // The root's parent lies outside the subtree: look its name up.
   const rootParent = root?.parent_id == null ? null : ((await findUnitById(deps.db, root.parent_id))?.name ?? null);
@@ -264,7 +265,7 @@ export interface RectificationReport {
  * (the same rule as `scoreReport().needsRectification`).
  */
 export async function rectificationList(deps: GradingDeps, options: { unit?: string | undefined; year?: number | string | undefined } = {}): Promise<RectificationReport> {
-  const year = resolveYear(deps, options.year);
+  const year = await resolveYear(deps, options.year);
   const root = options.unit === undefined ? undefined : await resolveUnit(deps.db, options.unit, '--unit');
   const scope: UnitScope = root === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: root.id };
   const current = await gradeScope(deps, scope, year);
@@ -295,11 +296,12 @@ export interface TargetsReport extends TargetProgress {
 }
 
 /**
- * Progress towards section 二 at a date (default: today in the configured zone), counting
+ * Progress towards section 二 at a date (default: today in the configured zone) from the scores
+ * entered by the end of that day (or before `asOf`), counting
  * the programme street's units (the street named at `dangjian init`; the only street when
  * that name is not a unit; every unit otherwise). See src/scoring/targets.ts for the rules.
  */
-export async function targetsReport(deps: GradingDeps, options: { at?: string | undefined } = {}): Promise<TargetsReport> {
+export async function targetsReport(deps: GradingDeps, options: { at?: string | undefined; asOf?: number | undefined } = {}): Promise<TargetsReport> {
   const { db, plan, clock, tz } = deps;
   const programme = await requireProgramme(db);
   let at: string;
@@ -315,16 +317,33 @@ export async function targetsReport(deps: GradingDeps, options: { at?: string | 
   const unitCounts = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
   for (const u of units) unitCounts[u.level] += 1;
 
+  // An as-of view: only entries made, and vetoes standing, by the end of the date (issue 16 #5).
+  // `asOf` (an instant within that day, e.g. the digest's send time) narrows it further.
+  const asOf = Math.min(endOfLocalDay(at, tz) + 1, options.asOf ?? Infinity);
   // Every programme year with entries up to the date: 累计 targets count a unit built in any of them.
   const range = programmeYears(plan, programme.firstYear);
   const years = (await scoredYearsUpTo(db, Number(at.slice(0, 4)))).filter((y) => y >= range.first && y <= range.last);
   const grades = new Map<number, UnitYearGrade[]>();
   for (const y of years) {
-    const { tree } = await gradeScope(deps, scope, y, undefined, units);
-    grades.set(y, tree.units.map((u) => ({ id: u.id, level: u.level, grade: u.grade })));
+    const { tree } = await gradeScope(deps, scope, y, asOf, units);
+    // A year whose entries in this street were all made after the date has no assessment yet.
+    if (tree.units.some((u) => u.assessed > 0)) grades.set(y, tree.units.map((u) => ({ id: u.id, level: u.level, grade: u.grade })));
   }
-  const progress = targetProgress(plan, { firstYear: programme.firstYear, at, grades, units: unitCounts });
+  const overrides = await listTargetOverrides(db);
+  const progress = targetProgress(plan, { firstYear: programme.firstYear, at, grades, units: unitCounts, overrides });
   return { ...progress, street: street?.name ?? null };
+}
+
+/** `targets --at D` as someone typed it: D's year must be one of the programme's (issue 16 #7). */
+export async function targetsAt(deps: GradingDeps, at: string | undefined): Promise<TargetsReport> {
+  const text = at?.trim() ?? '';
+  const date = text === '' ? undefined : parseIsoDate(text);
+  if (date !== undefined) {
+    const programme = await requireProgramme(deps.db);
+    const problem = programmeYearProblem(deps.plan, programme.firstYear, Number(date.slice(0, 4)));
+    if (problem !== null) throw new UserError('bad_argument', problem, '--at');
+  }
+  return targetsReport(deps, { at });
 }
 
 // ---------------------------------------------------------------- changes (weekly digest)
@@ -436,31 +455,50 @@ export interface ScoreSheetReport {
  * there is none), grouped by level; graded in one pass per year instead of one per unit.
  */
 export async function scoreSheet(deps: GradingDeps, options: { year?: number | string | undefined; level?: string | undefined } = {}): Promise<ScoreSheetReport> {
-  const year = resolveYear(deps, options.year);
+  const year = await resolveYear(deps, options.year);
   const only = options.level === undefined ? undefined : parseLevel(options.level, '--level');
+  const graded = await gradeStreetYears(deps, year);
+  const levels: ScoreSheetLevel[] = [];
+  for (const level of LEVELS) {
+    if (only !== undefined && level !== only) continue;
+    const units = graded.units.filter((u) => u.level === level);
+    if (units.length === 0) continue;
+    const spec = deps.plan.levels.find((l) => l.level === level);
+    const items = (spec?.indicators ?? []).flatMap((ind) => ind.subItems.map((s) => ({ code: s.code, title: s.text, indicator: ind.number, indicatorTitle: ind.title, max: s.points })));
+    const reports = units.map((u) => toScoreReport({ name: u.name, level, parent: u.parent }, year, u.current, u.previous));
+    reports.sort((a, b) => compareNames(a.parent ?? '', b.parent ?? '') || compareNames(a.unit, b.unit));
+    levels.push({ level, levelName: LEVEL_NAMES_ZH[level], items, reports });
+  }
+  return { year, street: graded.street, levels };
+}
+
+/** A unit of the programme's street graded for a year (explained) and for the year before. */
+export interface UnitYears {
+  name: string;
+  level: Level;
+  parent: string | null;
+  current: UnitGrade;
+  previous: GradedUnit;
+}
+
+/**
+ * Every unit of the programme's street (every unit when there is none) graded for `year` and
+ * `year - 1`, in one pass per year: what 评分表 and the 年度通报 compare.
+ */
+export async function gradeStreetYears(deps: GradingDeps, year: number): Promise<{ street: string | null; units: UnitYears[] }> {
   const street = await programmeStreet(deps.db);
   const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
   const rows = await scopeUnits(deps.db, scope);
   const current = await gradeScope(deps, scope, year, undefined, toUnitInputs(rows));
   const previous = await gradeScope(deps, scope, year - 1, undefined, current.units);
   const parentNames = new Map(rows.map((r) => [r.id, r.parent_name]));
-  const levels: ScoreSheetLevel[] = [];
-  for (const level of LEVELS) {
-    if (only !== undefined && level !== only) continue;
-    const units = current.tree.units.filter((u) => u.level === level);
-    if (units.length === 0) continue;
-    const spec = deps.plan.levels.find((l) => l.level === level);
-    const items = (spec?.indicators ?? []).flatMap((ind) => ind.subItems.map((s) => ({ code: s.code, title: s.text, indicator: ind.number, indicatorTitle: ind.title, max: s.points })));
-    const reports = units.map((u) => {
-      const detail = current.tree.detail(u.id);
-      const prev = previous.tree.get(u.id);
-      if (!detail || !prev) throw new Error(`unit ${u.id} missing from its own scope`);
-      return toScoreReport({ name: u.name, level, parent: parentNames.get(u.id) ?? null }, year, detail, prev);
-    });
-    reports.sort((a, b) => compareNames(a.parent ?? '', b.parent ?? '') || compareNames(a.unit, b.unit));
-    levels.push({ level, levelName: LEVEL_NAMES_ZH[level], items, reports });
-  }
-  return { year, street: street?.name ?? null, levels };
+  const units = current.tree.units.map((u) => {
+    const detail = current.tree.detail(u.id);
+    const prev = previous.tree.get(u.id);
+    if (!detail || !prev) throw new Error(`unit ${u.id} missing from its own scope`);
+    return { name: u.name, level: u.level, parent: parentNames.get(u.id) ?? null, current: detail, previous: prev };
+  });
+  return { street: street?.name ?? null, units };
 }
 
 // ---------------------------------------------------------------- grade mix (charts)
@@ -488,10 +526,10 @@ export interface GradeMixReport {
  * How the units below `unit` (default: the programme's street; 「全部」 callers pass `all`) divide
  * into grades per level, 未评分 apart. The root itself is not counted. Levels without units are left out.
  */
-export async function gradeMix(deps: GradingDeps, options: { unit?: string | undefined; all?: boolean; year?: number | string | undefined } = {}): Promise<GradeMixReport> {
+export async function gradeMix(deps: GradingDeps, options: { unit?: string | undefined; all?: boolean; year?: number | string | undefined; asOf?: number | undefined } = {}): Promise<GradeMixReport> {
   let root: string | undefined = options.unit;
   if (root === undefined && !options.all) root = (await programmeStreet(deps.db))?.name;
-  const sub = await gradeSubtree(deps, { unit: root, year: options.year });
+  const sub = await gradeSubtree(deps, { unit: root, year: options.year, asOf: options.asOf });
   const mix = new Map<Level, GradeMixLevel>();
   for (const u of sub.units) {
     if (root !== undefined && u.unit === sub.root) continue;

@@ -12,7 +12,9 @@ import { clearVetoes, insertScoreEntry, insertVeto } from '../db/score.repositor
 import { UserError } from '../errors.js';
 import { fileLabel } from '../io/import-file.js';
 import { flagDuplicates, RowErrors, type RowProblem, type RowRef } from '../io/row-errors.js';
+import { getProgramme } from '../db/setting.repository.js';
 import { findSubItem } from '../plan/load-plan.js';
+import { programmeYearProblem } from '../plan/programme.js';
 import { LEVEL_NAMES_ZH, type Plan, type SubItem } from '../plan/schema.js';
 import { fmtPoints } from '../scoring/format.js';
 import { localDate } from '../time.js';
@@ -51,6 +53,20 @@ export function parseYear(value: string | number, field = '--year'): number {
   return year;
 }
 
+/**
+ * A year someone typed (`--year`, a sheet's year column, 得分 〈单位〉〈年〉 …): four digits and,
+ * once the programme is initialised, one of its years (规划部署, the three years, 长效提升 as
+ * configured); otherwise refused with the programme's years (issue 16 #7). Defaults (the
+ * current year) are not checked here.
+ */
+export async function parseProgrammeYear(deps: { db: Db; plan: Plan }, value: string | number, field = '--year'): Promise<number> {
+  const year = parseYear(value, field);
+  const programme = await getProgramme(deps.db);
+  const problem = programme === undefined ? null : programmeYearProblem(deps.plan, programme.firstYear, year);
+  if (problem !== null) throw new UserError('bad_argument', problem, field);
+  return year;
+}
+
 /** Points: a number from 0 to the sub-item's maximum in steps of 0.5. */
 function parsePoints(value: string | number, max: number, code: string, field = '--points'): number {
   const text = String(value).trim();
@@ -61,9 +77,22 @@ function parsePoints(value: string | number, max: number, code: string, field = 
   return points;
 }
 
+/**
+ * Characters a note or reason may not carry: control characters (NUL, BEL, …; tab and line
+ * breaks are text) and the bidi overrides and isolates that make shown text read otherwise
+ * than it is stored (U+202A–202E, U+2066–2069).
+ */
+const FORBIDDEN_IN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
+
+/** Notes and reasons (completions, scores, vetoes): trimmed, capped, no control or bidi characters. */
 export function parseNote(note: string | null | undefined, field = '--note'): string | null {
   if (note === undefined || note === null || note.trim() === '') return null;
   if (note.length > MAX_NOTE_LENGTH) throw new UserError('bad_argument', `不能超过 ${MAX_NOTE_LENGTH} 个字`, field);
+  const bad = FORBIDDEN_IN_TEXT.exec(note);
+  if (bad) {
+    const code = `U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new UserError('bad_argument', `不能包含控制字符或文字方向控制符（第 ${bad.index + 1} 个字符是 ${code}），请删去后重发`, field);
+  }
   return note.trim();
 }
 
@@ -88,7 +117,7 @@ async function resolveScore(db: Db, plan: Plan, input: ScoreInput, defaultYear: 
     throw new UserError('bad_argument', `指标 ${code} 属于${LEVEL_NAMES_ZH[found.level]}层面，而「${unit.name}」是${LEVEL_NAMES_ZH[unit.level]}`, fields.item);
   }
   const points = parsePoints(input.points, found.subItem.points, code, fields.points);
-  const year = input.year === undefined || String(input.year).trim() === '' ? defaultYear : parseYear(input.year, fields.year);
+  const year = input.year === undefined || String(input.year).trim() === '' ? defaultYear : await parseProgrammeYear({ db, plan }, input.year, fields.year);
   const note = parseNote(input.note, fields.note);
   return { unit, subItem: found.subItem, points, year, note };
 }
@@ -158,13 +187,13 @@ export async function importScores(deps: ScoreDeps, actor: Actor, rows: readonly
 }
 
 export async function setVeto(deps: ScoreDeps, actor: Actor, input: { unit: string; reason: string; year?: string | number | undefined }): Promise<VetoRow> {
-  const { db, clock, tz } = deps;
+  const { db, plan, clock, tz } = deps;
   const at = clock.now().getTime();
   await requireOffice(deps, actor, '设置一票否决', { action: 'veto.set', subject: input.unit });
   const unit = await resolveUnit(db, input.unit, '--unit');
   const reason = parseNote(input.reason, '--reason');
   if (reason === null) throw new UserError('bad_argument', '一票否决需要写明原因', '--reason');
-  const year = input.year === undefined ? assessmentYear(clock, tz) : parseYear(input.year);
+  const year = input.year === undefined ? assessmentYear(clock, tz) : await parseProgrammeYear({ db, plan }, input.year);
   return db.transaction().execute(async (trx) => {
     const row = await insertVeto(trx, { unitId: unit.id, year, reason, by: actor.name, at });
     await audit(trx, { at, actor: actor.name, source: actor.source, action: 'veto.set', subject: unit.name, outcome: 'ok', detail: { year, reason } });
@@ -173,13 +202,13 @@ export async function setVeto(deps: ScoreDeps, actor: Actor, input: { unit: stri
 }
 
 export async function clearVeto(deps: ScoreDeps, actor: Actor, input: { unit: string; reason: string; year?: string | number | undefined }): Promise<number> {
-  const { db, clock, tz } = deps;
+  const { db, plan, clock, tz } = deps;
   const at = clock.now().getTime();
   await requireOffice(deps, actor, '撤销一票否决', { action: 'veto.clear', subject: input.unit });
   const unit = await resolveUnit(db, input.unit, '--unit');
   const reason = parseNote(input.reason, '--reason');
   if (reason === null) throw new UserError('bad_argument', '撤销一票否决需要写明原因', '--reason');
-  const year = input.year === undefined ? assessmentYear(clock, tz) : parseYear(input.year);
+  const year = input.year === undefined ? assessmentYear(clock, tz) : await parseProgrammeYear({ db, plan }, input.year);
   return db.transaction().execute(async (trx) => {
     const cleared = await clearVetoes(trx, { unitId: unit.id, year, reason, by: actor.name, at });
     if (cleared === 0) throw new UserError('not_found', `「${unit.name}」${year} 年没有生效的一票否决`, '--unit');

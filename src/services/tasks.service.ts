@@ -17,6 +17,7 @@ import { listMembers } from '../db/member.repository.js';
 import {
   activeCompletion,
   activeCompletions,
+  completionsStandingAt,
   countTasks,
   findTask,
   insertCompletion,
@@ -45,7 +46,7 @@ import { findOccurrence, occurrencesFor, type Occurrence } from '../tasks/occurr
 import { occurrenceStatus, TASK_STATUSES, type TaskStatus } from '../tasks/status.js';
 import { isoInZone, localDate } from '../time.js';
 import { requireProgramme } from './programme.service.js';
-import { parseNote, parseYear } from './scores.service.js';
+import { parseNote, parseProgrammeYear, parseYear } from './scores.service.js';
 
 export interface TaskDeps {
   db: Db;
@@ -504,10 +505,18 @@ export async function boardOfTask(deps: BoardDeps, year: number, seq: number, at
   return memoEntry(deps, task, await activeCompletions(deps.db, [task.id]), at, localDate(at, deps.tz));
 }
 
-/** The boards of every task year up to `year`, as of `at` (the digest and the pushes). */
+/**
+ * The boards of every task year up to `year`, as of `at` (the digest and the pushes): only
+ * completions made by `at`, and those undone later still count as done (issue 16 #5).
+ */
 export async function boardsUpTo(deps: BoardDeps, year: number, at: number): Promise<BoardTask[]> {
   const out: BoardTask[] = [];
-  for (const y of (await taskYears(deps.db)).filter((y) => y <= year)) out.push(...(await boardOfYear(deps, y, at)));
+  const today = localDate(at, deps.tz);
+  for (const y of (await taskYears(deps.db)).filter((y) => y <= year)) {
+    const tasks = await listTasks(deps.db, { year: y, activeAt: at });
+    const completions = byTaskId(await completionsStandingAt(deps.db, tasks.map((t) => t.id), at));
+    out.push(...tasks.map((t) => memoEntry(deps, t, completions.get(t.id) ?? [], at, today)));
+  }
   return out;
 }
 
@@ -515,10 +524,10 @@ export async function boardsUpTo(deps: BoardDeps, year: number, at: number): Pro
  * The 督办 board of a year as of `at`, optionally one lead unit's, optionally one status (see
  * the module comment). Errors: the year has no task list; an unknown lead unit or status.
  */
-export async function taskBoard(deps: BoardDeps & { clock: Clock }, query: BoardQuery = {}): Promise<BoardTask[]> {
+export async function taskBoard(deps: BoardDeps & { clock: Clock; plan: Plan }, query: BoardQuery = {}): Promise<BoardTask[]> {
   const { db, tz, clock } = deps;
   const at = query.at ?? clock.now().getTime();
-  const year = query.year === undefined ? Number(localDate(at, tz).slice(0, 4)) : parseYear(query.year);
+  const year = query.year === undefined ? Number(localDate(at, tz).slice(0, 4)) : await parseProgrammeYear(deps, query.year);
   const status = query.status === undefined ? undefined : parseTaskStatusWord(query.status);
   if (!Number.isInteger(deps.yellowDays) || deps.yellowDays < 0) throw new UserError('bad_argument', `黄灯提前天数应为非负整数（收到 ${deps.yellowDays}）`, '--yellow-days');
   await requireTaskList(db, year);
@@ -605,7 +614,7 @@ export interface AddTaskInput {
 export async function addTask(deps: TaskDepsWithPlan, actor: Actor, input: AddTaskInput): Promise<TaskRecord> {
   const { db, plan, clock } = deps;
   await requireOffice(deps, actor, '新增任务', { action: 'task.add', subject: null });
-  const year = parseYear(input.year);
+  const year = await parseProgrammeYear(deps, input.year);
   const content = validateContent(input.content);
   const deadlineText = input.deadlineText.normalize('NFKC').trim();
   const cadence = checkSchedule(deadlineText, input.cadence === undefined ? null : parseCadenceWord(input.cadence), year);
@@ -765,7 +774,7 @@ export async function instantiateYear(trx: Transaction, plan: Plan, year: number
  */
 export async function instantiateTasks(deps: TaskDepsWithPlan, actor: Actor, input: { year: number | string }): Promise<InstantiateResult> {
   const { db, plan, clock } = deps;
-  const year = parseYear(input.year);
+  const year = await parseProgrammeYear(deps, input.year);
   await requireOffice(deps, actor, '建立年度任务清单', { action: 'task.instantiate', subject: `tasks:${year}` });
   const programme = await requireProgramme(db);
   if (year < programme.firstYear) {

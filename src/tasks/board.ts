@@ -81,7 +81,8 @@ function targetMet(target: TaskTarget | null, progress: Record<string, number> |
 
 /** Status of one task at `at` from its standing completions; yellow when due within `yellowDays` (YELLOW_DAYS). */
 export function boardEntry(task: BoardSource, completions: readonly BoardCompletion[], at: number, tz: string, yellowDays: number): BoardTask {
-  const byPeriod = new Map(completions.filter((c) => c.taskId === task.id && c.undoneAt === null).map((c) => [c.period, c]));
+  // A completion undone after `at` still stood at `at` (as-of boards pass such rows).
+  const byPeriod = new Map(completions.filter((c) => c.taskId === task.id && (c.undoneAt === null || c.undoneAt > at)).map((c) => [c.period, c]));
   const today = localDate(at, tz);
   const occurrences = occurrencesFor(task).map((o) => {
     const c = byPeriod.get(o.period);

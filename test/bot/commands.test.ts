@@ -9,7 +9,7 @@ import { activeVetoes, latestScores } from '../../src/db/score.repository.js';
 import { findUnitByName } from '../../src/db/unit.repository.js';
 import { setScore } from '../../src/services/scores.service.js';
 import { findTask, activeCompletions } from '../../src/db/task.repository.js';
-import { buttonsOf, cardOf, makeBot, message, OPEN_IDS, replyText, UNBOUND_GROUP, type TestBot } from './support.js';
+import { buttonsOf, cardOf, GROUP, makeBot, message, OPEN_IDS, replyText, UNBOUND_GROUP, type TestBot } from './support.js';
 
 let bot: TestBot;
 beforeEach(async () => {
@@ -83,7 +83,7 @@ describe('得分 / score', () => {
     expect(replyText(reply)).toContain('找到多个单位');
     const buttons = buttonsOf(cardOf(reply));
     expect(buttons.map((b) => b.text)).toEqual(['得分 城东新村小区', '得分 城东花园小区']);
-    const pressed = await handleCardAction({ eventId: 'ev_pick', operatorOpenId: OPEN_IDS.office, value: buttons[1]!, messageId: 'om_x', chatId: null, token: null }, bot.deps);
+    const pressed = await handleCardAction({ eventId: 'ev_pick', operatorOpenId: OPEN_IDS.office, value: buttons[1]!, messageId: 'om_x', chatId: GROUP, token: null }, bot.deps);
     expect(pressed.card?.header.title.content).toContain('城东花园小区');
   });
 
@@ -109,8 +109,11 @@ describe('排名 / rank', () => {
     const text = replyText(await ask('排名'));
     expect(text).toContain('XX街道 · 社区排名 · 2026 年度');
     expect(text).toMatch(/1 \| 城西社区 \| 100 \| 🟢 示范型/);
-    expect(text).toMatch(/2 \| 城东社区 \| 0 \| 🔴 未达标/);
+    // 城东社区 has no entry this year: 「尚无评分」, not 「0 分 · 未达标」 (plan-readings A10).
+    expect(text).toMatch(/2 \| 城东社区 \| — \| ⚪ 尚无评分/);
     expect(text).toMatch(/示范型\n┃ 1 个/);
+    expect(text).toMatch(/尚无评分\n┃ 1 个/);
+    expect(text).toMatch(/未达标\n┃ 0 个/);
   });
 
   it('ranks across the whole database with 全部', async () => {

@@ -99,7 +99,9 @@ describe.concurrent('console mode (npm start without credentials)', () => {
     mark = s.send('导出 评分表 2026');
     expect(await s.waitFor(/已保存到 .+\n/, mark)).toContain('评分表-2026 (2).xlsx');
 
-    // Charts print as text bars.
+    // Charts print as text bars (a unit with entries this year: one without says 「尚无评分」).
+    mark = s.send('录分 XX街道 2.1 5');
+    await s.waitFor(/┗━/, mark);
     mark = s.send('得分 XX街道');
     expect(await s.waitFor(/┗━/, mark)).toMatch(/📊 各项指标得分（条长 = 满分）\n┃ 1\. 发挥党委\S* +▓+ +0\+20=20/);
 

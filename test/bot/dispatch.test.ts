@@ -16,10 +16,11 @@ afterEach(async () => {
   await bot.close();
 });
 
-async function completions(seq: number) {
-  const task = await findTask(bot.opened.db, 2026, seq);
-  return activeCompletions(bot.opened.db, [task!.id]);
+async function completionsIn(b: TestBot, seq: number) {
+  const task = await findTask(b.opened.db, 2026, seq);
+  return activeCompletions(b.opened.db, [task!.id]);
 }
+const completions = (seq: number) => completionsIn(bot, seq);
 
 describe('which messages are acted on', () => {
   it('ignores messages sent by bots', async () => {
@@ -45,10 +46,17 @@ describe('which messages are acted on', () => {
     expect(messageText(message('', { text: '绑定 顾爱萍 @_user_1 @_user_2', mentions }), BOT_OPEN_ID)).toBe('绑定 顾爱萍 @_user_1');
   });
 
-  it('takes the leading mention as the bot while its open_id is unknown', () => {
-    const mentions = [{ key: '@_user_1', openId: 'ou_x', name: 'bot' }];
-    expect(messageText(message('', { text: ' @_user_1  得分 城西', mentions }), null)).toBe('得分 城西');
-    expect(messageText(message('', { text: '得分 @_user_1', mentions }), null)).toBeNull();
+  it('ignores every group message while its own open_id is unknown (the leading @ may be a colleague); one-to-one chats still work', async () => {
+    const colleague = [{ key: '@_user_1', openId: 'ou_colleague', name: '某同事' }];
+    expect(messageText(message('', { text: ' @_user_1  完成 17', mentions: colleague }), null)).toBeNull();
+    const blind = await makeBot({ dbFile: bot.dbFile.replace(/\.db$/, '.blind.db'), botOpenId: null });
+    try {
+      expect(await respondToMessage(message('', { text: '@_user_1 完成 1', mentions: colleague }), blind.deps)).toEqual({ status: 'ignored', reason: 'bot_identity_unknown' });
+      expect(await completionsIn(blind, 1)).toHaveLength(0);
+      expect((await respondToMessage(message('帮助', { chatType: 'p2p' }), blind.deps)).status).toBe('replied');
+    } finally {
+      await blind.close();
+    }
   });
 });
 

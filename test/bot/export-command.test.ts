@@ -32,7 +32,7 @@ describe('导出', () => {
   });
 
   it('explains a missing or unknown kind and extra words, with the usage', async () => {
-    expect(replyText(await reply('导出'))).toContain('缺少导出的种类（评分表、排名、任务台账、目标进度）');
+    expect(replyText(await reply('导出'))).toContain('缺少导出的种类（评分表、排名、任务台账、目标进度、年度通报）');
     expect(replyText(await reply('导出 花名册'))).toContain('不认识的导出种类「花名册」');
     expect(replyText(await reply('导出 排名 社区 小区'))).toContain('多余的参数「小区」');
     expect(replyText(await reply('导出 排名 村'))).toContain('不认识的层级「村」');
@@ -45,5 +45,14 @@ describe('导出', () => {
     expect((await listAudit(bot.opened.db, { action: 'export.scores' })).find((a) => a.actor === '钱书记')).toMatchObject({ outcome: 'denied' });
     expect((await reply('导出 排名', { from: OPEN_IDS.leader })).kind).toBe('file');
     expect((await reply('导出 目标进度', { from: OPEN_IDS.secretary })).kind).toBe('file');
+    expect(replyText(await reply('导出 年度通报', { from: OPEN_IDS.secretary }))).toContain('年度通报只有党建办和领导小组成员可以导出（钱书记 不是）');
+  });
+
+  it('answers 「导出 通报 2026」 with the 年度通报 workbook, and refuses a level for it', async () => {
+    const r = await reply('导出 通报 2026', { from: OPEN_IDS.leader });
+    expect(r.kind === 'file' && r.fileName).toBe('年度通报-2026.xlsx');
+    if (r.kind !== 'file') return;
+    expect((await readWorkbook(r.bytes)).worksheets.map((w) => w.name)).toEqual(['汇总', '等级变化', '需整改', '目标进度']);
+    expect(replyText(await reply('导出 年度通报 社区'))).toContain('年度通报不分层级，不用指定层级');
   });
 });

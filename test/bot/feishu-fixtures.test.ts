@@ -31,8 +31,8 @@ let receiver: WebhookReceiver;
 beforeAll(async () => {
   fake = await startFakeLark({ appId: 'cli_9f5343c580712544', botOpenId: 'ou_bot_fixture' });
   sender = createLarkSender({ appId: fake.appId, appSecret: fake.appSecret, domain: fake.url, log: silentLogger, retry: { maxAttempts: 2, baseDelayMs: 10 } });
-  // The bot's open_id not yet known: the mention that opens a message is taken as the bot's.
-  bot = await makeBot({ outbound: sender, botOpenId: null });
+  // The documentation's example mentions its own sender: that open_id stands for the bot here.
+  bot = await makeBot({ outbound: sender, botOpenId: SENDER });
   // The documented sender is on the roster (the office) and the documented group is subscribed.
   await insertMember(bot.opened.db, { name: '文档示例', openId: SENDER, role: 'office', leadUnit: '党建办(组织)', unitId: null, at: 1 });
   await bindChat(bot.opened.db, { chatId: GROUP_CHAT, target: { kind: 'leadership' }, by: 'test', at: 1 });

@@ -24,7 +24,7 @@ afterEach(async () => {
   await bot.close();
 });
 
-const routerFor = (q: WorkQueue) => createEventRouter({ handleMessage: bot.runtime.handleMessage, handleCardAction: bot.runtime.handleCardAction, outbound: bot.deps.outbound, queue: q, log: silentLogger });
+const routerFor = (q: WorkQueue) => createEventRouter({ handleMessage: bot.runtime.handleMessage, handleCardAction: bot.runtime.handleCardAction, outbound: bot.deps.outbound, queue: q, inbox: bot.runtime.inbox, log: silentLogger });
 const dispatcherFor = (q: WorkQueue) => createEventDispatcher(routerFor(q), silentLogger);
 
 const groupMessage = (n: number, text: string) =>

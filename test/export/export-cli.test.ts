@@ -29,6 +29,10 @@ describe('dangjian export', () => {
     const json = JSON.parse(await cliOkInProcess(db, ['export', 'ranking', '--out', join(dir, 'rank.xlsx'), '--level', '小区', '--json'])) as { kind: string; bytes: number; sheets: string[]; file: string };
     expect(json).toMatchObject({ kind: 'ranking', sheets: ['等级汇总', '小区排名'] });
     expect(json.bytes).toBe(statSync(json.file).size);
+    const bulletin = await cliOkInProcess(db, ['export', '通报', '--out', join(dir, '通报.xlsx'), '--year', '2026']);
+    expect(bulletin).toMatch(/^已导出年度通报-2026：4 个工作表（汇总、等级变化、需整改、目标进度），\d+ KB → .*通报\.xlsx\n$/);
+    const changes = sheetRows((await readWorkbook(readFileSync(join(dir, '通报.xlsx')))).getWorksheet('等级变化')!, 2);
+    expect(changes.find((r) => r[0] === '阳光小区')!.slice(3, 9)).toEqual(['未评分', null, '未达标', 9.5, null, '新评']);
   });
 
   it('keeps an existing file unless --force, and refuses bad input with a Chinese message and exit code 2', async () => {
@@ -42,7 +46,7 @@ describe('dangjian export', () => {
     expect(await xlsxProblems(readFileSync(out))).toEqual([]);
 
     const cases: Array<[string[], RegExp]> = [
-      [['export', '成绩', '--out', join(dir, 'a.xlsx')], /不认识的导出种类「成绩」；可用：评分表、排名、任务台账、目标进度/],
+      [['export', '成绩', '--out', join(dir, 'a.xlsx')], /不认识的导出种类「成绩」；可用：评分表、排名、任务台账、目标进度、年度通报/],
       [['export', '--out', join(dir, 'a.xlsx')], /需要导出的种类/],
       [['export', '排名'], /需要 --out 文件名/],
       [['export', '排名', '--out', join(dir, 'a.csv')], /应以 \.xlsx 结尾/],

@@ -230,7 +230,10 @@ describe('目标进度', () => {
       expect([row[4], row[5], row[6] ?? null]).toEqual([r.required, r.reached, r.forecast]);
       // 「达100%」 counts every community of the street in the database.
       if (r.count === 'all' && r.levels.join() === 'community') expect(row[4]).toBe(communities);
+      // Issue 16 #3: a target above the street's units is flagged beside it.
+      expect(row[10] ?? null).toBe(r.warning);
     }
+    expect(requirements.some(({ r }) => r.warning === `目标 6 个超过本街道社区总数 ${communities} 个，无法达成（方案原文的数字，可设置本街道自己的目标）`)).toBe(true);
   });
 });
 
@@ -246,7 +249,7 @@ describe('who may export, and what is recorded', () => {
   });
 
   it('names bad kinds, years and levels in Chinese', async () => {
-    expect(() => parseExportKind('成绩')).toThrow(/不认识的导出种类「成绩」；可用：评分表、排名、任务台账、目标进度/);
+    expect(() => parseExportKind('成绩')).toThrow(/不认识的导出种类「成绩」；可用：评分表、排名、任务台账、目标进度、年度通报/);
     expect(parseExportKind('Scores')).toBe('scores');
     expect(parseExportKind('台账')).toBe('tasks');
     expect(await errorOf(exportWorkbook(exportDeps(), office, 'scores', { year: '20x6' }, writeWorkbook))).toMatchObject({ code: 'bad_argument', message: expect.stringContaining('年份应为四位数字') });

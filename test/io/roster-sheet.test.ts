@@ -60,6 +60,8 @@ describe('readRosterSheet', () => {
       ws.addRow(['丁', '成员', '', 13800138000, '', '']);
       ws.addRow(['戊', '成员', '', '13800138000', '', '']);
       ws.addRow(['丁', '成员', '', '', 'bad-mail', 'on_union']);
+      // Issue 16 #10: 党建办(组织) is a lead unit, never the office's role.
+      ws.addRow(['己', '党建办(组织)', '', '', '', '']);
     });
     const { rows, errors } = await readRosterSheet(file, context);
     expect(rows).toEqual([]);
@@ -71,7 +73,7 @@ describe('readRosterSheet', () => {
     }
     expect(thrown).toBeInstanceOf(ImportRowsError);
     const lines = thrown!.message.split('\n');
-    expect(lines[0]).toBe(`${file}：6 行有错误，没有导入任何数据。`);
+    expect(lines[0]).toBe(`${file}：7 行有错误，没有导入任何数据。`);
     expect(lines.slice(1)).toEqual([
       `  工作表「花名册」第 3 行：不认识的角色「老板」，可填：组长、副组长、领导小组成员、党建办、牵头单位、书记`,
       `  工作表「花名册」第 4 行：「财政所」不是牵头单位，可填：${plan.leadUnits.join('、')}`,
@@ -80,6 +82,7 @@ describe('readRosterSheet', () => {
       '  工作表「花名册」第 6–7 行：手机号 13800138000 在表中出现了 2 次（2 行）',
       '  工作表「花名册」第 8 行：邮箱「bad-mail」格式不对',
       '  工作表「花名册」第 8 行：open_id「on_union」格式不对，应以 ou_ 开头（on_ 开头的是 union_id，不能用）',
+      '  工作表「花名册」第 9 行：「党建办(组织)」是牵头单位，不是角色：角色填「牵头单位」，单位填「党建办(组织)」（领导小组办公室的人填「领导小组办公室」）',
     ]);
   });
 

@@ -58,9 +58,28 @@ const seeds: Record<string, Seed> = {
       .execute();
     return { ...counts, outbox_item: 1 };
   },
+  // Before the street's own target numbers were stored: nothing to carry over, the table is new.
+  '2026_12_02_20_00_00_target_overrides': async (db) => {
+    const counts = await seeds['2026_12_01_00_00_00_outbox_items']!(db);
+    await db.insertInto('target_override').values({ milestone: 'y2-12', level: 'community', grade: null, count: 8, set_by: '王博文', set_at: 1_780_000_300_000 }).execute();
+    return { ...counts, target_override: 1 };
+  },
+  // The durable inbox: a handled message and a pending card press.
+  '2026_12_02_30_00_00_inbox': async (db) => {
+    const counts = await seeds['2026_12_02_20_00_00_target_overrides']!(db);
+    const at = 1_780_000_300_000;
+    await db
+      .insertInto('inbox')
+      .values([
+        { event_id: 'ev_1', kind: 'message', chat_id: 'oc_1', payload: '{}', status: 'done', received_at: at, done_at: at + 5 },
+        { event_id: 'ev_2', kind: 'card', chat_id: 'oc_1', payload: '{}', status: 'pending', received_at: at + 10, done_at: null },
+      ])
+      .execute();
+    return { ...counts, inbox: 2 };
+  },
   // Before correctable master data: a member and units without mobile / removed_at / archived_at.
   '2026_12_02_40_00_00_master_data': async (db) => {
-    const counts = await seeds['2026_12_01_00_00_00_outbox_items']!(db);
+    const counts = await seeds['2026_12_02_30_00_00_inbox']!(db);
     const at = 1_780_000_300_000;
     await db.insertInto('member').values({ name: '李书记', open_id: 'ou_li', role: 'secretary', lead_unit: null, unit_id: 2, created_at: at }).execute();
     return { ...counts, member: counts.member! + 1 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Grade, Level, Plan } from '../../src/plan/schema.js';
 import { compilePlan, evaluateCondition } from '../../src/scoring/rules.js';
-import { gradeLabelZh, gradeState, gradeTree, gradeUnit, needsRectification, nextGradeOf, type UnitGrade } from '../../src/scoring/index.js';
+import { gradeLabelZh, gradeMove, gradeState, gradeTree, gradeUnit, needsRectification, nextGradeOf, type GradeMove, type UnitGrade } from '../../src/scoring/index.js';
 import { TreeBuilder, plan, scoresTotalling, subItems, times } from './helpers.js';
 
 /** Grades the unit named `name` in the builder's tree, with its explanation. */
@@ -432,6 +432,28 @@ describe('per-year grades', () => {
     // 五 长效提升阶段: 「每年…进行复评…对未能长效保持的，责令整改提升」: grades are re-earned every year.
     it(`${prev ?? 'not assessed'} last year → ${cur} this year ${flag ? 'needs' : 'does not need'} rectification (需整改)`, () => {
       expect(needsRectification(prev, cur)).toBe(flag);
+    });
+  }
+
+  // 四(五): 「对达到建设要求的，抓好晋位提升；对未能长效保持的，责令整改提升」: the bulletin's classes.
+  const moves: Array<[Grade | null, Grade | null, GradeMove]> = [
+    ['none', 'standard', 'up'],
+    ['standard', 'demonstration', 'up'],
+    ['none', 'demonstration', 'up'],
+    ['standard', 'standard', 'same'],
+    ['none', 'none', 'same'],
+    ['demonstration', 'standard', 'down'],
+    ['standard', 'none', 'down'],
+    [null, 'none', 'new'],
+    [null, 'demonstration', 'new'],
+    ['demonstration', null, 'unscored'],
+    [null, null, 'unscored'],
+  ];
+  const assessedAs = (g: Grade | null) => (g === null ? { assessed: 0, grade: 'none' as const } : { assessed: 3, grade: g });
+  for (const [prev, cur, move] of moves) {
+    it(`${prev ?? 'not assessed'} last year → ${cur ?? 'not assessed'} this year is ${move} (晋位 / 保持 / 降级 / 新评), and 'down' exactly when 需整改`, () => {
+      expect(gradeMove(assessedAs(prev), assessedAs(cur))).toBe(move);
+      if (cur !== null) expect(move === 'down').toBe(needsRectification(prev, cur));
     });
   }
 

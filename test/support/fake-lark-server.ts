@@ -55,7 +55,9 @@ export type ScriptedFault =
   /** Wait `ms`, then process normally (even if the client gave up meanwhile). */
   | { kind: 'stall'; ms: number }
   /** HTTP 400 {code: 99991663} although the token is valid. */
-  | { kind: 'invalid_token' };
+  | { kind: 'invalid_token' }
+  /** HTTP 200 with a valid JSON body of about `bytes` bytes, streamed as the client reads (stops when it hangs up). */
+  | { kind: 'oversize'; bytes: number };
 
 export interface FakeLarkFaults {
   /** Reseeds the fault RNG (mulberry32). Default: the server's seed. */
@@ -224,6 +226,8 @@ export interface FakeLark {
   received: ReceivedRequest[];
   stats: FakeLarkStats;
   rejected: FakeLarkStats['rejected'];
+  /** Bytes written for each `oversize` answer before the client hung up (or the whole of it). */
+  oversizeWritten: number[];
   /** Every token issued so far (to check that none was logged). */
   issuedTokens: string[];
   /** Replaces the fault configuration (`{}` clears it). */
@@ -291,6 +295,37 @@ interface Answer {
 }
 
 const ok = (body: Record<string, unknown>): Answer => ({ status: 200, body: { code: 0, msg: 'success', ...body } });
+/** A 200 answer of about `bytes` bytes of valid JSON, written as the client reads; resolves to the bytes written. */
+function streamOversize(res: http.ServerResponse, bytes: number): Promise<number> {
+  return new Promise((resolve) => {
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const head = '{"code":0,"msg":"success","data":{"pad":"';
+    const tail = '"}}';
+    let written = 0;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      resolve(written);
+    };
+    res.on('close', finish);
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.write(head);
+    written += head.length;
+    const pump = () => {
+      while (!done && written < bytes) {
+        written += chunk.length;
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      if (!done) res.end(tail, finish);
+    };
+    pump();
+  });
+}
+
 const fail = (status: number, code: number, msg: string, headers?: Record<string, string>): Answer => ({ status, body: { code, msg }, ...(headers ? { headers } : {}) });
 
 class SlidingWindow {
@@ -385,6 +420,7 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
   const files: FakeFile[] = [];
   const fileData = new Map<string, Buffer>();
   const received: ReceivedRequest[] = [];
+  const oversizeWritten: number[] = [];
   const stats = emptyStats();
   const issuedTokens: string[] = [];
   const tokens = new Map<string, number>(); // token → expiresAt
@@ -812,6 +848,7 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
     received,
     stats,
     rejected: stats.rejected,
+    oversizeWritten,
     issuedTokens,
     setFaults(f) {
       faults = { ...f };
@@ -986,6 +1023,9 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
         case 'drop_after':
           dropAfter = true;
           break;
+        case 'oversize':
+          oversizeWritten.push(await streamOversize(res, fault.bytes));
+          return;
       }
     }
 

@@ -1,6 +1,6 @@
 /**
  * 导出 / export 〈种类〉[年份] [层级]: answers with the Excel file itself (uploaded, then sent as a
- * file message in reply). Who may export what is the export service's rule: 评分表 and 排名 the
+ * file message in reply). Who may export what is the export service's rule: 评分表, 排名 and 年度通报 the
  * office and the leadership group, 任务台账 and 目标进度 every bound member; always a bound member
  * (access 'write'), in a subscribed group or a one-to-one chat.
  */
@@ -25,7 +25,7 @@ const kindArg = z.string({ error: `缺少导出的种类（${EXPORT_KIND_LIST}�
 
 export const exportCommand = defineCommand({
   names: ['导出', 'export'],
-  summary: `把${EXPORT_KIND_LIST}导出为 Excel 文件发到这里（评分表、排名限党建办和领导小组）`,
+  summary: `把${EXPORT_KIND_LIST}导出为 Excel 文件发到这里（评分表、排名、年度通报限党建办和领导小组）`,
   usage: '导出 〈种类〉[年份] [层级]',
   example: '导出 评分表 2026',
   access: 'write',

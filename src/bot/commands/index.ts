@@ -8,10 +8,11 @@ import { init } from './init.js';
 import { rank } from './rank.js';
 import { score } from './score.js';
 import { setscore } from './setscore.js';
+import { setTargetCommand } from './set-target.js';
 import { subscribe } from './subscribe.js';
 import { targets } from './targets.js';
 import { done, tasks, undo } from './tasks.js';
 import { unsubscribe } from './unsubscribe.js';
 import { veto } from './veto.js';
 
-export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, exportCommand, setscore, veto, subscribe, unsubscribe, bind, init]);
+export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, exportCommand, setscore, veto, setTargetCommand, subscribe, unsubscribe, bind, init]);

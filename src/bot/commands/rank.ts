@@ -4,9 +4,10 @@ import { card, escapeMarkdown, fields, markdown, table, type CardElement } from 
 import { gradeMixChart } from '../../cards/charts.js';
 import { getProgramme } from '../../db/setting.repository.js';
 import { findUnitByName } from '../../db/unit.repository.js';
-import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH } from '../../plan/schema.js';
+import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, type Grade } from '../../plan/schema.js';
 import { GRADE_BADGE } from '../../cards/labels.js';
 import { fmtPoints } from '../../scoring/format.js';
+import { gradeLabelZh } from '../../scoring/index.js';
 import { gradeMix, ranking } from '../../services/grading.service.js';
 import { parseLevel } from '../../services/units.service.js';
 import { looksLikeYear, yearArg } from '../args.js';
@@ -29,6 +30,12 @@ const levelText = z
       return z.NEVER;
     }
   });
+
+/** 「🔵 标准型 · 一票否决」, 「尚无评分」. */
+function rankGradeText(row: { grade: Grade; veto: boolean; scored: boolean }): string {
+  if (!row.scored) return `⚪ ${gradeLabelZh({ assessed: 0, grade: row.grade })}`;
+  return `${GRADE_BADGE[row.grade]}${row.veto ? ' · 一票否决' : ''}`;
+}
 
 export const rank = defineCommand({
   names: ['排名', 'rank', '排行'],
@@ -70,13 +77,16 @@ export const rank = defineCommand({
     const title = `${r.parent ? `${r.parent} · ` : ''}${levelName}排名 · ${r.year} 年度`;
     if (r.rows.length === 0) return cardReply(card(title, 'grey', [markdown(`没有${levelName}。`)]));
     const shown = r.rows.slice(0, MAX_RANK_ROWS);
+    // Units without an entry this year are counted apart from 未达标 (the engine counts them as none).
+    const unscored = r.rows.filter((row) => !row.scored).length;
     // The picture of the whole scope (every level below the parent), beside the ranked level's table.
     const mix = await gradeMix(ctx.deps, { ...(parent === undefined ? { all: true } : { unit: parent }), year: r.year });
     const elements: CardElement[] = [
       fields([
         [GRADE_NAMES_ZH.demonstration, `${r.counts.demonstration} 个`],
         [GRADE_NAMES_ZH.standard, `${r.counts.standard} 个`],
-        [GRADE_NAMES_ZH.none, `${r.counts.none} 个`],
+        [GRADE_NAMES_ZH.none, `${r.counts.none - unscored} 个`],
+        ...(unscored > 0 ? [[gradeLabelZh({ assessed: 0, grade: 'none' }), `${unscored} 个`] as [string, string]] : []),
         ['合计', `${r.rows.length} 个`],
       ]),
       ...(mix.levels.length > 0 ? [gradeMixChart(mix.levels, { title: `${parent ?? '全部单位'} · 各层级等级分布`, elementId: 'grade_mix' })] : []),
@@ -84,10 +94,18 @@ export const rank = defineCommand({
         [
           { key: 'rank', title: '名次', type: 'number' },
           { key: 'unit', title: '单位' },
+          // 所属社区 tells apart compounds of the same name and shows where a compound sits.
+          ...(r.level === 'compound' ? [{ key: 'parent', title: '所属社区' }] : []),
           { key: 'total', title: '总分' },
           { key: 'grade', title: '等级' },
         ],
-        shown.map((row) => ({ rank: row.rank, unit: escapeMarkdown(row.unit), total: fmtPoints(row.total), grade: GRADE_BADGE[row.grade] })),
+        shown.map((row) => ({
+          rank: row.rank,
+          unit: escapeMarkdown(row.unit),
+          ...(r.level === 'compound' ? { parent: escapeMarkdown(row.parent ?? '—') } : {}),
+          total: row.scored ? fmtPoints(row.total) : '—',
+          grade: rankGradeText(row),
+        })),
       ),
     ];
     if (r.rows.length > shown.length) elements.push(markdown(`另有 ${r.rows.length - shown.length} 个未列出（共 ${r.rows.length} 个）；可加上级单位缩小范围，例如「排名 ${levelName} 某某社区」，或「导出 排名」取得全表。`));

@@ -11,7 +11,16 @@ import { defineCommand } from '../registry.js';
 import { cardReply } from '../types.js';
 import { lookupUnit } from './units.js';
 
+/** A year without any entry for the unit: 「尚无评分」, not 「0 分 · 未达标」 (plan-readings A10). */
+function notScoredCard(r: ScoreReport): Card {
+  const previous = r.previousYear.grade === null ? `${r.previousYear.year} 年也没有评分。` : `${r.previousYear.year} 年：${GRADE_NAMES_ZH[r.previousYear.grade]} ${fmtPoints(r.previousYear.total ?? 0)} 分。`;
+  return card(`${r.unit} · ${r.year} 年尚无评分`, 'grey', [
+    markdown(`${escapeMarkdown(r.levelName)}${r.parent ? ` · ${escapeMarkdown(r.parent)}` : ''}\n${r.year} 年度还没有录入任何分数（共 ${r.itemCount} 项待评）。\n${previous}`),
+  ]);
+}
+
 function scoreCard(r: ScoreReport): Card {
+  if (r.assessed === 0) return notScoredCard(r);
   const pairs: Array<[string, string]> = [
     ['总分', `${fmtPoints(r.total)} / ${fmtPoints(r.max)}`],
     ['等级', `${GRADE_BADGE[r.grade]}${r.veto ? '（一票否决）' : ''}`],

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { card, escapeMarkdown, hr, markdown, table, type CardElement } from '../../cards/card.js';
 import { MAX_CHARTS_PER_CARD, targetProgressChart } from '../../cards/charts.js';
-import { MILESTONE_STATE_ZH, REQUIREMENT_STATUS_ICON, REQUIREMENT_STATUS_ZH } from '../../cards/labels.js';
+import { MILESTONE_STATE_ZH, REQUIREMENT_STATUS_ICON, REQUIREMENT_STATUS_ZH, streetTargetNote } from '../../cards/labels.js';
 import type { MilestoneProgress } from '../../scoring/targets.js';
 import { targetsReport } from '../../services/grading.service.js';
 import { defineCommand } from '../registry.js';
@@ -10,7 +10,7 @@ import { cardReply } from '../types.js';
 
 /** `chart`: the element id of the milestone's chart, or null for none. */
 function milestoneElements(m: MilestoneProgress, chart: string | null): CardElement[] {
-  const head = `**${m.due} · ${MILESTONE_STATE_ZH[m.state]}**${m.asOfYear === null ? '（尚无评分）' : `（按 ${m.asOfYear} 年评分）`}${m.met ? ' ✅' : ''}`;
+  const head = `**${m.label}（${m.due}）· ${MILESTONE_STATE_ZH[m.state]}**${m.asOfYear === null ? '（尚无评分）' : `（按 ${m.asOfYear} 年评分）`}${m.met ? ' ✅' : ''}`;
   const out: CardElement[] = [markdown(head)];
   if (m.requirements.length > 0) {
     out.push(
@@ -21,13 +21,15 @@ function milestoneElements(m: MilestoneProgress, chart: string | null): CardElem
           { key: 'status', title: '状态' },
         ],
         m.requirements.map((r) => ({
-          text: `${escapeMarkdown(r.text)}${r.stretch ? '（力争）' : ''}`,
-          reached: `${r.reached} / ${r.required}${r.forecast !== null && r.status !== 'met' ? `（预计 ${r.forecast}）` : ''}`,
+          text: `${escapeMarkdown(r.text)}${r.stretch ? '（力争）' : ''}${streetTargetNote(r)}`,
+          reached: r.applicable ? `${r.reached} / ${r.required}${r.forecast !== null && r.status !== 'met' ? `（预计 ${r.forecast}）` : ''}` : '—',
           status: `${REQUIREMENT_STATUS_ICON[r.status]} ${REQUIREMENT_STATUS_ZH[r.status]}`,
         })),
       ),
     );
   }
+  const warnings = m.requirements.flatMap((r) => (r.warning === null ? [] : [`⚠️ ${escapeMarkdown(r.warning)}`]));
+  if (warnings.length > 0) out.push(markdown(warnings.join('\n')));
   if (chart !== null) out.push(targetProgressChart(m, { elementId: chart }));
   if (m.otherTargets.length > 0) out.push(markdown(`其他目标：${m.otherTargets.map(escapeMarkdown).join('；')}`));
   return out;
@@ -43,9 +45,11 @@ export const targets = defineCommand({
   args: z.object({}),
   async run(ctx) {
     const r = await targetsReport(ctx.deps);
+    const basis = r.currentLabel === null ? '' : `（依据${r.currentLabel}节点）`;
     const summary =
-      r.onTrack === null ? '暂无可衡量的目标节点。' : r.onTrack ? '🟢 当前节点按进度推进。' : '🔴 当前节点进度落后，请关注标红的目标。';
+      r.onTrack === null ? '暂无可衡量的目标节点。' : r.onTrack ? `🟢 当前节点按进度推进${basis}。` : `🔴 当前节点进度落后${basis}，请关注标红的目标。`;
     const elements: CardElement[] = [markdown(`${r.street ? `${escapeMarkdown(r.street)} · ` : ''}截至 ${r.at}\n${summary}`)];
+    if (r.overrideProblems.length > 0) elements.push(markdown(`⚠️ 本街道设置的目标未能采用：${r.overrideProblems.map(escapeMarkdown).join('；')}`));
     // Past milestones first would bury the current one: current and future first, then the past.
     const order = [...r.milestones].sort((a, b) => Number(a.state === 'past') - Number(b.state === 'past'));
     let charts = 0;

@@ -12,6 +12,7 @@ import { batchResultCard, taskCard, taskListCard, type TaskListRef } from '../..
 import { countTasks } from '../../db/task.repository.js';
 import { UserError } from '../../errors.js';
 import { refreshCard } from '../../services/cards.service.js';
+import { parseProgrammeYear } from '../../services/scores.service.js';
 import { boardOfTask, boardOfYear, completeBatch, completeOccurrence, parseProgress, requireTaskList, undoBatch, undoOccurrence, type PeriodSelection } from '../../services/tasks.service.js';
 import type { BoardTask } from '../../tasks/board.js';
 import { addDays, weekday } from '../../tasks/dates.js';
@@ -94,7 +95,8 @@ export const tasks = defineCommand({
   async run(ctx, args) {
     const { deps, now } = ctx;
     const today = localDate(now, deps.tz);
-    const year = args.year ?? yearOf(today);
+    // A typed year must be one of the programme's (issue 16 #7).
+    const year = args.year === undefined ? yearOf(today) : await parseProgrammeYear(deps, args.year, '[年份]');
     const f = args.filter;
     if (f.kind === 'one') {
       const t = await currentTask(deps, year, f.seq, now.getTime());

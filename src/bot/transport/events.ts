@@ -1,12 +1,16 @@
 /**
  * Lark event payloads → ChatMessage / CardAction, and the router both Lark receivers share:
- * messages are queued (the receiver acknowledges at once), card callbacks are answered
- * within Lark's 3 seconds (or answered empty and the card patched when the work finishes).
+ * every event is recorded in the durable inbox (src/bot/inbox.ts) before the receiver
+ * acknowledges it; messages are then handled from the queue in order per chat and their rows
+ * marked done; card callbacks are answered within Lark's 3 seconds (or answered empty and the
+ * card patched when the work finishes). Rows left pending by a stop or a crash are queued
+ * again at the next start (`resume`); the handlers' event-id dedup makes a replay a no-op.
  */
 import { z } from 'zod';
 import type { Logger } from '../../log.js';
 import type { Outbound } from '../../messaging/outbound.js';
 import { cardActionResponse, type CardAction, type CardActionResult, type ChatMessage } from '../types.js';
+import type { Inbox } from '../inbox.js';
 import type { WorkQueue } from './work-queue.js';
 
 export const MESSAGE_EVENT = 'im.message.receive_v1';
@@ -107,43 +111,117 @@ function toCardAction(eventId: string, event: unknown): CardAction | undefined {
 }
 
 export interface EventRouter {
-  /** Queues a receive_v1 event: 'queued', 'ignored' (not a message we handle) or 'full' (answer 503). */
-  message(eventId: string, event: unknown): 'queued' | 'ignored' | 'full';
-  /** Answers a card.action.trigger event in Lark's shape ({toast, card} or {}). Never throws. */
-  cardAction(eventId: string, event: unknown): Promise<Record<string, unknown>>;
+  /**
+   * Records a receive_v1 event in the inbox and queues it: 'queued' (answer 200), 'ignored' (not
+   * a message we handle), 'full' or 'failed' (it could not be recorded): answer with an error so
+   * that Lark delivers it again.
+   */
+  message(eventId: string, event: unknown): Promise<'queued' | 'ignored' | 'full' | 'failed'>;
+  /**
+   * Records a card.action.trigger event, then answers it in Lark's shape ({toast, card} or {});
+   * 'failed' when it could not be recorded (answer with an error). Never throws.
+   */
+  cardAction(eventId: string, event: unknown): Promise<Record<string, unknown> | 'failed'>;
+  /** Queues what the inbox still holds from before (at start, before the receiver). */
+  resume(): Promise<number>;
+  /** Stops intake: events are refused ('failed'), and queued jobs not yet started leave their rows pending. */
+  stop(): void;
 }
 
 export interface EventRouterOptions {
+  /** Resolves to `{ status: 'failed' }` when the database failed before the event took effect (the row stays pending and is tried again). */
   handleMessage(msg: ChatMessage): Promise<unknown>;
   handleCardAction(action: CardAction): Promise<CardActionResult>;
   /** For a card answered late: its card is patched in. */
   outbound: Outbound;
   queue: WorkQueue;
+  inbox: Inbox;
   cardDeadlineMs?: number | undefined;
   log: Logger;
+  /** Wait before a message whose handling failed on the database is tried again (default 5 s). */
+  retryDelayMs?: number | undefined;
 }
 
+const DEFAULT_RETRY_DELAY_MS = 5000;
+
 export function createEventRouter(o: EventRouterOptions): EventRouter {
-  const { queue, log } = o;
+  const { queue, log, inbox } = o;
   const deadline = o.cardDeadlineMs ?? DEFAULT_CARD_DEADLINE_MS;
+  const retryDelayMs = o.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
+  let stopped = false;
+  const retries = new Set<NodeJS.Timeout>();
+
+  const markDone = async (eventId: string) => {
+    try {
+      await inbox.done(eventId);
+    } catch (err) {
+      // Handled but not marked: at the next start it is handled again, and the event id dedup makes that a no-op.
+      log.error({ err, eventId }, 'inbox row could not be marked done');
+    }
+  };
+
+  const enqueueMessage = (eventId: string, msg: ChatMessage): boolean =>
+    queue.push(msg.chatId, async () => {
+      if (stopped) return;
+      const outcome = (await o.handleMessage(msg)) as { status?: string } | undefined;
+      if (outcome?.status !== 'failed') return markDone(eventId);
+      // The database failed before the event took effect: the row stays pending; try it again.
+      if (stopped) return;
+      const timer = setTimeout(() => {
+        retries.delete(timer);
+        if (!stopped) enqueueMessage(eventId, msg);
+      }, retryDelayMs);
+      retries.add(timer);
+    });
+
+  const enqueueLateCard = (eventId: string, action: CardAction): boolean =>
+    queue.push(action.chatId ?? '', async () => {
+      if (stopped) return;
+      const r = await o.handleCardAction(action);
+      await patchLater(o.outbound, action, r, log);
+      await markDone(eventId);
+    });
+
   return {
-    message(eventId, event) {
+    async message(eventId, event) {
+      if (stopped) return 'failed';
       const msg = toChatMessage(eventId, event);
       if (!msg) {
         log.warn({ eventId }, 'message event not understood, ignored');
         return 'ignored';
       }
-      // Cheap filters before queueing: bots, and group messages that do not mention anyone.
+      // Cheap filters before recording: bots, and group messages that do not mention anyone.
       if (msg.senderType !== 'user' || (msg.chatType === 'group' && msg.mentions.length === 0)) return 'ignored';
-      return queue.push(msg.chatId, () => o.handleMessage(msg)) ? 'queued' : 'full';
+      if (!queue.accepting) return 'full';
+      let fresh: boolean;
+      try {
+        fresh = await inbox.record({ kind: 'message', eventId, chatId: msg.chatId, msg });
+      } catch (err) {
+        log.error({ err, eventId }, 'event could not be recorded; answered with an error so that Lark delivers it again');
+        return 'failed';
+      }
+      // A redelivery of a recorded event: its row is handled (or pending, and handled at the next start).
+      if (!fresh) return 'queued';
+      enqueueMessage(eventId, msg);
+      return 'queued';
     },
     async cardAction(eventId, event) {
+      if (stopped) return 'failed';
       const action = toCardAction(eventId, event);
       if (!action) {
         log.warn({ eventId }, 'card action event not understood, ignored');
         return {};
       }
-      const work = o.handleCardAction(action);
+      try {
+        await inbox.record({ kind: 'card', eventId, chatId: action.chatId ?? '', action });
+      } catch (err) {
+        log.error({ err, eventId }, 'card press could not be recorded; answered with an error');
+        return 'failed';
+      }
+      const work = o.handleCardAction(action).then(async (r) => {
+        await markDone(eventId);
+        return r;
+      });
       let timer: NodeJS.Timeout | undefined;
       const late = Symbol('late');
       const first = await Promise.race([work, new Promise<typeof late>((resolve) => (timer = setTimeout(() => resolve(late), deadline)))]);
@@ -153,6 +231,20 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
       log.warn({ eventId, deadlineMs: deadline }, 'card action slower than the callback deadline; patching later');
       void work.then((r: CardActionResult) => patchLater(o.outbound, action, r, log));
       return {};
+    },
+    async resume() {
+      const pending = await inbox.pending();
+      for (const e of pending) {
+        if (e.kind === 'message') enqueueMessage(e.eventId, e.msg);
+        else enqueueLateCard(e.eventId, e.action);
+      }
+      if (pending.length > 0) log.info({ pending: pending.length }, 'inbox: events recorded before the last stop queued again');
+      return pending.length;
+    },
+    stop() {
+      stopped = true;
+      for (const t of retries) clearTimeout(t);
+      retries.clear();
     },
   };
 }

@@ -1,10 +1,12 @@
 /**
  * Webhook receiver (LARK_MODE=webhook): `POST /webhook/event` for messages and card callbacks,
  * `GET /healthz`. Not the SDK's adaptDefault: that matches URLs exactly and awaits the handler
- * before answering. Here every request is checked, then acknowledged at once; messages are
- * processed afterwards from an in-process queue.
+ * before answering. Here every request is checked, recorded in the durable inbox, then
+ * acknowledged; messages are processed afterwards from an in-process queue (503 when the
+ * queue is full or the event could not be recorded: Lark delivers it again).
  *
  * Checks, in order (nothing processed when one fails):
+ *   400 body aborted by the sender before its end (logged at info, like every refusal but 401)
  *   413 body over 1 MB (Content-Length, or counted while reading; the rest is discarded for at most 200 ms, then the connection is dropped)
  *   415 Content-Type not application/json;  400 malformed JSON
  *   401 signature (when LARK_ENCRYPT_KEY is set): sha256(timestamp + nonce + encryptKey + raw
@@ -121,10 +123,11 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
         resolve(Buffer.concat(chunks).toString('utf8'));
       }
     });
-    req.on('error', (err) => {
+    // A sender that gives up half-way (a slow or hostile socket) is no fault of ours: a 400, logged at info.
+    req.on('error', (err: NodeJS.ErrnoException) => {
       if (!done) {
         done = true;
-        reject(err);
+        reject(new HttpError(400, `request body aborted (${err.code ?? err.message})`));
       }
     });
   });
@@ -194,13 +197,17 @@ export function createWebhookReceiver(o: WebhookOptions): WebhookReceiver {
     if (eventId === '') throw new HttpError(400, 'event without header.event_id');
     const event = payload.event;
     if (eventType === MESSAGE_EVENT) {
-      const queued = o.router.message(eventId, event);
+      // Answered only once the event is recorded in the inbox: nothing acknowledged is lost.
+      const queued = await o.router.message(eventId, event);
       if (queued === 'full') throw new HttpError(503, 'busy; retry later');
+      if (queued === 'failed') throw new HttpError(503, 'event not recorded; retry later');
       send(res, 200, {});
       return;
     }
     if (eventType === CARD_ACTION_EVENT) {
-      send(res, 200, await o.router.cardAction(eventId, event));
+      const answer = await o.router.cardAction(eventId, event);
+      if (answer === 'failed') throw new HttpError(503, 'card press not recorded; retry later');
+      send(res, 200, answer);
       return;
     }
     log.debug({ eventType, eventId }, 'event type not handled');

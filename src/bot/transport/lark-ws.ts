@@ -5,8 +5,8 @@
  * endpoint answers a reconnect with any refusal but "internal error" (e.g. code 1, system busy),
  * leaving the bot deaf until a restart: we start it again after `restartDelayMs`.
  *
- * The SDK awaits the handler before acknowledging the frame, so messages are only queued
- * here; card callbacks are answered (toast + card) within the deadline.
+ * The SDK awaits the handler before acknowledging the frame, so messages are only recorded
+ * (durable inbox) and queued here; card callbacks are answered (toast + card) within the deadline.
  */
 import * as lark from '@larksuiteoapi/node-sdk';
 import { UserError } from '../../errors.js';
@@ -38,14 +38,17 @@ export function createEventDispatcher(router: EventRouter, log: Logger): lark.Ev
         log.warn('message event without event_id ignored');
         return;
       }
-      if (router.message(eventId, data) === 'full') {
+      const queued = await router.message(eventId, data);
+      if (queued === 'full' || queued === 'failed') {
         // The SDK answers the frame with code 500, as a webhook would answer 503: Lark retries later.
-        throw new Error('work queue full');
+        throw new Error(queued === 'full' ? 'work queue full' : 'event not recorded');
       }
     },
     [CARD_ACTION_EVENT]: async (data: Flattened) => {
       const eventId = typeof data.event_id === 'string' ? data.event_id : '';
-      return router.cardAction(eventId, data);
+      const answer = await router.cardAction(eventId, data);
+      if (answer === 'failed') throw new Error('card press not recorded');
+      return answer;
     },
     // The SDK types each event's payload precisely; ours are read as plain objects and validated
     // with zod in events.ts, so the handler map is passed untyped.

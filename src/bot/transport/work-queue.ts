@@ -35,6 +35,11 @@ export class WorkQueue {
     this.onStart = o.onStart;
   }
 
+  /** Whether `push` would accept a job now. */
+  get accepting(): boolean {
+    return !this.closed && this.pending < this.capacity;
+  }
+
   /** Jobs accepted and not yet finished. */
   get size(): number {
     return this.pending;

@@ -1,6 +1,6 @@
 /**
  * `dangjian export 种类 --out 文件.xlsx [--year 年份] [--level 层级] [--force]`: writes an Excel
- * workbook (评分表, 排名, 任务台账, 目标进度). Help, output and errors are in Chinese; the file
+ * workbook (评分表, 排名, 任务台账, 目标进度, 年度通报). Help, output and errors are in Chinese; the file
  * is written beside its final name and renamed, and an existing file is kept unless --force.
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -17,9 +17,9 @@ export function registerExportCommand(program: Command): void {
   const cmd = program
     .command('export')
     .description(`导出 Excel 表格（.xlsx）：${EXPORT_KIND_LIST}`)
-    .argument('[种类]', `${EXPORT_KIND_LIST}（也可写 scores、ranking、tasks、targets）`)
+    .argument('[种类]', `${EXPORT_KIND_LIST}（也可写 scores、ranking、tasks、targets、bulletin）`)
     .option('--out <文件>', '保存为哪个 .xlsx 文件，例如 评分表-2026.xlsx')
-    .option('--year <年份>', '年度，默认今年（目标进度：按该年年底或今天，取较早者）')
+    .option('--year <年份>', '年度，默认今年（目标进度：按该年年底或今天，取较早者；年度通报：该年与上一年对比）')
     .option('--level <层级>', '只导出一个层级（评分表、排名）：街道、社区、小区、楼宇、商圈、社会组织')
     .option('--force', '文件已存在时覆盖')
     .option('--db <文件>', 'SQLite 数据库文件（默认 DB_FILE 或 ./data/dangjian.db）')

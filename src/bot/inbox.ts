@@ -1,0 +1,32 @@
+/**
+ * The durable inbox as the event router uses it: a verified event is recorded before Lark is
+ * answered, marked done once handled, and what is still pending at start is handled then.
+ * Recording is one short insert; if it fails the receiver answers with an error and Lark
+ * delivers the event again.
+ */
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/database.js';
+import { markInboxDone, pendingInboxEvents, recordInboxEvent } from '../db/inbox.repository.js';
+import type { CardAction, ChatMessage } from './types.js';
+
+export type InboxEvent = { kind: 'message'; eventId: string; chatId: string; msg: ChatMessage } | { kind: 'card'; eventId: string; chatId: string; action: CardAction };
+
+export interface Inbox {
+  /** Records the event, pending; false when it was recorded before. Throws when it cannot be written. */
+  record(e: InboxEvent): Promise<boolean>;
+  done(eventId: string): Promise<void>;
+  /** What was recorded and not handled, in order. */
+  pending(): Promise<InboxEvent[]>;
+}
+
+export function createInbox(db: Db, clock: Clock): Inbox {
+  return {
+    record: (e) => recordInboxEvent(db, { eventId: e.eventId, kind: e.kind, chatId: e.chatId, payload: e.kind === 'message' ? e.msg : e.action, at: clock.now().getTime() }),
+    done: (eventId) => markInboxDone(db, eventId, clock.now().getTime()),
+    async pending() {
+      return (await pendingInboxEvents(db)).map((r): InboxEvent =>
+        r.kind === 'message' ? { kind: 'message', eventId: r.eventId, chatId: r.chatId, msg: r.payload as ChatMessage } : { kind: 'card', eventId: r.eventId, chatId: r.chatId, action: r.payload as CardAction },
+      );
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import type { Db } from './database.js';
+import type { InboxKind } from './schema.js';
+
+export interface InboxRecord {
+  id: number;
+  eventId: string;
+  kind: InboxKind;
+  chatId: string;
+  /** Parsed JSON payload (the handlers' ChatMessage or CardAction). */
+  payload: unknown;
+}
+
+/**
+ * Records a verified event, pending; one statement (its own short transaction). Returns false
+ * when the event id was recorded before (a redelivery). Throws when it cannot be written.
+ */
+export async function recordInboxEvent(db: Db, e: { eventId: string; kind: InboxKind; chatId: string; payload: unknown; at: number }): Promise<boolean> {
+  const result = await db
+    .insertInto('inbox')
+    .values({ event_id: e.eventId, kind: e.kind, chat_id: e.chatId, payload: JSON.stringify(e.payload), status: 'pending', received_at: e.at, done_at: null })
+    .onConflict((oc) => oc.column('event_id').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/** Pending events in the order they were recorded. */
+export async function pendingInboxEvents(db: Db): Promise<InboxRecord[]> {
+  const rows = await db.selectFrom('inbox').select(['id', 'event_id', 'kind', 'chat_id', 'payload']).where('status', '=', 'pending').orderBy('id').execute();
+  return rows.map((r) => ({ id: r.id, eventId: r.event_id, kind: r.kind, chatId: r.chat_id, payload: JSON.parse(r.payload) as unknown }));
+}
+
+export async function markInboxDone(db: Db, eventId: string, at: number): Promise<void> {
+  await db.updateTable('inbox').set({ status: 'done', done_at: at }).where('event_id', '=', eventId).where('status', '=', 'pending').execute();
+}
+
+/** Deletes handled events recorded before `olderThan`; returns how many. */
+export async function pruneInbox(db: Db, olderThan: number): Promise<number> {
+  const result = await db.deleteFrom('inbox').where('status', '=', 'done').where('received_at', '<', olderThan).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

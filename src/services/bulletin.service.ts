@@ -1,0 +1,153 @@
+/**
+ * 年度通报 (the yearly bulletin, 四(五): 「每年对项目指标落实情况进行复评并通报结果，对达到建设要求的，
+ * 抓好晋位提升；对未能长效保持的，责令整改提升」): how the grades moved between two assessments.
+ *
+ * `buildBulletin(input)` is pure: two assessments of the same units in, the bulletin out —
+ * counts per level and grade with the change, every unit classified 晋位 / 保持 / 降级 / 新评
+ * (`gradeMove`), and the units of concern (降级 = 需整改, B14; 一票否决) with the sub-items where
+ * they lost the most points. `bulletinReport(deps, {year})` feeds it this year against last
+ * year from the database, plus section 二's milestones. Issue 14's assessment rounds feed the
+ * same builder with a closed round against the previous one (the labels name the rounds).
+ */
+import { GRADE_NAMES_ZH, LEVELS, type Grade, type Level } from '../plan/schema.js';
+import { compareNames, gapToNextGrade, gradeMove, type GradeMove, type Loss, type UnitGrade } from '../scoring/index.js';
+import { localDate } from '../time.js';
+import { gradeStreetYears, targetsReport, type GradingDeps, type TargetsReport } from './grading.service.js';
+
+/** At most this many sub-items are named per unit of concern (where it lost the most points). */
+const LOSSES_PER_UNIT = 3;
+
+/** A grade, or 未评分 (no entry in the assessment). */
+export type Standing = Grade | 'unscored';
+const STANDINGS: readonly Standing[] = ['demonstration', 'standard', 'none', 'unscored'];
+
+export interface BulletinUnitInput {
+  name: string;
+  level: Level;
+  parent: string | null;
+  /** This assessment, explained (the sub-items' points). */
+  current: UnitGrade;
+  /** The assessment compared against. */
+  previous: { assessed: number; grade: Grade; total: number };
+}
+
+export interface BulletinInput {
+  year: number;
+  /** The two assessments as headers name them: 「2026年」 against 「2025年」. */
+  currentLabel: string;
+  previousLabel: string;
+  /** The street whose units are counted (null: every unit). */
+  street: string | null;
+  units: readonly BulletinUnitInput[];
+  targets: TargetsReport;
+}
+
+export interface BulletinCount {
+  level: Level;
+  standing: Standing;
+  previous: number;
+  current: number;
+  /** current − previous. */
+  change: number;
+}
+
+/** One assessment of a unit: null grade and total when it had no entry. */
+interface Assessed {
+  grade: Grade | null;
+  total: number | null;
+}
+
+export interface BulletinUnit {
+  unit: string;
+  level: Level;
+  parent: string | null;
+  previous: Assessed;
+  current: Assessed;
+  /** Total now − total before, when assessed both times. */
+  totalChange: number | null;
+  move: GradeMove;
+  veto: boolean;
+}
+
+export type ConcernKind = 'down' | 'veto';
+
+export interface BulletinConcern {
+  unit: string;
+  level: Level;
+  parent: string | null;
+  current: Assessed;
+  /** Why it is listed, in Chinese (「降级：标准型 → 未达标」, 「一票否决：…」). */
+  reasons: Array<{ kind: ConcernKind; text: string }>;
+  /** The sub-items where it lost the most points (unassessed ones lose their full value, B16). */
+  losses: Loss[];
+}
+
+export interface BulletinReport {
+  year: number;
+  currentLabel: string;
+  previousLabel: string;
+  street: string | null;
+  /** Per level that has units (street first): one row per standing (示范型, 标准型, 未达标, 未评分). */
+  counts: BulletinCount[];
+  /** Every unit: level order, then parent, then name. */
+  units: BulletinUnit[];
+  /** Units that dropped a grade (需整改) or have a 一票否决, in the same order. */
+  concerns: BulletinConcern[];
+  targets: TargetsReport;
+}
+
+const standingOf = (u: { assessed: number; grade: Grade }): Standing => (u.assessed === 0 ? 'unscored' : u.grade);
+const assessedOf = (u: { assessed: number; grade: Grade; total: number }): Assessed => (u.assessed === 0 ? { grade: null, total: null } : { grade: u.grade, total: u.total });
+
+/** The bulletin of two assessments of the same units (pure). */
+export function buildBulletin(input: BulletinInput): BulletinReport {
+  const ordered = [...input.units].sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || compareNames(a.parent ?? '', b.parent ?? '') || compareNames(a.name, b.name));
+
+  const counts: BulletinCount[] = [];
+  for (const level of LEVELS) {
+    const mine = ordered.filter((u) => u.level === level);
+    if (mine.length === 0) continue;
+    for (const standing of STANDINGS) {
+      const previous = mine.filter((u) => standingOf(u.previous) === standing).length;
+      const current = mine.filter((u) => standingOf(u.current) === standing).length;
+      counts.push({ level, standing, previous, current, change: current - previous });
+    }
+  }
+
+  const units: BulletinUnit[] = [];
+  const concerns: BulletinConcern[] = [];
+  for (const u of ordered) {
+    const move = gradeMove(u.previous, u.current);
+    const current = assessedOf(u.current);
+    const previous = assessedOf(u.previous);
+    units.push({
+      unit: u.name,
+      level: u.level,
+      parent: u.parent,
+      previous,
+      current,
+      totalChange: current.total === null || previous.total === null ? null : current.total - previous.total,
+      move,
+      veto: u.current.veto,
+    });
+    const reasons: BulletinConcern['reasons'] = [];
+    if (move === 'down') reasons.push({ kind: 'down', text: `降级：${GRADE_NAMES_ZH[u.previous.grade]} → ${GRADE_NAMES_ZH[u.current.grade]}` });
+    if (u.current.veto) reasons.push({ kind: 'veto', text: `一票否决：${u.current.vetoReasons.join('；')}` });
+    if (reasons.length > 0) {
+      concerns.push({ unit: u.name, level: u.level, parent: u.parent, current, reasons, losses: gapToNextGrade(u.current, { limit: LOSSES_PER_UNIT }).topLosses });
+    }
+  }
+  return { year: input.year, currentLabel: input.currentLabel, previousLabel: input.previousLabel, street: input.street, counts, units, concerns, targets: input.targets };
+}
+
+/**
+ * The 年度通报 of `year`: the programme street's units this year against last year, and
+ * section 二's milestones as of the end of `year` (today, when that is earlier).
+ */
+export async function bulletinReport(deps: GradingDeps, options: { year: number }): Promise<BulletinReport> {
+  const { year } = options;
+  const today = localDate(deps.clock.now(), deps.tz);
+  const targets = await targetsReport(deps, { at: [today, `${year}-12-31`].sort()[0]! });
+  const graded = await gradeStreetYears(deps, year);
+  return buildBulletin({ year, currentLabel: `${year}年`, previousLabel: `${year - 1}年`, street: graded.street, units: graded.units, targets });
+}
