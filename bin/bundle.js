@@ -1,14 +1,24 @@
-// Keeps .build/<entry>.mjs, an esbuild bundle of the TypeScript sources, up to date and
+// Keeps .build/<stamp>/<entry>.mjs, an esbuild bundle of the TypeScript sources, up to date and
 // returns its URL. A fresh clone needs no build step: the first run bundles (≈0.3 s), later
 // runs reuse the bundle until a file under src/ or migrations/ changes. Node then loads one
 // file instead of resolving every module through a TypeScript loader (≈3× faster start).
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+// Code splitting: a module the sources import with `await import(…)` (the Lark sender in the
+// CLI) is a chunk of its own, loaded only by the commands that use it, so that `dangjian --help`
+// does not parse the Lark SDK.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, '.build');
 const ENTRIES = { cli: 'src/cli/main.ts', main: 'src/main.ts' };
+const BUNDLED = new Set(['kysely', 'zod']);
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const EXTERNAL = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
+  .filter((name) => !BUNDLED.has(name))
+  .flatMap((name) => [name, `${name}/*`]);
+/** Bundles of older sources are removed after this long (a process may still be running from one). */
+const KEEP_OLD_MS = 10 * 60_000;
 
 function newestMtime(path) {
   const st = statSync(path);
@@ -18,33 +28,52 @@ function newestMtime(path) {
   return newest;
 }
 
-function isFresh(file) {
-  if (!existsSync(file)) return false;
-  const sources = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'migrations')), statSync(join(root, 'package.json')).mtimeMs);
-  return statSync(file).mtimeMs >= sources;
+function removeOldBundles(keep) {
+  for (const name of existsSync(outDir) ? readdirSync(outDir) : []) {
+    const path = join(outDir, name);
+    if (name === keep) continue;
+    try {
+      if (Date.now() - statSync(path).mtimeMs > KEEP_OLD_MS || name.endsWith('.mjs')) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Another process removed it first.
+    }
+  }
 }
 
 /** @param {keyof typeof ENTRIES} entry */
 export async function ensureBundle(entry) {
-  const outfile = join(outDir, `${entry}.mjs`);
-  if (!isFresh(outfile)) {
+  const sources = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'migrations')), statSync(join(root, 'package.json')).mtimeMs);
+  const stamp = `b${Math.floor(sources)}`;
+  const dir = join(outDir, stamp);
+  const outfile = join(dir, `${entry}.mjs`);
+  if (!existsSync(outfile)) {
     const { build } = await import('esbuild');
     mkdirSync(outDir, { recursive: true });
-    // Write aside, then rename: concurrent runs (tests) never see a half-written bundle.
-    const tmp = `${outfile}.${process.pid}.${Date.now()}.tmp`;
+    // Build aside, then rename the folder: concurrent runs (tests) never see a half-written bundle.
+    const tmp = join(outDir, `tmp-${process.pid}-${Date.now()}`);
     await build({
-      entryPoints: [join(root, ENTRIES[entry])],
-      outfile: tmp,
+      entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, join(root, file)])),
+      outdir: tmp,
+      outExtension: { '.js': '.mjs' },
       bundle: true,
+      splitting: true,
       platform: 'node',
       format: 'esm',
       target: 'node20',
-      packages: 'external',
+      // Pure-JS libraries made of many small ES modules (kysely, zod) are bundled: one file parses
+      // much faster than hundreds resolved one by one. The others (CommonJS, native, heavy) stay out.
+      external: EXTERNAL,
       keepNames: true,
-      sourcemap: 'inline',
+      sourcemap: 'linked',
       logLevel: 'error',
     });
-    renameSync(tmp, outfile);
+    try {
+      renameSync(tmp, dir);
+    } catch {
+      // Another process finished the same bundle first: use it.
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    removeOldBundles(stamp);
   }
   return pathToFileURL(outfile).href;
 }

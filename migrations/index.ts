@@ -8,6 +8,9 @@ import * as outboxItems from './2026_12_01_00_00_00_outbox_items.js';
 import * as targetOverrides from './2026_12_02_20_00_00_target_overrides.js';
 import * as inbox from './2026_12_02_30_00_00_inbox.js';
 import * as masterData from './2026_12_02_40_00_00_master_data.js';
+import * as selfCheck from './2026_12_02_10_00_00_self_check.js';
+import * as unitItems from './2026_12_02_10_10_00_unit_items.js';
+import * as applications from './2026_12_02_10_20_00_applications.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_28_00_00_00_initial_schema': initialSchema,
@@ -16,4 +19,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_20_00_00_target_overrides': targetOverrides,
   '2026_12_02_30_00_00_inbox': inbox,
   '2026_12_02_40_00_00_master_data': masterData,
+  '2026_12_02_10_00_00_self_check': selfCheck,
+  '2026_12_02_10_10_00_unit_items': unitItems,
+  '2026_12_02_10_20_00_applications': applications,
 };

@@ -19,12 +19,13 @@ function exitAfterFlush(log: Logger, code: number): void {
 /** The one mapping of a start-up failure: a person's to fix (config, plan) → one line, exit 2; else a bug → logged, exit 1. */
 function startupFailure(err: unknown, log: Logger | undefined): never {
   if (isUserError(err)) {
-    process.stderr.write(`error: ${err.message}\n`);
+    process.stderr.write(`错误：${err.message}\n`);
     process.exit(2);
   }
   // The fatal line is written out by the log's exit hook (src/log.ts).
   log?.fatal({ err }, 'failed to start');
-  if (!log) process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  if (!log) process.stderr.write(`错误：${err instanceof Error ? (err.stack ?? err.message) : String(err)}
+`);
   process.exit(1);
 }
 

@@ -8,6 +8,9 @@
  *   complete / undo      members of one of the task's lead units, the office, the leadership group
  *   every unit's scores  (评分表, 排名 and 年度通报 exports) the office and the leadership group; other
  *                        exports (任务台账, 目标进度) every bound member
+ *   a unit's own side    自查清单 and its items: the unit's secretary, a community's secretary also
+ *                        for the compounds under it, the office for any unit; 申报: the unit's own
+ *                        secretary and the office (only the office reviews)
  *   read                 anyone bound to the roster, or anyone in a subscribed group (src/bot/access.ts)
  */
 import { audit } from '../db/audit.repository.js';
@@ -36,6 +39,21 @@ export function mayCompleteTask(actor: Actor, leadUnits: readonly string[]): boo
 export function mayExportAllScores(actor: Actor): boolean {
   return isOffice(actor) || isLeadership(actor);
 }
+
+/** A unit's own forms (自查清单, 申报): its secretary, its community's secretary for a compound, the office. */
+export function mayFillForUnit(actor: Actor, unit: { id: number; level: string; parentId: number | null }): boolean {
+  if (isOffice(actor)) return true;
+  if (actor.role !== 'secretary' || actor.unitId === null) return false;
+  return actor.unitId === unit.id || (unit.level === 'compound' && actor.unitId === unit.parentId);
+}
+
+/** A unit's 申报: its own secretary or the office (a community secretary only reads its compounds' applications). */
+export function mayApplyForUnit(actor: Actor, unit: { id: number }): boolean {
+  return isOffice(actor) || (actor.role === 'secretary' && actor.unitId === unit.id);
+}
+
+/** Who reviews applications (approve / return): the office. */
+export const mayReviewApplications = (actor: Actor): boolean => isOffice(actor);
 
 export interface Refusal {
   /** Audit action, e.g. `score.set`. */

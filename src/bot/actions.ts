@@ -6,6 +6,9 @@
  *   { action: 'reminder.snooze', key: '<item key>', card? }       — 明天再提醒
  *   { action: 'task.complete_overdue', year, seq, card }           — 全部标记完成 (after the client's confirmation)
  *   { action: 'reminder.list', card }                             — 查看全部: the card's every item, sent to the presser
+ *   { action: 'self_check.form', unit, year, page, go }           — a self-check form page saved (form_value), then turned or submitted
+ *   { action: 'application.form', unit, year, go }                — the application form saved (form_value), or submitted
+ *   { action: 'application.review', unit, year, decision }        — the office approves / returns with its opinion (form_value.opinion)
  * Errors become toasts in one place (toastForError, ./errors.ts).
  */
 import { z } from 'zod';
@@ -16,6 +19,8 @@ import { fullCardList } from '../services/cards.service.js';
 import { snoozeReminder } from '../services/snooze.service.js';
 import { inZone } from '../time.js';
 import { resolveActor, unboundActorName, UNBOUND_HINT } from './access.js';
+import { APPLICATION_FORM_ACTION, APPLICATION_REVIEW_ACTION, applicationFormAction, applicationReviewAction } from './commands/application.js';
+import { selfCheckFormAction, SELF_CHECK_FORM_ACTION } from './commands/self-check.js';
 import { completeFromCard, completeOverdueFromCard, patchScheduledCard, type PressedCard } from './commands/tasks.js';
 import { shortToast, toastForError } from './errors.js';
 import { runCommandText } from './run-command.js';
@@ -105,6 +110,19 @@ async function run(name: string, action: CardAction, deps: BotDeps, now: Date, l
       // To the presser alone: the group keeps its one card.
       await deps.outbound.sendMessage({ receiveIdType: 'open_id', receiveId: action.operatorOpenId, msgType: 'interactive', content: card, idempotencyKey: `list:${action.eventId}` });
       return { toast: { type: 'success', content: '完整清单已私信发给你' } };
+    }
+    case SELF_CHECK_FORM_ACTION: {
+      const actor = await resolveActor(deps, action.operatorOpenId, 'card');
+      if (!actor) return refuseUnbound(deps, action, 'self_check.save', String(action.value.unit ?? ''), now);
+      return await selfCheckFormAction(deps, actor, action.value, action.formValue ?? {});
+    }
+    case APPLICATION_FORM_ACTION:
+    case APPLICATION_REVIEW_ACTION: {
+      const actor = await resolveActor(deps, action.operatorOpenId, 'card');
+      const audited = name === APPLICATION_FORM_ACTION ? 'application.save' : 'application.review';
+      if (!actor) return refuseUnbound(deps, action, audited, String(action.value.unit ?? ''), now);
+      const run = name === APPLICATION_FORM_ACTION ? applicationFormAction : applicationReviewAction;
+      return await run(deps, actor, action.value, action.formValue ?? {});
     }
     default:
       log.warn({ action: name }, 'unknown card action');

@@ -9,6 +9,7 @@ import { runCardAction } from './actions.js';
 import { helpCard, markOneToOne, noticeCard } from './cards.js';
 import { registry } from './commands/index.js';
 import { toastForError } from './errors.js';
+import { fileMessageReply } from './file-import.js';
 import { runCommand } from './run-command.js';
 import { cardReply, type BotDeps, type CardAction, type CardActionResult, type ChatMessage, type Reply } from './types.js';
 
@@ -66,6 +67,7 @@ async function decide(msg: ChatMessage, deps: BotDeps): Promise<MessageDecision>
   });
   if (fresh !== 'new') return { status: 'ignored', reason: fresh };
   const log = deps.log.child({ messageId: msg.messageId, chatId: msg.chatId });
+  if (msg.file) return { status: 'replied', command: 'file', reply: await fileMessageReply({ ...msg, file: msg.file }, deps, log) };
   if (msg.text === null) return { status: 'replied', command: null, reply: cardReply(noticeCard('只认识文字命令', 'grey', ['请发送文字命令，例如「帮助」。'])) };
   const max = deps.maxTextLength;
   if (text.length > max) {

@@ -32,6 +32,8 @@ export interface ChatMessage {
   senderType: string;
   /** The text with mention placeholders still in it; null for non-text messages. */
   text: string | null;
+  /** A file message: its key (to download through the sender) and the name it was sent under. */
+  file?: { key: string; name: string } | null;
   mentions: Mention[];
 }
 
@@ -41,6 +43,8 @@ export interface CardAction {
   operatorOpenId: string;
   /** The button's value (see ButtonValue; `action` names the handler). */
   value: Record<string, unknown>;
+  /** A form's submit button: the form's values by field name (null for a plain button). */
+  formValue?: Record<string, unknown> | null;
   /** The message holding the card, when known (for delayed patches). */
   messageId: string | null;
   chatId: string | null;

@@ -21,6 +21,33 @@ export interface ButtonElement {
   behaviors: Array<{ type: 'callback'; value: ButtonValue }>;
   /** A confirmation dialog before the callback (the client asks; nothing is sent on 取消). */
   confirm?: { title: { tag: 'plain_text'; content: string }; text: { tag: 'plain_text'; content: string } };
+  /** Inside a form: its card-unique name, and `submit` sends the form's values with the callback. */
+  name?: string;
+  form_action_type?: 'submit';
+}
+/** A text field of a form (its value arrives in the callback's `form_value` under `name`). */
+export interface InputElement {
+  tag: 'input';
+  name: string;
+  input_type: 'text' | 'multiline_text';
+  label: { tag: 'plain_text'; content: string };
+  label_position: 'top';
+  placeholder: { tag: 'plain_text'; content: string };
+  default_value?: string;
+  max_length: number;
+}
+/** A date field of a form; its value arrives as 「2026-06-30 +0800」. */
+export interface DatePickerElement {
+  tag: 'date_picker';
+  name: string;
+  placeholder: { tag: 'plain_text'; content: string };
+  initial_date?: string;
+}
+/** A form container (card root only, no table or form inside; every field named). */
+export interface FormElement {
+  tag: 'form';
+  name: string;
+  elements: CardElement[];
 }
 export interface TableColumn { name: string; display_name: string; data_type: 'text' | 'lark_md' | 'number'; width?: string }
 export interface TableElement {
@@ -36,7 +63,7 @@ export interface ColumnSetElement {
   flex_mode: 'bisect' | 'none' | 'flow';
   columns: Array<{ tag: 'column'; width: 'weighted'; weight: number; elements: CardElement[] }>;
 }
-export type CardElement = MarkdownElement | HrElement | ButtonElement | TableElement | ColumnSetElement | ChartElement;
+export type CardElement = MarkdownElement | HrElement | ButtonElement | TableElement | ColumnSetElement | ChartElement | InputElement | DatePickerElement | FormElement;
 
 export interface Card {
   schema: '2.0';
@@ -68,6 +95,30 @@ export function lineWithButton(content: string, b: ButtonElement): ColumnSetElem
       { tag: 'column', width: 'weighted', weight: 1, elements: [b] },
     ],
   };
+}
+
+/** A text field of a form. */
+export function input(name: string, label: string, o: { placeholder: string; value?: string | null; multiline?: boolean; maxLength?: number }): InputElement {
+  return {
+    tag: 'input',
+    name,
+    input_type: o.multiline ? 'multiline_text' : 'text',
+    label: { tag: 'plain_text', content: label },
+    label_position: 'top',
+    placeholder: { tag: 'plain_text', content: o.placeholder },
+    ...(o.value ? { default_value: o.value } : {}),
+    max_length: o.maxLength ?? 200,
+  };
+}
+
+/** A date field of a form. */
+export function datePicker(name: string, placeholder: string, value: string | null): DatePickerElement {
+  return { tag: 'date_picker', name, placeholder: { tag: 'plain_text', content: placeholder }, ...(value ? { initial_date: value } : {}) };
+}
+
+/** A button that submits its form: the callback carries `value` and the form's values. */
+export function submitButton(name: string, text: string, value: ButtonValue, type: ButtonElement['type'] = 'default'): ButtonElement {
+  return { ...button(text, value, type), name, form_action_type: 'submit' };
 }
 
 /** Buttons side by side. */
@@ -155,6 +206,15 @@ export function renderCardText(c: Card): RenderedCard {
           break;
         case 'chart':
           for (const l of chartToText(e).split('\n')) lines.push(`┃ ${indent}${l}`);
+          break;
+        case 'form':
+          walk(e.elements, indent);
+          break;
+        case 'input':
+          lines.push(`┃ ${indent}〔${e.label.content}〕${e.default_value ?? ''}`);
+          break;
+        case 'date_picker':
+          lines.push(`┃ ${indent}〔${e.placeholder.content}〕${e.initial_date ?? ''}`);
           break;
       }
     }

@@ -127,6 +127,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     holidayFile: e.HOLIDAY_FILE,
     scheduler,
   };
+  // One credential without the other is a half-done deployment, not console mode: say which is missing.
+  if ((e.LARK_APP_ID === undefined) !== (e.LARK_APP_SECRET === undefined)) {
+    const [set, missing] = e.LARK_APP_ID === undefined ? ['LARK_APP_SECRET', 'LARK_APP_ID'] : ['LARK_APP_ID', 'LARK_APP_SECRET'];
+    throw configError(`已设置 ${set}，但缺少 ${missing}：两者都设置才能连接飞书，都不设置则在终端里运行本地对话`, missing);
+  }
   const domain = (e.LARK_DOMAIN ?? 'https://open.feishu.cn').replace(/\/+$/, '');
   const lark: LarkApp | null = e.LARK_APP_ID !== undefined && e.LARK_APP_SECRET !== undefined ? { appId: e.LARK_APP_ID, appSecret: e.LARK_APP_SECRET, domain } : null;
   const mode = e.LARK_MODE ?? (lark ? 'ws' : 'console');

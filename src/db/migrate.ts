@@ -28,7 +28,7 @@ export const migrationNames = (): string[] => Object.keys(allMigrations).sort();
  */
 export async function migrateToLatest(db: Db): Promise<string[]> {
   // Nothing pending (every start but the first): no write lock taken at all.
-  if (!(await migrator(db).getMigrations()).some((m) => m.executedAt === undefined)) return [];
+  if (!hasPending(db)) return [];
   const sqlite = sqliteOf(db);
   sqlite.exec('BEGIN IMMEDIATE');
   let result: MigrationResultSet;
@@ -40,6 +40,20 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   }
   sqlite.exec(result.error ? 'ROLLBACK' : 'COMMIT');
   return applied(result);
+}
+
+/**
+ * Whether a migration is pending, read with one query (Kysely's own check introspects every table
+ * first: a noticeable part of a CLI command's start). SQLite-specific (issue 17).
+ */
+function hasPending(db: Db): boolean {
+  let done: Set<string>;
+  try {
+    done = new Set((sqliteOf(db).prepare('SELECT name FROM kysely_migration').all() as Array<{ name: string }>).map((r) => r.name));
+  } catch {
+    return true; // a fresh file: no migration table yet
+  }
+  return migrationNames().some((name) => !done.has(name));
 }
 
 function applied(result: MigrationResultSet): string[] {

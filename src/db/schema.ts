@@ -155,6 +155,92 @@ export interface TargetOverrideTable {
   set_at: number;
 }
 
+export type SelfCheckStatus = 'draft' | 'submitted';
+
+/** A unit's 自查清单 for a year (issue 13); apart from the official assessment. */
+export interface SelfCheckTable {
+  id: Generated<number>;
+  unit_id: number;
+  year: number;
+  status: SelfCheckStatus;
+  created_at: number;
+  updated_at: number;
+  submitted_at: number | null;
+  submitted_by: string | null;
+}
+
+/** One self-assessed sub-item; history kept, the newest id per (self_check, item) wins. */
+export interface SelfCheckEntryTable {
+  id: Generated<number>;
+  self_check_id: number;
+  item_code: string;
+  half_points: number;
+  shortfall: string | null;
+  measure: string | null;
+  /** YYYY-MM-DD. */
+  target_date: string | null;
+  entered_by: string;
+  entered_at: number;
+}
+
+export type UnitItemSource = 'self_check' | 'application';
+
+/** A unit's own tracked item: a self-check measure or an application's 任务节点. */
+export interface UnitItemTable {
+  id: Generated<number>;
+  unit_id: number;
+  year: number;
+  source: UnitItemSource;
+  /** Where it comes from (`self_check:<year>:<code>`, `application:<id>:node:<n>`): one open item per ref. */
+  source_ref: string;
+  title: string;
+  /** YYYY-MM-DD. */
+  due_date: string;
+  created_at: number;
+  updated_at: number;
+  /** Set when its source no longer asks for it (a measure removed, a new application approved). */
+  retired_at: number | null;
+}
+
+export interface UnitItemCompletionTable {
+  id: Generated<number>;
+  unit_item_id: number;
+  done_at: number;
+  done_by: string;
+  undone_at: number | null;
+  undone_by: string | null;
+}
+
+export type ApplicationStatus = 'draft' | 'submitted' | 'returned' | 'approved';
+
+/** A unit's 申报 (Annex 4) for a year; `fields` is JSON validated by the application service. */
+export interface ApplicationTable {
+  id: Generated<number>;
+  unit_id: number;
+  year: number;
+  status: ApplicationStatus;
+  fields: string;
+  office_opinion: string | null;
+  opinion_date: string | null;
+  created_at: number;
+  updated_at: number;
+  submitted_at: number | null;
+  submitted_by: string | null;
+  decided_at: number | null;
+  decided_by: string | null;
+}
+
+export type ApplicationAction = 'save' | 'submit' | 'return' | 'approve';
+
+export interface ApplicationEventTable {
+  id: Generated<number>;
+  application_id: number;
+  action: ApplicationAction;
+  actor: string;
+  at: number;
+  comment: string | null;
+}
+
 export interface ProcessedEventTable { event_id: string; received_at: number }
 
 export type InboxKind = 'message' | 'card';
@@ -201,6 +287,12 @@ export interface Database {
   outbox: OutboxTable;
   outbox_item: OutboxItemTable;
   target_override: TargetOverrideTable;
+  self_check: SelfCheckTable;
+  self_check_entry: SelfCheckEntryTable;
+  unit_item: UnitItemTable;
+  unit_item_completion: UnitItemCompletionTable;
+  application: ApplicationTable;
+  application_event: ApplicationEventTable;
   processed_event: ProcessedEventTable;
   inbox: InboxTable;
   audit_log: AuditLogTable;
@@ -220,4 +312,8 @@ export type OutboxRow = Selectable<OutboxTable>;
 export type NewOutbox = Insertable<OutboxTable>;
 export type OutboxItemRow = Selectable<OutboxItemTable>;
 export type NewOutboxItem = Insertable<OutboxItemTable>;
+export type SelfCheckRow = Selectable<SelfCheckTable>;
+export type SelfCheckEntryRow = Selectable<SelfCheckEntryTable>;
+export type ApplicationRow = Selectable<ApplicationTable>;
+export type ApplicationEventRow = Selectable<ApplicationEventTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;

@@ -29,7 +29,7 @@ const ROLE_WORDS: Record<Role, readonly string[]> = {
   leader: ['组长', '领导小组组长'],
   deputy: ['副组长', '领导小组副组长'],
   member: ['领导小组成员', '领导小组', '成员'],
-  // Not 党建办(组织): that is a lead unit, and its staff are not the office (issue 16 #10, plan-readings G3).
+  // Not 党建办(组织): that is a lead unit, and its staff are not the office (issue 16 #10).
   office: ['党建办', '办公室', '领导小组办公室', '领导小组办公室(党建办)'],
   lead_unit: ['牵头单位', '牵头单位成员'],
   secretary: ['书记', '党组织书记'],

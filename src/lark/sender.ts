@@ -109,6 +109,8 @@ export interface LarkSender {
    * uploads again (an unused file at Lark, harmless); the message sending the key has the uuid.
    */
   uploadFile(input: OutgoingFile): Promise<{ fileKey: string }>;
+  /** GET im/v1/messages/:id/resources/:file_key?type=file: a file a user sent, read up to maxBytes. */
+  downloadMessageFile(input: { messageId: string; fileKey: string; maxBytes: number }): Promise<{ bytes: Buffer } | { tooLarge: true }>;
   /** GET /open-apis/bot/v3/info. */
   getBotInfo(): Promise<BotInfo>;
   /** POST auth/v3/tenant_access_token/internal with the app's id and secret: fails with Lark's code (10003 unknown app, 10014 bad secret). */
@@ -444,6 +446,29 @@ export function createLarkSender(options: LarkSenderOptions): LarkSender {
           if (typeof data.file_key !== 'string' || data.file_key === '') throw new Error('answer without data.file_key');
           return { fileKey: data.file_key };
         },
+      });
+    },
+
+    async downloadMessageFile(input) {
+      const path = `/open-apis/im/v1/messages/${input.messageId}/resources/${input.fileKey}`;
+      requireNonEmpty(input.messageId, 'messageId', 'GET', path);
+      requireNonEmpty(input.fileKey, 'fileKey', 'GET', path);
+      return call({
+        method: 'GET',
+        path,
+        target: input.messageId,
+        keys: [limiterKeys.app],
+        run: async (c) => {
+          try {
+            // The answer is the file itself: read as bytes, at most maxBytes (axios stops beyond).
+            const data = (await c.request({ method: 'GET', url: path, params: { type: 'file' }, responseType: 'arraybuffer', maxContentLength: input.maxBytes } as Parameters<typeof c.request>[0])) as ArrayBuffer | Buffer;
+            return { code: 0, bytes: Buffer.isBuffer(data) ? data : Buffer.from(data) };
+          } catch (e) {
+            if (e instanceof Error && /maxContentLength/.test(e.message)) return { code: 0, tooLarge: true };
+            throw e;
+          }
+        },
+        pick: (body) => (body.tooLarge === true ? { tooLarge: true as const } : { bytes: body.bytes as Buffer }),
       });
     },
 

@@ -44,5 +44,10 @@ export interface Outbound {
    * carries the uuid, so the file is never sent twice.
    */
   uploadFile(f: OutgoingFile): Promise<{ fileKey: string }>;
+  /**
+   * The file of a user's file message (im/v1/messages/:id/resources/:file_key), read up to
+   * `maxBytes`: a larger file is not kept (`tooLarge`). Absent where no Lark app is connected.
+   */
+  downloadMessageFile?(f: { messageId: string; fileKey: string; maxBytes: number }): Promise<{ bytes: Buffer } | { tooLarge: true }>;
 }
 

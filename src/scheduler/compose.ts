@@ -103,4 +103,5 @@ export const SECTION_NAMES_ZH: Record<ReminderKind, string> = {
   digest: '周报',
   unit_digest: '单位周报',
   unit_changes: '等级变化',
+  unit_item: '本单位事项',
 };

@@ -27,6 +27,16 @@ export interface TaskReminderInfo {
 }
 
 
+/** A unit's own item (a self-check measure, an application's 任务节点) as a card shows it. */
+export interface UnitItemInfo {
+  id: number;
+  unit: string;
+  title: string;
+  dueDate: string;
+  /** Calendar days from the card's date to the due date (negative: overdue). */
+  daysLeft: number;
+}
+
 /** An Annex 2 sub-item quoted by a push. */
 export interface PlanLine {
   code: string;
@@ -90,6 +100,8 @@ export interface CardItem {
   unitDigest?: UnitDigest;
   /** unit_changes: grade changes in the chat's unit (an item without any is skipped, never carried). */
   unitChanges?: UnitChangeNotice;
+  /** unit_item: the unit's own item as of the pass. */
+  unitItem?: UnitItemInfo;
   /** A 「明天再提醒」 re-send of `of`. */
   snooze?: { of: string; n: number; by: string; at: string };
 }

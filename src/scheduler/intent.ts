@@ -7,7 +7,7 @@ import type { Phase } from '../plan/schema.js';
 import type { SchedulerSettings } from '../config/scheduler-settings.js';
 import type { WorkCalendar } from '../tasks/work-calendar.js';
 
-export const REMINDER_KINDS = ['before_due', 'due_today', 'overdue', 'escalation', 'monthly', 'quarterly', 'yearly', 'phase', 'digest', 'unit_digest', 'unit_changes'] as const;
+export const REMINDER_KINDS = ['before_due', 'due_today', 'overdue', 'escalation', 'monthly', 'quarterly', 'yearly', 'phase', 'digest', 'unit_digest', 'unit_changes', 'unit_item'] as const;
 export type ReminderKind = (typeof REMINDER_KINDS)[number];
 
 export type YearlyTopic = 'project-list' | 'self-check' | 'acceptance';
@@ -27,6 +27,16 @@ export interface RuleTask {
   occurrences: readonly RuleOccurrence[];
 }
 
+/** A unit's own tracked item (a self-check measure, an application's 任务节点). */
+export interface RuleUnitItem {
+  id: number;
+  unit: string;
+  title: string;
+  dueDate: string;
+  /** Completion instant (epoch ms), or null while not done. */
+  doneAt: number | null;
+}
+
 export interface ChatRouting {
   /** Chats bound to `leadership`, oldest first. */
   leadership: readonly string[];
@@ -44,6 +54,8 @@ export interface RuleInput {
   firstYear: number;
   phases: readonly Phase[];
   tasks: readonly RuleTask[];
+  /** The units' own items (issue 13); none when absent. */
+  unitItems?: readonly RuleUnitItem[];
   chats: ChatRouting;
 }
 
@@ -69,7 +81,7 @@ export interface ReminderIntent {
   leadUnits: string[];
   /** Lead units without a chat of their own, routed to this leadership chat. */
   fallbackUnits: string[];
-  /** Plan pushes: 'YYYY-MM' (monthly), 'YYYY-Qn' (quarterly), 'YYYY:<topic>' (yearly), phase id, week Monday (digest), '<monday>:<unit>' (unit_digest), '<since ms>:<unit>' (unit_changes). */
+  /** Plan pushes: 'YYYY-MM' (monthly), 'YYYY-Qn' (quarterly), 'YYYY:<topic>' (yearly), phase id, week Monday (digest), '<monday>:<unit>' (unit_digest), '<since ms>:<unit>' (unit_changes), the item id (unit_item). */
   subject: string | null;
 }
 

@@ -16,6 +16,7 @@
  *   digest        digest:<monday>:<chat>                  leadership   DIGEST_TIME   周报 section
  *   unit_digest   unit_digest:<monday>:<chat>             unit chats   DIGEST_TIME   the unit's 周报 section
  *   unit_changes  unit_changes:<date>:<chat>              unit chats   PUSH_TIME     等级变化 section (skipped when nothing moved)
+ *   unit_item     unit_item:<id>:d<k>|w1:<chat>           unit chats   REMINDER_TIME 本单位事项: one line per item (a measure, a 任务节点)
  *
  * `lead units`: every chat bound to one of the task's lead units, or the leadership chats for a
  * lead unit without one. The key's `<chat>` is '-' when nobody receives it. A chat receives at
@@ -25,7 +26,7 @@
 import type { SchedulerSettings } from '../config/scheduler-settings.js';
 import type { CardItem } from './content.js';
 import type { ReminderKind } from './intent.js';
-import { renderDigests, renderDueToday, renderEscalation, renderOverdue, renderPushes, renderSoon, renderUnitChanges, renderUnitDigests, type MergedItem, type RenderContext, type RenderedSection } from './sections.js';
+import { renderDigests, renderDueToday, renderEscalation, renderOverdue, renderPushes, renderSoon, renderUnitChanges, renderUnitDigests, renderUnitItems, type MergedItem, type RenderContext, type RenderedSection } from './sections.js';
 
 export type Audience = 'lead' | 'leadership' | 'unit';
 
@@ -60,6 +61,7 @@ export const KIND_SPECS: Record<ReminderKind, KindSpec> = {
   due_today: { key: 'due:<seq>:<period>:d0:<chat>', audience: 'lead', time: reminderTime, collapse: 'each', order: 2, task: true, render: renderDueToday },
   overdue: { key: 'overdue:<seq>:<period>:w<n>:<chat>', audience: 'lead', time: overdueTime, collapse: 'after_first_day', order: 3, task: true, render: renderOverdue },
   escalation: { key: 'escalation:<seq>:<period>:w<n>:<chat>', audience: 'leadership', time: overdueTime, collapse: 'by_lead_unit', order: 4, task: true, render: renderEscalation },
+  unit_item: { key: 'unit_item:<id>:d<k>|w1:<chat>', audience: 'unit', time: reminderTime, collapse: 'section', order: 4.5, task: false, render: renderUnitItems },
   unit_changes: { key: 'unit_changes:<date>:<chat>', audience: 'unit', time: pushTime, collapse: 'section', order: 5, task: false, render: renderUnitChanges },
   phase: { key: 'phase:<phaseId>:<chat>', audience: 'leadership', time: pushTime, collapse: 'section', order: 6, task: false, render: renderPushes },
   yearly: { key: 'yearly:<YYYY>:<topic>:<chat>', audience: 'leadership', time: pushTime, collapse: 'section', order: 7, task: false, render: renderPushes },

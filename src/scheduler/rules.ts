@@ -15,6 +15,8 @@
  *   phase                   the first working day of the phase's first month.
  *   digest / unit_digest    the first working day of the week (Mon–Sun); unit_digest's subject is
  *                           `<monday>:<unit>`.
+ *   unit_item               a unit's own item (issue 13), to the unit's chats: T−k as before_due
+ *                           (k = 0 on the due day) and the first working day overdue; subject the item id.
  *   unit_changes            every working day: the grade changes the entries made since the previous
  *                           working day's check; subject `<since epoch ms>:<unit>`.
  *
@@ -298,6 +300,28 @@ export function forEachIntent(input: RuleInput, window: IntentWindow, emit: (int
           overduePrefix: `overdue:${subject}:w`,
           escalationPrefix: `escalation:${subject}:w`,
         });
+      }
+    }
+  }
+
+  // A unit's own items: before the date, on it, and once on the first working day overdue.
+  for (const item of input.unitItems ?? []) {
+    const chatIds: ReadonlyArray<string | null> = chats.units.get(item.unit) ?? [null];
+    const dueIdx = table.idx(item.dueDate);
+    const days: Array<{ day: number; tag: string }> = [];
+    for (const k of offsetsAsc) {
+      if (dueIdx - k >= table.n) continue;
+      const day = table.onOrBefore(dueIdx - k);
+      if (day >= 0 && !days.some((x) => x.day === day)) days.push({ day, tag: `d${k}` });
+    }
+    if (dueIdx + 1 < table.n) days.push({ day: table.onOrAfter(dueIdx + 1), tag: 'w1' });
+    for (const { day, tag } of days) {
+      if (day >= table.n) continue;
+      const { i, at } = sendAt(day, KIND_SPECS.unit_item.time(s));
+      if (!inWindow(at) || (item.doneAt !== null && item.doneAt <= at)) continue;
+      const date = table.dates[i] as string;
+      for (const chatId of chatIds) {
+        put(i, new Intent(`unit_item:${item.id}:${tag}:${chatKey(chatId)}`, 'unit_item', at, date, chatId, null, null, null, item.dueDate, null, dueIdx - i, null, null, NONE, NONE, String(item.id)));
       }
     }
   }

@@ -7,7 +7,7 @@
  * are counted in `hidden` and reached through 「查看全部」.
  */
 import { completeOverdueButton, completeTaskButton, snoozeReminderButton } from '../cards/actions.js';
-import { buttonRow, escapeMarkdown, lineWithButton, markdown, type CardElement, type CardTemplate } from '../cards/card.js';
+import { button, buttonRow, escapeMarkdown, lineWithButton, markdown, type CardElement, type CardTemplate } from '../cards/card.js';
 import { clip, GRADE_TEMPLATE } from '../cards/labels.js';
 import type { ChatTarget } from '../domain/chat-target.js';
 import { WEEKDAY_NAMES_ZH, weekday } from '../tasks/dates.js';
@@ -309,6 +309,23 @@ export function renderUnitChanges(items: readonly CardItem[]): RenderedSection[]
   });
 }
 
+const unitItemState = (daysLeft: number) => (daysLeft < 0 ? `已逾期 ${-daysLeft} 天` : daysLeft === 0 ? '今天到期' : `还有 ${daysLeft} 天`);
+
+/** unit_item: the unit's own items, one line each with 「标记完成」 (a command for the presser: the unit's secretary). */
+export function renderUnitItems(items: readonly CardItem[]): RenderedSection[] {
+  const shown = items.flatMap((i) => (i.unitItem ? [i.unitItem] : [])).sort((a, b) => a.daysLeft - b.daysLeft || a.id - b.id);
+  if (shown.length === 0) return [];
+  const overdue = shown.some((u) => u.daysLeft < 0);
+  return [
+    {
+      title: `📋 本单位事项（${shown.length}）`,
+      template: overdue ? 'red' : 'yellow',
+      severity: overdue ? 3 : 1,
+      elements: shown.map((u) => lineWithButton(`${u.daysLeft < 0 ? '🔴' : '🟡'} **${u.id}.** ${escapeMarkdown(u.title)}\n${shortDay(u.dueDate)}到期，${unitItemState(u.daysLeft)}`, button('标记完成', { action: 'command', text: `完成事项 ${u.id}` }, 'primary'))),
+    },
+  ];
+}
+
 /** One item as a plain line (the 「查看全部」 list): no buttons, every detail. */
 export function plainLine(i: CardItem): string {
   const t = i.task;
@@ -329,5 +346,6 @@ export function plainLine(i: CardItem): string {
   if (i.digest) return `📊 ${digestCard(i.digest).header.title.content}`;
   if (i.unitDigest) return `📊 ${unitDigestCard(i.unitDigest).header.title.content}`;
   if (i.unitChanges) return `📈 ${unitChangeTitle(i.unitChanges)}`;
+  if (i.unitItem) return `📋 ${i.unitItem.id}. ${i.unitItem.title}：${shortDay(i.unitItem.dueDate)}到期，${unitItemState(i.unitItem.daysLeft)}`;
   return `${i.kind} ${i.subject ?? ''}`;
 }

@@ -38,6 +38,7 @@ import {
   type GradedTree,
   type GradedUnit,
   type Loss,
+  type SubUnitGrade,
   type TargetProgress,
   type UnitGrade,
   type UnitInput,
@@ -143,6 +144,22 @@ export async function scoreReport(deps: GradingDeps, unitName: string, year?: nu
   if (!detail || !prev) throw new Error(`unit ${unit.id} missing from its own subtree`);
   const parent = unit.parent_id === null ? null : ((await findUnitById(deps.db, unit.parent_id))?.name ?? null);
   return toScoreReport({ name: unit.name, level: unit.level, parent }, y, detail, prev);
+}
+
+/**
+ * A unit's official standing for a year: its explained grade (null when it has no entry in
+ * the year), its active veto reasons and every descendant's grade (what the self-check grades
+ * its self-scores against).
+ */
+export async function officialStanding(deps: GradingDeps, unit: UnitRow, year: number): Promise<{ grade: UnitGrade | null; vetoReasons: string[]; subUnits: SubUnitGrade[] }> {
+  const { tree } = await gradeScope(deps, { kind: 'subtree', rootId: unit.id }, year);
+  const detail = tree.detail(unit.id);
+  if (!detail) throw new Error(`unit ${unit.id} missing from its own subtree`);
+  return {
+    grade: detail.assessed > 0 ? detail : null,
+    vetoReasons: detail.vetoReasons,
+    subUnits: tree.descendants(unit.id).map((u) => ({ name: u.name, level: u.level, total: u.total, grade: u.grade })),
+  };
 }
 
 /** A graded unit (this year's detail, last year's compact grade) as the ScoreReport shape. */

@@ -41,6 +41,7 @@ import {
 import type { NewOutboxItem } from '../db/schema.js';
 import { getSetting, REMINDERS_START_SETTING, setSetting, type ProgrammeSettings } from '../db/setting.repository.js';
 import type { TaskRecord } from '../db/task.repository.js';
+import { openUnitItems } from '../db/unit-item.repository.js';
 import type { ChatTarget } from '../domain/chat-target.js';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -55,7 +56,7 @@ import type { ChatRouting, ReminderIntent, RuleInput, RuleTask, YearlyTopic } fr
 import { KIND_SPECS } from '../scheduler/kinds.js';
 import { computeIntents, forEachIntent, inPushWindow } from '../scheduler/rules.js';
 import type { BoardTask } from '../tasks/board.js';
-import { addDays } from '../tasks/dates.js';
+import { addDays, daysBetween } from '../tasks/dates.js';
 import { occurrencesFor } from '../tasks/occurrences.js';
 import type { WorkCalendar } from '../tasks/work-calendar.js';
 import { isoInZone, localDate, parseIsoDate, zonedInstant } from '../time.js';
@@ -203,7 +204,8 @@ async function loadRuleState(deps: RuleDeps, at: number, untilYear: number): Pro
     });
   }
   const { routing, targets } = await chatRouting(deps.db);
-  const input: RuleInput = { tz: deps.config.timeZone, settings: deps.settings, calendar: deps.calendar, firstYear: programme.firstYear, phases: deps.plan.phases, tasks: ruleTasks, chats: routing };
+  const unitItems = (await openUnitItems(deps.db)).map((u) => ({ id: u.id, unit: u.unitName, title: u.title, dueDate: u.dueDate, doneAt: u.doneAt }));
+  const input: RuleInput = { tz: deps.config.timeZone, settings: deps.settings, calendar: deps.calendar, firstYear: programme.firstYear, phases: deps.plan.phases, tasks: ruleTasks, unitItems, chats: routing };
   return { programme, tasks: state.tasks, done: state.done, input, targets };
 }
 
@@ -302,6 +304,13 @@ async function withContent(ctx: PassContext, item: CardItem): Promise<boolean> {
     case 'digest':
       item.digest = await buildDigest(deps, { weekStart: subject, at: ctx.now });
       return true;
+    case 'unit_item': {
+      // As of now: an item done or retired since the rules ran is not carried.
+      const [u] = await openUnitItems(deps.db, { ids: [Number(subject)] });
+      if (!u || u.doneAt !== null) return false;
+      item.unitItem = { id: u.id, unit: u.unitName, title: u.title, dueDate: u.dueDate, daysLeft: daysBetween(item.date, u.dueDate) };
+      return true;
+    }
     case 'unit_digest':
     case 'unit_changes': {
       const cut = subject.indexOf(':');

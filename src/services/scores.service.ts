@@ -68,7 +68,7 @@ export async function parseProgrammeYear(deps: { db: Db; plan: Plan }, value: st
 }
 
 /** Points: a number from 0 to the sub-item's maximum in steps of 0.5. */
-function parsePoints(value: string | number, max: number, code: string, field = '--points'): number {
+export function parsePoints(value: string | number, max: number, code: string, field = '--points'): number {
   const text = String(value).trim();
   const rule = `指标 ${code} 的分数应在 0 到 ${fmtPoints(max)} 之间，以 0.5 分为单位`;
   if (!/^\d+(\.\d+)?$/.test(text)) throw new UserError('bad_argument', `${rule}（收到「${text}」）`, field);

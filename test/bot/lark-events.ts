@@ -16,6 +16,8 @@ export interface MessageEventInput {
   mentions?: Array<{ key: string; openId: string; name: string }>;
   token: string;
   messageType?: string;
+  /** The raw content (a file message's `{ file_key, file_name }`); default `{ text }`. */
+  content?: string;
 }
 
 export function messageEvent(i: MessageEventInput): Record<string, unknown> {
@@ -30,7 +32,7 @@ export function messageEvent(i: MessageEventInput): Record<string, unknown> {
         chat_id: i.chatId,
         chat_type: i.chatType ?? 'group',
         message_type: i.messageType ?? 'text',
-        content: JSON.stringify({ text: i.text }),
+        content: i.content ?? JSON.stringify({ text: i.text }),
         mentions: (i.mentions ?? []).map((m) => ({ key: m.key, id: { open_id: m.openId, union_id: 'on_y', user_id: null }, name: m.name, tenant_key: 'tenant' })),
       },
     },
@@ -45,6 +47,8 @@ export interface CardEventInput {
   chatId: string;
   token: string;
   callbackToken?: string;
+  /** A form's submit: the button's name and the form's values. */
+  form?: { name: string; value: Record<string, unknown> };
 }
 
 export function cardEvent(i: CardEventInput): Record<string, unknown> {
@@ -54,7 +58,7 @@ export function cardEvent(i: CardEventInput): Record<string, unknown> {
     event: {
       operator: { tenant_key: 'tenant', open_id: i.operatorOpenId, union_id: 'on_z' },
       token: i.callbackToken ?? 'c-callback-token',
-      action: { value: i.value, tag: 'button' },
+      action: i.form ? { value: i.value, tag: 'button', name: i.form.name, form_value: i.form.value } : { value: i.value, tag: 'button' },
       host: 'im_message',
       context: { open_message_id: i.messageId, open_chat_id: i.chatId },
     },

@@ -84,6 +84,34 @@ const seeds: Record<string, Seed> = {
     await db.insertInto('member').values({ name: '李书记', open_id: 'ou_li', role: 'secretary', lead_unit: null, unit_id: 2, created_at: at }).execute();
     return { ...counts, member: counts.member! + 1 };
   },
+  // Before self-checks (issue 13).
+  '2026_12_02_10_00_00_self_check': async (db) => {
+    const counts = await seeds['2026_12_01_00_00_00_outbox_items']!(db);
+    const at = 1_780_000_300_000;
+    const check = await db.insertInto('self_check').values({ unit_id: 2, year: 2026, status: 'draft', created_at: at, updated_at: at }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('self_check_entry').values({ self_check_id: check.id, item_code: '6.1', half_points: 15, shortfall: 's', measure: 'm', target_date: '2026-06-30', entered_by: '王博文', entered_at: at }).execute();
+    return { ...counts, self_check: 1, self_check_entry: 1 };
+  },
+  // Before a unit's own tracked items (issue 13).
+  '2026_12_02_10_10_00_unit_items': async (db) => {
+    const counts = await seeds['2026_12_02_10_00_00_self_check']!(db);
+    const at = 1_780_000_400_000;
+    const item = await db
+      .insertInto('unit_item')
+      .values({ unit_id: 2, year: 2026, source: 'self_check', source_ref: 'self_check:2026:6.1', title: 'm', due_date: '2026-06-30', created_at: at, updated_at: at, retired_at: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db.insertInto('unit_item_completion').values({ unit_item_id: item.id, done_at: at, done_by: '钱书记', undone_at: null, undone_by: null }).execute();
+    return { ...counts, unit_item: 1, unit_item_completion: 1 };
+  },
+  // Before applications (issue 13).
+  '2026_12_02_10_20_00_applications': async (db) => {
+    const counts = await seeds['2026_12_02_10_10_00_unit_items']!(db);
+    const at = 1_780_000_500_000;
+    const app = await db.insertInto('application').values({ unit_id: 2, year: 2026, status: 'submitted', fields: '{}', created_at: at, updated_at: at, submitted_at: at, submitted_by: '钱书记' }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('application_event').values({ application_id: app.id, action: 'submit', actor: '钱书记', at, comment: null }).execute();
+    return { ...counts, application: 1, application_event: 1 };
+  },
 };
 
 const migrationNames = readdirSync(MIGRATIONS_DIR)

@@ -132,9 +132,9 @@ describe('dangjian reminders preview / tick / outbox / digest', () => {
       runCliProcess(['tick', '--at', '2026-03-10T09:30:00+08:00', '--json', '--db', db], { env: lark }),
     ]);
     expect([a.code, b.code]).toEqual([0, 0]);
-    // Only warnings on stderr (lead units without a chat), no errors.
-    const levels = (a.stderr + b.stderr).split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { level: number }).level);
-    expect(levels.every((l) => l < 50)).toBe(true);
+    // Only warnings on stderr (lead units without a chat), each one readable line (no pino JSON), no errors.
+    const stderrLines = (a.stderr + b.stderr).split('\n').filter((l) => l !== '');
+    expect(stderrLines.filter((l) => !l.startsWith('警告：'))).toEqual([]);
     const ra = JSON.parse(a.stdout) as TickJson;
     const rb = JSON.parse(b.stdout) as TickJson;
     const all = await rows();
@@ -156,6 +156,10 @@ describe('dangjian reminders preview / tick / outbox / digest', () => {
     expect(failedRows[0]).toMatchObject({ status: 'failed', attempts: 1, messageId: null });
     expect(failedRows[0]?.key).toMatch(/^daily:2026-03-09:/);
     expect(failedRows[0]?.items.length).toBeGreaterThan(1);
+    const failedText = await runCli(['outbox', '--status', '失败', '--db', db]);
+    expect(failedText.stdout).toContain('失败：飞书接口调用失败（POST /open-apis/im/v1/messages，错误码 230002，HTTP 400，共尝试 1 次）：Bot/User can NOT be out of the chat.');
+    expect(failedText.stdout).toMatch(/^(2026年)?3月9日 \d\d:\d\d {2}每日卡片 → /);
+    expect(failedText.stdout.endsWith('共 1 张\n')).toBe(true);
     expect(failedRows[0]?.lastError).toContain('230002');
     const d = JSON.parse(digest.stdout) as { weekStart: string; failedMessages: Array<{ key: string }> };
     expect(d.weekStart).toBe('2026-03-16');

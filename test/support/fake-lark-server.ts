@@ -5,7 +5,8 @@
  * Implements: tenant_access_token/internal, im/v1/messages (send), .../:id/reply, PATCH .../:id,
  * bot/v3/info, interactive/v1/card/update, im/v1/files (multipart upload; `file` messages must
  * reference an uploaded file_key), contact/v3/users/batch_get_id (a directory of users by mobile
- * and e-mail; unknown ones answered without user_id), im/v1/chats/:chat_id/members/is_in_chat.
+ * and e-mail; unknown ones answered without user_id), im/v1/chats/:chat_id/members/is_in_chat,
+ * im/v1/messages/:id/resources/:file_key (the files users send, see addInboundMessage).
  * Scopes: a call whose endpoint needs a scope listed in `missingScopes` (src/lark/scopes.ts says
  * which) gets Lark's HTTP 400 {code: 99991672}. Requires `Authorization: Bearer <token>`, dedups `uuid`
  * like Lark (same uuid within 1 h → the same message, nothing new recorded), enforces rate limits
@@ -242,8 +243,12 @@ export interface FakeLark {
   setBotChats(chatIds: string[] | undefined): void;
   /** Scopes the app lacks. */
   setMissingScopes(scopes: string[]): void;
-  /** Makes a user message known, so replies to it land in (and are paced by) `chatId`. */
-  addInboundMessage(m: { messageId: string; chatId: string }): void;
+  /**
+   * Makes a user message known, so replies to it land in (and are paced by) `chatId`. With a
+   * file, the message is a file message: returns its file_key, served by
+   * GET im/v1/messages/:message_id/resources/:file_key?type=file.
+   */
+  addInboundMessage(m: { messageId: string; chatId: string; file?: { name: string; bytes: Buffer } }): string | undefined;
   /** Messages of one chat, in order. */
   messagesTo(chatId: string): FakeMessage[];
   /** The bytes of an uploaded file. */
@@ -258,6 +263,7 @@ const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
 const TEXT_MAX_BYTES = 150 * 1024;
 const CARD_MAX_BYTES = 30 * 1024;
 const FILES_PATH = '/open-apis/im/v1/files';
+const RESOURCE_PATH = /^\/open-apis\/im\/v1\/messages\/([^/]+)\/resources\/([^/]+)$/;
 const FILE_MAX_BYTES = 30 * 1024 * 1024;
 const FILE_TYPES = ['opus', 'mp4', 'pdf', 'doc', 'xls', 'ppt', 'stream'];
 const BATCH_GET_ID_PATH = '/open-apis/contact/v3/users/batch_get_id';
@@ -292,6 +298,8 @@ interface Answer {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Binary content (a message resource) instead of the JSON body. */
+  bytes?: Buffer;
 }
 
 const ok = (body: Record<string, unknown>): Answer => ({ status: 200, body: { code: 0, msg: 'success', ...body } });
@@ -430,6 +438,7 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
   let directory: FakeDirectoryUser[] = options.directory ?? [];
   let botChats: Set<string> | undefined = options.botChats ? new Set(options.botChats) : undefined;
   let missingScopes = new Set(options.missingScopes ?? []);
+  const inboundFiles = new Map<string, Buffer>(); // '<message id>/<file key>' → the file a user sent
   let messageSeq = 0;
   let logSeq = 0;
   let url = '';
@@ -731,7 +740,8 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
       (method === 'POST' && path === '/open-apis/interactive/v1/card/update') ||
       (method === 'POST' && path === FILES_PATH) ||
       (method === 'POST' && path === BATCH_GET_ID_PATH) ||
-      (method === 'GET' && IS_IN_CHAT_PATH.test(path));
+      (method === 'GET' && IS_IN_CHAT_PATH.test(path)) ||
+      (method === 'GET' && RESOURCE_PATH.test(path));
     if (!known) {
       stats.rejected.notFound++;
       return fail(404, 404, `fake lark: no route ${method} ${path}`);
@@ -747,6 +757,7 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
     if (IS_IN_CHAT_PATH.test(path)) return handleIsInChat(decodeURIComponent(path.split('/')[5] as string), t);
     if (path === '/open-apis/im/v1/messages') return handleSend(query, body, t);
     if (path === FILES_PATH) return handleUpload(upload, t);
+    if (RESOURCE_PATH.test(path)) return handleResource(path, query, t);
     if (path === '/open-apis/bot/v3/info') {
       const limited = admit(appScopes(), t);
       if (limited) return limited;
@@ -792,6 +803,20 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
   };
 
   // ---- files --------------------------------------------------------------------------------
+  /** GET a file of a user's message: only with type=file|image, only a key of that very message. */
+  const handleResource = (path: string, query: Record<string, string>, t: number): Answer => {
+    const limited = admit(appScopes(), t);
+    if (limited) return limited;
+    const [, messageId, fileKey] = RESOURCE_PATH.exec(path) as RegExpExecArray;
+    if (query.type !== 'file' && query.type !== 'image') return invalid('type');
+    const bytes = inboundFiles.get(`${decodeURIComponent(messageId!)}/${decodeURIComponent(fileKey!)}`);
+    if (!bytes) {
+      stats.rejected.invalid++;
+      return fail(400, 234003, 'File not in msg.');
+    }
+    return { status: 200, body: { code: 0 }, bytes, headers: { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${encodeURIComponent(fileKey!)}"` } };
+  };
+
   const newFileKey = () => `file_v3_${createHash('sha256').update(`${appId}/${serverSeed}/file/${files.length}/${randomBytes(4).toString('hex')}`).digest('hex').slice(0, 24)}`;
 
   /** A `file` message's content: `{ file_key }` of a file uploaded here. */
@@ -864,6 +889,10 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
     },
     addInboundMessage(m) {
       inbound.set(m.messageId, m.chatId);
+      if (!m.file) return undefined;
+      const fileKey = `file_v3_in_${createHash('sha256').update(`${m.messageId}/${m.file.name}`).digest('hex').slice(0, 20)}`;
+      inboundFiles.set(`${m.messageId}/${fileKey}`, m.file.bytes);
+      return fileKey;
     },
     setDirectory(users) {
       directory = [...users];
@@ -887,6 +916,7 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
       byId.clear();
       byUuid.clear();
       inbound.clear();
+      inboundFiles.clear();
       windows.clear();
       clearStats(stats);
       api.setFaults({});
@@ -938,6 +968,11 @@ export async function startFakeLark(options: FakeLarkOptions = {}): Promise<Fake
     });
 
   const send = (res: ServerResponse, a: Answer) => {
+    if (a.bytes) {
+      res.writeHead(a.status, { 'content-length': a.bytes.length, 'x-tt-logid': `fake${String(++logSeq).padStart(12, '0')}`, ...(a.headers ?? {}) });
+      res.end(a.bytes);
+      return;
+    }
     const payload = JSON.stringify(a.body);
     res.writeHead(a.status, {
       'content-type': 'application/json; charset=utf-8',

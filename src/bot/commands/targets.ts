@@ -4,6 +4,7 @@ import { card, escapeMarkdown, hr, markdown, table, type CardElement } from '../
 import { MAX_CHARTS_PER_CARD, targetProgressChart } from '../../cards/charts.js';
 import { MILESTONE_STATE_ZH, REQUIREMENT_STATUS_ICON, REQUIREMENT_STATUS_ZH, streetTargetNote } from '../../cards/labels.js';
 import type { MilestoneProgress } from '../../scoring/targets.js';
+import { declaredLine, declaredTargets } from '../../services/application.service.js';
 import { targetsReport } from '../../services/grading.service.js';
 import { defineCommand } from '../registry.js';
 import { cardReply } from '../types.js';
@@ -57,6 +58,9 @@ export const targets = defineCommand({
       const chart = m.requirements.length > 0 && charts < MAX_CHARTS_PER_CARD ? `target_${++charts}` : null;
       elements.push(hr(), ...milestoneElements(m, chart));
     }
+    // Declared (approved applications of the year) vs reached per level.
+    const declared = await declaredTargets(ctx.deps);
+    if (declared.levels.length > 0) elements.push(hr(), markdown([`**${declared.year} 年申报目标**（已通过的申报 · 按评定）`, ...declared.levels.map((d) => `${d.levelName}：${declaredLine(d)}`)].join('\n')));
     const template = r.onTrack === null ? 'grey' : r.onTrack ? 'green' : 'red';
     return cardReply(card('行动目标进度', template, elements));
   },

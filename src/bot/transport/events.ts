@@ -38,7 +38,7 @@ const receiveEventSchema = z.object({
 const cardEventSchema = z.object({
   operator: z.object({ open_id: z.string().min(1) }).passthrough(),
   token: z.string().optional(),
-  action: z.object({ value: z.union([z.record(z.string(), z.unknown()), z.string()]).optional() }).passthrough(),
+  action: z.object({ value: z.union([z.record(z.string(), z.unknown()), z.string()]).optional(), form_value: z.record(z.string(), z.unknown()).optional() }).passthrough(),
   context: z.object({ open_message_id: z.string().optional(), open_chat_id: z.string().optional() }).passthrough().optional(),
 });
 
@@ -69,6 +69,17 @@ function messageContentText(messageType: string, content: string): string | null
   return null;
 }
 
+/** A file message's `{ file_key, file_name }`; null for any other message. */
+function messageFile(messageType: string, content: string): { key: string; name: string } | null {
+  if (messageType !== 'file') return null;
+  try {
+    const c = JSON.parse(content) as { file_key?: unknown; file_name?: unknown };
+    return typeof c.file_key === 'string' && c.file_key !== '' ? { key: c.file_key, name: typeof c.file_name === 'string' && c.file_name !== '' ? c.file_name : c.file_key } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** receive_v1's event object → ChatMessage; undefined when it is not a message we understand. */
 function toChatMessage(eventId: string, event: unknown): ChatMessage | undefined {
   const parsed = receiveEventSchema.safeParse(event);
@@ -82,6 +93,7 @@ function toChatMessage(eventId: string, event: unknown): ChatMessage | undefined
     senderOpenId: sender.sender_id?.open_id ?? '',
     senderType: sender.sender_type,
     text: messageContentText(message.message_type, message.content),
+    file: messageFile(message.message_type, message.content),
     mentions: (message.mentions ?? []).map((m) => ({ key: m.key, openId: m.id?.open_id ?? null, name: m.name ?? '' })),
   };
 }
@@ -104,6 +116,7 @@ function toCardAction(eventId: string, event: unknown): CardAction | undefined {
     eventId,
     operatorOpenId: e.operator.open_id,
     value,
+    formValue: e.action.form_value ?? null,
     messageId: e.context?.open_message_id ?? null,
     chatId: e.context?.open_chat_id ?? null,
     token: e.token ?? null,

@@ -13,7 +13,6 @@ import { getSetting } from '../../db/setting.repository.js';
 import type { OutboxStatus } from '../../db/schema.js';
 import { OUTBOX_STATUS_NAMES_ZH, parseOutboxStatusWord } from '../../domain/option-words.js';
 import { UserError } from '../../errors.js';
-import { createLarkSender } from '../../lark/sender.js';
 import type { Outbound } from '../../messaging/outbound.js';
 import { PrintingOutbound } from '../../messaging/printing-outbound.js';
 import type { CardData } from '../../scheduler/content.js';
@@ -34,6 +33,38 @@ function instantArg(text: string | undefined, field: string, tz: string): number
 }
 
 const KIND_ZH: Record<string, string> = { daily: '每日卡片' };
+
+/**
+ * Why a card was not sent, in Chinese. The stored reasons stay as they are (the digest counts
+ * 「too late」 rows by their prefix, and older databases hold them): they are translated for people here.
+ */
+const REASONS_ZH: Array<[RegExp, (m: RegExpExecArray) => string]> = [
+  [/^too late: not sent within (\d+) h of its time/, (m) => `太晚：到时间后 ${m[1]} 小时内没有发出`],
+  [/^too late: held since (\S+), more than a working day before this card/, (m) => `太晚：自 ${m[1]} 起留待发送，已超过一个工作日`],
+  [/^held: the chat had its card today/, () => '暂存：本群今天已收到卡片，随下一张卡片发出'],
+  [/^nothing changed/, () => '没有变化，不再发送'],
+  [/^completed: every item on the card was marked done/, () => '已完成：卡片上的事项在发出前都已标记完成'],
+  [/^completed: the item was marked done/, () => '已完成：事项在组卡前已标记完成'],
+  [/^removed: the task or period is no longer on the list/, () => '已移除：任务或期次已不在清单上'],
+  [/^no chat: neither (.+) nor the leadership group has a bound chat/, (m) => `没有群可发：${m[1]}和领导小组都没有绑定群聊`],
+  [/^no chat: the leadership group has no a bound chat/, () => '没有群可发：领导小组没有绑定群聊'],
+  [
+    /^claim expired more than (\d+) min after it began.*?delivery unknown, not re-sent to avoid a duplicate(?:; previous error: (.*))?$/s,
+    (m) => `发送超时：开始发送 ${m[1]} 分钟后仍无结果（发送进程可能中断），是否送达未知，为免重复不再重发${m[2] ? `；上一次的错误：${reasonZh(m[2])}` : ''}`,
+  ],
+  [
+    /^lark (\w+) (\S+) failed: code=(-?\d+) msg=(.*) \((http \d+|no response), attempts (\d+)\)/s,
+    (m) => `飞书接口调用失败（${m[1]} ${m[2]}，错误码 ${m[3]}，${m[5] === 'no response' ? '无响应' : m[5]!.replace('http', 'HTTP')}，共尝试 ${m[6]} 次）：${m[4]}`,
+  ],
+];
+
+function reasonZh(text: string): string {
+  for (const [re, zh] of REASONS_ZH) {
+    const m = re.exec(text);
+    if (m) return zh(m);
+  }
+  return text;
+}
 
 /** An ISO instant as people read it (「3月2日 09:00」). */
 function readableIso(iso: string, ctx: CliContext): string {
@@ -179,7 +210,8 @@ export function registerSchedulerCommands(program: Command): void {
       const settings = ctx.config.scheduler;
       const calendar = calendarFor(ctx, yearsBetween(at - settings.catchUpHours * 3_600_000, at, tz));
       const lark = ctx.config.lark;
-      const sender = lark ? createLarkSender({ ...lark, log: ctx.log }) : undefined;
+      // Loaded here only: the Lark SDK takes longer to load than most commands take to run.
+      const sender = lark ? (await import('../../lark/sender.js')).createLarkSender({ ...lark, log: ctx.log }) : undefined;
       const printer = sender ? undefined : new PrintingOutbound(ctx.json ? null : (text) => cliIo().out(text));
       const outbound: Outbound = sender ?? printer!;
       try {
@@ -247,7 +279,7 @@ export function registerSchedulerCommands(program: Command): void {
       ctx.print(data, () => {
         const lines = data.map((r) => {
           const what =
-            r.status === 'sent' ? `已发 ${readableIso(r.sentAt ?? '', ctx)} ${r.messageId ?? ''}` : r.status === 'pending' ? `待发，不早于 ${readableIso(r.notBefore, ctx)}` : `${OUTBOX_STATUS_NAMES_ZH[r.status]}${r.lastError ? `：${r.lastError}` : ''}`;
+            r.status === 'sent' ? `已发 ${readableIso(r.sentAt ?? '', ctx)} ${r.messageId ?? ''}` : r.status === 'pending' ? `待发，不早于 ${readableIso(r.notBefore, ctx)}` : `${OUTBOX_STATUS_NAMES_ZH[r.status]}${r.lastError ? `：${reasonZh(r.lastError)}` : ''}`;
           return `${readableIso(r.dueAt, ctx)}  ${KIND_ZH[r.kind] ?? r.kind} → ${r.chatId ?? '（无群）'}  ${what}${r.late ? ' 〔补发〕' : ''}  ${r.key}（${r.items.length} 项）`;
         });
         if (counts) lines.push(OUTBOX_STATUSES.map((s) => `${OUTBOX_STATUS_NAMES_ZH[s]} ${counts[s]}`).join('，'));

@@ -1,0 +1,49 @@
+/**
+ * A file sent to the bot (im.message.receive_v1, message_type 'file'): downloaded through the
+ * sender (size cap, retries), read by the same import as every sheet, answered with what was
+ * accepted or each refused row. Today the one sheet read back this way is the 自查表.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { escapeMarkdown } from '../cards/card.js';
+import type { Logger } from '../log.js';
+import { importSelfCheckFile } from '../services/self-check.service.js';
+import { resolveActor, UNBOUND_HINT } from './access.js';
+import { noticeCard } from './cards.js';
+import { replyForError } from './errors.js';
+import { cardReply, type BotDeps, type ChatMessage, type Reply } from './types.js';
+
+/** Largest file read from a message (the import's own cap, MAX_IMPORT_BYTES). */
+const MAX_CHAT_FILE_BYTES = 10 * 1024 * 1024;
+
+export async function fileMessageReply(msg: ChatMessage & { file: { key: string; name: string } }, deps: BotDeps, log: Logger): Promise<Reply> {
+  const actor = await resolveActor(deps, msg.senderOpenId, 'chat');
+  if (!actor) return cardReply(noticeCard('需要先绑定', 'orange', [UNBOUND_HINT]));
+  const download = deps.outbound.downloadMessageFile;
+  if (!download) return cardReply(noticeCard('这里不能读文件', 'grey', ['本地控制台收不到文件；请在飞书里把表格发给我。']));
+  const name = escapeMarkdown(msg.file.name);
+  let got: Awaited<ReturnType<typeof download>>;
+  try {
+    got = await download.call(deps.outbound, { messageId: msg.messageId, fileKey: msg.file.key, maxBytes: MAX_CHAT_FILE_BYTES });
+  } catch (err) {
+    log.error({ err, fileKey: msg.file.key }, 'file download failed');
+    return cardReply(noticeCard('文件没有收到', 'orange', [`❌ 从飞书下载「${name}」失败，没有导入。请稍后再发一次。`]));
+  }
+  if ('tooLarge' in got) return cardReply(noticeCard('文件太大', 'orange', [`❌「${name}」超过 ${MAX_CHAT_FILE_BYTES / 1024 / 1024} MB，没有导入。自查表通常只有几十 KB：请发送「自查表」下载的那份表格。`]));
+  const dir = await mkdtemp(join(tmpdir(), 'dangjian-upload-'));
+  try {
+    // The sent name keeps its extension (how the import tells a workbook from a text table).
+    const path = join(dir, basename(msg.file.name).replace(/[\\/:*?"<>|\x00-\x1f]/g, '_') || 'file');
+    await writeFile(path, got.bytes);
+    const r = await importSelfCheckFile(deps, actor, { path, label: msg.file.name });
+    const lines = r.saved.map((s) => `✅ ${escapeMarkdown(s.unit)}：已导入 ${s.items.length} 项（${s.items.join('、')}）`);
+    if (r.blank > 0) lines.push(`另有 ${r.blank} 行自评分为空，保持原样。`);
+    lines.push('发送「自查」查看自查清单，确认无误后「自查 提交」。');
+    return cardReply(noticeCard('自查表已导入', 'green', lines));
+  } catch (err) {
+    return replyForError(err, undefined, log);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
