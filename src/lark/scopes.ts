@@ -22,7 +22,7 @@ export const SENDER_ENDPOINTS: readonly SenderEndpoint[] = [
   { method: 'POST', path: '/open-apis/im/v1/messages/:message_id/reply', scopes: ['im:message:send_as_bot'], why: '回复群里 @机器人 的命令' },
   { method: 'PATCH', path: '/open-apis/im/v1/messages/:message_id', scopes: ['im:message:send_as_bot'], why: '按下「标记完成」等按钮后原地更新卡片' },
   { method: 'POST', path: '/open-apis/im/v1/files', scopes: ['im:resource'], why: '上传「导出」生成的 Excel 文件，再以文件消息发出' },
-  { method: 'GET', path: '/open-apis/im/v1/messages/:message_id/resources/:file_key', scopes: ['im:resource'], why: '下载书记发到群里的自查表、申报表文件' },
+  { method: 'GET', path: '/open-apis/im/v1/messages/:message_id/resources/:file_key', scopes: ['im:message:readonly'], why: '读取成员发给机器人的文件（自查表等 Excel）' },
   { method: 'GET', path: '/open-apis/bot/v3/info', scopes: [], why: '读取机器人自己的 open_id（识别 @机器人）' },
   { method: 'POST', path: '/open-apis/contact/v3/users/batch_get_id', scopes: ['contact:user.id:readonly'], why: 'member sync：按花名册的手机号或邮箱查到飞书用户' },
   { method: 'GET', path: '/open-apis/im/v1/chats/:chat_id/members/is_in_chat', scopes: ['im:chat:readonly'], why: 'doctor：检查机器人是否在每个订阅的群里' },

@@ -68,6 +68,13 @@ describe('dangjian doctor', () => {
     expect(r.stdout).toMatch(/✗ 通讯录权限：member sync 不可用：应用没有开通权限 contact:user\.id:readonly。到 .*「权限管理」开通，再到「版本管理与发布」创建版本并发布/);
   });
 
+  it('an app id without its secret: names the missing variable', async () => {
+    const r = await runCli(['doctor', '--db', db], { env: { LARK_APP_ID: fake.appId } });
+    expect(r.code).toBe(2);
+    // Whether readConfig refuses it or doctor notices it, the line names the variable that is missing.
+    expect(r.stdout).toMatch(/✗ 配置：.*LARK_APP_SECRET/);
+  });
+
   it('a database that does not exist is reported, not created', async () => {
     const missing = `${tempDbFile()}-typo`;
     const r = await runCli(['doctor', '--db', missing], { env });

@@ -66,6 +66,12 @@ describe('the roster', () => {
     expect(again).toMatchObject({ outcome: 'updated', openId: 'ou_li', mobile: '13800138000' });
     const li = (await json<MemberJson[]>(db, ['member', 'list'])).find((m) => m.name === '李书记');
     expect(li).toMatchObject({ role: 'secretary', unit: '城东社区', openId: 'ou_li', mobile: '13800138000' });
+    // The office answers for 党建办(组织)'s tasks, as init's positions do; a role change moves the member.
+    await cliOk(db, ['member', 'add', '--name', '王主任', '--role', '办公室']);
+    await cliOk(db, ['member', 'edit', '--name', '社管小王', '--role', '副组长']);
+    const roster = await json<MemberJson[]>(db, ['member', 'list']);
+    expect(roster.find((m) => m.name === '王主任')).toMatchObject({ role: 'office', leadUnit: '党建办(组织)' });
+    expect(roster.find((m) => m.name === '社管小王')).toMatchObject({ role: 'deputy', leadUnit: null, unit: null });
   });
 
   it('member edit changes only what is given; member remove keeps the audit history and frees the open_id', async () => {
@@ -206,5 +212,7 @@ describe('chats', () => {
     ]);
     expect(await cliOk(db, ['chat', 'unbind', '--chat', 'oc_sg'])).toBe('群 oc_sg 已取消订阅「牵头单位 社管中心」，不再接收它的提醒\n');
     expect((await json<Array<{ chatId: string }>>(db, ['chat', 'list'])).map((c) => c.chatId)).toEqual(['oc_lead', 'oc_cd']);
+    const audit = await json<AuditJson[]>(db, ['audit']);
+    expect(audit.find((a) => a.action === 'chat.unbind')).toMatchObject({ subject: 'oc_sg', outcome: 'ok', actor: '服务器操作员' });
   });
 });

@@ -130,7 +130,11 @@ export function registerDoctorCommand(program: Command): void {
       let config: Config | undefined;
       try {
         config = readConfig(io.env);
-        checks.push({ name: '配置', outcome: 'ok', detail: `${MODE_ZH[config.mode]}，时区 ${config.timeZone}` });
+        const half = (['LARK_APP_ID', 'LARK_APP_SECRET'] as const).filter((v) => (io.env[v] ?? '').trim() === '');
+        if (half.length === 1) {
+          const other = half[0] === 'LARK_APP_ID' ? 'LARK_APP_SECRET' : 'LARK_APP_ID';
+          checks.push({ name: '配置', outcome: 'fail', detail: `设置了 ${other} 却没有 ${half[0]}：两个都要设置（开发者后台「凭证与基础信息」），否则只能在本地控制台使用` });
+        } else checks.push({ name: '配置', outcome: 'ok', detail: `${MODE_ZH[config.mode]}，时区 ${config.timeZone}` });
         if (config.mode === 'webhook' && config.webhook.verificationToken === undefined && config.webhook.encryptKey === undefined) {
           checks.push({ name: '事件回调', outcome: 'warn', detail: '没有设置 LARK_VERIFICATION_TOKEN 或 LARK_ENCRYPT_KEY：任何人都能向 /webhook/event 发事件。在开发者后台「事件与回调 → 加密策略」复制后设置' });
         }
