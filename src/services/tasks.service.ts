@@ -335,9 +335,6 @@ async function withdrawCompletion(deps: TaskDeps, actor: Actor, task: TaskRecord
 
 // ---- batches: several occurrences (and tasks) at once ----
 
-/** Which occurrences of each task a batch means. */
-export type { PeriodSelection };
-
 export interface BatchInput {
   year: number | string;
   seqs: ReadonlyArray<number | string>;
