@@ -42,6 +42,7 @@ import { CADENCE_NAMES_ZH, CADENCES, type Cadence, type Plan } from '../plan/sch
 import { firstYearOnlySeqs, tasksToInstantiate } from '../plan/plan-tasks.js';
 import { boardEntry, openOccurrence, type BoardTask } from '../tasks/board.js';
 import { parseDeadline } from '../tasks/deadline.js';
+import type { PeriodSelection } from '../tasks/period-selection.js';
 import { findOccurrence, occurrencesFor, type Occurrence } from '../tasks/occurrences.js';
 import { occurrenceStatus, TASK_STATUSES, type TaskStatus } from '../tasks/status.js';
 import { isoInZone, localDate } from '../time.js';
@@ -334,13 +335,6 @@ async function withdrawCompletion(deps: TaskDeps, actor: Actor, task: TaskRecord
 }
 
 // ---- batches: several occurrences (and tasks) at once ----
-
-/** Which occurrences of each task a batch means. */
-export type PeriodSelection =
-  /** Every occurrence overdue now (deadline passed, not done). */
-  | { kind: 'overdue' }
-  /** Every occurrence due within [first, last] ('YYYY-MM-DD'). */
-  | { kind: 'due_between'; first: string; last: string };
 
 export interface BatchInput {
   year: number | string;

@@ -78,6 +78,23 @@ describe('option values in the words the office uses', () => {
     expect(bad.stderr).toBe('错误：--level：不认识的层级「村」，可填：街道、社区、小区、楼宇、商圈、社会组织\n');
   });
 
+  it('task done --period with a range back-fills every month in one command (one audit row each); undo takes a range too', async () => {
+    const board = JSON.parse(await cliOk(db, ['tasks', '--year', '2026', '--at', '2026-12-01T10:00:00+08:00', '--json'])) as Array<{ seq: number; cadence: string | null }>;
+    const monthly = board.find((t) => t.cadence === 'monthly')!;
+    const text = await cliOk(db, ['task', 'done', '--seq', String(monthly.seq), '--period', '2026-01..2026-11', '--year', '2026', '--note', '补录']);
+    const periods = Array.from({ length: 11 }, (_, i) => `2026-${String(i + 1).padStart(2, '0')}`);
+    expect(text).toBe(`2026-01..2026-11：已标记完成 11 期（${periods.map((p) => `任务 ${monthly.seq} 的 ${p}`).join('、')}）\n`);
+    const after = JSON.parse(await cliOk(db, ['tasks', '--year', '2026', '--at', '2026-12-01T10:00:00+08:00', '--json'])) as Array<{ seq: number; occurrences: Array<{ period: string; status: string }> }>;
+    const occurrences = after.find((t) => t.seq === monthly.seq)!.occurrences;
+    expect(occurrences.filter((o) => o.status === 'done').map((o) => o.period)).toEqual(periods);
+    const audit = JSON.parse(await cliOk(db, ['audit', '--limit', '20', '--json'])) as Array<{ action: string; outcome: string; detail: { period?: string } | null }>;
+    expect(audit.filter((a) => a.action === 'task.done' && a.outcome === 'ok').map((a) => a.detail?.period).sort()).toEqual(periods);
+    const atWithRange = await runCli(['task', 'done', '--seq', String(monthly.seq), '--period', '1-11月', '--at', '2026-03-01', '--db', db]);
+    expect(atWithRange.stderr).toBe('错误：--at：按范围补录时不能用 --at 或 --progress（完成时间记为现在）；要写明完成时间，请逐期执行\n');
+    const undone = await cliOk(db, ['task', 'undo', '--seq', String(monthly.seq), '--period', '2026-10..2026-11', '--year', '2026']);
+    expect(undone).toBe(`2026-10..2026-11：已撤销完成 2 期（任务 ${monthly.seq} 的 2026-10、任务 ${monthly.seq} 的 2026-11）\n`);
+  });
+
   it('outbox --status 已发 / 失败 / 待发 are the card states', async () => {
     for (const word of ['已发', '失败', '待发', '未发', '发送中']) {
       expect(JSON.parse(await cliOk(db, ['outbox', '--status', word, '--json']))).toEqual([]);

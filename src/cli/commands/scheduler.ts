@@ -112,8 +112,8 @@ export function registerSchedulerCommands(program: Command): void {
     reminders
       .command('preview')
       .description('预览一段时间内每个群会收到的卡片（每群每个工作日至多一张），不发送也不记录；--raw 列出规则产生的每一条提醒')
-      .requiredOption('--from <ISO>', '开始，例如 2026-03-01 或 2026-03-01T00:00:00+08:00')
-      .requiredOption('--to <ISO>', '结束（含）；只写日期（如 2026-03-31）表示包含这一整天')
+      .requiredOption('--from <时间>', '开始，例如 2026-03-01 或 2026-03-01T00:00:00+08:00')
+      .requiredOption('--to <时间>', '结束（含）；只写日期（如 2026-03-31）表示包含这一整天')
       .option('--raw', '每条提醒一行：key、at、kind、chatId、taskSeq、period（与以往的输出相同，供脚本使用）'),
   ).action(async (opts: CommonOptions & { from: string; to: string; raw?: boolean }) =>
     withContext(opts, async (ctx) => {
@@ -187,8 +187,8 @@ export function registerSchedulerCommands(program: Command): void {
     reminders
       .command('start')
       .description('设置提醒起始日期（党建办；记入审计日志）：此前逾期的事项只计入统计和合并行，不逐条补发')
-      .requiredOption('--date <YYYY-MM-DD>', '起始日期，例如 2026-03-01')
-      .option('--by <name>', '以花名册成员的身份操作（其权限生效，审计记其姓名）；默认：服务器操作员'),
+      .requiredOption('--date <日期>', '起始日期，例如 2026-03-01')
+      .option('--by <姓名>', '以花名册成员的身份操作（其权限生效，审计记其姓名）；默认：服务器操作员'),
   ).action(async (opts: CommonOptions & { date: string; by?: string }) =>
     withContext(opts, async (ctx) => {
       const r = await setRemindersStart({ db: ctx.db, clock: ctx.clock, settings: ctx.config.scheduler, config: ctx.config }, await actingAs(ctx, opts.by), opts.date);

@@ -86,7 +86,7 @@ export function registerScoringCommands(program: Command): void {
     score
       .command('import')
       .description('导入评分表（.xlsx 或 CSV；长表或宽表；全部导入或全部不导入）')
-      .requiredOption('--file <file>', '长表：单位、指标、分值、年份、备注 五列；宽表：单位、年份，然后每个子项一列（表头写编号如 6.1 或子项名称）；模板见 dangjian template scores')
+      .requiredOption('--file <文件>', '长表：单位、指标、分值、年份、备注 五列；宽表：单位、年份，然后每个子项一列（表头写编号如 6.1 或子项名称）；模板见 dangjian template scores')
       .option('--by <姓名>', '以花名册中此人的身份导入（其权限适用，审计记其姓名）；默认为服务器操作员'),
   ).action(async (opts: CommonOptions & { file: string; by?: string }) =>
     withContext(opts, (ctx) =>

@@ -8,9 +8,10 @@ import type { TaskRecord } from '../../db/task.repository.js';
 import { UserError } from '../../errors.js';
 import { configuredWorkCalendar } from '../../services/calendar.service.js';
 import { parseYear } from '../../services/scores.service.js';
-import { addTask, completeOccurrence, editTask, instantiateTasks, parseLeadUnitList, parseProgress, retireTask, taskBoard, undoOccurrence } from '../../services/tasks.service.js';
+import { addTask, completeBatch, completeOccurrence, editTask, instantiateTasks, parseLeadUnitList, parseProgress, retireTask, taskBoard, undoBatch, undoOccurrence, type BatchResult } from '../../services/tasks.service.js';
 import type { BoardTask } from '../../tasks/board.js';
 import { WEEKDAY_NAMES_ZH, weekday } from '../../tasks/dates.js';
+import { parseSelection, type PeriodSelection } from '../../tasks/period-selection.js';
 import { DEADLINE_PHRASE_HELP } from '../../tasks/deadline.js';
 import type { YearSource } from '../../tasks/work-calendar.js';
 import { isoInZone, localDate, parseInstant, readableDate, readableTime } from '../../time.js';
@@ -61,6 +62,20 @@ function describeBoardTask(t: BoardTask, ctx: CliContext): string {
     if (overdue.length > 0) parts.push(`逾期：${overdue.join('、')}`);
     lines.push(`      ${parts.join('；')}`);
   }
+  return lines.join('\n');
+}
+
+/** A --period that names several occurrences (「2026-01..2026-11」, 「1-11月」, 「全部逾期」), or undefined for one. */
+function batchOf(period: string | undefined, ctx: CliContext): { year: number; select: PeriodSelection; label: string } | undefined {
+  if (period === undefined) return undefined;
+  const sel = parseSelection(period, localDate(ctx.clock.now().getTime(), ctx.config.timeZone));
+  return sel?.kind === 'batch' ? sel : undefined;
+}
+
+/** 「任务 8：已标记完成 11 期（2026-01、…）；未处理 1 期：2026-12（原因）」 */
+function batchText(r: BatchResult, verb: string, label: string): string {
+  const lines = [`${label}：已${verb} ${r.done.length} 期${r.done.length > 0 ? `（${r.done.map((o) => `任务 ${o.seq} 的 ${o.period}`).join('、')}）` : ''}`];
+  if (r.refused.length > 0) lines.push(`未处理 ${r.refused.length} 期：`, ...r.refused.map((o) => `  任务 ${o.seq} 的 ${o.period}：${o.reason}`));
   return lines.join('\n');
 }
 
@@ -116,7 +131,7 @@ export function registerTaskCommands(program: Command): void {
       .command('done')
       .description('把任务的一期标记为完成')
       .requiredOption('--seq <序号>', '任务序号')
-      .option('--period <期次>', '哪一期：2026-03、2026-03-上/下、2026-Q1、2026-B1、2026（默认最早未完成的一期）')
+      .option('--period <期次>', '哪一期：2026-03、2026-03-上/下、2026-Q1、2026-B1、2026（默认最早未完成的一期）；补录多期写范围：2026-01..2026-11、1-11月，或「全部逾期」')
       .option('--by <姓名>', BY)
       .option('--note <备注>', '备注')
       .option('--at <时间>', '完成时间，例如 2026-03-05T16:00（默认现在）')
@@ -125,6 +140,13 @@ export function registerTaskCommands(program: Command): void {
   ).action(async (opts: CommonOptions & { seq: string; period?: string; by?: string; note?: string; at?: string; progress?: string; year?: string }) =>
     withContext(opts, async (ctx) => {
       const at = parseAt(opts.at, ctx.config.timeZone);
+      const batch = batchOf(opts.period, ctx);
+      if (batch) {
+        if (opts.at !== undefined || opts.progress !== undefined) throw new UserError('bad_argument', '按范围补录时不能用 --at 或 --progress（完成时间记为现在）；要写明完成时间，请逐期执行', opts.at !== undefined ? '--at' : '--progress');
+        const r = await completeBatch(deps(ctx), await actingAs(ctx, opts.by), { year: opts.year === undefined ? batch.year : parseYear(opts.year), seqs: [opts.seq], select: batch.select, note: opts.note });
+        ctx.print(r, () => batchText(r, '标记完成', batch.label));
+        return;
+      }
       const year = yearOr(opts.year, at, ctx);
       const progress = opts.progress === undefined ? undefined : parseProgress(opts.progress);
       const actor = await actingAs(ctx, opts.by);
@@ -138,11 +160,17 @@ export function registerTaskCommands(program: Command): void {
       .command('undo')
       .description('撤销某一期的完成记录（历史保留）')
       .requiredOption('--seq <序号>', '任务序号')
-      .option('--period <期次>', '哪一期（默认：定期任务为最近完成的一期）')
+      .option('--period <期次>', '哪一期（默认：定期任务为最近完成的一期）；多期写范围，例如 2026-01..2026-11')
       .option('--by <姓名>', BY)
       .option('--year <年份>', '哪一年的任务清单（默认今年）'),
   ).action(async (opts: CommonOptions & { seq: string; period?: string; by?: string; year?: string }) =>
     withContext(opts, async (ctx) => {
+      const batch = batchOf(opts.period, ctx);
+      if (batch) {
+        const r = await undoBatch(deps(ctx), await actingAs(ctx, opts.by), { year: opts.year === undefined ? batch.year : parseYear(opts.year), seqs: [opts.seq], select: batch.select });
+        ctx.print(r, () => batchText(r, '撤销完成', batch.label));
+        return;
+      }
       const year = yearOr(opts.year, undefined, ctx);
       const actor = await actingAs(ctx, opts.by);
       const r = await undoOccurrence(deps(ctx), actor, { year, seq: opts.seq, period: opts.period });
