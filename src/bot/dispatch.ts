@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { markEventProcessed } from '../db/event.repository.js';
+import { deliverReply, recordReply, replyKey } from '../services/replies.service.js';
 import type { MsgType, Outbound, OutgoingReply } from '../messaging/outbound.js';
 import { runCardAction } from './actions.js';
 import { helpCard, markOneToOne, noticeCard } from './cards.js';
@@ -109,7 +110,7 @@ async function payloadOrNotice(reply: Reply, deps: BotDeps, messageId: string): 
   }
 }
 
-/** Decides and sends the reply (idempotency key `reply:<messageId>`). Never throws. */
+/** Decides the reply, records it in the outbox (key `reply:<messageId>`) and makes the first attempt. Never throws. */
 export async function handleMessage(msg: ChatMessage, deps: BotDeps): Promise<MessageOutcome> {
   let outcome: MessageDecision;
   try {
@@ -122,11 +123,21 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps): Promise<Me
   }
   if (outcome.status !== 'replied') return outcome;
   const { msgType, content } = await payloadOrNotice(outcome.reply, deps, msg.messageId);
-  const reply: OutgoingReply = { messageId: msg.messageId, msgType, content, idempotencyKey: `reply:${msg.messageId}`, chatId: msg.chatId };
+  const now = deps.clock.now().getTime();
   try {
-    await deps.outbound.replyMessage(reply);
+    // Recorded before the first attempt: a reply that fails now (Lark down, a crash) is sent later, once.
+    await recordReply(deps.db, { chatId: msg.chatId, payload: { messageId: msg.messageId, msgType, content }, at: now });
   } catch (err) {
-    deps.log.error({ err, messageId: msg.messageId, command: outcome.command }, 'reply failed');
+    deps.log.error({ err, messageId: msg.messageId }, 'reply could not be recorded; sending it directly');
+    const reply: OutgoingReply = { messageId: msg.messageId, msgType, content, idempotencyKey: replyKey(msg.messageId), chatId: msg.chatId };
+    await deps.outbound.replyMessage(reply).catch((e: unknown) => deps.log.error({ err: e, messageId: msg.messageId, command: outcome.command }, 'reply failed'));
+    return outcome;
+  }
+  try {
+    await deliverReply(deps, msg.messageId, now);
+  } catch (err) {
+    // The database failed around the attempt: the row stays in the outbox (its claim expires and it is sent again).
+    deps.log.error({ err, messageId: msg.messageId }, 'reply delivery not recorded');
   }
   return outcome;
 }

@@ -63,6 +63,7 @@ import { cardState, cardDataOf } from './cards.service.js';
 import { buildDigest, buildUnitDigest, targetsSummary, unitChangeNotice } from './digest.service.js';
 import { requireProgramme } from './programme.service.js';
 import { boardsUpTo, loadTaskState, taskKey } from './tasks.service.js';
+import { dispatchDueReplies, REPLY_KIND } from './replies.service.js';
 
 export interface SchedulerDeps {
   db: Db;
@@ -605,17 +606,20 @@ export async function dispatchDue(deps: SchedulerDeps, now: number): Promise<Dis
   const tz = deps.config.timeZone;
   const log = deps.log.child({ name: 'scheduler' });
   const result = emptyDispatch(true);
-  if (!inPushWindow(now, { tz, settings, calendar: deps.calendar })) return emptyDispatch(false);
   const worker = deps.workerId ?? defaultWorkerId();
   const leaseMs = settings.claimLeaseMinutes * 60_000;
   const released = await releaseExpiredClaims(deps.db, { now, leaseMs, uuidWindowMs: settings.uuidWindowMinutes * 60_000 });
+  if (released.failed > 0) log.error({ rows: released.failed }, 'outbox claims expired long ago: delivery unknown, marked failed');
+  // Replies to chat messages that failed before are due at any hour.
+  const replies = await dispatchDueReplies({ ...deps, workerId: worker }, now);
+  if (replies.sent + replies.retrying + replies.failed > 0) log.info(replies, 'replies tried again');
+  if (!inPushWindow(now, { tz, settings, calendar: deps.calendar })) return { ...emptyDispatch(false), released: released.released, lostClaims: released.failed };
   result.released = released.released;
   result.lostClaims = released.failed;
-  if (released.failed > 0) log.error({ rows: released.failed }, 'outbox claims expired long ago: delivery unknown, marked failed');
 
   const catchUpMs = settings.catchUpHours * 3_600_000;
   for (let round = 0; round < 100; round++) {
-    const rows = await claimDueOutbox(deps.db, { now, worker, leaseMs, limit: settings.claimBatch });
+    const rows = await claimDueOutbox(deps.db, { now, worker, leaseMs, limit: settings.claimBatch, kind: { except: REPLY_KIND } });
     if (rows.length === 0) break;
     result.claimed += rows.length;
     const stale = rows.filter((r) => now - Math.max(r.dueAt, r.notBefore) > catchUpMs);

@@ -35,7 +35,7 @@ describe('issue 15 regressions (CLI)', () => {
   it('migrate reports the migrations it applied to a fresh database, then none', async () => {
     const fresh = tempDbFile('dangjian-i15-migrate-');
     const first = JSON.parse(await cliOk(fresh, ['migrate', '--json'])) as { applied: string[] };
-    expect(first.applied).toEqual(['2026_11_28_00_00_00_initial_schema', '2026_11_28_01_00_00_one_active_completion', '2026_12_01_00_00_00_outbox_items']);
+    expect(first.applied).toEqual(['2026_11_28_00_00_00_initial_schema', '2026_11_28_01_00_00_one_active_completion', '2026_12_01_00_00_00_outbox_items', '2026_12_02_30_00_00_inbox']);
     const second = JSON.parse(await cliOk(fresh, ['migrate', '--json'])) as { applied: string[] };
     expect(second.applied).toEqual([]);
   });
