@@ -21,7 +21,7 @@ import type { Clock } from '../clock.js';
 import type { SchedulerSettings } from '../config/scheduler-settings.js';
 import { audit } from '../db/audit.repository.js';
 import { listChats } from '../db/chat.repository.js';
-import type { Db } from '../db/database.js';
+import { retryWhileBusy, type Db } from '../db/database.js';
 import { listMembers } from '../db/member.repository.js';
 import {
   claimDueOutbox,
@@ -64,6 +64,9 @@ import { buildDigest, buildUnitDigest, targetsSummary, unitChangeNotice } from '
 import { requireProgramme } from './programme.service.js';
 import { boardsUpTo, loadTaskState, taskKey } from './tasks.service.js';
 import { dispatchDueReplies, REPLY_KIND } from './replies.service.js';
+
+/** A send that happened is recorded even while another process holds the write lock (waited for on timers). */
+const OUTCOME_WAIT = { deadlineMs: 30_000, stepMs: 50 };
 
 export interface SchedulerDeps {
   db: Db;
@@ -654,7 +657,7 @@ async function sendCard(deps: SchedulerDeps, row: OutboxRecord, pass: { worker: 
     }
     const card = dailyCard(data, state, settings.coalesceMax);
     const sent = await deps.outbound.sendMessage({ receiveIdType: 'chat_id', receiveId: row.chatId, msgType: 'interactive', content: card, idempotencyKey: row.key });
-    if ((await markOutboxSent(deps.db, [row.id], { messageId: sent.messageId, at: now })) > 0) {
+    if ((await retryWhileBusy(() => markOutboxSent(deps.db, [row.id], { messageId: sent.messageId, at: now }), OUTCOME_WAIT)) > 0) {
       result.messages += 1;
       result.sent += data.items.length;
     }

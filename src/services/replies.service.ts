@@ -6,10 +6,13 @@
  * reminders' push window.
  */
 import type { SchedulerSettings } from '../config/scheduler-settings.js';
-import type { Db } from '../db/database.js';
+import { retryWhileBusy, type Db } from '../db/database.js';
 import { claimDueOutbox, claimOutboxByKey, insertOutboxMessage, markOutboxAttemptFailed, markOutboxSent, type OutboxRecord } from '../db/outbox.repository.js';
 import type { Logger } from '../log.js';
 import type { MsgType, Outbound } from '../messaging/outbound.js';
+
+/** A send that happened is recorded even while another process holds the write lock (waited for on timers). */
+const OUTCOME_WAIT = { deadlineMs: 30_000, stepMs: 50 };
 
 export const REPLY_KIND = 'reply';
 /** Enough for Lark failing for tens of minutes, within its 1-hour uuid dedup window (30 s × attempt, capped). */
@@ -46,7 +49,7 @@ async function send(deps: ReplyDeps, row: OutboxRecord, worker: string, now: num
   const p = row.payload as ReplyPayload;
   try {
     const sent = await deps.outbound.replyMessage({ messageId: p.messageId, msgType: p.msgType, content: p.content, idempotencyKey: row.key, chatId: row.chatId });
-    await markOutboxSent(deps.db, [row.id], { messageId: sent.messageId, at: now });
+    await retryWhileBusy(() => markOutboxSent(deps.db, [row.id], { messageId: sent.messageId, at: now }), OUTCOME_WAIT);
     return 'sent';
   } catch (err) {
     const final = typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === false;
