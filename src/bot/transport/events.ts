@@ -163,9 +163,10 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
   const enqueueMessage = (eventId: string, msg: ChatMessage): boolean =>
     queue.push(msg.chatId, async () => {
       if (stopped) return;
-      const outcome = (await o.handleMessage(msg)) as { status?: string } | undefined;
-      if (outcome?.status !== 'failed') return markDone(eventId);
-      // The database failed before the event took effect: the row stays pending; try it again.
+      const outcome = (await o.handleMessage(msg)) as { status?: string; reason?: string } | undefined;
+      if (outcome?.status !== 'failed' && outcome?.reason !== 'bot_identity_unknown') return markDone(eventId);
+      // The database failed before the event took effect, or (just after a start) the bot does
+      // not know its own open_id yet: the row stays pending; try it again.
       if (stopped) return;
       const timer = setTimeout(() => {
         retries.delete(timer);

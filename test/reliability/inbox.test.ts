@@ -1,0 +1,13 @@
+/** The inbox drills: the real service killed right after 100 acknowledged commands, then restarted. */
+import { describe, it } from 'vitest';
+import { runInboxDrill } from './inbox-drill.js';
+
+describe.concurrent('nothing acknowledged is lost', () => {
+  it('SIGKILL right after 100 acknowledged commands: every write applied once, every reply delivered once after the restart', async () => {
+    await runInboxDrill({ signal: 'SIGKILL', evidenceId: 'inbox-sigkill' });
+  }, 240_000);
+
+  it('SIGTERM right after 100 acknowledged commands: the same', async () => {
+    await runInboxDrill({ signal: 'SIGTERM', evidenceId: 'inbox-sigterm' });
+  }, 240_000);
+});
