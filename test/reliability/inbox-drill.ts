@@ -96,3 +96,60 @@ export async function runInboxDrill(o: { signal: 'SIGKILL' | 'SIGTERM'; evidence
     await fake.stop();
   }
 }
+
+/**
+ * Lark fails every reply for 60 s right after a write: the write stands, the reply is kept in
+ * the outbox and arrives once when Lark is back (retried by the running service's dispatch).
+ */
+export async function runLarkOutageDrill(o: { outageMs: number; evidenceId: string }): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dangjian-outage-'));
+  const dbFile = join(dir, 'service.db');
+  const seeded = await makeBot({ dbFile });
+  await seeded.close();
+  const fake = await spawnFakeLark({ appId: APP_ID, appSecret: 'inbox-drill-secret' });
+  const env = serviceEnv({ dbFile, fakeUrl: fake.url, appId: APP_ID, appSecret: 'inbox-drill-secret', hours: workingHoursNow(dir), extra: { SCHEDULER_TICK_SECONDS: '1' } });
+  const life = spawnService(env);
+  try {
+    const url = await life.started(60_000);
+    await waitFor('the bot identity', () => life.logs.some((l) => l.msg === 'bot identity known'), 20_000);
+    await fake.setFaults({ match: 'POST /open-apis/im/v1/messages/.*/reply', serverErrorRate: 1 });
+    const outageStarted = Date.now();
+    const id = { eventId: 'ev_outage_1', messageId: 'om_outage_1' };
+    const payload = messageEvent({ ...id, chatId: GROUP, senderOpenId: OPEN_IDS.office, text: '@_user_1 完成 1', mentions: [{ key: '@_user_1', openId: fake.botOpenId, name: '党建助手' }], token: '' });
+    const res = await fetch(`${url}/webhook/event`, { method: 'POST', body: JSON.stringify(payload), headers: { 'content-type': 'application/json' } });
+    await res.text();
+    const written = await waitFor('the write', () => readDb(dbFile, (db) => (db.prepare('select count(*) as n from task_completion where undone_at is null').get() as { n: number }).n) || undefined, 20_000);
+    const repliesDuringOutage = async () => (await fake.state()).messages.filter((m) => m.parentId === id.messageId).length;
+    await new Promise((r) => setTimeout(r, Math.max(0, o.outageMs - (Date.now() - outageStarted))));
+    const duringOutage = await repliesDuringOutage();
+    await fake.setFaults({});
+    const recovered = Date.now();
+    await waitFor('the reply', async () => ((await repliesDuringOutage()) >= 1 ? true : undefined), 150_000, 500);
+    const arrivedAfterMs = Date.now() - recovered;
+    await new Promise((r) => setTimeout(r, 3000));
+    const state = await fake.state();
+    const replies = state.messages.filter((m) => m.parentId === id.messageId).length;
+    const attempts = readDb(dbFile, (db) => (db.prepare('select attempts from outbox where key = ?').get(`reply:${id.messageId}`) as { attempts: number }).attempts);
+    await life.kill('SIGTERM');
+    await recordChecked(
+      {
+        id: o.evidenceId,
+        test: 'Lark failing after a write',
+        load: '「完成 1」 from the office to the real service (webhook mode)',
+        injected: `every reply answered HTTP 500 for ${Math.round(o.outageMs / 1000)} s from the moment the command arrived`,
+        result: `acknowledged ${res.status}; the write applied (${written} completion); ${duringOutage} replies during the outage; the reply arrived ${(arrivedAfterMs / 1000).toFixed(0)} s after Lark recovered, ${replies} in all, after ${attempts} outbox attempts`,
+        method: 'The reply is recorded in the outbox (key reply:<message_id>) before its first attempt; the service’s dispatch retries it every 30 s × attempt; the fake counts replies by the message replied to.',
+        metrics: { outageMs: o.outageMs, written, duringOutage, replies, attempts, arrivedAfterMs },
+      },
+      () => {
+        expect(res.status).toBe(200);
+        expect(written).toBe(1);
+        expect(duringOutage).toBe(0);
+        expect(replies).toBe(1);
+      },
+    );
+  } finally {
+    await life.kill('SIGKILL');
+    await fake.stop();
+  }
+}

@@ -1,6 +1,6 @@
 /** The inbox drills: the real service killed right after 100 acknowledged commands, then restarted. */
 import { describe, it } from 'vitest';
-import { runInboxDrill } from './inbox-drill.js';
+import { runInboxDrill, runLarkOutageDrill } from './inbox-drill.js';
 
 describe.concurrent('nothing acknowledged is lost', () => {
   it('SIGKILL right after 100 acknowledged commands: every write applied once, every reply delivered once after the restart', async () => {
@@ -10,4 +10,10 @@ describe.concurrent('nothing acknowledged is lost', () => {
   it('SIGTERM right after 100 acknowledged commands: the same', async () => {
     await runInboxDrill({ signal: 'SIGTERM', evidenceId: 'inbox-sigterm' });
   }, 240_000);
+});
+
+describe('replies outlast Lark', () => {
+  it('Lark failing for 60 s after a write: the reply arrives once when it recovers', async () => {
+    await runLarkOutageDrill({ outageMs: 60_000, evidenceId: 'reply-after-outage' });
+  }, 300_000);
 });
