@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { Logger } from '../../log.js';
 import type { Outbound } from '../../messaging/outbound.js';
 import { cardActionResponse, type CardAction, type CardActionResult, type ChatMessage } from '../types.js';
+import { isBusy } from '../../db/database.js';
 import type { Inbox } from '../inbox.js';
 import type { WorkQueue } from './work-queue.js';
 
@@ -198,7 +199,8 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
       try {
         fresh = await inbox.record({ kind: 'message', eventId, chatId: msg.chatId, msg });
       } catch (err) {
-        log.error({ err, eventId }, 'event could not be recorded; answered with an error so that Lark delivers it again');
+        // A lock held elsewhere is an expected, passing condition (warn); anything else (disk full) is an error.
+        log[isBusy(err) ? 'warn' : 'error']({ err, eventId }, 'event could not be recorded; answered with an error so that Lark delivers it again');
         return 'failed';
       }
       // A redelivery of a recorded event: its row is handled (or pending, and handled at the next start).
@@ -216,7 +218,7 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
       try {
         await inbox.record({ kind: 'card', eventId, chatId: action.chatId ?? '', action });
       } catch (err) {
-        log.error({ err, eventId }, 'card press could not be recorded; answered with an error');
+        log[isBusy(err) ? 'warn' : 'error']({ err, eventId }, 'card press could not be recorded; answered with an error');
         return 'failed';
       }
       const work = o.handleCardAction(action).then(async (r) => {
