@@ -20,7 +20,7 @@ export type MessageDecision =
 
 export type MessageOutcome =
   | MessageDecision
-  /** The database failed before the event was recorded: nothing sent, so that a redelivery can still be answered. */
+  /** The database failed before the event was recorded: nothing changed, nothing sent; the inbox row stays pending and is tried again. */
   | { status: 'failed' };
 
 /**
@@ -117,7 +117,7 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps): Promise<Me
     outcome = await respondToMessage(msg, deps);
   } catch (err) {
     // Recording the event failed (database trouble): nothing was changed, and no reply is sent
-    // (its idempotency key would swallow the real answer to Lark's redelivery).
+    // (its idempotency key would swallow the real answer when the inbox row is tried again).
     deps.log.error({ err, messageId: msg.messageId }, 'message handling failed');
     return { status: 'failed' };
   }
