@@ -3,6 +3,7 @@
  * for button presses. Receivers map their input to ChatMessage / CardAction and call these.
  */
 import { z } from 'zod';
+import { isBusy } from '../db/database.js';
 import { markEventProcessed } from '../db/event.repository.js';
 import { deliverReply, recordReply, replyKey } from '../services/replies.service.js';
 import type { MsgType, Outbound, OutgoingReply } from '../messaging/outbound.js';
@@ -118,7 +119,7 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps): Promise<Me
   } catch (err) {
     // Recording the event failed (database trouble): nothing was changed, and no reply is sent
     // (its idempotency key would swallow the real answer when the inbox row is tried again).
-    deps.log.error({ err, messageId: msg.messageId }, 'message handling failed');
+    deps.log[isBusy(err) ? 'warn' : 'error']({ err, messageId: msg.messageId }, 'message handling failed; its inbox row is tried again');
     return { status: 'failed' };
   }
   if (outcome.status !== 'replied') return outcome;
