@@ -3,7 +3,9 @@
  * for button presses. Receivers map their input to ChatMessage / CardAction and call these.
  */
 import { z } from 'zod';
+import { isBusy } from '../db/database.js';
 import { markEventProcessed } from '../db/event.repository.js';
+import { deliverReply, recordReply, replyKey } from '../services/replies.service.js';
 import type { MsgType, Outbound, OutgoingReply } from '../messaging/outbound.js';
 import { runCardAction } from './actions.js';
 import { helpCard, markOneToOne, noticeCard } from './cards.js';
@@ -20,7 +22,7 @@ export type MessageDecision =
 
 export type MessageOutcome =
   | MessageDecision
-  /** The database failed before the event was recorded: nothing sent, so that a redelivery can still be answered. */
+  /** The database failed before the event was recorded: nothing changed, nothing sent; the inbox row stays pending and is tried again. */
   | { status: 'failed' };
 
 /**
@@ -111,24 +113,34 @@ async function payloadOrNotice(reply: Reply, deps: BotDeps, messageId: string): 
   }
 }
 
-/** Decides and sends the reply (idempotency key `reply:<messageId>`). Never throws. */
+/** Decides the reply, records it in the outbox (key `reply:<messageId>`) and makes the first attempt. Never throws. */
 export async function handleMessage(msg: ChatMessage, deps: BotDeps): Promise<MessageOutcome> {
   let outcome: MessageDecision;
   try {
     outcome = await respondToMessage(msg, deps);
   } catch (err) {
     // Recording the event failed (database trouble): nothing was changed, and no reply is sent
-    // (its idempotency key would swallow the real answer to Lark's redelivery).
-    deps.log.error({ err, messageId: msg.messageId }, 'message handling failed');
+    // (its idempotency key would swallow the real answer when the inbox row is tried again).
+    deps.log[isBusy(err) ? 'warn' : 'error']({ err, messageId: msg.messageId }, 'message handling failed; its inbox row is tried again');
     return { status: 'failed' };
   }
   if (outcome.status !== 'replied') return outcome;
   const { msgType, content } = await payloadOrNotice(outcome.reply, deps, msg.messageId);
-  const reply: OutgoingReply = { messageId: msg.messageId, msgType, content, idempotencyKey: `reply:${msg.messageId}`, chatId: msg.chatId };
+  const now = deps.clock.now().getTime();
   try {
-    await deps.outbound.replyMessage(reply);
+    // Recorded before the first attempt: a reply that fails now (Lark down, a crash) is sent later, once.
+    await recordReply(deps.db, { chatId: msg.chatId, payload: { messageId: msg.messageId, msgType, content }, at: now });
   } catch (err) {
-    deps.log.error({ err, messageId: msg.messageId, command: outcome.command }, 'reply failed');
+    deps.log.error({ err, messageId: msg.messageId }, 'reply could not be recorded; sending it directly');
+    const reply: OutgoingReply = { messageId: msg.messageId, msgType, content, idempotencyKey: replyKey(msg.messageId), chatId: msg.chatId };
+    await deps.outbound.replyMessage(reply).catch((e: unknown) => deps.log.error({ err: e, messageId: msg.messageId, command: outcome.command }, 'reply failed'));
+    return outcome;
+  }
+  try {
+    await deliverReply(deps, msg.messageId, now);
+  } catch (err) {
+    // The database failed around the attempt: the row stays in the outbox (its claim expires and it is sent again).
+    deps.log.error({ err, messageId: msg.messageId }, 'reply delivery not recorded');
   }
   return outcome;
 }

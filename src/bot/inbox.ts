@@ -5,7 +5,7 @@
  * delivers the event again.
  */
 import type { Clock } from '../clock.js';
-import type { Db } from '../db/database.js';
+import { retryWhileBusy, type Db } from '../db/database.js';
 import { markInboxDone, pendingInboxEvents, recordInboxEvent } from '../db/inbox.repository.js';
 import type { CardAction, ChatMessage } from './types.js';
 
@@ -19,10 +19,20 @@ export interface Inbox {
   pending(): Promise<InboxEvent[]>;
 }
 
+/**
+ * How long recording waits (on timers, never blocking) for a write lock another process holds:
+ * Lark waits 3 s for the acknowledgement; past this the receiver answers 503 and Lark delivers
+ * the event again.
+ */
+const RECORD_DEADLINE_MS = 1500;
+/** Marking done is off the acknowledgement path: it may wait longer. */
+const DONE_DEADLINE_MS = 30_000;
+
 export function createInbox(db: Db, clock: Clock): Inbox {
   return {
-    record: (e) => recordInboxEvent(db, { eventId: e.eventId, kind: e.kind, chatId: e.chatId, payload: e.kind === 'message' ? e.msg : e.action, at: clock.now().getTime() }),
-    done: (eventId) => markInboxDone(db, eventId, clock.now().getTime()),
+    record: (e) =>
+      retryWhileBusy(() => recordInboxEvent(db, { eventId: e.eventId, kind: e.kind, chatId: e.chatId, payload: e.kind === 'message' ? e.msg : e.action, at: clock.now().getTime() }), { deadlineMs: RECORD_DEADLINE_MS }),
+    done: (eventId) => retryWhileBusy(() => markInboxDone(db, eventId, clock.now().getTime()), { deadlineMs: DONE_DEADLINE_MS, stepMs: 100 }),
     async pending() {
       return (await pendingInboxEvents(db)).map((r): InboxEvent =>
         r.kind === 'message' ? { kind: 'message', eventId: r.eventId, chatId: r.chatId, msg: r.payload as ChatMessage } : { kind: 'card', eventId: r.eventId, chatId: r.chatId, action: r.payload as CardAction },

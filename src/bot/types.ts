@@ -96,4 +96,6 @@ export interface BotDeps {
   consoleActor: Actor | null;
   /** Longest accepted message, characters. */
   maxTextLength: number;
+  /** This process in outbox claims (replies go through the outbox). */
+  workerId: string;
 }

@@ -78,3 +78,27 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
     close: () => db.destroy(),
   };
 }
+
+/** SQLITE_BUSY and its extended codes: another connection holds the lock. */
+export function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/**
+ * Runs `fn`, and while it fails because another connection holds the write lock, runs it again
+ * after `stepMs` (a timer: the event loop stays free) until `deadlineMs` have passed; then the
+ * last error is thrown. Meant for a connection with a short busy_timeout, where a held lock
+ * would otherwise block the whole process for the busy timeout.
+ */
+export async function retryWhileBusy<T>(fn: () => Promise<T>, o: { deadlineMs: number; stepMs?: number }): Promise<T> {
+  const until = Date.now() + o.deadlineMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isBusy(err) || Date.now() + (o.stepMs ?? 25) > until) throw err;
+      await new Promise((resolve) => setTimeout(resolve, o.stepMs ?? 25));
+    }
+  }
+}

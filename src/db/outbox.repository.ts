@@ -95,24 +95,43 @@ export async function findOutboxByKey(db: Db, key: string): Promise<OutboxRecord
  * time makes the UPDATE … WHERE id IN (SELECT …) atomic; PostgreSQL needs the inner SELECT
  * `FOR UPDATE SKIP LOCKED`.
  */
-export async function claimDueOutbox(db: Db, claim: { now: number; worker: string; leaseMs: number; limit: number }): Promise<OutboxRecord[]> {
+export async function claimDueOutbox(db: Db, claim: { now: number; worker: string; leaseMs: number; limit: number; kind?: { only: string } | { except: string } }): Promise<OutboxRecord[]> {
+  const kind = claim.kind;
   const rows = await db
     .updateTable('outbox')
     .set({ status: 'sending', claimed_by: claim.worker, claim_expires_at: claim.now + claim.leaseMs })
     .where('status', '=', 'pending')
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('outbox')
-        .select('id')
-        .where('status', '=', 'pending')
-        .where('not_before', '<=', claim.now)
-        .orderBy('not_before')
-        .orderBy('id')
-        .limit(claim.limit),
-    )
+    .where('id', 'in', (eb) => {
+      let q = eb.selectFrom('outbox').select('id').where('status', '=', 'pending').where('not_before', '<=', claim.now);
+      if (kind && 'only' in kind) q = q.where('kind', '=', kind.only);
+      if (kind && 'except' in kind) q = q.where('kind', '!=', kind.except);
+      return q.orderBy('not_before').orderBy('id').limit(claim.limit);
+    })
     .returningAll()
     .execute();
   return rows.map(toOutboxRecord).sort((a, b) => a.notBefore - b.notBefore || a.id - b.id);
+}
+
+/** Records a message to send (a reply), pending and due now; false when its key is already there. */
+export async function insertOutboxMessage(db: Db, m: { key: string; kind: string; chatId: string; payload: unknown; at: number }): Promise<boolean> {
+  const r = await db
+    .insertInto('outbox')
+    .values({ key: m.key, kind: m.kind, chat_id: m.chatId, task_seq: null, period: null, payload: JSON.stringify(m.payload), due_at: m.at, not_before: m.at, status: 'pending', claimed_by: null, claim_expires_at: null, sent_at: null, message_id: null, last_error: null, created_at: m.at })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/** Claims one pending row by key (the first attempt right after it was recorded); undefined when it is not pending. */
+export async function claimOutboxByKey(db: Db, claim: { key: string; now: number; worker: string; leaseMs: number }): Promise<OutboxRecord | undefined> {
+  const row = await db
+    .updateTable('outbox')
+    .set({ status: 'sending', claimed_by: claim.worker, claim_expires_at: claim.now + claim.leaseMs })
+    .where('key', '=', claim.key)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toOutboxRecord(row) : undefined;
 }
 
 /**

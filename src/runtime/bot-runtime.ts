@@ -15,6 +15,7 @@ import type { Db } from '../db/database.js';
 import type { Logger } from '../log.js';
 import type { Outbound } from '../messaging/outbound.js';
 import type { Plan } from '../plan/schema.js';
+import { defaultWorkerId } from '../services/reminders.service.js';
 import type { WorkCalendar } from '../tasks/work-calendar.js';
 
 /** Longest accepted chat message, characters. */
@@ -68,6 +69,7 @@ export function createBotRuntime(o: BotRuntimeOptions): BotRuntime {
     botOpenId: o.botOpenId ?? (() => null),
     consoleActor: o.consoleActor ?? null,
     maxTextLength: o.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH,
+    workerId: defaultWorkerId(),
   };
   const queue = new WorkQueue({ log, ...o.queue });
   const onMessage = (msg: ChatMessage) => handleMessage(msg, deps);

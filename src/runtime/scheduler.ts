@@ -8,6 +8,7 @@
 import { isUserError } from '../errors.js';
 import { startIntervalTicker, startMinuteTicker } from '../scheduler/cron.js';
 import { pruneOldEvents } from '../services/events.service.js';
+import { isBusy } from '../db/database.js';
 import { defaultWorkerId, runPass, type SchedulerDeps } from '../services/reminders.service.js';
 
 export interface RunningScheduler {
@@ -34,7 +35,7 @@ export function startScheduler(deps: SchedulerDeps): RunningScheduler {
   };
 
   const pass = async () => {
-    await housekeeping(d.clock.now().getTime()).catch((err: unknown) => log.error({ err }, 'housekeeping failed'));
+    await housekeeping(d.clock.now().getTime()).catch((err: unknown) => log[isBusy(err) ? 'warn' : 'error']({ err }, 'housekeeping failed'));
     try {
       await runPass(d);
       waitingForInit = false;
@@ -45,7 +46,9 @@ export function startScheduler(deps: SchedulerDeps): RunningScheduler {
         waitingForInit = true;
         return;
       }
-      log.error({ err }, 'scheduler pass failed');
+      // Another process held the write lock past the short busy timeout: nothing half-done, the next tick runs the pass again.
+      if (isBusy(err)) log.warn({ err }, 'database busy; the pass runs again at the next tick');
+      else log.error({ err }, 'scheduler pass failed');
     }
   };
 

@@ -47,6 +47,9 @@ export interface ServiceOptions {
   scheduler?: boolean;
 }
 
+/** SQLite's own wait for a lock in the service (milliseconds it may block the event loop). */
+const SERVICE_BUSY_TIMEOUT_MS = 20;
+
 /** How long stopping waits for acknowledged messages to be answered. */
 const DRAIN_MS = 10_000;
 
@@ -74,6 +77,11 @@ export async function startService(config: Config, log: Logger, options: Service
   let idle: () => Promise<void>;
   try {
     const applied = await migrateToLatest(opened.db);
+    // From here on a lock held by another process (the CLI, a backup) is waited for on timers,
+    // not inside SQLite: a busy timeout of its own would block the event loop (and every
+    // acknowledgement) for as long. Writes that meet the lock fail fast and are tried again
+    // (the inbox record until its deadline, then 503; a message's handling from its inbox row).
+    opened.sqlite.pragma(`busy_timeout = ${SERVICE_BUSY_TIMEOUT_MS}`);
     log.info({ dbFile: config.dbFile, migrationsApplied: applied.length, mode: config.mode, tz, plan: plan.title }, 'database ready');
     const output = options.output ?? process.stdout;
     // Files sent in the console (「导出」) are saved beside the database, where the user can open them.

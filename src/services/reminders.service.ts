@@ -21,7 +21,7 @@ import type { Clock } from '../clock.js';
 import type { SchedulerSettings } from '../config/scheduler-settings.js';
 import { audit } from '../db/audit.repository.js';
 import { listChats } from '../db/chat.repository.js';
-import type { Db } from '../db/database.js';
+import { retryWhileBusy, type Db } from '../db/database.js';
 import { listMembers } from '../db/member.repository.js';
 import {
   claimDueOutbox,
@@ -64,6 +64,10 @@ import { cardState, cardDataOf } from './cards.service.js';
 import { buildDigest, buildUnitDigest, targetsSummary, unitChangeNotice } from './digest.service.js';
 import { requireProgramme } from './programme.service.js';
 import { boardsUpTo, loadTaskState, taskKey } from './tasks.service.js';
+import { dispatchDueReplies, REPLY_KIND } from './replies.service.js';
+
+/** A send that happened is recorded even while another process holds the write lock (waited for on timers). */
+const OUTCOME_WAIT = { deadlineMs: 30_000, stepMs: 50 };
 
 export interface SchedulerDeps {
   db: Db;
@@ -614,17 +618,20 @@ export async function dispatchDue(deps: SchedulerDeps, now: number): Promise<Dis
   const tz = deps.config.timeZone;
   const log = deps.log.child({ name: 'scheduler' });
   const result = emptyDispatch(true);
-  if (!inPushWindow(now, { tz, settings, calendar: deps.calendar })) return emptyDispatch(false);
   const worker = deps.workerId ?? defaultWorkerId();
   const leaseMs = settings.claimLeaseMinutes * 60_000;
   const released = await releaseExpiredClaims(deps.db, { now, leaseMs, uuidWindowMs: settings.uuidWindowMinutes * 60_000 });
+  if (released.failed > 0) log.error({ rows: released.failed }, 'outbox claims expired long ago: delivery unknown, marked failed');
+  // Replies to chat messages that failed before are due at any hour.
+  const replies = await dispatchDueReplies({ ...deps, workerId: worker }, now);
+  if (replies.sent + replies.retrying + replies.failed > 0) log.info(replies, 'replies tried again');
+  if (!inPushWindow(now, { tz, settings, calendar: deps.calendar })) return { ...emptyDispatch(false), released: released.released, lostClaims: released.failed };
   result.released = released.released;
   result.lostClaims = released.failed;
-  if (released.failed > 0) log.error({ rows: released.failed }, 'outbox claims expired long ago: delivery unknown, marked failed');
 
   const catchUpMs = settings.catchUpHours * 3_600_000;
   for (let round = 0; round < 100; round++) {
-    const rows = await claimDueOutbox(deps.db, { now, worker, leaseMs, limit: settings.claimBatch });
+    const rows = await claimDueOutbox(deps.db, { now, worker, leaseMs, limit: settings.claimBatch, kind: { except: REPLY_KIND } });
     if (rows.length === 0) break;
     result.claimed += rows.length;
     const stale = rows.filter((r) => now - Math.max(r.dueAt, r.notBefore) > catchUpMs);
@@ -659,7 +666,7 @@ async function sendCard(deps: SchedulerDeps, row: OutboxRecord, pass: { worker: 
     }
     const card = dailyCard(data, state, settings.coalesceMax);
     const sent = await deps.outbound.sendMessage({ receiveIdType: 'chat_id', receiveId: row.chatId, msgType: 'interactive', content: card, idempotencyKey: row.key });
-    if ((await markOutboxSent(deps.db, [row.id], { messageId: sent.messageId, at: now })) > 0) {
+    if ((await retryWhileBusy(() => markOutboxSent(deps.db, [row.id], { messageId: sent.messageId, at: now }), OUTCOME_WAIT)) > 0) {
       result.messages += 1;
       result.sent += data.items.length;
     }

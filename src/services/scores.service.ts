@@ -81,9 +81,9 @@ export function parsePoints(value: string | number, max: number, code: string, f
 /**
  * Characters a note or reason may not carry: control characters (NUL, BEL, …; tab and line
  * breaks are text) and the bidi overrides and isolates that make shown text read otherwise
- * than it is stored (U+202A–202E, U+2066–2069).
+ * than it is stored (U+202A–202E, U+2066–2069), and the noncharacters U+FFFE/U+FFFF (no spreadsheet takes them).
  */
-const FORBIDDEN_IN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
+const FORBIDDEN_IN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uFFFE\uFFFF]/u;
 
 /** Notes and reasons (completions, scores, vetoes): trimmed, capped, no control or bidi characters. */
 export function parseNote(note: string | null | undefined, field = '--note'): string | null {

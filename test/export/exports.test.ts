@@ -7,7 +7,9 @@ import type ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorActor, type Actor } from '../../src/auth/actor.js';
 import { listAudit } from '../../src/db/audit.repository.js';
-import { listTasks } from '../../src/db/task.repository.js';
+import { findTask, insertCompletion, listTasks } from '../../src/db/task.repository.js';
+import { insertVeto } from '../../src/db/score.repository.js';
+import { findUnitByName } from '../../src/db/unit.repository.js';
 import { writeWorkbook } from '../../src/export/workbook.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, type Level } from '../../src/plan/schema.js';
 import { exportWorkbook, parseExportKind, type ExportKind } from '../../src/services/export.service.js';
@@ -259,9 +261,13 @@ describe('who may export, and what is recorded', () => {
 });
 
 describe('text typed in chat', () => {
-  it('characters XML forbids (U+FFFE, U+FFFF; control characters are refused at input) in notes and veto reasons are left out, so the file opens without a repair', async () => {
-    await setVeto(bot.deps, office, { unit: '城东新村小区', reason: '安全\uFFFE事故\uFFFF通报', year: 2026 });
-    await completeOccurrence(bot.deps, office, { year: 2026, seq: 3, at: at('2026-03-09T10:00:00+08:00'), note: '已完成\uFFFE（附\uFFFF件）' });
+  it('characters XML forbids (U+FFFE, U+FFFF, control characters) in notes and veto reasons are left out, so the file opens without a repair', async () => {
+    // Refused at input since issue 18, but rows recorded before may still carry them: written here past the services.
+    const unit = await findUnitByName(bot.opened.db, '城东新村小区');
+    await insertVeto(bot.opened.db, { unitId: unit!.id, year: 2026, reason: '安全\uFFFE事故\u0001通报', by: '王博文', at: at('2026-03-09T09:00:00+08:00') });
+    const task = await findTask(bot.opened.db, 2026, 3);
+    const period = occurrencesFor(task!)[0]!.period;
+    await bot.opened.db.transaction().execute((trx) => insertCompletion(trx, { taskId: task!.id, period, doneAt: at('2026-03-09T10:00:00+08:00'), doneBy: '王博文', note: '已完成\u0007（附\uFFFF件）', progress: null, late: false }));
     const scores = await exported('scores', { year: 2026, level: '小区' });
     const row = sheetRows(sheet(scores.wb, '小区'), 4).find((r) => r[0] === '城东新村小区')!;
     expect(row).toContain('是：安全事故通报');

@@ -48,8 +48,10 @@ beforeAll(async () => {
   raw.pragma('busy_timeout = 10000');
   raw.exec('create table _changes (id integer primary key, tbl text not null, op text not null, rid integer, info text)');
   for (const t of DOMAIN_TABLES) {
-    raw.exec(`create trigger _c_${t}_i after insert on "${t}" begin insert into _changes (tbl, op, rid) values ('${t}', 'insert', new.rowid); end`);
-    raw.exec(`create trigger _c_${t}_u after update on "${t}" begin insert into _changes (tbl, op, rid) values ('${t}', 'update', new.rowid); end`);
+    // Replies are recorded in the outbox (kind 'reply') for every answered message: bookkeeping, not a domain change.
+    const onlyDomain = t === 'outbox' ? " when new.kind != 'reply'" : '';
+    raw.exec(`create trigger _c_${t}_i after insert on "${t}"${onlyDomain} begin insert into _changes (tbl, op, rid) values ('${t}', 'insert', new.rowid); end`);
+    raw.exec(`create trigger _c_${t}_u after update on "${t}"${onlyDomain} begin insert into _changes (tbl, op, rid) values ('${t}', 'update', new.rowid); end`);
     raw.exec(`create trigger _c_${t}_d after delete on "${t}" begin insert into _changes (tbl, op, rid) values ('${t}', 'delete', old.rowid); end`);
   }
   raw.exec(`create trigger _c_audit after insert on audit_log begin insert into _changes (tbl, op, rid, info) values ('audit_log', 'insert', new.rowid, new.action || ' ' || new.outcome); end`);

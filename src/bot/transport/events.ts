@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { Logger } from '../../log.js';
 import type { Outbound } from '../../messaging/outbound.js';
 import { cardActionResponse, type CardAction, type CardActionResult, type ChatMessage } from '../types.js';
+import { isBusy } from '../../db/database.js';
 import type { Inbox } from '../inbox.js';
 import type { WorkQueue } from './work-queue.js';
 
@@ -176,9 +177,10 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
   const enqueueMessage = (eventId: string, msg: ChatMessage): boolean =>
     queue.push(msg.chatId, async () => {
       if (stopped) return;
-      const outcome = (await o.handleMessage(msg)) as { status?: string } | undefined;
-      if (outcome?.status !== 'failed') return markDone(eventId);
-      // The database failed before the event took effect: the row stays pending; try it again.
+      const outcome = (await o.handleMessage(msg)) as { status?: string; reason?: string } | undefined;
+      if (outcome?.status !== 'failed' && outcome?.reason !== 'bot_identity_unknown') return markDone(eventId);
+      // The database failed before the event took effect, or (just after a start) the bot does
+      // not know its own open_id yet: the row stays pending; try it again.
       if (stopped) return;
       const timer = setTimeout(() => {
         retries.delete(timer);
@@ -210,7 +212,8 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
       try {
         fresh = await inbox.record({ kind: 'message', eventId, chatId: msg.chatId, msg });
       } catch (err) {
-        log.error({ err, eventId }, 'event could not be recorded; answered with an error so that Lark delivers it again');
+        // A lock held elsewhere is an expected, passing condition (warn); anything else (disk full) is an error.
+        log[isBusy(err) ? 'warn' : 'error']({ err, eventId }, 'event could not be recorded; answered with an error so that Lark delivers it again');
         return 'failed';
       }
       // A redelivery of a recorded event: its row is handled (or pending, and handled at the next start).
@@ -228,7 +231,7 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
       try {
         await inbox.record({ kind: 'card', eventId, chatId: action.chatId ?? '', action });
       } catch (err) {
-        log.error({ err, eventId }, 'card press could not be recorded; answered with an error');
+        log[isBusy(err) ? 'warn' : 'error']({ err, eventId }, 'card press could not be recorded; answered with an error');
         return 'failed';
       }
       const work = o.handleCardAction(action).then(async (r) => {

@@ -1,0 +1,87 @@
+/**
+ * Replies to chat messages through the outbox, with the reminders' exactly-once machinery: the
+ * reply is recorded (key `reply:<message_id>`, kind 'reply') before the first attempt, sent
+ * with Lark's uuid from that key, and a failed attempt is retried by the scheduler's dispatch —
+ * across restarts — until it is sent or REPLY_MAX_ATTEMPTS are used. Replies are not held to the
+ * reminders' push window.
+ */
+import type { SchedulerSettings } from '../config/scheduler-settings.js';
+import { retryWhileBusy, type Db } from '../db/database.js';
+import { claimDueOutbox, claimOutboxByKey, insertOutboxMessage, markOutboxAttemptFailed, markOutboxSent, type OutboxRecord } from '../db/outbox.repository.js';
+import type { Logger } from '../log.js';
+import type { MsgType, Outbound } from '../messaging/outbound.js';
+
+/** A send that happened is recorded even while another process holds the write lock (waited for on timers). */
+const OUTCOME_WAIT = { deadlineMs: 30_000, stepMs: 50 };
+
+export const REPLY_KIND = 'reply';
+/** Enough for Lark failing for tens of minutes, within its 1-hour uuid dedup window (30 s × attempt, capped). */
+const REPLY_MAX_ATTEMPTS = 10;
+const REPLY_RETRY_STEP_MS = 30_000;
+const REPLY_RETRY_MAX_MS = 10 * 60_000;
+
+export interface ReplyPayload {
+  /** The message replied to. */
+  messageId: string;
+  msgType: MsgType;
+  content: object;
+}
+
+export interface ReplyDeps {
+  db: Db;
+  outbound: Outbound;
+  log: Logger;
+  settings: Pick<SchedulerSettings, 'claimLeaseMinutes'>;
+  /** This process in outbox claims (reminders.service `defaultWorkerId`). */
+  workerId: string;
+}
+
+export const replyKey = (messageId: string) => `reply:${messageId}`;
+
+/** Records the reply, pending (once per message: false when it was recorded before). */
+export function recordReply(db: Db, r: { chatId: string; payload: ReplyPayload; at: number }): Promise<boolean> {
+  return insertOutboxMessage(db, { key: replyKey(r.payload.messageId), kind: REPLY_KIND, chatId: r.chatId, payload: r.payload, at: r.at });
+}
+
+type Delivery = 'sent' | 'retrying' | 'failed';
+
+async function send(deps: ReplyDeps, row: OutboxRecord, worker: string, now: number): Promise<Delivery> {
+  const p = row.payload as ReplyPayload;
+  try {
+    const sent = await deps.outbound.replyMessage({ messageId: p.messageId, msgType: p.msgType, content: p.content, idempotencyKey: row.key, chatId: row.chatId });
+    await retryWhileBusy(() => markOutboxSent(deps.db, [row.id], { messageId: sent.messageId, at: now }), OUTCOME_WAIT);
+    return 'sent';
+  } catch (err) {
+    const final = typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === false;
+    const [after] = await markOutboxAttemptFailed(deps.db, [row.id], {
+      error: err instanceof Error ? err.message : String(err),
+      retryAt: now + Math.min(REPLY_RETRY_STEP_MS * (row.attempts + 1), REPLY_RETRY_MAX_MS),
+      final,
+      maxAttempts: REPLY_MAX_ATTEMPTS,
+      worker,
+    });
+    const failed = after?.status === 'failed';
+    deps.log[failed ? 'error' : 'warn']({ err, key: row.key, attempts: row.attempts + 1, final: failed }, failed ? 'reply not delivered, given up' : 'reply failed; it will be tried again');
+    return failed ? 'failed' : 'retrying';
+  }
+}
+
+/** The first attempt, right after the reply was recorded. Never throws on a Lark failure (the row is retried later). */
+export async function deliverReply(deps: ReplyDeps, messageId: string, now: number): Promise<Delivery | 'not_pending'> {
+  const worker = deps.workerId;
+  const row = await claimOutboxByKey(deps.db, { key: replyKey(messageId), now, worker, leaseMs: deps.settings.claimLeaseMinutes * 60_000 });
+  return row ? send(deps, row, worker, now) : 'not_pending';
+}
+
+/** Every reply due for another attempt (the scheduler's dispatch, at any hour). */
+export async function dispatchDueReplies(deps: ReplyDeps, now: number): Promise<Record<Delivery, number>> {
+  const worker = deps.workerId;
+  const out: Record<Delivery, number> = { sent: 0, retrying: 0, failed: 0 };
+  for (let round = 0; round < 100; round++) {
+    const rows = await claimDueOutbox(deps.db, { now, worker, leaseMs: deps.settings.claimLeaseMinutes * 60_000, limit: 100, kind: { only: REPLY_KIND } });
+    if (rows.length === 0) break;
+    // One chat's replies in order; chats one after another (replies that are due again are few).
+    for (const r of rows) out[await send(deps, r, worker, now)]++;
+  }
+  return out;
+}
