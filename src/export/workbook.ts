@@ -4,6 +4,7 @@
  * ./style.ts. The CLI and the chat command hand `writeWorkbook` to `exportWorkbook`.
  */
 import type { WorkbookRequest } from '../services/export.service.js';
+import { writeApplicationSheets } from './application-sheet.js';
 import { writeRankingSheets } from './ranking-sheet.js';
 import { writeScoreSheet } from './score-sheet.js';
 import { newWorkbook, workbookBytes } from './style.js';
@@ -25,6 +26,9 @@ export async function writeWorkbook(request: WorkbookRequest): Promise<{ bytes: 
       break;
     case 'targets':
       writeTargetsSheet(wb, data.report);
+      break;
+    case 'applications':
+      writeApplicationSheets(wb, data);
       break;
   }
   return { bytes: await workbookBytes(wb), sheets: wb.worksheets.map((w) => w.name) };

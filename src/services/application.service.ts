@@ -92,10 +92,15 @@ function resolveYear(deps: ApplicationDeps, year: number | string | undefined): 
 /** 「2026-06-30」「2026/6/30」「2026年6月30日」 at the start of a node line. */
 const NODE_LINE = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*[:：,，、]?\s*(.+)$/u;
 
+/** The same date prefix as typed (full-width digits and separators allowed), to keep the rest of the line as written. */
+const TYPED_DATE_PREFIX = /^[\d０-９]{4}[-/.年－／．][\d０-９]{1,2}[-/.月－／．][\d０-９]{1,2}日?\s*[:：,，、]?\s*/u;
+
 /** Parses one typed field; '' clears it. Throws naming the field. */
 function parseField(key: FieldKey, raw: string, ctx: { year: number; compounds: readonly string[] }): ApplicationFields[FieldKey] | undefined {
   const label = FIELD_LABELS[key];
-  const text = raw.normalize('NFKC').trim();
+  // Numbers, types and dates are read folded (full-width digits); free text is kept as typed.
+  const typed = raw.trim();
+  const text = typed.normalize('NFKC');
   if (text === '') return undefined;
   switch (key) {
     case 'registeredHouseholds':
@@ -122,23 +127,23 @@ function parseField(key: FieldKey, raw: string, ctx: { year: number; compounds: 
       return out;
     }
     case 'nodes': {
-      const lines = text.split(/\n+/u).map((l) => l.trim()).filter((l) => l !== '');
+      const lines = typed.split(/\n+/u).map((l) => l.trim()).filter((l) => l !== '');
       if (lines.length > MAX_NODES) throw new UserError('bad_argument', `${label}至多 ${MAX_NODES} 个`, label);
       return lines.map((line, k) => {
-        const m = NODE_LINE.exec(line);
+        const m = NODE_LINE.exec(line.normalize('NFKC'));
         const date = m ? parseIsoDate(`${m[1]}-${m[2]!.padStart(2, '0')}-${m[3]!.padStart(2, '0')}`) : undefined;
         if (!m || !date) throw new UserError('bad_argument', `${label}第 ${k + 1} 行应写成「${ctx.year}-06-30 完成阵地改造」（日期在前，一行一个节点）`, label);
         const y = Number(date.slice(0, 4));
         if (y < ctx.year || y > ctx.year + 1) throw new UserError('bad_argument', `${label}第 ${k + 1} 行的日期应在 ${ctx.year} 年或 ${ctx.year + 1} 年内（收到 ${date}）`, label);
-        const content = m[4]!.trim();
+        const content = line.replace(TYPED_DATE_PREFIX, '').trim();
         if (content.length > 200) throw new UserError('bad_argument', `${label}第 ${k + 1} 行不能超过 200 个字`, label);
         return { date, content };
       });
     }
     default: {
       const max = MAX_TEXT[key] ?? 500;
-      if (text.length > max) throw new UserError('bad_argument', `${label}不能超过 ${max} 个字（收到 ${text.length} 个字）`, label);
-      return text;
+      if (typed.length > max) throw new UserError('bad_argument', `${label}不能超过 ${max} 个字（收到 ${typed.length} 个字）`, label);
+      return typed;
     }
   }
 }
@@ -348,3 +353,18 @@ export const declaredLine = (d: DeclaredLevel): string =>
     .filter((t) => d.declared[t].units > 0)
     .map((t) => `申报${GRADE_NAMES_ZH[t]} ${d.declared[t].units}（已达 ${d.declared[t].reached}）`)
     .join('，');
+
+/** Every application of a year (for the 申报表 export), submitted ones first as in the list. */
+export async function applicationsOfTheYear(deps: ApplicationDeps, year: number): Promise<ApplicationReport[]> {
+  const rows = await applicationsOfYear(deps.db, year);
+  const out: ApplicationReport[] = [];
+  for (const r of rows) out.push(await reportFor(deps, await resolveUnit(deps.db, r.unit_name, '单位'), year));
+  return out;
+}
+
+/** One application (the 申报表 export's form sheet): refused when the unit has none that year. */
+export async function applicationForExport(deps: ApplicationDeps, unitName: string, year: number): Promise<ApplicationReport> {
+  const r = await applicationReport(deps, unitName, year);
+  if (r.status === 'none') throw new UserError('not_found', `「${r.unit}」${year} 年还没有申报`, '--unit');
+  return r;
+}
