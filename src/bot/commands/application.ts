@@ -26,7 +26,7 @@ import {
   type FieldKey,
 } from '../../services/application.service.js';
 import { inZone } from '../../time.js';
-import { looksLikeYear, optionalText, yearArg } from '../args.js';
+import { formText, looksLikeYear, optionalText, yearArg } from '../args.js';
 import { commandButton } from '../cards.js';
 import { shortToast } from '../errors.js';
 import { defineCommand } from '../registry.js';
@@ -165,8 +165,6 @@ export const application = defineCommand({
 
 const formValue = z.object({ action: z.literal(APPLICATION_FORM_ACTION), unit: z.string().min(1).max(60), year: z.coerce.number().int().min(2000).max(2100), go: z.enum(['save', 'submit']) });
 const reviewValue = z.object({ action: z.literal(APPLICATION_REVIEW_ACTION), unit: z.string().min(1).max(60), year: z.coerce.number().int().min(2000).max(2100), decision: z.enum(['approve', 'return']) });
-
-const formText = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 
 /** 保存草稿 / 提交申报 on the form: every field checked before anything is saved; a submit with fields missing keeps the draft and names them. */
 export async function applicationFormAction(deps: BotDeps, actor: Actor, raw: Record<string, unknown>, form: Record<string, unknown>): Promise<CardActionResult> {
