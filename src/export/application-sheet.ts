@@ -4,7 +4,7 @@
  */
 import { LEVEL_NAMES_ZH } from '../plan/schema.js';
 import { CREATION_TYPE_ZH, STATUS_ZH, type ApplicationReport } from '../services/application.service.js';
-import { addTableSheet, SheetNames, type Workbook, type Worksheet } from './style.js';
+import { addTableSheet, newWorkbook, SheetNames, workbookBytes, type Workbook, type Worksheet } from './style.js';
 
 const COLUMNS = 8;
 const BORDER = { style: 'thin' as const };
@@ -96,4 +96,11 @@ export function writeApplicationSheets(wb: Workbook, data: { year: number; stree
       { header: '意见日期', value: (r) => r.opinionDate },
     ],
   });
+}
+
+/** The blank or filled Annex 4 form of one unit, to fill in and send back to the bot (「申报表」). */
+export async function writeApplicationForm(r: ApplicationReport, street: string | null, at: Date): Promise<Buffer> {
+  const wb = await newWorkbook(`${r.unit} ${r.year} 申报表`, at);
+  writeForm(wb, new SheetNames(), r, street);
+  return workbookBytes(wb);
 }

@@ -17,10 +17,11 @@ import type { ApplicationEventRow, ApplicationStatus, UnitRow } from '../db/sche
 import { syncUnitItems } from '../db/unit-item.repository.js';
 import { listUnits } from '../db/unit.repository.js';
 import { UserError } from '../errors.js';
+import type { Table } from '../io/table.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, LEVELS, type Level, type Plan } from '../plan/schema.js';
 import { compareNames } from '../scoring/index.js';
 import { localDate, parseIsoDate } from '../time.js';
-import { gradeSubtree } from './grading.service.js';
+import { gradeSubtree, programmeStreet } from './grading.service.js';
 import { requireProgramme } from './programme.service.js';
 import { assessmentYear, parseYear } from './scores.service.js';
 import { resolveUnit } from './units.service.js';
@@ -367,4 +368,54 @@ export async function applicationForExport(deps: ApplicationDeps, unitName: stri
   const r = await applicationReport(deps, unitName, year);
   if (r.status === 'none') throw new UserError('not_found', `「${r.unit}」${year} 年还没有申报`, '--unit');
   return r;
+}
+
+// ---------------------------------------------------------------- the Annex 4 sheet sent back
+
+/** Labels of the Annex 4 layout (src/export/application-sheet.ts) → the field whose value sits right of it. */
+const SHEET_LABELS: Record<string, FieldKey> = {
+  户籍户数: 'registeredHouseholds',
+  户籍人数: 'registeredPopulation',
+  常住户数: 'residentHouseholds',
+  常住人数: 'residentPopulation',
+  社会组织数: 'socialOrgCount',
+  创建措施: 'measures',
+  项目名称: 'brandProjectName',
+  创建目标: 'brandProjectGoal',
+  项目内容及任务节点: 'nodes',
+};
+
+/** Whether a read table is an Annex 4 form (its title says 申报表). */
+export const isApplicationTable = (t: Table): boolean => (t.sheets[0]?.rows[0]?.cells[0] ?? '').includes('申报表');
+
+/**
+ * An Annex 4 sheet (as 「申报表」 sends it) read back by its labels: each label's value is the next
+ * non-empty cell to its right; 创建类型 from its ☑. Saved like the form (every field checked first).
+ */
+export async function importApplicationTable(deps: ApplicationDeps, actor: Actor, table: Table, year?: number | string): Promise<ApplicationReport> {
+  const rows = table.sheets[0]?.rows ?? [];
+  const valueRight = (cells: readonly string[], at: number) => cells.slice(at + 1).find((c) => c !== '') ?? '';
+  let unit = '';
+  const values: Partial<Record<FieldKey, string>> = {};
+  for (const r of rows) {
+    r.cells.forEach((cell, k) => {
+      const label = cell.replace(/\s+/gu, '');
+      if (label === '社区名称' || label === '单位名称') unit = valueRight(r.cells, k);
+      const key = SHEET_LABELS[label];
+      if (key) values[key] = valueRight(r.cells, k) === '—' ? '' : valueRight(r.cells, k).replace(/^\d+\.\s*/gmu, '');
+      if (/创建类型$/.test(label)) {
+        const box = valueRight(r.cells, k);
+        values.creationType = /☑\s*1/.test(box) ? '示范型' : /☑\s*2/.test(box) ? '标准型' : box.includes('☑') || box.includes('□') ? '' : box;
+      }
+      if (label === '名称' && /拟创建示范型/.test(r.cells[0] ?? '')) values.plannedDemoCompounds = valueRight(r.cells, k) === '—' ? '' : valueRight(r.cells, k);
+    });
+  }
+  if (unit === '') throw new UserError('bad_argument', `「${table.file}」里找不到「社区名称」（或「单位名称」）一栏：请用「申报表」发来的表格填写`, '--file');
+  return saveApplication(deps, actor, { unit, year, values });
+}
+
+/** The unit's application (or a blank one) and the street's name, for the 申报表 a chat command sends. */
+export async function applicationSheet(deps: ApplicationDeps, unitName: string, year?: number | string): Promise<{ report: ApplicationReport; street: string | null }> {
+  const report = await applicationReport(deps, unitName, year);
+  return { report, street: (await programmeStreet(deps.db))?.name ?? null };
 }

@@ -8,12 +8,14 @@ import type { Actor } from '../../auth/actor.js';
 import { mayReviewApplications } from '../../auth/policy.js';
 import { buttonRow, card, escapeMarkdown, hr, input, markdown, submitButton, type Card, type CardElement, type CardTemplate } from '../../cards/card.js';
 import { listChats } from '../../db/chat.repository.js';
+import { writeApplicationForm } from '../../export/application-sheet.js';
 import type { ApplicationStatus } from '../../db/schema.js';
 import { UserError } from '../../errors.js';
 import { LEVEL_NAMES_ZH } from '../../plan/schema.js';
 import {
   applicationList,
   applicationReport,
+  applicationSheet,
   CREATION_TYPE_ZH,
   FIELD_LABELS,
   fieldsOfLevel,
@@ -30,7 +32,7 @@ import { formText, looksLikeYear, optionalText, yearArg } from '../args.js';
 import { commandButton } from '../cards.js';
 import { shortToast } from '../errors.js';
 import { defineCommand } from '../registry.js';
-import { cardReply, type BotDeps, type CardActionResult } from '../types.js';
+import { cardReply, fileReply, type BotDeps, type CardActionResult } from '../types.js';
 import { defaultUnit } from './self-check.js';
 
 export const APPLICATION_FORM_ACTION = 'application.form';
@@ -160,6 +162,20 @@ export const application = defineCommand({
       return cardReply(applicationFormCard(report));
     }
     return cardReply(applicationCard(report, deps.tz, reviewer));
+  },
+});
+
+export const applicationSheetCommand = defineCommand({
+  names: ['申报表', 'applicationsheet'],
+  summary: '下载本单位预填的申报表（附件4格式 .xlsx），填好后直接发给我（单聊）即可导入',
+  usage: '申报表 〈单位〉',
+  example: '申报表 城东社区',
+  access: 'read',
+  params: [{ key: 'unit', label: '〈单位〉', rest: true }],
+  args: z.object({ unit: optionalText('单位名称', 60) }),
+  async run(ctx, args) {
+    const { report, street } = await applicationSheet(ctx.deps, args.unit ?? (await defaultUnit(ctx)));
+    return fileReply(`申报表-${report.unit}-${report.year}.xlsx`, await writeApplicationForm(report, street, ctx.now));
   },
 });
 

@@ -1,6 +1,6 @@
 /** Every chat command, in the order the help card lists them. */
 import { createRegistry } from '../registry.js';
-import { application } from './application.js';
+import { application, applicationSheetCommand } from './application.js';
 import { bind } from './bind.js';
 import { digest } from './digest.js';
 import { exportCommand } from './export.js';
@@ -16,4 +16,4 @@ import { targets } from './targets.js';
 import { done, tasks, undo } from './tasks.js';
 import { veto } from './veto.js';
 
-export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, selfCheck, selfScore, selfCheckSheetCommand, application, unitItems, completeItem, undoItem, exportCommand, setscore, veto, subscribe, bind, init]);
+export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, selfCheck, selfScore, selfCheckSheetCommand, application, applicationSheetCommand, unitItems, completeItem, undoItem, exportCommand, setscore, veto, subscribe, bind, init]);
