@@ -6,13 +6,15 @@
  *   { action: 'reminder.snooze', key: '<item key>', card? }       — 明天再提醒
  *   { action: 'task.complete_overdue', year, seq, card }           — 全部标记完成 (after the client's confirmation)
  *   { action: 'reminder.list', card }                             — 查看全部: the card's every item, sent to the presser
+ *   { action: 'unit_item.complete', id }                          — 标记完成 of a unit's own item on its daily card (toast only)
  *   { action: 'self_check.form', unit, year, page, go }           — a self-check form page saved (form_value), then turned or submitted
  *   { action: 'application.form', unit, year, go }                — the application form saved (form_value), or submitted
  *   { action: 'application.review', unit, year, decision }        — the office approves / returns with its opinion (form_value.opinion)
  * Errors become toasts in one place (toastForError, ./errors.ts).
  */
 import { z } from 'zod';
-import { COMPLETE_OVERDUE_ACTION, COMPLETE_TASK_ACTION, LIST_CARD_ACTION, SNOOZE_REMINDER_ACTION } from '../cards/actions.js';
+import { COMPLETE_OVERDUE_ACTION, COMPLETE_TASK_ACTION, COMPLETE_UNIT_ITEM_ACTION, LIST_CARD_ACTION, SNOOZE_REMINDER_ACTION } from '../cards/actions.js';
+import { completeUnitItem } from '../services/unit-items.service.js';
 import { audit } from '../db/audit.repository.js';
 import type { Logger } from '../log.js';
 import { fullCardList } from '../services/cards.service.js';
@@ -46,6 +48,7 @@ const completeValue = z.object({
 const snoozeValue = z.object({ action: z.literal(SNOOZE_REMINDER_ACTION), key: z.string().min(1).max(200), card: cardKey.optional() });
 const completeOverdueValue = z.object({ action: z.literal(COMPLETE_OVERDUE_ACTION), year: z.coerce.number().int().min(2000).max(2100), seq: z.coerce.number().int().positive(), card: cardKey });
 const listValue = z.object({ action: z.literal(LIST_CARD_ACTION), card: cardKey });
+const unitItemValue = z.object({ action: z.literal(COMPLETE_UNIT_ITEM_ACTION), id: z.coerce.number().int().positive() });
 
 const UNRECOGNISED: CardActionResult = { toast: { type: 'error', content: '无法识别的按钮' } };
 
@@ -110,6 +113,13 @@ async function run(name: string, action: CardAction, deps: BotDeps, now: Date, l
       // To the presser alone: the group keeps its one card.
       await deps.outbound.sendMessage({ receiveIdType: 'open_id', receiveId: action.operatorOpenId, msgType: 'interactive', content: card, idempotencyKey: `list:${action.eventId}` });
       return { toast: { type: 'success', content: '完整清单已私信发给你' } };
+    }
+    case COMPLETE_UNIT_ITEM_ACTION: {
+      const v = unitItemValue.parse(action.value);
+      const actor = await resolveActor(deps, action.operatorOpenId, 'card');
+      if (!actor) return refuseUnbound(deps, action, 'unit_item.done', `unit_item:${v.id}`, now);
+      const r = await completeUnitItem(deps, actor, v.id);
+      return { toast: { type: 'success', content: shortToast(r.already ? `事项 ${v.id} 已经完成` : `已完成：${r.item.title}（发送「撤销事项 ${v.id}」可撤销）`) } };
     }
     case SELF_CHECK_FORM_ACTION: {
       const actor = await resolveActor(deps, action.operatorOpenId, 'card');

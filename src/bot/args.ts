@@ -42,3 +42,6 @@ export const seqListArg = z
 
 /** Looks like a year ('2026', '2026年'). */
 export const looksLikeYear = (s: string): boolean => /^\d{4}年?$/.test(nfkc(s));
+
+/** A form field's value as text (a card form sends strings; a number field may come as a number). */
+export const formText = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);

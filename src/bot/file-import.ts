@@ -1,14 +1,14 @@
 /**
  * A file sent to the bot (im.message.receive_v1, message_type 'file'): downloaded through the
  * sender (size cap, retries), read by the same import as every sheet, answered with what was
- * accepted or each refused row. Today the one sheet read back this way is the 自查表.
+ * accepted or each refused row: a 自查表, or an Annex 4 申报表.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { escapeMarkdown } from '../cards/card.js';
 import type { Logger } from '../log.js';
-import { importSelfCheckFile } from '../services/self-check.service.js';
+import { importChatFile } from '../services/chat-file.service.js';
 import { resolveActor, UNBOUND_HINT } from './access.js';
 import { noticeCard } from './cards.js';
 import { replyForError } from './errors.js';
@@ -36,7 +36,14 @@ export async function fileMessageReply(msg: ChatMessage & { file: { key: string;
     // The sent name keeps its extension (how the import tells a workbook from a text table).
     const path = join(dir, basename(msg.file.name).replace(/[\\/:*?"<>|\x00-\x1f]/g, '_') || 'file');
     await writeFile(path, got.bytes);
-    const r = await importSelfCheckFile(deps, actor, { path, label: msg.file.name });
+    const imported = await importChatFile(deps, actor, { path, label: msg.file.name });
+    if (imported.kind === 'application') {
+      const a = imported.report;
+      const lines = [`✅ 「${escapeMarkdown(a.unit)}」的申报已按表格保存为${a.status === 'returned' ? '修改稿（仍为退回状态）' : '草稿'}。`];
+      lines.push(a.missing.length > 0 ? `提交前还需填写：${a.missing.join('、')}` : `发送「申报 提交 ${escapeMarkdown(a.unit)}」提交。`);
+      return cardReply(noticeCard('申报表已导入', 'green', lines));
+    }
+    const r = imported.result;
     const lines = r.saved.map((s) => `✅ ${escapeMarkdown(s.unit)}：已导入 ${s.items.length} 项（${s.items.join('、')}）`);
     if (r.blank > 0) lines.push(`另有 ${r.blank} 行自评分为空，保持原样。`);
     lines.push('发送「自查」查看自查清单，确认无误后「自查 提交」。');

@@ -11,6 +11,7 @@ export const COMPLETE_TASK_ACTION = 'task.complete';
 export const SNOOZE_REMINDER_ACTION = 'reminder.snooze';
 export const COMPLETE_OVERDUE_ACTION = 'task.complete_overdue';
 export const LIST_CARD_ACTION = 'reminder.list';
+export const COMPLETE_UNIT_ITEM_ACTION = 'unit_item.complete';
 
 /** Where a button sits: a scheduled card, or a task list. */
 export type CardRef = { card: string } | { listTitle: string; listSeqs: string } | Record<string, never>;
@@ -36,4 +37,9 @@ export function completeOverdueButton(year: number, seq: number, count: number, 
 /** 「查看全部」: the card's every item, sent to the presser. */
 export function listCardButton(card: string, hidden: number): ButtonElement {
   return button(`查看全部（另有 ${hidden} 项）`, { action: LIST_CARD_ACTION, card });
+}
+
+/** 「标记完成」 on a unit's own item in its chat's daily card: answered with a toast, the card kept as it is. */
+export function completeUnitItemButton(id: number): ButtonElement {
+  return button('标记完成', { action: COMPLETE_UNIT_ITEM_ACTION, id }, 'primary');
 }

@@ -130,6 +130,10 @@ export interface Digest {
   failedMessages: DigestFailure[];
   /** Reminders recorded as skipped because they were too late to send (downtime), since the start of last week. */
   missedReminders: number;
+  /** 自查清单 submitted per level, while the year's task 1 (自查) is open (issue 13; absent in older digests). */
+  selfCheck?: { submitted: number; total: number; levels: Array<{ levelName: string; submitted: number; total: number }> } | null;
+  /** Declared (approved applications) vs reached per level, one line each (issue 13). */
+  declared?: Array<{ levelName: string; line: string }>;
 }
 
 // ---------------------------------------------------------------- card
@@ -153,6 +157,9 @@ export function digestElements(d: Digest): CardElement[] {
       ['目标进度', on === true ? '按计划推进' : on === false ? '落后于计划' : '暂无可衡量目标'],
     ]),
   );
+
+  if (d.selfCheck) els.push(markdown(`**自查清单**：已提交 ${d.selfCheck.submitted} / ${d.selfCheck.total}（${d.selfCheck.levels.map((l) => `${l.levelName} ${l.submitted}/${l.total}`).join('，')}）`));
+  if (d.declared && d.declared.length > 0) els.push(markdown(`**申报目标**：${d.declared.map((l) => `${l.levelName}${l.line}`).join('；')}`));
 
   els.push(hr(), markdown('**红黄绿灯（按牵头单位）**'));
   els.push(

@@ -6,8 +6,8 @@
  * at most `maxFull` items in full with their buttons and `maxLines` collapsed lines; the rest
  * are counted in `hidden` and reached through 「查看全部」.
  */
-import { completeOverdueButton, completeTaskButton, snoozeReminderButton } from '../cards/actions.js';
-import { button, buttonRow, escapeMarkdown, lineWithButton, markdown, type CardElement, type CardTemplate } from '../cards/card.js';
+import { completeOverdueButton, completeTaskButton, completeUnitItemButton, snoozeReminderButton } from '../cards/actions.js';
+import { buttonRow, escapeMarkdown, lineWithButton, markdown, type CardElement, type CardTemplate } from '../cards/card.js';
 import { clip, GRADE_TEMPLATE } from '../cards/labels.js';
 import type { ChatTarget } from '../domain/chat-target.js';
 import { WEEKDAY_NAMES_ZH, weekday } from '../tasks/dates.js';
@@ -311,7 +311,7 @@ export function renderUnitChanges(items: readonly CardItem[]): RenderedSection[]
 
 const unitItemState = (daysLeft: number) => (daysLeft < 0 ? `已逾期 ${-daysLeft} 天` : daysLeft === 0 ? '今天到期' : `还有 ${daysLeft} 天`);
 
-/** unit_item: the unit's own items, one line each with 「标记完成」 (a command for the presser: the unit's secretary). */
+/** unit_item: the unit's own items, one line each with 「标记完成」 (the unit's secretary; a toast answers, the shared card stays). */
 export function renderUnitItems(items: readonly CardItem[]): RenderedSection[] {
   const shown = items.flatMap((i) => (i.unitItem ? [i.unitItem] : [])).sort((a, b) => a.daysLeft - b.daysLeft || a.id - b.id);
   if (shown.length === 0) return [];
@@ -321,7 +321,7 @@ export function renderUnitItems(items: readonly CardItem[]): RenderedSection[] {
       title: `📋 本单位事项（${shown.length}）`,
       template: overdue ? 'red' : 'yellow',
       severity: overdue ? 3 : 1,
-      elements: shown.map((u) => lineWithButton(`${u.daysLeft < 0 ? '🔴' : '🟡'} **${u.id}.** ${escapeMarkdown(u.title)}\n${shortDay(u.dueDate)}到期，${unitItemState(u.daysLeft)}`, button('标记完成', { action: 'command', text: `完成事项 ${u.id}` }, 'primary'))),
+      elements: shown.map((u) => lineWithButton(`${u.daysLeft < 0 ? '🔴' : '🟡'} **${u.id}.** ${escapeMarkdown(u.title)}\n${shortDay(u.dueDate)}到期，${unitItemState(u.daysLeft)}`, completeUnitItemButton(u.id))),
     },
   ];
 }

@@ -17,10 +17,11 @@ import type { ApplicationEventRow, ApplicationStatus, UnitRow } from '../db/sche
 import { syncUnitItems } from '../db/unit-item.repository.js';
 import { listUnits } from '../db/unit.repository.js';
 import { UserError } from '../errors.js';
+import type { Table } from '../io/table.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, LEVELS, type Level, type Plan } from '../plan/schema.js';
 import { compareNames } from '../scoring/index.js';
 import { localDate, parseIsoDate } from '../time.js';
-import { gradeSubtree } from './grading.service.js';
+import { gradeSubtree, programmeStreet } from './grading.service.js';
 import { requireProgramme } from './programme.service.js';
 import { assessmentYear, parseYear } from './scores.service.js';
 import { resolveUnit } from './units.service.js';
@@ -92,10 +93,15 @@ function resolveYear(deps: ApplicationDeps, year: number | string | undefined): 
 /** 「2026-06-30」「2026/6/30」「2026年6月30日」 at the start of a node line. */
 const NODE_LINE = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*[:：,，、]?\s*(.+)$/u;
 
+/** The same date prefix as typed (full-width digits and separators allowed), to keep the rest of the line as written. */
+const TYPED_DATE_PREFIX = /^[\d０-９]{4}[-/.年－／．][\d０-９]{1,2}[-/.月－／．][\d０-９]{1,2}日?\s*[:：,，、]?\s*/u;
+
 /** Parses one typed field; '' clears it. Throws naming the field. */
 function parseField(key: FieldKey, raw: string, ctx: { year: number; compounds: readonly string[] }): ApplicationFields[FieldKey] | undefined {
   const label = FIELD_LABELS[key];
-  const text = raw.normalize('NFKC').trim();
+  // Numbers, types and dates are read folded (full-width digits); free text is kept as typed.
+  const typed = raw.trim();
+  const text = typed.normalize('NFKC');
   if (text === '') return undefined;
   switch (key) {
     case 'registeredHouseholds':
@@ -122,23 +128,23 @@ function parseField(key: FieldKey, raw: string, ctx: { year: number; compounds: 
       return out;
     }
     case 'nodes': {
-      const lines = text.split(/\n+/u).map((l) => l.trim()).filter((l) => l !== '');
+      const lines = typed.split(/\n+/u).map((l) => l.trim()).filter((l) => l !== '');
       if (lines.length > MAX_NODES) throw new UserError('bad_argument', `${label}至多 ${MAX_NODES} 个`, label);
       return lines.map((line, k) => {
-        const m = NODE_LINE.exec(line);
+        const m = NODE_LINE.exec(line.normalize('NFKC'));
         const date = m ? parseIsoDate(`${m[1]}-${m[2]!.padStart(2, '0')}-${m[3]!.padStart(2, '0')}`) : undefined;
         if (!m || !date) throw new UserError('bad_argument', `${label}第 ${k + 1} 行应写成「${ctx.year}-06-30 完成阵地改造」（日期在前，一行一个节点）`, label);
         const y = Number(date.slice(0, 4));
         if (y < ctx.year || y > ctx.year + 1) throw new UserError('bad_argument', `${label}第 ${k + 1} 行的日期应在 ${ctx.year} 年或 ${ctx.year + 1} 年内（收到 ${date}）`, label);
-        const content = m[4]!.trim();
+        const content = line.replace(TYPED_DATE_PREFIX, '').trim();
         if (content.length > 200) throw new UserError('bad_argument', `${label}第 ${k + 1} 行不能超过 200 个字`, label);
         return { date, content };
       });
     }
     default: {
       const max = MAX_TEXT[key] ?? 500;
-      if (text.length > max) throw new UserError('bad_argument', `${label}不能超过 ${max} 个字（收到 ${text.length} 个字）`, label);
-      return text;
+      if (typed.length > max) throw new UserError('bad_argument', `${label}不能超过 ${max} 个字（收到 ${typed.length} 个字）`, label);
+      return typed;
     }
   }
 }
@@ -348,3 +354,68 @@ export const declaredLine = (d: DeclaredLevel): string =>
     .filter((t) => d.declared[t].units > 0)
     .map((t) => `申报${GRADE_NAMES_ZH[t]} ${d.declared[t].units}（已达 ${d.declared[t].reached}）`)
     .join('，');
+
+/** Every application of a year (for the 申报表 export), submitted ones first as in the list. */
+export async function applicationsOfTheYear(deps: ApplicationDeps, year: number): Promise<ApplicationReport[]> {
+  const rows = await applicationsOfYear(deps.db, year);
+  const out: ApplicationReport[] = [];
+  for (const r of rows) out.push(await reportFor(deps, await resolveUnit(deps.db, r.unit_name, '单位'), year));
+  return out;
+}
+
+/** One application (the 申报表 export's form sheet): refused when the unit has none that year. */
+export async function applicationForExport(deps: ApplicationDeps, unitName: string, year: number): Promise<ApplicationReport> {
+  const r = await applicationReport(deps, unitName, year);
+  if (r.status === 'none') throw new UserError('not_found', `「${r.unit}」${year} 年还没有申报`, '--unit');
+  return r;
+}
+
+// ---------------------------------------------------------------- the Annex 4 sheet sent back
+
+/** Labels of the Annex 4 layout (src/export/application-sheet.ts) → the field whose value sits right of it. */
+const SHEET_LABELS: Record<string, FieldKey> = {
+  户籍户数: 'registeredHouseholds',
+  户籍人数: 'registeredPopulation',
+  常住户数: 'residentHouseholds',
+  常住人数: 'residentPopulation',
+  社会组织数: 'socialOrgCount',
+  创建措施: 'measures',
+  项目名称: 'brandProjectName',
+  创建目标: 'brandProjectGoal',
+  项目内容及任务节点: 'nodes',
+};
+
+/** Whether a read table is an Annex 4 form (its title says 申报表). */
+export const isApplicationTable = (t: Table): boolean => (t.sheets[0]?.rows[0]?.cells[0] ?? '').includes('申报表');
+
+/**
+ * An Annex 4 sheet (as 「申报表」 sends it) read back by its labels: each label's value is the next
+ * non-empty cell to its right; 创建类型 from its ☑. Saved like the form (every field checked first).
+ */
+export async function importApplicationTable(deps: ApplicationDeps, actor: Actor, table: Table, year?: number | string): Promise<ApplicationReport> {
+  const rows = table.sheets[0]?.rows ?? [];
+  const valueRight = (cells: readonly string[], at: number) => cells.slice(at + 1).find((c) => c !== '') ?? '';
+  let unit = '';
+  const values: Partial<Record<FieldKey, string>> = {};
+  for (const r of rows) {
+    r.cells.forEach((cell, k) => {
+      const label = cell.replace(/\s+/gu, '');
+      if (label === '社区名称' || label === '单位名称') unit = valueRight(r.cells, k);
+      const key = SHEET_LABELS[label];
+      if (key) values[key] = valueRight(r.cells, k) === '—' ? '' : valueRight(r.cells, k).replace(/^\d+\.\s*/gmu, '');
+      if (/创建类型$/.test(label)) {
+        const box = valueRight(r.cells, k);
+        values.creationType = /☑\s*1/.test(box) ? '示范型' : /☑\s*2/.test(box) ? '标准型' : box.includes('☑') || box.includes('□') ? '' : box;
+      }
+      if (label === '名称' && /拟创建示范型/.test(r.cells[0] ?? '')) values.plannedDemoCompounds = valueRight(r.cells, k) === '—' ? '' : valueRight(r.cells, k);
+    });
+  }
+  if (unit === '') throw new UserError('bad_argument', `「${table.file}」里找不到「社区名称」（或「单位名称」）一栏：请用「申报表」发来的表格填写`, '--file');
+  return saveApplication(deps, actor, { unit, year, values });
+}
+
+/** The unit's application (or a blank one) and the street's name, for the 申报表 a chat command sends. */
+export async function applicationSheet(deps: ApplicationDeps, unitName: string, year?: number | string): Promise<{ report: ApplicationReport; street: string | null }> {
+  const report = await applicationReport(deps, unitName, year);
+  return { report, street: (await programmeStreet(deps.db))?.name ?? null };
+}

@@ -17,7 +17,9 @@ import type { WorkCalendar } from '../tasks/work-calendar.js';
 import { isoInZone, localDate, parseIsoDate, zonedInstant } from '../time.js';
 import { UserError } from '../errors.js';
 import { gradeChanges, gradeMix, gradeSubtree, targetsReport, type GradeChangesReport } from './grading.service.js';
+import { declaredLine, declaredTargets } from './application.service.js';
 import { requireProgramme } from './programme.service.js';
+import { progressOf } from './self-check.service.js';
 import { boardsUpTo } from './tasks.service.js';
 import { resolveUnit } from './units.service.js';
 
@@ -135,6 +137,11 @@ export async function buildDigest(deps: DigestDeps, options: { weekStart?: strin
     return l;
   });
 
+  // Issue 13: the self-check's progress while task 1 (自查) is open; declared vs reached targets.
+  const selfCheckOpen = yearBoards.some((t) => t.seq === 1 && t.status !== 'done');
+  const progress = selfCheckOpen ? await progressOf(deps.db, year) : null;
+  const declared = await declaredTargets(gradingDeps, year);
+
   const failed = await listOutbox(deps.db, { status: 'failed', dueSince: lastWeekFrom, dueBefore: asOf + 1 });
   const skipped = await listOutbox(deps.db, { status: 'skipped', dueSince: lastWeekFrom, dueBefore: asOf + 1 });
 
@@ -153,6 +160,8 @@ export async function buildDigest(deps: DigestDeps, options: { weekStart?: strin
     lights,
     failedMessages: failed.map((r) => ({ key: r.key, kind: r.kind, chatId: r.chatId, dueAt: isoInZone(r.dueAt, tz), attempts: r.attempts, lastError: r.lastError })),
     missedReminders: skipped.filter((r) => (r.lastError ?? '').startsWith('too late')).length,
+    selfCheck: progress && { submitted: progress.submitted, total: progress.total, levels: progress.levels.map((l) => ({ levelName: l.levelName, submitted: l.submitted, total: l.total })) },
+    declared: declared.levels.map((l) => ({ levelName: l.levelName, line: declaredLine(l) })),
   };
 }
 

@@ -11,6 +11,7 @@
  * A new kind is one entry in EXPORT_KINDS, one case of ExportData and its writer.
  */
 import type { Actor } from '../auth/actor.js';
+import { applicationForExport, applicationsOfTheYear, type ApplicationReport } from './application.service.js';
 import { mayExportAllScores, requireRole } from '../auth/policy.js';
 import type { Clock } from '../clock.js';
 import { audit } from '../db/audit.repository.js';
@@ -40,9 +41,11 @@ export interface ExportOptions {
   year?: number | string | undefined;
   /** One level only (评分表, 排名). */
   level?: string | undefined;
+  /** 申报表: the unit whose application gets the Annex 4 sheet. */
+  unit?: string | undefined;
 }
 
-export type ExportKind = 'scores' | 'ranking' | 'tasks' | 'targets' | 'bulletin';
+export type ExportKind = 'scores' | 'ranking' | 'tasks' | 'targets' | 'bulletin' | 'applications';
 
 export interface RankingExport {
   year: number;
@@ -67,7 +70,9 @@ export type ExportData =
   | { kind: 'ranking'; ranking: RankingExport }
   | { kind: 'tasks'; ledger: TaskLedgerExport }
   | { kind: 'targets'; report: TargetsReport }
-  | { kind: 'bulletin'; report: BulletinReport };
+  | { kind: 'bulletin'; report: BulletinReport }
+  /** `form`: the application of --unit in Annex 4's layout; `all`: every application of the year (the summary). */
+  | { kind: 'applications'; year: number; street: string | null; form: ApplicationReport | null; all: ApplicationReport[] };
 
 export interface WorkbookRequest {
   /** The workbook's title, also the file name without `.xlsx` (评分表-2026). */
@@ -167,17 +172,28 @@ async function loadBulletin(deps: ExportDeps, options: ExportOptions): Promise<{
   return { title: `年度通报-${year}`, data: { kind: 'bulletin', report } };
 }
 
+/** 申报表: the unit's application in Annex 4's layout (with --unit) and a summary of every application of the year. */
+async function loadApplications(deps: ExportDeps, options: ExportOptions): Promise<{ title: string; data: ExportData }> {
+  const year = await exportYear(options.year, deps);
+  const form = options.unit === undefined || options.unit.trim() === '' ? null : await applicationForExport(deps, options.unit, year);
+  const all = await applicationsOfTheYear(deps, year);
+  if (!form && all.length === 0) throw new UserError('not_found', `${year} 年还没有单位填写申报`);
+  const street = await programmeStreet(deps.db);
+  return { title: form ? `申报表-${form.unit}-${year}` : `申报表-${year}`, data: { kind: 'applications', year, street: street?.name ?? null, form, all } };
+}
+
 const EXPORT_KINDS: Record<ExportKind, KindSpec> = {
   scores: { names: ['评分表', 'scores', '评分', '得分'], restricted: true, byLevel: true, load: loadScoreSheet },
   ranking: { names: ['排名', 'ranking', 'rank', '排行'], restricted: true, byLevel: true, load: loadRanking },
   tasks: { names: ['任务台账', 'tasks', '台账', '任务'], restricted: false, byLevel: false, load: loadTaskLedger },
   targets: { names: ['目标进度', 'targets', '目标', '进度'], restricted: false, byLevel: false, load: loadTargets },
   bulletin: { names: ['年度通报', 'bulletin', '通报'], restricted: true, byLevel: false, load: loadBulletin },
+  applications: { names: ['申报表', 'applications', '申报'], restricted: true, byLevel: false, load: loadApplications },
 };
 
 const KIND_ORDER = Object.keys(EXPORT_KINDS) as ExportKind[];
 
-/** The kinds as people type them: 「评分表、排名、任务台账、目标进度、年度通报」. */
+/** The kinds as people type them: 「评分表、排名、任务台账、目标进度、年度通报、申报表」. */
 export const EXPORT_KIND_LIST = KIND_ORDER.map((k) => EXPORT_KINDS[k].names[0]!).join('、');
 
 /** 评分表 / scores / 评分 … → 'scores'. */
@@ -197,6 +213,7 @@ export async function exportWorkbook(deps: ExportDeps, actor: Actor, kind: Expor
   const spec = EXPORT_KINDS[kind];
   const action = `export.${kind}`;
   await requireRole(deps, actor, (a) => !spec.restricted || mayExportAllScores(a), { action, subject: null, reason: `${spec.names[0]}只有党建办和领导小组成员可以导出（${actor.name} 不是）` });
+  if (kind !== 'applications' && options.unit !== undefined && options.unit.trim() !== '') throw new UserError('bad_argument', `${spec.names[0]}不按单位导出，不用指定单位（--unit 只用于申报表）`, '--unit');
   if (!spec.byLevel && options.level !== undefined && options.level.trim() !== '') {
     throw new UserError('bad_argument', `${spec.names[0]}不分层级，不用指定层级`, '--level');
   }

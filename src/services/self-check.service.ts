@@ -250,7 +250,7 @@ export async function selfCheckProgress(deps: SelfCheckDeps, actor: Actor, year?
 }
 
 /** The progress without a permission check (the digest shows it to the leadership chat). */
-async function progressOf(db: Db, year: number): Promise<SelfCheckProgress> {
+export async function progressOf(db: Db, year: number): Promise<SelfCheckProgress> {
   const [units, checks] = await Promise.all([listUnits(db), selfChecksOfYear(db, year)]);
   const byUnit = new Map(checks.map((c) => [c.unit_id, c]));
   const names = new Map(units.map((u) => [u.id, u.name]));

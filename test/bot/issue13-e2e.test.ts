@@ -277,3 +277,47 @@ describe('自查表: the pre-filled spreadsheet sent back as a file message', ()
     expect((await entries()).length).toBe(before);
   });
 });
+
+describe('申报表: the Annex 4 sheet sent back as a file message', () => {
+  const OFFICE_P2P = 'oc_p2p_office_annex4';
+  const fieldsOf = async () => {
+    const row = await h.bot.opened.db.selectFrom('application').innerJoin('unit', 'unit.id', 'application.unit_id').select('application.fields').where('unit.name', '=', '城西社区').executeTakeFirst();
+    return row ? (JSON.parse(row.fields) as Record<string, unknown>) : null;
+  };
+
+  it('answers 申报表 with the unit\'s Annex 4 form, reads the filled form back, and refuses a bad value storing nothing', async () => {
+    const reply = await h.say('申报表 城西社区', { from: OPEN_IDS.office, chatId: OFFICE_P2P, chatType: 'p2p' });
+    expect(reply.msgType).toBe('file');
+    const { readWorkbook } = await import('../support/xlsx.js');
+    const wb = await readWorkbook(h.fake.fileBytes((reply.content as { file_key: string }).file_key)!);
+    const ws = wb.worksheets[0]!;
+    expect(ws.getCell('C3').value).toBe('城西社区');
+    const fill = async (cells: Record<string, string | number>) => {
+      for (const [a, v] of Object.entries(cells)) ws.getCell(a).value = v;
+      return Buffer.from(await wb.xlsx.writeBuffer());
+    };
+    const bad = await fill({ C4: 2100, F4: '很多' });
+    const refused = renderCardText((await h.sendFile({ name: '申报表-城西社区.xlsx', bytes: bad }, { from: OPEN_IDS.office, chatId: OFFICE_P2P })).content as Card).text;
+    expect(refused).toContain('户籍人数应为不小于 0 的整数（收到「很多」）');
+    expect(await fieldsOf()).toBeNull();
+    const good = await fill({ F4: 6000, C5: 2500, F5: 7000, C8: '□1.示范型　☑2.标准型', C10: 5, C11: '网格化议事', C12: '睦邻客厅', C13: '小区客厅全覆盖', C14: '1. 2026-05-31 建成睦邻客厅\n2. 2026-10-31 开展睦邻节' });
+    const ok = renderCardText((await h.sendFile({ name: '申报表-城西社区.xlsx', bytes: good }, { from: OPEN_IDS.office, chatId: OFFICE_P2P })).content as Card).text;
+    expect(ok).toContain('「城西社区」的申报已按表格保存为草稿');
+    expect(ok).toContain('发送「申报 提交 城西社区」提交');
+    expect(await fieldsOf()).toEqual({
+      registeredHouseholds: 2100,
+      registeredPopulation: 6000,
+      residentHouseholds: 2500,
+      residentPopulation: 7000,
+      creationType: 'standard',
+      socialOrgCount: 5,
+      measures: '网格化议事',
+      brandProjectName: '睦邻客厅',
+      brandProjectGoal: '小区客厅全覆盖',
+      nodes: [
+        { date: '2026-05-31', content: '建成睦邻客厅' },
+        { date: '2026-10-31', content: '开展睦邻节' },
+      ],
+    });
+  });
+});

@@ -110,6 +110,8 @@ describe('自查 进度', () => {
     expect(text).toMatch(/社区　1 \/ 2/);
     expect(text).toMatch(/✅城东社区（3月10日 10:00）/);
     expect(text).toMatch(/城东社区：📝城东花园小区　⬜城东新村小区/);
+    // The leadership's weekly digest shows it while task 1 (自查) is open.
+    expect(replyText(await ask('周报', OPEN_IDS.office))).toContain('自查清单：已提交 1 / 5（街道 0/1，社区 1/2，小区 0/2）');
     const refused = replyText(await ask('自查 进度'));
     expect(refused).toContain('只有党建办可以查看自查进度');
     expect((await listAudit(bot.opened.db, { action: 'self_check.progress' })).map((a) => a.outcome)).toEqual(['denied']);

@@ -1,7 +1,7 @@
 /** A submitted self-check's measures become the unit's own items: 事项, done / undo, and the unit chat's daily card. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
-import { respondToMessage } from '../../src/bot/dispatch.js';
+import { handleCardAction, respondToMessage } from '../../src/bot/dispatch.js';
 import type { Reply } from '../../src/bot/types.js';
 import { renderCardText, type Card } from '../../src/cards/card.js';
 import { listAudit } from '../../src/db/audit.repository.js';
@@ -83,10 +83,13 @@ describe('a unit\'s own items', () => {
     expect(before[0]!.text).toContain('本单位事项（1）');
     expect(before[0]!.text).toContain('1. 自查 6.1：每月固定议事日');
     expect(before[0]!.text).toContain('还有 7 天');
-    expect(before[0]!.buttons).toContainEqual({ action: 'command', text: '完成事项 1' });
+    expect(before[0]!.buttons).toContainEqual({ action: 'unit_item.complete', id: 1 });
     await pass('2026-03-20T09:00:00+08:00');
     expect(cardsTo(UNIT_CHAT).at(-1)!.text).toContain('今天到期');
-    await ask('完成事项 1');
+    // The button on the shared card: a toast for the presser, the card left as it is; refused to others (audited).
+    const press = (from: string, eventId: string) => handleCardAction({ eventId, operatorOpenId: from, value: { action: 'unit_item.complete', id: 1 }, messageId: 'om_daily', chatId: UNIT_CHAT, token: null }, bot.deps);
+    expect(await press(OPEN_IDS.leadUnit, 'ev_ui_1')).toEqual({ toast: { type: 'error', content: expect.stringContaining('只有「城东社区」的书记或党建办可以完成这个事项') } });
+    expect(await press(OPEN_IDS.secretary, 'ev_ui_2')).toEqual({ toast: { type: 'success', content: '已完成：自查 6.1：每月固定议事日（发送「撤销事项 1」可撤销）' } });
     const sentBefore = bot.outbound.sent.length;
     await pass('2026-03-23T09:00:00+08:00');
     expect(cardsTo(UNIT_CHAT).slice(sentBefore).some((c) => c.text.includes('本单位事项'))).toBe(false);

@@ -8,12 +8,14 @@ import type { Actor } from '../../auth/actor.js';
 import { mayReviewApplications } from '../../auth/policy.js';
 import { buttonRow, card, escapeMarkdown, hr, input, markdown, submitButton, type Card, type CardElement, type CardTemplate } from '../../cards/card.js';
 import { listChats } from '../../db/chat.repository.js';
+import { writeApplicationForm } from '../../export/application-sheet.js';
 import type { ApplicationStatus } from '../../db/schema.js';
 import { UserError } from '../../errors.js';
 import { LEVEL_NAMES_ZH } from '../../plan/schema.js';
 import {
   applicationList,
   applicationReport,
+  applicationSheet,
   CREATION_TYPE_ZH,
   FIELD_LABELS,
   fieldsOfLevel,
@@ -26,11 +28,11 @@ import {
   type FieldKey,
 } from '../../services/application.service.js';
 import { inZone } from '../../time.js';
-import { looksLikeYear, optionalText, yearArg } from '../args.js';
+import { formText, looksLikeYear, optionalText, yearArg } from '../args.js';
 import { commandButton } from '../cards.js';
 import { shortToast } from '../errors.js';
 import { defineCommand } from '../registry.js';
-import { cardReply, type BotDeps, type CardActionResult } from '../types.js';
+import { cardReply, fileReply, type BotDeps, type CardActionResult } from '../types.js';
 import { defaultUnit } from './self-check.js';
 
 export const APPLICATION_FORM_ACTION = 'application.form';
@@ -163,10 +165,22 @@ export const application = defineCommand({
   },
 });
 
+export const applicationSheetCommand = defineCommand({
+  names: ['申报表', 'applicationsheet'],
+  summary: '下载本单位预填的申报表（附件4格式 .xlsx），填好后直接发给我（单聊）即可导入',
+  usage: '申报表 〈单位〉',
+  example: '申报表 城东社区',
+  access: 'read',
+  params: [{ key: 'unit', label: '〈单位〉', rest: true }],
+  args: z.object({ unit: optionalText('单位名称', 60) }),
+  async run(ctx, args) {
+    const { report, street } = await applicationSheet(ctx.deps, args.unit ?? (await defaultUnit(ctx)));
+    return fileReply(`申报表-${report.unit}-${report.year}.xlsx`, await writeApplicationForm(report, street, ctx.now));
+  },
+});
+
 const formValue = z.object({ action: z.literal(APPLICATION_FORM_ACTION), unit: z.string().min(1).max(60), year: z.coerce.number().int().min(2000).max(2100), go: z.enum(['save', 'submit']) });
 const reviewValue = z.object({ action: z.literal(APPLICATION_REVIEW_ACTION), unit: z.string().min(1).max(60), year: z.coerce.number().int().min(2000).max(2100), decision: z.enum(['approve', 'return']) });
-
-const formText = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 
 /** 保存草稿 / 提交申报 on the form: every field checked before anything is saved; a submit with fields missing keeps the draft and names them. */
 export async function applicationFormAction(deps: BotDeps, actor: Actor, raw: Record<string, unknown>, form: Record<string, unknown>): Promise<CardActionResult> {

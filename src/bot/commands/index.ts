@@ -1,6 +1,6 @@
 /** Every chat command, in the order the help card lists them. */
 import { createRegistry } from '../registry.js';
-import { application } from './application.js';
+import { application, applicationSheetCommand } from './application.js';
 import { bind } from './bind.js';
 import { digest } from './digest.js';
 import { exportCommand } from './export.js';
@@ -18,4 +18,4 @@ import { done, tasks, undo } from './tasks.js';
 import { unsubscribe } from './unsubscribe.js';
 import { veto } from './veto.js';
 
-export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, selfCheck, selfScore, selfCheckSheetCommand, application, unitItems, completeItem, undoItem, exportCommand, setscore, veto, setTargetCommand, subscribe, unsubscribe, bind, init]);
+export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, selfCheck, selfScore, selfCheckSheetCommand, application, applicationSheetCommand, unitItems, completeItem, undoItem, exportCommand, setscore, veto, setTargetCommand, subscribe, unsubscribe, bind, init]);

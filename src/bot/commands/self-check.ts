@@ -14,7 +14,7 @@ import { fmtPoints } from '../../scoring/format.js';
 import { writeSelfCheckSheet } from '../../export/self-check-sheet.js';
 import { saveSelfScores, selfCheckSheet, selfCheckProgress, selfCheckReport, submitSelfCheck, type SelfCheckProgress, type SelfCheckReport, type SelfScoreInput } from '../../services/self-check.service.js';
 import { inZone } from '../../time.js';
-import { looksLikeYear, optionalText, yearArg } from '../args.js';
+import { formText, looksLikeYear, optionalText, yearArg } from '../args.js';
 import { commandButton } from '../cards.js';
 import { defineCommand, type CommandContext } from '../registry.js';
 import { shortToast } from '../errors.js';
@@ -133,8 +133,6 @@ const formValue = z.object({
   page: z.coerce.number().int().min(0).max(50),
   go: z.enum(['prev', 'next', 'save', 'submit']),
 });
-
-const formText = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 
 /**
  * A press of the form's buttons: the page's filled sub-items saved (all or nothing: a bad value
