@@ -90,6 +90,8 @@ export async function ensureBundle(entry) {
       // much faster than hundreds resolved one by one. The others (CommonJS, native, heavy) stay out.
       external: EXTERNAL,
       keepNames: true,
+      minifyWhitespace: true,
+      minifySyntax: true,
       sourcemap: 'linked',
       logLevel: 'error',
       plugins: [zodEnglishOnly],
