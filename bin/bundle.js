@@ -89,7 +89,6 @@ export async function ensureBundle(entry) {
       // Pure-JS libraries made of many small ES modules (kysely, zod) are bundled: one file parses
       // much faster than hundreds resolved one by one. The others (CommonJS, native, heavy) stay out.
       external: EXTERNAL,
-      keepNames: true,
       minifyWhitespace: true,
       minifySyntax: true,
       sourcemap: 'linked',
