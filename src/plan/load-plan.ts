@@ -65,13 +65,12 @@ export function parseBuiltInPlan(): Plan {
 export const PREPARSED_PLAN_FILE = 'built-in-plan.json';
 
 function preparsedBuiltInPlan(): Plan | undefined {
-  let text: string;
   try {
-    text = readFileSync(new URL(`./${PREPARSED_PLAN_FILE}`, import.meta.url), 'utf8');
+    return JSON.parse(readFileSync(new URL(`./${PREPARSED_PLAN_FILE}`, import.meta.url), 'utf8')) as Plan;
   } catch {
+    // No such file (run from the sources) or damaged by hand: parse the plan instead.
     return undefined;
   }
-  return JSON.parse(text) as Plan;
 }
 
 /** Reads a plan from a JSON file (e.g. PLAN_FILE); errors name the file and the problem. */
