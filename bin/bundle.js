@@ -5,13 +5,13 @@
 // Code splitting: a module the sources import with `await import(…)` (the Lark sender in the
 // CLI) is a chunk of its own, loaded only by the commands that use it, so that `dangjian --help`
 // does not parse the Lark SDK.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, '.build');
-const ENTRIES = { cli: 'src/cli/main.ts', main: 'src/main.ts' };
+const ENTRIES = { cli: 'src/cli/main.ts', main: 'src/main.ts', 'bundle-time': 'src/plan/bundle-time.ts' };
 const BUNDLED = new Set(['kysely', 'zod']);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const EXTERNAL = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
@@ -52,7 +52,21 @@ function removeOldBundles(keep) {
   }
 }
 
-/** @param {keyof typeof ENTRIES} entry */
+/**
+ * The built-in plan, validated once here instead of on every start (see loadPlan). An invalid
+ * built-in plan writes nothing: each run then parses it and reports the problem as usual.
+ */
+async function writePreparsedPlan(dir) {
+  try {
+    const { preparsedPlanFile } = await import(pathToFileURL(join(dir, 'bundle-time.mjs')).href);
+    const { name, json } = preparsedPlanFile();
+    writeFileSync(join(dir, name), json);
+  } catch {
+    // Reported by the run itself.
+  }
+}
+
+/** @param {'cli' | 'main'} entry */
 export async function ensureBundle(entry) {
   const sources = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'migrations')), statSync(join(root, 'package.json')).mtimeMs);
   const stamp = `b${Math.floor(sources)}`;
@@ -75,11 +89,13 @@ export async function ensureBundle(entry) {
       // Pure-JS libraries made of many small ES modules (kysely, zod) are bundled: one file parses
       // much faster than hundreds resolved one by one. The others (CommonJS, native, heavy) stay out.
       external: EXTERNAL,
-      keepNames: true,
+      minifyWhitespace: true,
+      minifySyntax: true,
       sourcemap: 'linked',
       logLevel: 'error',
       plugins: [zodEnglishOnly],
     });
+    await writePreparsedPlan(tmp);
     try {
       renameSync(tmp, dir);
     } catch {

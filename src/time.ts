@@ -38,6 +38,19 @@ function zoneFormat(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
+/**
+ * Whether the runtime knows the zone `tz`. Its formatter is kept for the hot paths: configuration
+ * checks the zone on every start, and creating a second formatter would cost again.
+ */
+export function isKnownTimeZone(tz: string): boolean {
+  try {
+    zoneFormat(tz);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function wallParts(ms: number, tz: string): WallParts {
   const p: WallParts = { year: 0, month: 1, day: 1, hour: 0, minute: 0, second: 0 };
   for (const part of zoneFormat(tz).formatToParts(ms)) {

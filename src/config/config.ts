@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { isUserError, UserError } from '../errors.js';
-import { DEFAULT_TZ } from '../time.js';
+import { DEFAULT_TZ, isKnownTimeZone } from '../time.js';
 import { schedulerSettingsFromEnv, type SchedulerSettings } from './scheduler-settings.js';
 
 /** Reads ./.env into process.env when the file exists (never overriding real variables). */
@@ -21,15 +21,6 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-
-function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const envSchema = z.object({
   LARK_APP_ID: optionalString,
@@ -53,7 +44,7 @@ const envSchema = z.object({
       .optional(),
   ),
   DB_FILE: optionalString,
-  DANGJIAN_TZ: optionalString.pipe(z.string().refine(isValidTimeZone, 'an IANA time zone such as Asia/Shanghai').optional()),
+  DANGJIAN_TZ: optionalString.pipe(z.string().refine(isKnownTimeZone, 'an IANA time zone such as Asia/Shanghai').optional()),
   LOG_LEVEL: optionalString.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'one of fatal, error, warn, info, debug, trace, silent').optional(),
   ),

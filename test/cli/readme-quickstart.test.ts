@@ -1,6 +1,6 @@
 /**
- * The README's set-up runs verbatim on a fresh database (every `npx dangjian` line of its first
- * set-up block, in order, through the real CLI program), and then the office member it bound
+ * The README's set-up runs verbatim on a fresh database (every `node bin/dangjian.js` line of its
+ * first set-up block, in order, through the real CLI program), and then the office member it bound
  * enters a score with 录分 through the webhook: real HTTP in, the real sender out to the fake Lark.
  */
 import { readFileSync } from 'node:fs';
@@ -19,15 +19,22 @@ import { startFakeLark, type FakeLark } from '../support/fake-lark-server.js';
 
 const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 
-/** The `npx dangjian …` lines of the first sh block after "First set up the programme". */
+/** How the README runs the CLI (the fastest form: no npm or npx start-up in front of it). */
+const CLI = 'node bin/dangjian.js ';
+
+/**
+ * The commands of the first sh block after "First set up the programme", in order. Every line of
+ * the block is a CLI command (a line in any other form fails the test instead of being skipped).
+ */
 function quickStart(): string[][] {
   const from = readme.indexOf('First set up the programme');
   const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(from))![1]!;
-  return block
+  const lines = block
     .split('\n')
     .map((l) => l.replace(/\s+#.*$/, '').trim())
-    .filter((l) => l.startsWith('npx dangjian '))
-    .map((l) => l.slice('npx dangjian '.length).split(/\s+/));
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  for (const line of lines) expect(line.startsWith(CLI), `README quick-start line not in the form "${CLI}…": ${line}`).toBe(true);
+  return lines.map((l) => l.slice(CLI.length).split(/\s+/));
 }
 
 describe('the README quick start', () => {

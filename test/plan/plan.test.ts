@@ -508,3 +508,12 @@ describe('loadPlanFile', () => {
     expect(() => loadPlanFile(path)).toThrow(`${path}: level social_org: indicators sum to 100, expected 95`);
   });
 });
+
+describe('built-in plan parsed at bundle time', () => {
+  it('the JSON bin/bundle.js writes beside the bundle reads back as exactly the parsed plan (no value lost to JSON)', async () => {
+    const { preparsedPlanFile } = await import('../../src/plan/bundle-time.js');
+    const { name, json } = preparsedPlanFile();
+    expect(name).toBe('built-in-plan.json');
+    expect(JSON.parse(json)).toStrictEqual(structuredClone(plan));
+  });
+});
