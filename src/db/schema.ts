@@ -5,7 +5,8 @@
  */
 import type { Generated, Insertable, Selectable, Transaction as KyselyTransaction } from 'kysely';
 import type { Role } from '../domain/roles.js';
-import type { Cadence, Level } from '../plan/schema.js';
+import type { RoundKind } from '../domain/round-kind.js';
+import type { Cadence, Grade, Level } from '../plan/schema.js';
 
 export interface SettingTable { key: string; value: string }
 
@@ -39,6 +40,8 @@ export interface ScoreEntryTable {
   entered_by: string;
   entered_at: number;
   note: string | null;
+  /** The assessment round open for this year when the entry was made (null: none was open). */
+  round_id: number | null;
 }
 
 export interface VetoTable {
@@ -137,6 +140,41 @@ export interface OutboxItemTable {
   created_at: number;
 }
 
+export interface AssessmentRoundTable {
+  id: Generated<number>;
+  year: number;
+  kind: RoundKind;
+  opened_at: number;
+  opened_by: string;
+  /** Null while the round is open. */
+  closed_at: number | null;
+  closed_by: string | null;
+}
+
+export type RoundAction = 'open' | 'close' | 'reopen';
+
+export interface AssessmentRoundEventTable {
+  id: Generated<number>;
+  round_id: number;
+  action: RoundAction;
+  at: number;
+  by: string;
+  reason: string | null;
+}
+
+/** A unit's grade frozen when its round closed. */
+export interface AssessmentRoundGradeTable {
+  round_id: number;
+  unit_id: number;
+  grade: Grade;
+  total: number;
+  veto: number;
+  /** Sub-items with an entry (0: not assessed in this round). */
+  assessed: number;
+  /** JSON UnitGrade (src/scoring/types.ts): the grade explained as it stood. */
+  detail: string;
+}
+
 export interface ProcessedEventTable { event_id: string; received_at: number }
 
 export type AuditSource = 'cli' | 'chat' | 'card' | 'scheduler' | 'system';
@@ -166,6 +204,9 @@ export interface Database {
   outbox: OutboxTable;
   outbox_item: OutboxItemTable;
   processed_event: ProcessedEventTable;
+  assessment_round: AssessmentRoundTable;
+  assessment_round_event: AssessmentRoundEventTable;
+  assessment_round_grade: AssessmentRoundGradeTable;
   audit_log: AuditLogTable;
 }
 
@@ -183,4 +224,5 @@ export type OutboxRow = Selectable<OutboxTable>;
 export type NewOutbox = Insertable<OutboxTable>;
 export type OutboxItemRow = Selectable<OutboxItemTable>;
 export type NewOutboxItem = Insertable<OutboxItemTable>;
+export type AssessmentRoundRow = Selectable<AssessmentRoundTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;

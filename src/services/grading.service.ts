@@ -482,6 +482,33 @@ export async function gradeStreetYears(deps: GradingDeps, year: number): Promise
   return { street: street?.name ?? null, units };
 }
 
+/** A unit of the programme's street graded for one year, explained. */
+export interface StreetUnitGrade {
+  id: number;
+  name: string;
+  level: Level;
+  parent: string | null;
+  grade: UnitGrade;
+}
+
+/**
+ * Every unit of the programme's street (every unit when there is none) graded for `year` with
+ * the entries made up to and including the instant `upTo`: what closing an assessment round freezes.
+ */
+export async function gradeStreetAt(deps: GradingDeps, year: number, upTo: number): Promise<{ street: string | null; units: StreetUnitGrade[] }> {
+  const street = await programmeStreet(deps.db);
+  const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
+  const rows = await scopeUnits(deps.db, scope);
+  const { tree } = await gradeScope(deps, scope, year, upTo + 1, toUnitInputs(rows));
+  const parentNames = new Map(rows.map((r) => [r.id, r.parent_name]));
+  const units = tree.units.map((u) => {
+    const detail = tree.detail(u.id);
+    if (!detail) throw new Error(`unit ${u.id} missing from its own scope`);
+    return { id: u.id, name: u.name, level: u.level, parent: parentNames.get(u.id) ?? null, grade: detail };
+  });
+  return { street: street?.name ?? null, units };
+}
+
 // ---------------------------------------------------------------- grade mix (charts)
 
 export interface GradeMixLevel {

@@ -58,6 +58,16 @@ const seeds: Record<string, Seed> = {
       .execute();
     return { ...counts, outbox_item: 1 };
   },
+  // Before assessment rounds (issue 14): a closed round with its frozen grades, an entry that belongs to it.
+  '2026_12_02_50_00_00_assessment_rounds': async (db) => {
+    const counts = await seeds['2026_12_01_00_00_00_outbox_items']!(db);
+    const at = 1_780_000_400_000;
+    const round = await db.insertInto('assessment_round').values({ year: 2026, kind: 'annual', opened_at: at, opened_by: '王博文', closed_at: at + 10, closed_by: '王博文' }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('assessment_round_event').values({ round_id: round.id, action: 'open', at, by: '王博文', reason: null }).execute();
+    await db.insertInto('assessment_round_grade').values({ round_id: round.id, unit_id: 2, grade: 'none', total: 9.5, veto: 1, assessed: 1, detail: '{}' }).execute();
+    await db.insertInto('score_entry').values({ unit_id: 2, year: 2026, item_code: '6.2', points: 5, entered_by: 'cli', entered_at: at + 5, note: null, round_id: round.id }).execute();
+    return { ...counts, score_entry: 2, assessment_round: 1, assessment_round_event: 1, assessment_round_grade: 1 };
+  },
 };
 
 const migrationNames = readdirSync(MIGRATIONS_DIR)

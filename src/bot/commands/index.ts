@@ -6,6 +6,7 @@ import { exportCommand } from './export.js';
 import { help } from './help.js';
 import { init } from './init.js';
 import { rank } from './rank.js';
+import { review } from './review.js';
 import { score } from './score.js';
 import { setscore } from './setscore.js';
 import { subscribe } from './subscribe.js';
@@ -13,4 +14,4 @@ import { targets } from './targets.js';
 import { done, tasks, undo } from './tasks.js';
 import { veto } from './veto.js';
 
-export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, exportCommand, setscore, veto, subscribe, bind, init]);
+export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, exportCommand, review, setscore, veto, subscribe, bind, init]);

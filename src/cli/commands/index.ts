@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAdminCommands } from './admin.js';
 import { registerExportCommand } from './export.js';
+import { registerReviewCommands } from './review.js';
 import { registerSchedulerCommands } from './scheduler.js';
 import { registerScoringCommands } from './scoring.js';
 import { registerTaskCommands } from './tasks.js';
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerSchedulerCommands(program);
   registerTemplateCommands(program);
   registerExportCommand(program);
+  registerReviewCommands(program);
 }
