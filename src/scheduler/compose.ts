@@ -103,4 +103,5 @@ export const SECTION_NAMES_ZH: Record<ReminderKind, string> = {
   digest: '周报',
   unit_digest: '单位周报',
   unit_changes: '等级变化',
+  bulletin: '验收通报',
 };

@@ -7,6 +7,7 @@
 import type { Cadence, Phase, Plan } from '../plan/schema.js';
 import type { BoardTask } from '../tasks/board.js';
 import { daysBetween, lastDayOfMonth } from '../tasks/dates.js';
+import type { BulletinNotice, UnitBulletinNotice } from './bulletin-card.js';
 import type { Digest, ItemLine, TargetsSummary, UnitChangeNotice, UnitDigest } from './digest-card.js';
 import type { ChatTarget } from '../domain/chat-target.js';
 import type { ReminderKind, YearlyTopic } from './intent.js';
@@ -90,6 +91,9 @@ export interface CardItem {
   unitDigest?: UnitDigest;
   /** unit_changes: grade changes in the chat's unit (an item without any is skipped, never carried). */
   unitChanges?: UnitChangeNotice;
+  /** bulletin: a round's 通报 (leadership chats), or a unit's own lines of it (its chat). */
+  bulletin?: BulletinNotice;
+  unitBulletin?: UnitBulletinNotice;
   /** A 「明天再提醒」 re-send of `of`. */
   snooze?: { of: string; n: number; by: string; at: string };
 }

@@ -7,7 +7,7 @@ import type { Phase } from '../plan/schema.js';
 import type { SchedulerSettings } from '../config/scheduler-settings.js';
 import type { WorkCalendar } from '../tasks/work-calendar.js';
 
-export const REMINDER_KINDS = ['before_due', 'due_today', 'overdue', 'escalation', 'monthly', 'quarterly', 'yearly', 'phase', 'digest', 'unit_digest', 'unit_changes'] as const;
+export const REMINDER_KINDS = ['before_due', 'due_today', 'overdue', 'escalation', 'monthly', 'quarterly', 'yearly', 'phase', 'digest', 'unit_digest', 'unit_changes', 'bulletin'] as const;
 export type ReminderKind = (typeof REMINDER_KINDS)[number];
 
 export type YearlyTopic = 'project-list' | 'self-check' | 'acceptance';
@@ -45,6 +45,8 @@ export interface RuleInput {
   phases: readonly Phase[];
   tasks: readonly RuleTask[];
   chats: ChatRouting;
+  /** Closed assessment rounds: each one's 通报 is pushed once per close. */
+  rounds?: ReadonlyArray<{ id: number; closedAt: number }>;
 }
 
 export interface ReminderIntent {
@@ -69,7 +71,7 @@ export interface ReminderIntent {
   leadUnits: string[];
   /** Lead units without a chat of their own, routed to this leadership chat. */
   fallbackUnits: string[];
-  /** Plan pushes: 'YYYY-MM' (monthly), 'YYYY-Qn' (quarterly), 'YYYY:<topic>' (yearly), phase id, week Monday (digest), '<monday>:<unit>' (unit_digest), '<since ms>:<unit>' (unit_changes). */
+  /** Plan pushes: 'YYYY-MM' (monthly), 'YYYY-Qn' (quarterly), 'YYYY:<topic>' (yearly), phase id, week Monday (digest), '<monday>:<unit>' (unit_digest), '<since ms>:<unit>' (unit_changes), '<round id>@<closed ms>' or '<round id>@<closed ms>:<unit>' (bulletin). */
   subject: string | null;
 }
 

@@ -17,6 +17,11 @@
  *                           `<monday>:<unit>`.
  *   unit_changes            every working day: the grade changes the entries made since the previous
  *                           working day's check; subject `<since epoch ms>:<unit>`.
+ *   bulletin                when an assessment round closes (at pushTime that day or the next working
+ *                           day, or at the close itself when it falls later inside the push window):
+ *                           the leadership chats and every unit chat (a unit the 通报 does not name
+ *                           is skipped); subject `<round>@<closed ms>[:<unit>]` — closing a re-opened
+ *                           round again is a new 通报.
  *
  * Every intent has a unique key; the outbox records it once (outbox_item), so an intent is
  * announced at most once. Every `at` lies on a working day within the push window; a configured
@@ -373,6 +378,25 @@ export function forEachIntent(input: RuleInput, window: IntentWindow, emit: (int
       for (const [unit, chatIds] of chats.units) {
         for (const chatId of chatIds) put(i, pushIntent(`unit_changes:${date}:${chatId}`, 'unit_changes', at, date, chatId, `${since}:${unit}`));
       }
+    }
+  }
+
+  // A closed round's 通报: the first push slot at or after the close.
+  for (const r of input.rounds ?? []) {
+    if (r.closedAt > window.to) continue;
+    const d = table.idx(localDateOf(r.closedAt, tz));
+    if (d < 0) continue;
+    let slot = sendAt(d, KIND_SPECS.bulletin.time(s));
+    if (slot.at < r.closedAt) {
+      const m = localMinutesOf(r.closedAt, tz);
+      slot = table.work[d] === 1 && m >= wsMin && m < weMin ? { i: d, at: r.closedAt } : sendAt(table.onOrAfter(d + 1), KIND_SPECS.bulletin.time(s));
+    }
+    if (!inWindow(slot.at)) continue;
+    const date = table.dates[slot.i] as string;
+    const subject = `${r.id}@${r.closedAt}`;
+    for (const chatId of leaders) put(slot.i, pushIntent(`bulletin:${subject}:${chatKey(chatId)}`, 'bulletin', slot.at, date, chatId, subject));
+    for (const [unit, chatIds] of chats.units) {
+      for (const chatId of chatIds) put(slot.i, pushIntent(`bulletin:${subject}:${chatId}`, 'bulletin', slot.at, date, chatId, `${subject}:${unit}`));
     }
   }
 

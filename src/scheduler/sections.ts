@@ -12,6 +12,7 @@ import { clip, GRADE_TEMPLATE } from '../cards/labels.js';
 import type { ChatTarget } from '../domain/chat-target.js';
 import { WEEKDAY_NAMES_ZH, weekday } from '../tasks/dates.js';
 import type { CardItem, CardPerson, PushContent, TaskReminderInfo } from './content.js';
+import { bulletinElements, bulletinTemplate, bulletinTitle, unitBulletinElements, unitBulletinTitle } from './bulletin-card.js';
 import { digestCard, digestElements, type ItemLine, unitChangeElements, unitChangeTitle, unitDigestCard, unitDigestElements } from './digest-card.js';
 
 /** The state of an occurrence now, overlaid on the line that carries it. */
@@ -309,6 +310,18 @@ export function renderUnitChanges(items: readonly CardItem[]): RenderedSection[]
   });
 }
 
+/** bulletin: a round's 通报, or a unit's own lines of it. */
+export function renderBulletins(items: readonly CardItem[]): RenderedSection[] {
+  return items.flatMap((i) => {
+    if (i.bulletin) return [{ title: bulletinTitle(i.bulletin), template: bulletinTemplate(i.bulletin), severity: 0, elements: bulletinElements(i.bulletin) }];
+    if (i.unitBulletin) {
+      const down = i.unitBulletin.line.reasons.length > 0;
+      return [{ title: unitBulletinTitle(i.unitBulletin), template: down ? GRADE_TEMPLATE.none : GRADE_TEMPLATE.demonstration, severity: 0, elements: unitBulletinElements(i.unitBulletin) }];
+    }
+    return [];
+  });
+}
+
 /** One item as a plain line (the 「查看全部」 list): no buttons, every detail. */
 export function plainLine(i: CardItem): string {
   const t = i.task;
@@ -329,5 +342,7 @@ export function plainLine(i: CardItem): string {
   if (i.digest) return `📊 ${digestCard(i.digest).header.title.content}`;
   if (i.unitDigest) return `📊 ${unitDigestCard(i.unitDigest).header.title.content}`;
   if (i.unitChanges) return `📈 ${unitChangeTitle(i.unitChanges)}`;
+  if (i.bulletin) return `📣 ${bulletinTitle(i.bulletin)}`;
+  if (i.unitBulletin) return `📣 ${unitBulletinTitle(i.unitBulletin)}`;
   return `${i.kind} ${i.subject ?? ''}`;
 }

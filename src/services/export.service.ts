@@ -19,7 +19,8 @@ import { UserError } from '../errors.js';
 import { LEVEL_NAMES_ZH, LEVELS, type Level, type Plan } from '../plan/schema.js';
 import type { BoardTask } from '../tasks/board.js';
 import { isoInZone, localDate } from '../time.js';
-import { bulletinReport, type BulletinReport } from './bulletin.service.js';
+import { roundKindOf } from '../domain/round-kind.js';
+import { bulletinReport, roundBulletinReport, type BulletinReport } from './bulletin.service.js';
 import { programmeStreet, ranking, scoreSheet, targetsReport, type RankingReport, type ScoreSheetReport, type TargetsReport } from './grading.service.js';
 import { assessmentYear, parseYear } from './scores.service.js';
 import { taskBoard } from './tasks.service.js';
@@ -40,6 +41,8 @@ export interface ExportOptions {
   year?: number | string | undefined;
   /** One level only (评分表, 排名). */
   level?: string | undefined;
+  /** 通报 of an assessment round of that kind (预验收, 年度验收, 复评) instead of the year against the year before. */
+  round?: string | undefined;
 }
 
 export type ExportKind = 'scores' | 'ranking' | 'tasks' | 'targets' | 'bulletin';
@@ -167,6 +170,12 @@ async function loadTargets(deps: ExportDeps, options: ExportOptions): Promise<{ 
 
 /** 年度通报: this year's grades against last year's, the units of concern, section 二's milestones. */
 async function loadBulletin(deps: ExportDeps, options: ExportOptions): Promise<{ title: string; data: ExportData }> {
+  if (options.round !== undefined && options.round.trim() !== '') {
+    const kind = roundKindOf(options.round);
+    if (kind === undefined) throw new UserError('bad_argument', `验收种类应为预验收、年度验收、复评之一（收到「${options.round.trim()}」）`, '--round');
+    const report = await roundBulletinReport(deps, { kind, ...(options.year === undefined ? {} : { year: exportYear(options.year, deps) }) });
+    return { title: `通报-${report.round!.label}`, data: { kind: 'bulletin', report } };
+  }
   const year = exportYear(options.year, deps);
   const report = await bulletinReport(deps, { year });
   if (report.units.length === 0) throw new UserError('not_found', '还没有单位可导出（请管理员先用 dangjian unit add 或 dangjian unit import 添加单位）');

@@ -299,7 +299,7 @@ export interface TargetsReport extends TargetProgress {
  * the programme street's units (the street named at `dangjian init`; the only street when
  * that name is not a unit; every unit otherwise). See src/scoring/targets.ts for the rules.
  */
-export async function targetsReport(deps: GradingDeps, options: { at?: string | undefined } = {}): Promise<TargetsReport> {
+export async function targetsReport(deps: GradingDeps, options: { at?: string | undefined; grades?: ReadonlyMap<number, UnitYearGrade[]> } = {}): Promise<TargetsReport> {
   const { db, plan, clock, tz } = deps;
   const programme = await requireProgramme(db);
   let at: string;
@@ -317,11 +317,15 @@ export async function targetsReport(deps: GradingDeps, options: { at?: string | 
 
   // Every programme year with entries up to the date: 累计 targets count a unit built in any of them.
   const range = programmeYears(plan, programme.firstYear);
-  const years = (await scoredYearsUpTo(db, Number(at.slice(0, 4)))).filter((y) => y >= range.first && y <= range.last);
-  const grades = new Map<number, UnitYearGrade[]>();
-  for (const y of years) {
-    const { tree } = await gradeScope(deps, scope, y, undefined, units);
-    grades.set(y, tree.units.map((u) => ({ id: u.id, level: u.level, grade: u.grade })));
+  // Given grades (the frozen grades of assessment rounds) stand for the entries.
+  let grades = options.grades === undefined ? undefined : new Map([...options.grades].filter(([y]) => y >= range.first && y <= range.last && y <= Number(at.slice(0, 4))));
+  if (grades === undefined) {
+    grades = new Map<number, UnitYearGrade[]>();
+    const years = (await scoredYearsUpTo(db, Number(at.slice(0, 4)))).filter((y) => y >= range.first && y <= range.last);
+    for (const y of years) {
+      const { tree } = await gradeScope(deps, scope, y, undefined, units);
+      grades.set(y, tree.units.map((u) => ({ id: u.id, level: u.level, grade: u.grade })));
+    }
   }
   const progress = targetProgress(plan, { firstYear: programme.firstYear, at, grades, units: unitCounts });
   return { ...progress, street: street?.name ?? null };

@@ -23,6 +23,7 @@ import { audit } from '../db/audit.repository.js';
 import { listChats } from '../db/chat.repository.js';
 import type { Db } from '../db/database.js';
 import { listMembers } from '../db/member.repository.js';
+import { listRounds } from '../db/round.repository.js';
 import {
   claimDueOutbox,
   existingItemKeys,
@@ -60,6 +61,7 @@ import { occurrencesFor } from '../tasks/occurrences.js';
 import type { WorkCalendar } from '../tasks/work-calendar.js';
 import { isoInZone, localDate, parseIsoDate, zonedInstant } from '../time.js';
 import { cardState, cardDataOf } from './cards.service.js';
+import { bulletinNotice, roundBulletinReport, unitBulletinNotice } from './bulletin.service.js';
 import { buildDigest, buildUnitDigest, targetsSummary, unitChangeNotice } from './digest.service.js';
 import { requireProgramme } from './programme.service.js';
 import { boardsUpTo, loadTaskState, taskKey } from './tasks.service.js';
@@ -203,7 +205,8 @@ async function loadRuleState(deps: RuleDeps, at: number, untilYear: number): Pro
     });
   }
   const { routing, targets } = await chatRouting(deps.db);
-  const input: RuleInput = { tz: deps.config.timeZone, settings: deps.settings, calendar: deps.calendar, firstYear: programme.firstYear, phases: deps.plan.phases, tasks: ruleTasks, chats: routing };
+  const rounds = (await listRounds(deps.db)).flatMap((r) => (r.closed_at === null ? [] : [{ id: r.id, closedAt: r.closed_at }]));
+  const input: RuleInput = { tz: deps.config.timeZone, settings: deps.settings, calendar: deps.calendar, firstYear: programme.firstYear, phases: deps.plan.phases, tasks: ruleTasks, chats: routing, rounds };
   return { programme, tasks: state.tasks, done: state.done, input, targets };
 }
 
@@ -313,6 +316,22 @@ async function withContent(ctx: PassContext, item: CardItem): Promise<boolean> {
       const notice = await unitChangeNotice(deps, unit, { since: Number(head), until: Date.parse(item.at) });
       if (!notice) return false;
       item.unitChanges = notice;
+      return true;
+    }
+    case 'bulletin': {
+      // `<round>@<closed ms>[:<unit>]`: nothing when the round was re-opened (or closed again) since.
+      const m = /^(\d+)@(\d+)(?::(.+))?$/.exec(subject);
+      if (!m) return false;
+      const round = (await listRounds(deps.db)).find((r) => r.id === Number(m[1]));
+      if (round?.closed_at !== Number(m[2])) return false;
+      const report = await roundBulletinReport({ db: deps.db, plan: deps.plan, clock: deps.clock, tz }, { id: round.id });
+      if (m[3] === undefined) {
+        item.bulletin = bulletinNotice(report);
+        return true;
+      }
+      const own = unitBulletinNotice(report, m[3]);
+      if (!own) return false;
+      item.unitBulletin = own;
       return true;
     }
     default:

@@ -27,7 +27,7 @@ import {
 import type { AssessmentRoundRow, RoundAction } from '../db/schema.js';
 import { ROUND_KIND_ZH, ROUND_KINDS, roundKindOf, type RoundKind } from '../domain/round-kind.js';
 import { UserError } from '../errors.js';
-import type { UnitGrade } from '../scoring/index.js';
+import type { UnitGrade, UnitYearGrade } from '../scoring/index.js';
 import { isoInZone } from '../time.js';
 import { gradeStreetAt, type GradingDeps } from './grading.service.js';
 import { requireProgramme } from './programme.service.js';
@@ -186,21 +186,38 @@ const frozen = async (db: Db, round: AssessmentRoundRow): Promise<ClosedRoundGra
 
 /**
  * A closed round and the closed round before it, with their frozen grades. Without `which`, the
- * round closed last; with a year (and kind), that round — refused while it is open.
+ * round closed last; with a year and/or kind, the last such round — refused while it is open.
  */
-export async function closedRoundPair(deps: GradingDeps, which: { year?: number; kind?: RoundKind } = {}): Promise<{ current: ClosedRoundGrades; previous: ClosedRoundGrades | null }> {
+export async function closedRoundPair(deps: GradingDeps, which: { year?: number; kind?: RoundKind; id?: number } = {}): Promise<{ current: ClosedRoundGrades; previous: ClosedRoundGrades | null }> {
   const { db } = deps;
   const rounds = (await listRounds(db)).sort(byRoundOrder);
   let round: AssessmentRoundRow | undefined;
-  if (which.year === undefined) {
+  if (which.id !== undefined) {
+    round = rounds.find((r) => r.id === which.id && r.closed_at !== null);
+    if (!round) throw new UserError('not_found', '这一轮验收不存在或还在进行', '--round');
+  } else if (which.year === undefined && which.kind === undefined) {
     round = rounds.filter((r) => r.closed_at !== null).sort((a, b) => a.closed_at! - b.closed_at! || a.id - b.id).at(-1);
     if (!round) throw new UserError('not_found', '还没有结束的验收：先开始并结束一轮验收（验收 开始 〈种类〉 / 验收 结束）', '--round');
   } else {
-    const ofYear = rounds.filter((r) => r.year === which.year && (which.kind === undefined || r.kind === which.kind));
-    if (ofYear.length === 0) throw new UserError('not_found', `${which.year} 年没有${which.kind === undefined ? '验收' : ROUND_KIND_ZH[which.kind]}`, '--round');
+    const ofYear = rounds.filter((r) => (which.year === undefined || r.year === which.year) && (which.kind === undefined || r.kind === which.kind));
+    if (ofYear.length === 0) throw new UserError('not_found', `${which.year === undefined ? '' : `${which.year} 年`}没有${which.kind === undefined ? '验收' : ROUND_KIND_ZH[which.kind]}`, '--round');
     round = ofYear.filter((r) => r.closed_at !== null).at(-1) ?? ofYear.at(-1)!;
     if (round.closed_at === null) throw new UserError('conflict', `${roundLabel(round)}还在进行，结束后才能通报`, '--round');
   }
   const before = rounds.slice(0, rounds.indexOf(round)).filter((r) => r.closed_at !== null).at(-1);
   return { current: await frozen(db, round), previous: before === undefined ? null : await frozen(db, before) };
+}
+
+/**
+ * Per year up to `round`'s, the grades frozen by the last closed round of that year (in round
+ * order, `round` included): what section 二's progress counts in a round's bulletin.
+ */
+export async function frozenGradesByYear(db: Db, round: AssessmentRoundRow): Promise<Map<number, UnitYearGrade[]>> {
+  const rounds = (await listRounds(db)).sort(byRoundOrder);
+  const upTo = rounds.slice(0, rounds.findIndex((r) => r.id === round.id) + 1).filter((r) => r.closed_at !== null);
+  const lastOfYear = new Map<number, AssessmentRoundRow>();
+  for (const r of upTo) lastOfYear.set(r.year, r);
+  const out = new Map<number, UnitYearGrade[]>();
+  for (const [year, r] of lastOfYear) out.set(year, (await roundGrades(db, r.id)).map((g) => ({ id: g.unitId, level: g.level, grade: g.grade })));
+  return out;
 }

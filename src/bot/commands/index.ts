@@ -1,6 +1,7 @@
 /** Every chat command, in the order the help card lists them. */
 import { createRegistry } from '../registry.js';
 import { bind } from './bind.js';
+import { bulletin } from './bulletin.js';
 import { digest } from './digest.js';
 import { exportCommand } from './export.js';
 import { help } from './help.js';
@@ -14,4 +15,4 @@ import { targets } from './targets.js';
 import { done, tasks, undo } from './tasks.js';
 import { veto } from './veto.js';
 
-export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, exportCommand, review, setscore, veto, subscribe, bind, init]);
+export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, exportCommand, review, bulletin, setscore, veto, subscribe, bind, init]);

@@ -16,7 +16,7 @@ const HELP_TITLES: Record<string, string> = { 'Usage:': '用法：', 'Options:':
 /** Commander's own messages for this command, in Chinese. */
 function chineseError(message: string): string {
   const rules: Array<[RegExp, (m: RegExpExecArray) => string]> = [
-    [/unknown option '([^']+)'/, (m) => `错误：不认识的选项 ${m[1]}（可用 --out、--year、--level、--force、--db、--json）`],
+    [/unknown option '([^']+)'/, (m) => `错误：不认识的选项 ${m[1]}（可用 --out、--year、--level、--round、--force、--db、--json）`],
     [/option '([^']+)' argument missing/, (m) => `错误：选项 ${m[1]} 需要一个值`],
     [/too many arguments/, () => `错误：参数太多；只写一个导出种类（${EXPORT_KIND_LIST}）`],
   ];
@@ -37,6 +37,7 @@ export function registerExportCommand(program: Command): void {
     .option('--out <文件>', '保存为哪个 .xlsx 文件，例如 评分表-2026.xlsx')
     .option('--year <年份>', '年度，默认今年（目标进度：按该年年底或今天，取较早者；年度通报：该年与上一年对比）')
     .option('--level <层级>', '只导出一个层级（评分表、排名）：街道、社区、小区、楼宇、商圈、社会组织')
+    .option('--round <验收种类>', '通报：导出该种类验收轮次（预验收、年度验收、复评）的通报，与上一轮对比；不写则按年度对比')
     .option('--force', '文件已存在时覆盖')
     .option('--db <文件>', 'SQLite 数据库文件（默认 DB_FILE 或 ./data/dangjian.db）')
     .option('--json', '输出 JSON（文件、大小、工作表）')
@@ -44,7 +45,7 @@ export function registerExportCommand(program: Command): void {
     .configureHelp({ styleTitle: (title: string) => HELP_TITLES[title] ?? title })
     .configureOutput({ outputError: (message, write) => write(chineseError(message)) })
     .addHelpText('after', '\n例如：\n  npx dangjian export 评分表 --out 评分表-2026.xlsx --year 2026\n  npx dangjian export 排名 --out 社区排名.xlsx --level 社区');
-  cmd.action(async (kindText: string | undefined, opts: CommonOptions & { out?: string; year?: string; level?: string; force?: boolean }) => {
+  cmd.action(async (kindText: string | undefined, opts: CommonOptions & { out?: string; year?: string; level?: string; round?: string; force?: boolean }) => {
     const kind = parseExportKind(kindText ?? '', '种类');
     if (opts.out === undefined || opts.out.trim() === '') throw new UserError('bad_argument', '需要 --out 文件名，例如 --out 评分表-2026.xlsx', '--out');
     const out = resolve(opts.out.trim());
@@ -52,7 +53,7 @@ export function registerExportCommand(program: Command): void {
     if (existsSync(out) && !opts.force) throw new UserError('conflict', `文件 ${out} 已存在；换一个文件名，或加 --force 覆盖`, '--out');
     await withContext(opts, async (ctx) => {
       const deps = { ...ctx, tz: ctx.config.timeZone, yellowDays: ctx.config.scheduler.yellowDays };
-      const file = await exportWorkbook(deps, await actingAs(ctx, undefined), kind, { year: opts.year, level: opts.level }, writeWorkbook);
+      const file = await exportWorkbook(deps, await actingAs(ctx, undefined), kind, { year: opts.year, level: opts.level, round: opts.round }, writeWorkbook);
       mkdirSync(dirname(out), { recursive: true });
       const tmp = `${out}.${process.pid}.tmp`;
       writeFileSync(tmp, file.bytes);
