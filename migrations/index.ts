@@ -6,10 +6,12 @@ import * as initialSchema from './2026_11_28_00_00_00_initial_schema.js';
 import * as oneActiveCompletion from './2026_11_28_01_00_00_one_active_completion.js';
 import * as outboxItems from './2026_12_01_00_00_00_outbox_items.js';
 import * as assessmentRounds from './2026_12_02_50_00_00_assessment_rounds.js';
+import * as rectification from './2026_12_02_50_01_00_rectification.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_28_00_00_00_initial_schema': initialSchema,
   '2026_11_28_01_00_00_one_active_completion': oneActiveCompletion,
   '2026_12_01_00_00_00_outbox_items': outboxItems,
   '2026_12_02_50_00_00_assessment_rounds': assessmentRounds,
+  '2026_12_02_50_01_00_rectification': rectification,
 };

@@ -175,6 +175,39 @@ export interface AssessmentRoundGradeTable {
   detail: string;
 }
 
+/** 整改: an item the office issued to a unit a closed round named. */
+export interface RectificationItemTable {
+  id: Generated<number>;
+  round_id: number;
+  unit_id: number;
+  title: string;
+  /** The sub-item it was pre-filled from. */
+  item_code: string | null;
+  /** Roster name of the responsible secretary. */
+  responsible: string;
+  due_date: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface RectificationCompletionTable {
+  id: Generated<number>;
+  item_id: number;
+  done_at: number;
+  done_by: string;
+  note: string | null;
+  undone_at: number | null;
+  undone_by: string | null;
+}
+
+/** A unit chosen from a round's candidates for 市县级验收. */
+export interface RoundCandidateTable {
+  round_id: number;
+  unit_id: number;
+  chosen_by: string;
+  chosen_at: number;
+}
+
 export interface ProcessedEventTable { event_id: string; received_at: number }
 
 export type AuditSource = 'cli' | 'chat' | 'card' | 'scheduler' | 'system';
@@ -207,6 +240,9 @@ export interface Database {
   assessment_round: AssessmentRoundTable;
   assessment_round_event: AssessmentRoundEventTable;
   assessment_round_grade: AssessmentRoundGradeTable;
+  rectification_item: RectificationItemTable;
+  rectification_completion: RectificationCompletionTable;
+  round_candidate: RoundCandidateTable;
   audit_log: AuditLogTable;
 }
 

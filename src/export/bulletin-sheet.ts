@@ -64,5 +64,16 @@ export function writeBulletinSheets(wb: Workbook, report: BulletinReport, names 
       { header: '失分最多的子项', value: (r) => r.losses.map(lossLine).join('\n'), format: 'wrap' },
     ],
   });
+  if (report.rectification !== null) {
+    const rows = [...report.rectification.late.map((unit) => ({ unit, state: '逾期完成' })), ...report.rectification.open.map((unit) => ({ unit, state: '未完成' }))];
+    addTableSheet<{ unit: string; state: string }>(wb, names, {
+      name: '上轮整改',
+      rows,
+      columns: [
+        { header: `${before}整改单位`, value: (r) => r.unit },
+        { header: `截至${now}结束`, value: (r) => r.state, tone: (r) => (r.state === '未完成' ? 'red' : 'yellow') },
+      ],
+    });
+  }
   writeTargetsSheet(wb, report.targets, names);
 }

@@ -5,6 +5,7 @@
  */
 import type { WorkbookRequest } from '../services/export.service.js';
 import { writeBulletinSheets } from './bulletin-sheet.js';
+import { writeCandidatesSheet } from './candidates-sheet.js';
 import { writeRankingSheets } from './ranking-sheet.js';
 import { writeScoreSheet } from './score-sheet.js';
 import { newWorkbook, workbookBytes } from './style.js';
@@ -29,6 +30,9 @@ export async function writeWorkbook(request: WorkbookRequest): Promise<{ bytes: 
       break;
     case 'bulletin':
       writeBulletinSheets(wb, data.report);
+      break;
+    case 'candidates':
+      writeCandidatesSheet(wb, data.list);
       break;
   }
   return { bytes: await workbookBytes(wb), sheets: wb.worksheets.map((w) => w.name) };

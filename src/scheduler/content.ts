@@ -73,6 +73,17 @@ export type PushContent =
     }
   | { type: 'phase'; phase: PhaseInfo; next: PhaseInfo | null };
 
+/** A 整改 item on a daily card. */
+export interface RectificationLine {
+  id: number;
+  unit: string;
+  title: string;
+  responsible: string;
+  dueDate: string;
+  /** d<k> (k days before), overdue, escalation. */
+  stage: string;
+}
+
 /** One reminder item as a card carries it (outbox_item.payload, and a card's `items`). */
 export interface CardItem {
   /** The intent's unique key (./kinds.ts), or a 「明天再提醒」 re-send's `<key>#snoozeN`. */
@@ -94,6 +105,8 @@ export interface CardItem {
   /** bulletin: a round's 通报 (leadership chats), or a unit's own lines of it (its chat). */
   bulletin?: BulletinNotice;
   unitBulletin?: UnitBulletinNotice;
+  /** rectification: the 整改 item as it stood when the card was composed. */
+  rectification?: RectificationLine;
   /** A 「明天再提醒」 re-send of `of`. */
   snooze?: { of: string; n: number; by: string; at: string };
 }

@@ -18,6 +18,8 @@ import type { Actor } from '../auth/actor.js';
 import { mayExportAllScores, requireRole } from '../auth/policy.js';
 import { roundKindOf, type RoundKind } from '../domain/round-kind.js';
 import { UserError } from '../errors.js';
+import { listRectificationItems } from '../db/rectification.repository.js';
+import { rectificationByUnit } from '../tasks/rectification.js';
 import { isoInZone, localDate } from '../time.js';
 import { gradeStreetYears, programmeStreet, targetsReport, type GradingDeps, type TargetsReport } from './grading.service.js';
 import { closedRoundPair, frozenGradesByYear, roundLabel } from './rounds.service.js';
@@ -94,6 +96,8 @@ export interface BulletinReport {
   year: number;
   /** The assessment round reported (null: the year form, this year's entries against last year's). */
   round: { id: number; label: string; closedAt: string } | null;
+  /** The previous round's 整改 as this round closed: units whose 整改 closed late, or not at all (null: none issued, or the year form). */
+  rectification: { late: string[]; open: string[] } | null;
   currentLabel: string;
   previousLabel: string;
   street: string | null;
@@ -147,7 +151,7 @@ export function buildBulletin(input: BulletinInput): BulletinReport {
       concerns.push({ unit: u.name, level: u.level, parent: u.parent, current, reasons, losses: gapToNextGrade(u.current, { limit: LOSSES_PER_UNIT }).topLosses });
     }
   }
-  return { year: input.year, round: null, currentLabel: input.currentLabel, previousLabel: input.previousLabel, street: input.street, counts, units, concerns, targets: input.targets };
+  return { year: input.year, round: null, rectification: null, currentLabel: input.currentLabel, previousLabel: input.previousLabel, street: input.street, counts, units, concerns, targets: input.targets };
 }
 
 /**
@@ -177,7 +181,12 @@ export async function roundBulletinReport(deps: GradingDeps, which: { year?: num
   const targets = await targetsReport(deps, { at: localDate(closedAt, deps.tz), grades: await frozenGradesByYear(deps.db, round) });
   const street = (await programmeStreet(deps.db))?.name ?? null;
   const report = buildBulletin({ year: round.year, currentLabel: roundLabel(round), previousLabel: previous === null ? '上一轮（无）' : roundLabel(previous.round), street, units, targets });
-  return { ...report, round: { id: round.id, label: roundLabel(round), closedAt: isoInZone(closedAt, deps.tz) } };
+  let rectification: BulletinReport['rectification'] = null;
+  if (previous !== null) {
+    const states = rectificationByUnit(await listRectificationItems(deps.db, { roundId: previous.round.id }), closedAt, deps.tz);
+    if (states.length > 0) rectification = { late: states.filter((s) => s.state === 'closed_late').map((s) => s.unit), open: states.filter((s) => s.state === 'open').map((s) => s.unit) };
+  }
+  return { ...report, round: { id: round.id, label: roundLabel(round), closedAt: isoInZone(closedAt, deps.tz) }, rectification };
 }
 
 // ---------------------------------------------------------------- the card's data
@@ -198,7 +207,7 @@ function lineOf(report: BulletinReport, u: BulletinUnit): BulletinLine {
 }
 
 /** The bulletin as the chat card shows it (the leadership's 通报). */
-export function bulletinNotice(report: BulletinReport, rectification: BulletinNotice['rectification'] = null): BulletinNotice {
+export function bulletinNotice(report: BulletinReport): BulletinNotice {
   const levels: BulletinNotice['levels'] = [];
   for (const c of report.counts) {
     let l = levels.find((x) => x.level === LEVEL_NAMES_ZH[c.level]);
@@ -217,7 +226,7 @@ export function bulletinNotice(report: BulletinReport, rectification: BulletinNo
       m === null
         ? null
         : { due: m.due, state: MILESTONE_STATE_ZH[m.state], onTrack: m.onTrack, lines: m.requirements.map((q) => `${q.text}${q.stretch ? '（力争）' : ''}：${q.reached}/${q.required} ${REQUIREMENT_STATUS_ZH[q.status]}`) },
-    rectification,
+    rectification: report.rectification,
   };
 }
 

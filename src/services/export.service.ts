@@ -21,6 +21,7 @@ import type { BoardTask } from '../tasks/board.js';
 import { isoInZone, localDate } from '../time.js';
 import { roundKindOf } from '../domain/round-kind.js';
 import { bulletinReport, roundBulletinReport, type BulletinReport } from './bulletin.service.js';
+import { candidateList, type CandidateList } from './candidates.service.js';
 import { programmeStreet, ranking, scoreSheet, targetsReport, type RankingReport, type ScoreSheetReport, type TargetsReport } from './grading.service.js';
 import { assessmentYear, parseYear } from './scores.service.js';
 import { taskBoard } from './tasks.service.js';
@@ -45,7 +46,7 @@ export interface ExportOptions {
   round?: string | undefined;
 }
 
-export type ExportKind = 'scores' | 'ranking' | 'tasks' | 'targets' | 'bulletin';
+export type ExportKind = 'scores' | 'ranking' | 'tasks' | 'targets' | 'bulletin' | 'candidates';
 
 export interface RankingExport {
   year: number;
@@ -70,7 +71,8 @@ export type ExportData =
   | { kind: 'ranking'; ranking: RankingExport }
   | { kind: 'tasks'; ledger: TaskLedgerExport }
   | { kind: 'targets'; report: TargetsReport }
-  | { kind: 'bulletin'; report: BulletinReport };
+  | { kind: 'bulletin'; report: BulletinReport }
+  | { kind: 'candidates'; list: CandidateList };
 
 export interface WorkbookRequest {
   /** The workbook's title, also the file name without `.xlsx` (评分表-2026). */
@@ -182,12 +184,19 @@ async function loadBulletin(deps: ExportDeps, options: ExportOptions): Promise<{
   return { title: `年度通报-${year}`, data: { kind: 'bulletin', report } };
 }
 
+/** 推选名单: the last closed round's demonstration units per level, exclusions and the chosen list. */
+async function loadCandidates(deps: ExportDeps): Promise<{ title: string; data: ExportData }> {
+  const list = await candidateList(deps);
+  return { title: `推选名单-${list.round}`, data: { kind: 'candidates', list } };
+}
+
 const EXPORT_KINDS: Record<ExportKind, KindSpec> = {
   scores: { names: ['评分表', 'scores', '评分', '得分'], restricted: true, byLevel: true, load: loadScoreSheet },
   ranking: { names: ['排名', 'ranking', 'rank', '排行'], restricted: true, byLevel: true, load: loadRanking },
   tasks: { names: ['任务台账', 'tasks', '台账', '任务'], restricted: false, byLevel: false, load: loadTaskLedger },
   targets: { names: ['目标进度', 'targets', '目标', '进度'], restricted: false, byLevel: false, load: loadTargets },
   bulletin: { names: ['年度通报', 'bulletin', '通报'], restricted: true, byLevel: false, load: loadBulletin },
+  candidates: { names: ['推选名单', 'candidates', '推选'], restricted: true, byLevel: false, load: loadCandidates },
 };
 
 const KIND_ORDER = Object.keys(EXPORT_KINDS) as ExportKind[];

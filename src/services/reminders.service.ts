@@ -23,6 +23,7 @@ import { audit } from '../db/audit.repository.js';
 import { listChats } from '../db/chat.repository.js';
 import type { Db } from '../db/database.js';
 import { listMembers } from '../db/member.repository.js';
+import { listRectificationItems } from '../db/rectification.repository.js';
 import { listRounds } from '../db/round.repository.js';
 import {
   claimDueOutbox,
@@ -206,7 +207,8 @@ async function loadRuleState(deps: RuleDeps, at: number, untilYear: number): Pro
   }
   const { routing, targets } = await chatRouting(deps.db);
   const rounds = (await listRounds(deps.db)).flatMap((r) => (r.closed_at === null ? [] : [{ id: r.id, closedAt: r.closed_at }]));
-  const input: RuleInput = { tz: deps.config.timeZone, settings: deps.settings, calendar: deps.calendar, firstYear: programme.firstYear, phases: deps.plan.phases, tasks: ruleTasks, chats: routing, rounds };
+  const rectifications = (await listRectificationItems(deps.db)).map((r) => ({ id: r.id, unit: r.unit, dueDate: r.dueDate, doneAt: r.doneAt }));
+  const input: RuleInput = { tz: deps.config.timeZone, settings: deps.settings, calendar: deps.calendar, firstYear: programme.firstYear, phases: deps.plan.phases, tasks: ruleTasks, chats: routing, rounds, rectifications };
   return { programme, tasks: state.tasks, done: state.done, input, targets };
 }
 
@@ -316,6 +318,14 @@ async function withContent(ctx: PassContext, item: CardItem): Promise<boolean> {
       const notice = await unitChangeNotice(deps, unit, { since: Number(head), until: Date.parse(item.at) });
       if (!notice) return false;
       item.unitChanges = notice;
+      return true;
+    }
+    case 'rectification': {
+      // `<item id>:<stage>`: nothing once the item is done.
+      const [id, stage] = subject.split(':') as [string, string];
+      const [r] = await listRectificationItems(deps.db, { id: Number(id) });
+      if (!r || r.doneAt !== null) return false;
+      item.rectification = { id: r.id, unit: r.unit, title: r.title, responsible: r.responsible, dueDate: r.dueDate, stage };
       return true;
     }
     case 'bulletin': {

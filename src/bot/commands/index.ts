@@ -2,11 +2,13 @@
 import { createRegistry } from '../registry.js';
 import { bind } from './bind.js';
 import { bulletin } from './bulletin.js';
+import { candidates } from './candidates.js';
 import { digest } from './digest.js';
 import { exportCommand } from './export.js';
 import { help } from './help.js';
 import { init } from './init.js';
 import { rank } from './rank.js';
+import { rectification } from './rectification.js';
 import { review } from './review.js';
 import { score } from './score.js';
 import { setscore } from './setscore.js';
@@ -15,4 +17,4 @@ import { targets } from './targets.js';
 import { done, tasks, undo } from './tasks.js';
 import { veto } from './veto.js';
 
-export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, exportCommand, review, bulletin, setscore, veto, subscribe, bind, init]);
+export const registry = createRegistry([help, score, rank, tasks, done, undo, digest, targets, exportCommand, review, bulletin, rectification, candidates, setscore, veto, subscribe, bind, init]);

@@ -4,6 +4,9 @@
  */
 import type { Command } from 'commander';
 import { ROUND_KIND_ZH, ROUND_KINDS } from '../../domain/round-kind.js';
+import { LEVEL_NAMES_ZH } from '../../plan/schema.js';
+import { fmtPoints } from '../../scoring/format.js';
+import { candidateList, chooseCandidates, type CandidateList } from '../../services/candidates.service.js';
 import { closeRound, openRound, reopenRound, roundLabel, roundList, type RoundSummary } from '../../services/rounds.service.js';
 import { actingAs, withCommonOptions, withContext, type CommonOptions } from '../context.js';
 
@@ -17,6 +20,16 @@ function roundsText(rounds: readonly RoundSummary[]): string {
     const state = r.open ? '进行中' : `已结束（${r.closedAt}，${r.closedBy}）`;
     out.push(`${r.label}  ${state}  本轮录入 ${r.entries} 条${r.laterEntries > 0 ? `，结束后更正 ${r.laterEntries} 条（不计入本轮）` : ''}`);
     for (const h of r.history) out.push(`  ${h.at} ${h.by} ${h.actionName}${h.reason === null ? '' : `：${h.reason}`}`);
+  }
+  return out.join('\n');
+}
+
+function candidatesText(list: CandidateList): string {
+  if (list.levels.length === 0) return `${list.round}没有示范型单位`;
+  const out = [`${list.round} 示范型单位（⭐ 已推选，⛔ 不能推选）`];
+  for (const l of list.levels) {
+    out.push(LEVEL_NAMES_ZH[l.level]);
+    for (const c of l.candidates) out.push(`  ${c.chosen ? '⭐' : c.excluded.length > 0 ? '⛔' : ' '} ${c.rank}. ${c.unit} ${fmtPoints(c.total)} 分${c.excluded.length > 0 ? `（${c.excluded.join('、')}）` : ''}`);
   }
   return out.join('\n');
 }
@@ -63,6 +76,26 @@ export function registerReviewCommands(program: Command): void {
     withContext(opts, async (ctx) => {
       const round = await reopenRound({ ...ctx, tz: ctx.config.timeZone }, await actingAs(ctx, opts.by), { year: opts.year, kind: opts.kind, reason: opts.reason });
       ctx.print({ id: round.id, year: round.year, kind: round.kind }, () => `已重新开启${roundLabel(round)}：此后录入的 ${round.year} 年分数属于这一轮，再次结束时重新冻结各单位等级`);
+    }),
+  );
+
+  withCommonOptions(review.command('candidates').description('市县级验收推选候选：上一轮已结束验收的示范型单位，各层级按总分排序')).action(async (opts: CommonOptions) =>
+    withContext(opts, async (ctx) => {
+      const list = await candidateList({ ...ctx, tz: ctx.config.timeZone });
+      ctx.print(list, () => candidatesText(list));
+    }),
+  );
+
+  withCommonOptions(
+    review
+      .command('choose')
+      .description('记录推选名单（替换之前的名单；一票否决或整改未完成的单位不能推选）')
+      .requiredOption('--units <单位>', '推选的单位，用逗号或「、」分隔')
+      .option('--by <姓名>', BY),
+  ).action(async (opts: CommonOptions & { units: string; by?: string }) =>
+    withContext(opts, async (ctx) => {
+      const list = await chooseCandidates({ ...ctx, tz: ctx.config.timeZone }, await actingAs(ctx, opts.by), { units: opts.units.split(/[,，、]/) });
+      ctx.print(list, () => `已记录推选名单：\n${candidatesText(list)}`);
     }),
   );
 
