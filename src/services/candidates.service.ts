@@ -1,7 +1,7 @@
 /**
  * 推选 (四(四) 「择优推选一批示范型社区、小区、楼宇、商圈和社会组织接受市县级验收评估」): the
  * demonstration units of the last closed round, ranked per level by their frozen totals; a unit
- * with a 一票否决 or an open 整改 is listed but excluded. The office records the chosen list
+ * with a 一票否决 (whose total reaches 示范型) or an open 整改 is listed but excluded. The office records the chosen list
  * (replacing the previous one, audited); it is exported as 推选名单. Declared targets (issue 13)
  * are not shown yet: that column comes when 申报 lands.
  */
@@ -44,7 +44,8 @@ export async function candidateList(deps: GradingDeps): Promise<CandidateList> {
   const levels: CandidateList['levels'] = [];
   for (const level of LEVELS) {
     if (level === 'street') continue;
-    const demo = current.units.filter((u) => u.level === level && u.assessed > 0 && u.grade === 'demonstration');
+    // A vetoed unit whose total reaches 示范型 is listed, excluded (the veto alone holds it back).
+    const demo = current.units.filter((u) => u.level === level && u.assessed > 0 && (u.grade === 'demonstration' || (u.veto && u.total >= u.detail.thresholds.demonstration)));
     if (demo.length === 0) continue;
     demo.sort((a, b) => b.total - a.total || compareNames(a.name, b.name));
     levels.push({

@@ -201,7 +201,7 @@ const EXPORT_KINDS: Record<ExportKind, KindSpec> = {
 
 const KIND_ORDER = Object.keys(EXPORT_KINDS) as ExportKind[];
 
-/** The kinds as people type them: 「评分表、排名、任务台账、目标进度、年度通报」. */
+/** The kinds as people type them: 「评分表、排名、任务台账、目标进度、年度通报、推选名单」. */
 export const EXPORT_KIND_LIST = KIND_ORDER.map((k) => EXPORT_KINDS[k].names[0]!).join('、');
 
 /** 评分表 / scores / 评分 … → 'scores'. */

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { listAudit } from '../../src/db/audit.repository.js';
 import { openDatabase } from '../../src/db/database.js';
 import { insertMember } from '../../src/db/member.repository.js';
+import { migrationNames } from '../../src/db/migrate.js';
 import { cliOkInProcess as cliOk, runCliInProcess as runCli, tempDbFile } from '../support/cli.js';
 
 let db: string;
@@ -35,7 +36,7 @@ describe('issue 15 regressions (CLI)', () => {
   it('migrate reports the migrations it applied to a fresh database, then none', async () => {
     const fresh = tempDbFile('dangjian-i15-migrate-');
     const first = JSON.parse(await cliOk(fresh, ['migrate', '--json'])) as { applied: string[] };
-    expect(first.applied).toEqual(['2026_11_28_00_00_00_initial_schema', '2026_11_28_01_00_00_one_active_completion', '2026_12_01_00_00_00_outbox_items']);
+    expect(first.applied).toEqual(migrationNames());
     const second = JSON.parse(await cliOk(fresh, ['migrate', '--json'])) as { applied: string[] };
     expect(second.applied).toEqual([]);
   });
