@@ -63,6 +63,10 @@ export async function listRectificationItems(db: Db, filter: { roundId?: number;
   }));
 }
 
+export async function updateRectificationTitle(trx: Transaction, id: number, title: string): Promise<void> {
+  await trx.updateTable('rectification_item').set({ title }).where('id', '=', id).execute();
+}
+
 export async function insertRectificationCompletion(trx: Transaction, c: { itemId: number; at: number; by: string; note: string | null }): Promise<void> {
   await trx.insertInto('rectification_completion').values({ item_id: c.itemId, done_at: c.at, done_by: c.by, note: c.note, undone_at: null, undone_by: null }).execute();
 }

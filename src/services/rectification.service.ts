@@ -11,7 +11,7 @@ import type { Actor } from '../auth/actor.js';
 import { requireOffice, requireRole } from '../auth/policy.js';
 import { audit } from '../db/audit.repository.js';
 import { findMemberByName } from '../db/member.repository.js';
-import { insertRectificationCompletion, insertRectificationItem, listRectificationItems, undoRectificationCompletion, type RectificationRecord } from '../db/rectification.repository.js';
+import { insertRectificationCompletion, insertRectificationItem, listRectificationItems, undoRectificationCompletion, updateRectificationTitle, type RectificationRecord } from '../db/rectification.repository.js';
 import { lossLine } from '../cards/labels.js';
 import { UserError } from '../errors.js';
 import { rectificationByUnit, type UnitRectificationState } from '../tasks/rectification.js';
@@ -68,6 +68,22 @@ async function itemFor(deps: GradingDeps, id: number): Promise<RectificationReco
   const [item] = await listRectificationItems(deps.db, { id });
   if (!item) throw new UserError('not_found', `没有编号为 ${id} 的整改事项（「整改」列出本单位的整改事项）`, '〈编号〉');
   return item;
+}
+
+/** The office rewrites a pre-filled item (not once it is done); audited with the old text. */
+export async function editRectification(deps: GradingDeps, actor: Actor, input: { id: number; title: string }): Promise<RectificationRecord> {
+  await requireOffice(deps, actor, '修改整改事项', { action: 'rectification.edit', subject: String(input.id) });
+  const item = await itemFor(deps, input.id);
+  const title = input.title.trim();
+  if (title === '') throw new UserError('bad_argument', '请写出整改事项的新内容', '〈事项〉');
+  if (title.length > MAX_TITLE) throw new UserError('bad_argument', `每条整改事项不能超过 ${MAX_TITLE} 个字`, '〈事项〉');
+  if (item.doneAt !== null) throw new UserError('conflict', `整改事项 ${item.id} 已完成，不能修改（先撤销完成）`, '〈编号〉');
+  const at = deps.clock.now().getTime();
+  await deps.db.transaction().execute(async (trx) => {
+    await updateRectificationTitle(trx, item.id, title);
+    await audit(trx, { at, actor: actor.name, source: actor.source, action: 'rectification.edit', subject: item.unit, outcome: 'ok', detail: { id: item.id, before: item.title, after: title } });
+  });
+  return itemFor(deps, item.id);
 }
 
 /** The responsible secretary, a member of the unit, or the office. */

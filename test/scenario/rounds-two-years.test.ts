@@ -136,6 +136,11 @@ describe('two years of rounds', () => {
     await ask('整改 下达 明月小区 周书记 2027-03-31');
     expect(await ask('整改 下达 城东社区 钱书记 2027-03-31 收回党建阵地并恢复使用')).toContain('收回党建阵地并恢复使用');
     expect(itemIds('城东花园小区')).toHaveLength(3);
+    // A pre-filled item is editable by the office (audited with the old text), not by a secretary.
+    const edited = itemIds('明月小区')[0]!;
+    expect(await ask(`整改 修改 ${edited} 补齐小区“美好家园”创建台账`)).toContain(`整改事项 #${edited} 已修改`);
+    expect(await ask(`整改 修改 ${edited} 随便改`, OPEN_IDS.secretary)).toContain('只有党建办可以修改整改事项');
+    expect(bot.opened.sqlite.prepare('SELECT title FROM rectification_item WHERE id = ?').get(edited)).toEqual({ title: '补齐小区“美好家园”创建台账' });
     expect(itemIds('阳光小区')).toHaveLength(2);
 
     // A week before the deadline the unit chat's daily card carries its items.

@@ -1,7 +1,8 @@
 /**
  * 整改 / rectify: 「整改」 lists the 整改 items the sender can act on (the office: every unit's);
  * 「整改 下达 〈单位〉 〈负责人〉 〈期限〉 [事项；事项]」 (office) issues them, pre-filled from the
- * sub-items where the unit lost the most points when no text is given; 「整改 完成 〈编号〉 [说明]」
+ * sub-items where the unit lost the most points when no text is given; 「整改 修改 〈编号〉 〈新内容〉」
+ * (office) rewrites one not yet done; 「整改 完成 〈编号〉 [说明]」
  * and 「整改 撤销 〈编号〉」 by the responsible secretary, the unit's secretary or the office;
  * 「整改 进度」 every unit's 整改 (open, closed, closed late).
  */
@@ -9,13 +10,13 @@ import { z } from 'zod';
 import { card, escapeMarkdown, markdown } from '../../cards/card.js';
 import { requireOffice } from '../../auth/policy.js';
 import { UserError } from '../../errors.js';
-import { completeRectification, issueRectification, rectificationProgress, undoRectification, type UnitRectification } from '../../services/rectification.service.js';
+import { completeRectification, editRectification, issueRectification, rectificationProgress, undoRectification, type UnitRectification } from '../../services/rectification.service.js';
 import { localDate } from '../../time.js';
 import { defineCommand } from '../registry.js';
 import { cardReply } from '../types.js';
 
-type Action = 'list' | 'issue' | 'done' | 'undo' | 'progress';
-const ACTIONS: Record<string, Action> = { 下达: 'issue', issue: 'issue', 完成: 'done', done: 'done', 撤销: 'undo', undo: 'undo', 进度: 'progress', progress: 'progress' };
+type Action = 'list' | 'issue' | 'edit' | 'done' | 'undo' | 'progress';
+const ACTIONS: Record<string, Action> = { 下达: 'issue', issue: 'issue', 修改: 'edit', edit: 'edit', 完成: 'done', done: 'done', 撤销: 'undo', undo: 'undo', 进度: 'progress', progress: 'progress' };
 const STATE_ZH = { open: '进行中', closed: '已完成', closed_late: '逾期完成' } as const;
 
 function itemLines(u: UnitRectification, tz: string): string {
@@ -29,12 +30,12 @@ function itemLines(u: UnitRectification, tz: string): string {
 
 export const rectification = defineCommand({
   names: ['整改', 'rectify'],
-  summary: '整改事项：下达（党建办）、完成、撤销、进度',
-  usage: '整改 [下达 〈单位〉 〈负责人〉 〈期限〉 [事项；事项] | 完成 〈编号〉 [说明] | 撤销 〈编号〉 | 进度]',
+  summary: '整改事项：下达、修改（党建办）、完成、撤销、进度',
+  usage: '整改 [下达 〈单位〉 〈负责人〉 〈期限〉 [事项；事项] | 修改 〈编号〉 〈新内容〉 | 完成 〈编号〉 [说明] | 撤销 〈编号〉 | 进度]',
   example: '整改 下达 城东花园小区 钱书记 2028-03-31',
   access: 'write',
   params: [
-    { key: 'action', label: '〈下达/完成/撤销/进度〉' },
+    { key: 'action', label: '〈下达/修改/完成/撤销/进度〉' },
     { key: 'rest', label: '〈参数〉', rest: true },
   ],
   args: z.object({ action: z.string().optional(), rest: z.string().max(2000, '内容太长（至多 2000 字）').optional() }),
@@ -42,7 +43,7 @@ export const rectification = defineCommand({
     const { deps } = ctx;
     const actor = ctx.actor!;
     const action: Action | undefined = args.action === undefined ? 'list' : ACTIONS[args.action.normalize('NFKC').toLowerCase()];
-    if (action === undefined) throw new UserError('bad_argument', `「整改」后面写 下达、完成、撤销 或 进度（收到「${args.action}」）`, '〈下达/完成/撤销/进度〉');
+    if (action === undefined) throw new UserError('bad_argument', `「整改」后面写 下达、修改、完成、撤销 或 进度（收到「${args.action}」）`, '〈下达/修改/完成/撤销/进度〉');
     const words = (args.rest ?? '').trim().split(/\s+/).filter((w) => w !== '');
     if (action === 'issue') {
       const [unit, responsible, due, ...rest] = words;
@@ -51,6 +52,12 @@ export const rectification = defineCommand({
       const issued = await issueRectification(deps, actor, { unit, responsible, due, items });
       const lines = issued.map((i) => `#${i.id} ${escapeMarkdown(i.title)}`);
       return cardReply(card(`整改已下达 · ${issued[0]!.unit}`, 'orange', [markdown(`负责人：${escapeMarkdown(issued[0]!.responsible)} · 期限：${issued[0]!.dueDate}\n${lines.join('\n')}\n完成后：@我 整改 完成 〈编号〉 〈说明〉`)]));
+    }
+    if (action === 'edit') {
+      const id = Number((words[0] ?? '').replace(/^#/, ''));
+      if (!Number.isInteger(id) || id < 1 || words.length < 2) throw new UserError('bad_argument', '写作：整改 修改 〈编号〉 〈新内容〉（编号见「整改」）', '〈编号〉');
+      const item = await editRectification(deps, actor, { id, title: words.slice(1).join(' ') });
+      return cardReply(card(`整改事项 #${item.id} 已修改`, 'orange', [markdown(`${escapeMarkdown(item.unit)}：${escapeMarkdown(item.title)} · ${escapeMarkdown(item.responsible)} · ${item.dueDate} 前`)]));
     }
     if (action === 'done' || action === 'undo') {
       const id = Number((words[0] ?? '').replace(/^#/, ''));
