@@ -53,7 +53,7 @@ import { dailyCard } from '../scheduler/cards.js';
 import { cardKeyOf, decideCard, previewCards, type PreviewCard, type WaitingItem } from '../scheduler/compose.js';
 import { monthlyPush, phasePush, quarterlyPush, yearlyPush, type CardCounts, type CardData, type CardItem, type CardPerson, type PushContext } from '../scheduler/content.js';
 import type { TargetsSummary } from '../scheduler/digest-card.js';
-import type { ChatRouting, ReminderIntent, RuleInput, RuleTask, YearlyTopic } from '../scheduler/intent.js';
+import type { ChatRouting, ReminderIntent, ReminderKind, RuleInput, RuleTask, YearlyTopic } from '../scheduler/intent.js';
 import { KIND_SPECS } from '../scheduler/kinds.js';
 import { computeIntents, forEachIntent, inPushWindow } from '../scheduler/rules.js';
 import type { BoardTask } from '../tasks/board.js';
@@ -296,6 +296,13 @@ interface PassContext {
 }
 
 const boardsOf = (ctx: PassContext) => (ctx.boards ??= boardsUpTo({ db: ctx.deps.db, tz: ctx.deps.config.timeZone, yellowDays: ctx.deps.settings.yellowDays }, Number(ctx.today.slice(0, 4)), ctx.now));
+
+/** Why an item without content is skipped, per kind. */
+const NOTHING_TO_SAY: Partial<Record<ReminderKind, string>> = {
+  unit_changes: 'nothing changed: no grade moved in the unit since the previous check',
+  bulletin: 'not named: the 通报 names neither a move nor a veto of this unit (or the round was re-opened)',
+  rectification: 'done: the 整改 item was marked done before its card was composed',
+};
 
 /** Fills in a push's or a digest's content as of now; false when there is nothing to say (unit_changes without a change). */
 async function withContent(ctx: PassContext, item: CardItem): Promise<boolean> {
@@ -547,8 +554,8 @@ async function composeCard(ctx: PassContext, w: ChatWork, slot: number, result: 
       continue;
     }
     if (!(await withContent(ctx, item))) {
-      skipped.push(itemRow(item, w.chatId, intent.at, intent.at, now, 'nothing changed: no grade moved in the unit since the previous check'));
-      result.unchangedUnits++;
+      skipped.push(itemRow(item, w.chatId, intent.at, intent.at, now, NOTHING_TO_SAY[item.kind] ?? 'nothing to say'));
+      if (item.kind === 'unit_changes') result.unchangedUnits++;
       continue;
     }
     fresh.push(itemRow(item, w.chatId, intent.at, intent.at, now));
