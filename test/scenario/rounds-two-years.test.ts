@@ -263,6 +263,10 @@ describe('two years of rounds', () => {
   it('the round 通报 .xlsx read back matches the frozen grades of both rounds and the 整改 in the database', async () => {
     const file = await exportWorkbook({ ...bot.deps, yellowDays: 3 }, office, 'bulletin', { year: 2027, round: '年度验收' }, writeWorkbook);
     expect(file.fileName).toBe('通报-2027年年度验收.xlsx');
+    // The same file from the chat; the year form stays what it was.
+    expect(await ask('导出 通报 2027 年度验收')).toBe('[文件] 通报-2027年年度验收.xlsx');
+    expect(await ask('导出 通报 2027')).toBe('[文件] 年度通报-2027.xlsx');
+    expect(await ask('导出 推选')).toBe('[文件] 推选名单-2027年年度验收.xlsx');
     expect(await xlsxProblems(file.bytes)).toEqual([]);
     const wb = await readWorkbook(file.bytes);
     const ws = wb.getWorksheet('等级变化')!;
