@@ -11,6 +11,8 @@ import * as masterData from './2026_12_02_40_00_00_master_data.js';
 import * as selfCheck from './2026_12_02_10_00_00_self_check.js';
 import * as unitItems from './2026_12_02_10_10_00_unit_items.js';
 import * as applications from './2026_12_02_10_20_00_applications.js';
+import * as assessmentRounds from './2026_12_02_50_00_00_assessment_rounds.js';
+import * as rectification from './2026_12_02_50_01_00_rectification.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_28_00_00_00_initial_schema': initialSchema,
@@ -22,4 +24,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_10_00_00_self_check': selfCheck,
   '2026_12_02_10_10_00_unit_items': unitItems,
   '2026_12_02_10_20_00_applications': applications,
+  '2026_12_02_50_00_00_assessment_rounds': assessmentRounds,
+  '2026_12_02_50_01_00_rectification': rectification,
 };

@@ -7,6 +7,7 @@ import type { ChatTarget } from '../domain/chat-target.js';
 import type { Role } from '../domain/roles.js';
 import type { Cadence, Grade, Level } from '../plan/schema.js';
 import type { GradeMove } from '../scoring/grade.js';
+import type { Loss } from '../scoring/types.js';
 import type { MilestoneState, RequirementProgress, RequirementStatus } from '../scoring/targets.js';
 import type { TaskStatus } from '../tasks/status.js';
 import type { CardTemplate } from './card.js';
@@ -87,4 +88,13 @@ export function roleLabel(role: Role, unitLevel?: Level | null): string {
 /** 「领导小组」, 「牵头单位 社管中心」, 「单位 城东社区」. */
 export function chatTargetLabel(t: ChatTarget): string {
   return t.kind === 'leadership' ? '领导小组' : t.kind === 'lead' ? `牵头单位 ${t.leadUnit}` : `单位 ${t.unitName}`;
+}
+
+/** Sub-item texts are Annex 2's sentences: cut so that a line stays short. */
+const ITEM_TITLE_CHARS = 30;
+
+/** 「6.2 党组织书记…：得 5 / 10 分，失 5 分」, or 「…：未评，失 10 分」 (the bulletin's sheet and card). */
+export function lossLine(l: Loss): string {
+  const scored = l.assessed ? `得 ${l.points} / ${l.max} 分` : '未评';
+  return `${l.code} ${clip(l.title, ITEM_TITLE_CHARS)}：${scored}，失 ${l.lost} 分`;
 }

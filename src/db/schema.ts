@@ -5,7 +5,8 @@
  */
 import type { Generated, Insertable, Selectable, Transaction as KyselyTransaction } from 'kysely';
 import type { Role } from '../domain/roles.js';
-import type { Cadence, Level, TargetOverride } from '../plan/schema.js';
+import type { RoundKind } from '../domain/round-kind.js';
+import type { Cadence, Grade, Level, TargetOverride } from '../plan/schema.js';
 
 export interface SettingTable { key: string; value: string }
 
@@ -46,6 +47,8 @@ export interface ScoreEntryTable {
   entered_by: string;
   entered_at: number;
   note: string | null;
+  /** The assessment round open for this year when the entry was made (null: none was open). */
+  round_id: number | null;
 }
 
 export interface VetoTable {
@@ -211,6 +214,66 @@ export interface UnitItemCompletionTable {
   undone_by: string | null;
 }
 
+export interface AssessmentRoundTable {
+  id: Generated<number>;
+  year: number;
+  kind: RoundKind;
+  opened_at: number;
+  opened_by: string;
+  /** Null while the round is open. */
+  closed_at: number | null;
+  closed_by: string | null;
+}
+
+export type RoundAction = 'open' | 'close' | 'reopen';
+
+export interface AssessmentRoundEventTable {
+  id: Generated<number>;
+  round_id: number;
+  action: RoundAction;
+  at: number;
+  by: string;
+  reason: string | null;
+}
+
+/** A unit's grade frozen when its round closed. */
+export interface AssessmentRoundGradeTable {
+  round_id: number;
+  unit_id: number;
+  grade: Grade;
+  total: number;
+  veto: number;
+  /** Sub-items with an entry (0: not assessed in this round). */
+  assessed: number;
+  /** JSON UnitGrade (src/scoring/types.ts): the grade explained as it stood. */
+  detail: string;
+}
+
+/** 整改: an item the office issued to a unit a closed round named. */
+export interface RectificationItemTable {
+  id: Generated<number>;
+  round_id: number;
+  unit_id: number;
+  title: string;
+  /** The sub-item it was pre-filled from. */
+  item_code: string | null;
+  /** Roster name of the responsible secretary. */
+  responsible: string;
+  due_date: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface RectificationCompletionTable {
+  id: Generated<number>;
+  item_id: number;
+  done_at: number;
+  done_by: string;
+  note: string | null;
+  undone_at: number | null;
+  undone_by: string | null;
+}
+
 export type ApplicationStatus = 'draft' | 'submitted' | 'returned' | 'approved';
 
 /** A unit's 申报 (Annex 4) for a year; `fields` is JSON validated by the application service. */
@@ -239,6 +302,14 @@ export interface ApplicationEventTable {
   actor: string;
   at: number;
   comment: string | null;
+}
+
+/** A unit chosen from a round's candidates for 市县级验收. */
+export interface RoundCandidateTable {
+  round_id: number;
+  unit_id: number;
+  chosen_by: string;
+  chosen_at: number;
 }
 
 export interface ProcessedEventTable { event_id: string; received_at: number }
@@ -295,6 +366,12 @@ export interface Database {
   application_event: ApplicationEventTable;
   processed_event: ProcessedEventTable;
   inbox: InboxTable;
+  assessment_round: AssessmentRoundTable;
+  assessment_round_event: AssessmentRoundEventTable;
+  assessment_round_grade: AssessmentRoundGradeTable;
+  rectification_item: RectificationItemTable;
+  rectification_completion: RectificationCompletionTable;
+  round_candidate: RoundCandidateTable;
   audit_log: AuditLogTable;
 }
 
@@ -316,4 +393,5 @@ export type SelfCheckRow = Selectable<SelfCheckTable>;
 export type SelfCheckEntryRow = Selectable<SelfCheckEntryTable>;
 export type ApplicationRow = Selectable<ApplicationTable>;
 export type ApplicationEventRow = Selectable<ApplicationEventTable>;
+export type AssessmentRoundRow = Selectable<AssessmentRoundTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;

@@ -3,11 +3,11 @@ import type { ScoreEntryRow, VetoRow } from './schema.js';
 
 export async function insertScoreEntry(
   db: Db,
-  e: { unitId: number; year: number; itemCode: string; points: number; by: string; at: number; note: string | null },
+  e: { unitId: number; year: number; itemCode: string; points: number; by: string; at: number; note: string | null; roundId?: number | null },
 ): Promise<ScoreEntryRow> {
   return db
     .insertInto('score_entry')
-    .values({ unit_id: e.unitId, year: e.year, item_code: e.itemCode, points: e.points, entered_by: e.by, entered_at: e.at, note: e.note })
+    .values({ unit_id: e.unitId, year: e.year, item_code: e.itemCode, points: e.points, entered_by: e.by, entered_at: e.at, note: e.note, round_id: e.roundId ?? null })
     .returningAll()
     .executeTakeFirstOrThrow();
 }

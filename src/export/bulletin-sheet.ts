@@ -4,27 +4,20 @@
  * grade or have a 一票否决, with the sub-items where they lost the most points) and 目标进度
  * (section 二's milestones, the 目标进度 export's sheet).
  */
-import { clip, GRADE_MOVE_ZH, UNSCORED_ZH } from '../cards/labels.js';
+import { GRADE_MOVE_ZH, lossLine, UNSCORED_ZH } from '../cards/labels.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, type Grade } from '../plan/schema.js';
-import type { GradeMove, Loss } from '../scoring/index.js';
+import type { GradeMove } from '../scoring/index.js';
 import type { BulletinConcern, BulletinCount, BulletinReport, BulletinUnit, Standing } from '../services/bulletin.service.js';
 import { addTableSheet, GRADE_TONE, SheetNames, type Tone, type Workbook } from './style.js';
 import { writeTargetsSheet } from './targets-sheet.js';
 
 const MOVE_TONE: Record<GradeMove, Tone | null> = { up: 'green', same: null, down: 'red', new: 'blue', unscored: 'grey' };
-/** Sub-item texts are Annex 2's sentences: cut so that a row stays a few lines high. */
-const ITEM_TITLE_CHARS = 30;
 
 const standingName = (s: Standing) => (s === 'unscored' ? UNSCORED_ZH : GRADE_NAMES_ZH[s]);
 const standingTone = (s: Standing): Tone => (s === 'unscored' ? 'grey' : GRADE_TONE[s]);
 const gradeName = (g: Grade | null) => (g === null ? UNSCORED_ZH : GRADE_NAMES_ZH[g]);
 const gradeTone = (g: Grade | null): Tone => (g === null ? 'grey' : GRADE_TONE[g]);
 
-/** 「6.2 党组织书记…：得 5 / 10 分，失 5 分」, or 「…：未评，失 10 分」. */
-function lossLine(l: Loss): string {
-  const scored = l.assessed ? `得 ${l.points} / ${l.max} 分` : '未评';
-  return `${l.code} ${clip(l.title, ITEM_TITLE_CHARS)}：${scored}，失 ${l.lost} 分`;
-}
 
 /** Adds the 年度通报 sheets to `wb`. */
 export function writeBulletinSheets(wb: Workbook, report: BulletinReport, names = new SheetNames()): void {
@@ -71,5 +64,16 @@ export function writeBulletinSheets(wb: Workbook, report: BulletinReport, names 
       { header: '失分最多的子项', value: (r) => r.losses.map(lossLine).join('\n'), format: 'wrap' },
     ],
   });
+  if (report.rectification !== null) {
+    const rows = [...report.rectification.late.map((unit) => ({ unit, state: '逾期完成' })), ...report.rectification.open.map((unit) => ({ unit, state: '未完成' }))];
+    addTableSheet<{ unit: string; state: string }>(wb, names, {
+      name: '上轮整改',
+      rows,
+      columns: [
+        { header: `${before}整改单位`, value: (r) => r.unit },
+        { header: `截至${now}结束`, value: (r) => r.state, tone: (r) => (r.state === '未完成' ? 'red' : 'yellow') },
+      ],
+    });
+  }
   writeTargetsSheet(wb, report.targets, names);
 }

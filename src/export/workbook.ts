@@ -6,6 +6,7 @@
 import type { WorkbookRequest } from '../services/export.service.js';
 import { writeBulletinSheets } from './bulletin-sheet.js';
 import { writeApplicationSheets } from './application-sheet.js';
+import { writeCandidatesSheet } from './candidates-sheet.js';
 import { writeRankingSheets } from './ranking-sheet.js';
 import { writeScoreSheet } from './score-sheet.js';
 import { newWorkbook, workbookBytes } from './style.js';
@@ -33,6 +34,9 @@ export async function writeWorkbook(request: WorkbookRequest): Promise<{ bytes: 
       break;
     case 'applications':
       writeApplicationSheets(wb, data);
+      break;
+    case 'candidates':
+      writeCandidatesSheet(wb, data.list);
       break;
   }
   return { bytes: await workbookBytes(wb), sheets: wb.worksheets.map((w) => w.name) };

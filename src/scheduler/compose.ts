@@ -104,4 +104,6 @@ export const SECTION_NAMES_ZH: Record<ReminderKind, string> = {
   unit_digest: '单位周报',
   unit_changes: '等级变化',
   unit_item: '本单位事项',
+  bulletin: '验收通报',
+  rectification: '整改',
 };

@@ -7,6 +7,7 @@
 import type { Cadence, Phase, Plan } from '../plan/schema.js';
 import type { BoardTask } from '../tasks/board.js';
 import { daysBetween, lastDayOfMonth } from '../tasks/dates.js';
+import type { BulletinNotice, UnitBulletinNotice } from './bulletin-card.js';
 import type { Digest, ItemLine, TargetsSummary, UnitChangeNotice, UnitDigest } from './digest-card.js';
 import type { ChatTarget } from '../domain/chat-target.js';
 import type { ReminderKind, YearlyTopic } from './intent.js';
@@ -82,6 +83,17 @@ export type PushContent =
     }
   | { type: 'phase'; phase: PhaseInfo; next: PhaseInfo | null };
 
+/** A 整改 item on a daily card. */
+export interface RectificationLine {
+  id: number;
+  unit: string;
+  title: string;
+  responsible: string;
+  dueDate: string;
+  /** d<k> (k days before), overdue, escalation. */
+  stage: string;
+}
+
 /** One reminder item as a card carries it (outbox_item.payload, and a card's `items`). */
 export interface CardItem {
   /** The intent's unique key (./kinds.ts), or a 「明天再提醒」 re-send's `<key>#snoozeN`. */
@@ -102,6 +114,11 @@ export interface CardItem {
   unitChanges?: UnitChangeNotice;
   /** unit_item: the unit's own item as of the pass. */
   unitItem?: UnitItemInfo;
+  /** bulletin: a round's 通报 (leadership chats), or a unit's own lines of it (its chat). */
+  bulletin?: BulletinNotice;
+  unitBulletin?: UnitBulletinNotice;
+  /** rectification: the 整改 item as it stood when the card was composed. */
+  rectification?: RectificationLine;
   /** A 「明天再提醒」 re-send of `of`. */
   snooze?: { of: string; n: number; by: string; at: string };
 }

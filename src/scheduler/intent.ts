@@ -7,7 +7,7 @@ import type { Phase } from '../plan/schema.js';
 import type { SchedulerSettings } from '../config/scheduler-settings.js';
 import type { WorkCalendar } from '../tasks/work-calendar.js';
 
-export const REMINDER_KINDS = ['before_due', 'due_today', 'overdue', 'escalation', 'monthly', 'quarterly', 'yearly', 'phase', 'digest', 'unit_digest', 'unit_changes', 'unit_item'] as const;
+export const REMINDER_KINDS = ['before_due', 'due_today', 'overdue', 'escalation', 'monthly', 'quarterly', 'yearly', 'phase', 'digest', 'unit_digest', 'unit_changes', 'unit_item', 'bulletin', 'rectification'] as const;
 export type ReminderKind = (typeof REMINDER_KINDS)[number];
 
 export type YearlyTopic = 'project-list' | 'self-check' | 'acceptance';
@@ -57,6 +57,10 @@ export interface RuleInput {
   /** The units' own items (issue 13); none when absent. */
   unitItems?: readonly RuleUnitItem[];
   chats: ChatRouting;
+  /** Closed assessment rounds: each one's 通报 is pushed once per close. */
+  rounds?: ReadonlyArray<{ id: number; closedAt: number }>;
+  /** 整改 items: reminded in their unit's chats, escalated to the leadership when overdue. */
+  rectifications?: ReadonlyArray<{ id: number; unit: string; dueDate: string; doneAt: number | null }>;
 }
 
 export interface ReminderIntent {
@@ -81,7 +85,7 @@ export interface ReminderIntent {
   leadUnits: string[];
   /** Lead units without a chat of their own, routed to this leadership chat. */
   fallbackUnits: string[];
-  /** Plan pushes: 'YYYY-MM' (monthly), 'YYYY-Qn' (quarterly), 'YYYY:<topic>' (yearly), phase id, week Monday (digest), '<monday>:<unit>' (unit_digest), '<since ms>:<unit>' (unit_changes), the item id (unit_item). */
+  /** Plan pushes: 'YYYY-MM' (monthly), 'YYYY-Qn' (quarterly), 'YYYY:<topic>' (yearly), phase id, week Monday (digest), '<monday>:<unit>' (unit_digest), '<since ms>:<unit>' (unit_changes), the item id (unit_item), '<round id>@<closed ms>' or '<round id>@<closed ms>:<unit>' (bulletin), '<item id>:<stage>' (rectification: d<k>, overdue, escalation). */
   subject: string | null;
 }
 

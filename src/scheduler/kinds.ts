@@ -17,6 +17,11 @@
  *   unit_digest   unit_digest:<monday>:<chat>             unit chats   DIGEST_TIME   the unit's 周报 section
  *   unit_changes  unit_changes:<date>:<chat>              unit chats   PUSH_TIME     等级变化 section (skipped when nothing moved)
  *   unit_item     unit_item:<id>:d<k>|w1:<chat>           unit chats   REMINDER_TIME 本单位事项: one line per item (a measure, a 任务节点)
+ *   bulletin      bulletin:<round>@<closed ms>:<chat>     leadership   PUSH_TIME     a round's 通报 (leadership: the whole; a unit
+ *                                                         + units                    chat: its own lines, skipped when not named)
+ *   rectification rectification:<id>:<stage>:<chat>      unit chats   REMINDER_TIME 整改 section: one line per item; the
+ *                                                         (escalation:              escalation stage to the leadership chats
+ *                                                         leadership)
  *
  * `lead units`: every chat bound to one of the task's lead units, or the leadership chats for a
  * lead unit without one. The key's `<chat>` is '-' when nobody receives it. A chat receives at
@@ -26,9 +31,9 @@
 import type { SchedulerSettings } from '../config/scheduler-settings.js';
 import type { CardItem } from './content.js';
 import type { ReminderKind } from './intent.js';
-import { renderDigests, renderDueToday, renderEscalation, renderOverdue, renderPushes, renderSoon, renderUnitChanges, renderUnitDigests, renderUnitItems, type MergedItem, type RenderContext, type RenderedSection } from './sections.js';
+import { renderDigests, renderDueToday, renderEscalation, renderOverdue, renderPushes, renderSoon, renderUnitChanges, renderUnitDigests, renderUnitItems, renderBulletins, renderRectifications, type MergedItem, type RenderContext, type RenderedSection } from './sections.js';
 
-export type Audience = 'lead' | 'leadership' | 'unit';
+export type Audience = 'lead' | 'leadership' | 'unit' | 'leadership_and_units';
 
 /** How items of a kind show when a card carries several. */
 export type Collapse = 'each' | 'after_first_day' | 'by_lead_unit' | 'section';
@@ -63,6 +68,8 @@ export const KIND_SPECS: Record<ReminderKind, KindSpec> = {
   escalation: { key: 'escalation:<seq>:<period>:w<n>:<chat>', audience: 'leadership', time: overdueTime, collapse: 'by_lead_unit', order: 4, task: true, render: renderEscalation },
   unit_item: { key: 'unit_item:<id>:d<k>|w1:<chat>', audience: 'unit', time: reminderTime, collapse: 'section', order: 4.5, task: false, render: renderUnitItems },
   unit_changes: { key: 'unit_changes:<date>:<chat>', audience: 'unit', time: pushTime, collapse: 'section', order: 5, task: false, render: renderUnitChanges },
+  bulletin: { key: 'bulletin:<round>@<closed ms>:<chat>', audience: 'leadership_and_units', time: pushTime, collapse: 'section', order: 5.5, task: false, render: renderBulletins },
+  rectification: { key: 'rectification:<id>:<stage>:<chat>', audience: 'leadership_and_units', time: reminderTime, collapse: 'section', order: 4.5, task: false, render: renderRectifications },
   phase: { key: 'phase:<phaseId>:<chat>', audience: 'leadership', time: pushTime, collapse: 'section', order: 6, task: false, render: renderPushes },
   yearly: { key: 'yearly:<YYYY>:<topic>:<chat>', audience: 'leadership', time: pushTime, collapse: 'section', order: 7, task: false, render: renderPushes },
   quarterly: { key: 'quarterly:<YYYY>-Q<q>:<chat>', audience: 'leadership', time: pushTime, collapse: 'section', order: 8, task: false, render: renderPushes },

@@ -19,6 +19,14 @@
  *                           (k = 0 on the due day) and the first working day overdue; subject the item id.
  *   unit_changes            every working day: the grade changes the entries made since the previous
  *                           working day's check; subject `<since epoch ms>:<unit>`.
+ *   bulletin                when an assessment round closes (at pushTime that day or the next working
+ *                           day, or at the close itself when it falls later inside the push window):
+ *                           the leadership chats and every unit chat (a unit the 通报 does not name
+ *                           is skipped); subject `<round>@<closed ms>[:<unit>]` — closing a re-opened
+ *                           round again is a new 通报.
+ *   rectification           a 整改 item in its unit's chats at T−k (REMINDER_OFFSETS, moved to an earlier
+ *                           working day) and on the first working day overdue; to the leadership chats
+ *                           after ESCALATE_AFTER_WORKDAYS working days overdue; none once it is done.
  *
  * Every intent has a unique key; the outbox records it once (outbox_item), so an intent is
  * announced at most once. Every `at` lies on a working day within the push window; a configured
@@ -398,6 +406,51 @@ export function forEachIntent(input: RuleInput, window: IntentWindow, emit: (int
         for (const chatId of chatIds) put(i, pushIntent(`unit_changes:${date}:${chatId}`, 'unit_changes', at, date, chatId, `${since}:${unit}`));
       }
     }
+  }
+
+  // A closed round's 通报: the first push slot at or after the close.
+  for (const r of input.rounds ?? []) {
+    if (r.closedAt > window.to) continue;
+    const d = table.idx(localDateOf(r.closedAt, tz));
+    if (d < 0) continue;
+    let slot = sendAt(d, KIND_SPECS.bulletin.time(s));
+    if (slot.at < r.closedAt) {
+      const m = localMinutesOf(r.closedAt, tz);
+      slot = table.work[d] === 1 && m >= wsMin && m < weMin ? { i: d, at: r.closedAt } : sendAt(table.onOrAfter(d + 1), KIND_SPECS.bulletin.time(s));
+    }
+    if (!inWindow(slot.at)) continue;
+    const date = table.dates[slot.i] as string;
+    const subject = `${r.id}@${r.closedAt}`;
+    for (const chatId of leaders) put(slot.i, pushIntent(`bulletin:${subject}:${chatKey(chatId)}`, 'bulletin', slot.at, date, chatId, subject));
+    for (const [unit, chatIds] of chats.units) {
+      for (const chatId of chatIds) put(slot.i, pushIntent(`bulletin:${subject}:${chatId}`, 'bulletin', slot.at, date, chatId, `${subject}:${unit}`));
+    }
+  }
+
+  // 整改 items: before and on the deadline and once overdue in the unit's chats, escalated later.
+  for (const r of input.rectifications ?? []) {
+    const dueIdx = table.idx(r.dueDate);
+    if (dueIdx < 0 || dueIdx >= table.n) continue;
+    const unitChats = chats.units.get(r.unit) ?? [];
+    const emit = (day: number, stage: string, time: string, chatIds: ReadonlyArray<string | null>) => {
+      if (day < 0 || day >= table.n) return;
+      const { i, at } = sendAt(day, time);
+      if (!inWindow(at) || (r.doneAt !== null && r.doneAt <= at)) return;
+      const date = table.dates[i] as string;
+      for (const chatId of chatIds) put(i, pushIntent(`rectification:${r.id}:${stage}:${chatKey(chatId)}`, 'rectification', at, date, chatId, `${r.id}:${stage}`));
+    };
+    const used: number[] = [];
+    for (const k of offsetsAsc) {
+      const day = table.onOrBefore(dueIdx - k);
+      if (day < 0 || used.includes(day)) continue;
+      used.push(day);
+      emit(day, `d${k}`, KIND_SPECS.rectification.time(s), unitChats);
+    }
+    const firstOverdue = table.onOrAfter(dueIdx + 1);
+    emit(firstOverdue, 'overdue', KIND_SPECS.rectification.time(s), unitChats);
+    let escalation = firstOverdue;
+    while (escalation < table.n && (table.cum[escalation] as number) - (table.cum[dueIdx] as number) < s.escalateAfterWorkdays) escalation = table.onOrAfter(escalation + 1);
+    emit(escalation, 'escalation', KIND_SPECS.rectification.time(s), leaders);
   }
 
   // Day by day: the overdue reminders of the day, then everything of the day in time order.

@@ -11,7 +11,8 @@ import { buttonRow, escapeMarkdown, lineWithButton, markdown, type CardElement, 
 import { clip, GRADE_TEMPLATE } from '../cards/labels.js';
 import type { ChatTarget } from '../domain/chat-target.js';
 import { WEEKDAY_NAMES_ZH, weekday } from '../tasks/dates.js';
-import type { CardItem, CardPerson, PushContent, TaskReminderInfo } from './content.js';
+import type { CardItem, CardPerson, PushContent, RectificationLine, TaskReminderInfo } from './content.js';
+import { bulletinElements, bulletinTemplate, bulletinTitle, unitBulletinElements, unitBulletinTitle } from './bulletin-card.js';
 import { digestCard, digestElements, targetSummaryLines, type ItemLine, unitChangeElements, unitChangeTitle, unitDigestCard, unitDigestElements } from './digest-card.js';
 
 /** The state of an occurrence now, overlaid on the line that carries it. */
@@ -326,6 +327,31 @@ export function renderUnitItems(items: readonly CardItem[]): RenderedSection[] {
   ];
 }
 
+/** bulletin: a round's 通报, or a unit's own lines of it. */
+export function renderBulletins(items: readonly CardItem[]): RenderedSection[] {
+  return items.flatMap((i) => {
+    if (i.bulletin) return [{ title: bulletinTitle(i.bulletin), template: bulletinTemplate(i.bulletin), severity: 0, elements: bulletinElements(i.bulletin) }];
+    if (i.unitBulletin) {
+      const down = i.unitBulletin.line.reasons.length > 0;
+      return [{ title: unitBulletinTitle(i.unitBulletin), template: down ? GRADE_TEMPLATE.none : GRADE_TEMPLATE.demonstration, severity: 0, elements: unitBulletinElements(i.unitBulletin) }];
+    }
+    return [];
+  });
+}
+
+const rectificationText = (r: RectificationLine): string => {
+  const when = r.stage === 'escalation' ? `已逾期，提请督办（${r.dueDate} 截止）` : r.stage === 'overdue' ? `${r.dueDate} 截止，已逾期` : r.stage === 'd0' ? '今天截止' : `${r.dueDate} 截止`;
+  return `${r.stage === 'escalation' || r.stage === 'overdue' ? '🔴' : '🟡'} 整改 #${r.id} ${r.stage === 'escalation' ? `${escapeMarkdown(r.unit)}：` : ''}${escapeMarkdown(clip(r.title, 40))} · ${escapeMarkdown(r.responsible)} · ${when}`;
+};
+
+/** rectification: one section, one line per item; 「@我 整改 完成 〈编号〉」 marks one done. */
+export function renderRectifications(items: readonly CardItem[]): RenderedSection[] {
+  const lines = items.flatMap((i) => (i.rectification ? [rectificationText(i.rectification)] : []));
+  if (lines.length === 0) return [];
+  const late = items.some((i) => i.rectification && i.rectification.stage !== 'overdue' && i.rectification.stage !== 'escalation') ? 'yellow' : 'red';
+  return [{ title: '整改', template: late, severity: late === 'red' ? 2 : 1, elements: [markdown(`${lines.join('\n')}\n完成后：@我 整改 完成 〈编号〉 〈说明〉`)] }];
+}
+
 /** One item as a plain line (the 「查看全部」 list): no buttons, every detail. */
 export function plainLine(i: CardItem): string {
   const t = i.task;
@@ -347,5 +373,8 @@ export function plainLine(i: CardItem): string {
   if (i.unitDigest) return `📊 ${unitDigestCard(i.unitDigest).header.title.content}`;
   if (i.unitChanges) return `📈 ${unitChangeTitle(i.unitChanges)}`;
   if (i.unitItem) return `📋 ${i.unitItem.id}. ${i.unitItem.title}：${shortDay(i.unitItem.dueDate)}到期，${unitItemState(i.unitItem.daysLeft)}`;
+  if (i.bulletin) return `📣 ${bulletinTitle(i.bulletin)}`;
+  if (i.rectification) return rectificationText(i.rectification);
+  if (i.unitBulletin) return `📣 ${unitBulletinTitle(i.unitBulletin)}`;
   return `${i.kind} ${i.subject ?? ''}`;
 }

@@ -9,10 +9,20 @@
  * year from the database, plus section 二's milestones. Issue 14's assessment rounds feed the
  * same builder with a closed round against the previous one (the labels name the rounds).
  */
-import { GRADE_NAMES_ZH, LEVELS, type Grade, type Level } from '../plan/schema.js';
+import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, LEVELS, type Grade, type Level } from '../plan/schema.js';
+import { GRADE_MOVE_ZH, lossLine, MILESTONE_STATE_ZH, REQUIREMENT_STATUS_ZH, UNSCORED_ZH } from '../cards/labels.js';
+import type { BulletinLine, BulletinNotice, UnitBulletinNotice } from '../scheduler/bulletin-card.js';
+import { standingText } from '../scheduler/bulletin-card.js';
 import { compareNames, gapToNextGrade, gradeMove, type GradeMove, type Loss, type UnitGrade } from '../scoring/index.js';
-import { localDate } from '../time.js';
-import { gradeStreetYears, targetsReport, type GradingDeps, type TargetsReport } from './grading.service.js';
+import type { Actor } from '../auth/actor.js';
+import { mayExportAllScores, requireRole } from '../auth/policy.js';
+import { roundKindOf, type RoundKind } from '../domain/round-kind.js';
+import { UserError } from '../errors.js';
+import { listRectificationItems } from '../db/rectification.repository.js';
+import { rectificationByUnit } from '../tasks/rectification.js';
+import { isoInZone, localDate } from '../time.js';
+import { gradeStreetYears, programmeStreet, targetsReport, type GradingDeps, type TargetsReport } from './grading.service.js';
+import { closedRoundPair, frozenGradesByYear, roundLabel } from './rounds.service.js';
 
 /** At most this many sub-items are named per unit of concern (where it lost the most points). */
 const LOSSES_PER_UNIT = 3;
@@ -84,6 +94,10 @@ export interface BulletinConcern {
 
 export interface BulletinReport {
   year: number;
+  /** The assessment round reported (null: the year form, this year's entries against last year's). */
+  round: { id: number; label: string; closedAt: string } | null;
+  /** The previous round's 整改 as this round closed: units whose 整改 closed late, or not at all (null: none issued, or the year form). */
+  rectification: { late: string[]; open: string[] } | null;
   currentLabel: string;
   previousLabel: string;
   street: string | null;
@@ -137,7 +151,7 @@ export function buildBulletin(input: BulletinInput): BulletinReport {
       concerns.push({ unit: u.name, level: u.level, parent: u.parent, current, reasons, losses: gapToNextGrade(u.current, { limit: LOSSES_PER_UNIT }).topLosses });
     }
   }
-  return { year: input.year, currentLabel: input.currentLabel, previousLabel: input.previousLabel, street: input.street, counts, units, concerns, targets: input.targets };
+  return { year: input.year, round: null, rectification: null, currentLabel: input.currentLabel, previousLabel: input.previousLabel, street: input.street, counts, units, concerns, targets: input.targets };
 }
 
 /**
@@ -150,4 +164,90 @@ export async function bulletinReport(deps: GradingDeps, options: { year: number 
   const targets = await targetsReport(deps, { at: [today, `${year}-12-31`].sort()[0]! });
   const graded = await gradeStreetYears(deps, year);
   return buildBulletin({ year, currentLabel: `${year}年`, previousLabel: `${year - 1}年`, street: graded.street, units: graded.units, targets });
+}
+
+/**
+ * The 通报 of an assessment round (the round closed last, or the round of `year` and `kind`): its
+ * frozen grades against those of the closed round before it (every unit 新评 when there is none),
+ * and section 二's milestones at the day it closed, counted from frozen grades only. Nothing
+ * entered after the round closed changes it.
+ */
+export async function roundBulletinReport(deps: GradingDeps, which: { year?: number; kind?: RoundKind; id?: number } = {}): Promise<BulletinReport> {
+  const { current, previous } = await closedRoundPair(deps, which);
+  const round = current.round;
+  const closedAt = round.closed_at!;
+  const before = new Map((previous?.units ?? []).map((u) => [u.unitId, u]));
+  const units = current.units.map((u) => ({ name: u.name, level: u.level, parent: u.parent, current: u.detail, previous: before.get(u.unitId) ?? { assessed: 0, grade: 'none' as const, total: 0 } }));
+  const targets = await targetsReport(deps, { at: localDate(closedAt, deps.tz), grades: await frozenGradesByYear(deps.db, round) });
+  const street = (await programmeStreet(deps.db))?.name ?? null;
+  const report = buildBulletin({ year: round.year, currentLabel: roundLabel(round), previousLabel: previous === null ? '上一轮（无）' : roundLabel(previous.round), street, units, targets });
+  let rectification: BulletinReport['rectification'] = null;
+  if (previous !== null) {
+    const states = rectificationByUnit(await listRectificationItems(deps.db, { roundId: previous.round.id }), closedAt, deps.tz);
+    if (states.length > 0) rectification = { late: states.filter((s) => s.state === 'closed_late').map((s) => s.unit), open: states.filter((s) => s.state === 'open').map((s) => s.unit) };
+  }
+  return { ...report, round: { id: round.id, label: roundLabel(round), closedAt: isoInZone(closedAt, deps.tz) }, rectification };
+}
+
+// ---------------------------------------------------------------- the card's data
+
+const gradeOrNull = (g: Grade | null) => (g === null ? null : GRADE_NAMES_ZH[g]);
+
+function lineOf(report: BulletinReport, u: BulletinUnit): BulletinLine {
+  const concern = report.concerns.find((c) => c.unit === u.unit);
+  return {
+    unit: u.unit,
+    parent: u.parent,
+    before: standingText(gradeOrNull(u.previous.grade), u.previous.total),
+    now: standingText(gradeOrNull(u.current.grade), u.current.total),
+    move: GRADE_MOVE_ZH[u.move],
+    reasons: concern?.reasons.map((r) => r.text) ?? [],
+    losses: concern?.losses.map(lossLine) ?? [],
+  };
+}
+
+/** The bulletin as the chat card shows it (the leadership's 通报). */
+export function bulletinNotice(report: BulletinReport): BulletinNotice {
+  const levels: BulletinNotice['levels'] = [];
+  for (const c of report.counts) {
+    let l = levels.find((x) => x.level === LEVEL_NAMES_ZH[c.level]);
+    if (!l) levels.push((l = { level: LEVEL_NAMES_ZH[c.level], parts: [] }));
+    if (c.current === 0 && c.change === 0) continue;
+    l.parts.push({ standing: c.standing === 'unscored' ? UNSCORED_ZH : GRADE_NAMES_ZH[c.standing], count: c.current, change: c.change });
+  }
+  const m = report.targets.milestones.find((x) => x.state === 'current') ?? report.targets.milestones.filter((x) => x.state === 'past').at(-1) ?? null;
+  return {
+    label: report.currentLabel,
+    previousLabel: report.previousLabel,
+    levels,
+    up: report.units.filter((u) => u.move === 'up').map((u) => lineOf(report, u)),
+    concerns: report.concerns.map((c) => lineOf(report, report.units.find((u) => u.unit === c.unit)!)),
+    milestone:
+      m === null
+        ? null
+        : { due: m.due, state: MILESTONE_STATE_ZH[m.state], onTrack: m.onTrack, lines: m.requirements.map((q) => `${q.text}${q.stretch ? '（力争）' : ''}：${q.reached}/${q.required} ${REQUIREMENT_STATUS_ZH[q.status]}`) },
+    rectification: report.rectification,
+  };
+}
+
+/**
+ * A unit's own lines of the bulletin, for its chat: only a unit the bulletin names (晋位, 降级 or
+ * 一票否决); null for the others.
+ */
+export function unitBulletinNotice(report: BulletinReport, unit: string): UnitBulletinNotice | null {
+  const u = report.units.find((x) => x.unit === unit);
+  if (!u || !(u.move === 'up' || u.move === 'down' || u.veto)) return null;
+  return { label: report.currentLabel, previousLabel: report.previousLabel, line: lineOf(report, u) };
+}
+
+/**
+ * 「通报 [年份] [种类]」: the round's bulletin as the card shows it, for the office and the
+ * leadership group (it names every unit's grade; refusals audited).
+ */
+export async function readRoundBulletin(deps: GradingDeps, actor: Actor, input: { year?: number | undefined; kind?: string | undefined } = {}): Promise<BulletinNotice> {
+  await requireRole(deps, actor, mayExportAllScores, { action: 'bulletin.read', subject: null, reason: `通报只有党建办和领导小组成员可以查看（${actor.name} 不是）；本单位的通报会发到本单位的群` });
+  const kind = input.kind === undefined ? undefined : roundKindOf(input.kind);
+  if (input.kind !== undefined && kind === undefined) throw new UserError('bad_argument', `验收种类应为预验收、年度验收、复评之一（收到「${input.kind}」）`, '〈种类〉');
+  const which = { ...(input.year === undefined ? {} : { year: input.year }), ...(kind === undefined ? {} : { kind }) };
+  return bulletinNotice(await roundBulletinReport(deps, which));
 }

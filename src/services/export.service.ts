@@ -20,7 +20,9 @@ import { UserError } from '../errors.js';
 import { LEVEL_NAMES_ZH, LEVELS, type Level, type Plan } from '../plan/schema.js';
 import type { BoardTask } from '../tasks/board.js';
 import { isoInZone, localDate } from '../time.js';
-import { bulletinReport, type BulletinReport } from './bulletin.service.js';
+import { roundKindOf } from '../domain/round-kind.js';
+import { bulletinReport, roundBulletinReport, type BulletinReport } from './bulletin.service.js';
+import { candidateList, type CandidateList } from './candidates.service.js';
 import { programmeStreet, ranking, scoreSheet, targetsReport, type RankingReport, type ScoreSheetReport, type TargetsReport } from './grading.service.js';
 import { assessmentYear, parseProgrammeYear } from './scores.service.js';
 import { taskBoard } from './tasks.service.js';
@@ -43,9 +45,11 @@ export interface ExportOptions {
   level?: string | undefined;
   /** 申报表: the unit whose application gets the Annex 4 sheet. */
   unit?: string | undefined;
+  /** 通报 of an assessment round of that kind (预验收, 年度验收, 复评) instead of the year against the year before. */
+  round?: string | undefined;
 }
 
-export type ExportKind = 'scores' | 'ranking' | 'tasks' | 'targets' | 'bulletin' | 'applications';
+export type ExportKind = 'scores' | 'ranking' | 'tasks' | 'targets' | 'bulletin' | 'applications' | 'candidates';
 
 export interface RankingExport {
   year: number;
@@ -72,7 +76,8 @@ export type ExportData =
   | { kind: 'targets'; report: TargetsReport }
   | { kind: 'bulletin'; report: BulletinReport }
   /** `form`: the application of --unit in Annex 4's layout; `all`: every application of the year (the summary). */
-  | { kind: 'applications'; year: number; street: string | null; form: ApplicationReport | null; all: ApplicationReport[] };
+  | { kind: 'applications'; year: number; street: string | null; form: ApplicationReport | null; all: ApplicationReport[] }
+  | { kind: 'candidates'; list: CandidateList };
 
 export interface WorkbookRequest {
   /** The workbook's title, also the file name without `.xlsx` (评分表-2026). */
@@ -166,6 +171,12 @@ async function loadTargets(deps: ExportDeps, options: ExportOptions): Promise<{ 
 
 /** 年度通报: this year's grades against last year's, the units of concern, section 二's milestones. */
 async function loadBulletin(deps: ExportDeps, options: ExportOptions): Promise<{ title: string; data: ExportData }> {
+  if (options.round !== undefined && options.round.trim() !== '') {
+    const kind = roundKindOf(options.round);
+    if (kind === undefined) throw new UserError('bad_argument', `验收种类应为预验收、年度验收、复评之一（收到「${options.round.trim()}」）`, '--round');
+    const report = await roundBulletinReport(deps, { kind, ...(options.year === undefined ? {} : { year: await exportYear(options.year, deps) }) });
+    return { title: `通报-${report.round!.label}`, data: { kind: 'bulletin', report } };
+  }
   const year = await exportYear(options.year, deps);
   const report = await bulletinReport(deps, { year });
   if (report.units.length === 0) throw new UserError('not_found', '还没有单位可导出（请管理员先用 dangjian unit add 或 dangjian unit import 添加单位）');
@@ -182,6 +193,12 @@ async function loadApplications(deps: ExportDeps, options: ExportOptions): Promi
   return { title: form ? `申报表-${form.unit}-${year}` : `申报表-${year}`, data: { kind: 'applications', year, street: street?.name ?? null, form, all } };
 }
 
+/** 推选名单: the last closed round's demonstration units per level, exclusions and the chosen list. */
+async function loadCandidates(deps: ExportDeps): Promise<{ title: string; data: ExportData }> {
+  const list = await candidateList(deps);
+  return { title: `推选名单-${list.round}`, data: { kind: 'candidates', list } };
+}
+
 const EXPORT_KINDS: Record<ExportKind, KindSpec> = {
   scores: { names: ['评分表', 'scores', '评分', '得分'], restricted: true, byLevel: true, load: loadScoreSheet },
   ranking: { names: ['排名', 'ranking', 'rank', '排行'], restricted: true, byLevel: true, load: loadRanking },
@@ -189,11 +206,12 @@ const EXPORT_KINDS: Record<ExportKind, KindSpec> = {
   targets: { names: ['目标进度', 'targets', '目标', '进度'], restricted: false, byLevel: false, load: loadTargets },
   bulletin: { names: ['年度通报', 'bulletin', '通报'], restricted: true, byLevel: false, load: loadBulletin },
   applications: { names: ['申报表', 'applications', '申报'], restricted: true, byLevel: false, load: loadApplications },
+  candidates: { names: ['推选名单', 'candidates', '推选'], restricted: true, byLevel: false, load: loadCandidates },
 };
 
 const KIND_ORDER = Object.keys(EXPORT_KINDS) as ExportKind[];
 
-/** The kinds as people type them: 「评分表、排名、任务台账、目标进度、年度通报、申报表」. */
+/** The kinds as people type them: 「评分表、排名、任务台账、目标进度、年度通报、申报表、推选名单」. */
 export const EXPORT_KIND_LIST = KIND_ORDER.map((k) => EXPORT_KINDS[k].names[0]!).join('、');
 
 /** 评分表 / scores / 评分 … → 'scores'. */

@@ -325,7 +325,7 @@ export interface TargetsReport extends TargetProgress {
  * the programme street's units (the street named at `dangjian init`; the only street when
  * that name is not a unit; every unit otherwise). See src/scoring/targets.ts for the rules.
  */
-export async function targetsReport(deps: GradingDeps, options: { at?: string | undefined; asOf?: number | undefined } = {}): Promise<TargetsReport> {
+export async function targetsReport(deps: GradingDeps, options: { at?: string | undefined; asOf?: number | undefined; grades?: ReadonlyMap<number, UnitYearGrade[]> } = {}): Promise<TargetsReport> {
   const { db, plan, clock, tz } = deps;
   const programme = await requireProgramme(db);
   let at: string;
@@ -346,12 +346,16 @@ export async function targetsReport(deps: GradingDeps, options: { at?: string | 
   const asOf = Math.min(endOfLocalDay(at, tz) + 1, options.asOf ?? Infinity);
   // Every programme year with entries up to the date: 累计 targets count a unit built in any of them.
   const range = programmeYears(plan, programme.firstYear);
-  const years = (await scoredYearsUpTo(db, Number(at.slice(0, 4)))).filter((y) => y >= range.first && y <= range.last);
-  const grades = new Map<number, UnitYearGrade[]>();
-  for (const y of years) {
-    const { tree } = await gradeScope(deps, scope, y, asOf, units);
-    // A year whose entries in this street were all made after the date has no assessment yet.
-    if (tree.units.some((u) => u.assessed > 0)) grades.set(y, tree.units.map((u) => ({ id: u.id, level: u.level, grade: u.grade })));
+  // Given grades (the frozen grades of assessment rounds) stand for the entries.
+  let grades = options.grades === undefined ? undefined : new Map([...options.grades].filter(([y]) => y >= range.first && y <= range.last && y <= Number(at.slice(0, 4))));
+  if (grades === undefined) {
+    grades = new Map<number, UnitYearGrade[]>();
+    const years = (await scoredYearsUpTo(db, Number(at.slice(0, 4)))).filter((y) => y >= range.first && y <= range.last);
+    for (const y of years) {
+      const { tree } = await gradeScope(deps, scope, y, asOf, units);
+      // A year whose entries in this street were all made after the date has no assessment yet.
+      if (tree.units.some((u) => u.assessed > 0)) grades.set(y, tree.units.map((u) => ({ id: u.id, level: u.level, grade: u.grade })));
+    }
   }
   const overrides = await listTargetOverrides(db);
   const progress = targetProgress(plan, { firstYear: programme.firstYear, at, grades, units: unitCounts, overrides });
@@ -521,6 +525,33 @@ export async function gradeStreetYears(deps: GradingDeps, year: number): Promise
     const prev = previous.tree.get(u.id);
     if (!detail || !prev) throw new Error(`unit ${u.id} missing from its own scope`);
     return { name: u.name, level: u.level, parent: parentNames.get(u.id) ?? null, current: detail, previous: prev };
+  });
+  return { street: street?.name ?? null, units };
+}
+
+/** A unit of the programme's street graded for one year, explained. */
+export interface StreetUnitGrade {
+  id: number;
+  name: string;
+  level: Level;
+  parent: string | null;
+  grade: UnitGrade;
+}
+
+/**
+ * Every unit of the programme's street (every unit when there is none) graded for `year` with
+ * the entries made up to and including the instant `upTo`: what closing an assessment round freezes.
+ */
+export async function gradeStreetAt(deps: GradingDeps, year: number, upTo: number): Promise<{ street: string | null; units: StreetUnitGrade[] }> {
+  const street = await programmeStreet(deps.db);
+  const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
+  const rows = await scopeUnits(deps.db, scope);
+  const { tree } = await gradeScope(deps, scope, year, upTo + 1, toUnitInputs(rows));
+  const parentNames = new Map(rows.map((r) => [r.id, r.parent_name]));
+  const units = tree.units.map((u) => {
+    const detail = tree.detail(u.id);
+    if (!detail) throw new Error(`unit ${u.id} missing from its own scope`);
+    return { id: u.id, name: u.name, level: u.level, parent: parentNames.get(u.id) ?? null, grade: detail };
   });
   return { street: street?.name ?? null, units };
 }

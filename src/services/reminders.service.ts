@@ -23,6 +23,8 @@ import { audit } from '../db/audit.repository.js';
 import { listChats } from '../db/chat.repository.js';
 import { retryWhileBusy, type Db } from '../db/database.js';
 import { listMembers } from '../db/member.repository.js';
+import { listRectificationItems } from '../db/rectification.repository.js';
+import { listRounds } from '../db/round.repository.js';
 import {
   claimDueOutbox,
   existingItemKeys,
@@ -52,7 +54,7 @@ import { dailyCard } from '../scheduler/cards.js';
 import { cardKeyOf, decideCard, previewCards, type PreviewCard, type WaitingItem } from '../scheduler/compose.js';
 import { monthlyPush, phasePush, quarterlyPush, yearlyPush, type CardCounts, type CardData, type CardItem, type CardPerson, type PushContext } from '../scheduler/content.js';
 import type { TargetsSummary } from '../scheduler/digest-card.js';
-import type { ChatRouting, ReminderIntent, RuleInput, RuleTask, YearlyTopic } from '../scheduler/intent.js';
+import type { ChatRouting, ReminderIntent, ReminderKind, RuleInput, RuleTask, YearlyTopic } from '../scheduler/intent.js';
 import { KIND_SPECS } from '../scheduler/kinds.js';
 import { computeIntents, forEachIntent, inPushWindow } from '../scheduler/rules.js';
 import type { BoardTask } from '../tasks/board.js';
@@ -61,6 +63,7 @@ import { occurrencesFor } from '../tasks/occurrences.js';
 import type { WorkCalendar } from '../tasks/work-calendar.js';
 import { isoInZone, localDate, parseIsoDate, zonedInstant } from '../time.js';
 import { cardState, cardDataOf } from './cards.service.js';
+import { bulletinNotice, roundBulletinReport, unitBulletinNotice } from './bulletin.service.js';
 import { buildDigest, buildUnitDigest, targetsSummary, unitChangeNotice } from './digest.service.js';
 import { requireProgramme } from './programme.service.js';
 import { boardsUpTo, loadTaskState, taskKey } from './tasks.service.js';
@@ -209,7 +212,9 @@ async function loadRuleState(deps: RuleDeps, at: number, untilYear: number): Pro
   }
   const { routing, targets } = await chatRouting(deps.db);
   const unitItems = (await openUnitItems(deps.db)).map((u) => ({ id: u.id, unit: u.unitName, title: u.title, dueDate: u.dueDate, doneAt: u.doneAt }));
-  const input: RuleInput = { tz: deps.config.timeZone, settings: deps.settings, calendar: deps.calendar, firstYear: programme.firstYear, phases: deps.plan.phases, tasks: ruleTasks, unitItems, chats: routing };
+  const rounds = (await listRounds(deps.db)).flatMap((r) => (r.closed_at === null ? [] : [{ id: r.id, closedAt: r.closed_at }]));
+  const rectifications = (await listRectificationItems(deps.db)).map((r) => ({ id: r.id, unit: r.unit, dueDate: r.dueDate, doneAt: r.doneAt }));
+  const input: RuleInput = { tz: deps.config.timeZone, settings: deps.settings, calendar: deps.calendar, firstYear: programme.firstYear, phases: deps.plan.phases, tasks: ruleTasks, unitItems, chats: routing, rounds, rectifications };
   return { programme, tasks: state.tasks, done: state.done, input, targets };
 }
 
@@ -298,6 +303,13 @@ interface PassContext {
 
 const boardsOf = (ctx: PassContext) => (ctx.boards ??= boardsUpTo({ db: ctx.deps.db, tz: ctx.deps.config.timeZone, yellowDays: ctx.deps.settings.yellowDays }, Number(ctx.today.slice(0, 4)), ctx.now));
 
+/** Why an item without content is skipped, per kind. */
+const NOTHING_TO_SAY: Partial<Record<ReminderKind, string>> = {
+  unit_changes: 'nothing changed: no grade moved in the unit since the previous check',
+  bulletin: 'not named: the 通报 names neither a move nor a veto of this unit (or the round was re-opened)',
+  rectification: 'done: the 整改 item was marked done before its card was composed',
+};
+
 /** Fills in a push's or a digest's content as of now; false when there is nothing to say (unit_changes without a change). */
 async function withContent(ctx: PassContext, item: CardItem): Promise<boolean> {
   const { deps } = ctx;
@@ -326,6 +338,30 @@ async function withContent(ctx: PassContext, item: CardItem): Promise<boolean> {
       const notice = await unitChangeNotice(deps, unit, { since: Number(head), until: Date.parse(item.at) });
       if (!notice) return false;
       item.unitChanges = notice;
+      return true;
+    }
+    case 'rectification': {
+      // `<item id>:<stage>`: nothing once the item is done.
+      const [id, stage] = subject.split(':') as [string, string];
+      const [r] = await listRectificationItems(deps.db, { id: Number(id) });
+      if (!r || r.doneAt !== null) return false;
+      item.rectification = { id: r.id, unit: r.unit, title: r.title, responsible: r.responsible, dueDate: r.dueDate, stage };
+      return true;
+    }
+    case 'bulletin': {
+      // `<round>@<closed ms>[:<unit>]`: nothing when the round was re-opened (or closed again) since.
+      const m = /^(\d+)@(\d+)(?::(.+))?$/.exec(subject);
+      if (!m) return false;
+      const round = (await listRounds(deps.db)).find((r) => r.id === Number(m[1]));
+      if (round?.closed_at !== Number(m[2])) return false;
+      const report = await roundBulletinReport({ db: deps.db, plan: deps.plan, clock: deps.clock, tz }, { id: round.id });
+      if (m[3] === undefined) {
+        item.bulletin = bulletinNotice(report);
+        return true;
+      }
+      const own = unitBulletinNotice(report, m[3]);
+      if (!own) return false;
+      item.unitBulletin = own;
       return true;
     }
     default:
@@ -531,8 +567,8 @@ async function composeCard(ctx: PassContext, w: ChatWork, slot: number, result: 
       continue;
     }
     if (!(await withContent(ctx, item))) {
-      skipped.push(itemRow(item, w.chatId, intent.at, intent.at, now, 'nothing changed: no grade moved in the unit since the previous check'));
-      result.unchangedUnits++;
+      skipped.push(itemRow(item, w.chatId, intent.at, intent.at, now, NOTHING_TO_SAY[item.kind] ?? 'nothing to say'));
+      if (item.kind === 'unit_changes') result.unchangedUnits++;
       continue;
     }
     fresh.push(itemRow(item, w.chatId, intent.at, intent.at, now));

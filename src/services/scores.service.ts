@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { audit } from '../db/audit.repository.js';
 import type { ScoreEntryRow, UnitRow, VetoRow } from '../db/schema.js';
+import { findOpenRound } from '../db/round.repository.js';
 import { clearVetoes, insertScoreEntry, insertVeto } from '../db/score.repository.js';
 import { UserError } from '../errors.js';
 import { fileLabel } from '../io/import-file.js';
@@ -124,6 +125,12 @@ async function resolveScore(deps: ScoreDeps, input: ScoreInput, defaultYear: num
   return { unit, subItem: found.subItem, points, year, note };
 }
 
+/** The assessment round an entry of `year` made now belongs to: the open round of that year, if any. */
+async function roundOfEntry(db: Db, year: number): Promise<number | null> {
+  const open = await findOpenRound(db);
+  return open !== undefined && open.year === year ? open.id : null;
+}
+
 export interface ScoreDeps {
   db: Db;
   plan: Plan;
@@ -137,7 +144,8 @@ export async function setScore(deps: ScoreDeps, actor: Actor, input: ScoreInput,
   await requireOffice(deps, actor, '录入分数', { action: 'score.set', subject: input.unit, detail: { item: input.item } });
   const resolved = await resolveScore(deps, input, assessmentYear(clock, tz), fields);
   const entry = await db.transaction().execute(async (trx) => {
-    const row = await insertScoreEntry(trx, { unitId: resolved.unit.id, year: resolved.year, itemCode: resolved.subItem.code, points: resolved.points, by: actor.name, at, note: resolved.note });
+    const roundId = await roundOfEntry(trx, resolved.year);
+    const row = await insertScoreEntry(trx, { unitId: resolved.unit.id, year: resolved.year, itemCode: resolved.subItem.code, points: resolved.points, by: actor.name, at, note: resolved.note, roundId });
     await audit(trx, { at, actor: actor.name, source: actor.source, action: 'score.set', subject: resolved.unit.name, outcome: 'ok', detail: { item: resolved.subItem.code, points: resolved.points, year: resolved.year } });
     return row;
   });
@@ -181,7 +189,7 @@ export async function importScores(deps: ScoreDeps, actor: Actor, rows: readonly
   const at = clock.now().getTime();
   await db.transaction().execute(async (trx) => {
     for (const s of resolved) {
-      await insertScoreEntry(trx, { unitId: s.unit.id, year: s.year, itemCode: s.subItem.code, points: s.points, by: actor.name, at, note: s.note });
+      await insertScoreEntry(trx, { unitId: s.unit.id, year: s.year, itemCode: s.subItem.code, points: s.points, by: actor.name, at, note: s.note, roundId: await roundOfEntry(trx, s.year) });
     }
     await audit(trx, { at, actor: actor.name, source: actor.source, action: 'score.import', subject: file, outcome: 'ok', detail: { rows: resolved.length } });
   });

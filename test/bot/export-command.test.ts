@@ -32,7 +32,7 @@ describe('导出', () => {
   });
 
   it('explains a missing or unknown kind and extra words, with the usage', async () => {
-    expect(replyText(await reply('导出'))).toContain('缺少导出的种类（评分表、排名、任务台账、目标进度、年度通报、申报表）');
+    expect(replyText(await reply('导出'))).toContain('缺少导出的种类（评分表、排名、任务台账、目标进度、年度通报、申报表、推选名单）');
     expect(replyText(await reply('导出 花名册'))).toContain('不认识的导出种类「花名册」');
     expect(replyText(await reply('导出 排名 社区 小区'))).toContain('多余的参数「小区」');
     expect(replyText(await reply('导出 排名 村'))).toContain('不认识的层级「村」');

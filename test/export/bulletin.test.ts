@@ -225,5 +225,7 @@ describe('buildBulletin (pure)', () => {
     ]);
     expect(report.concerns).toEqual([{ unit: '甲小区', level: 'compound', parent: null, current: { grade: full.grade, total: full.total }, reasons: [{ kind: 'veto', text: '一票否决：发生重大安全事故' }], losses: [] }]);
     expect(report.counts.filter((c) => c.standing === 'unscored')).toEqual([{ level: 'compound', standing: 'unscored', previous: 1, current: 1, change: 0 }]);
+    // Built from two assessments, not from a round: no round and no previous round's 整改.
+    expect([report.round, report.rectification]).toEqual([null, null]);
   });
 });

@@ -112,6 +112,25 @@ const seeds: Record<string, Seed> = {
     await db.insertInto('application_event').values({ application_id: app.id, action: 'submit', actor: '钱书记', at, comment: null }).execute();
     return { ...counts, application: 1, application_event: 1 };
   },
+  // Before assessment rounds (issue 14): a closed round with its frozen grades, an entry that belongs to it.
+  '2026_12_02_50_00_00_assessment_rounds': async (db) => {
+    const counts = await seeds['2026_12_01_00_00_00_outbox_items']!(db);
+    const at = 1_780_000_400_000;
+    const round = await db.insertInto('assessment_round').values({ year: 2026, kind: 'annual', opened_at: at, opened_by: '王博文', closed_at: at + 10, closed_by: '王博文' }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('assessment_round_event').values({ round_id: round.id, action: 'open', at, by: '王博文', reason: null }).execute();
+    await db.insertInto('assessment_round_grade').values({ round_id: round.id, unit_id: 2, grade: 'none', total: 9.5, veto: 1, assessed: 1, detail: '{}' }).execute();
+    await db.insertInto('score_entry').values({ unit_id: 2, year: 2026, item_code: '6.2', points: 5, entered_by: 'cli', entered_at: at + 5, note: null, round_id: round.id }).execute();
+    return { ...counts, score_entry: 2, assessment_round: 1, assessment_round_event: 1, assessment_round_grade: 1 };
+  },
+  // Before 整改 and 推选 (issue 14): an item done once and undone, a chosen candidate.
+  '2026_12_02_50_01_00_rectification': async (db) => {
+    const counts = await seeds['2026_12_02_50_00_00_assessment_rounds']!(db);
+    const at = 1_780_000_500_000;
+    const item = await db.insertInto('rectification_item').values({ round_id: 1, unit_id: 2, title: '6.1 补齐党建项目清单', item_code: '6.1', responsible: '钱书记', due_date: '2026-12-31', created_by: '王博文', created_at: at }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('rectification_completion').values({ item_id: item.id, done_at: at + 1, done_by: '钱书记', note: '已补', undone_at: at + 2, undone_by: '钱书记' }).execute();
+    await db.insertInto('round_candidate').values({ round_id: 1, unit_id: 2, chosen_by: '王博文', chosen_at: at }).execute();
+    return { ...counts, rectification_item: 1, rectification_completion: 1, round_candidate: 1 };
+  },
 };
 
 const migrationNames = readdirSync(MIGRATIONS_DIR)

@@ -4,6 +4,7 @@ import { registerChatCommands } from './chats.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerExportCommand } from './export.js';
 import { registerMemberCommands } from './members.js';
+import { registerReviewCommands } from './review.js';
 import { registerSchedulerCommands } from './scheduler.js';
 import { registerScoringCommands } from './scoring.js';
 import { registerTaskCommands } from './tasks.js';
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerTemplateCommands(program);
   registerExportCommand(program);
   registerDoctorCommand(program);
+  registerReviewCommands(program);
 }
