@@ -325,7 +325,7 @@ describe('#7 the current year is always accepted: it is the default wherever a y
     expect(await cliOk(db, ['score', 'show', '--unit', '一社区', '--year', '2025'])).toContain('2025年');
     expect(await cliOk(db, ['digest'])).toContain('周报');
     const old = await runCli(['score', 'show', '--unit', '一社区', '--year', '2019', '--db', db]);
-    expect(old.stderr).toBe('error: --year: 2019 年不在本轮行动的年份内；本轮行动为 2020–2025 年（2020 年规划部署，2021–2023 年三年行动，2024–2025 年长效提升）\n');
+    expect(old.stderr).toBe('错误：--year：2019 年不在本轮行动的年份内；本轮行动为 2020–2025 年（2020 年规划部署，2021–2023 年三年行动，2024–2025 年长效提升）\n');
   });
 });
 
