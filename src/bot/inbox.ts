@@ -21,10 +21,10 @@ export interface Inbox {
 
 /**
  * How long recording waits (on timers, never blocking) for a write lock another process holds:
- * Lark waits 3 s for the acknowledgement; past this the receiver answers 503 and Lark delivers
+ * Lark waits 3 s for the acknowledgement; past this (1 s, leaving room for a loaded machine) the receiver answers 503 and Lark delivers
  * the event again.
  */
-const RECORD_DEADLINE_MS = 1500;
+const RECORD_DEADLINE_MS = 1000;
 /** Marking done is off the acknowledgement path: it may wait longer. */
 const DONE_DEADLINE_MS = 30_000;
 
