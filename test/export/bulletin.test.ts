@@ -114,7 +114,7 @@ describe('年度通报', () => {
 
     // 等级变化: every unit once, street first, grades and totals of both years, the move.
     const changes = sheetRows(sheet(wb, '等级变化'), 2);
-    expect((sheet(wb, '等级变化').getRow(1).values as ExcelJS.CellValue[]).slice(1)).toEqual(['单位', '层级', '所属上级', '2025年等级', '2025年总分', '2026年等级', '2026年总分', '总分变化', '变化', '一票否决']);
+    expect((sheet(wb, '等级变化').getRow(1).values as ExcelJS.CellValue[]).slice(1)).toEqual(['单位', '层级', '所属上级', '2025年等级', '2025年总分', '2026年等级', '2026年总分', '总分变化', '变化', '一票否决', '申报目标', '目标达成']);
     expect(changes.map((r) => r[0]).sort()).toEqual(all.map((u) => u.name).sort());
     expect(changes[0]![1]).toBe('街道');
     const moves = new Set<string>();

@@ -126,7 +126,7 @@ describe('two years of rounds', () => {
 
   it('整改: issued (pre-filled or written), reminded in the unit chat, two closed on time, one late, one never and escalated', async () => {
     setClock('2026-12-16T10:00:00+08:00');
-    expect(await ask('整改 下达 城东新村小区 钱书记 2027-03-31')).toContain('没有降级或一票否决，不需要整改');
+    expect(await ask('整改 下达 城东新村小区 钱书记 2027-03-31')).toContain('没有降级、一票否决或未达成申报目标，不需要整改');
     expect(await ask('整改 下达 城东花园小区 钱书记 2026-12-01')).toContain('已经过去');
     expect(await ask('整改 下达 城东花园小区 钱书记 2027-03-31', OPEN_IDS.secretary)).toContain('只有党建办可以下达整改');
     const huayuan = await ask('整改 下达 城东花园小区 钱书记 2027-03-31');
@@ -239,9 +239,9 @@ describe('two years of rounds', () => {
     const rows = sheetRows((await readWorkbook(file.bytes)).getWorksheet('推选名单')!, 2);
     const totals = new Map(frozen('2027年年度验收').map((g) => [g.unit, g.total]));
     for (const r of rows) expect(r[4], String(r[2])).toBe(totals.get(r[2] as string));
-    expect(rows.filter((r) => r[6] === '是').map((r) => r[2]).sort()).toEqual(chosen);
-    expect(rows.find((r) => r[2] === '城西社区')![5]).toBe('一票否决');
-    expect(rows.find((r) => r[2] === '阳光小区')![5]).toBe('整改未完成');
+    expect(rows.filter((r) => r[7] === '是').map((r) => r[2]).sort()).toEqual(chosen);
+    expect(rows.find((r) => r[2] === '城西社区')![6]).toBe('一票否决');
+    expect(rows.find((r) => r[2] === '阳光小区')![6]).toBe('整改未完成');
   });
 
   it('a score entered after round 2 closed changes neither its frozen grades nor its 通报 (card and .xlsx)', async () => {

@@ -12,7 +12,7 @@ function listCard(list: CandidateList, title: string) {
   const blocks = list.levels.map((l) => {
     const lines = l.candidates.map((c) => {
       const mark = c.chosen ? '⭐' : c.excluded.length > 0 ? '⛔' : '·';
-      return `${mark} ${c.rank}. ${escapeMarkdown(c.unit)} ${fmtPoints(c.total)} 分${c.excluded.length > 0 ? `（不能推选：${c.excluded.join('、')}）` : ''}`;
+      return `${mark} ${c.rank}. ${escapeMarkdown(c.unit)} ${fmtPoints(c.total)} 分${c.declared === null ? '' : `（申报${c.declared}）`}${c.excluded.length > 0 ? `（不能推选：${c.excluded.join('、')}）` : ''}`;
     });
     return markdown([`**${LEVEL_NAMES_ZH[l.level]}**`, ...lines].join('\n'));
   });
