@@ -60,7 +60,7 @@ export async function candidateList(deps: GradingDeps): Promise<CandidateList> {
         level,
         parent: u.parent,
         total: u.total,
-        declared: ((d) => (d === undefined ? null : CREATION_TYPE_ZH[d.type]))(declared.get(u.name)),
+        declared: declared.has(u.name) ? CREATION_TYPE_ZH[declared.get(u.name)!.type] : null,
         excluded: [...(u.veto ? ['一票否决'] : []), ...(openRectification.has(u.unitId) ? ['整改未完成'] : [])],
         chosen: chosen.has(u.unitId),
       })),

@@ -264,6 +264,8 @@ describe('two years of rounds', () => {
     await saveApplication(bot.deps, office, { unit: '城东花园小区', year: 2027, values });
     await submitApplication(bot.deps, office, { unit: '城东花园小区', year: 2027 });
     await reviewApplication(bot.deps, office, { unit: '城东花园小区', year: 2027, decision: 'approve' });
+    // Approved after round 2 closed: 推选 shows it, round 2's 通报 stays as it closed.
+    expect((await roundBulletinReport(bot.deps)).units.filter((u) => u.declared !== null)).toEqual([]);
     const list = await ask('推选');
     expect(list).toContain('城东花园小区 100 分（申报示范型）');
     expect(list).toMatch(/明月小区 100 分\n|明月小区 100 分$/m);
