@@ -1,12 +1,13 @@
 /**
  * 年度通报: 汇总 (units per level and grade, both assessments and the change), 等级变化 (every
- * unit: grade and total before and now, 晋位 / 保持 / 降级 / 新评), 需整改 (units that dropped a
- * grade or have a 一票否决, with the sub-items where they lost the most points) and 目标进度
+ * unit: grade and total before and now, 晋位 / 保持 / 降级 / 新评, its declared target 达成 / 未达成),
+ * 需整改 (units that dropped a grade, have a 一票否决 or missed their declared target, with the sub-items where they lost the most points) and 目标进度
  * (section 二's milestones, the 目标进度 export's sheet).
  */
 import { GRADE_MOVE_ZH, lossLine, UNSCORED_ZH } from '../cards/labels.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, type Grade } from '../plan/schema.js';
 import type { GradeMove } from '../scoring/index.js';
+import { CREATION_TYPE_ZH } from '../services/application.service.js';
 import type { BulletinConcern, BulletinCount, BulletinReport, BulletinUnit, Standing } from '../services/bulletin.service.js';
 import { addTableSheet, GRADE_TONE, SheetNames, type Tone, type Workbook } from './style.js';
 import { writeTargetsSheet } from './targets-sheet.js';
@@ -48,6 +49,8 @@ export function writeBulletinSheets(wb: Workbook, report: BulletinReport, names 
       { header: '总分变化', value: (r) => r.totalChange, format: 'pointsChange' },
       { header: '变化', value: (r) => GRADE_MOVE_ZH[r.move], tone: (r) => MOVE_TONE[r.move] },
       { header: '一票否决', value: (r) => (r.veto ? '是' : null), tone: (r) => (r.veto ? 'red' : null) },
+      { header: '申报目标', value: (r) => (r.declared === null ? null : CREATION_TYPE_ZH[r.declared.type]) },
+      { header: '目标达成', value: (r) => (r.declared === null ? null : r.declared.reached ? '达成' : '未达成'), tone: (r) => (r.declared === null ? null : r.declared.reached ? 'green' : 'red') },
     ],
   });
   addTableSheet<BulletinConcern>(wb, names, {

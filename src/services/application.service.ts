@@ -18,7 +18,7 @@ import { syncUnitItems } from '../db/unit-item.repository.js';
 import { listUnits } from '../db/unit.repository.js';
 import { UserError } from '../errors.js';
 import type { Table } from '../io/table.js';
-import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, LEVELS, type Level, type Plan } from '../plan/schema.js';
+import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, LEVELS, type Grade, type Level, type Plan } from '../plan/schema.js';
 import { compareNames } from '../scoring/index.js';
 import { localDate, parseIsoDate } from '../time.js';
 import { gradeSubtree, programmeStreet } from './grading.service.js';
@@ -325,23 +325,37 @@ export interface DeclaredLevel {
   declared: Record<CreationType, { units: number; reached: number }>;
 }
 
+/** Whether a grade reaches the declared 创建类型 (示范型 also reaches 标准型). */
+export const reachesDeclared = (type: CreationType, grade: Grade): boolean => grade === 'demonstration' || (type === 'standard' && grade === 'standard');
+
+/**
+ * The declared 创建类型 of every unit with an approved application for `year`: unit name → type.
+ * `approvedBy` (ms): only applications approved by then (a closed round's 通报 stays as it closed).
+ */
+export async function declaredTypes(db: Db, year: number, approvedBy?: number): Promise<Map<string, { level: Level; type: CreationType }>> {
+  const out = new Map<string, { level: Level; type: CreationType }>();
+  for (const a of await applicationsOfYear(db, year, ['approved'])) {
+    if (approvedBy !== undefined && (a.decided_at ?? Infinity) > approvedBy) continue;
+    const type = fieldsSchema.parse(JSON.parse(a.fields)).creationType;
+    if (type) out.set(a.unit_name, { level: a.unit_level as Level, type });
+  }
+  return out;
+}
+
 /** Declared (approved applications) vs reached (official grades) per level, for 「目标」 and the digest. */
 export async function declaredTargets(deps: ApplicationDeps, year?: number | string): Promise<{ year: number; levels: DeclaredLevel[] }> {
   const y = resolveYear(deps, year);
-  const approved = await applicationsOfYear(deps.db, y, ['approved']);
-  if (approved.length === 0) return { year: y, levels: [] };
+  const declaredOf = await declaredTypes(deps.db, y);
+  if (declaredOf.size === 0) return { year: y, levels: [] };
   const grades = new Map((await gradeSubtree(deps, { year: y })).units.map((u) => [u.unit, u.grade]));
   const levels: DeclaredLevel[] = [];
   for (const level of LEVELS) {
-    const of = approved.filter((a) => a.unit_level === level);
+    const of = [...declaredOf].filter(([, d]) => d.level === level);
     if (of.length === 0) continue;
     const declared = { demonstration: { units: 0, reached: 0 }, standard: { units: 0, reached: 0 } };
-    for (const a of of) {
-      const type = fieldsSchema.parse(JSON.parse(a.fields)).creationType;
-      if (!type) continue;
+    for (const [unit, { type }] of of) {
       declared[type].units++;
-      const grade = grades.get(a.unit_name) ?? 'none';
-      if (grade === 'demonstration' || (type === 'standard' && grade === 'standard')) declared[type].reached++;
+      if (reachesDeclared(type, grades.get(unit) ?? 'none')) declared[type].reached++;
     }
     levels.push({ level, levelName: LEVEL_NAMES_ZH[level], declared });
   }

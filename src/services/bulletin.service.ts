@@ -23,6 +23,7 @@ import { rectificationByUnit } from '../tasks/rectification.js';
 import { isoInZone, localDate } from '../time.js';
 import { gradeStreetYears, programmeStreet, targetsReport, type GradingDeps, type TargetsReport } from './grading.service.js';
 import { closedRoundPair, frozenGradesByYear, roundLabel } from './rounds.service.js';
+import { CREATION_TYPE_ZH, declaredTypes, reachesDeclared, type CreationType } from './application.service.js';
 
 /** At most this many sub-items are named per unit of concern (where it lost the most points). */
 const LOSSES_PER_UNIT = 3;
@@ -50,6 +51,8 @@ export interface BulletinInput {
   street: string | null;
   units: readonly BulletinUnitInput[];
   targets: TargetsReport;
+  /** Declared 创建类型 per unit name (approved 申报 of the year); units absent declared none. */
+  declared?: ReadonlyMap<string, CreationType>;
 }
 
 export interface BulletinCount {
@@ -77,9 +80,11 @@ export interface BulletinUnit {
   totalChange: number | null;
   move: GradeMove;
   veto: boolean;
+  /** Its declared target (approved 申报) and whether this assessment's grade reaches it; null: none declared. */
+  declared: { type: CreationType; reached: boolean } | null;
 }
 
-export type ConcernKind = 'down' | 'veto';
+export type ConcernKind = 'down' | 'veto' | 'target';
 
 export interface BulletinConcern {
   unit: string;
@@ -105,7 +110,7 @@ export interface BulletinReport {
   counts: BulletinCount[];
   /** Every unit: level order, then parent, then name. */
   units: BulletinUnit[];
-  /** Units that dropped a grade (需整改) or have a 一票否决, in the same order. */
+  /** Units that dropped a grade (需整改), have a 一票否决 or missed their declared target, in the same order. */
   concerns: BulletinConcern[];
   targets: TargetsReport;
 }
@@ -134,6 +139,9 @@ export function buildBulletin(input: BulletinInput): BulletinReport {
     const move = gradeMove(u.previous, u.current);
     const current = assessedOf(u.current);
     const previous = assessedOf(u.previous);
+    const type = input.declared?.get(u.name);
+    // An unassessed unit (grade none) has not reached what it declared.
+    const declared = type === undefined ? null : { type, reached: reachesDeclared(type, u.current.assessed === 0 ? 'none' : u.current.grade) };
     units.push({
       unit: u.name,
       level: u.level,
@@ -143,10 +151,12 @@ export function buildBulletin(input: BulletinInput): BulletinReport {
       totalChange: current.total === null || previous.total === null ? null : current.total - previous.total,
       move,
       veto: u.current.veto,
+      declared,
     });
     const reasons: BulletinConcern['reasons'] = [];
     if (move === 'down') reasons.push({ kind: 'down', text: `降级：${GRADE_NAMES_ZH[u.previous.grade]} → ${GRADE_NAMES_ZH[u.current.grade]}` });
     if (u.current.veto) reasons.push({ kind: 'veto', text: `一票否决：${u.current.vetoReasons.join('；')}` });
+    if (declared !== null && !declared.reached) reasons.push({ kind: 'target', text: `未达成申报目标：申报${CREATION_TYPE_ZH[declared.type]}，本轮${current.grade === null ? UNSCORED_ZH : GRADE_NAMES_ZH[current.grade]}` });
     if (reasons.length > 0) {
       concerns.push({ unit: u.name, level: u.level, parent: u.parent, current, reasons, losses: gapToNextGrade(u.current, { limit: LOSSES_PER_UNIT }).topLosses });
     }
@@ -163,7 +173,8 @@ export async function bulletinReport(deps: GradingDeps, options: { year: number 
   const today = localDate(deps.clock.now(), deps.tz);
   const targets = await targetsReport(deps, { at: [today, `${year}-12-31`].sort()[0]! });
   const graded = await gradeStreetYears(deps, year);
-  return buildBulletin({ year, currentLabel: `${year}年`, previousLabel: `${year - 1}年`, street: graded.street, units: graded.units, targets });
+  const declared = new Map([...(await declaredTypes(deps.db, year))].map(([unit, d]) => [unit, d.type]));
+  return buildBulletin({ year, currentLabel: `${year}年`, previousLabel: `${year - 1}年`, street: graded.street, units: graded.units, targets, declared });
 }
 
 /**
@@ -180,7 +191,8 @@ export async function roundBulletinReport(deps: GradingDeps, which: { year?: num
   const units = current.units.map((u) => ({ name: u.name, level: u.level, parent: u.parent, current: u.detail, previous: before.get(u.unitId) ?? { assessed: 0, grade: 'none' as const, total: 0 } }));
   const targets = await targetsReport(deps, { at: localDate(closedAt, deps.tz), grades: await frozenGradesByYear(deps.db, round) });
   const street = (await programmeStreet(deps.db))?.name ?? null;
-  const report = buildBulletin({ year: round.year, currentLabel: roundLabel(round), previousLabel: previous === null ? '上一轮（无）' : roundLabel(previous.round), street, units, targets });
+  const declared = new Map([...(await declaredTypes(deps.db, round.year, closedAt))].map(([unit, d]) => [unit, d.type]));
+  const report = buildBulletin({ year: round.year, currentLabel: roundLabel(round), previousLabel: previous === null ? '上一轮（无）' : roundLabel(previous.round), street, units, targets, declared });
   let rectification: BulletinReport['rectification'] = null;
   if (previous !== null) {
     const states = rectificationByUnit(await listRectificationItems(deps.db, { roundId: previous.round.id }), closedAt, deps.tz);
@@ -201,6 +213,7 @@ function lineOf(report: BulletinReport, u: BulletinUnit): BulletinLine {
     before: standingText(gradeOrNull(u.previous.grade), u.previous.total),
     now: standingText(gradeOrNull(u.current.grade), u.current.total),
     move: GRADE_MOVE_ZH[u.move],
+    declared: u.declared === null ? null : `申报${CREATION_TYPE_ZH[u.declared.type]} · ${u.declared.reached ? '达成' : '未达成'}`,
     reasons: concern?.reasons.map((r) => r.text) ?? [],
     losses: concern?.losses.map(lossLine) ?? [],
   };
@@ -227,16 +240,24 @@ export function bulletinNotice(report: BulletinReport): BulletinNotice {
         ? null
         : { due: m.due, state: MILESTONE_STATE_ZH[m.state], onTrack: m.onTrack, lines: m.requirements.map((q) => `${q.text}${q.stretch ? '（力争）' : ''}：${q.reached}/${q.required} ${REQUIREMENT_STATUS_ZH[q.status]}`) },
     rectification: report.rectification,
+    declared: declaredCount(report),
   };
 }
 
+/** Units with a declared target: how many reached it, how many did not (null: none declared). */
+function declaredCount(report: BulletinReport): BulletinNotice['declared'] {
+  const of = report.units.filter((u) => u.declared !== null);
+  if (of.length === 0) return null;
+  return { reached: of.filter((u) => u.declared!.reached).length, missed: of.filter((u) => !u.declared!.reached).map((u) => u.unit) };
+}
+
 /**
- * A unit's own lines of the bulletin, for its chat: only a unit the bulletin names (晋位, 降级 or
- * 一票否决); null for the others.
+ * A unit's own lines of the bulletin, for its chat: only a unit the bulletin names (晋位, 降级,
+ * 一票否决 or 未达成申报目标); null for the others.
  */
 export function unitBulletinNotice(report: BulletinReport, unit: string): UnitBulletinNotice | null {
   const u = report.units.find((x) => x.unit === unit);
-  if (!u || !(u.move === 'up' || u.move === 'down' || u.veto)) return null;
+  if (!u || !(u.move === 'up' || u.move === 'down' || u.veto || u.declared?.reached === false)) return null;
   return { label: report.currentLabel, previousLabel: report.previousLabel, line: lineOf(report, u) };
 }
 

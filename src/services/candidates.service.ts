@@ -2,8 +2,8 @@
  * 推选 (四(四) 「择优推选一批示范型社区、小区、楼宇、商圈和社会组织接受市县级验收评估」): the
  * demonstration units of the last closed round, ranked per level by their frozen totals; a unit
  * with a 一票否决 (whose total reaches 示范型) or an open 整改 is listed but excluded. The office records the chosen list
- * (replacing the previous one, audited); it is exported as 推选名单. Declared targets (issue 13)
- * are not shown yet: that column comes when 申报 lands.
+ * (replacing the previous one, audited); it is exported as 推选名单. Each unit shows the 创建类型 it
+ * declared for the round's year (approved 申报), if any.
  */
 import type { Actor } from '../auth/actor.js';
 import { requireOffice } from '../auth/policy.js';
@@ -13,6 +13,7 @@ import { findUnitsNamed } from '../db/unit.repository.js';
 import { UserError } from '../errors.js';
 import { LEVELS, type Level } from '../plan/schema.js';
 import { compareNames } from '../scoring/index.js';
+import { CREATION_TYPE_ZH, declaredTypes } from './application.service.js';
 import type { GradingDeps } from './grading.service.js';
 import { closedRoundPair, roundLabel } from './rounds.service.js';
 
@@ -22,6 +23,8 @@ export interface Candidate {
   level: Level;
   parent: string | null;
   total: number;
+  /** 示范型 / 标准型 declared in its approved 申报 of the round's year; null: none. */
+  declared: string | null;
   /** Why it cannot be chosen (一票否决, 整改未完成), empty when eligible. */
   excluded: string[];
   chosen: boolean;
@@ -41,6 +44,7 @@ export async function candidateList(deps: GradingDeps): Promise<CandidateList> {
   const now = deps.clock.now().getTime();
   const openRectification = new Set((await listRectificationItems(deps.db)).filter((i) => i.doneAt === null || i.doneAt > now).map((i) => i.unitId));
   const chosen = new Set((await chosenCandidates(deps.db, round.id)).map((c) => c.unitId));
+  const declared = await declaredTypes(deps.db, round.year);
   const levels: CandidateList['levels'] = [];
   for (const level of LEVELS) {
     if (level === 'street') continue;
@@ -56,6 +60,7 @@ export async function candidateList(deps: GradingDeps): Promise<CandidateList> {
         level,
         parent: u.parent,
         total: u.total,
+        declared: declared.has(u.name) ? CREATION_TYPE_ZH[declared.get(u.name)!.type] : null,
         excluded: [...(u.veto ? ['一票否决'] : []), ...(openRectification.has(u.unitId) ? ['整改未完成'] : [])],
         chosen: chosen.has(u.unitId),
       })),

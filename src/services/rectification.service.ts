@@ -1,6 +1,6 @@
 /**
- * 整改 (四(五) 「对未能长效保持的，责令整改提升」): for a unit the last closed round named (降级 or
- * 一票否决; 未达成申报目标 once issue 13's declared targets land), the office issues items —
+ * 整改 (四(五) 「对未能长效保持的，责令整改提升」): for a unit the last closed round named (降级,
+ * 一票否决 or 未达成申报目标), the office issues items —
  * pre-filled from the sub-items where it lost the most points, or its own text — each with a
  * responsible secretary (a roster member) and a deadline. The responsible secretary, a secretary
  * of the unit or the office marks one done with a note, or undoes it. A unit's 整改 is closed when
@@ -41,7 +41,7 @@ export async function issueRectification(deps: GradingDeps, actor: Actor, input:
   const unit = await resolveUnit(db, input.unit, '〈单位〉');
   const report = await roundBulletinReport(deps);
   const concern = report.concerns.find((c) => c.unit === unit.name);
-  if (!concern) throw new UserError('bad_argument', `「${unit.name}」在${report.currentLabel}中没有降级或一票否决，不需要整改`, '〈单位〉');
+  if (!concern) throw new UserError('bad_argument', `「${unit.name}」在${report.currentLabel}中没有降级、一票否决或未达成申报目标，不需要整改`, '〈单位〉');
   const responsible = await findMemberByName(db, input.responsible.trim());
   if (!responsible) throw new UserError('not_found', `花名册中没有「${input.responsible.trim()}」（负责整改的书记须在花名册中）`, '〈负责人〉');
   const due = parseIsoDate(input.due.normalize('NFKC').trim());

@@ -114,7 +114,7 @@ describe('年度通报', () => {
 
     // 等级变化: every unit once, street first, grades and totals of both years, the move.
     const changes = sheetRows(sheet(wb, '等级变化'), 2);
-    expect((sheet(wb, '等级变化').getRow(1).values as ExcelJS.CellValue[]).slice(1)).toEqual(['单位', '层级', '所属上级', '2025年等级', '2025年总分', '2026年等级', '2026年总分', '总分变化', '变化', '一票否决']);
+    expect((sheet(wb, '等级变化').getRow(1).values as ExcelJS.CellValue[]).slice(1)).toEqual(['单位', '层级', '所属上级', '2025年等级', '2025年总分', '2026年等级', '2026年总分', '总分变化', '变化', '一票否决', '申报目标', '目标达成']);
     expect(changes.map((r) => r[0]).sort()).toEqual(all.map((u) => u.name).sort());
     expect(changes[0]![1]).toBe('街道');
     const moves = new Set<string>();
@@ -227,5 +227,32 @@ describe('buildBulletin (pure)', () => {
     expect(report.counts.filter((c) => c.standing === 'unscored')).toEqual([{ level: 'compound', standing: 'unscored', previous: 1, current: 1, change: 0 }]);
     // Built from two assessments, not from a round: no round and no previous round's 整改.
     expect([report.round, report.rectification]).toEqual([null, null]);
+  });
+
+  it('names a unit that kept its grade below its declared target (未达成, with its losses); a unit above a declared 标准型 达成', async () => {
+    const targets = await targetsReport(bot.deps, { at: '2026-03-10' });
+    const standard = graded('丙小区', 0.8);
+    const demo = graded('丁小区', 1);
+    expect([standard.grade, demo.grade]).toEqual(['standard', 'demonstration']);
+    const report = buildBulletin({
+      year: 2026,
+      currentLabel: '2026年年度验收',
+      previousLabel: '2026年预验收',
+      street: null,
+      targets,
+      declared: new Map([['丙小区', 'demonstration'], ['丁小区', 'standard']] as const),
+      units: [
+        { name: '丙小区', level: 'compound', parent: null, current: standard, previous: { assessed: 3, grade: 'standard', total: standard.total } },
+        { name: '丁小区', level: 'compound', parent: null, current: demo, previous: { assessed: 3, grade: 'demonstration', total: demo.total } },
+        { name: '戊小区', level: 'compound', parent: null, current: demo, previous: { assessed: 3, grade: 'demonstration', total: demo.total } },
+      ],
+    });
+    expect(report.units.map((u) => [u.unit, u.move, u.declared])).toEqual([
+      ['丙小区', 'same', { type: 'demonstration', reached: false }],
+      ['丁小区', 'same', { type: 'standard', reached: true }],
+      ['戊小区', 'same', null],
+    ]);
+    expect(report.concerns.map((c) => [c.unit, c.reasons])).toEqual([['丙小区', [{ kind: 'target', text: '未达成申报目标：申报示范型，本轮标准型' }]]]);
+    expect(report.concerns[0]!.losses.length).toBeGreaterThan(0);
   });
 });

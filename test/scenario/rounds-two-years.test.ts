@@ -7,7 +7,9 @@
  * the one with an open 整改; a score entered after round 2 closed changes neither its grades nor
  * its 通报 (card and .xlsx); the .xlsx files are read back and checked against the database.
  *
- * Not covered: 「below their declared target」 — declared targets come with issue 13 (申报).
+ * Declared targets (issue 13): four compounds declare 示范型 through the real 申报 flow (saved,
+ * submitted, approved by the office); round 1 closes with three of them below it, named 未达成 on
+ * the 通报 (card, unit chats and .xlsx read back) and open to 整改; the fourth 达成.
  */
 import type ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,12 +27,16 @@ import { setScore, setVeto } from '../../src/services/scores.service.js';
 import { addUnit } from '../../src/services/units.service.js';
 import { makeBot, message, OPEN_IDS, replyText, TZ, type TestBot } from '../bot/support.js';
 import { addMember } from '../../src/services/members.service.js';
+import { reviewApplication, saveApplication, submitApplication } from '../../src/services/application.service.js';
 import { completeRectification } from '../../src/services/rectification.service.js';
 import { roundBulletinReport } from '../../src/services/bulletin.service.js';
 import { readWorkbook, sheetRows, xlsxProblems } from '../support/xlsx.js';
 
 let bot: TestBot;
 const office = operatorActor('王博文');
+/** Units that declare 示范型 for 2026 (approved 申报); the first three fall short of it in round 1. */
+const MISSED = ['城东花园小区', '阳光小区', '明月小区'] as const;
+const DECLARING = [...MISSED, '城东新村小区'] as const;
 const UNIT_CHATS = { 城东花园小区: 'oc_unit_huayuan', 城东新村小区: 'oc_unit_xincun', 城东社区: 'oc_unit_chengdong' } as const;
 
 async function ask(text: string, from: string = OPEN_IDS.office): Promise<string> {
@@ -101,13 +107,19 @@ describe('two years of rounds', () => {
     expect(lead.map((s) => s.text).join('\n')).toContain('2026年预验收 通报');
   });
 
-  it('round 1 (2026年年度验收): the units that dropped or were vetoed are of concern; the 通报 goes to the leadership chat and to each named unit', async () => {
+  it('round 1 (2026年年度验收): the units that dropped, were vetoed or missed their declared target are of concern; the 通报 goes to the leadership chat and to each named unit', async () => {
     setClock('2026-12-01T10:00:00+08:00');
     expect(await ask('验收 开始 年度验收')).toContain('2026年年度验收 · 已开始');
     await scoreAll('城东花园小区', 'compound', 0.7, 2026, 3);
     await scoreAll('阳光小区', 'compound', 0.7, 2026, 3);
     await scoreAll('明月小区', 'compound', 0.7, 2026, 3);
     await setVeto(bot.deps, office, { unit: '城东社区', reason: '党建阵地被挪作他用', year: 2026 });
+    for (const unit of DECLARING) {
+      const values = { creationType: '示范型', measures: '建强小区党支部，完善党群服务站', brandProjectName: '红色楼道', brandProjectGoal: '楼道党建全覆盖', nodes: '2026-12-31 完成楼道党建阵地' };
+      await saveApplication(bot.deps, office, { unit, year: 2026, values });
+      await submitApplication(bot.deps, office, { unit, year: 2026 });
+      expect((await reviewApplication(bot.deps, office, { unit, year: 2026, decision: 'approve' })).status).toBe('approved');
+    }
     setClock('2026-12-15T16:00:00+08:00');
     expect(await ask('验收 结束')).toContain('2026年年度验收 · 已结束');
 
@@ -115,9 +127,35 @@ describe('two years of rounds', () => {
     expect(report.previousLabel).toBe('2026年预验收');
     expect(report.concerns.map((c) => c.unit)).toEqual(expect.arrayContaining(['城东花园小区', '城东社区', '明月小区', '阳光小区']));
     expect(report.concerns.map((c) => c.unit)).not.toContain('城东新村小区');
+    // Declared 示范型: three below it (未达成, a reason of concern), 城东新村小区 reached it.
+    const declared = Object.fromEntries(report.units.filter((u) => u.declared !== null).map((u) => [u.unit, u.declared]));
+    expect(declared).toEqual({ 城东花园小区: { type: 'demonstration', reached: false }, 阳光小区: { type: 'demonstration', reached: false }, 明月小区: { type: 'demonstration', reached: false }, 城东新村小区: { type: 'demonstration', reached: true } });
+    for (const unit of MISSED) {
+      const c = report.concerns.find((x) => x.unit === unit)!;
+      expect(c.reasons.find((r) => r.kind === 'target')?.text, unit).toBe(`未达成申报目标：申报示范型，本轮${GRADE_NAMES_ZH[c.current.grade!]}`);
+      expect(c.losses.length, unit).toBeGreaterThan(0);
+    }
     const sent = await passAt('2026-12-15T16:30:00+08:00');
     const to = (chat: string) => sent.filter((s) => s.chat === chat).map((s) => s.text).join('\n');
     expect(to('oc_group_leadership')).toContain(`需整改 ${report.concerns.length} 个`);
+    expect(to('oc_group_leadership')).toContain('📌 申报目标：达成 1 · 未达成 3');
+    expect(to('oc_group_leadership')).toMatch(/未达成：(城东花园小区|明月小区|阳光小区)、/);
+    expect(to(UNIT_CHATS.城东花园小区)).toContain('未达成申报目标：申报示范型');
+    // The .xlsx read back: 申报目标 and 目标达成 of every unit, against the approved applications and frozen grades in SQL.
+    const file = await exportWorkbook({ ...bot.deps, yellowDays: 3 }, office, 'bulletin', { year: 2026, round: '年度验收' }, writeWorkbook);
+    expect(await xlsxProblems(file.bytes)).toEqual([]);
+    const ws = (await readWorkbook(file.bytes)).getWorksheet('等级变化')!;
+    expect((ws.getRow(1).values as ExcelJS.CellValue[]).slice(11, 13)).toEqual(['申报目标', '目标达成']);
+    const approved = new Set((bot.opened.sqlite.prepare("SELECT u.name FROM application a JOIN unit u ON u.id = a.unit_id WHERE a.status = 'approved' AND a.year = 2026").all() as Array<{ name: string }>).map((r) => r.name));
+    const grades = new Map(frozen('2026年年度验收').map((g) => [g.unit, g]));
+    for (const row of sheetRows(ws, 2)) {
+      const unit = row[0] as string;
+      const g = grades.get(unit)!;
+      const expected = !approved.has(unit) ? [null, null] : ['示范型', g.assessed > 0 && g.grade === 'demonstration' ? '达成' : '未达成'];
+      expect([row[10] ?? null, row[11] ?? null], unit).toEqual(expected);
+    }
+    expect(sheetRows(ws, 2).filter((r) => r[11] === '未达成').map((r) => r[0]).sort()).toEqual([...MISSED].sort());
+
     expect(to(UNIT_CHATS.城东花园小区)).toContain('2026年年度验收 通报 · 城东花园小区');
     expect(to(UNIT_CHATS.城东花园小区)).toContain('降级：示范型 → ');
     expect(to(UNIT_CHATS.城东社区)).toContain('一票否决：党建阵地被挪作他用');
@@ -126,7 +164,7 @@ describe('two years of rounds', () => {
 
   it('整改: issued (pre-filled or written), reminded in the unit chat, two closed on time, one late, one never and escalated', async () => {
     setClock('2026-12-16T10:00:00+08:00');
-    expect(await ask('整改 下达 城东新村小区 钱书记 2027-03-31')).toContain('没有降级或一票否决，不需要整改');
+    expect(await ask('整改 下达 城东新村小区 钱书记 2027-03-31')).toContain('没有降级、一票否决或未达成申报目标，不需要整改');
     expect(await ask('整改 下达 城东花园小区 钱书记 2026-12-01')).toContain('已经过去');
     expect(await ask('整改 下达 城东花园小区 钱书记 2027-03-31', OPEN_IDS.secretary)).toContain('只有党建办可以下达整改');
     const huayuan = await ask('整改 下达 城东花园小区 钱书记 2027-03-31');
@@ -221,8 +259,16 @@ describe('two years of rounds', () => {
     expect((await passAt('2027-12-14T16:45:00+08:00')).filter((s) => s.text.includes('通报'))).toEqual([]);
   });
 
-  it('推选: demonstration units ranked per level; the vetoed unit and the one with an open 整改 excluded; the chosen list recorded and exported', async () => {
+  it('推选: demonstration units ranked per level with their declared target; the vetoed unit and the one with an open 整改 excluded; the chosen list recorded and exported', async () => {
+    const values = { creationType: '示范型', measures: '巩固示范成果', brandProjectName: '红色楼道', brandProjectGoal: '楼道党建全覆盖', nodes: '2027-12-31 完成楼道党建阵地' };
+    await saveApplication(bot.deps, office, { unit: '城东花园小区', year: 2027, values });
+    await submitApplication(bot.deps, office, { unit: '城东花园小区', year: 2027 });
+    await reviewApplication(bot.deps, office, { unit: '城东花园小区', year: 2027, decision: 'approve' });
+    // Approved after round 2 closed: 推选 shows it, round 2's 通报 stays as it closed.
+    expect((await roundBulletinReport(bot.deps)).units.filter((u) => u.declared !== null)).toEqual([]);
     const list = await ask('推选');
+    expect(list).toContain('城东花园小区 100 分（申报示范型）');
+    expect(list).toMatch(/明月小区 100 分\n|明月小区 100 分$/m);
     expect(list).toMatch(/⛔ \d\. 阳光小区 100 分（不能推选：整改未完成）/);
     expect(list).toMatch(/⛔ \d\. 城西社区 [\d.]+ 分（不能推选：一票否决）/);
     expect(list).toContain('城东花园小区 100 分');
@@ -239,9 +285,10 @@ describe('two years of rounds', () => {
     const rows = sheetRows((await readWorkbook(file.bytes)).getWorksheet('推选名单')!, 2);
     const totals = new Map(frozen('2027年年度验收').map((g) => [g.unit, g.total]));
     for (const r of rows) expect(r[4], String(r[2])).toBe(totals.get(r[2] as string));
-    expect(rows.filter((r) => r[6] === '是').map((r) => r[2]).sort()).toEqual(chosen);
-    expect(rows.find((r) => r[2] === '城西社区')![5]).toBe('一票否决');
-    expect(rows.find((r) => r[2] === '阳光小区')![5]).toBe('整改未完成');
+    expect(rows.filter((r) => r[7] === '是').map((r) => r[2]).sort()).toEqual(chosen);
+    expect(rows.find((r) => r[2] === '城西社区')![6]).toBe('一票否决');
+    expect(rows.filter((r) => r[5] === '示范型').map((r) => r[2])).toEqual(['城东花园小区']);
+    expect(rows.find((r) => r[2] === '阳光小区')![6]).toBe('整改未完成');
   });
 
   it('a score entered after round 2 closed changes neither its frozen grades nor its 通报 (card and .xlsx)', async () => {

@@ -8,7 +8,7 @@ import { cardReply } from '../types.js';
 
 export const bulletin = defineCommand({
   names: ['通报', 'bulletin'],
-  summary: '验收通报：各层级等级变化、晋位和需整改的单位、目标节点（限党建办和领导小组）',
+  summary: '验收通报：各层级等级变化、晋位、申报目标达成情况和需整改的单位、目标节点（限党建办和领导小组）',
   usage: '通报 [年份] [种类]',
   example: '通报 2026 年度验收',
   access: 'write',

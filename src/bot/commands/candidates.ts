@@ -12,7 +12,7 @@ function listCard(list: CandidateList, title: string) {
   const blocks = list.levels.map((l) => {
     const lines = l.candidates.map((c) => {
       const mark = c.chosen ? '⭐' : c.excluded.length > 0 ? '⛔' : '·';
-      return `${mark} ${c.rank}. ${escapeMarkdown(c.unit)} ${fmtPoints(c.total)} 分${c.excluded.length > 0 ? `（不能推选：${c.excluded.join('、')}）` : ''}`;
+      return `${mark} ${c.rank}. ${escapeMarkdown(c.unit)} ${fmtPoints(c.total)} 分${c.declared === null ? '' : `（申报${c.declared}）`}${c.excluded.length > 0 ? `（不能推选：${c.excluded.join('、')}）` : ''}`;
     });
     return markdown([`**${LEVEL_NAMES_ZH[l.level]}**`, ...lines].join('\n'));
   });
@@ -21,7 +21,7 @@ function listCard(list: CandidateList, title: string) {
 
 export const candidates = defineCommand({
   names: ['推选', 'candidates'],
-  summary: '市县级验收推选：各层级示范型单位排名（一票否决、整改未完成的除外），党建办选定名单',
+  summary: '市县级验收推选：各层级示范型单位排名并注明申报目标（一票否决、整改未完成的除外），党建办选定名单',
   usage: '推选 [选定 〈单位〉 〈单位〉…]',
   example: '推选 选定 城东新村小区',
   access: 'write',

@@ -29,7 +29,7 @@ function candidatesText(list: CandidateList): string {
   const out = [`${list.round} 示范型单位（⭐ 已推选，⛔ 不能推选）`];
   for (const l of list.levels) {
     out.push(LEVEL_NAMES_ZH[l.level]);
-    for (const c of l.candidates) out.push(`  ${c.chosen ? '⭐' : c.excluded.length > 0 ? '⛔' : ' '} ${c.rank}. ${c.unit} ${fmtPoints(c.total)} 分${c.excluded.length > 0 ? `（${c.excluded.join('、')}）` : ''}`);
+    for (const c of l.candidates) out.push(`  ${c.chosen ? '⭐' : c.excluded.length > 0 ? '⛔' : ' '} ${c.rank}. ${c.unit} ${fmtPoints(c.total)} 分${c.declared === null ? '' : `（申报${c.declared}）`}${c.excluded.length > 0 ? `（${c.excluded.join('、')}）` : ''}`);
   }
   return out.join('\n');
 }
@@ -79,7 +79,7 @@ export function registerReviewCommands(program: Command): void {
     }),
   );
 
-  withCommonOptions(review.command('candidates').description('市县级验收推选候选：上一轮已结束验收的示范型单位，各层级按总分排序')).action(async (opts: CommonOptions) =>
+  withCommonOptions(review.command('candidates').description('市县级验收推选候选：上一轮已结束验收的示范型单位，各层级按总分排序，注明申报目标')).action(async (opts: CommonOptions) =>
     withContext(opts, async (ctx) => {
       const list = await candidateList({ ...ctx, tz: ctx.config.timeZone });
       ctx.print(list, () => candidatesText(list));
