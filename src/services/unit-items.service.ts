@@ -8,6 +8,7 @@ import { mayFillForUnit, requireRole } from '../auth/policy.js';
 import type { Clock } from '../clock.js';
 import { audit } from '../db/audit.repository.js';
 import type { Db } from '../db/database.js';
+import { listRectificationItems, type RectificationRecord } from '../db/rectification.repository.js';
 import { findUnitById } from '../db/unit.repository.js';
 import { insertUnitItemCompletion, openUnitItems, undoUnitItemCompletion, type UnitItemRecord } from '../db/unit-item.repository.js';
 import { UserError } from '../errors.js';
@@ -18,10 +19,11 @@ export interface UnitItemDeps {
   clock: Clock;
 }
 
-/** The open items of a unit, oldest due first. */
-export async function unitItemsOf(deps: UnitItemDeps, unitName: string): Promise<{ unit: string; items: UnitItemRecord[] }> {
+/** The open items of a unit, oldest due first, and its 整改 items (issue 14): the unit's own board. */
+export async function unitItemsOf(deps: UnitItemDeps, unitName: string): Promise<{ unit: string; items: UnitItemRecord[]; rectifications: RectificationRecord[] }> {
   const unit = await resolveUnit(deps.db, unitName, '单位');
-  return { unit: unit.name, items: await openUnitItems(deps.db, { unitId: unit.id }) };
+  const [items, rectifications] = await Promise.all([openUnitItems(deps.db, { unitId: unit.id }), listRectificationItems(deps.db, { unitId: unit.id })]);
+  return { unit: unit.name, items, rectifications };
 }
 
 async function itemFor(deps: UnitItemDeps, actor: Actor, id: number, action: string, what: string): Promise<UnitItemRecord> {

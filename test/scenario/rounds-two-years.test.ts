@@ -180,6 +180,10 @@ describe('two years of rounds', () => {
     expect(await ask(`整改 修改 ${edited} 随便改`, OPEN_IDS.secretary)).toContain('只有党建办可以修改整改事项');
     expect(bot.opened.sqlite.prepare('SELECT title FROM rectification_item WHERE id = ?').get(edited)).toEqual({ title: '补齐小区“美好家园”创建台账' });
     expect(itemIds('阳光小区')).toHaveLength(2);
+    // The unit's own board (「事项」) carries its 整改 with who answers for each and a button to mark it done.
+    const board = await ask('事项 城东花园小区', OPEN_IDS.secretary);
+    for (const id of itemIds('城东花园小区')) expect(board).toContain(`整改 #${id}`);
+    expect(board).toContain('负责人 钱书记 · 期限 2027-03-31');
 
     // A week before the deadline the unit chat's daily card carries its items.
     const reminded = (await passAt('2027-03-24T09:00:00+08:00')).filter((s) => s.chat === UNIT_CHATS.城东花园小区);

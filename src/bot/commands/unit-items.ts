@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { card, escapeMarkdown, lineWithButton, markdown, type Card, type CardElement } from '../../cards/card.js';
+import type { RectificationRecord } from '../../db/rectification.repository.js';
 import type { UnitItemRecord } from '../../db/unit-item.repository.js';
 import { daysBetween } from '../../tasks/dates.js';
 import { localDate } from '../../time.js';
@@ -23,16 +24,28 @@ function itemLine(i: UnitItemRecord, today: string): string {
   return `**${i.id}.** ${escapeMarkdown(i.title)}\n　${SOURCE_ZH[i.source]} · 时限 ${i.dueDate} · ${state}`;
 }
 
-function itemsCard(unit: string, items: readonly UnitItemRecord[], today: string): Card {
+function rectificationLine(r: RectificationRecord, today: string): string {
+  const days = daysBetween(today, r.dueDate);
+  const state = r.doneAt !== null ? `✅ 已完成（${escapeMarkdown(r.doneBy ?? '')}）` : days < 0 ? `🔴 逾期 ${-days} 天` : days <= 7 ? `🟡 还有 ${days} 天` : '🟢';
+  return `**整改 #${r.id}** ${escapeMarkdown(r.title)}\n　负责人 ${escapeMarkdown(r.responsible)} · 期限 ${r.dueDate} · ${state}`;
+}
+
+function itemsCard(unit: string, items: readonly UnitItemRecord[], today: string, rectifications: readonly RectificationRecord[] = []): Card {
   const open = items.filter((i) => i.doneAt === null);
+  const openRectifications = rectifications.filter((r) => r.doneAt === null);
   const elements: CardElement[] = [];
-  if (items.length === 0) elements.push(markdown('没有在办的事项。自查清单提交后，有完成时限的措施会列在这里；申报通过后，特色品牌项目的任务节点也会列在这里。'));
+  // 整改 first: the office holds the unit to them (done / undo with a note: 「整改 完成 〈编号〉 〈说明〉」).
+  for (const r of rectifications.slice(0, MAX_SHOWN)) {
+    elements.push(lineWithButton(rectificationLine(r, today), r.doneAt === null ? commandButton('标记完成', `整改 完成 ${r.id}`, 'primary') : commandButton('撤销', `整改 撤销 ${r.id}`)));
+  }
+  if (rectifications.length > MAX_SHOWN) elements.push(markdown(`……另有 ${rectifications.length - MAX_SHOWN} 项整改（发送「整改 进度」查看）`));
+  if (items.length === 0 && rectifications.length === 0) elements.push(markdown('没有在办的事项。自查清单提交后，有完成时限的措施会列在这里；申报通过后，特色品牌项目的任务节点也会列在这里。'));
   for (const i of items.slice(0, MAX_SHOWN)) {
     elements.push(lineWithButton(itemLine(i, today), i.doneAt === null ? commandButton('标记完成', `完成事项 ${i.id}`, 'primary') : commandButton('撤销', `撤销事项 ${i.id}`)));
   }
   if (items.length > MAX_SHOWN) elements.push(markdown(`……另有 ${items.length - MAX_SHOWN} 项`));
-  const red = open.filter((i) => i.dueDate < today).length;
-  return card(`${unit} · 本单位事项（${open.length} 项在办）`, red > 0 ? 'red' : open.length > 0 ? 'blue' : 'green', elements);
+  const red = open.filter((i) => i.dueDate < today).length + openRectifications.filter((r) => r.dueDate < today).length;
+  return card(`${unit} · 本单位事项（${open.length + openRectifications.length} 项在办）`, red > 0 ? 'red' : open.length + openRectifications.length > 0 ? 'blue' : 'green', elements);
 }
 
 const itemId = z
@@ -51,7 +64,7 @@ export const unitItems = defineCommand({
   args: z.object({ unit: optionalText('单位名称', 60) }),
   async run(ctx, args) {
     const r = await unitItemsOf(ctx.deps, args.unit ?? (await defaultUnit(ctx)));
-    return cardReply(itemsCard(r.unit, r.items, localDate(ctx.now, ctx.deps.tz)));
+    return cardReply(itemsCard(r.unit, r.items, localDate(ctx.now, ctx.deps.tz), r.rectifications));
   },
 });
 
@@ -66,7 +79,7 @@ export const completeItem = defineCommand({
   async run(ctx, args) {
     const r = await completeUnitItem(ctx.deps, ctx.actor!, args.id);
     const board = await unitItemsOf(ctx.deps, r.item.unitName);
-    const c = itemsCard(board.unit, board.items, localDate(ctx.now, ctx.deps.tz));
+    const c = itemsCard(board.unit, board.items, localDate(ctx.now, ctx.deps.tz), board.rectifications);
     c.body.elements.unshift(markdown(r.already ? `事项 ${args.id} 已经是完成状态。` : `✅ 已完成：${escapeMarkdown(r.item.title)}（发送「撤销事项 ${args.id}」可撤销）`));
     return cardReply(c);
   },
@@ -83,7 +96,7 @@ export const undoItem = defineCommand({
   async run(ctx, args) {
     const item = await undoUnitItem(ctx.deps, ctx.actor!, args.id);
     const board = await unitItemsOf(ctx.deps, item.unitName);
-    const c = itemsCard(board.unit, board.items, localDate(ctx.now, ctx.deps.tz));
+    const c = itemsCard(board.unit, board.items, localDate(ctx.now, ctx.deps.tz), board.rectifications);
     c.body.elements.unshift(markdown(`↩️ 已撤销完成：${escapeMarkdown(item.title)}`));
     return cardReply(c);
   },
