@@ -3,13 +3,16 @@ import { describe, it } from 'vitest';
 import { runHeldLockDrill, runInboxDrill, runLarkOutageDrill } from './inbox-drill.js';
 
 describe.concurrent('nothing acknowledged is lost', () => {
-  it('SIGKILL right after 100 acknowledged commands: every write applied once, every reply delivered once after the restart', async () => {
-    await runInboxDrill({ signal: 'SIGKILL', evidenceId: 'inbox-sigkill' });
-  }, 240_000);
-
-  it('SIGTERM right after 100 acknowledged commands: the same', async () => {
-    await runInboxDrill({ signal: 'SIGTERM', evidenceId: 'inbox-sigterm' });
-  }, 240_000);
+  it.for([
+    { signal: 'SIGKILL', evidenceId: 'inbox-sigkill', groups: 1, larkDelayMs: 0, variant: 'one busy group, Lark healthy' },
+    { signal: 'SIGTERM', evidenceId: 'inbox-sigterm', groups: 1, larkDelayMs: 0, variant: 'one busy group, Lark healthy' },
+    { signal: 'SIGKILL', evidenceId: 'inbox-sigkill-20-groups', groups: 20, larkDelayMs: 0, variant: '20 groups, Lark healthy' },
+    { signal: 'SIGTERM', evidenceId: 'inbox-sigterm-20-groups', groups: 20, larkDelayMs: 0, variant: '20 groups, Lark healthy' },
+    { signal: 'SIGKILL', evidenceId: 'inbox-sigkill-slow-lark', groups: 1, larkDelayMs: 1500, variant: 'one busy group, Lark answering after 1.5 s' },
+    { signal: 'SIGTERM', evidenceId: 'inbox-sigterm-slow-lark', groups: 20, larkDelayMs: 1500, variant: '20 groups, Lark answering after 1.5 s' },
+  ] as const)('$signal right after 100 acknowledged commands ($variant): every write applied once, every reply delivered once after the restart', { timeout: 420_000 }, async (drill) => {
+    await runInboxDrill(drill);
+  });
 });
 
 describe('replies outlast Lark', () => {
