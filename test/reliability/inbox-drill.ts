@@ -65,10 +65,11 @@ export async function runInboxDrill(o: { signal: 'SIGKILL' | 'SIGTERM'; evidence
     };
     let fakeMessages: Array<{ parentId: string | null }> = [];
     await waitFor(
-      'every reply',
+      'every reply and every inbox row done',
       async () => {
         fakeMessages = (await fake.state()).messages;
-        return replied() || undefined;
+        // A reply can reach Lark just before its inbox row is marked done: wait for both.
+        return (replied() && readDb(dbFile, (db) => (db.prepare("select count(*) as n from inbox where status != 'done'").get() as { n: number }).n) === 0) || undefined;
       },
       Number(process.env.INBOX_DRILL_WAIT_MS ?? 90_000) + COMMANDS * larkDelayMs,
       250,
