@@ -1,8 +1,9 @@
 /**
  * The inbox drill: the real service (`node bin/start.js`, webhook mode) takes 100 commands in
- * one busy group — writes (完成) and reads — each acknowledged with a 200, and is killed right
- * after the 100th acknowledgement (SIGKILL, or SIGTERM). A second life on the same database
- * must apply every acknowledged write exactly once and deliver every reply exactly once.
+ * one busy group or spread over many subscribed groups — writes (完成) and reads — each
+ * acknowledged with a 200, and is killed right after the 100th acknowledgement (SIGKILL, or
+ * SIGTERM), with Lark healthy or slow to answer. A second life on the same database must apply
+ * every acknowledged write exactly once and deliver every reply exactly once.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import SQLite from 'better-sqlite3';
 import { expect } from 'vitest';
 import { recordChecked } from '../support/evidence.js';
 import { spawnFakeLark } from '../support/fake-lark-server.js';
+import { bindChat } from '../../src/db/chat.repository.js';
 import { GROUP, makeBot, OPEN_IDS } from '../bot/support.js';
 import { messageEvent } from '../bot/lark-events.js';
 import { readDb, serviceEnv, spawnService, waitFor, workingHoursNow } from './support.js';
@@ -18,10 +20,20 @@ import { readDb, serviceEnv, spawnService, waitFor, workingHoursNow } from './su
 const APP_ID = 'cli_1b0c0ffee0123456';
 const COMMANDS = 100;
 
-export async function runInboxDrill(o: { signal: 'SIGKILL' | 'SIGTERM'; evidenceId: string }): Promise<void> {
+/**
+ * `groups`: how many subscribed group chats the commands go round-robin to (default 1, the busy
+ * group). `larkDelayMs`: every message call to Lark (send and reply) is answered only after this
+ * delay, from before the first command on (default 0, a healthy Lark).
+ */
+export async function runInboxDrill(o: { signal: 'SIGKILL' | 'SIGTERM'; evidenceId: string; groups?: number; larkDelayMs?: number }): Promise<void> {
+  const groups = o.groups ?? 1;
+  const larkDelayMs = o.larkDelayMs ?? 0;
   const dir = mkdtempSync(join(tmpdir(), 'dangjian-inbox-'));
   const dbFile = join(dir, 'service.db');
   const seeded = await makeBot({ dbFile });
+  // GROUP is bound to 领导小组 by makeBot; the others are subscribed the same way.
+  const chats = [GROUP, ...Array.from({ length: groups - 1 }, (_, k) => `oc_drill_group_${k + 2}`)];
+  for (const chatId of chats.slice(1)) await bindChat(seeded.opened.db, { chatId, target: { kind: 'leadership' }, by: 'test', at: seeded.clock.now().getTime() });
   const tasks = (await seeded.opened.db.selectFrom('task').select('seq').where('year', '=', 2026).orderBy('seq').execute()).map((t) => t.seq);
   await seeded.close();
   const fake = await spawnFakeLark({ appId: APP_ID, appSecret: 'inbox-drill-secret' });
@@ -30,12 +42,15 @@ export async function runInboxDrill(o: { signal: 'SIGKILL' | 'SIGTERM'; evidence
   try {
     const url = await lives[0]!.started(60_000);
     await waitFor('the bot identity', () => lives[0]!.logs.some((l) => l.msg === 'bot identity known'), 20_000);
+    if (larkDelayMs > 0) await fake.setFaults({ match: '^POST /open-apis/im/v1/messages', stallRate: 1, stallMs: larkDelayMs });
     const writes = Math.min(tasks.length, 60);
     const commands = Array.from({ length: COMMANDS }, (_, i) => (i < writes ? `完成 ${tasks[i]}` : `任务 ${tasks[i % tasks.length]}`));
     const acks: number[] = [];
-    const ids = commands.map((_, i) => ({ eventId: `ev_drill_${o.signal}_${i}`, messageId: `om_drill_${o.signal}_${i}` }));
+    const ids = commands.map((_, i) => ({ eventId: `ev_drill_${o.signal}_${i}`, messageId: `om_drill_${o.signal}_${i}`, chatId: chats[i % chats.length]! }));
+    // The fake then knows each command's chat: replies land in (and are paced by) that chat.
+    for (const id of ids) await fake.addInboundMessage({ messageId: id.messageId, chatId: id.chatId });
     for (let i = 0; i < COMMANDS; i++) {
-      const payload = messageEvent({ ...ids[i]!, chatId: GROUP, senderOpenId: OPEN_IDS.office, text: `@_user_1 ${commands[i]}`, mentions: [{ key: '@_user_1', openId: fake.botOpenId, name: '党建助手' }], token: '' });
+      const payload = messageEvent({ ...ids[i]!, senderOpenId: OPEN_IDS.office, text: `@_user_1 ${commands[i]}`, mentions: [{ key: '@_user_1', openId: fake.botOpenId, name: '党建助手' }], token: '' });
       const res = await fetch(`${url}/webhook/event`, { method: 'POST', body: JSON.stringify(payload), headers: { 'content-type': 'application/json' } });
       await res.text();
       acks.push(res.status);
@@ -50,12 +65,13 @@ export async function runInboxDrill(o: { signal: 'SIGKILL' | 'SIGTERM'; evidence
     };
     let fakeMessages: Array<{ parentId: string | null }> = [];
     await waitFor(
-      'every reply',
+      'every reply and every inbox row done',
       async () => {
         fakeMessages = (await fake.state()).messages;
-        return replied() || undefined;
+        // A reply can reach Lark just before its inbox row is marked done: wait for both.
+        return (replied() && readDb(dbFile, (db) => (db.prepare("select count(*) as n from inbox where status != 'done'").get() as { n: number }).n) === 0) || undefined;
       },
-      Number(process.env.INBOX_DRILL_WAIT_MS ?? 90_000),
+      Number(process.env.INBOX_DRILL_WAIT_MS ?? 90_000) + COMMANDS * larkDelayMs,
       250,
     ).catch((err: unknown) => {
       const diag = readDb(dbFile, (db) => ({
@@ -69,6 +85,7 @@ export async function runInboxDrill(o: { signal: 'SIGKILL' | 'SIGTERM'; evidence
     await lives[1]!.kill('SIGTERM');
     const state = await fake.state();
     const repliesPer = ids.map((id) => state.messages.filter((m) => m.parentId === id.messageId).length);
+    const repliedInItsChat = ids.filter((id) => state.messages.some((m) => m.parentId === id.messageId && m.chatId === id.chatId)).length;
     const completions = readDb(dbFile, (db) => db.prepare("select t.seq as seq, count(*) as n from task_completion c join task t on t.id = c.task_id where c.undone_at is null group by t.seq").all() as Array<{ seq: number; n: number }>);
     const completedOnce = tasks.slice(0, writes).filter((seq) => completions.find((c) => c.seq === seq)?.n === 1).length;
     const completedTwice = completions.filter((c) => c.n > 1).length;
@@ -77,18 +94,19 @@ export async function runInboxDrill(o: { signal: 'SIGKILL' | 'SIGTERM'; evidence
     await recordChecked(
       {
         id: o.evidenceId,
-        test: `${o.signal} right after 100 acknowledged commands`,
-        load: `${COMMANDS} commands in one busy group (${writes} writes 「完成」, ${COMMANDS - writes} reads 「任务」), posted one after another to the real service (webhook mode)`,
+        test: `${o.signal} right after 100 acknowledged commands${groups > 1 ? `, ${groups} groups` : ''}${larkDelayMs > 0 ? ', slow Lark' : ''}`,
+        load: `${COMMANDS} commands ${groups > 1 ? `spread round-robin over ${groups} subscribed group chats` : 'in one busy group'} (${writes} writes 「完成」, ${COMMANDS - writes} reads 「任务」), posted one after another to the real service (webhook mode); Lark ${larkDelayMs > 0 ? `answering every message call only after ${(larkDelayMs / 1000).toFixed(1)} s` : 'healthy'}`,
         injected: `${o.signal} the moment the 100th command was acknowledged (${handledBeforeKill} of them handled by then), then a restart on the same database`,
-        result: `${acks.filter((s) => s === 200).length}/${COMMANDS} acknowledged; first life exited ${first.signal ?? `code ${String(first.code)}`}; after the restart ${completedOnce}/${writes} writes applied exactly once (${completedTwice} twice), ${repliesPer.filter((n) => n === 1).length}/${COMMANDS} replies delivered exactly once, ${pendingRows} inbox rows left pending, ${errors} error log lines`,
+        result: `${acks.filter((s) => s === 200).length}/${COMMANDS} acknowledged; first life exited ${first.signal ?? `code ${String(first.code)}`}; after the restart ${completedOnce}/${writes} writes applied exactly once (${completedTwice} twice), ${repliesPer.filter((n) => n === 1).length}/${COMMANDS} replies delivered exactly once (${repliedInItsChat} in the command's own chat), ${pendingRows} inbox rows left pending, ${errors} error log lines`,
         method: 'Each command is recorded in the inbox table before its 200; the restarted service queues the pending rows (router.resume) and replies through the outbox. Writes are counted in task_completion, replies at the fake Lark server by the message replied to.',
-        metrics: { commands: COMMANDS, writes, handledBeforeKill, completedOnce, completedTwice, repliedOnce: repliesPer.filter((n) => n === 1).length, pendingRows, errors },
+        metrics: { commands: COMMANDS, groups, larkDelayMs, writes, handledBeforeKill, repliedInItsChat, completedOnce, completedTwice, repliedOnce: repliesPer.filter((n) => n === 1).length, pendingRows, errors },
       },
       () => {
         expect(acks.every((s) => s === 200)).toBe(true);
         expect(completedOnce).toBe(writes);
         expect(completedTwice).toBe(0);
         expect(repliesPer.every((n) => n === 1)).toBe(true);
+        expect(repliedInItsChat).toBe(COMMANDS);
         expect(pendingRows).toBe(0);
       },
     );
