@@ -243,7 +243,7 @@ export async function runHeldLockDrill(o: { holdMs: number; evidenceId: string }
         load: `${sent.length} commands in bursts of 5 every 0.5 s to the real service (webhook mode)`,
         injected: `another connection holding the write lock (BEGIN IMMEDIATE) for ${o.holdMs / 1000} s`,
         result: `slowest answer ${(slowest / 1000).toFixed(2)} s; ${sent.length - refused.length} acknowledged 200 and ${refused.length} answered 503 (delivered again: ${redelivered.filter((r) => r.status === 200).length} × 200); ${answeredOnce}/${sent.length} answered exactly once; ${errors} error log lines`,
-        method: 'The service’s busy_timeout is 20 ms; the inbox record waits for the lock on timers up to 1.5 s, then answers 503; handling that meets the lock is tried again from the inbox row. The test posts the refused events again, as Lark would.',
+        method: 'The service’s busy_timeout is 20 ms; the inbox record waits for the lock on timers up to 1 s, then answers 503; handling that meets the lock is tried again from the inbox row. The test posts the refused events again, as Lark would.',
         metrics: { commands: sent.length, refused: refused.length, slowestMs: Math.round(slowest), answeredOnce, errors },
       },
       () => {
