@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { isBusy } from '../db/database.js';
 import { markEventProcessed } from '../db/event.repository.js';
-import { deliverReply, recordReply, replyKey } from '../services/replies.service.js';
+import { deliverReply, recordReply, replyKey, replyRecorded } from '../services/replies.service.js';
 import type { MsgType, Outbound, OutgoingReply } from '../messaging/outbound.js';
 import { runCardAction } from './actions.js';
 import { helpCard, markOneToOne, noticeCard } from './cards.js';
@@ -67,7 +67,10 @@ async function decide(msg: ChatMessage, deps: BotDeps): Promise<MessageDecision>
     if (!(await markEventProcessed(trx, `message:${msg.messageId}`, now.getTime()))) return 'duplicate_message' as const;
     return 'new' as const;
   });
-  if (fresh !== 'new') return { status: 'ignored', reason: fresh };
+  // Marked but never answered: the process died between acting on the message and recording its
+  // answer (two transactions). Act again, so that the person is answered: 完成 / 撤销 are guarded
+  // by the one-active-completion index; a repeated 录分 adds an identical entry.
+  if (fresh !== 'new' && (await replyRecorded(deps.db, msg.messageId))) return { status: 'ignored', reason: fresh };
   const log = deps.log.child({ messageId: msg.messageId, chatId: msg.chatId });
   if (msg.file) return { status: 'replied', command: 'file', reply: await fileMessageReply({ ...msg, file: msg.file }, deps, log) };
   if (msg.text === null) return { status: 'replied', command: null, reply: cardReply(noticeCard('只认识文字命令', 'grey', ['请发送文字命令，例如「帮助」。'])) };

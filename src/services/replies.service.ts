@@ -7,7 +7,7 @@
  */
 import type { SchedulerSettings } from '../config/scheduler-settings.js';
 import { retryWhileBusy, type Db } from '../db/database.js';
-import { claimDueOutbox, claimOutboxByKey, insertOutboxMessage, markOutboxAttemptFailed, markOutboxSent, type OutboxRecord } from '../db/outbox.repository.js';
+import { claimDueOutbox, claimOutboxByKey, findOutboxByKey, insertOutboxMessage, markOutboxAttemptFailed, markOutboxSent, type OutboxRecord } from '../db/outbox.repository.js';
 import type { Logger } from '../log.js';
 import type { MsgType, Outbound } from '../messaging/outbound.js';
 
@@ -37,6 +37,11 @@ export interface ReplyDeps {
 }
 
 export const replyKey = (messageId: string) => `reply:${messageId}`;
+
+/** Whether the answer to a message is in the outbox (sent or still to be sent). */
+export async function replyRecorded(db: Db, messageId: string): Promise<boolean> {
+  return (await findOutboxByKey(db, replyKey(messageId))) !== undefined;
+}
 
 /** Records the reply, pending (once per message: false when it was recorded before). */
 export function recordReply(db: Db, r: { chatId: string; payload: ReplyPayload; at: number }): Promise<boolean> {

@@ -75,6 +75,22 @@ describe('deduplication', () => {
     expect(bot.outbound.replies).toHaveLength(1);
   });
 
+  it('answers a message whose process died after acting and before recording the answer, acting once', async () => {
+    const msg = message('完成 1');
+    // The first life: the event marked and the task completed (respondToMessage decides and acts), then killed
+    // before the answer was recorded in the outbox.
+    expect((await respondToMessage(msg, bot.deps)).status).toBe('replied');
+    expect(await completions(1)).toHaveLength(1);
+    expect(bot.outbound.replies).toHaveLength(0);
+    // The inbox row is still pending: at the next start the message is handled again and answered once.
+    const again = await handleMessage(msg, bot.deps);
+    expect(again.status).toBe('replied');
+    expect(await completions(1)).toHaveLength(1);
+    expect(bot.outbound.replies).toHaveLength(1);
+    expect(await handleMessage(msg, bot.deps)).toEqual({ status: 'ignored', reason: 'duplicate_event' });
+    expect(bot.outbound.replies).toHaveLength(1);
+  });
+
   it('acts once on the same message under a new event id', async () => {
     const msg = message('完成 1');
     await handleMessage(msg, bot.deps);
