@@ -1,8 +1,35 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The repository, service, scheduler and bot suites that open their database through
+ * test/support/database.ts, run a second time on PostgreSQL (issue 17): the real server named by
+ * TEST_DATABASE_URL (CI), or an embedded PGlite when it is not set.
+ */
+const ON_BOTH_DATABASES = [
+  'test/db/**/*.test.ts',
+  'test/tasks/board.test.ts',
+  'test/tasks/task-service.test.ts',
+  'test/scheduler/card-press.test.ts',
+  'test/scheduler/noise-budget.test.ts',
+  'test/scheduler/pass.test.ts',
+  'test/scheduler/simulated-year.test.ts',
+  'test/bot/*.test.ts',
+  'test/services/**/*.test.ts',
+  'test/scoring/grading-service.test.ts',
+];
+/** In those folders but exercising SQLite files, child processes or no database at all. */
+const SQLITE_ONLY = [
+  'test/bot/console.test.ts',
+  'test/bot/issue13-e2e.test.ts',
+  'test/bot/webhook-aborted.test.ts',
+  'test/bot/work-queue.test.ts',
+  'test/bot/held-lock.test.ts',
+  'test/bot/service.test.ts',
+  'test/bot/ws-e2e.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     exclude: ['test/**/*.soak.test.ts', 'node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
@@ -15,5 +42,17 @@ export default defineConfig({
     // Lark's SDK caches tenant tokens process-wide and axios honours proxy variables:
     // keep every test file in its own process and never proxy loopback.
     env: { NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' },
+    projects: [
+      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'postgres',
+          include: ON_BOTH_DATABASES,
+          exclude: [...SQLITE_ONLY, 'test/**/*.soak.test.ts', 'node_modules/**'],
+          env: { NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost', DANGJIAN_TEST_DIALECT: 'postgres' },
+        },
+      },
+    ],
   },
 });

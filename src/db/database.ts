@@ -1,16 +1,73 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresAdapter, SqliteDialect, type Dialect as KyselyDialect } from 'kysely';
+import { postgresTypesPlugin } from './postgres-types.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
 
+/** The two engines (issue 17): the embedded SQLite file (default) and a PostgreSQL server. */
+export type Dialect = 'sqlite' | 'postgres';
+
 export interface OpenedDatabase {
   db: Db;
+  dialect: 'sqlite';
   /** The raw handle, for the backup API and PRAGMAs. */
   sqlite: SQLite.Database;
   close(): Promise<void>;
+}
+
+export interface OpenedPostgres {
+  db: Db;
+  dialect: 'postgres';
+  close(): Promise<void>;
+}
+
+/** A database of either engine; `sqlite` is there only on SQLite. */
+export type AnyOpenedDatabase = OpenedDatabase | OpenedPostgres;
+
+/** Which engine a Db (or a transaction of one) runs on. */
+export function dialectOf(db: Db): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+/** Whether a database location names a PostgreSQL server rather than a SQLite file. */
+export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//i.test(location);
+
+/** Hides the password of a postgres:// URL for logs and messages. */
+export function describeLocation(location: string): string {
+  return isPostgresUrl(location) ? location.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@') : location;
+}
+
+/**
+ * Opens a PostgreSQL database over pg's Pool. `pg` is loaded here only (a SQLite deployment and
+ * the CLI never load it). int8 (counts, our epoch-millisecond columns) and numeric (sums) come
+ * back from pg as strings; every value we store fits a double exactly, so both are parsed to
+ * numbers, as SQLite returns them.
+ */
+export async function openPostgres(url: string, options: { max?: number; applicationName?: string } = {}): Promise<OpenedPostgres> {
+  const { default: pg } = await import('pg');
+  const types = { getTypeParser: (oid: number, format?: string) => (oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) };
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, application_name: options.applicationName ?? 'dangjian', types: types as never });
+  // An idle client's connection dropping (a server restart) must not crash the process; the pool
+  // replaces it at the next query.
+  pool.on('error', () => {});
+  const { PostgresDialect } = await import('kysely');
+  return fromDialect(new PostgresDialect({ pool }));
+}
+
+/** A Kysely over any PostgreSQL dialect (pg's Pool, or an embedded PGlite in tests). */
+export function fromDialect(dialect: KyselyDialect): OpenedPostgres {
+  const db = new Kysely<Database>({ dialect, plugins: [postgresTypesPlugin] });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/**
+ * Opens the database a location names: a postgres:// URL (DATABASE_URL) or a SQLite file.
+ */
+export async function openDatabaseAt(location: string, options: { readonly?: boolean; applicationName?: string } = {}): Promise<AnyOpenedDatabase> {
+  return isPostgresUrl(location) ? openPostgres(location, { applicationName: options.applicationName }) : openDatabase(location, options);
 }
 
 const STATEMENT_CACHE_SIZE = 500;
@@ -73,16 +130,20 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   handles.set(db, cached);
   return {
     db,
+    dialect: 'sqlite',
     sqlite,
     // Kysely's destroy closes the underlying better-sqlite3 handle.
     close: () => db.destroy(),
   };
 }
 
-/** SQLITE_BUSY and its extended codes: another connection holds the lock. */
+/**
+ * Another connection holds the lock: SQLITE_BUSY and its extended codes; on PostgreSQL a lock
+ * timeout (55P03), a serialization failure (40001) or a deadlock (40P01), all worth retrying.
+ */
 export function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === '55P03' || code === '40001' || code === '40P01');
 }
 
 /**

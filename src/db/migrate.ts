@@ -1,6 +1,6 @@
-import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import { migrations as allMigrations } from '../../migrations/index.js';
-import { sqliteOf, type Db } from './database.js';
+import { dialectOf, sqliteOf, type Db } from './database.js';
 
 class MigrationError extends Error {}
 
@@ -12,8 +12,8 @@ class ListedMigrationProvider implements MigrationProvider {
   }
 }
 
-export function migrator(db: Db, migrations: Record<string, Migration> = allMigrations): Migrator {
-  return new Migrator({ db, provider: new ListedMigrationProvider(migrations) });
+export function migrator(db: Db, migrations: Record<string, Migration> = allMigrations, schema?: string): Migrator {
+  return new Migrator({ db, provider: new ListedMigrationProvider(migrations), ...(schema === undefined ? {} : { migrationTableSchema: schema }) });
 }
 
 export const migrationNames = (): string[] => Object.keys(allMigrations).sort();
@@ -27,6 +27,9 @@ export const migrationNames = (): string[] => Object.keys(allMigrations).sort();
  * second would wait with the event loop blocked.) SQLite-specific (issue 17).
  */
 export async function migrateToLatest(db: Db): Promise<string[]> {
+  // PostgreSQL: Kysely runs the pending migrations in one transaction under its advisory lock,
+  // so replicas starting together are safe; the one that waited finds nothing left to do.
+  if (dialectOf(db) === 'postgres') return (await pendingOnPostgres(db)) ? applied(await migrator(db, allMigrations, await currentSchema(db)).migrateToLatest()) : [];
   // Nothing pending (every start but the first): no write lock taken at all.
   if (!hasPending(db)) return [];
   const sqlite = sqliteOf(db);
@@ -52,6 +55,25 @@ function hasPending(db: Db): boolean {
     done = new Set((sqliteOf(db).prepare('SELECT name FROM kysely_migration').all() as Array<{ name: string }>).map((r) => r.name));
   } catch {
     return true; // a fresh file: no migration table yet
+  }
+  return migrationNames().some((name) => !done.has(name));
+}
+
+/**
+ * The schema the connection works in (search_path): Kysely's migration tables go there, named
+ * explicitly, because its check for them looks in every schema of the database.
+ */
+async function currentSchema(db: Db): Promise<string> {
+  const r = await sql<{ s: string }>`select current_schema() as s`.execute(db);
+  return r.rows[0]!.s;
+}
+
+async function pendingOnPostgres(db: Db): Promise<boolean> {
+  let done: Set<string>;
+  try {
+    done = new Set((await db.selectFrom('kysely_migration' as never).select('name' as never).execute()).map((r) => (r as { name: string }).name));
+  } catch {
+    return true; // a fresh database: no migration table yet
   }
   return migrationNames().some((name) => !done.has(name));
 }

@@ -7,7 +7,8 @@ import type { Card } from '../../src/cards/card.js';
 import { renderCardText } from '../../src/cards/card.js';
 import { fixedClock } from '../../src/clock.js';
 import { bindChat } from '../../src/db/chat.repository.js';
-import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
+import type { AnyOpenedDatabase } from '../../src/db/database.js';
+import { onPostgres, openTestDatabase } from '../support/database.js';
 import { bindMemberOpenId, findMemberByName } from '../../src/db/member.repository.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { silentLogger } from '../../src/log.js';
@@ -80,7 +81,7 @@ export class RecordingOutbound implements Outbound {
 export interface TestBot {
   runtime: BotRuntime;
   deps: BotDeps;
-  opened: OpenedDatabase;
+  opened: AnyOpenedDatabase;
   outbound: RecordingOutbound;
   clock: ReturnType<typeof fixedClock>;
   dbFile: string;
@@ -90,7 +91,7 @@ export interface TestBot {
 /** Street (from init) → 城东社区 (→ 城东花园小区, 城东新村小区), 城西社区; roster bound; GROUP bound to 领导小组. */
 export async function makeBot(options: { dbFile?: string; now?: string; outbound?: Outbound; cardDeadlineMs?: number; queueCapacity?: number; botOpenId?: string | null; settings?: SchedulerSettings } = {}): Promise<TestBot> {
   const dbFile = options.dbFile ?? join(mkdtempSync(join(tmpdir(), 'dangjian-bot-')), 'test.db');
-  const opened = openDatabase(dbFile);
+  const opened = await openTestDatabase(dbFile);
   await migrateToLatest(opened.db);
   const plan = loadPlan();
   const clock = fixedClock(options.now ?? NOW);
@@ -116,6 +117,8 @@ let template: Promise<string> | undefined;
 
 /** Like makeBot, but copies a database seeded once per test file (fast for many small cases). */
 export async function makeBotFromTemplate(options: { outbound?: Outbound } = {}): Promise<TestBot> {
+  // PostgreSQL: each test database is a fresh schema; seeding it again is the copy.
+  if (onPostgres) return makeBot(options);
   template ??= (async () => {
     const t = await makeBot();
     await t.close();
@@ -126,7 +129,7 @@ export async function makeBotFromTemplate(options: { outbound?: Outbound } = {})
   return makeBot({ ...options, dbFile: file });
 }
 
-async function seed(opened: OpenedDatabase, base: { db: OpenedDatabase['db']; plan: ReturnType<typeof loadPlan>; clock: ReturnType<typeof fixedClock>; tz: string }, clock: ReturnType<typeof fixedClock>): Promise<void> {
+async function seed(opened: AnyOpenedDatabase, base: { db: AnyOpenedDatabase['db']; plan: ReturnType<typeof loadPlan>; clock: ReturnType<typeof fixedClock>; tz: string }, clock: ReturnType<typeof fixedClock>): Promise<void> {
   const admin = operatorActor('test');
   await initProgramme(base, admin, { year: 2026, sampleRoster: true });
   for (const [name, level, parent] of [

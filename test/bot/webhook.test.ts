@@ -15,6 +15,7 @@ import { startFakeLark, type FakeLark, type FakeMessage } from '../support/fake-
 import { readWorkbook, sheetRows, xlsxProblems } from '../support/xlsx.js';
 import { cardEvent, encryptBody, messageEvent, signedHeaders } from './lark-events.js';
 import { BOT_OPEN_ID, GROUP, makeBot, OPEN_IDS, type TestBot } from './support.js';
+import { allRows } from '../support/database.js';
 
 const ENCRYPT_KEY = 'test-encrypt-key-webhook';
 const TOKEN = 'test-verification-token';
@@ -350,7 +351,7 @@ describe('导出: the file itself, through the webhook, the real sender and the 
     expect(bytes.length).toBe(file!.size);
     expect(await xlsxProblems(bytes)).toEqual([]);
     const wb = await readWorkbook(bytes);
-    const communities = (bot.opened.sqlite.prepare("SELECT name FROM unit WHERE level = 'community' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+    const communities = ((await allRows(bot.opened, "SELECT name FROM unit WHERE level = 'community' ORDER BY name")) as Array<{ name: string }>).map((r) => r.name);
     expect(sheetRows(wb.getWorksheet('社区')!, 4).map((r) => r[0]).sort()).toEqual(communities);
   });
 

@@ -16,6 +16,7 @@ import { setScore, setVeto } from '../../src/services/scores.service.js';
 import { addUnit } from '../../src/services/units.service.js';
 import { makeBot, type TestBot } from '../bot/support.js';
 import { cellText, readWorkbook, sheetRows, xlsxProblems } from '../support/xlsx.js';
+import { sqliteOf } from '../../src/db/database.js';
 
 let bot: TestBot;
 const office = operatorActor('王博文');
@@ -34,7 +35,7 @@ beforeAll(async () => {
   bot = await makeBot();
   await addUnit(bot.deps, office, { name: '城南社区', level: 'community' });
   await addUnit(bot.deps, office, { name: '阳光小区', level: 'compound', parent: '城西社区' });
-  const street = (bot.opened.sqlite.prepare("SELECT name FROM unit WHERE level = 'street'").get() as { name: string }).name;
+  const street = (sqliteOf(bot.opened.db).prepare("SELECT name FROM unit WHERE level = 'street'").get() as { name: string }).name;
   await scoreAll(street, 'street', 0.9, 2025);
   await scoreAll(street, 'street', 0.9, 2026);
   await scoreAll('城东花园小区', 'compound', 1, 2025);
@@ -61,7 +62,7 @@ const sheet = (wb: ExcelJS.Workbook, name: string) => {
 
 /** The entries that count (latest per unit, item, year), straight from SQL. */
 function latestPoints(year: number): Map<string, Map<string, number>> {
-  const rows = bot.opened.sqlite
+  const rows = sqliteOf(bot.opened.db)
     .prepare(
       `SELECT u.name AS unit, e.item_code AS item, e.points AS points FROM score_entry e JOIN unit u ON u.id = e.unit_id
        WHERE e.year = ? AND e.id = (SELECT MAX(id) FROM score_entry x WHERE x.unit_id = e.unit_id AND x.item_code = e.item_code AND x.year = e.year)`,
@@ -75,8 +76,8 @@ function latestPoints(year: number): Map<string, Map<string, number>> {
   return out;
 }
 
-const units = () => bot.opened.sqlite.prepare('SELECT u.name AS name, u.level AS level, p.name AS parent FROM unit u LEFT JOIN unit p ON p.id = u.parent_id').all() as Array<{ name: string; level: Level; parent: string | null }>;
-const vetoed = () => new Set((bot.opened.sqlite.prepare('SELECT u.name AS name FROM veto v JOIN unit u ON u.id = v.unit_id WHERE v.year = 2026 AND v.cleared_at IS NULL').all() as Array<{ name: string }>).map((r) => r.name));
+const units = () => sqliteOf(bot.opened.db).prepare('SELECT u.name AS name, u.level AS level, p.name AS parent FROM unit u LEFT JOIN unit p ON p.id = u.parent_id').all() as Array<{ name: string; level: Level; parent: string | null }>;
+const vetoed = () => new Set((sqliteOf(bot.opened.db).prepare('SELECT u.name AS name FROM veto v JOIN unit u ON u.id = v.unit_id WHERE v.year = 2026 AND v.cleared_at IS NULL').all() as Array<{ name: string }>).map((r) => r.name));
 
 /** 晋位 / 保持 / 降级 / 新评 / 未评分 as the office reads the two years of a unit's score report. */
 function expectedMove(now: ScoreReport): string {

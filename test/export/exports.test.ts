@@ -20,6 +20,7 @@ import { occurrencesFor } from '../../src/tasks/occurrences.js';
 import { endOfLocalDay, isoInZone } from '../../src/time.js';
 import { makeBot, TZ, type TestBot } from '../bot/support.js';
 import { cellText, readWorkbook, sheetRows, xlsxProblems } from '../support/xlsx.js';
+import { sqliteOf } from '../../src/db/database.js';
 
 let bot: TestBot;
 const office = operatorActor('王博文');
@@ -80,7 +81,7 @@ const sheet = (wb: ExcelJS.Workbook, name: string) => {
 
 /** The entries that count (latest per unit, item, year), straight from SQL. */
 function latestPoints(year: number): Map<string, Map<string, number>> {
-  const rows = bot.opened.sqlite
+  const rows = sqliteOf(bot.opened.db)
     .prepare(
       `SELECT u.name AS unit, e.item_code AS item, e.points AS points FROM score_entry e JOIN unit u ON u.id = e.unit_id
        WHERE e.year = ? AND e.id = (SELECT MAX(id) FROM score_entry x WHERE x.unit_id = e.unit_id AND x.item_code = e.item_code AND x.year = e.year)`,
@@ -95,7 +96,7 @@ function latestPoints(year: number): Map<string, Map<string, number>> {
 }
 
 function unitsOf(level: Level): Array<{ name: string; parent: string | null }> {
-  return bot.opened.sqlite.prepare('SELECT u.name AS name, p.name AS parent FROM unit u LEFT JOIN unit p ON p.id = u.parent_id WHERE u.level = ? ORDER BY u.name').all(level) as Array<{ name: string; parent: string | null }>;
+  return sqliteOf(bot.opened.db).prepare('SELECT u.name AS name, p.name AS parent FROM unit u LEFT JOIN unit p ON p.id = u.parent_id WHERE u.level = ? ORDER BY u.name').all(level) as Array<{ name: string; parent: string | null }>;
 }
 
 describe('评分表', () => {
@@ -103,7 +104,7 @@ describe('评分表', () => {
     const { file, wb } = await exported('scores', { year: 2026 });
     expect(file.fileName).toBe('评分表-2026.xlsx');
     const points = latestPoints(2026);
-    const vetoed = new Set((bot.opened.sqlite.prepare('SELECT u.name AS name FROM veto v JOIN unit u ON u.id = v.unit_id WHERE v.year = 2026 AND v.cleared_at IS NULL').all() as Array<{ name: string }>).map((r) => r.name));
+    const vetoed = new Set((sqliteOf(bot.opened.db).prepare('SELECT u.name AS name FROM veto v JOIN unit u ON u.id = v.unit_id WHERE v.year = 2026 AND v.cleared_at IS NULL').all() as Array<{ name: string }>).map((r) => r.name));
     for (const level of ['street', 'community', 'compound'] as const) {
       const ws = sheet(wb, LEVEL_NAMES_ZH[level]);
       const spec = bot.deps.plan.levels.find((l) => l.level === level)!;
@@ -181,7 +182,7 @@ describe('任务台账', () => {
   it('lists every occurrence per lead unit with deadline, status, who completed it and when, and lateness — as recorded', async () => {
     const { wb } = await exported('tasks', { year: 2026 });
     const tasks = await listTasks(bot.opened.db, { year: 2026 });
-    const completions = bot.opened.sqlite
+    const completions = sqliteOf(bot.opened.db)
       .prepare('SELECT t.seq AS seq, c.period AS period, c.done_at AS doneAt, c.done_by AS doneBy, c.note AS note FROM task_completion c JOIN task t ON t.id = c.task_id WHERE t.year = 2026 AND c.undone_at IS NULL')
       .all() as Array<{ seq: number; period: string; doneAt: number; doneBy: string; note: string | null }>;
     expect(completions.length).toBe(3);

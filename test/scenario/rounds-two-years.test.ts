@@ -31,6 +31,7 @@ import { reviewApplication, saveApplication, submitApplication } from '../../src
 import { completeRectification } from '../../src/services/rectification.service.js';
 import { roundBulletinReport } from '../../src/services/bulletin.service.js';
 import { readWorkbook, sheetRows, xlsxProblems } from '../support/xlsx.js';
+import { sqliteOf } from '../../src/db/database.js';
 
 let bot: TestBot;
 const office = operatorActor('王博文');
@@ -65,7 +66,7 @@ async function passAt(iso: string) {
 }
 
 const frozen = (label: string) =>
-  bot.opened.sqlite
+  sqliteOf(bot.opened.db)
     .prepare(
       `SELECT u.name AS unit, g.grade, g.total, g.veto, g.assessed FROM assessment_round_grade g JOIN unit u ON u.id = g.unit_id
        JOIN assessment_round r ON r.id = g.round_id WHERE r.year || '年' || CASE r.kind WHEN 'annual' THEN '年度验收' WHEN 'review' THEN '复评' ELSE '预验收' END = ?`,
@@ -73,12 +74,12 @@ const frozen = (label: string) =>
     .all(label) as Array<{ unit: string; grade: 'none' | 'standard' | 'demonstration'; total: number; veto: number; assessed: number }>;
 
 let street: string;
-const itemIds = (unit: string) => (bot.opened.sqlite.prepare('SELECT i.id FROM rectification_item i JOIN unit u ON u.id = i.unit_id WHERE u.name = ? ORDER BY i.id').all(unit) as Array<{ id: number }>).map((r) => r.id);
+const itemIds = (unit: string) => (sqliteOf(bot.opened.db).prepare('SELECT i.id FROM rectification_item i JOIN unit u ON u.id = i.unit_id WHERE u.name = ? ORDER BY i.id').all(unit) as Array<{ id: number }>).map((r) => r.id);
 const setClock = (iso: string) => bot.clock.set(Date.parse(iso));
 
 beforeAll(async () => {
   bot = await makeBot({ now: '2026-06-01T10:00:00+08:00' });
-  street = (bot.opened.sqlite.prepare("SELECT name FROM unit WHERE level = 'street'").get() as { name: string }).name;
+  street = (sqliteOf(bot.opened.db).prepare("SELECT name FROM unit WHERE level = 'street'").get() as { name: string }).name;
   await addUnit(bot.deps, office, { name: '阳光小区', level: 'compound', parent: '城西社区' });
   await addUnit(bot.deps, office, { name: '明月小区', level: 'compound', parent: '城西社区' });
   await addMember(bot.deps, office, { name: '孙书记', role: 'secretary', unit: '阳光小区' });
@@ -146,7 +147,7 @@ describe('two years of rounds', () => {
     expect(await xlsxProblems(file.bytes)).toEqual([]);
     const ws = (await readWorkbook(file.bytes)).getWorksheet('等级变化')!;
     expect((ws.getRow(1).values as ExcelJS.CellValue[]).slice(11, 13)).toEqual(['申报目标', '目标达成']);
-    const approved = new Set((bot.opened.sqlite.prepare("SELECT u.name FROM application a JOIN unit u ON u.id = a.unit_id WHERE a.status = 'approved' AND a.year = 2026").all() as Array<{ name: string }>).map((r) => r.name));
+    const approved = new Set((sqliteOf(bot.opened.db).prepare("SELECT u.name FROM application a JOIN unit u ON u.id = a.unit_id WHERE a.status = 'approved' AND a.year = 2026").all() as Array<{ name: string }>).map((r) => r.name));
     const grades = new Map(frozen('2026年年度验收').map((g) => [g.unit, g]));
     for (const row of sheetRows(ws, 2)) {
       const unit = row[0] as string;
@@ -178,7 +179,7 @@ describe('two years of rounds', () => {
     const edited = itemIds('明月小区')[0]!;
     expect(await ask(`整改 修改 ${edited} 补齐小区“美好家园”创建台账`)).toContain(`整改事项 #${edited} 已修改`);
     expect(await ask(`整改 修改 ${edited} 随便改`, OPEN_IDS.secretary)).toContain('只有党建办可以修改整改事项');
-    expect(bot.opened.sqlite.prepare('SELECT title FROM rectification_item WHERE id = ?').get(edited)).toEqual({ title: '补齐小区“美好家园”创建台账' });
+    expect(sqliteOf(bot.opened.db).prepare('SELECT title FROM rectification_item WHERE id = ?').get(edited)).toEqual({ title: '补齐小区“美好家园”创建台账' });
     expect(itemIds('阳光小区')).toHaveLength(2);
     // The unit's own board (「事项」) carries its 整改 with who answers for each and a button to mark it done.
     const board = await ask('事项 城东花园小区', OPEN_IDS.secretary);
@@ -280,7 +281,7 @@ describe('two years of rounds', () => {
     expect(await ask('推选 选定 城东新村小区')).toContain('「城东新村小区」不是2027年年度验收的示范型单位');
     expect(await ask('推选 选定 城东花园小区', OPEN_IDS.secretary)).toContain('只有党建办可以推选单位');
     expect(await ask('推选 选定 城东花园小区 明月小区')).toContain('推选名单已记录');
-    const chosen = (bot.opened.sqlite.prepare('SELECT u.name FROM round_candidate c JOIN unit u ON u.id = c.unit_id ORDER BY u.name').all() as Array<{ name: string }>).map((r) => r.name);
+    const chosen = (sqliteOf(bot.opened.db).prepare('SELECT u.name FROM round_candidate c JOIN unit u ON u.id = c.unit_id ORDER BY u.name').all() as Array<{ name: string }>).map((r) => r.name);
     expect(chosen).toEqual(['城东花园小区', '明月小区'].sort());
 
     const file = await exportWorkbook({ ...bot.deps, yellowDays: 3 }, office, 'candidates', {}, writeWorkbook);
@@ -339,7 +340,7 @@ describe('two years of rounds', () => {
     expect(sheetRows(wb.getWorksheet('需整改')!, 2).map((r) => r[0]).sort()).toEqual(fell.sort());
     expect(fell).toEqual(expect.arrayContaining(['城东新村小区', '城西社区']));
     // 上轮整改: from the items and completions in SQL: the last completion after the deadline, or an item never done.
-    const state = bot.opened.sqlite
+    const state = sqliteOf(bot.opened.db)
       .prepare(
         `SELECT u.name AS unit, SUM(c.id IS NULL) AS open, SUM(c.done_at > strftime('%s', i.due_date || ' 23:59:59.999', '-8 hours') * 1000) AS late
          FROM rectification_item i JOIN unit u ON u.id = i.unit_id LEFT JOIN rectification_completion c ON c.item_id = i.id AND c.undone_at IS NULL GROUP BY u.name`,

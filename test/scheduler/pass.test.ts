@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { operatorActor } from '../../src/auth/actor.js';
 import { fixedClock } from '../../src/clock.js';
-import type { OpenedDatabase } from '../../src/db/database.js';
+import type { AnyOpenedDatabase } from '../../src/db/database.js';
 import type { Card } from '../../src/cards/card.js';
 import { renderCardText } from '../../src/cards/card.js';
 import { findItemByKey, findOutboxByKey, listOutbox, listOutboxItems } from '../../src/db/outbox.repository.js';
@@ -16,8 +16,8 @@ import { setScore } from '../../src/services/scores.service.js';
 import { addUnit } from '../../src/services/units.service.js';
 import { CHATS, RecordingOutbound, TZ, at, calendar, carriedKeys, complete, deps, failure, openProgramme, plan, tempDbFile, titleOf } from './support.js';
 
-const opened: OpenedDatabase[] = [];
-async function programme(file?: string, init = true): Promise<OpenedDatabase> {
+const opened: AnyOpenedDatabase[] = [];
+async function programme(file?: string, init = true): Promise<AnyOpenedDatabase> {
   const o = await openProgramme(file, init);
   opened.push(o);
   return o;
@@ -26,7 +26,7 @@ afterEach(async () => {
   for (const o of opened.splice(0)) await o.close();
 });
 
-const rowsByKey = async (o: OpenedDatabase) => new Map((await listOutbox(o.db)).map((r) => [r.key, r]));
+const rowsByKey = async (o: AnyOpenedDatabase) => new Map((await listOutbox(o.db)).map((r) => [r.key, r]));
 
 describe('a pass composes one card per chat per day and sends it once', () => {
   it('sends each chat its card of the day, carrying every item of the day, and nothing more when run again', async () => {
@@ -245,7 +245,7 @@ describe('failures', () => {
 
 describe('crash recovery and concurrency', () => {
   /** A process that composes the cards due at `t`, claims them and hangs in the send (then dies). */
-  async function hungPass(o: OpenedDatabase, t: string): Promise<RecordingOutbound> {
+  async function hungPass(o: AnyOpenedDatabase, t: string): Promise<RecordingOutbound> {
     const dead = new RecordingOutbound();
     dead.hang();
     void runPass(deps(o, dead, { workerId: 'dead' }), at(t));

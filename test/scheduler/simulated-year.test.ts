@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
-import type { OpenedDatabase } from '../../src/db/database.js';
+import type { AnyOpenedDatabase } from '../../src/db/database.js';
 import { listOutbox, listOutboxItems, type OutboxItemRecord, type OutboxRecord } from '../../src/db/outbox.repository.js';
 import { createLarkSender, type LarkSender } from '../../src/lark/sender.js';
 import { silentLogger } from '../../src/log.js';
@@ -86,7 +86,7 @@ const keysOf = (list: Array<{ key: string }>) => list.map((r) => r.key).sort();
 beforeAll(async () => {
   fake = await startFakeLark({ appId: APP_ID, appSecret: APP_SECRET });
   const file = tempDbFile();
-  let opened: OpenedDatabase = await openProgramme(file);
+  let opened: AnyOpenedDatabase = await openProgramme(file);
   const clock = fixedClock('2026-01-01T00:00:00+08:00');
   const makeSender = (): LarkSender =>
     createLarkSender({ appId: APP_ID, appSecret: APP_SECRET, domain: fake.url, log: silentLogger, clock, sleep: async (ms) => clock.advance(ms) });

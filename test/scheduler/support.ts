@@ -6,7 +6,8 @@ import { operatorActor } from '../../src/auth/actor.js';
 import { fixedClock } from '../../src/clock.js';
 import { bindChat } from '../../src/db/chat.repository.js';
 import { findOutboxByKey, listOutboxItems } from '../../src/db/outbox.repository.js';
-import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
+import type { AnyOpenedDatabase } from '../../src/db/database.js';
+import { openTestDatabase } from '../support/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { silentLogger } from '../../src/log.js';
 import type { Outbound, OutgoingMessage } from '../../src/messaging/outbound.js';
@@ -30,8 +31,8 @@ export function tempDbFile(): string {
 }
 
 /** Opens (and migrates) a database; with `init`, the 2026 programme and the three chats. */
-export async function openProgramme(file = ':memory:', init = true): Promise<OpenedDatabase> {
-  const opened = openDatabase(file);
+export async function openProgramme(file = ':memory:', init = true): Promise<AnyOpenedDatabase> {
+  const opened = await openTestDatabase(file);
   await migrateToLatest(opened.db);
   if (init) {
     const clock = fixedClock('2025-12-01T00:00:00+08:00');
@@ -102,7 +103,7 @@ export function failure(message: string, retryable: boolean): Error & { retryabl
   return Object.assign(new Error(message), { retryable });
 }
 
-export function deps(opened: OpenedDatabase, outbound: Outbound, over: Partial<SchedulerDeps> & { settings?: SchedulerSettings } = {}): SchedulerDeps {
+export function deps(opened: AnyOpenedDatabase, outbound: Outbound, over: Partial<SchedulerDeps> & { settings?: SchedulerSettings } = {}): SchedulerDeps {
   return {
     db: opened.db,
     plan,
@@ -118,12 +119,12 @@ export function deps(opened: OpenedDatabase, outbound: Outbound, over: Partial<S
 }
 
 /** Marks an occurrence done at `doneAt` (as the office). */
-export async function complete(opened: OpenedDatabase, seq: number, period: string, doneAt: string): Promise<void> {
+export async function complete(opened: AnyOpenedDatabase, seq: number, period: string, doneAt: string): Promise<void> {
   await completeOccurrence({ db: opened.db, tz: TZ, clock: fixedClock(doneAt) }, operatorActor(), { year: 2026, seq, period, at: at(doneAt) });
 }
 
 /** The keys of the items a card (outbox key) carries, as recorded. */
-export async function carriedKeys(opened: OpenedDatabase, cardKey: string): Promise<string[]> {
+export async function carriedKeys(opened: AnyOpenedDatabase, cardKey: string): Promise<string[]> {
   const card = await findOutboxByKey(opened.db, cardKey);
   if (!card) return [];
   return (await listOutboxItems(opened.db, { outboxId: card.id })).map((i) => i.key).sort();

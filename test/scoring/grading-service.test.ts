@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
-import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
+import type { AnyOpenedDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { openTestDatabase } from '../support/database.js';
 import { clearVetoes, insertScoreEntry, insertVeto } from '../../src/db/score.repository.js';
 import { setSetting } from '../../src/db/setting.repository.js';
 import { insertUnit } from '../../src/db/unit.repository.js';
@@ -13,7 +14,7 @@ import { plan, scoresTotalling } from './helpers.js';
 const TZ = 'Asia/Shanghai';
 const T0 = Date.parse('2022-05-01T00:00:00+08:00');
 
-let opened: OpenedDatabase;
+let opened: AnyOpenedDatabase;
 let deps: GradingDeps;
 const ids = new Map<string, number>();
 
@@ -45,7 +46,7 @@ async function expectUserError(p: Promise<unknown>, code: string, field?: string
 }
 
 beforeEach(async () => {
-  opened = openDatabase(':memory:');
+  opened = await openTestDatabase(':memory:');
   await migrateToLatest(opened.db);
   deps = { db: opened.db, plan, clock: fixedClock('2022-06-15T10:00:00+08:00'), tz: TZ };
   ids.clear();

@@ -14,6 +14,7 @@ import { closedRoundPair, reopenRound, roundList } from '../../src/services/roun
 import { setScore } from '../../src/services/scores.service.js';
 import { makeBot, message, OPEN_IDS, replyText, type TestBot } from '../bot/support.js';
 import { cliOkInProcess, runCliInProcess, tempDbFile } from '../support/cli.js';
+import { allRows, firstRow } from '../support/database.js';
 
 let bot: TestBot;
 const office = operatorActor('王博文');
@@ -25,8 +26,8 @@ async function ask(text: string, from: string = OPEN_IDS.office): Promise<string
   return replyText(r.reply as Reply);
 }
 
-const frozenRow = (unit: string) =>
-  bot.opened.sqlite.prepare('SELECT g.grade, g.total, g.veto, g.assessed FROM assessment_round_grade g JOIN unit u ON u.id = g.unit_id WHERE u.name = ? ORDER BY g.round_id DESC').get(unit) as
+const frozenRow = async (unit: string) =>
+  (await firstRow(bot.opened, 'SELECT g.grade, g.total, g.veto, g.assessed FROM assessment_round_grade g JOIN unit u ON u.id = g.unit_id WHERE u.name = ? ORDER BY g.round_id DESC', unit)) as
     | { grade: string; total: number; veto: number; assessed: number }
     | undefined;
 
@@ -43,7 +44,7 @@ describe('assessment rounds from the chat', () => {
     expect(await ask('验收 开始')).toContain('缺少验收种类（预验收、年度验收、复评）');
     expect(await ask('验收 结束')).toContain('现在没有进行中的验收');
     expect(await ask('验收 暂停')).toContain('「验收」后面写 开始、结束 或 列表（收到「暂停」）');
-    expect(bot.opened.sqlite.prepare('SELECT count(*) AS n FROM assessment_round').get()).toEqual({ n: 0 });
+    expect((await firstRow(bot.opened, 'SELECT count(*) AS n FROM assessment_round'))).toEqual({ n: 0 });
   });
 
   it('opens a round: entries of its year made while it is open carry its id, other years do not', async () => {
@@ -51,8 +52,8 @@ describe('assessment rounds from the chat', () => {
     expect(await ask('验收 开始 年度验收 2026')).toContain('2026年预验收正在进行，先结束它');
     await setScore(bot.deps, office, { unit: '城东花园小区', item: '11.1', points: 9, year: 2026 });
     await setScore(bot.deps, office, { unit: '城东花园小区', item: '11.1', points: 7, year: 2025 });
-    const rows = bot.opened.sqlite.prepare('SELECT year, round_id FROM score_entry ORDER BY id').all() as Array<{ year: number; round_id: number | null }>;
-    const round = bot.opened.sqlite.prepare('SELECT id FROM assessment_round').get() as { id: number };
+    const rows = (await allRows(bot.opened, 'SELECT year, round_id FROM score_entry ORDER BY id')) as Array<{ year: number; round_id: number | null }>;
+    const round = (await firstRow(bot.opened, 'SELECT id FROM assessment_round')) as { id: number };
     expect(rows).toEqual([
       { year: 2026, round_id: round.id },
       { year: 2025, round_id: null },
@@ -65,13 +66,13 @@ describe('assessment rounds from the chat', () => {
     expect(closedText).toContain('2026年预验收 · 已结束');
     expect(closedText).toContain('冻结 5 个单位的等级；本轮录入 1 条分数');
     const atClose = await scoreReport(bot.deps, '城东花园小区', 2026);
-    expect(frozenRow('城东花园小区')).toEqual({ grade: atClose.grade, total: 9, veto: 0, assessed: 1 });
+    expect(await frozenRow('城东花园小区')).toEqual({ grade: atClose.grade, total: 9, veto: 0, assessed: 1 });
 
     bot.clock.advance(HOUR);
     await setScore(bot.deps, office, { unit: '城东花园小区', item: '11.1', points: 4, year: 2026 });
     await setScore(bot.deps, office, { unit: '城东花园小区', item: '11.2', points: 5, year: 2026 });
     expect((await scoreReport(bot.deps, '城东花园小区', 2026)).total).toBe(9);
-    expect(frozenRow('城东花园小区')).toEqual({ grade: atClose.grade, total: 9, veto: 0, assessed: 1 });
+    expect(await frozenRow('城东花园小区')).toEqual({ grade: atClose.grade, total: 9, veto: 0, assessed: 1 });
     const pair = await closedRoundPair(bot.deps);
     const frozen = pair.current.units.find((u) => u.name === '城东花园小区')!;
     expect(frozen.detail.items.filter((i) => i.assessed).map((i) => [i.code, i.points])).toEqual([['11.1', 9]]);
@@ -98,7 +99,7 @@ describe('assessment rounds from the chat', () => {
     await expect(closedRoundPair(bot.deps, { year: 2026 })).rejects.toMatchObject({ message: '2026年预验收还在进行，结束后才能通报' });
     bot.clock.advance(HOUR);
     await ask('验收 结束 2026');
-    expect(frozenRow('城东花园小区')).toMatchObject({ total: 9, assessed: 2 });
+    expect(await frozenRow('城东花园小区')).toMatchObject({ total: 9, assessed: 2 });
     const [listed] = await roundList(bot.deps);
     expect(listed!.history.map((h) => [h.actionName, h.reason])).toEqual([
       ['开始', null],

@@ -1,7 +1,8 @@
 /** Test helpers for the task engine: an initialised database with a roster covering every role. */
 import { actorFromMember, type Actor } from '../../src/auth/actor.js';
 import { fixedClock } from '../../src/clock.js';
-import { openDatabase, type Db, type OpenedDatabase } from '../../src/db/database.js';
+import type { AnyOpenedDatabase, Db } from '../../src/db/database.js';
+import { openTestDatabase } from '../support/database.js';
 import { insertMember } from '../../src/db/member.repository.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { setSetting } from '../../src/db/setting.repository.js';
@@ -47,7 +48,7 @@ async function seedProgramme(db: Db, options: { year?: number; tasks?: boolean }
 }
 
 export interface TestDb {
-  opened: OpenedDatabase;
+  opened: AnyOpenedDatabase;
   db: Db;
   clock: ReturnType<typeof fixedClock>;
   deps: { db: Db; tz: string; clock: ReturnType<typeof fixedClock>; plan: ReturnType<typeof loadPlan>; yellowDays: number };
@@ -56,7 +57,7 @@ export interface TestDb {
 }
 
 export async function createTestDb(file = ':memory:', options: { seed?: boolean } = {}): Promise<TestDb> {
-  const opened = openDatabase(file);
+  const opened = await openTestDatabase(file);
   await migrateToLatest(opened.db);
   if (options.seed !== false) await seedProgramme(opened.db);
   const clock = fixedClock('2026-03-05T10:00:00+08:00');

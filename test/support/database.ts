@@ -1,0 +1,121 @@
+/**
+ * The database a parameterised suite runs on (issue 17). vitest.config.ts runs the repository,
+ * service, scheduler and bot suites twice: as they are (SQLite files) and in the `postgres`
+ * project with DANGJIAN_TEST_DIALECT=postgres. There each test database is a fresh schema:
+ * - on the server TEST_DATABASE_URL names (CI sets it: real PostgreSQL), or
+ * - without it, on an embedded PostgreSQL (PGlite, one per test file, through the
+ *   kysely-pglite-dialect driver), so `npm test` passes on a machine with no server.
+ */
+import { randomBytes } from 'node:crypto';
+import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type Kysely, type TransactionSettings } from 'kysely';
+import { fromDialect, openDatabase, openPostgres, type AnyOpenedDatabase, type Dialect as DbDialect } from '../../src/db/database.js';
+
+export const TEST_DIALECT: DbDialect = process.env.DANGJIAN_TEST_DIALECT === 'postgres' ? 'postgres' : 'sqlite';
+export const onPostgres = TEST_DIALECT === 'postgres';
+/** Why a test is skipped on PostgreSQL (it exercises SQLite's own file, locks or PRAGMAs). */
+export const SQLITE_ONLY = 'SQLite only: it exercises the SQLite file itself';
+
+/** Opens a fresh database on the suite's engine; on SQLite at `file` (a path or ':memory:'). */
+export async function openTestDatabase(file: string): Promise<AnyOpenedDatabase> {
+  if (!onPostgres) return openDatabase(file);
+  const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const url = process.env.TEST_DATABASE_URL;
+  if (url) {
+    const admin = await openPostgres(url, { max: 1 });
+    await admin.db.executeQuery(CompiledQuery.raw(`CREATE SCHEMA ${schema}`));
+    await admin.close();
+    const sep = url.includes('?') ? '&' : '?';
+    const opened = await openPostgres(`${url}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`, { max: 4 });
+    return {
+      ...opened,
+      close: async () => {
+        await opened.close();
+        const again = await openPostgres(url, { max: 1 });
+        await again.db.executeQuery(CompiledQuery.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).catch(() => {});
+        await again.close();
+      },
+    };
+  }
+  const shared = await embedded();
+  await shared.query(`CREATE SCHEMA ${schema}`);
+  const opened = fromDialect(new SchemaDialect(shared.dialect, shared.driver, schema));
+  return {
+    ...opened,
+    close: async () => {
+      await opened.close();
+      await shared.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    },
+  };
+}
+
+interface Embedded {
+  dialect: Dialect;
+  driver: Driver;
+  query(sql: string): Promise<unknown>;
+}
+
+let embeddedOnce: Promise<Embedded> | undefined;
+
+/** One PGlite per test file (it takes seconds to start), shared by every test database of the file. */
+function embedded(): Promise<Embedded> {
+  embeddedOnce ??= (async () => {
+    const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
+    // numeric (sums) as numbers, as pg's Pool is set up in src/db/database.ts.
+    const pglite = await PGlite.create({ parsers: { 1700: (v: string) => Number(v), 20: (v: string) => Number(v) } });
+    const dialect = new PGliteDialect(pglite);
+    const driver = dialect.createDriver();
+    await driver.init();
+    return { dialect, driver, query: (sql) => pglite.query(sql) };
+  })();
+  return embeddedOnce;
+}
+
+/**
+ * The PGlite dialect with one shared driver (one connection, one queue) for every test database
+ * of the file, each in its own schema: the search_path is set when a connection is acquired.
+ * Destroying one test database leaves the shared PGlite running.
+ */
+class SchemaDialect implements Dialect {
+  constructor(
+    private readonly inner: Dialect,
+    private readonly shared: Driver,
+    private readonly schema: string,
+  ) {}
+  createAdapter() {
+    return this.inner.createAdapter();
+  }
+  createQueryCompiler() {
+    return this.inner.createQueryCompiler();
+  }
+  createIntrospector(db: Kysely<unknown>) {
+    return this.inner.createIntrospector(db);
+  }
+  createDriver(): Driver {
+    const { shared, schema } = this;
+    return {
+      init: async () => {},
+      acquireConnection: async (): Promise<DatabaseConnection> => {
+        const conn = await shared.acquireConnection();
+        await conn.executeQuery(CompiledQuery.raw(`SET search_path TO ${schema}`));
+        return conn;
+      },
+      beginTransaction: (conn: DatabaseConnection, settings: TransactionSettings) => shared.beginTransaction(conn, settings),
+      commitTransaction: (conn: DatabaseConnection) => shared.commitTransaction(conn),
+      rollbackTransaction: (conn: DatabaseConnection) => shared.rollbackTransaction(conn),
+      releaseConnection: (conn: DatabaseConnection) => shared.releaseConnection(conn),
+      destroy: async () => {},
+    };
+  }
+}
+
+/** Runs a raw query on either engine (`?` placeholders) and returns its rows; for assertions. */
+export async function allRows<R>(opened: AnyOpenedDatabase, query: string, ...params: unknown[]): Promise<R[]> {
+  if (opened.dialect === 'sqlite') return opened.sqlite.prepare(query).all(...params) as R[];
+  let n = 0;
+  const result = await opened.db.executeQuery(CompiledQuery.raw(query.replace(/\?/g, () => `$${++n}`), params));
+  return result.rows as R[];
+}
+
+export async function firstRow<R>(opened: AnyOpenedDatabase, query: string, ...params: unknown[]): Promise<R | undefined> {
+  return (await allRows<R>(opened, query, ...params))[0];
+}
