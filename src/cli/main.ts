@@ -15,4 +15,7 @@ for (const stream of [process.stdout, process.stderr]) {
 // build than they save here.
 z.config({ jitless: true });
 loadDotEnv();
-process.exitCode = await runCli(process.argv.slice(2));
+// No top-level await: bin/bundle.js runs this entry as a CommonJS bundle.
+void runCli(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
