@@ -14,7 +14,12 @@ import { UserError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { loadPlan, loadPlanFile } from '../plan/load-plan.js';
 import type { Plan } from '../plan/schema.js';
+import { z } from 'zod';
 import { cliIo, type CliIo } from './io.js';
+
+// A CLI command parses the plan and its arguments once: zod's JIT-compiled parsers cost more to
+// build than they save here. (Set where a command's action loads: `--help` loads no zod.)
+z.config({ jitless: true });
 
 export interface CommonOptions {
   db?: string;
