@@ -1,6 +1,6 @@
 // Keeps .build/<stamp>/, esbuild bundles of the TypeScript sources, up to date. A fresh clone
 // needs no build step: the first run bundles (≈0.5 s), later runs reuse the bundles until a file
-// under src/ or migrations/ (or package.json) changes. Node then loads one file instead of
+// under src/ or migrations/ (or package.json, or this file) changes. Node then loads one file instead of
 // resolving every module through a TypeScript loader.
 //
 // The service (`main`) is an ES module bundle with code splitting: a module the sources import
@@ -22,11 +22,12 @@ const outDir = join(root, '.build');
 /** ES module entries (code splitting) and the one CommonJS entry (the CLI, run with a code cache). */
 const ENTRIES = { main: 'src/main.ts', 'bundle-time': 'src/plan/bundle-time.ts' };
 const CLI_ENTRY = 'src/cli/main.ts';
-const BUNDLED = new Set(['kysely', 'zod']);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const EXTERNAL = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
-  .filter((name) => !BUNDLED.has(name))
-  .flatMap((name) => [name, `${name}/*`]);
+/** The packages left to node's require (CommonJS, native, heavy), but for those bundled. */
+const externalBut = (...bundled) =>
+  Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
+    .filter((name) => !bundled.includes(name))
+    .flatMap((name) => [name, `${name}/*`]);
 /**
  * zod re-exports every locale (≈ 370 KB of the bundle, parsed on every start) under `z.locales`;
  * the sources use none but English, its default. Only English is bundled.
@@ -80,9 +81,6 @@ const COMMON = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  // Pure-JS libraries made of many small ES modules (kysely, zod) are bundled: one file parses
-  // much faster than hundreds resolved one by one. The others (CommonJS, native, heavy) stay out.
-  external: EXTERNAL,
   minifyWhitespace: true,
   minifySyntax: true,
   sourcemap: 'linked',
@@ -92,7 +90,8 @@ const COMMON = {
 
 /** The folder of the bundles of the sources as they are now, built first when missing. */
 async function ensureBuilt() {
-  const sources = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'migrations')), statSync(join(root, 'package.json')).mtimeMs);
+  // This file too: how the bundles are built.
+  const sources = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'migrations')), statSync(join(root, 'package.json')).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs);
   const stamp = `b${Math.floor(sources)}`;
   const dir = join(outDir, stamp);
   if (!existsSync(join(dir, 'cli.cjs'))) {
@@ -107,6 +106,9 @@ async function ensureBuilt() {
       outExtension: { '.js': '.mjs' },
       splitting: true,
       format: 'esm',
+      // Pure-JS libraries made of many small ES modules (kysely, zod) are bundled: one file parses
+      // much faster than hundreds resolved one by one.
+      external: externalBut('kysely', 'zod'),
     });
     await build({
       ...COMMON,
@@ -114,6 +116,9 @@ async function ensureBuilt() {
       outdir: tmp,
       outExtension: { '.js': '.cjs' },
       format: 'cjs',
+      // Also the small pure-JS packages every command loads: in the bundle they are in the code
+      // cache, and node resolves and compiles none of their files.
+      external: externalBut('kysely', 'zod', 'commander', 'dayjs', 'pino', 'dotenv'),
       // `import(…)` becomes a lazy init (own modules) or a require (packages): vm.Script has no
       // module loader of its own.
       supported: { 'dynamic-import': false },
