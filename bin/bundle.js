@@ -40,6 +40,18 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * commander loads node:child_process at start (≈ 4 ms: it brings dgram and more) for executable
+ * subcommands, which the CLI has none of: its `childProcess.spawn` loads the module when called.
+ */
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process-for-commander',
+  setup(build) {
+    build.onResolve({ filter: /^node:child_process$/ }, (args) => (args.importer.includes(`${join('node_modules', 'commander')}`) ? { path: 'child_process', namespace: 'lazy-child-process' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({ contents: "module.exports = { spawn: (...args) => require('node:child_process').spawn(...args) };", loader: 'js' }));
+  },
+};
+
 /** Bundles of older sources are removed after this long (a process may still be running from one). */
 const KEEP_OLD_MS = 10 * 60_000;
 
@@ -119,6 +131,7 @@ async function ensureBuilt() {
       // Also the small pure-JS packages every command loads: in the bundle they are in the code
       // cache, and node resolves and compiles none of their files.
       external: externalBut('kysely', 'zod', 'commander', 'dayjs', 'pino', 'dotenv'),
+      plugins: [zodEnglishOnly, lazyChildProcessForCommander],
       // `import(…)` becomes a lazy init (own modules) or a require (packages): vm.Script has no
       // module loader of its own.
       supported: { 'dynamic-import': false },
