@@ -1,7 +1,7 @@
 // Keeps .build/<stamp>/, esbuild bundles of the TypeScript sources, up to date. A fresh clone
 // needs no build step: the first run bundles (≈0.5 s), later runs reuse the bundles until a file
-// under src/ or migrations/ (or package.json, or this file) changes. Node then loads one file instead of
-// resolving every module through a TypeScript loader.
+// under src/ or migrations/ (or package.json, or this file) changes. Node then loads one file
+// instead of resolving every module through a TypeScript loader.
 //
 // The service (`main`) is an ES module bundle with code splitting: a module the sources import
 // with `await import(…)` is a chunk of its own, loaded only when used.
