@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Admin CLI entry (`npx dangjian …`): runs the bundled TypeScript sources (see bundle.js).
-import { ensureBundle } from './bundle.js';
+// Admin CLI entry (`npx dangjian …`): runs the bundled TypeScript sources with a code cache (see bundle.js).
+import { runCachedCli } from './bundle.js';
 
-await import(await ensureBundle('cli'));
+await runCachedCli();

@@ -2,7 +2,8 @@
 // database, starts the configured receiver, and stops cleanly on SIGINT / SIGTERM or when the
 // console's input ends. In console mode (the default without credentials) logs go to stderr at
 // `warn` unless LOG_LEVEL says otherwise, so that the chat on stdout stays readable.
-import { loadDotEnv, readConfig } from './config/config.js';
+import { readConfig } from './config/config.js';
+import { loadDotEnv } from './config/dotenv.js';
 import { isUserError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { startService, type RunningService } from './runtime/service.js';

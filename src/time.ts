@@ -27,6 +27,9 @@ interface WallParts {
   second: number;
 }
 
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+const floorSecond = (ms: number) => ms - (((ms % 1000) + 1000) % 1000);
+
 const zoneFormats = new Map<string, Intl.DateTimeFormat>();
 
 function zoneFormat(tz: string): Intl.DateTimeFormat {
@@ -40,9 +43,11 @@ function zoneFormat(tz: string): Intl.DateTimeFormat {
 
 /**
  * Whether the runtime knows the zone `tz`. Its formatter is kept for the hot paths: configuration
- * checks the zone on every start, and creating a second formatter would cost again.
+ * checks the zone on every start, and creating a second formatter would cost again. A fixed-offset
+ * zone needs none.
  */
 export function isKnownTimeZone(tz: string): boolean {
+  if (FIXED_OFFSET_ZONES.has(tz)) return true;
   try {
     zoneFormat(tz);
     return true;
@@ -51,7 +56,25 @@ export function isKnownTimeZone(tz: string): boolean {
   }
 }
 
+/**
+ * Zones whose offset has stayed the same since `since` (Asia/Shanghai: China's last summer time
+ * ended in September 1991): from then on their wall time is arithmetic. The first
+ * Intl.DateTimeFormat a process creates costs ~15 ms (ICU loads its zone and calendar data),
+ * a good part of a CLI command; with the default zone a command creates none. Earlier instants
+ * and every other zone go through the formatter.
+ */
+const FIXED_OFFSET_ZONES: ReadonlyMap<string, { since: number; offsetMs: number }> = new Map([
+  ['Asia/Shanghai', { since: Date.UTC(1992, 0, 1), offsetMs: 8 * 3_600_000 }],
+  ['UTC', { since: -8.64e15, offsetMs: 0 }],
+  ['Etc/UTC', { since: -8.64e15, offsetMs: 0 }],
+]);
+
 function wallParts(ms: number, tz: string): WallParts {
+  const fixed = FIXED_OFFSET_ZONES.get(tz);
+  if (fixed !== undefined && ms >= fixed.since && Number.isFinite(ms)) {
+    const d = new Date(floorSecond(ms) + fixed.offsetMs);
+    return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+  }
   const p: WallParts = { year: 0, month: 1, day: 1, hour: 0, minute: 0, second: 0 };
   for (const part of zoneFormat(tz).formatToParts(ms)) {
     if (part.type in p) p[part.type as keyof WallParts] = Number(part.value);
@@ -59,8 +82,6 @@ function wallParts(ms: number, tz: string): WallParts {
   return p;
 }
 
-const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-const floorSecond = (ms: number) => ms - (((ms % 1000) + 1000) % 1000);
 
 /** Offset of the zone at an instant, in ms (local wall time − UTC). */
 function zoneOffsetAt(instant: Date | number, tz: string): number {

@@ -2,10 +2,8 @@
  * What every CLI subcommand gets: the opened (and migrated) database, the plan, config,
  * clock, logger, and an output helper that prints JSON with --json and text otherwise.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Command } from 'commander';
 import { actorFromMember, operatorActor, type Actor } from '../auth/actor.js';
 import { systemClock, type Clock } from '../clock.js';
 import { readConfig, type Config } from '../config/config.js';
@@ -16,30 +14,12 @@ import { UserError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { loadPlan, loadPlanFile } from '../plan/load-plan.js';
 import type { Plan } from '../plan/schema.js';
+import { z } from 'zod';
+import { cliIo, type CliIo } from './io.js';
 
-/** Where a CLI run reads its environment and writes its output (the process, or a test). */
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-  env: NodeJS.ProcessEnv;
-}
-
-export const processIo: CliIo = {
-  out: (text) => void process.stdout.write(text),
-  err: (text) => void process.stderr.write(text),
-  env: process.env,
-};
-
-const ioStore = new AsyncLocalStorage<CliIo>();
-
-/** The I/O of the CLI run in progress. */
-export function cliIo(): CliIo {
-  return ioStore.getStore() ?? processIo;
-}
-
-export function runWithIo<T>(io: CliIo, fn: () => Promise<T>): Promise<T> {
-  return ioStore.run(io, fn);
-}
+// A CLI command parses the plan and its arguments once: zod's JIT-compiled parsers cost more to
+// build than they save here. (Set where a command's action loads: `--help` loads no zod.)
+z.config({ jitless: true });
 
 export interface CommonOptions {
   db?: string;
@@ -56,11 +36,6 @@ export interface CliContext {
   json: boolean;
   /** Prints `data` as JSON with --json, else the human text. */
   print(data: unknown, human: () => string): void;
-}
-
-/** Adds the options every subcommand takes. */
-export function withCommonOptions(cmd: Command): Command {
-  return cmd.option('--db <文件>', '数据库文件（默认：环境变量 DB_FILE 或 ./data/dangjian.db）').option('--json', '输出 JSON（供脚本使用；时间为 ISO 格式）');
 }
 
 /**

@@ -1,6 +1,5 @@
 // Entry of the `dangjian` bin: reads .env when present, runs the CLI, sets the exit code.
-import { z } from 'zod';
-import { loadDotEnv } from '../config/config.js';
+import { loadDotEnv } from '../config/dotenv.js';
 import { runCli } from './program.js';
 
 // `dangjian … | head` closes the pipe early: stop quietly instead of crashing on EPIPE.
@@ -11,8 +10,8 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-// A CLI command parses the plan and its arguments once: zod's JIT-compiled parsers cost more to
-// build than they save here.
-z.config({ jitless: true });
 loadDotEnv();
-process.exitCode = await runCli(process.argv.slice(2));
+// No top-level await: bin/bundle.js runs this entry as a CommonJS bundle.
+void runCli(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -7,7 +7,7 @@ import { Command, CommanderError, Help, type Option } from 'commander';
 import { displayWidth } from '../cards/text-width.js';
 import { isUserError } from '../errors.js';
 import { registerCommands } from './commands/index.js';
-import { processIo, runWithIo, type CliIo } from './context.js';
+import { processIo, runWithIo, type CliIo } from './io.js';
 
 const HELP_TITLES: Record<string, string> = {
   'Usage:': '用法：',

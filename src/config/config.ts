@@ -6,16 +6,10 @@
  * (./scheduler-settings.ts).
  */
 import { existsSync } from 'node:fs';
-import dotenv from 'dotenv';
 import { z } from 'zod';
 import { isUserError, UserError } from '../errors.js';
 import { DEFAULT_TZ, isKnownTimeZone } from '../time.js';
 import { schedulerSettingsFromEnv, type SchedulerSettings } from './scheduler-settings.js';
-
-/** Reads ./.env into process.env when the file exists (never overriding real variables). */
-export function loadDotEnv(path = '.env'): void {
-  if (existsSync(path)) dotenv.config({ path, quiet: true });
-}
 
 const optionalString = z
   .string()

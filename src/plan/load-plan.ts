@@ -1,5 +1,5 @@
 /**
- * Loading and checking plans. `planSchema` checks shape; `checkPlan` checks that the plan
+ * Loading and checking plans. `planSchema()` checks shape; `checkPlan` checks that the plan
  * is internally consistent (points add up, numbering has no gaps, tasks name known
  * categories and units ...). Anything wrong raises a `PlanError` naming the problem.
  */
@@ -92,7 +92,7 @@ export function loadPlanFile(path: string): Plan {
 }
 
 function parseAndCheck(source: unknown, label?: string): Plan {
-  const parsed = planSchema.safeParse(source);
+  const parsed = planSchema().safeParse(source);
   if (!parsed.success) throw new PlanError(parsed.error.issues.map(formatIssue), label);
   const problems = checkPlan(parsed.data);
   if (problems.length > 0) throw new PlanError(problems, label);

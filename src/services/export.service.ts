@@ -8,7 +8,7 @@
  * Who may export: 评分表, 排名 and 年度通报 (every unit's scores) the office and the leadership group;
  * 任务台账 and 目标进度 every bound member (they see the same in chat). The shell operator is the office.
  *
- * A new kind is one entry in EXPORT_KINDS, one case of ExportData and its writer.
+ * A new kind is one entry in EXPORT_KINDS (its words in export-kinds.ts), one case of ExportData and its writer.
  */
 import type { Actor } from '../auth/actor.js';
 import { applicationForExport, applicationsOfTheYear, type ApplicationReport } from './application.service.js';
@@ -27,6 +27,7 @@ import { programmeStreet, ranking, scoreSheet, targetsReport, type RankingReport
 import { assessmentYear, parseProgrammeYear } from './scores.service.js';
 import { taskBoard } from './tasks.service.js';
 import { parseLevel } from './units.service.js';
+import { EXPORT_KIND_NAMES, type ExportKind } from './export-kinds.js';
 
 export interface ExportDeps {
   db: Db;
@@ -49,7 +50,6 @@ export interface ExportOptions {
   round?: string | undefined;
 }
 
-export type ExportKind = 'scores' | 'ranking' | 'tasks' | 'targets' | 'bulletin' | 'applications' | 'candidates';
 
 export interface RankingExport {
   year: number;
@@ -99,8 +99,6 @@ export interface ExportedWorkbook {
 }
 
 interface KindSpec {
-  /** The Chinese name people type (first) and its aliases. */
-  names: readonly string[];
   /** Only the office and the leadership group may export it. */
   restricted: boolean;
   /** --level applies. */
@@ -200,27 +198,14 @@ async function loadCandidates(deps: ExportDeps): Promise<{ title: string; data: 
 }
 
 const EXPORT_KINDS: Record<ExportKind, KindSpec> = {
-  scores: { names: ['评分表', 'scores', '评分', '得分'], restricted: true, byLevel: true, load: loadScoreSheet },
-  ranking: { names: ['排名', 'ranking', 'rank', '排行'], restricted: true, byLevel: true, load: loadRanking },
-  tasks: { names: ['任务台账', 'tasks', '台账', '任务'], restricted: false, byLevel: false, load: loadTaskLedger },
-  targets: { names: ['目标进度', 'targets', '目标', '进度'], restricted: false, byLevel: false, load: loadTargets },
-  bulletin: { names: ['年度通报', 'bulletin', '通报'], restricted: true, byLevel: false, load: loadBulletin },
-  applications: { names: ['申报表', 'applications', '申报'], restricted: true, byLevel: false, load: loadApplications },
-  candidates: { names: ['推选名单', 'candidates', '推选'], restricted: true, byLevel: false, load: loadCandidates },
+  scores: { restricted: true, byLevel: true, load: loadScoreSheet },
+  ranking: { restricted: true, byLevel: true, load: loadRanking },
+  tasks: { restricted: false, byLevel: false, load: loadTaskLedger },
+  targets: { restricted: false, byLevel: false, load: loadTargets },
+  bulletin: { restricted: true, byLevel: false, load: loadBulletin },
+  applications: { restricted: true, byLevel: false, load: loadApplications },
+  candidates: { restricted: true, byLevel: false, load: loadCandidates },
 };
-
-const KIND_ORDER = Object.keys(EXPORT_KINDS) as ExportKind[];
-
-/** The kinds as people type them: 「评分表、排名、任务台账、目标进度、年度通报、申报表、推选名单」. */
-export const EXPORT_KIND_LIST = KIND_ORDER.map((k) => EXPORT_KINDS[k].names[0]!).join('、');
-
-/** 评分表 / scores / 评分 … → 'scores'. */
-export function parseExportKind(text: string, field = '〈种类〉'): ExportKind {
-  const t = text.normalize('NFKC').trim().toLowerCase();
-  const kind = KIND_ORDER.find((k) => EXPORT_KINDS[k].names.some((n) => n.toLowerCase() === t));
-  if (!kind) throw new UserError('bad_argument', t === '' ? `需要导出的种类：${EXPORT_KIND_LIST}` : `不认识的导出种类「${text.trim()}」；可用：${EXPORT_KIND_LIST}`, field);
-  return kind;
-}
 
 /**
  * Builds the workbook of `kind` for `actor` with `write`: refused (audited, UserError
@@ -230,10 +215,10 @@ export function parseExportKind(text: string, field = '〈种类〉'): ExportKin
 export async function exportWorkbook(deps: ExportDeps, actor: Actor, kind: ExportKind, options: ExportOptions, write: WorkbookWriter): Promise<ExportedWorkbook> {
   const spec = EXPORT_KINDS[kind];
   const action = `export.${kind}`;
-  await requireRole(deps, actor, (a) => !spec.restricted || mayExportAllScores(a), { action, subject: null, reason: `${spec.names[0]}只有党建办和领导小组成员可以导出（${actor.name} 不是）` });
-  if (kind !== 'applications' && options.unit !== undefined && options.unit.trim() !== '') throw new UserError('bad_argument', `${spec.names[0]}不按单位导出，不用指定单位（--unit 只用于申报表）`, '--unit');
+  await requireRole(deps, actor, (a) => !spec.restricted || mayExportAllScores(a), { action, subject: null, reason: `${EXPORT_KIND_NAMES[kind][0]}只有党建办和领导小组成员可以导出（${actor.name} 不是）` });
+  if (kind !== 'applications' && options.unit !== undefined && options.unit.trim() !== '') throw new UserError('bad_argument', `${EXPORT_KIND_NAMES[kind][0]}不按单位导出，不用指定单位（--unit 只用于申报表）`, '--unit');
   if (!spec.byLevel && options.level !== undefined && options.level.trim() !== '') {
-    throw new UserError('bad_argument', `${spec.names[0]}不分层级，不用指定层级`, '--level');
+    throw new UserError('bad_argument', `${EXPORT_KIND_NAMES[kind][0]}不分层级，不用指定层级`, '--level');
   }
   const at = deps.clock.now();
   const { title: name, data } = await spec.load(deps, options);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dayjs, endOfLocalDay, isoInZone, localDate, localMinutes, parseInstant, zonedInstant } from '../../src/time.js';
+import { dayjs, endOfLocalDay, isKnownTimeZone, isoInZone, localDate, localMinutes, parseInstant, zonedInstant } from '../../src/time.js';
 
 const zones = ['Asia/Shanghai', 'America/New_York', 'Europe/London', 'UTC'];
 const instants = fc.integer({ min: Date.UTC(2004, 0, 1), max: Date.UTC(2035, 0, 1) });
@@ -18,6 +18,29 @@ describe('time (Intl fast paths agree with dayjs)', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('reads Asia/Shanghai and UTC by arithmetic exactly as Intl does (offset fixed since 1992), and earlier instants through Intl', () => {
+    const intl = (tz: string) => new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    const viaIntl = (f: Intl.DateTimeFormat, ms: number) => {
+      const p = Object.fromEntries(f.formatToParts(ms).map((x) => [x.type, x.value]));
+      return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+    };
+    for (const tz of ['Asia/Shanghai', 'UTC', 'Etc/UTC']) {
+      const f = intl(tz);
+      fc.assert(
+        fc.property(fc.integer({ min: Date.UTC(1992, 0, 1), max: Date.UTC(2100, 0, 1) }), (ms) => {
+          expect(isoInZone(ms, tz).slice(0, 19)).toBe(viaIntl(f, ms));
+          expect(localDate(ms, tz)).toBe(viaIntl(f, ms).slice(0, 10));
+        }),
+        { numRuns: 3000 },
+      );
+    }
+    // China's summer time (1986–1991): +09:00 in July 1988, as the zone data says.
+    expect(isoInZone(Date.UTC(1988, 6, 1, 4), 'Asia/Shanghai')).toBe('1988-07-01T13:00:00+09:00');
+    expect(isoInZone(Date.UTC(2026, 6, 1, 4, 0, 0, 999), 'Asia/Shanghai')).toBe('2026-07-01T12:00:00+08:00');
+    expect(isKnownTimeZone('Asia/Shanghai')).toBe(true);
+    expect(isKnownTimeZone('Asia/Nowhere')).toBe(false);
   });
 
   it('ends a day at its last millisecond in Asia/Shanghai, whatever the machine zone', () => {

@@ -3,15 +3,11 @@
  * workbook (评分表, 排名, 任务台账, 目标进度, 年度通报). Help, output and errors are in Chinese; the file
  * is written beside its final name and renamed, and an existing file is kept unless --force.
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UserError } from '../../errors.js';
-import { writeWorkbook } from '../../export/workbook.js';
-import { EXPORT_KIND_LIST, exportWorkbook, parseExportKind } from '../../services/export.service.js';
-import { actingAs, withContext, type CommonOptions } from '../context.js';
+import { EXPORT_KIND_LIST } from '../../services/export-kinds.js';
+import { lazyAction } from '../define.js';
 
-const fileSize = (bytes: number) => (bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
+const load = () => import('./export.actions.js');
 
 export function registerExportCommand(program: Command): void {
   const cmd = program
@@ -27,20 +23,5 @@ export function registerExportCommand(program: Command): void {
     .option('--db <文件>', 'SQLite 数据库文件（默认 DB_FILE 或 ./data/dangjian.db）')
     .option('--json', '输出 JSON（文件、大小、工作表）')
     .addHelpText('after', '\n例如：\n  npx dangjian export 评分表 --out 评分表-2026.xlsx --year 2026\n  npx dangjian export 排名 --out 社区排名.xlsx --level 社区\n  npx dangjian export 申报表 --out 申报表-城东社区.xlsx --unit 城东社区');
-  cmd.action(async (kindText: string | undefined, opts: CommonOptions & { out?: string; year?: string; level?: string; unit?: string; round?: string; force?: boolean }) => {
-    const kind = parseExportKind(kindText ?? '', '种类');
-    if (opts.out === undefined || opts.out.trim() === '') throw new UserError('bad_argument', '需要 --out 文件名，例如 --out 评分表-2026.xlsx', '--out');
-    const out = resolve(opts.out.trim());
-    if (!/\.xlsx$/i.test(out)) throw new UserError('bad_argument', `导出的文件应以 .xlsx 结尾（收到「${opts.out}」）`, '--out');
-    if (existsSync(out) && !opts.force) throw new UserError('conflict', `文件 ${out} 已存在；换一个文件名，或加 --force 覆盖`, '--out');
-    await withContext(opts, async (ctx) => {
-      const deps = { ...ctx, tz: ctx.config.timeZone, yellowDays: ctx.config.scheduler.yellowDays };
-      const file = await exportWorkbook(deps, await actingAs(ctx, undefined), kind, { year: opts.year, level: opts.level, unit: opts.unit, round: opts.round }, writeWorkbook);
-      mkdirSync(dirname(out), { recursive: true });
-      const tmp = `${out}.${process.pid}.tmp`;
-      writeFileSync(tmp, file.bytes);
-      renameSync(tmp, out);
-      ctx.print({ kind: file.kind, file: out, bytes: file.bytes.length, sheets: file.sheets }, () => `已导出${file.fileName.replace(/\.xlsx$/, '')}：${file.sheets.length} 个工作表（${file.sheets.join('、')}），${fileSize(file.bytes.length)} → ${out}`);
-    });
-  });
+  cmd.action(lazyAction(load, 'runExport'));
 }

@@ -3,102 +3,12 @@
  * and `calendar` (the working-day calendar in use).
  */
 import type { Command } from 'commander';
-import { CADENCE_NAMES_ZH, STATUS_MARK, STATUS_NAMES_ZH } from '../../cards/labels.js';
-import type { TaskRecord } from '../../db/task.repository.js';
-import { UserError } from '../../errors.js';
-import { configuredWorkCalendar } from '../../services/calendar.service.js';
-import { parseYear } from '../../services/scores.service.js';
-import { addTask, completeBatch, completeOccurrence, editTask, instantiateTasks, parseLeadUnitList, parseProgress, retireTask, taskBoard, undoBatch, undoOccurrence, type BatchResult } from '../../services/tasks.service.js';
-import type { BoardTask } from '../../tasks/board.js';
-import { WEEKDAY_NAMES_ZH, weekday } from '../../tasks/dates.js';
-import { parseSelection, type PeriodSelection } from '../../tasks/period-selection.js';
 import { DEADLINE_PHRASE_HELP } from '../../tasks/deadline.js';
-import type { YearSource } from '../../tasks/work-calendar.js';
-import { isoInZone, localDate, parseInstant, readableDate, readableTime } from '../../time.js';
-import { actingAs, withCommonOptions, withContext, type CliContext, type CommonOptions } from '../context.js';
+import { lazyAction, withCommonOptions } from '../define.js';
 
 const BY = '以花名册中此人的身份操作（其权限适用，审计记其姓名）；默认：服务器操作员';
 
-function parseAt(text: string | undefined, tz: string): number | undefined {
-  if (text === undefined) return undefined;
-  const at = parseInstant(text, tz);
-  if (at === undefined) throw new UserError('bad_argument', `应为日期或时间，例如 2026-03-01 或 2026-03-01T09:00（收到「${text}」）`, '--at');
-  return at;
-}
-
-function parseNonNegativeInt(text: string, field: string): number {
-  if (!/^\d{1,3}$/.test(text.trim())) throw new UserError('bad_argument', `应为天数，例如 7（收到「${text}」）`, field);
-  return Number(text.trim());
-}
-
-function yearOr(text: string | undefined, at: number | undefined, ctx: CliContext): number {
-  if (text !== undefined) return parseYear(text);
-  return Number(localDate(at ?? ctx.clock.now().getTime(), ctx.config.timeZone).slice(0, 4));
-}
-
-function deps(ctx: CliContext) {
-  return { db: ctx.db, tz: ctx.config.timeZone, clock: ctx.clock, plan: ctx.plan };
-}
-
-/** An ISO instant from a service as people read it (「3月5日 16:00」). */
-function readable(iso: string, ctx: CliContext): string {
-  const at = parseInstant(iso, ctx.config.timeZone);
-  return at === undefined ? iso : readableTime(at, ctx.config.timeZone, ctx.clock.now().getTime());
-}
-
-function describeBoardTask(t: BoardTask, ctx: CliContext): string {
-  const year = Number(localDate(ctx.clock.now().getTime(), ctx.config.timeZone).slice(0, 4));
-  const schedule = t.cadence !== null ? `${t.deadlineText}·${CADENCE_NAMES_ZH[t.cadence]}` : t.dueDate === null ? t.deadlineText : `${t.deadlineText}（${readableDate(t.dueDate, year)}）`;
-  const lines = [`${STATUS_MARK[t.status]} ${t.seq}. ${t.content}｜${schedule}｜${t.leadUnits.join('、')}`];
-  if (t.cadence === null) {
-    const o = t.occurrences[0];
-    if (o?.doneAt) lines.push(`      ${o.doneLate ? '逾期完成' : '已完成'}：${o.doneBy} ${readable(o.doneAt, ctx)}`);
-  } else {
-    const overdue = t.occurrences.filter((o) => o.status === 'red').map((o) => o.period);
-    const done = t.occurrences.filter((o) => o.status === 'done').length;
-    const current = t.occurrences.find((o) => o.period === t.currentPeriod);
-    const parts = [`已完成 ${done}/${t.occurrences.length}`];
-    if (current) parts.push(`本期 ${current.period}（${readableDate(current.dueDate, year)}到期）${current.status === 'done' ? '已完成' : STATUS_NAMES_ZH[current.status]}`);
-    if (overdue.length > 0) parts.push(`逾期：${overdue.join('、')}`);
-    lines.push(`      ${parts.join('；')}`);
-  }
-  return lines.join('\n');
-}
-
-/** A --period that names several occurrences (「2026-01..2026-11」, 「1-11月」, 「全部逾期」), or undefined for one. */
-function batchOf(period: string | undefined, ctx: CliContext): { year: number; select: PeriodSelection; label: string } | undefined {
-  if (period === undefined) return undefined;
-  const sel = parseSelection(period, localDate(ctx.clock.now().getTime(), ctx.config.timeZone));
-  return sel?.kind === 'batch' ? sel : undefined;
-}
-
-/** 「任务 8：已标记完成 11 期（2026-01、…）；未处理 1 期：2026-12（原因）」 */
-function batchText(r: BatchResult, verb: string, label: string): string {
-  const lines = [`${label}：已${verb} ${r.done.length} 期${r.done.length > 0 ? `（${r.done.map((o) => `任务 ${o.seq} 的 ${o.period}`).join('、')}）` : ''}`];
-  if (r.refused.length > 0) lines.push(`未处理 ${r.refused.length} 期：`, ...r.refused.map((o) => `  任务 ${o.seq} 的 ${o.period}：${o.reason}`));
-  return lines.join('\n');
-}
-
-function describeTask(t: TaskRecord): string {
-  const schedule = t.cadence === null ? t.deadlineText : `${t.deadlineText}·${t.cadence}`;
-  return `${t.year} 年任务 ${t.seq}：${t.content}｜${schedule}｜${t.leadUnits.join('、')}｜${t.category}${t.retiredAt !== null ? '（已撤销）' : ''}`;
-}
-
-function taskJson(t: TaskRecord, tz: string) {
-  return {
-    year: t.year,
-    seq: t.seq,
-    category: t.category,
-    content: t.content,
-    deadlineText: t.deadlineText,
-    leadUnits: t.leadUnits,
-    cadence: t.cadence,
-    source: t.source,
-    retiredAt: t.retiredAt === null ? null : isoInZone(t.retiredAt, tz),
-  };
-}
-
-const CALENDAR_SOURCE_ZH: Record<YearSource, string> = { 'chinese-days': 'chinese-days 节假日数据', 'fallback-mon-fri': '无节假日数据，按周一至周五', override: 'HOLIDAY_FILE' };
+const load = () => import('./tasks.actions.js');
 
 export function registerTaskCommands(program: Command): void {
   withCommonOptions(
@@ -110,19 +20,7 @@ export function registerTaskCommands(program: Command): void {
       .option('--status <状态>', '只看这种状态的任务：红、黄、绿、完成')
       .option('--year <年份>', '哪一年的任务清单（默认 --at 所在的年份）')
       .option('--yellow-days <天数>', '离截止不到这么多天时亮黄灯（默认：环境变量 YELLOW_DAYS，7 天）'),
-  ).action(async (opts: CommonOptions & { at?: string; lead?: string; status?: string; year?: string; yellowDays?: string }) =>
-    withContext(opts, async (ctx) => {
-      const tz = ctx.config.timeZone;
-      const at = parseAt(opts.at, tz) ?? ctx.clock.now().getTime();
-      const year = yearOr(opts.year, at, ctx);
-      const yellowDays = opts.yellowDays === undefined ? ctx.config.scheduler.yellowDays : parseNonNegativeInt(opts.yellowDays, '--yellow-days');
-      const board = await taskBoard({ ...deps(ctx), yellowDays }, { year, at, lead: opts.lead, status: opts.status });
-      ctx.print(board, () => {
-        const head = `${year} 年重点任务（截至 ${readableTime(at, tz, ctx.clock.now().getTime())}）：${board.length} 项`;
-        return [head, ...board.map((t) => describeBoardTask(t, ctx))].join('\n');
-      });
-    }),
-  );
+  ).action(lazyAction(load, 'runTasks'));
 
   const task = program.command('task').description('任务：标记完成、撤销完成、新增、修改、撤销任务、生成下一年清单');
 
@@ -137,23 +35,7 @@ export function registerTaskCommands(program: Command): void {
       .option('--at <时间>', '完成时间，例如 2026-03-05T16:00（默认现在）')
       .option('--progress <指标=数值,...>', '有量化目标的任务填写进度数字')
       .option('--year <年份>', '哪一年的任务清单（默认 --at 所在的年份）'),
-  ).action(async (opts: CommonOptions & { seq: string; period?: string; by?: string; note?: string; at?: string; progress?: string; year?: string }) =>
-    withContext(opts, async (ctx) => {
-      const at = parseAt(opts.at, ctx.config.timeZone);
-      const batch = batchOf(opts.period, ctx);
-      if (batch) {
-        if (opts.at !== undefined || opts.progress !== undefined) throw new UserError('bad_argument', '按范围补录时不能用 --at 或 --progress（完成时间记为现在）；要写明完成时间，请逐期执行', opts.at !== undefined ? '--at' : '--progress');
-        const r = await completeBatch(deps(ctx), await actingAs(ctx, opts.by), { year: opts.year === undefined ? batch.year : parseYear(opts.year), seqs: [opts.seq], select: batch.select, note: opts.note });
-        ctx.print(r, () => batchText(r, '标记完成', batch.label));
-        return;
-      }
-      const year = yearOr(opts.year, at, ctx);
-      const progress = opts.progress === undefined ? undefined : parseProgress(opts.progress);
-      const actor = await actingAs(ctx, opts.by);
-      const r = await completeOccurrence(deps(ctx), actor, { year, seq: opts.seq, period: opts.period, note: opts.note, progress, at });
-      ctx.print(r, () => `任务 ${r.seq} 的 ${r.period}（${r.dueDate} 到期）已由 ${r.doneBy} 于 ${readable(r.doneAt, ctx)} 标记完成${r.late ? '（逾期完成）' : ''}`);
-    }),
-  );
+  ).action(lazyAction(load, 'runTaskDone'));
 
   withCommonOptions(
     task
@@ -163,20 +45,7 @@ export function registerTaskCommands(program: Command): void {
       .option('--period <期次>', '哪一期（默认：定期任务为最近完成的一期）；多期写范围，例如 2026-01..2026-11')
       .option('--by <姓名>', BY)
       .option('--year <年份>', '哪一年的任务清单（默认今年）'),
-  ).action(async (opts: CommonOptions & { seq: string; period?: string; by?: string; year?: string }) =>
-    withContext(opts, async (ctx) => {
-      const batch = batchOf(opts.period, ctx);
-      if (batch) {
-        const r = await undoBatch(deps(ctx), await actingAs(ctx, opts.by), { year: opts.year === undefined ? batch.year : parseYear(opts.year), seqs: [opts.seq], select: batch.select });
-        ctx.print(r, () => batchText(r, '撤销完成', batch.label));
-        return;
-      }
-      const year = yearOr(opts.year, undefined, ctx);
-      const actor = await actingAs(ctx, opts.by);
-      const r = await undoOccurrence(deps(ctx), actor, { year, seq: opts.seq, period: opts.period });
-      ctx.print(r, () => `任务 ${r.seq} 的 ${r.period} 的完成记录（${r.undone.doneBy} ${readable(r.undone.doneAt, ctx)}）已由 ${r.undoneBy} 撤销`);
-    }),
-  );
+  ).action(lazyAction(load, 'runTaskUndo'));
 
   withCommonOptions(
     task
@@ -189,15 +58,7 @@ export function registerTaskCommands(program: Command): void {
       .option('--cadence <周期>', '每月、每半月、每季度、每两月、每年（完成时间为「贯穿全年」时必填）')
       .option('--year <年份>', '哪一年的任务清单（默认今年）')
       .option('--by <姓名>', BY),
-  ).action(async (opts: CommonOptions & { content: string; deadline: string; lead: string; category?: string; cadence?: string; year?: string; by?: string }) =>
-    withContext(opts, async (ctx) => {
-      const year = yearOr(opts.year, undefined, ctx);
-      const leadUnits = parseLeadUnitList(opts.lead);
-      const actor = await actingAs(ctx, opts.by);
-      const t = await addTask(deps(ctx), actor, { year, content: opts.content, deadlineText: opts.deadline, leadUnits, category: opts.category, cadence: opts.cadence });
-      ctx.print(taskJson(t, ctx.config.timeZone), () => `已新增 ${describeTask(t)}`);
-    }),
-  );
+  ).action(lazyAction(load, 'runTaskAdd'));
 
   withCommonOptions(
     task
@@ -211,24 +72,7 @@ export function registerTaskCommands(program: Command): void {
       .option('--cadence <周期>', '新的周期：每月、每半月、每季度、每两月、每年（仅「贯穿全年」的任务）')
       .option('--year <年份>', '哪一年的任务清单（默认今年）')
       .option('--by <姓名>', BY),
-  ).action(
-    async (opts: CommonOptions & { seq: string; content?: string; deadline?: string; lead?: string; category?: string; cadence?: string; year?: string; by?: string }) =>
-      withContext(opts, async (ctx) => {
-        const year = yearOr(opts.year, undefined, ctx);
-        const leadUnits = opts.lead === undefined ? undefined : parseLeadUnitList(opts.lead);
-        const actor = await actingAs(ctx, opts.by);
-        const t = await editTask(deps(ctx), actor, {
-          year,
-          seq: opts.seq,
-          content: opts.content,
-          deadlineText: opts.deadline,
-          leadUnits,
-          category: opts.category,
-          cadence: opts.cadence,
-        });
-        ctx.print(taskJson(t, ctx.config.timeZone), () => `已修改 ${describeTask(t)}`);
-      }),
-  );
+  ).action(lazyAction(load, 'runTaskEdit'));
 
   withCommonOptions(
     task
@@ -237,14 +81,7 @@ export function registerTaskCommands(program: Command): void {
       .requiredOption('--seq <序号>', '任务序号')
       .option('--year <年份>', '哪一年的任务清单（默认今年）')
       .option('--by <姓名>', BY),
-  ).action(async (opts: CommonOptions & { seq: string; year?: string; by?: string }) =>
-    withContext(opts, async (ctx) => {
-      const year = yearOr(opts.year, undefined, ctx);
-      const actor = await actingAs(ctx, opts.by);
-      const t = await retireTask(deps(ctx), actor, { year, seq: opts.seq });
-      ctx.print(taskJson(t, ctx.config.timeZone), () => `已撤销 ${describeTask(t)}`);
-    }),
-  );
+  ).action(lazyAction(load, 'runTaskRetire'));
 
   withCommonOptions(
     task
@@ -252,51 +89,12 @@ export function registerTaskCommands(program: Command): void {
       .description('生成某一年的任务清单：方案中的常态任务加上党建办新增且未撤销的任务（可重复执行）')
       .requiredOption('--year <年份>', '哪一年')
       .option('--by <姓名>', BY),
-  ).action(async (opts: CommonOptions & { year: string; by?: string }) =>
-    withContext(opts, async (ctx) => {
-      const year = parseYear(opts.year);
-      const actor = await actingAs(ctx, opts.by);
-      const r = await instantiateTasks(deps(ctx), actor, { year });
-      ctx.print(r, () => {
-        const lines = [`${year} 年任务清单：新增 ${r.inserted.length} 项，已存在 ${r.existing.length} 项${r.copiedFrom !== null ? `（党建办新增任务取自 ${r.copiedFrom} 年）` : ''}`];
-        for (const s of r.skipped) lines.push(`  未复制任务 ${s.seq}：${s.reason}`);
-        return lines.join('\n');
-      });
-    }),
-  );
+  ).action(lazyAction(load, 'runTaskInstantiate'));
 
   withCommonOptions(
     program
       .command('calendar')
       .description('某一年使用的工作日历：节假日、调休上班日及来源')
       .option('--year <年份>', '年份（默认今年）'),
-  ).action(async (opts: CommonOptions & { year?: string }) =>
-    withContext(opts, async (ctx) => {
-      const year = yearOr(opts.year, undefined, ctx);
-      const { calendar, warnings } = configuredWorkCalendar(ctx.config, [year]);
-      for (const w of warnings) ctx.log.warn({ year }, w);
-      const coverage = calendar.coverage();
-      const days = calendar.specialDays(year).map((d) => ({ date: d.date, kind: d.kind, name: d.name, weekday: WEEKDAY_NAMES_ZH[weekday(d.date)], inLieu: d.inLieu, source: d.source }));
-      const data = {
-        year,
-        source: calendar.yearSource(year),
-        workdays: calendar.workdayCount(year),
-        libraryVersion: coverage.libraryVersion,
-        coveredYears: coverage.coveredYears,
-        overrideYears: coverage.overrideYears,
-        days,
-        warnings,
-      };
-      ctx.print(data, () => {
-        const covered = coverage.coveredYears.length > 0 ? `${coverage.coveredYears[0]}–${coverage.coveredYears[coverage.coveredYears.length - 1]}` : '无';
-        const lines = [
-          `${year} 年工作日历：来源 ${CALENDAR_SOURCE_ZH[data.source]}，工作日 ${data.workdays} 天`,
-          `chinese-days ${coverage.libraryVersion} 覆盖 ${covered}${coverage.overrideYears.length > 0 ? `；HOLIDAY_FILE 覆盖 ${coverage.overrideYears.join('、')}` : ''}`,
-        ];
-        for (const d of days) lines.push(`  ${d.date} ${d.weekday} ${d.kind === 'holiday' ? '放假' : '调休上班'}${d.name ? ` ${d.name}` : ''}${d.source === 'override' ? '（HOLIDAY_FILE）' : ''}`);
-        for (const w of warnings) lines.push(`注意：${w}`);
-        return lines.join('\n');
-      });
-    }),
-  );
+  ).action(lazyAction(load, 'runCalendar'));
 }
