@@ -24,7 +24,6 @@ const SQLITE_ONLY = [
   'test/bot/webhook-aborted.test.ts',
   'test/bot/work-queue.test.ts',
   'test/bot/held-lock.test.ts',
-  'test/bot/service.test.ts',
   'test/bot/ws-e2e.test.ts',
 ];
 
@@ -49,6 +48,7 @@ export default defineConfig({
         test: {
           name: 'postgres',
           include: ON_BOTH_DATABASES,
+          globalSetup: ['test/support/postgres-global.ts'],
           exclude: [...SQLITE_ONLY, 'test/**/*.soak.test.ts', 'node_modules/**'],
           env: { NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost', DANGJIAN_TEST_DIALECT: 'postgres' },
         },

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { actorFromMember, operatorActor, type Actor } from '../auth/actor.js';
 import { systemClock, type Clock } from '../clock.js';
 import { readConfig, type Config } from '../config/config.js';
-import { openDatabase, type Db, type OpenedDatabase } from '../db/database.js';
+import { isPostgresUrl, openDatabase, openPostgres, type AnyOpenedDatabase, type Db } from '../db/database.js';
 import { findMemberByName } from '../db/member.repository.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { UserError } from '../errors.js';
@@ -29,7 +29,7 @@ export interface CommonOptions {
 export interface CliContext {
   config: Config;
   db: Db;
-  opened: OpenedDatabase;
+  opened: AnyOpenedDatabase;
   plan: Plan;
   clock: Clock;
   log: Logger;
@@ -97,15 +97,16 @@ export async function withContext<T>(options: CommonOptions, action: (ctx: CliCo
   const io = cliIo();
   const config = readConfig(io.env);
   const plan = config.planFile ? loadPlanFile(config.planFile) : loadPlan();
-  const file = options.db ?? config.dbFile;
-  const isNew = file !== ':memory:' && !existsSync(file);
+  const file = options.db ?? config.databaseUrl ?? config.dbFile;
+  const onServer = isPostgresUrl(file);
+  const isNew = !onServer && file !== ':memory:' && !existsSync(file);
   if (isNew && setup.create !== true) {
     const hint = options.db === undefined ? '第一次使用请先运行 dangjian init --year 〈第一年〉' : '';
     throw new UserError('not_found', `数据库文件不存在：${file}（是否写错了路径？${hint}）`);
   }
   const createdFolder = isNew ? firstMissingFolder(file) : undefined;
   const log = cliLogger(io);
-  const opened = openDatabase(file);
+  const opened = onServer ? await openPostgres(file, { max: 2, applicationName: 'dangjian-cli' }) : openDatabase(file);
   let ok = false;
   try {
     if (setup.migrate !== false) await migrateToLatest(opened.db);

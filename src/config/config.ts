@@ -38,6 +38,8 @@ const envSchema = z.object({
       .optional(),
   ),
   DB_FILE: optionalString,
+  // Checked by its prefix only: pg reports a bad host or password itself, naming it.
+  DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'a PostgreSQL URL such as postgres://user:password@host:5432/dangjian').optional()),
   DANGJIAN_TZ: optionalString.pipe(z.string().refine(isKnownTimeZone, 'an IANA time zone such as Asia/Shanghai').optional()),
   LOG_LEVEL: optionalString.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'one of fatal, error, warn, info, debug, trace, silent').optional(),
@@ -56,6 +58,8 @@ export interface LarkApp {
 
 interface ConfigBase {
   dbFile: string;
+  /** DATABASE_URL: PostgreSQL instead of the SQLite file (issue 17). */
+  databaseUrl: string | undefined;
   /** DANGJIAN_TZ. */
   timeZone: string;
   logLevel: string;
@@ -106,6 +110,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const base: ConfigBase = {
     dbFile: e.DB_FILE ?? './data/dangjian.db',
+    databaseUrl: e.DATABASE_URL,
     timeZone: e.DANGJIAN_TZ ?? DEFAULT_TZ,
     logLevel: e.LOG_LEVEL ?? 'info',
     planFile: e.PLAN_FILE,

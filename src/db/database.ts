@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresAdapter, SqliteDialect, type Dialect as KyselyDialect } from 'kysely';
-import { postgresTypesPlugin } from './postgres-types.js';
+import { postgresTypesPlugin, withCurrentSchemaIntrospector } from './postgres-types.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -59,7 +59,7 @@ export async function openPostgres(url: string, options: { max?: number; applica
 
 /** A Kysely over any PostgreSQL dialect (pg's Pool, or an embedded PGlite in tests). */
 export function fromDialect(dialect: KyselyDialect): OpenedPostgres {
-  const db = new Kysely<Database>({ dialect, plugins: [postgresTypesPlugin] });
+  const db = new Kysely<Database>({ dialect: withCurrentSchemaIntrospector(dialect), plugins: [postgresTypesPlugin] });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 

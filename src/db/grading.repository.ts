@@ -80,7 +80,7 @@ export async function scopeUnits(db: Db, scope: UnitScope): Promise<ScopeUnitRow
   return (await query.execute(db)).rows;
 }
 
-const ENTRY_COLUMNS = sql.raw('e.unit_id AS unitId, e.item_code AS itemCode, e.points AS points, e.id AS seq');
+const ENTRY_COLUMNS = sql.raw('e.unit_id AS "unitId", e.item_code AS "itemCode", e.points AS points, e.id AS seq');
 
 /**
  * Every score entry of a scope for a year (history included: the engine keeps the entry
@@ -123,7 +123,7 @@ export interface WindowChangeRow {
 
 /**
  * Per (unit, year): score entries entered and vetoes set or cleared in [since, until).
- * SQLite returns the sums as numbers; PostgreSQL would return bigint strings.
+ * (PostgreSQL's numeric sums come back as numbers too: see openPostgres.)
  */
 export async function changesInWindow(db: Db, since: number, until?: number): Promise<WindowChangeRow[]> {
   const upper = (col: RawBuilder<unknown>) => (until === undefined ? sql`` : sql`AND ${col} < ${until}`);
@@ -135,7 +135,7 @@ export async function changesInWindow(db: Db, since: number, until?: number): Pr
       SELECT unit_id, year, 0, count(*) FROM veto WHERE set_at >= ${since} ${upper(sql.ref('set_at'))} GROUP BY unit_id, year
       UNION ALL
       SELECT unit_id, year, 0, count(*) FROM veto WHERE cleared_at >= ${since} ${upper(sql.ref('cleared_at'))} GROUP BY unit_id, year
-    ) GROUP BY unit_id, year ORDER BY year, unit_id`;
+    ) AS w GROUP BY unit_id, year ORDER BY year, unit_id`;
   return (await query.execute(db)).rows;
 }
 

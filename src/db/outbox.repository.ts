@@ -13,7 +13,7 @@
  * the reason. Only this module writes these tables.
  */
 import { sql, type CompiledQuery } from 'kysely';
-import { sqliteOf, type Db } from './database.js';
+import { dialectOf, sqliteOf, type Db } from './database.js';
 import type { NewOutbox, NewOutboxItem, OutboxItemRow, OutboxItemStatus, OutboxRow, OutboxStatus } from './schema.js';
 
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'sending', 'sent', 'failed', 'skipped'];
@@ -91,12 +91,13 @@ export async function findOutboxByKey(db: Db, key: string): Promise<OutboxRecord
 
 /**
  * Claims up to `limit` pending rows whose not_before has come, atomically: a row is returned to
- * exactly one caller, whichever process or connection asks. SQLite-specific: one writer at a
- * time makes the UPDATE … WHERE id IN (SELECT …) atomic; PostgreSQL needs the inner SELECT
- * `FOR UPDATE SKIP LOCKED`.
+ * exactly one caller, whichever process or connection asks. On SQLite one writer at a time
+ * makes the UPDATE … WHERE id IN (SELECT …) atomic; on PostgreSQL the inner SELECT takes
+ * `FOR UPDATE SKIP LOCKED` and the outer status check re-reads a row another replica took.
  */
 export async function claimDueOutbox(db: Db, claim: { now: number; worker: string; leaseMs: number; limit: number; kind?: { only: string } | { except: string } }): Promise<OutboxRecord[]> {
   const kind = claim.kind;
+  const postgres = dialectOf(db) === 'postgres';
   const rows = await db
     .updateTable('outbox')
     .set({ status: 'sending', claimed_by: claim.worker, claim_expires_at: claim.now + claim.leaseMs })
@@ -105,7 +106,9 @@ export async function claimDueOutbox(db: Db, claim: { now: number; worker: strin
       let q = eb.selectFrom('outbox').select('id').where('status', '=', 'pending').where('not_before', '<=', claim.now);
       if (kind && 'only' in kind) q = q.where('kind', '=', kind.only);
       if (kind && 'except' in kind) q = q.where('kind', '!=', kind.except);
-      return q.orderBy('not_before').orderBy('id').limit(claim.limit);
+      q = q.orderBy('not_before').orderBy('id').limit(claim.limit);
+      // PostgreSQL: replicas claiming at once each lock different rows instead of queueing on the same ones.
+      return postgres ? q.forUpdate().skipLocked() : q;
     })
     .returningAll()
     .execute();
@@ -387,43 +390,62 @@ export interface CardRecording {
   skippedHeld: ReadonlyArray<{ id: number; reason: string }>;
 }
 
+/** One statement of a transaction written once for both engines: its changed rows and first row back. */
+type Step = Generator<CompiledQuery, number, { changes: number; row: { id: number } | undefined }>;
+
 /**
  * Records a card and the items it carries in one transaction: the card by its key
  * (insert-or-ignore), then each item marked carried by it. Returns the card's id, or null when
  * the card was already recorded (another pass or process composed it) or one of its items was
  * carried or skipped meanwhile — then nothing is written and the next pass composes again.
- * An item another process has just held (pending) is taken over. One synchronous SQLite
- * transaction (BEGIN IMMEDIATE): it never waits on a lock across an await.
+ * An item another process has just held (pending) is taken over. On SQLite one synchronous
+ * transaction (BEGIN IMMEDIATE): it never waits on a lock across an await. On PostgreSQL a
+ * transaction whose conditional updates wait for (and then see) a replica's concurrent one.
  */
-export function recordCard(db: Db, r: CardRecording): number | null {
-  const sqlite = sqliteOf(db);
-  const run = (q: CompiledQuery) => sqlite.prepare(q.sql).run(...(q.parameters as unknown[]));
-  const get = (q: CompiledQuery) => sqlite.prepare(q.sql).get(...(q.parameters as unknown[])) as { id: number } | undefined;
+export async function recordCard(db: Db, r: CardRecording): Promise<number | null> {
   const lost = new Error('card lost a race');
-  const tx = sqlite.transaction((): number => {
-    const card = get(
-      db
-        .insertInto('outbox')
-        .values(r.card)
-        .onConflict((oc) => oc.column('key').doNothing())
-        .returning('id')
-        .compile(),
-    );
+  function* steps(): Step {
+    const card = (yield db.insertInto('outbox').values(r.card).onConflict((oc) => oc.column('key').doNothing()).returning('id').compile()).row;
     if (!card) throw lost;
     for (const i of r.fresh) {
       const row = { ...i, status: 'carried' as const, outbox_id: card.id };
-      if (run(db.insertInto('outbox_item').values(row).onConflict((oc) => oc.column('key').doNothing()).compile()).changes === 1) continue;
+      if ((yield db.insertInto('outbox_item').values(row).onConflict((oc) => oc.column('key').doNothing()).compile()).changes === 1) continue;
       // Held by another process a moment ago: taken over; carried or skipped already: the race is lost.
-      if (run(db.updateTable('outbox_item').set({ status: 'carried', outbox_id: card.id }).where('key', '=', i.key).where('status', '=', 'pending').compile()).changes !== 1) throw lost;
+      if ((yield db.updateTable('outbox_item').set({ status: 'carried', outbox_id: card.id }).where('key', '=', i.key).where('status', '=', 'pending').compile()).changes !== 1) throw lost;
     }
     for (const id of r.held) {
-      if (run(db.updateTable('outbox_item').set({ status: 'carried', outbox_id: card.id }).where('id', '=', id).where('status', '=', 'pending').compile()).changes !== 1) throw lost;
+      if ((yield db.updateTable('outbox_item').set({ status: 'carried', outbox_id: card.id }).where('id', '=', id).where('status', '=', 'pending').compile()).changes !== 1) throw lost;
     }
-    for (const i of r.skipped) run(db.insertInto('outbox_item').values({ ...i, status: 'skipped' }).onConflict((oc) => oc.column('key').doNothing()).compile());
-    for (const s of r.skippedHeld) run(db.updateTable('outbox_item').set({ status: 'skipped', reason: s.reason }).where('id', '=', s.id).where('status', '=', 'pending').compile());
+    for (const i of r.skipped) yield db.insertInto('outbox_item').values({ ...i, status: 'skipped' }).onConflict((oc) => oc.column('key').doNothing()).compile();
+    for (const s of r.skippedHeld) yield db.updateTable('outbox_item').set({ status: 'skipped', reason: s.reason }).where('id', '=', s.id).where('status', '=', 'pending').compile();
     return card.id;
-  });
+  }
   try {
+    if (dialectOf(db) === 'postgres') {
+      return await db.transaction().execute(async (trx) => {
+        const it = steps();
+        let next = it.next();
+        while (!next.done) {
+          const result = await trx.executeQuery<{ id: number }>(next.value);
+          next = it.next({ changes: Number(result.numAffectedRows ?? 0n), row: result.rows[0] });
+        }
+        return next.value;
+      });
+    }
+    const sqlite = sqliteOf(db);
+    const tx = sqlite.transaction((): number => {
+      const it = steps();
+      let next = it.next();
+      while (!next.done) {
+        const stmt = sqlite.prepare(next.value.sql);
+        const params = next.value.parameters as unknown[];
+        if (stmt.reader) {
+          const row = stmt.get(...params) as { id: number } | undefined;
+          next = it.next({ changes: row ? 1 : 0, row });
+        } else next = it.next({ changes: stmt.run(...params).changes, row: undefined });
+      }
+      return next.value;
+    });
     return tx.immediate();
   } catch (err) {
     if (err === lost) return null;

@@ -16,6 +16,13 @@ import {
   type QueryResult,
   type RootOperationNode,
   type UnknownRow,
+  sql,
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type Dialect,
+  type Kysely,
+  type SchemaMetadata,
+  type TableMetadata,
 } from 'kysely';
 
 const RENAMED: Record<string, 'bigint' | 'double precision'> = { integer: 'bigint', real: 'double precision' };
@@ -44,3 +51,36 @@ export const postgresTypesPlugin: KyselyPlugin = {
     return args.result;
   },
 };
+
+/**
+ * PostgreSQL's introspector scoped to the connection's own schema (search_path). Kysely's
+ * migrator asks it whether its tables exist; the stock one lists every table of every schema,
+ * which is slow on a shared server and fails while another schema is being dropped.
+ */
+class CurrentSchemaIntrospector implements DatabaseIntrospector {
+  constructor(private readonly db: Kysely<any>) {}
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const r = await sql<{ name: string }>`select current_schema() as name`.execute(this.db);
+    return r.rows.filter((x) => x.name !== null);
+  }
+  async getTables(): Promise<TableMetadata[]> {
+    const r = await sql<{ name: string; schema: string; is_view: boolean }>`
+      select c.relname as name, n.nspname as schema, c.relkind = 'v' as is_view
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind in ('r', 'v', 'p') order by c.relname`.execute(this.db);
+    return r.rows.map((t) => ({ name: t.name, schema: t.schema, isView: t.is_view, columns: [] }));
+  }
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() };
+  }
+}
+
+/** A PostgreSQL dialect (pg's Pool or PGlite) with the schema-scoped introspector. */
+export function withCurrentSchemaIntrospector(inner: Dialect): Dialect {
+  return {
+    createAdapter: () => inner.createAdapter(),
+    createDriver: () => inner.createDriver(),
+    createQueryCompiler: () => inner.createQueryCompiler(),
+    createIntrospector: (db) => new CurrentSchemaIntrospector(db),
+  };
+}

@@ -1,5 +1,5 @@
 import type { Level } from '../plan/schema.js';
-import type { Db } from './database.js';
+import { dialectOf, type Db } from './database.js';
 import type { UnitRow } from './schema.js';
 
 export async function findUnitByName(db: Db, name: string): Promise<UnitRow | undefined> {
@@ -27,12 +27,12 @@ export async function listUnits(db: Db, filter: { level?: Level; parentId?: numb
 
 /** Units whose name contains the fragment (loose matching for chat commands). */
 export async function searchUnits(db: Db, fragment: string, limit = 20): Promise<UnitRow[]> {
-  // `instr` finds the fragment literally, % and _ included (LIKE would need an ESCAPE clause).
-  // SQLite-specific: PostgreSQL spells it strpos(name, fragment).
+  // `instr` / `strpos` find the fragment literally, % and _ included (LIKE would need an ESCAPE clause).
+  const position = dialectOf(db) === 'postgres' ? 'strpos' : 'instr';
   return db
     .selectFrom('unit')
     .selectAll()
-    .where((eb) => eb(eb.fn('instr', ['name', eb.val(fragment)]), '>', 0))
+    .where((eb) => eb(eb.fn(position, ['name', eb.val(fragment)]), '>', 0))
     .where('archived_at', 'is', null)
     .orderBy('name')
     .limit(limit)

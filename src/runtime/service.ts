@@ -16,7 +16,7 @@ import { createLongConnectionReceiver } from '../bot/transport/lark-ws.js';
 import type { Receiver } from '../bot/transport/receiver.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
-import { openDatabase } from '../db/database.js';
+import { describeLocation, openDatabase, openPostgres, type AnyOpenedDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createLarkSender } from '../lark/sender.js';
 import type { Logger } from '../log.js';
@@ -45,6 +45,8 @@ export interface ServiceOptions {
   clock?: Clock;
   /** Start the scheduler (default true). */
   scheduler?: boolean;
+  /** Opens the database (default: DATABASE_URL's PostgreSQL, else the SQLite file DB_FILE); tests pass their engine's. */
+  openDatabase?: () => Promise<AnyOpenedDatabase>;
 }
 
 /** SQLite's own wait for a lock in the service (milliseconds it may block the event loop). */
@@ -59,7 +61,7 @@ export async function startService(config: Config, log: Logger, options: Service
   const plan = config.planFile ? loadPlanFile(config.planFile) : loadPlan();
   const { calendar, warnings } = configuredWorkCalendar(config, [Number(localDate(clock.now(), tz).slice(0, 4))]);
   for (const w of warnings) log.warn({ warning: w }, 'work calendar');
-  const opened = openDatabase(config.dbFile);
+  const opened = options.openDatabase ? await options.openDatabase() : config.databaseUrl ? await openPostgres(config.databaseUrl, { applicationName: 'dangjian-service' }) : openDatabase(config.dbFile);
   /** Undone in reverse order when start-up fails or the service stops. */
   const closers: Array<{ what: string; close: () => Promise<unknown> }> = [{ what: 'database', close: () => opened.close() }];
   const closeAll = async () => {
@@ -81,8 +83,8 @@ export async function startService(config: Config, log: Logger, options: Service
     // not inside SQLite: a busy timeout of its own would block the event loop (and every
     // acknowledgement) for as long. Writes that meet the lock fail fast and are tried again
     // (the inbox record until its deadline, then 503; a message's handling from its inbox row).
-    opened.sqlite.pragma(`busy_timeout = ${SERVICE_BUSY_TIMEOUT_MS}`);
-    log.info({ dbFile: config.dbFile, migrationsApplied: applied.length, mode: config.mode, tz, plan: plan.title }, 'database ready');
+    if (opened.dialect === 'sqlite') opened.sqlite.pragma(`busy_timeout = ${SERVICE_BUSY_TIMEOUT_MS}`);
+    log.info({ database: opened.dialect === 'sqlite' ? config.dbFile : describeLocation(config.databaseUrl ?? 'postgres'), migrationsApplied: applied.length, mode: config.mode, tz, plan: plan.title }, 'database ready');
     const output = options.output ?? process.stdout;
     // Files sent in the console (「导出」) are saved beside the database, where the user can open them.
     const printer = config.mode === 'console' ? new PrintingOutbound((text) => void output.write(text), { filesDir: join(dirname(config.dbFile), 'exports') }) : undefined;

@@ -615,7 +615,7 @@ async function composeCard(ctx: PassContext, w: ChatWork, slot: number, result: 
     remindersStart: ctx.start,
     items,
   };
-  const id = recordCard(deps.db, {
+  const id = await recordCard(deps.db, {
     card: { key, kind: 'daily', chat_id: w.chatId, task_seq: null, period: null, payload: JSON.stringify(data), due_at: slot, not_before: slot, status: 'pending', created_at: now },
     fresh,
     held,

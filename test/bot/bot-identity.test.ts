@@ -13,6 +13,7 @@ import { startService, type RunningService } from '../../src/runtime/service.js'
 import { startFakeLark, type FakeLark } from '../support/fake-lark-server.js';
 import { messageEvent } from './lark-events.js';
 import { BOT_OPEN_ID, GROUP, makeBot, OPEN_IDS, type TestBot } from './support.js';
+import { openTestDatabase } from '../support/database.js';
 
 const TOKEN = 'identity-test-token';
 const INFO_PATH = '/open-apis/bot/v3/info';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   bot = await makeBot();
   const config = readConfig({ LARK_MODE: 'webhook', LARK_APP_ID: fake.appId, LARK_APP_SECRET: fake.appSecret, LARK_DOMAIN: fake.url, LARK_VERIFICATION_TOKEN: TOKEN, PORT: '0', DB_FILE: bot.dbFile });
   const sink = new Writable({ write: (chunk: Buffer, _enc, done) => void (logLines.push(chunk.toString()), done()) });
-  service = await startService(config, createLogger('info', sink), { clock: bot.clock, scheduler: false });
+  service = await startService(config, createLogger('info', sink), { clock: bot.clock, scheduler: false, openDatabase: () => openTestDatabase(bot.dbFile) });
 });
 
 afterAll(async () => {

@@ -7,6 +7,7 @@ import { openDatabase } from '../../src/db/database.js';
 import { findItemByKey, insertItems } from '../../src/db/outbox.repository.js';
 import { findTask, activeCompletions } from '../../src/db/task.repository.js';
 import { BOT_OPEN_ID, buttonsOf, cardOf, GROUP, makeBot, message, OPEN_IDS, replyText, UNBOUND_GROUP, type TestBot } from './support.js';
+import { openTestDatabase } from '../support/database.js';
 
 let bot: TestBot;
 beforeEach(async () => {
@@ -65,7 +66,7 @@ describe('deduplication', () => {
     const msg = message('完成 1');
     await handleMessage(msg, bot.deps);
     // A second connection to the same file stands for the service after a restart.
-    const restarted = openDatabase(bot.dbFile);
+    const restarted = await openTestDatabase(bot.dbFile);
     try {
       expect(await handleMessage(msg, { ...bot.deps, db: restarted.db })).toEqual({ status: 'ignored', reason: 'duplicate_event' });
     } finally {

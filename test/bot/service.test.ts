@@ -6,6 +6,7 @@ import { startService, type RunningService } from '../../src/runtime/service.js'
 import { startFakeLark, type FakeLark } from '../support/fake-lark-server.js';
 import { encryptBody, messageEvent, signedHeaders } from './lark-events.js';
 import { BOT_OPEN_ID, GROUP, makeBot, OPEN_IDS, type TestBot } from './support.js';
+import { openTestDatabase } from '../support/database.js';
 
 const ENCRYPT_KEY = 'service-test-key';
 const TOKEN = 'service-test-token';
@@ -27,7 +28,7 @@ beforeAll(async () => {
     PORT: '0',
     DB_FILE: bot.dbFile,
   });
-  service = await startService(config, silentLogger, { clock: bot.clock, scheduler: false });
+  service = await startService(config, silentLogger, { clock: bot.clock, scheduler: false, openDatabase: () => openTestDatabase(bot.dbFile) });
 });
 
 afterAll(async () => {

@@ -21,6 +21,7 @@ import type { BotDeps, ChatMessage, Reply } from '../../src/bot/types.js';
 import { DEFAULT_SCHEDULER_SETTINGS, type SchedulerSettings } from '../../src/config/scheduler-settings.js';
 import { createBotRuntime, type BotRuntime } from '../../src/runtime/bot-runtime.js';
 import { createWorkCalendar } from '../../src/tasks/work-calendar.js';
+import { getProgramme } from '../../src/db/setting.repository.js';
 
 export const TZ = 'Asia/Shanghai';
 /** Tuesday 10 March 2026, 10:00 in Shanghai. */
@@ -96,7 +97,8 @@ export async function makeBot(options: { dbFile?: string; now?: string; outbound
   const plan = loadPlan();
   const clock = fixedClock(options.now ?? NOW);
   const base = { db: opened.db, plan, clock, tz: TZ };
-  if (options.dbFile === undefined || !options.dbFile.endsWith('.copy.db')) await seed(opened, base, clock);
+  // A database already seeded (a template's copy, or the same database "restarted") is used as it is.
+  if (!(await getProgramme(opened.db))) await seed(opened, base, clock);
   const outbound = new RecordingOutbound();
   const runtime = createBotRuntime({
     ...base,

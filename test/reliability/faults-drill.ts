@@ -76,7 +76,7 @@ export async function runFaultDrill(o: FaultDrillOptions): Promise<void> {
       const data = JSON.parse(template.payload) as CardData;
       const now = Date.now();
       const item = { ...data.items[0]!, key: `overdue:1:${hours.localYear}:w1:oc_fault_doomed` };
-      recordCard(opened.db, {
+      await recordCard(opened.db, {
         card: { key: doomedKey, kind: 'daily', chat_id: 'oc_fault_doomed', task_seq: null, period: null, payload: JSON.stringify({ ...data, key: doomedKey, chatId: 'oc_fault_doomed', items: [item] }), due_at: now, not_before: now, status: 'pending', created_at: now },
         fresh: [{ key: item.key, kind: item.kind, chat_id: 'oc_fault_doomed', task_year: hours.localYear, task_seq: item.task!.seq, period: item.task!.period, date: item.date, due_at: now, not_before: now, status: 'pending', reason: null, payload: JSON.stringify(item), created_at: now }],
         held: [],

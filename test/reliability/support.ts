@@ -237,7 +237,7 @@ export async function seedReminders(
     const now = Date.now();
     for (const [key, c] of cards) {
       const data: CardData = { v: 2, key, chatId: c.chatId, target: null, date: c.items[0]!.date, at: isoInZone(c.at, o.tz), late: false, counts: null, people: {}, remindersStart: null, items: c.items };
-      const id = recordCard(opened.db, {
+      const id = await recordCard(opened.db, {
         card: { key, kind: 'daily', chat_id: c.chatId, task_seq: null, period: null, payload: JSON.stringify(data), due_at: c.at, not_before: c.at, status: 'pending', created_at: now },
         fresh: c.items.map((i) => ({ key: i.key, kind: i.kind, chat_id: c.chatId, task_year: o.year, task_seq: i.task!.seq, period: i.task!.period, date: i.date, due_at: c.at, not_before: c.at, status: 'pending', reason: null, payload: JSON.stringify(i), created_at: now })),
         held: [],

@@ -19,6 +19,7 @@ import { setScore } from '../../src/services/scores.service.js';
 import { addUnit } from '../../src/services/units.service.js';
 import { runCliInProcess } from '../support/cli.js';
 import { carriedKeys, deps, openProgramme, plan, RecordingOutbound, tempDbFile, titleOf, TZ, at } from './support.js';
+import { databaseLocation, needsServer } from '../support/database.js';
 
 describe('a unit chat', () => {
   it('gets its weekly digest and a grade-change notice of the same day on one card', async () => {
@@ -83,9 +84,10 @@ describe('REMINDERS_START (go-live)', () => {
     await o.close();
   });
 
-  it('the office moves it with `dangjian reminders start` (audited) and sees it in `dangjian reminders status`', async () => {
-    const file = tempDbFile();
-    await (await openProgramme(file)).close();
+  it.skipIf(needsServer)('the office moves it with `dangjian reminders start` (audited) and sees it in `dangjian reminders status`', async () => {
+    const tmp = tempDbFile();
+    await (await openProgramme(tmp)).close();
+    const file = databaseLocation(tmp)!;
     const set = await runCliInProcess(['reminders', 'start', '--date', '2026-05-01', '--db', file]);
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toContain('提醒起始日期已设为 2026-05-01');
@@ -96,7 +98,7 @@ describe('REMINDERS_START (go-live)', () => {
     const bad = await runCliInProcess(['reminders', 'start', '--date', '5月1日', '--db', file]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('日期应为 YYYY-MM-DD');
-    const o = await openProgramme(file, false);
+    const o = await openProgramme(tmp, false);
     expect((await listAudit(o.db, { action: 'reminders.start' })).map((a) => [a.subject, a.outcome])).toEqual([['2026-05-01', 'ok']]);
     await o.close();
   }, 30_000);

@@ -6,7 +6,7 @@
  * - without it, on an embedded PostgreSQL (PGlite, one per test file, through the
  *   kysely-pglite-dialect driver), so `npm test` passes on a machine with no server.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type Kysely, type TransactionSettings } from 'kysely';
 import { fromDialect, openDatabase, openPostgres, type AnyOpenedDatabase, type Dialect as DbDialect } from '../../src/db/database.js';
 
@@ -15,17 +15,25 @@ export const onPostgres = TEST_DIALECT === 'postgres';
 /** Why a test is skipped on PostgreSQL (it exercises SQLite's own file, locks or PRAGMAs). */
 export const SQLITE_ONLY = 'SQLite only: it exercises the SQLite file itself';
 
-/** Opens a fresh database on the suite's engine; on SQLite at `file` (a path or ':memory:'). */
+/**
+ * Opens a database on the suite's engine; on SQLite at `file` (a path or ':memory:'). On
+ * PostgreSQL each file path is one schema of this run (opening the same path again, as a
+ * "restarted process" does, finds its data); ':memory:' is always a new schema. Schemas of a
+ * path are kept until the run ends (test/support/postgres-global.ts drops them).
+ */
 export async function openTestDatabase(file: string): Promise<AnyOpenedDatabase> {
   if (!onPostgres) return openDatabase(file);
-  const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const run = process.env.DANGJIAN_TEST_RUN ?? 'local';
+  const name = file === ':memory:' ? randomBytes(6).toString('hex') : createHash('sha256').update(file).digest('hex').slice(0, 12);
+  const schema = `t_${run}_${name}`;
   const url = process.env.TEST_DATABASE_URL;
   if (url) {
     const admin = await openPostgres(url, { max: 1 });
-    await admin.db.executeQuery(CompiledQuery.raw(`CREATE SCHEMA ${schema}`));
+    await admin.db.executeQuery(CompiledQuery.raw(`CREATE SCHEMA IF NOT EXISTS ${schema}`));
     await admin.close();
     const sep = url.includes('?') ? '&' : '?';
     const opened = await openPostgres(`${url}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`, { max: 4 });
+    if (file !== ':memory:') return opened;
     return {
       ...opened,
       close: async () => {
@@ -37,8 +45,9 @@ export async function openTestDatabase(file: string): Promise<AnyOpenedDatabase>
     };
   }
   const shared = await embedded();
-  await shared.query(`CREATE SCHEMA ${schema}`);
+  await shared.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   const opened = fromDialect(new SchemaDialect(shared.dialect, shared.driver, schema));
+  if (file !== ':memory:') return opened;
   return {
     ...opened,
     close: async () => {
@@ -119,3 +128,19 @@ export async function allRows<R>(opened: AnyOpenedDatabase, query: string, ...pa
 export async function firstRow<R>(opened: AnyOpenedDatabase, query: string, ...params: unknown[]): Promise<R | undefined> {
   return (await allRows<R>(opened, query, ...params))[0];
 }
+
+/**
+ * What a CLI run or a service process is given as --db / DATABASE_URL for the database
+ * openTestDatabase(file) opened: the file on SQLite, the schema's URL on a PostgreSQL server;
+ * null on the embedded PGlite, which another connection cannot reach.
+ */
+export function databaseLocation(file: string): string | null {
+  if (!onPostgres) return file;
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) return null;
+  const schema = `t_${process.env.DANGJIAN_TEST_RUN ?? 'local'}_${createHash('sha256').update(file).digest('hex').slice(0, 12)}`;
+  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+}
+
+/** Why a test needing a second connection is skipped on the embedded PGlite. */
+export const needsServer = onPostgres && !process.env.TEST_DATABASE_URL;

@@ -2,7 +2,9 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { readConfig, type Config } from '../../config/config.js';
 import { listChats, type ChatRecord } from '../../db/chat.repository.js';
-import { openDatabase, type OpenedDatabase } from '../../db/database.js';
+import { describeLocation, isPostgresUrl, openDatabaseAt, type AnyOpenedDatabase } from '../../db/database.js';
+
+const ROLLED_BACK = new Error('rolled back');
 import { listMembers } from '../../db/member.repository.js';
 import { migrator } from '../../db/migrate.js';
 import { getProgramme } from '../../db/setting.repository.js';
@@ -26,27 +28,31 @@ const MODE_ZH = { ws: '长连接（LARK_MODE=ws）', webhook: '事件回调（LA
 const PROBE_MOBILE = '13000000000';
 
 async function databaseChecks(config: Config, file: string, checks: Check[]): Promise<ChatRecord[]> {
-  if (!existsSync(file)) {
+  const onServer = isPostgresUrl(file);
+  const shown = describeLocation(file);
+  if (!onServer && !existsSync(file)) {
     checks.push({ name: '数据库', outcome: 'fail', detail: `数据库文件不存在：${file}。先运行 dangjian init --year YYYY（或检查 DB_FILE / --db）` });
     return [];
   }
   try {
-    accessSync(file, constants.R_OK | constants.W_OK);
+    if (!onServer) accessSync(file, constants.R_OK | constants.W_OK);
   } catch {
     checks.push({ name: '数据库', outcome: 'fail', detail: `数据库文件 ${file} 不可写：检查文件和所在目录的权限（服务进程的用户要能写）` });
     return [];
   }
-  let opened: OpenedDatabase | undefined;
+  let opened: AnyOpenedDatabase | undefined;
   try {
-    opened = openDatabase(file);
-    // Takes the write lock and gives it back: proves the file (and its -wal) can be written now.
-    opened.sqlite.exec('BEGIN IMMEDIATE; ROLLBACK;');
+    opened = await openDatabaseAt(file, { applicationName: 'dangjian-doctor' });
+    // Takes the write lock and gives it back: proves the file (and its -wal) can be written now;
+    // on PostgreSQL a write in a transaction rolled back proves the connection and the rights.
+    if (opened.dialect === 'sqlite') opened.sqlite.exec('BEGIN IMMEDIATE; ROLLBACK;');
+    else await opened.db.transaction().execute(async (trx) => { await trx.insertInto('setting').values({ key: '__doctor', value: '1' }).execute(); throw ROLLED_BACK; }).catch((err: unknown) => { if (err !== ROLLED_BACK) throw err; });
     const pending = (await migrator(opened.db).getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
     if (pending.length > 0) {
-      checks.push({ name: '数据库', outcome: 'fail', detail: `${file} 还有 ${pending.length} 个迁移未执行（${pending.join('、')}）：运行 dangjian migrate，或启动服务时自动执行` });
+      checks.push({ name: '数据库', outcome: 'fail', detail: `${shown} 还有 ${pending.length} 个迁移未执行（${pending.join('、')}）：运行 dangjian migrate，或启动服务时自动执行` });
       return [];
     }
-    checks.push({ name: '数据库', outcome: 'ok', detail: `${file} 可写，已是最新结构` });
+    checks.push({ name: '数据库', outcome: 'ok', detail: `${shown} 可写，已是最新结构` });
     const programme = await getProgramme(opened.db);
     if (!programme) checks.push({ name: '三年行动', outcome: 'fail', detail: '尚未初始化：运行 dangjian init --year YYYY --street 街道名' });
     else checks.push({ name: '三年行动', outcome: 'ok', detail: `${programme.streetName}，第一年 ${programme.firstYear} 年` });
@@ -59,7 +65,7 @@ async function databaseChecks(config: Config, file: string, checks: Check[]): Pr
     if (chats.length === 0 && config.mode !== 'console') checks.push({ name: '订阅的群', outcome: 'warn', detail: '还没有群订阅提醒：把机器人拉进群后 @它「订阅 领导小组」，或 dangjian chat bind' });
     return chats;
   } catch (err) {
-    checks.push({ name: '数据库', outcome: 'fail', detail: `无法使用 ${file}：${err instanceof Error ? err.message : String(err)}` });
+    checks.push({ name: '数据库', outcome: 'fail', detail: `无法使用 ${shown}：${err instanceof Error ? err.message : String(err)}` });
     return [];
   } finally {
     await opened?.close();
@@ -134,7 +140,7 @@ export const runDoctor = async (opts: CommonOptions) => {
     checks.push({ name: '配置', outcome: 'fail', detail: err instanceof Error ? err.message : String(err) });
   }
   if (config) {
-    const chats = await databaseChecks(config, opts.db ?? config.dbFile, checks);
+    const chats = await databaseChecks(config, opts.db ?? config.databaseUrl ?? config.dbFile, checks);
     await larkChecks(config, chats, checks);
   }
   const failed = checks.filter((c) => c.outcome === 'fail').length;
