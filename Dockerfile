@@ -1,5 +1,10 @@
 # Multi-stage build: compile TypeScript and native better-sqlite3 in the first stage,
-# ship only dist/ and production node_modules in the second, as the non-root `node` user.
+# ship only dist/ and production node_modules (better-sqlite3 and pg among them) in the second,
+# as the non-root `node` user. The image runs the tsc output (dist/src/main.js, and
+# dist/src/cli/main.js as `dangjian`), not bin/ (which bundles the sources on first run).
+# Database: SQLite at DB_FILE (the /data volume), or PostgreSQL when DATABASE_URL is set
+# (deploy/compose.yaml). No HEALTHCHECK here: only webhook mode serves GET /healthz (the
+# compose file checks it); the default ws mode has no HTTP port.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update \
@@ -23,6 +28,8 @@ RUN mkdir -p /data && chown node:node /data \
   && printf '#!/bin/sh\nexec node /app/dist/src/cli/main.js "$@"\n' > /usr/local/bin/dangjian \
   && chmod +x /usr/local/bin/dangjian
 USER node
+# A build that cannot start the CLI fails here rather than at the first `docker run`.
+RUN dangjian --help > /dev/null
 VOLUME /data
 EXPOSE 3000
 CMD ["node", "dist/src/main.js"]
