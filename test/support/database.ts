@@ -12,8 +12,6 @@ import { fromDialect, openDatabase, openPostgres, type AnyOpenedDatabase, type D
 
 export const TEST_DIALECT: DbDialect = process.env.DANGJIAN_TEST_DIALECT === 'postgres' ? 'postgres' : 'sqlite';
 export const onPostgres = TEST_DIALECT === 'postgres';
-/** Why a test is skipped on PostgreSQL (it exercises SQLite's own file, locks or PRAGMAs). */
-export const SQLITE_ONLY = 'SQLite only: it exercises the SQLite file itself';
 
 /**
  * Opens a database on the suite's engine; on SQLite at `file` (a path or ':memory:'). On
