@@ -67,8 +67,14 @@ export async function updateRectificationTitle(trx: Transaction, id: number, tit
   await trx.updateTable('rectification_item').set({ title }).where('id', '=', id).execute();
 }
 
-export async function insertRectificationCompletion(trx: Transaction, c: { itemId: number; at: number; by: string; note: string | null }): Promise<void> {
-  await trx.insertInto('rectification_completion').values({ item_id: c.itemId, done_at: c.at, done_by: c.by, note: c.note, undone_at: null, undone_by: null }).execute();
+/** False when the item has a standing completion already (a concurrent one won). */
+export async function insertRectificationCompletion(trx: Transaction, c: { itemId: number; at: number; by: string; note: string | null }): Promise<boolean> {
+  const r = await trx
+    .insertInto('rectification_completion')
+    .values({ item_id: c.itemId, done_at: c.at, done_by: c.by, note: c.note, undone_at: null, undone_by: null })
+    .onConflict((oc) => oc.column('item_id').where('undone_at', 'is', null).doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
 /** Undoes the standing completion; returns how many were undone (0 or 1). */

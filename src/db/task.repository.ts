@@ -260,11 +260,14 @@ export async function completionHistory(db: Db, taskId: number, period?: string)
   return rows.map(toCompletionRecord);
 }
 
-/** Inserts a completion; in the transaction that checked no standing completion exists (`activeCompletion`). */
+/**
+ * Inserts a completion; undefined when a standing one exists already (a concurrent completion on
+ * another connection won: the one-active-completion index decides, on either engine).
+ */
 export async function insertCompletion(
   db: Transaction,
   c: { taskId: number; period: string; doneAt: number; doneBy: string; note: string | null; progress: Record<string, number> | null; late: boolean },
-): Promise<CompletionRecord> {
+): Promise<CompletionRecord | undefined> {
   const row = await db
     .insertInto('task_completion')
     .values({
@@ -278,9 +281,10 @@ export async function insertCompletion(
       undone_at: null,
       undone_by: null,
     })
+    .onConflict((oc) => oc.columns(['task_id', 'period']).where('undone_at', 'is', null).doNothing())
     .returningAll()
-    .executeTakeFirstOrThrow();
-  return toCompletionRecord(row);
+    .executeTakeFirst();
+  return row && toCompletionRecord(row);
 }
 
 /** Stamps a standing completion as undone; returns how many rows changed (0 or 1). */

@@ -86,8 +86,14 @@ export async function syncUnitItems(
   return { added, updated, retired };
 }
 
-export async function insertUnitItemCompletion(trx: Transaction, itemId: number, by: string, at: number): Promise<void> {
-  await trx.insertInto('unit_item_completion').values({ unit_item_id: itemId, done_at: at, done_by: by, undone_at: null, undone_by: null }).execute();
+/** False when the item has a standing completion already (a concurrent one won). */
+export async function insertUnitItemCompletion(trx: Transaction, itemId: number, by: string, at: number): Promise<boolean> {
+  const r = await trx
+    .insertInto('unit_item_completion')
+    .values({ unit_item_id: itemId, done_at: at, done_by: by, undone_at: null, undone_by: null })
+    .onConflict((oc) => oc.column('unit_item_id').where('undone_at', 'is', null).doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
 export async function undoUnitItemCompletion(trx: Transaction, itemId: number, by: string, at: number): Promise<boolean> {

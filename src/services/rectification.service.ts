@@ -95,11 +95,14 @@ export async function completeRectification(deps: GradingDeps, actor: Actor, inp
   if (item.doneAt !== null) throw new UserError('conflict', `整改事项 ${item.id} 已由 ${item.doneBy} 标记完成`, '〈编号〉');
   const note = parseNote(input.note, '〈说明〉');
   const at = deps.clock.now().getTime();
-  await deps.db.transaction().execute(async (trx) => {
-    await insertRectificationCompletion(trx, { itemId: item.id, at, by: actor.name, note });
+  const recorded = await deps.db.transaction().execute(async (trx) => {
+    if (!(await insertRectificationCompletion(trx, { itemId: item.id, at, by: actor.name, note }))) return false;
     await audit(trx, { at, actor: actor.name, source: actor.source, action: 'rectification.done', subject: item.unit, outcome: 'ok', detail: { id: item.id, note } });
+    return true;
   });
-  return itemFor(deps, item.id);
+  const now = await itemFor(deps, item.id);
+  if (!recorded) throw new UserError('conflict', `整改事项 ${item.id} 已由 ${now.doneBy ?? '他人'} 标记完成`, '〈编号〉');
+  return now;
 }
 
 export async function undoRectification(deps: GradingDeps, actor: Actor, input: { id: number }): Promise<RectificationRecord> {

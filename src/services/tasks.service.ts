@@ -241,6 +241,11 @@ async function recordCompletion(
       throw new UserError('conflict', `任务 ${seq} 的周期 ${occurrence.period} 已由 ${existing.doneBy} 于 ${isoInZone(existing.doneAt, tz)} 标记完成`, '--period');
     }
     const inserted = await insertCompletion(trx, { taskId: task.id, period: occurrence.period, doneAt: o.doneAt, doneBy: actor.name, note: o.note, progress: o.progress, late });
+    if (!inserted) {
+      // Another connection completed it between the check and the insert (PostgreSQL replicas).
+      const winner = await activeCompletion(trx, task.id, occurrence.period);
+      throw new UserError('conflict', `任务 ${seq} 的周期 ${occurrence.period} 已由 ${winner?.doneBy ?? '他人'}${winner ? ` 于 ${isoInZone(winner.doneAt, tz)}` : ''} 标记完成`, '--period');
+    }
     await audit(trx, {
       at: o.recordedAt,
       actor: actor.name,

@@ -43,10 +43,13 @@ export async function completeUnitItem(deps: UnitItemDeps, actor: Actor, id: num
   const item = await itemFor(deps, actor, id, 'unit_item.done', '完成这个事项');
   if (item.doneAt !== null) return { item, already: true };
   const at = deps.clock.now().getTime();
-  await deps.db.transaction().execute(async (trx) => {
-    await insertUnitItemCompletion(trx, id, actor.name, at);
+  const recorded = await deps.db.transaction().execute(async (trx) => {
+    if (!(await insertUnitItemCompletion(trx, id, actor.name, at))) return false;
     await audit(trx, { at, actor: actor.name, source: actor.source, action: 'unit_item.done', subject: `unit_item:${id}`, outcome: 'ok', detail: { unit: item.unitName, title: item.title } });
+    return true;
   });
+  // Completed by someone else a moment ago (another connection): the same answer as when it was done before.
+  if (!recorded) return { item: await itemFor(deps, actor, id, 'unit_item.done', '完成这个事项'), already: true };
   return { item: { ...item, doneAt: at, doneBy: actor.name }, already: false };
 }
 
