@@ -1,10 +1,11 @@
 /**
  * The database a parameterised suite runs on (issue 17). vitest.config.ts runs the repository,
  * service, scheduler and bot suites twice: as they are (SQLite files) and in the `postgres`
- * project with DANGJIAN_TEST_DIALECT=postgres. There each test database is a fresh schema:
- * - on the server TEST_DATABASE_URL names (CI sets it: real PostgreSQL), or
+ * project with DANGJIAN_TEST_DIALECT=postgres. There each test database is fresh:
+ * - a database on the server TEST_DATABASE_URL names (CI sets it: real PostgreSQL), or
  * - without it, on an embedded PostgreSQL (PGlite, one per test file, through the
- *   kysely-pglite-dialect driver), so `npm test` passes on a machine with no server.
+ *   kysely-pglite-dialect driver; a schema per database), so `npm test` passes on a machine
+ *   with no server.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type Kysely, type TransactionSettings } from 'kysely';
@@ -15,44 +16,63 @@ export const onPostgres = TEST_DIALECT === 'postgres';
 
 /**
  * Opens a database on the suite's engine; on SQLite at `file` (a path or ':memory:'). On
- * PostgreSQL each file path is one schema of this run (opening the same path again, as a
- * "restarted process" does, finds its data); ':memory:' is always a new schema. Schemas of a
- * path are kept until the run ends (test/support/postgres-global.ts drops them).
+ * PostgreSQL each file path is one database of this run (opening the same path again, as a
+ * "restarted process" does, finds its data); ':memory:' is always a new one, dropped at close.
+ * On a server the database is created from the run's migrated template (a file copy: much
+ * faster than migrating anew); on PGlite it is a schema. What a path made is kept until the
+ * run ends (test/support/postgres-global.ts drops it).
  */
 export async function openTestDatabase(file: string): Promise<AnyOpenedDatabase> {
   if (!onPostgres) return openDatabase(file);
-  const run = process.env.DANGJIAN_TEST_RUN ?? 'local';
-  const name = file === ':memory:' ? randomBytes(6).toString('hex') : createHash('sha256').update(file).digest('hex').slice(0, 12);
-  const schema = `t_${run}_${name}`;
+  const name = testDatabaseName(file === ':memory:' ? randomBytes(6).toString('hex') : file);
   const url = process.env.TEST_DATABASE_URL;
   if (url) {
     const admin = await openPostgres(url, { max: 1 });
-    await admin.db.executeQuery(CompiledQuery.raw(`CREATE SCHEMA IF NOT EXISTS ${schema}`));
-    await admin.close();
-    const sep = url.includes('?') ? '&' : '?';
-    const opened = await openPostgres(`${url}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`, { max: 4 });
+    try {
+      await admin.db.executeQuery(CompiledQuery.raw(`CREATE DATABASE ${name} TEMPLATE ${templateDatabaseName()}`));
+    } catch (err) {
+      if ((err as { code?: string }).code !== '42P04') throw err; // exists: the same path opened again
+    } finally {
+      await admin.close();
+    }
+    const opened = await openPostgres(serverUrl(url, name), { max: 4 });
     if (file !== ':memory:') return opened;
     return {
       ...opened,
       close: async () => {
         await opened.close();
         const again = await openPostgres(url, { max: 1 });
-        await again.db.executeQuery(CompiledQuery.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).catch(() => {});
+        await again.db.executeQuery(CompiledQuery.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch(() => {});
         await again.close();
       },
     };
   }
   const shared = await embedded();
-  await shared.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-  const opened = fromDialect(new SchemaDialect(shared.dialect, shared.driver, schema));
+  await shared.query(`CREATE SCHEMA IF NOT EXISTS ${name}`);
+  const opened = fromDialect(new SchemaDialect(shared.dialect, shared.driver, name));
   if (file !== ':memory:') return opened;
   return {
     ...opened,
     close: async () => {
       await opened.close();
-      await shared.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await shared.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
     },
   };
+}
+
+const runId = () => process.env.DANGJIAN_TEST_RUN ?? 'local';
+const testDatabaseName = (key: string) => `t_${runId()}_${/^[0-9a-f]{12}$/.test(key) ? key : createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+export const templateDatabaseName = () => `tmpl_${runId()}`;
+
+/**
+ * The server URL of another database; test connections skip waiting for the WAL flush at
+ * commit (a test database is thrown away: durability is not under test, speed is).
+ */
+export function serverUrl(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  u.searchParams.set('options', '-c synchronous_commit=off');
+  return u.toString();
 }
 
 interface Embedded {
@@ -129,15 +149,13 @@ export async function firstRow<R>(opened: AnyOpenedDatabase, query: string, ...p
 
 /**
  * What a CLI run or a service process is given as --db / DATABASE_URL for the database
- * openTestDatabase(file) opened: the file on SQLite, the schema's URL on a PostgreSQL server;
+ * openTestDatabase(file) opened: the file on SQLite, the database's URL on a PostgreSQL server;
  * null on the embedded PGlite, which another connection cannot reach.
  */
 export function databaseLocation(file: string): string | null {
   if (!onPostgres) return file;
   const url = process.env.TEST_DATABASE_URL;
-  if (!url) return null;
-  const schema = `t_${process.env.DANGJIAN_TEST_RUN ?? 'local'}_${createHash('sha256').update(file).digest('hex').slice(0, 12)}`;
-  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  return url ? serverUrl(url, testDatabaseName(file)) : null;
 }
 
 /** Why a test needing a second connection is skipped on the embedded PGlite. */
