@@ -48,11 +48,20 @@ async function freshPostgres(): Promise<PgSide> {
       },
     };
   }
-  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
-  const pglite = await PGlite.create({ parsers: { 1700: (v: string) => Number(v), 20: (v: string) => Number(v) } });
-  const opened = fromDialect(new PGliteDialect(pglite));
-  return { opened, url: null, drop: () => opened.close() };
+  // One embedded PGlite for the file (it takes seconds to start): each test gets its public schema anew.
+  embedded ??= (async () => {
+    const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
+    const pglite = await PGlite.create({ parsers: { 1700: (v: string) => Number(v), 20: (v: string) => Number(v) } });
+    return fromDialect(new PGliteDialect(pglite));
+  })();
+  const opened = await embedded;
+  await opened.db.executeQuery(CompiledQuery.raw('DROP SCHEMA IF EXISTS public CASCADE'));
+  await opened.db.executeQuery(CompiledQuery.raw('CREATE SCHEMA public'));
+  return { opened, url: null, drop: async () => {} };
 }
+
+let embedded: Promise<AnyOpenedDatabase> | undefined;
+afterAll(async () => (await embedded)?.close());
 
 /** A URL with a password (the local server trusts it and ignores it): it must never be printed. */
 const withPassword = (url: string): string => url.replace('postgres://postgres@', 'postgres://postgres:s3cret-pw@');
@@ -229,6 +238,21 @@ describe('dangjian db copy', () => {
       }
     } finally {
       await pg.drop();
+    }
+  });
+
+  it('pages of one or two rows: every key kind pages through, a unit moved under a later one is written after its parent', async () => {
+    expect(expected.assessment_round_grade!.length).toBeGreaterThan(2);
+    for (const batchSize of [1, 2]) {
+      const to = tempDbFile('dangjian-pages-');
+      const opened = openDatabase(to);
+      try {
+        const report = await withSqlite(source, (db) => copyDatabase(db, opened.db, { sourceLabel: source, batchSize }));
+        expect(report.total.match).toBe(true);
+        expect(await allTables(opened.db)).toEqual(expected);
+      } finally {
+        await opened.close();
+      }
     }
   });
 
