@@ -47,7 +47,7 @@ const ROLLED_BACK = Symbol('rolled back');
  * One row as the checksum sees it, the same on both engines: columns by name, numbers as JS
  * numbers (pg's int8 and SQLite's integers alike), text as is, null as null.
  */
-export function normaliseRow(row: Row): string {
+function normaliseRow(row: Row): string {
   const out: Record<string, unknown> = {};
   for (const column of Object.keys(row).sort()) {
     const v = row[column];
@@ -82,7 +82,7 @@ async function summarise(db: Db, spec: { table: TableName } & CopyTable, size: n
  * Rows of a self-referencing table ordered so that a row's parent comes before it (a unit moved
  * under a later one has a parent with a higher id).
  */
-export function parentsFirst(rows: Row[], column: string): Row[] {
+function parentsFirst(rows: Row[], column: string): Row[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
   const out: Row[] = [];
   const state = new Map<unknown, 'visiting' | 'done'>();
