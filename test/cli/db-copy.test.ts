@@ -319,6 +319,22 @@ describe('dangjian db copy', () => {
     }
   });
 
+  it.skipIf(!SERVER)('backup on PostgreSQL points to db copy, and the copy it suggests works (needs TEST_DATABASE_URL: a CLI process cannot reach PGlite)', async () => {
+    const pg = await freshPostgres();
+    try {
+      await withSqlite(source, (db) => copyDatabase(db, pg.opened.db, { sourceLabel: source }));
+      const out = join(dirname(tempDbFile('dangjian-pgbackup-')), 'backup.db');
+      const r = await runCli(['backup', '--db', withPassword(pg.url!), '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`错误：--db：数据库在 PostgreSQL 上，backup 只备份 SQLite 文件：用 dangjian db copy --from 〈DATABASE_URL〉 --to ${out} 复制成一个可以打开的 SQLite 文件，或用 pg_dump\n`);
+      expect(existsSync(out)).toBe(false);
+      expect((await runCli(['db', 'copy', '--from', withPassword(pg.url!), '--to', out])).code).toBe(0);
+      expect(await withSqlite(out, allTables)).toEqual(expected);
+    } finally {
+      await pg.drop();
+    }
+  });
+
   it('a missing source file, a bad URL, an unreachable server or the same database: one Chinese line, no file left behind', async () => {
     const dir = dirname(tempDbFile('dangjian-bad-'));
     const to = join(dir, 'new', 'copy.db');
