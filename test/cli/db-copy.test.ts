@@ -152,24 +152,28 @@ async function populate(file: string): Promise<void> {
 }
 
 describe('the copy list', () => {
-  it('names every table of the migrated schema, each after the tables it references', () => {
+  it('names every table of the migrated schema with its primary key, each after the tables it references', async () => {
     const file = tempDbFile();
-    return withSqlite(file, (db) => migrateToLatest(db)).then(() => {
-      const sqlite = new SQLite(file, { readonly: true });
-      try {
-        const tables = (sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'kysely_%' and name <> 'sqlite_sequence'").all() as Array<{ name: string }>).map((r) => r.name);
-        const order = TABLES.map((t) => t.table as string);
-        expect([...order].sort()).toEqual([...tables].sort());
-        for (const table of order) {
-          for (const fk of sqlite.prepare(`pragma foreign_key_list(${table})`).all() as Array<{ table: string; from: string }>) {
-            if (fk.table === table) expect(TABLES.find((t) => t.table === table)?.selfReference, `${table}.${fk.from}`).toBe(fk.from);
-            else expect(order.indexOf(fk.table), `${table}.${fk.from} → ${fk.table}`).toBeLessThan(order.indexOf(table));
-          }
+    await withSqlite(file, (db) => migrateToLatest(db));
+    const sqlite = new SQLite(file, { readonly: true });
+    try {
+      const tables = (sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'kysely_%' and name <> 'sqlite_sequence'").all() as Array<{ name: string }>).map((r) => r.name);
+      const order = TABLES.map((t) => t.table as string);
+      expect([...order].sort()).toEqual([...tables].sort());
+      for (const spec of TABLES) {
+        const columns = sqlite.prepare(`pragma table_info(${spec.table})`).all() as Array<{ name: string; type: string; pk: number }>;
+        const key = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
+        expect(key.map((c) => c.name), spec.table).toEqual(spec.key);
+        expect(spec.textKey === true, spec.table).toBe(key.every((c) => c.type.toLowerCase() === 'text'));
+        expect(spec.identity === true, spec.table).toBe(key.length === 1 && key[0]!.name === 'id' && key[0]!.type.toLowerCase() === 'integer');
+        for (const fk of sqlite.prepare(`pragma foreign_key_list(${spec.table})`).all() as Array<{ table: string; from: string }>) {
+          if (fk.table === spec.table) expect(spec.selfReference, `${spec.table}.${fk.from}`).toBe(fk.from);
+          else expect(order.indexOf(fk.table), `${spec.table}.${fk.from} → ${fk.table}`).toBeLessThan(order.indexOf(spec.table));
         }
-      } finally {
-        sqlite.close();
       }
-    });
+    } finally {
+      sqlite.close();
+    }
   });
 
   it('names every table of the Database interface in src/db/schema.ts', () => {
