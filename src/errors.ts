@@ -32,3 +32,11 @@ export class UserError extends Error {
 }
 
 export const isUserError = (e: unknown): e is UserError => e instanceof UserError;
+
+/**
+ * A command did its work and found it wrong (a copy that does not read back the same): the CLI
+ * prints the message and exits 1, as for an unexpected failure, but without calling it a bug.
+ */
+export class CheckFailed extends Error {
+  override readonly name = 'CheckFailed';
+}

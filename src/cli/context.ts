@@ -69,14 +69,14 @@ function cliLogger(io: CliIo): Logger {
 }
 
 /** The first folder on the way to `file` that does not exist yet (what opening it would create), or undefined. */
-function firstMissingFolder(file: string): string | undefined {
+export function firstMissingFolder(file: string): string | undefined {
   let missing: string | undefined;
   for (let dir = dirname(resolve(file)); !existsSync(dir); dir = dirname(dir)) missing = dir;
   return missing;
 }
 
 /** Removes a database file that a failed command created, with its journal files and the folders made for it. */
-function removeCreated(file: string, folder: string | undefined): void {
+export function removeCreated(file: string, folder: string | undefined): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
   if (folder) rmSync(folder, { recursive: true, force: true });
 }

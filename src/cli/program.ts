@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, Help, type Option } from 'commander';
 import { displayWidth } from '../cards/text-width.js';
-import { isUserError } from '../errors.js';
+import { CheckFailed, isUserError } from '../errors.js';
 import { registerCommands } from './commands/index.js';
 import { processIo, runWithIo, type CliIo } from './io.js';
 
@@ -125,6 +125,10 @@ function cliFailure(err: unknown, io: CliIo): number {
     const field = err.field && err.code !== 'config' ? `${err.field}：` : '';
     io.err(`错误：${field}${err.message}\n`);
     return 2;
+  }
+  if (err instanceof CheckFailed) {
+    io.err(`错误：${err.message}\n`);
+    return 1;
   }
   io.err(`错误：程序内部出错：${err instanceof Error ? err.message : String(err)}\n`);
   return 1;

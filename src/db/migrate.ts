@@ -69,13 +69,18 @@ async function currentSchema(db: Db): Promise<string> {
 }
 
 async function pendingOnPostgres(db: Db): Promise<boolean> {
+  return (await pendingMigrations(db)).length > 0;
+}
+
+/** The migrations not yet applied to a database of either engine (all of them on a fresh one). */
+export async function pendingMigrations(db: Db): Promise<string[]> {
   let done: Set<string>;
   try {
     done = new Set((await db.selectFrom('kysely_migration' as never).select('name' as never).execute()).map((r) => (r as { name: string }).name));
   } catch {
-    return true; // a fresh database: no migration table yet
+    return migrationNames(); // a fresh database: no migration table yet
   }
-  return migrationNames().some((name) => !done.has(name));
+  return migrationNames().filter((name) => !done.has(name));
 }
 
 function applied(result: MigrationResultSet): string[] {

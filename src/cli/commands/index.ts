@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAdminCommands } from './admin.js';
 import { registerChatCommands } from './chats.js';
+import { registerDbCommands } from './db.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerExportCommand } from './export.js';
 import { registerMemberCommands } from './members.js';
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerExportCommand(program);
   registerDoctorCommand(program);
   registerReviewCommands(program);
+  registerDbCommands(program);
 }
