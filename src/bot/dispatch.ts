@@ -3,7 +3,7 @@
  * for button presses. Receivers map their input to ChatMessage / CardAction and call these.
  */
 import { z } from 'zod';
-import { isBusy } from '../db/database.js';
+import { isBusy, isDatabaseUnavailable } from '../db/database.js';
 import { inOneTransaction } from '../db/unit-of-work.js';
 import { deferredOutbound, type DeferredOutbound } from '../messaging/deferred-outbound.js';
 import { crashPoint } from './crash-point.js';
@@ -200,18 +200,34 @@ async function deliverQuietly(deps: BotDeps, messageId: string, now: number): Pr
 const cardActionEnvelope = z.object({ action: z.string().min(1) }).passthrough();
 
 /**
- * A button press: deduplicated by event id, the presser resolved, the action run. Returns the
- * toast and the card that replaces the pressed one. Never throws.
+ * A button press: deduplicated by event id, the presser resolved, the action run — the dedup
+ * mark and the action's writes in one transaction (a crash leaves both or neither; Lark calls
+ * the action makes are held until the commit). Returns the toast and the card that replaces
+ * the pressed one. Never throws.
  */
 export async function handleCardAction(action: CardAction, deps: BotDeps): Promise<CardActionResult> {
   const log = deps.log.child({ eventId: action.eventId, messageId: action.messageId });
+  const held = deferredOutbound(deps.outbound);
+  let result: CardActionResult;
   try {
-    const now = deps.clock.now();
-    if (!(await markEventProcessed(deps.db, action.eventId, now.getTime()))) return {};
-    const envelope = cardActionEnvelope.safeParse(action.value);
-    if (!envelope.success) return { toast: { type: 'error', content: '无法识别的按钮' } };
-    return await runCardAction(envelope.data.action, action, deps, now, log);
+    result = await inOneTransaction(deps.db, async (db) => {
+      const d: BotDeps = { ...deps, db, outbound: held.outbound };
+      const now = deps.clock.now();
+      if (!(await markEventProcessed(db, action.eventId, now.getTime()))) return {};
+      const envelope = cardActionEnvelope.safeParse(action.value);
+      if (!envelope.success) return { toast: { type: 'error', content: '无法识别的按钮' } };
+      try {
+        return await runCardAction(envelope.data.action, action, d, now, log);
+      } catch (err) {
+        // The database could not take the write now: all of it rolls back, the press can be repeated.
+        if (isDatabaseUnavailable(err)) throw err;
+        return toastForError(err, log, { value: action.value });
+      }
+    });
   } catch (err) {
     return toastForError(err, log, { value: action.value });
   }
+  crashPoint('card-after-commit');
+  await held.flush(log);
+  return result;
 }
