@@ -155,7 +155,7 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps): Promise<Me
         // Recorded before the first attempt: a reply that fails now (Lark down, a crash) is sent later, once.
         recorded = await recordReply(db, { chatId: msg.chatId, payload: { messageId: msg.messageId, ...inlinePayload(decision.reply) }, at: now });
       }
-      crashPoint('message-before-commit');
+      crashPoint('message-before-commit', msg.messageId);
       return decision;
     });
   } catch (err) {
@@ -164,7 +164,7 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps): Promise<Me
     deps.log[isBusy(err) ? 'warn' : 'error']({ err, messageId: msg.messageId }, 'message handling failed; its inbox row is tried again');
     return { status: 'failed' };
   }
-  crashPoint('message-after-commit');
+  crashPoint('message-after-commit', msg.messageId);
   await held.flush(deps.log);
   if (outcome.status !== 'replied') {
     // A redelivery, or the inbox row of a message handled before a crash: its reply, if still pending, goes now.
@@ -184,7 +184,7 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps): Promise<Me
     }
   }
   await deliverQuietly(deps, msg.messageId, now);
-  crashPoint('message-after-reply');
+  crashPoint('message-after-reply', msg.messageId);
   return outcome;
 }
 
@@ -216,18 +216,21 @@ export async function handleCardAction(action: CardAction, deps: BotDeps): Promi
       if (!(await markEventProcessed(db, action.eventId, now.getTime()))) return {};
       const envelope = cardActionEnvelope.safeParse(action.value);
       if (!envelope.success) return { toast: { type: 'error', content: '无法识别的按钮' } };
+      let r: CardActionResult;
       try {
-        return await runCardAction(envelope.data.action, action, d, now, log);
+        r = await runCardAction(envelope.data.action, action, d, now, log);
       } catch (err) {
         // The database could not take the write now: all of it rolls back, the press can be repeated.
         if (isDatabaseUnavailable(err)) throw err;
-        return toastForError(err, log, { value: action.value });
+        r = toastForError(err, log, { value: action.value });
       }
+      crashPoint('card-before-commit', action.eventId);
+      return r;
     });
   } catch (err) {
     return toastForError(err, log, { value: action.value });
   }
-  crashPoint('card-after-commit');
+  crashPoint('card-after-commit', action.eventId);
   await held.flush(log);
   return result;
 }
