@@ -13,15 +13,15 @@ import type { Database } from './schema.js';
  */
 export async function inOneTransaction<T>(db: Db, fn: (db: Db) => Promise<T>): Promise<T> {
   const trx = await db.startTransaction().execute();
-  let out: T;
   try {
-    out = await fn(joining(trx));
+    const out = await fn(joining(trx));
+    await trx.commit().execute();
+    return out;
   } catch (err) {
+    // Also after a failed COMMIT (disk full): Kysely releases the connection only on a rollback.
     await trx.rollback().execute().catch(() => undefined);
     throw err;
   }
-  await trx.commit().execute();
-  return out;
 }
 
 // The savepoint names' tuple type is irrelevant here: names are generated.
