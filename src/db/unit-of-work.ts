@@ -13,8 +13,10 @@ import type { Database } from './schema.js';
  */
 export async function inOneTransaction<T>(db: Db, fn: (db: Db) => Promise<T>): Promise<T> {
   const trx = await db.startTransaction().execute();
+  const joined = joining(trx);
+  roots.set(joined, roots.get(db) ?? db);
   try {
-    const out = await fn(joining(trx));
+    const out = await fn(joined);
     await trx.commit().execute();
     return out;
   } catch (err) {
@@ -22,6 +24,17 @@ export async function inOneTransaction<T>(db: Db, fn: (db: Db) => Promise<T>): P
     await trx.rollback().execute().catch(() => undefined);
     throw err;
   }
+}
+
+const roots = new WeakMap<Db, Db>();
+
+/**
+ * The database a transaction's Db belongs to (itself otherwise): for caches of derived values
+ * that must outlive one transaction — keyed by content only, since what a transaction read may
+ * be rolled back.
+ */
+export function rootOf(db: Db): Db {
+  return roots.get(db) ?? db;
 }
 
 // The savepoint names' tuple type is irrelevant here: names are generated.
