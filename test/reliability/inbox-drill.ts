@@ -113,14 +113,16 @@ export async function runInboxDrill(o: {
     });
     const groupsComplete = perGroup.filter((g) => g.answeredOnce === g.commands).length;
     const runtimeS = (performance.now() - drillStarted) / 1000;
-    const errors = lives.flatMap((l) => l.logs).filter((l) => (l.level as number) >= 50).length;
+    const errorLines = lives.flatMap((l) => l.logs).filter((l) => (l.level as number) >= 50);
+    const errors = errorLines.length;
+    const errorKinds = [...new Set(errorLines.map((l) => `${String(l.msg)}${(l.err as { message?: string } | undefined)?.message ? ` (${(l.err as { message: string }).message.slice(0, 80)})` : ''}`))];
     await recordChecked(
       {
         id: o.evidenceId,
         test: `${o.signal} ${midRun ? `mid-run, after ${killAfter} of ${COMMANDS} acknowledged commands` : `right after ${COMMANDS} acknowledged commands`}${groups > 1 ? `, ${groups} groups` : ''}${larkDelayMs > 0 ? ', slow Lark' : ''}`,
         load: `${COMMANDS} commands ${groups > 1 ? `spread round-robin over ${groups} subscribed group chats` : 'in one busy group'} (${writes} writes 「完成」, ${COMMANDS - writes} reads 「任务」), posted one after another to the real service (webhook mode); Lark ${larkDelayMs > 0 ? `answering every message call only after ${(larkDelayMs / 1000).toFixed(1)} s` : 'healthy'}`,
         injected: `${o.signal} the moment the ${killAfter}th command was acknowledged (${handledBeforeKill} of them handled by then), then a restart on the same database${midRun ? `, which receives the other ${COMMANDS - killAfter}` : ''}`,
-        result: `${acks.filter((s) => s === 200).length}/${COMMANDS} acknowledged; first life exited ${first.signal ?? `code ${String(first.code)}`}; after the restart ${completedOnce}/${writes} writes applied exactly once (${completedTwice} twice), ${repliesPer.filter((n) => n === 1).length}/${COMMANDS} replies delivered exactly once (${repliedInItsChat} in the command's own chat), ${groups > 1 ? `${groupsComplete}/${groups} groups with every command answered exactly once in that group (${[...new Set(perGroup.map((g) => g.commands))].join('/')} commands each), ` : ''}${pendingRows} inbox rows left pending, ${errors} error log lines; ${runtimeS.toFixed(0)} s`,
+        result: `${acks.filter((s) => s === 200).length}/${COMMANDS} acknowledged; first life exited ${first.signal ?? `code ${String(first.code)}`}; after the restart ${completedOnce}/${writes} writes applied exactly once (${completedTwice} twice), ${repliesPer.filter((n) => n === 1).length}/${COMMANDS} replies delivered exactly once (${repliedInItsChat} in the command's own chat), ${groups > 1 ? `${groupsComplete}/${groups} groups with every command answered exactly once in that group (${[...new Set(perGroup.map((g) => g.commands))].join('/')} commands each), ` : ''}${pendingRows} inbox rows left pending, ${errors} error log lines${errors > 0 ? `: ${errorKinds.join('; ')}` : ''}; ${runtimeS.toFixed(0)} s`,
         method: 'Each command is recorded in the inbox table before its 200; the restarted service queues the pending rows (router.resume) and replies through the outbox. Writes are counted in task_completion, replies at the fake Lark server by the message replied to.',
         metrics: { commands: COMMANDS, groups, groupsComplete, killAfterAcks: killAfter, larkDelayMs, writes, handledBeforeKill, repliedInItsChat, completedOnce, completedTwice, repliedOnce: repliesPer.filter((n) => n === 1).length, pendingRows, errors, runtimeS: Math.round(runtimeS) },
       },
