@@ -6,7 +6,7 @@
 export const SUB_GROUP = 'oc_drill_subscribe';
 /** A roster name with no Feishu account yet (seeded by the drill), bound by 「绑定」. */
 export const UNBOUND_NAME = '赵小满';
-export const UNBOUND_OPEN_ID = 'ou_drill_unbound';
+const UNBOUND_OPEN_ID = 'ou_drill_unbound';
 
 export interface DrillCommand {
   /** Short English label for the evidence. */
