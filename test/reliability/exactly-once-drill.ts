@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { operatorActor } from '../../src/auth/actor.js';
 import type { CrashPoint } from '../../src/bot/crash-point.js';
+import { APPLICATION_FORM_ACTION } from '../../src/bot/commands/application.js';
 import { COMPLETE_UNIT_ITEM_ACTION } from '../../src/cards/actions.js';
 import { syncUnitItems } from '../../src/db/unit-item.repository.js';
 import { addMember } from '../../src/services/members.service.js';
@@ -39,8 +40,35 @@ type CardPoint = Extract<CrashPoint, `card-${string}`>;
 interface Step {
   label: string;
   kind: 'message' | 'card';
-  payload: (run: string, botOpenId: string) => { id: string; body: Record<string, unknown>; chatId: string };
+  payload: (run: string, botOpenId: string, pressed?: string) => { id: string; body: Record<string, unknown>; chatId: string };
 }
+
+/** A card the bot sent (through the fake's own Open API), to be pressed: a late answer patches it. */
+async function botCard(fake: SpawnedFakeLark, chatId: string): Promise<string> {
+  const auth = (await (await fetch(`${fake.url}/open-apis/auth/v3/tenant_access_token/internal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ app_id: APP_ID, app_secret: APP_SECRET }) })).json()) as { tenant_access_token: string };
+  const card = { schema: '2.0', header: { title: { tag: 'plain_text', content: '事项' } }, body: { elements: [] } };
+  const res = await fetch(`${fake.url}/open-apis/im/v1/messages?receive_id_type=chat_id`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${auth.tenant_access_token}` },
+    body: JSON.stringify({ receive_id: chatId, msg_type: 'interactive', content: JSON.stringify(card) }),
+  });
+  const sent = (await res.json()) as { data?: { message_id?: string } };
+  if (!sent.data?.message_id) throw new Error(`the fake did not take the card: ${JSON.stringify(sent)}`);
+  return sent.data.message_id;
+}
+
+/** Button presses that write: each answers with a success toast (checked in the reference run). */
+const CARD_PRESSES: ReadonlyArray<{ label: string; value: Record<string, unknown>; form?: { name: string; value: Record<string, unknown> }; acted: string }> = [
+  { label: '标记完成 button (unit item done)', value: { action: COMPLETE_UNIT_ITEM_ACTION, id: 1 }, acted: '"type":"success"' },
+  {
+    label: '申报 保存草稿 form (application draft)',
+    value: { action: APPLICATION_FORM_ACTION, unit: '城东社区', year: 2026, go: 'save' },
+    form: { name: 'save', value: { registeredHouseholds: '3200', registeredPopulation: '8100', measures: '每月固定议事日' } },
+    acted: '"type":"success"',
+  },
+  // Its answer is the command's card, in place of the pressed one.
+  { label: 'a command button (录分 城西社区)', value: { action: 'command', text: '录分 城西社区 6.2 6' }, acted: '已录分' },
+];
 
 const steps: Step[] = [
   ...WRITE_COMMANDS.map(
@@ -55,14 +83,16 @@ const steps: Step[] = [
       },
     }),
   ),
-  {
-    label: '标记完成 button (unit item done)',
-    kind: 'card',
-    payload: (run) => {
-      const id = `ev_${run}_card`;
-      return { id, chatId: GROUP, body: cardEvent({ eventId: id, operatorOpenId: OPEN_IDS.office, value: { action: COMPLETE_UNIT_ITEM_ACTION, id: 1 }, messageId: `om_${run}_items_card`, chatId: GROUP, token: '' }) };
-    },
-  },
+  ...CARD_PRESSES.map(
+    (c, i): Step => ({
+      label: c.label,
+      kind: 'card',
+      payload: (run, _bot, pressed) => {
+        const id = `ev_${run}_card_${i}`;
+        return { id, chatId: GROUP, body: cardEvent({ eventId: id, operatorOpenId: OPEN_IDS.office, value: c.value, messageId: pressed ?? `om_${run}_pressed_${i}`, chatId: GROUP, token: '', ...(c.form ? { form: c.form } : {}) }) };
+      },
+    }),
+  ),
 ];
 
 async function seed(dbFile: string): Promise<void> {
@@ -82,15 +112,16 @@ const rowCounts = (dbFile: string) =>
     return Object.fromEntries(tables.filter((t) => !SCHEDULER_TABLES.has(t)).map((t) => [t, (db.prepare(`select count(*) as n from "${t}"`).get() as { n: number }).n]));
   });
 
-async function post(url: string, body: object): Promise<number | 'no answer'> {
+async function postFor(url: string, body: object): Promise<{ status: number | 'no answer'; text: string }> {
   try {
     const res = await fetch(`${url}/webhook/event`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-    await res.text();
-    return res.status;
+    return { status: res.status, text: await res.text() };
   } catch {
-    return 'no answer';
+    return { status: 'no answer', text: '' };
   }
 }
+
+const post = async (url: string, body: object) => (await postFor(url, body)).status;
 
 async function startLife(env: Record<string, string>, crashAt?: string): Promise<{ life: ServiceChild; url: string }> {
   const life = spawnService(crashAt ? { ...env, DANGJIAN_TEST_CRASH_AT: crashAt } : env);
@@ -134,7 +165,8 @@ export interface ExactlyOnceDrill {
   evidenceId: string;
   /** Where the k-th message command's life crashes. */
   messagePoint: (k: number) => MessagePoint;
-  cardPoint: CardPoint;
+  /** Where the k-th button press's life crashes. */
+  cardPoint: (k: number) => CardPoint;
 }
 
 export async function runExactlyOnceDrill(o: ExactlyOnceDrill): Promise<void> {
@@ -158,10 +190,12 @@ export async function runExactlyOnceDrill(o: ExactlyOnceDrill): Promise<void> {
     // The reference: the same commands, one life, no crash.
     const ref = await startLife(envOf(refFile));
     lives.push(ref.life);
+    const refToasts: string[] = [];
     for (const s of steps) {
       const p = s.payload('ref', fake.botOpenId);
-      const status = await post(ref.url, p.body);
+      const { status, text } = await postFor(ref.url, p.body);
       if (status !== 200) throw new Error(`reference run: ${s.label} answered ${String(status)}`);
+      if (s.kind === 'card') refToasts.push(text);
       await waitAnswered(fake, refFile, s, p.id);
     }
     await ref.life.kill('SIGTERM');
@@ -170,17 +204,21 @@ export async function runExactlyOnceDrill(o: ExactlyOnceDrill): Promise<void> {
     // The drill: each command in a life that crashes while handling it.
     const crashes: Array<{ label: string; point: CrashPoint; exit: string; ack: number | 'no answer'; window: ReturnType<typeof windowState> }> = [];
     let k = 0;
+    let c = 0;
+    const pressedCards: Array<string | undefined> = [];
     for (const s of steps) {
-      const p = s.payload('crash', fake.botOpenId);
+      const pressed = s.kind === 'card' ? await botCard(fake, GROUP) : undefined;
+      pressedCards.push(pressed);
+      const p = s.payload('crash', fake.botOpenId, pressed);
       if (s.kind === 'message') await fake.addInboundMessage({ messageId: p.id, chatId: p.chatId });
-      const point: CrashPoint = s.kind === 'message' ? o.messagePoint(k++) : o.cardPoint;
+      const point: CrashPoint = s.kind === 'message' ? o.messagePoint(k++) : o.cardPoint(c++);
       const { life, url } = await startLife(envOf(crashFile), `${point}@${p.id}`);
       lives.push(life);
       // What the previous life left pending is handled first (the next command may depend on it).
       const prev = crashes.at(-1);
       if (prev) {
         const prevStep = steps[crashes.length - 1]!;
-        if (prev.window.inbox === null) await post(url, prevStep.payload('crash', fake.botOpenId).body);
+        if (prev.window.inbox === null) await post(url, prevStep.payload('crash', fake.botOpenId, pressedCards[crashes.length - 1]).body);
         await waitAnswered(fake, crashFile, prevStep, prevStep.payload('crash', fake.botOpenId).id);
       }
       let ack = await post(url, p.body);
@@ -195,7 +233,7 @@ export async function runExactlyOnceDrill(o: ExactlyOnceDrill): Promise<void> {
     // The last life: no crash; it handles what the last one left, and anything not acknowledged is delivered again.
     const last = await startLife(envOf(crashFile));
     lives.push(last.life);
-    if (crashes.at(-1)?.window.inbox === null) await post(last.url, steps.at(-1)!.payload('crash', fake.botOpenId).body);
+    if (crashes.at(-1)?.window.inbox === null) await post(last.url, steps.at(-1)!.payload('crash', fake.botOpenId, pressedCards.at(-1)).body);
     for (const s of steps) await waitAnswered(fake, crashFile, s, s.payload('crash', fake.botOpenId).id, 60_000);
     await waitFor('every inbox row done', () => readDb(crashFile, (db) => (db.prepare("select count(*) as n from inbox where status != 'done'").get() as { n: number }).n === 0) || undefined, 30_000);
     // Anything sent twice would arrive within the scheduler's next ticks.
@@ -227,7 +265,9 @@ export async function runExactlyOnceDrill(o: ExactlyOnceDrill): Promise<void> {
       if (c.point === 'message-after-reply') return w.marked && w.reply === 'sent' && w.inbox === 'pending';
       return w.marked && w.inbox === 'pending';
     }).length;
-    const errors = lives.flatMap((l) => l.logs).filter((l) => (l.level as number) >= 50).length;
+    const errorLines = lives.flatMap((l) => l.logs).filter((l) => (l.level as number) >= 50);
+    const errors = errorLines.length;
+    const errorKinds = [...new Set(errorLines.map((l) => `${String(l.msg)}${(l.err as { message?: string } | undefined)?.message ? ` (${(l.err as { message: string }).message.slice(0, 80)})` : ''}`))];
     const byPoint = crashes.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.point]: (acc[c.point] ?? 0) + 1 }), {});
     const runtimeS = (performance.now() - started) / 1000;
     const tablesCompared = Object.keys(reference).length;
@@ -235,16 +275,17 @@ export async function runExactlyOnceDrill(o: ExactlyOnceDrill): Promise<void> {
       {
         id: o.evidenceId,
         test: 'Exactly once across a crash inside a command',
-        load: `${messageSteps.length} write commands from chat (${WRITE_COMMANDS.map((c) => c.label.split(' (')[0]).join('、')}) and 1 button press (标记完成 of a unit item), one after another, to the real service (webhook mode) on a seeded database`,
+        load: `${messageSteps.length} write commands from chat (${WRITE_COMMANDS.map((c) => c.label.split(' (')[0]).join('、')}) and ${CARD_PRESSES.length} button presses (${CARD_PRESSES.map((p) => p.label).join('、')}), one after another, to the real service (webhook mode) on a seeded database`,
         injected: `SIGKILL from inside the service at an exact point of each command's handling (${Object.entries(byPoint)
           .map(([p, n]) => `${p} × ${n}`)
           .join(', ')}), a new life on the same database after each; an event the crash left unacknowledged delivered again`,
-        result: `${killedAtPoint}/${crashes.length} lives killed at their point, ${windowsAsIntended}/${crashes.length} leaving the window as intended (before the commit: nothing of the command; after: its writes, marks and reply row, the inbox row pending); after the restarts ${tablesCompared - differing.length}/${tablesCompared} tables with the reference run's row counts${differing.length > 0 ? ` (differing: ${differing.join(', ')})` : ''}; ${messageSteps.filter((c) => c.replyRequests === 1).length}/${messageSteps.length} commands with exactly one reply request at Lark, ${messageSteps.filter((c) => c.sameAnswer).length} of them the reference run's answer; ${errors} error log lines; ${runtimeS.toFixed(0)} s`,
+        result: `${killedAtPoint}/${crashes.length} lives killed at their point, ${windowsAsIntended}/${crashes.length} leaving the window as intended (before the commit: nothing of the command; after: its writes, marks and reply row, the inbox row pending); after the restarts ${tablesCompared - differing.length}/${tablesCompared} tables with the reference run's row counts${differing.length > 0 ? ` (differing: ${differing.join(', ')})` : ''}; ${messageSteps.filter((c) => c.replyRequests === 1).length}/${messageSteps.length} commands with exactly one reply request at Lark, ${messageSteps.filter((c) => c.sameAnswer).length} of them the reference run's answer; ${errors} error log lines${errors > 0 ? `: ${errorKinds.join('; ')}` : ''}; ${runtimeS.toFixed(0)} s`,
         method:
           'Each command runs in one transaction with its dedup marks and its reply’s outbox row (src/db/unit-of-work.ts); the crash point (DANGJIAN_TEST_CRASH_AT=<point>@<message id>) SIGKILLs the process there. A reference run of the same commands without crashes on a copy of the seeded database gives the expected row count of every table (reminder cards, written on the scheduler’s clock, excluded); replies are counted as POST …/reply requests at the fake Lark server, not after its uuid dedup.',
-        metrics: { commands: messageSteps.length, presses: 1, lives: lives.length, killedAtPoint, windowsAsIntended, tablesCompared, tablesDiffering: differing.length, replyRequestsOnce: messageSteps.filter((c) => c.replyRequests === 1).length, sameAnswer: messageSteps.filter((c) => c.sameAnswer).length, errors, runtimeS: Math.round(runtimeS) },
+        metrics: { commands: messageSteps.length, presses: CARD_PRESSES.length, lives: lives.length, killedAtPoint, windowsAsIntended, tablesCompared, tablesDiffering: differing.length, replyRequestsOnce: messageSteps.filter((c) => c.replyRequests === 1).length, sameAnswer: messageSteps.filter((c) => c.sameAnswer).length, errors, runtimeS: Math.round(runtimeS) },
       },
       () => {
+        expect(CARD_PRESSES.filter((p, i) => !refToasts[i]?.includes(p.acted)).map((p, i) => `${p.label}: ${refToasts[i]?.slice(0, 200)}`)).toEqual([]);
         expect(crashes.map((c) => `${c.label} ${c.exit}`)).toEqual(crashes.map((c) => `${c.label} SIGKILL`));
         expect(windowsAsIntended).toBe(crashes.length);
         expect(differing).toEqual([]);
