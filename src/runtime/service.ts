@@ -125,8 +125,7 @@ export async function startService(config: Config, log: Logger, options: Service
     // What was acknowledged before the last stop (or crash) and not handled yet goes first —
     // once the bot knows its own open_id (a group message is not understood before; Lark down
     // at start: resumed anyway after IDENTITY_WAIT_MS, those rows are tried again later).
-    if (identity) await waitAtMost(identity.known, IDENTITY_WAIT_MS);
-    await runtime.router.resume();
+    await runtime.router.resume(identity ? () => waitAtMost(identity.known, IDENTITY_WAIT_MS) : undefined);
     if (config.mode === 'console') {
       receiver = createConsoleReceiver({
         deps: runtime.deps,
