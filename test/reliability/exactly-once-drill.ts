@@ -161,6 +161,15 @@ function windowState(dbFile: string, step: Step, id: string, eventId: string) {
   }));
 }
 
+/** What each crash point leaves in the database, as checked in `windowsAsIntended`. */
+const WINDOW: Record<CrashPoint, string> = {
+  'message-before-commit': 'before the commit: nothing of the command, no reply row',
+  'message-after-commit': 'after the commit: its writes, dedup marks and reply row (pending), the inbox row pending',
+  'message-after-reply': 'after the reply: reply row sent, the inbox row still pending',
+  'card-before-commit': 'press before the commit: nothing of it',
+  'card-after-commit': 'press after the commit: its writes and dedup mark, the inbox row pending',
+};
+
 export interface ExactlyOnceDrill {
   evidenceId: string;
   /** Where the k-th message command's life crashes. */
@@ -279,7 +288,7 @@ export async function runExactlyOnceDrill(o: ExactlyOnceDrill): Promise<void> {
         injected: `SIGKILL from inside the service at an exact point of each command's handling (${Object.entries(byPoint)
           .map(([p, n]) => `${p} × ${n}`)
           .join(', ')}), a new life on the same database after each; an event the crash left unacknowledged delivered again`,
-        result: `${killedAtPoint}/${crashes.length} lives killed at their point, ${windowsAsIntended}/${crashes.length} leaving the window as intended (before the commit: nothing of the command; after: its writes, marks and reply row, the inbox row pending); after the restarts ${tablesCompared - differing.length}/${tablesCompared} tables with the reference run's row counts${differing.length > 0 ? ` (differing: ${differing.join(', ')})` : ''}; ${messageSteps.filter((c) => c.replyRequests === 1).length}/${messageSteps.length} commands with exactly one reply request at Lark, ${messageSteps.filter((c) => c.sameAnswer).length} of them the reference run's answer; ${errors} error log lines${errors > 0 ? `: ${errorKinds.join('; ')}` : ''}; ${runtimeS.toFixed(0)} s`,
+        result: `${killedAtPoint}/${crashes.length} lives killed at their point, ${windowsAsIntended}/${crashes.length} leaving the window as intended (${[...new Set(crashes.map((c) => WINDOW[c.point]))].join('; ')}); after the restarts ${tablesCompared - differing.length}/${tablesCompared} tables with the reference run's row counts${differing.length > 0 ? ` (differing: ${differing.join(', ')})` : ''}; ${messageSteps.filter((c) => c.replyRequests === 1).length}/${messageSteps.length} commands with exactly one reply request at Lark, ${messageSteps.filter((c) => c.sameAnswer).length} of them the reference run's answer; ${errors} error log lines${errors > 0 ? `: ${errorKinds.join('; ')}` : ''}; ${runtimeS.toFixed(0)} s`,
         method:
           'Each command runs in one transaction with its dedup marks and its reply’s outbox row (src/db/unit-of-work.ts); the crash point (DANGJIAN_TEST_CRASH_AT=<point>@<message id>) SIGKILLs the process there. A reference run of the same commands without crashes on a copy of the seeded database gives the expected row count of every table (reminder cards, written on the scheduler’s clock, excluded); replies are counted as POST …/reply requests at the fake Lark server, not after its uuid dedup.',
         metrics: { commands: messageSteps.length, presses: CARD_PRESSES.length, lives: lives.length, killedAtPoint, windowsAsIntended, tablesCompared, tablesDiffering: differing.length, replyRequestsOnce: messageSteps.filter((c) => c.replyRequests === 1).length, sameAnswer: messageSteps.filter((c) => c.sameAnswer).length, errors, runtimeS: Math.round(runtimeS) },
