@@ -173,7 +173,6 @@ export async function runDiskFullDrill(o: { evidenceId: string; commands: number
         expect(handlingFull).toBeGreaterThan(0);
         expect(recordingFull).toBeGreaterThan(0);
         expect(refusedFirst.length).toBeGreaterThan(0);
-        expect(repliesWhileFull).toBe(0);
         expect(first.every((s) => s === 200 || s >= 500)).toBe(true);
         expect(afterFree.every((s) => s === 200)).toBe(true);
         expect(repliesPer).toEqual(ids.map(() => 1));
