@@ -220,7 +220,7 @@ export default async function botBench(): Promise<BenchResult> {
     const clock = fixedClock(`${year}-06-10T10:00:00+08:00`);
     const plan = loadPlan();
     const base = { db: db.db, plan, clock, tz: 'Asia/Shanghai' };
-    await initProgramme(base, operatorActor('bench'), { year: city.firstYear, street: city.streetNames[0] });
+    await initProgramme(base, operatorActor('bench'), { year: city.firstYear, street: city.streetNames[0], sampleRoster: true });
     await instantiateTasks(base, operatorActor('bench'), { year });
     const office = await findMemberByName(db.db, plan.leadership.officeDirector);
     await bindMemberOpenId(db.db, office!.id, OFFICE_OPEN_ID);

@@ -3,7 +3,10 @@
  * for button presses. Receivers map their input to ChatMessage / CardAction and call these.
  */
 import { z } from 'zod';
-import { isBusy } from '../db/database.js';
+import { isBusy, isDatabaseUnavailable } from '../db/database.js';
+import { inOneTransaction } from '../db/unit-of-work.js';
+import { deferredOutbound, type DeferredOutbound } from '../messaging/deferred-outbound.js';
+import { crashPoint } from './crash-point.js';
 import { markEventProcessed } from '../db/event.repository.js';
 import { deliverReply, recordReply, replyKey, replyRecorded } from '../services/replies.service.js';
 import type { MsgType, Outbound, OutgoingReply } from '../messaging/outbound.js';
@@ -11,7 +14,7 @@ import { runCardAction } from './actions.js';
 import { helpCard, markOneToOne, noticeCard } from './cards.js';
 import { registry } from './commands/index.js';
 import { toastForError } from './errors.js';
-import { fileMessageReply } from './file-import.js';
+import { fileMessageReply, MAX_CHAT_FILE_BYTES } from './file-import.js';
 import { runCommand } from './run-command.js';
 import { cardReply, type BotDeps, type CardAction, type CardActionResult, type ChatMessage, type Reply } from './types.js';
 
@@ -67,9 +70,9 @@ async function decide(msg: ChatMessage, deps: BotDeps): Promise<MessageDecision>
     if (!(await markEventProcessed(trx, `message:${msg.messageId}`, now.getTime()))) return 'duplicate_message' as const;
     return 'new' as const;
   });
-  // Marked but never answered: the process died between acting on the message and recording its
-  // answer (two transactions). Act again, so that the person is answered: 完成 / 撤销 are guarded
-  // by the one-active-completion index; a repeated 录分 adds an identical entry.
+  // Marked but never answered: the marks, the command's writes and the reply commit together
+  // (handleMessage), so this is a file reply whose upload or record was cut short (the command
+  // behind it only reads), or a row from before that: act again, so that the person is answered.
   if (fresh !== 'new' && (await replyRecorded(deps.db, msg.messageId))) return { status: 'ignored', reason: fresh };
   const log = deps.log.child({ messageId: msg.messageId, chatId: msg.chatId });
   if (msg.file) return { status: 'replied', command: 'file', reply: await fileMessageReply({ ...msg, file: msg.file }, deps, log) };
@@ -97,13 +100,16 @@ async function decide(msg: ChatMessage, deps: BotDeps): Promise<MessageDecision>
   return { status: 'replied', command: matched.command.names[1] ?? matched.command.names[0]!, reply };
 }
 
+/** A text or card reply as Lark content. */
+function inlinePayload(reply: Exclude<Reply, { kind: 'file' }>): { msgType: MsgType; content: object } {
+  return reply.kind === 'card' ? { msgType: 'interactive', content: reply.card } : { msgType: 'text', content: { text: reply.text } };
+}
+
 /** The reply as Lark content; a file is uploaded first and goes out as `{ file_key }`. */
 async function replyPayload(reply: Reply, outbound: Outbound): Promise<{ msgType: MsgType; content: object }> {
-  if (reply.kind === 'file') {
-    const { fileKey } = await outbound.uploadFile({ fileName: reply.fileName, bytes: reply.bytes });
-    return { msgType: 'file', content: { file_key: fileKey } };
-  }
-  return reply.kind === 'card' ? { msgType: 'interactive', content: reply.card } : { msgType: 'text', content: { text: reply.text } };
+  if (reply.kind !== 'file') return inlinePayload(reply);
+  const { fileKey } = await outbound.uploadFile({ fileName: reply.fileName, bytes: reply.bytes });
+  return { msgType: 'file', content: { file_key: fileKey } };
 }
 
 /** The content to send: the reply's, or a notice when a file could not be uploaded (nothing was sent yet). */
@@ -116,53 +122,115 @@ async function payloadOrNotice(reply: Reply, deps: BotDeps, messageId: string): 
   }
 }
 
-/** Decides the reply, records it in the outbox (key `reply:<messageId>`) and makes the first attempt. Never throws. */
+/** A file message's file, downloaded before the transaction (no Lark call holds it open). */
+async function prefetchFile(msg: ChatMessage, deps: BotDeps): Promise<Outbound['downloadMessageFile']> {
+  const download = deps.outbound.downloadMessageFile;
+  if (!msg.file || !download || msg.senderType !== 'user' || messageText(msg, deps.botOpenId()) === null) return undefined;
+  if (await replyRecorded(deps.db, msg.messageId)) return undefined;
+  const got = await download.call(deps.outbound, { messageId: msg.messageId, fileKey: msg.file.key, maxBytes: MAX_CHAT_FILE_BYTES }).then(
+    (value) => ({ value }),
+    (err: unknown) => ({ err }),
+  );
+  return () => ('err' in got ? Promise.reject(got.err) : Promise.resolve(got.value));
+}
+
+/**
+ * Decides the reply and records it in the outbox (key `reply:<messageId>`) in ONE transaction
+ * with the event's dedup marks and everything the command wrote: a crash leaves either all of it
+ * (the restart finds the reply recorded and only sends it) or none of it (the inbox row is
+ * handled again from the start). Lark calls the command makes are held until the commit. Then
+ * the first attempt. Never throws.
+ */
 export async function handleMessage(msg: ChatMessage, deps: BotDeps): Promise<MessageOutcome> {
   let outcome: MessageDecision;
+  let recorded = false;
+  const now = deps.clock.now().getTime();
+  let held: DeferredOutbound | undefined;
   try {
-    outcome = await respondToMessage(msg, deps);
+    held = deferredOutbound(deps.outbound, await prefetchFile(msg, deps));
+    const outbound = held.outbound;
+    outcome = await inOneTransaction(deps.db, async (db) => {
+      const decision = await respondToMessage(msg, { ...deps, db, outbound });
+      if (decision.status === 'replied' && decision.reply.kind !== 'file') {
+        // Recorded before the first attempt: a reply that fails now (Lark down, a crash) is sent later, once.
+        recorded = await recordReply(db, { chatId: msg.chatId, payload: { messageId: msg.messageId, ...inlinePayload(decision.reply) }, at: now });
+      }
+      crashPoint('message-before-commit', msg.messageId);
+      return decision;
+    });
   } catch (err) {
-    // Recording the event failed (database trouble): nothing was changed, and no reply is sent
-    // (its idempotency key would swallow the real answer when the inbox row is tried again).
+    // The database failed (locked, full, …): the transaction rolled back, nothing was changed and
+    // nothing sent (its idempotency key would swallow the real answer when the inbox row is tried again).
     deps.log[isBusy(err) ? 'warn' : 'error']({ err, messageId: msg.messageId }, 'message handling failed; its inbox row is tried again');
     return { status: 'failed' };
   }
-  if (outcome.status !== 'replied') return outcome;
-  const { msgType, content } = await payloadOrNotice(outcome.reply, deps, msg.messageId);
-  const now = deps.clock.now().getTime();
-  try {
-    // Recorded before the first attempt: a reply that fails now (Lark down, a crash) is sent later, once.
-    await recordReply(deps.db, { chatId: msg.chatId, payload: { messageId: msg.messageId, msgType, content }, at: now });
-  } catch (err) {
-    deps.log.error({ err, messageId: msg.messageId }, 'reply could not be recorded; sending it directly');
-    const reply: OutgoingReply = { messageId: msg.messageId, msgType, content, idempotencyKey: replyKey(msg.messageId), chatId: msg.chatId };
-    await deps.outbound.replyMessage(reply).catch((e: unknown) => deps.log.error({ err: e, messageId: msg.messageId, command: outcome.command }, 'reply failed'));
+  crashPoint('message-after-commit', msg.messageId);
+  await held.flush(deps.log);
+  if (outcome.status !== 'replied') {
+    // A redelivery, or the inbox row of a message handled before a crash: its reply, if still pending, goes now.
+    if (outcome.reason === 'duplicate_event' || outcome.reason === 'duplicate_message') await deliverQuietly(deps, msg.messageId, now);
     return outcome;
   }
+  if (!recorded && outcome.reply.kind === 'file') {
+    // A file is uploaded first (outside the transaction; the command behind it only reads).
+    const { msgType, content } = await payloadOrNotice(outcome.reply, deps, msg.messageId);
+    try {
+      await recordReply(deps.db, { chatId: msg.chatId, payload: { messageId: msg.messageId, msgType, content }, at: now });
+    } catch (err) {
+      deps.log.error({ err, messageId: msg.messageId }, 'reply could not be recorded; sending it directly');
+      const reply: OutgoingReply = { messageId: msg.messageId, msgType, content, idempotencyKey: replyKey(msg.messageId), chatId: msg.chatId };
+      await deps.outbound.replyMessage(reply).catch((e: unknown) => deps.log.error({ err: e, messageId: msg.messageId, command: outcome.command }, 'reply failed'));
+      return outcome;
+    }
+  }
+  await deliverQuietly(deps, msg.messageId, now);
+  crashPoint('message-after-reply', msg.messageId);
+  return outcome;
+}
+
+async function deliverQuietly(deps: BotDeps, messageId: string, now: number): Promise<void> {
   try {
-    await deliverReply(deps, msg.messageId, now);
+    await deliverReply(deps, messageId, now);
   } catch (err) {
     // The database failed around the attempt: the row stays in the outbox (its claim expires and it is sent again).
-    deps.log.error({ err, messageId: msg.messageId }, 'reply delivery not recorded');
+    deps.log.error({ err, messageId }, 'reply delivery not recorded');
   }
-  return outcome;
 }
 
 const cardActionEnvelope = z.object({ action: z.string().min(1) }).passthrough();
 
 /**
- * A button press: deduplicated by event id, the presser resolved, the action run. Returns the
- * toast and the card that replaces the pressed one. Never throws.
+ * A button press: deduplicated by event id, the presser resolved, the action run — the dedup
+ * mark and the action's writes in one transaction (a crash leaves both or neither; Lark calls
+ * the action makes are held until the commit). Returns the toast and the card that replaces
+ * the pressed one. Never throws.
  */
 export async function handleCardAction(action: CardAction, deps: BotDeps): Promise<CardActionResult> {
   const log = deps.log.child({ eventId: action.eventId, messageId: action.messageId });
+  const held = deferredOutbound(deps.outbound);
+  let result: CardActionResult;
   try {
-    const now = deps.clock.now();
-    if (!(await markEventProcessed(deps.db, action.eventId, now.getTime()))) return {};
-    const envelope = cardActionEnvelope.safeParse(action.value);
-    if (!envelope.success) return { toast: { type: 'error', content: '无法识别的按钮' } };
-    return await runCardAction(envelope.data.action, action, deps, now, log);
+    result = await inOneTransaction(deps.db, async (db) => {
+      const d: BotDeps = { ...deps, db, outbound: held.outbound };
+      const now = deps.clock.now();
+      if (!(await markEventProcessed(db, action.eventId, now.getTime()))) return {};
+      const envelope = cardActionEnvelope.safeParse(action.value);
+      if (!envelope.success) return { toast: { type: 'error', content: '无法识别的按钮' } };
+      let r: CardActionResult;
+      try {
+        r = await runCardAction(envelope.data.action, action, d, now, log);
+      } catch (err) {
+        // The database could not take the write now: all of it rolls back, the press can be repeated.
+        if (isDatabaseUnavailable(err)) throw err;
+        r = toastForError(err, log, { value: action.value });
+      }
+      crashPoint('card-before-commit', action.eventId);
+      return r;
+    });
   } catch (err) {
     return toastForError(err, log, { value: action.value });
   }
+  crashPoint('card-after-commit', action.eventId);
+  await held.flush(log);
+  return result;
 }

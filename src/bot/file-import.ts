@@ -6,6 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { isDatabaseUnavailable } from '../db/database.js';
 import { escapeMarkdown } from '../cards/card.js';
 import type { Logger } from '../log.js';
 import { importChatFile } from '../services/chat-file.service.js';
@@ -15,7 +16,7 @@ import { replyForError } from './errors.js';
 import { cardReply, type BotDeps, type ChatMessage, type Reply } from './types.js';
 
 /** Largest file read from a message (the import's own cap, MAX_IMPORT_BYTES). */
-const MAX_CHAT_FILE_BYTES = 10 * 1024 * 1024;
+export const MAX_CHAT_FILE_BYTES = 10 * 1024 * 1024;
 
 export async function fileMessageReply(msg: ChatMessage & { file: { key: string; name: string } }, deps: BotDeps, log: Logger): Promise<Reply> {
   const actor = await resolveActor(deps, msg.senderOpenId, 'chat');
@@ -49,6 +50,8 @@ export async function fileMessageReply(msg: ChatMessage & { file: { key: string;
     lines.push('发送「自查」查看自查清单，确认无误后「自查 提交」。');
     return cardReply(noticeCard('自查表已导入', 'green', lines));
   } catch (err) {
+    // The database could not take the import now (locked, full): no answer; the message is tried again.
+    if (isDatabaseUnavailable(err)) throw err;
     return replyForError(err, undefined, log);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 /** Runs one command for a sender: access check, arguments, the handler; every failure becomes a reply. */
+import { isDatabaseUnavailable } from '../db/database.js';
 import { checkAccess, resolveActor, resolveChat } from './access.js';
 import { helpCard, markOneToOne, usageErrorCard } from './cards.js';
 import { registry } from './commands/index.js';
@@ -30,6 +31,8 @@ export async function runCommand(command: AnyCommand, rest: string, r: RunInput)
     const ctx: CommandContext = { deps: r.deps, msg: r.msg, actor, chat, log: r.log, now: r.now, commands: registry.commands };
     return await command.run(ctx, args);
   } catch (err) {
+    // The database could not take the write now (locked, full): no answer; the event is tried again.
+    if (isDatabaseUnavailable(err)) throw err;
     return replyForError(err, command, r.log);
   }
 }

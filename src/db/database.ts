@@ -147,6 +147,15 @@ export function isBusy(err: unknown): boolean {
 }
 
 /**
+ * The database cannot do its part right now (locked, full, an I/O error, read-only): a passing
+ * condition of the machine, never the sender's fault. Work that meets it is tried again later.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN)/.test(code);
+}
+
+/**
  * Runs `fn`, and while it fails because another connection holds the write lock, runs it again
  * after `stepMs` (a timer: the event loop stays free) until `deadlineMs` have passed; then the
  * last error is thrown. Meant for a connection with a short busy_timeout, where a held lock

@@ -13,6 +13,8 @@ const MAX_RETRY_DELAY_MS = 60_000;
 export interface BotIdentity {
   /** The open_id, or null while unknown. */
   openId(): string | null;
+  /** Resolves once the open_id is known (never rejects; may never resolve). */
+  known: Promise<void>;
   /** Stops retrying (service stop). */
   stop(): void;
 }
@@ -21,10 +23,13 @@ export function learnBotIdentity(fetchInfo: () => Promise<BotInfo>, log: Logger,
   let openId: string | null = null;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let learned = () => {};
+  const known = new Promise<void>((resolve) => (learned = resolve));
   const attempt = (delayMs: number, failures: number): void => {
     fetchInfo().then(
       (info) => {
         openId = info.openId;
+        learned();
         log.info({ botOpenId: info.openId, appName: info.appName, failures }, 'bot identity known');
       },
       (err: unknown) => {
@@ -37,6 +42,7 @@ export function learnBotIdentity(fetchInfo: () => Promise<BotInfo>, log: Logger,
   attempt(firstDelayMs, 0);
   return {
     openId: () => openId,
+    known,
     stop() {
       stopped = true;
       clearTimeout(timer);

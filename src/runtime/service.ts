@@ -54,6 +54,14 @@ const SERVICE_BUSY_TIMEOUT_MS = 20;
 
 /** How long stopping waits for acknowledged messages to be answered. */
 const DRAIN_MS = 10_000;
+/** How long the start waits for the bot's open_id before resuming the inbox (one GET, normally tens of ms). */
+const IDENTITY_WAIT_MS = 3000;
+
+async function waitAtMost(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
 
 export async function startService(config: Config, log: Logger, options: ServiceOptions = {}): Promise<RunningService> {
   const clock = options.clock ?? systemClock;
@@ -116,8 +124,10 @@ export async function startService(config: Config, log: Logger, options: Service
     closers.push({ what: 'work queue', close: () => runtime.close(DRAIN_MS) });
     idle = () => runtime.queue.idle();
 
-    // What was acknowledged before the last stop (or crash) and not handled yet goes first.
-    await runtime.router.resume();
+    // What was acknowledged before the last stop (or crash) and not handled yet goes first —
+    // once the bot knows its own open_id (a group message is not understood before; Lark down
+    // at start: resumed anyway after IDENTITY_WAIT_MS, those rows are tried again later).
+    await runtime.router.resume(identity ? () => waitAtMost(identity.known, IDENTITY_WAIT_MS) : undefined);
     if (config.mode === 'console') {
       receiver = createConsoleReceiver({
         deps: runtime.deps,

@@ -13,6 +13,7 @@ import { checkRole, mayCompleteTask, requireOffice, requireRole } from '../auth/
 import type { Clock } from '../clock.js';
 import { audit } from '../db/audit.repository.js';
 import type { Db } from '../db/database.js';
+import { rootOf } from '../db/unit-of-work.js';
 import { listMembers } from '../db/member.repository.js';
 import {
   activeCompletion,
@@ -467,10 +468,13 @@ const memos = new WeakMap<Db, Map<string, BoardTask>>();
  * unchanged. Reads always go to the database: changes made elsewhere are seen at once.
  */
 function memoEntry(deps: BoardDeps, task: TaskRecord, completions: readonly CompletionRecord[], at: number, today: string): BoardTask {
-  let memo = memos.get(deps.db);
-  if (!memo) memos.set(deps.db, (memo = new Map()));
+  // One memo per database, shared by its transactions (src/db/unit-of-work.ts): the key is the
+  // content (a completion by its fields, not its id: a rolled-back id can come back different).
+  const root = rootOf(deps.db);
+  let memo = memos.get(root);
+  if (!memo) memos.set(root, (memo = new Map()));
   const { id: _id, createdAt: _c, updatedAt: _u, ...fields } = task;
-  const key = `${deps.tz}|${deps.yellowDays}|${today}|${task.id}|${completions.map((c) => c.id).join(',')}|${JSON.stringify(fields)}`;
+  const key = `${deps.tz}|${deps.yellowDays}|${today}|${task.id}|${JSON.stringify(completions)}|${JSON.stringify(fields)}`;
   const hit = memo.get(key);
   if (hit) return hit;
   const fresh = boardEntry(task, completions, at, deps.tz, deps.yellowDays);

@@ -18,14 +18,27 @@ import { messageEvent } from '../bot/lark-events.js';
 import { readDb, serviceEnv, spawnService, waitFor, workingHoursNow } from './support.js';
 
 const APP_ID = 'cli_1b0c0ffee0123456';
-const COMMANDS = 100;
+const DEFAULT_COMMANDS = 100;
 
 /**
  * `groups`: how many subscribed group chats the commands go round-robin to (default 1, the busy
  * group). `larkDelayMs`: every message call to Lark (send and reply) is answered only after this
  * delay, from before the first command on (default 0, a healthy Lark).
  */
-export async function runInboxDrill(o: { signal: 'SIGKILL' | 'SIGTERM'; evidenceId: string; groups?: number; larkDelayMs?: number }): Promise<void> {
+export async function runInboxDrill(o: {
+  signal: 'SIGKILL' | 'SIGTERM';
+  evidenceId: string;
+  groups?: number;
+  larkDelayMs?: number;
+  /** Default 100. */
+  commands?: number;
+  /** Kill after this many acknowledgements (default: all); the rest go to the second life. */
+  killAfterAcks?: number;
+}): Promise<void> {
+  const drillStarted = performance.now();
+  const COMMANDS = o.commands ?? DEFAULT_COMMANDS;
+  const killAfter = Math.min(o.killAfterAcks ?? COMMANDS, COMMANDS);
+  const midRun = killAfter < COMMANDS;
   const groups = o.groups ?? 1;
   const larkDelayMs = o.larkDelayMs ?? 0;
   const dir = mkdtempSync(join(tmpdir(), 'dangjian-inbox-'));
@@ -43,22 +56,25 @@ export async function runInboxDrill(o: { signal: 'SIGKILL' | 'SIGTERM'; evidence
     const url = await lives[0]!.started(60_000);
     await waitFor('the bot identity', () => lives[0]!.logs.some((l) => l.msg === 'bot identity known'), 20_000);
     if (larkDelayMs > 0) await fake.setFaults({ match: '^POST /open-apis/im/v1/messages', stallRate: 1, stallMs: larkDelayMs });
-    const writes = Math.min(tasks.length, 60);
+    const writes = Math.min(tasks.length, Math.round(COMMANDS * 0.6));
     const commands = Array.from({ length: COMMANDS }, (_, i) => (i < writes ? `完成 ${tasks[i]}` : `任务 ${tasks[i % tasks.length]}`));
     const acks: number[] = [];
     const ids = commands.map((_, i) => ({ eventId: `ev_drill_${o.signal}_${i}`, messageId: `om_drill_${o.signal}_${i}`, chatId: chats[i % chats.length]! }));
     // The fake then knows each command's chat: replies land in (and are paced by) that chat.
     for (const id of ids) await fake.addInboundMessage({ messageId: id.messageId, chatId: id.chatId });
-    for (let i = 0; i < COMMANDS; i++) {
+    const postCommand = async (to: string, i: number) => {
       const payload = messageEvent({ ...ids[i]!, senderOpenId: OPEN_IDS.office, text: `@_user_1 ${commands[i]}`, mentions: [{ key: '@_user_1', openId: fake.botOpenId, name: '党建助手' }], token: '' });
-      const res = await fetch(`${url}/webhook/event`, { method: 'POST', body: JSON.stringify(payload), headers: { 'content-type': 'application/json' } });
+      const res = await fetch(`${to}/webhook/event`, { method: 'POST', body: JSON.stringify(payload), headers: { 'content-type': 'application/json' } });
       await res.text();
       acks.push(res.status);
-    }
+    };
+    for (let i = 0; i < killAfter; i++) await postCommand(url, i);
     const handledBeforeKill = readDb(dbFile, (db) => (db.prepare("select count(*) as n from inbox where status = 'done'").get() as { n: number }).n);
     const first = await lives[0]!.kill(o.signal);
     lives.push(spawnService(env));
-    await lives[1]!.started(60_000);
+    const secondUrl = await lives[1]!.started(60_000);
+    // Mid-run: the commands not yet sent go to the second life (Lark keeps talking to the app).
+    for (let i = killAfter; i < COMMANDS; i++) await postCommand(secondUrl, i);
     const replied = () => {
       const msgs = fakeMessages;
       return ids.every((id) => msgs.filter((m) => m.parentId === id.messageId).length >= 1);
@@ -90,16 +106,25 @@ export async function runInboxDrill(o: { signal: 'SIGKILL' | 'SIGTERM'; evidence
     const completedOnce = tasks.slice(0, writes).filter((seq) => completions.find((c) => c.seq === seq)?.n === 1).length;
     const completedTwice = completions.filter((c) => c.n > 1).length;
     const pendingRows = readDb(dbFile, (db) => (db.prepare("select count(*) as n from inbox where status != 'done'").get() as { n: number }).n);
-    const errors = lives.flatMap((l) => l.logs).filter((l) => (l.level as number) >= 50).length;
+    // Per group: its commands, and how many of them were answered exactly once in that group.
+    const perGroup = chats.map((chatId) => {
+      const mine = ids.map((id, i) => ({ id, i })).filter((x) => x.id.chatId === chatId);
+      return { chatId, commands: mine.length, answeredOnce: mine.filter((x) => repliesPer[x.i] === 1 && state.messages.some((m) => m.parentId === x.id.messageId && m.chatId === chatId)).length };
+    });
+    const groupsComplete = perGroup.filter((g) => g.answeredOnce === g.commands).length;
+    const runtimeS = (performance.now() - drillStarted) / 1000;
+    const errorLines = lives.flatMap((l) => l.logs).filter((l) => (l.level as number) >= 50);
+    const errors = errorLines.length;
+    const errorKinds = [...new Set(errorLines.map((l) => `${String(l.msg)}${(l.err as { message?: string } | undefined)?.message ? ` (${(l.err as { message: string }).message.slice(0, 80)})` : ''}`))];
     await recordChecked(
       {
         id: o.evidenceId,
-        test: `${o.signal} right after 100 acknowledged commands${groups > 1 ? `, ${groups} groups` : ''}${larkDelayMs > 0 ? ', slow Lark' : ''}`,
+        test: `${o.signal} ${midRun ? `mid-run, after ${killAfter} of ${COMMANDS} acknowledged commands` : `right after ${COMMANDS} acknowledged commands`}${groups > 1 ? `, ${groups} groups` : ''}${larkDelayMs > 0 ? ', slow Lark' : ''}`,
         load: `${COMMANDS} commands ${groups > 1 ? `spread round-robin over ${groups} subscribed group chats` : 'in one busy group'} (${writes} writes 「完成」, ${COMMANDS - writes} reads 「任务」), posted one after another to the real service (webhook mode); Lark ${larkDelayMs > 0 ? `answering every message call only after ${(larkDelayMs / 1000).toFixed(1)} s` : 'healthy'}`,
-        injected: `${o.signal} the moment the 100th command was acknowledged (${handledBeforeKill} of them handled by then), then a restart on the same database`,
-        result: `${acks.filter((s) => s === 200).length}/${COMMANDS} acknowledged; first life exited ${first.signal ?? `code ${String(first.code)}`}; after the restart ${completedOnce}/${writes} writes applied exactly once (${completedTwice} twice), ${repliesPer.filter((n) => n === 1).length}/${COMMANDS} replies delivered exactly once (${repliedInItsChat} in the command's own chat), ${pendingRows} inbox rows left pending, ${errors} error log lines`,
+        injected: `${o.signal} the moment the ${killAfter}th command was acknowledged (${handledBeforeKill} of them handled by then), then a restart on the same database${midRun ? `, which receives the other ${COMMANDS - killAfter}` : ''}`,
+        result: `${acks.filter((s) => s === 200).length}/${COMMANDS} acknowledged; first life exited ${first.signal ?? `code ${String(first.code)}`}; after the restart ${completedOnce}/${writes} writes applied exactly once (${completedTwice} twice), ${repliesPer.filter((n) => n === 1).length}/${COMMANDS} replies delivered exactly once (${repliedInItsChat} in the command's own chat), ${groups > 1 ? `${groupsComplete}/${groups} groups with every command answered exactly once in that group (${[...new Set(perGroup.map((g) => g.commands))].join('/')} commands each), ` : ''}${pendingRows} inbox rows left pending, ${errors} error log lines${errors > 0 ? `: ${errorKinds.join('; ')}` : ''}; ${runtimeS.toFixed(0)} s`,
         method: 'Each command is recorded in the inbox table before its 200; the restarted service queues the pending rows (router.resume) and replies through the outbox. Writes are counted in task_completion, replies at the fake Lark server by the message replied to.',
-        metrics: { commands: COMMANDS, groups, larkDelayMs, writes, handledBeforeKill, repliedInItsChat, completedOnce, completedTwice, repliedOnce: repliesPer.filter((n) => n === 1).length, pendingRows, errors },
+        metrics: { commands: COMMANDS, groups, groupsComplete, killAfterAcks: killAfter, larkDelayMs, writes, handledBeforeKill, repliedInItsChat, completedOnce, completedTwice, repliedOnce: repliesPer.filter((n) => n === 1).length, pendingRows, errors, runtimeS: Math.round(runtimeS) },
       },
       () => {
         expect(acks.every((s) => s === 200)).toBe(true);
@@ -108,6 +133,7 @@ export async function runInboxDrill(o: { signal: 'SIGKILL' | 'SIGTERM'; evidence
         expect(repliesPer.every((n) => n === 1)).toBe(true);
         expect(repliedInItsChat).toBe(COMMANDS);
         expect(pendingRows).toBe(0);
+        expect(perGroup.map((g) => g.answeredOnce)).toEqual(perGroup.map((g) => g.commands));
       },
     );
   } finally {

@@ -10,3 +10,9 @@ describe.concurrent('nothing acknowledged is lost, Lark slow', () => {
     await runInboxDrill(drill);
   });
 });
+
+describe('a crash mid-run, many groups, Lark slow (the heavy cell)', () => {
+  it('SIGKILL after 50 of 100 acknowledged commands over 20 groups, Lark answering after 1.5 s: every acknowledged command answered exactly once in its group, every write once', { timeout: 600_000 }, async () => {
+    await runInboxDrill({ signal: 'SIGKILL', evidenceId: 'inbox-sigkill-20-groups-slow-lark-mid-run-100', groups: 20, larkDelayMs: 1500, commands: 100, killAfterAcks: 50 });
+  });
+});

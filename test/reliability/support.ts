@@ -109,8 +109,13 @@ export function serviceEnv(o: { dbFile: string; fakeUrl: string; appId: string; 
   };
 }
 
-export function spawnService(env: Record<string, string>): ServiceChild {
-  const child = spawn(process.execPath, [START_BIN], { cwd: REPO_ROOT, env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * `wrap`: the command that runs the service instead of `node bin/start.js` directly (it must end
+ * by exec-ing that command line, given as its arguments, so that signals reach the service).
+ */
+export function spawnService(env: Record<string, string>, o: { wrap?: (command: string[]) => string[] } = {}): ServiceChild {
+  const [file, ...args] = o.wrap ? o.wrap([process.execPath, START_BIN]) : [process.execPath, START_BIN];
+  const child = spawn(file!, args, { cwd: REPO_ROOT, env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
   const logs: Array<Record<string, unknown>> = [];
   const otherStderr: string[] = [];
   let buffer = '';

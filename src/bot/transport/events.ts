@@ -136,8 +136,11 @@ export interface EventRouter {
    * 'failed' when it could not be recorded (answer with an error). Never throws.
    */
   cardAction(eventId: string, event: unknown): Promise<Record<string, unknown> | 'failed'>;
-  /** Queues what the inbox still holds from before (at start, before the receiver). */
-  resume(): Promise<number>;
+  /**
+   * Queues what the inbox still holds from before (at start, before the receiver); when there is
+   * any, after `ready` (the bot's own open_id known: without it a group message is not understood).
+   */
+  resume(ready?: () => Promise<void>): Promise<number>;
   /** Stops intake: events are refused ('failed'), and queued jobs not yet started leave their rows pending. */
   stop(): void;
 }
@@ -248,8 +251,9 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
       void work.then((r: CardActionResult) => patchLater(o.outbound, action, r, log));
       return {};
     },
-    async resume() {
+    async resume(ready) {
       const pending = await inbox.pending();
+      if (pending.length > 0 && ready) await ready();
       for (const e of pending) {
         if (e.kind === 'message') enqueueMessage(e.eventId, e.msg);
         else enqueueLateCard(e.eventId, e.action);

@@ -1,0 +1,80 @@
+/** inOneTransaction on a real SQLite file: all or nothing, nested transactions as savepoints, the connection released on every path. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { inOneTransaction, rootOf } from '../../src/db/unit-of-work.js';
+import type { Db } from '../../src/db/database.js';
+
+let opened: OpenedDatabase;
+beforeEach(async () => {
+  opened = openDatabase(join(mkdtempSync(join(tmpdir(), 'dangjian-uow-')), 'uow.db'));
+  await migrateToLatest(opened.db);
+});
+afterEach(() => opened.close());
+
+const put = (db: Db, key: string) => db.insertInto('setting').values({ key, value: 'v' }).execute();
+const keys = async () => (await opened.db.selectFrom('setting').select('key').where('key', 'like', 'uow_%').orderBy('key').execute()).map((r) => r.key);
+
+describe('inOneTransaction', () => {
+  it('commits what the work wrote, its nested transactions included', async () => {
+    await inOneTransaction(opened.db, async (db) => {
+      await put(db, 'uow_a');
+      await db.transaction().execute((trx) => put(trx, 'uow_b'));
+    });
+    expect(await keys()).toEqual(['uow_a', 'uow_b']);
+  });
+
+  it('a nested transaction that fails rolls back its own writes only', async () => {
+    await inOneTransaction(opened.db, async (db) => {
+      await put(db, 'uow_a');
+      await db
+        .transaction()
+        .execute(async (trx) => {
+          await put(trx, 'uow_b');
+          throw new Error('refused');
+        })
+        .catch(() => undefined);
+      await put(db, 'uow_c');
+    });
+    expect(await keys()).toEqual(['uow_a', 'uow_c']);
+  });
+
+  it('writes nothing when the work fails, and leaves the database usable', async () => {
+    await expect(
+      inOneTransaction(opened.db, async (db) => {
+        await put(db, 'uow_a');
+        await db.transaction().execute((trx) => put(trx, 'uow_b'));
+        throw new Error('crash');
+      }),
+    ).rejects.toThrow('crash');
+    expect(await keys()).toEqual([]);
+    await put(opened.db, 'uow_after');
+    expect(await keys()).toEqual(['uow_after']);
+  });
+
+  it('a full disk: SQLITE_FULL thrown, nothing written, the connection released', async () => {
+    const pages = opened.sqlite.pragma('page_count', { simple: true }) as number;
+    opened.sqlite.pragma(`max_page_count = ${pages}`);
+    const big = 'x'.repeat(64 * 1024);
+    const err = await inOneTransaction(opened.db, async (db) => {
+      await put(db, 'uow_a');
+      await db.insertInto('setting').values({ key: 'uow_big', value: big }).execute();
+    }).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('SQLITE_FULL');
+    opened.sqlite.pragma('max_page_count = 1073741823');
+    expect(await keys()).toEqual([]);
+    await put(opened.db, 'uow_after');
+    expect(await keys()).toEqual(['uow_after']);
+  });
+
+  it('rootOf names the database a transaction belongs to', async () => {
+    await inOneTransaction(opened.db, async (db) => {
+      expect(db).not.toBe(opened.db);
+      expect(rootOf(db)).toBe(opened.db);
+    });
+    expect(rootOf(opened.db)).toBe(opened.db);
+  });
+});
