@@ -151,8 +151,16 @@ export function isBusy(err: unknown): boolean {
  * condition of the machine, never the sender's fault. Work that meets it is tried again later.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN)/.test(code);
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = e?.code;
+  if (typeof code === 'string') {
+    if (/^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN)/.test(code)) return true;
+    // PostgreSQL: connection exceptions (08…), shutdown / cannot connect now (57P…), out of
+    // resources or disk (53…), lock timeout, serialization failure, deadlock; the socket's own errors.
+    if (/^(08|57P|53)/.test(code) || ['55P03', '40001', '40P01', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)) return true;
+  }
+  // pg's client when the server went away mid-query (no code).
+  return typeof e?.message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e.message);
 }
 
 /**
