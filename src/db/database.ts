@@ -53,6 +53,11 @@ export async function openPostgres(url: string, options: { max?: number; applica
   // An idle client's connection dropping (a server restart) must not crash the process; the pool
   // replaces it at the next query.
   pool.on('error', () => {});
+  // Nor may a connection that drops while a client is checked out (pg's Pool listens for errors
+  // only on idle clients; a checked-out client with no listener would throw 'Connection terminated
+  // unexpectedly' as an unhandled 'error' event and end the process). The query in flight fails
+  // with the error, the dead client is not queryable and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const { PostgresDialect } = await import('kysely');
   return fromDialect(new PostgresDialect({ pool }));
 }
