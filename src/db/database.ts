@@ -152,6 +152,19 @@ export function isBusy(err: unknown): boolean {
 }
 
 /**
+ * The connection to the database was lost (PostgreSQL: the server restarted, the backend was
+ * terminated, the socket dropped): class 08 and 57P01–57P03, or pg's own errors for a dead
+ * client. Transient: the pool connects again for the next query.
+ */
+export function isConnectionLost(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE') return true;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /^Connection terminated|connection error and is not queryable|Client was closed and is not queryable/.test(message);
+}
+
+/**
  * Runs `fn`, and while it fails because another connection holds the write lock, runs it again
  * after `stepMs` (a timer: the event loop stays free) until `deadlineMs` have passed; then the
  * last error is thrown. Meant for a connection with a short busy_timeout, where a held lock
