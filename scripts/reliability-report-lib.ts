@@ -18,7 +18,7 @@ const DEFAULT_EVIDENCE_DIR = join(ROOT, 'test/.evidence');
 const DEFAULT_REPORT = join(ROOT, 'docs/reliability.md');
 
 /** The order of the list; evidence with other ids follows, alphabetically. */
-const ORDER = ['crash-safety', 'lark-faults', 'failed-message', 'redelivery-message', 'redelivery-card', 'webhook-security', 'hostile-input', 'two-instances', 'backup-online', 'schema-upgrades'];
+const ORDER = ['crash-safety', 'lark-faults', 'failed-message', 'redelivery-message', 'redelivery-card', 'webhook-security', 'hostile-input', 'two-instances', 'replicas-sigkill', 'replicas-connection-loss', 'replicas-server-restart', 'backup-online', 'schema-upgrades'];
 
 function readEvidence(dir = DEFAULT_EVIDENCE_DIR): EvidenceRecord[] {
   if (!existsSync(dir)) return [];

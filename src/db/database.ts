@@ -53,6 +53,11 @@ export async function openPostgres(url: string, options: { max?: number; applica
   // An idle client's connection dropping (a server restart) must not crash the process; the pool
   // replaces it at the next query.
   pool.on('error', () => {});
+  // Nor may a connection that drops while a client is checked out (pg's Pool listens for errors
+  // only on idle clients; a checked-out client with no listener would throw 'Connection terminated
+  // unexpectedly' as an unhandled 'error' event and end the process). The query in flight fails
+  // with the error, the dead client is not queryable and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const { PostgresDialect } = await import('kysely');
   return fromDialect(new PostgresDialect({ pool }));
 }
@@ -159,8 +164,20 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     // resources or disk (53…), lock timeout, serialization failure, deadlock; the socket's own errors.
     if (/^(08|57P|53)/.test(code) || ['55P03', '40001', '40P01', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)) return true;
   }
-  // pg's client when the server went away mid-query (no code).
-  return typeof e?.message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e.message);
+  return isConnectionLost(err);
+}
+
+/**
+ * The connection to the database was lost (PostgreSQL: the server restarted, the backend was
+ * terminated, the socket dropped): class 08 and 57P01–57P03, or pg's own errors for a dead
+ * client. Transient: the pool connects again for the next query.
+ */
+export function isConnectionLost(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE') return true;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /^Connection terminated|connection error and is not queryable|Client was closed and is not queryable/.test(message);
 }
 
 /**

@@ -166,6 +166,22 @@ export async function releaseExpiredClaims(db: Db, opts: { now: number; leaseMs:
   return { released: Number(released.numUpdatedRows), failed: Number(failed.numUpdatedRows) };
 }
 
+/** Gives claimed rows back, pending from `retryAt`, attempts unchanged: a pass that could not settle them. */
+export async function releaseOutboxClaims(db: Db, ids: readonly number[], o: { worker: string; retryAt: number }): Promise<number> {
+  let n = 0;
+  for (const part of chunks(ids)) {
+    const r = await db
+      .updateTable('outbox')
+      .set({ status: 'pending', claimed_by: null, claim_expires_at: null, not_before: o.retryAt })
+      .where('id', 'in', part)
+      .where('status', '=', 'sending')
+      .where('claimed_by', '=', o.worker)
+      .executeTakeFirst();
+    n += Number(r.numUpdatedRows);
+  }
+  return n;
+}
+
 /** Marks rows sent with Lark's message id. */
 export async function markOutboxSent(db: Db, ids: readonly number[], sent: { messageId: string; at: number }): Promise<number> {
   let n = 0;

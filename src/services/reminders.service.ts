@@ -21,7 +21,7 @@ import type { Clock } from '../clock.js';
 import type { SchedulerSettings } from '../config/scheduler-settings.js';
 import { audit } from '../db/audit.repository.js';
 import { listChats } from '../db/chat.repository.js';
-import { retryWhileBusy, type Db } from '../db/database.js';
+import { isBusy, isConnectionLost, retryWhileBusy, type Db } from '../db/database.js';
 import { listMembers } from '../db/member.repository.js';
 import { listRectificationItems } from '../db/rectification.repository.js';
 import { listRounds } from '../db/round.repository.js';
@@ -36,6 +36,7 @@ import {
   markOutboxSkipped,
   recordCard,
   releaseExpiredClaims,
+  releaseOutboxClaims,
   skipHeldItems,
   type OutboxItemRecord,
   type OutboxRecord,
@@ -692,6 +693,8 @@ async function sendCard(deps: SchedulerDeps, row: OutboxRecord, pass: { worker: 
   const { worker, now } = pass;
   const { settings } = deps;
   const tz = deps.config.timeZone;
+  /** Where the card was when it failed: only an error of Lark's send is a failed send attempt. */
+  let step: 'prepare' | 'send' | 'record' = 'prepare';
   try {
     const data = cardDataOf(row, tz);
     const state = await cardState(deps.db, data, tz);
@@ -701,16 +704,29 @@ async function sendCard(deps: SchedulerDeps, row: OutboxRecord, pass: { worker: 
       return;
     }
     const card = dailyCard(data, state, settings.coalesceMax);
+    step = 'send';
     const sent = await deps.outbound.sendMessage({ receiveIdType: 'chat_id', receiveId: row.chatId, msgType: 'interactive', content: card, idempotencyKey: row.key });
+    step = 'record';
     if ((await retryWhileBusy(() => markOutboxSent(deps.db, [row.id], { messageId: sent.messageId, at: now }), OUTCOME_WAIT)) > 0) {
       result.messages += 1;
       result.sent += data.items.length;
     }
   } catch (err) {
+    const retryAt = now + settings.retryDelayMinutes * 60_000 * Math.max(1, row.attempts + 1);
+    if (step !== 'send' && (isConnectionLost(err) || isBusy(err))) {
+      // The database failed (a lost connection), not Lark: no send attempt is counted (a card Lark
+      // has, whose outcome could not be recorded, would otherwise be retried into 'failed'). The
+      // claim is given back and a later pass sends the card again under the same uuid, which
+      // Lark deduplicates; if giving it back fails too, the claim expires after the lease.
+      const released = await releaseOutboxClaims(deps.db, [row.id], { worker, retryAt }).catch(() => 0);
+      result.retrying += 1;
+      log.warn({ chatId: row.chatId, keys: [row.key], err: errorText(err), delivered: step === 'record', released: released > 0 }, 'reminder card not settled: database error; a later pass tries again');
+      return;
+    }
     const final = !isRetryable(err);
     const rows = await markOutboxAttemptFailed(deps.db, [row.id], {
       error: errorText(err),
-      retryAt: now + settings.retryDelayMinutes * 60_000 * Math.max(1, row.attempts + 1),
+      retryAt,
       final,
       maxAttempts: settings.maxSendAttempts,
       worker,

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { operatorActor } from '../../src/auth/actor.js';
 import { systemClock } from '../../src/clock.js';
-import { openDatabase } from '../../src/db/database.js';
+import { openDatabaseAt } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { recordCard } from '../../src/db/outbox.repository.js';
 import { loadPlan } from '../../src/plan/load-plan.js';
@@ -183,6 +183,7 @@ export interface SeededReminders {
  * instead of `daily:<date>:<chat>`. The service's dispatcher then claims and sends them.
  */
 export async function seedReminders(
+  /** A SQLite file, or a postgres:// URL (the replica drills on PostgreSQL). */
   dbFile: string,
   o: {
     year: number;
@@ -199,7 +200,7 @@ export async function seedReminders(
     waves?: { size: number; bursts: number[] };
   },
 ): Promise<SeededReminders> {
-  const opened = openDatabase(dbFile);
+  const opened = await openDatabaseAt(dbFile);
   try {
     await migrateToLatest(opened.db);
     await initProgramme({ db: opened.db, plan, clock: systemClock }, operatorActor('reliability'), { year: o.year });

@@ -1,4 +1,6 @@
+import type { KyselyPlugin } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { OutgoingMessage } from '../../src/messaging/outbound.js';
 import { operatorActor } from '../../src/auth/actor.js';
 import { fixedClock } from '../../src/clock.js';
 import type { AnyOpenedDatabase } from '../../src/db/database.js';
@@ -7,7 +9,7 @@ import { renderCardText } from '../../src/cards/card.js';
 import { findItemByKey, findOutboxByKey, listOutbox, listOutboxItems } from '../../src/db/outbox.repository.js';
 import { buildDigest } from '../../src/services/digest.service.js';
 import { targetSummaryLines } from '../../src/scheduler/digest-card.js';
-import { previewReminders, runPass } from '../../src/services/reminders.service.js';
+import { dispatchDue, previewReminders, runPass } from '../../src/services/reminders.service.js';
 import { schedulerSettings } from '../../src/config/scheduler-settings.js';
 import { snoozeReminder } from '../../src/services/snooze.service.js';
 import type { CardItem } from '../../src/scheduler/content.js';
@@ -240,6 +242,52 @@ describe('failures', () => {
     await runPass(d, at('2026-03-09T09:03:00+08:00'));
     const failed = await listOutbox(o.db, { status: 'failed' });
     expect(failed.map((f) => [f.key, f.attempts])).toEqual([['daily:2026-03-09:oc_djb', 2]]);
+  });
+});
+
+describe('a lost database connection is not a failed send', () => {
+  it('a card Lark has whose outcome could not be recorded goes back to pending with no attempt counted, and the next dispatch sends it again under the same key', async () => {
+    const o = await programme();
+    const office = 'daily:2026-03-09:oc_djb';
+    // The day's cards, composed and claimed by a sender that hung and died; its claims expire
+    // after the lease (10 min) and the dispatches below take them over.
+    const dead = new RecordingOutbound();
+    dead.hang();
+    void runPass(deps(o, dead, { workerId: 'dead' }), at('2026-03-09T09:00:00+08:00'));
+    for (let i = 0; i < 200 && dead.stuck.length < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(dead.stuck.map((m) => m.idempotencyKey)).toContain(office);
+    // The connection drops right after Lark accepted the office's card: the next write (recording
+    // it as sent) fails as pg fails a query on a terminated connection.
+    let armed = false;
+    const dropOnce: KyselyPlugin = {
+      transformQuery(args) {
+        if (armed && args.node.kind === 'UpdateQueryNode') {
+          armed = false;
+          throw new Error('Connection terminated unexpectedly');
+        }
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    class DroppingOutbound extends RecordingOutbound {
+      override async sendMessage(m: OutgoingMessage): Promise<{ messageId: string }> {
+        const sent = await super.sendMessage(m);
+        if (m.idempotencyKey === office && this.keysTo(CHATS.office).length === 1) armed = true;
+        return sent;
+      }
+    }
+    const out = new DroppingOutbound();
+    // One chat at a time, so that the write after the office's send is the office's own.
+    const d = { ...deps(o, out, { settings: schedulerSettings({ sendConcurrency: 1 }) }), db: o.db.withPlugin(dropOnce) };
+    const first = await dispatchDue(d, at('2026-03-09T09:11:00+08:00'));
+    expect(first).toMatchObject({ failed: 0, retrying: 1, messages: first.claimed - 1 });
+    // Tried again after the retry delay (2 min), not within the same dispatch.
+    expect(await findOutboxByKey(o.db, office)).toMatchObject({ status: 'pending', attempts: 0, lastError: null, claimedBy: null, notBefore: at('2026-03-09T09:13:00+08:00') });
+    expect(await dispatchDue(d, at('2026-03-09T09:12:00+08:00'))).toMatchObject({ claimed: 0 });
+    const second = await dispatchDue(d, at('2026-03-09T09:13:00+08:00'));
+    expect(second).toMatchObject({ failed: 0, retrying: 0, messages: 1 });
+    expect(out.keysTo(CHATS.office)).toEqual([office, office]);
+    expect(await findOutboxByKey(o.db, office)).toMatchObject({ status: 'sent', attempts: 1, lastError: null, messageId: out.sent.filter((m) => m.idempotencyKey === office)[1]?.messageId });
   });
 });
 
