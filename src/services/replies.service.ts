@@ -6,8 +6,8 @@
  * reminders' push window.
  */
 import type { SchedulerSettings } from '../config/scheduler-settings.js';
-import { retryWhileBusy, type Db } from '../db/database.js';
-import { claimDueOutbox, claimOutboxByKey, findOutboxByKey, insertOutboxMessage, markOutboxAttemptFailed, markOutboxSent, type OutboxRecord } from '../db/outbox.repository.js';
+import { isBusy, isConnectionLost, retryWhileBusy, type Db } from '../db/database.js';
+import { claimDueOutbox, claimOutboxByKey, findOutboxByKey, insertOutboxMessage, markOutboxAttemptFailed, markOutboxSent, releaseOutboxClaims, type OutboxRecord } from '../db/outbox.repository.js';
 import type { Logger } from '../log.js';
 import type { MsgType, Outbound } from '../messaging/outbound.js';
 
@@ -52,15 +52,27 @@ type Delivery = 'sent' | 'retrying' | 'failed';
 
 async function send(deps: ReplyDeps, row: OutboxRecord, worker: string, now: number): Promise<Delivery> {
   const p = row.payload as ReplyPayload;
+  let sending = false;
   try {
+    sending = true;
     const sent = await deps.outbound.replyMessage({ messageId: p.messageId, msgType: p.msgType, content: p.content, idempotencyKey: row.key, chatId: row.chatId });
+    sending = false;
     await retryWhileBusy(() => markOutboxSent(deps.db, [row.id], { messageId: sent.messageId, at: now }), OUTCOME_WAIT);
     return 'sent';
   } catch (err) {
+    const retryAt = now + Math.min(REPLY_RETRY_STEP_MS * (row.attempts + 1), REPLY_RETRY_MAX_MS);
+    if (!sending && (isConnectionLost(err) || isBusy(err))) {
+      // Lark has the reply; only recording it failed (the database, not Lark): no attempt is
+      // counted. The claim is given back and the reply sent again under the same uuid, which Lark
+      // deduplicates; if giving it back fails too, the claim expires after the lease.
+      const released = await releaseOutboxClaims(deps.db, [row.id], { worker, retryAt }).catch(() => 0);
+      deps.log.warn({ err, key: row.key, released: released > 0 }, 'reply sent but not recorded: database error; it is settled later');
+      return 'retrying';
+    }
     const final = typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === false;
     const [after] = await markOutboxAttemptFailed(deps.db, [row.id], {
       error: err instanceof Error ? err.message : String(err),
-      retryAt: now + Math.min(REPLY_RETRY_STEP_MS * (row.attempts + 1), REPLY_RETRY_MAX_MS),
+      retryAt,
       final,
       maxAttempts: REPLY_MAX_ATTEMPTS,
       worker,
