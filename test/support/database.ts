@@ -130,6 +130,11 @@ class SchemaDialect implements Dialect {
       commitTransaction: (conn: DatabaseConnection) => shared.commitTransaction(conn),
       rollbackTransaction: (conn: DatabaseConnection) => shared.rollbackTransaction(conn),
       releaseConnection: (conn: DatabaseConnection) => shared.releaseConnection(conn),
+      // kysely-pglite-dialect's driver has no savepoints; the services' transactions nested in a
+      // message's one transaction need them (src/db/unit-of-work.ts). Names are generated there.
+      savepoint: async (conn: DatabaseConnection, name: string) => void (await conn.executeQuery(CompiledQuery.raw(`savepoint ${name}`))),
+      rollbackToSavepoint: async (conn: DatabaseConnection, name: string) => void (await conn.executeQuery(CompiledQuery.raw(`rollback to savepoint ${name}`))),
+      releaseSavepoint: async (conn: DatabaseConnection, name: string) => void (await conn.executeQuery(CompiledQuery.raw(`release savepoint ${name}`))),
       destroy: async () => {},
     };
   }
