@@ -346,6 +346,16 @@ export interface AuditLogTable {
   detail: string | null;
 }
 
+/** The shared Lark rate limiter's state per key (issue 17; PostgreSQL only, empty on SQLite). */
+export interface RateBucketTable {
+  key: string;
+  /** Earliest next slot by the key's smooth rules (database clock, epoch ms). */
+  tat: number;
+  /** The latest reserved slots, ascending (PostgreSQL double precision[]). */
+  log: number[];
+  updated_at: number;
+}
+
 export interface Database {
   setting: SettingTable;
   unit: UnitTable;
@@ -373,6 +383,7 @@ export interface Database {
   rectification_completion: RectificationCompletionTable;
   round_candidate: RoundCandidateTable;
   audit_log: AuditLogTable;
+  rate_bucket: RateBucketTable;
 }
 
 /** A database handle that is inside a transaction: functions that must run atomically take this. */
