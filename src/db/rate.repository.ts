@@ -15,21 +15,28 @@ export interface RateSlotKey {
   windows: ReadonlyArray<{ limit: number; windowMs: number }>;
 }
 
-/** A reserved slot, on the database's clock (epoch ms, fractional). */
+/** A reservation's answer, on the database's clock (epoch ms, fractional). */
 export interface RateSlotReservation {
-  /** When the request may go. */
+  /**
+   * Whether the slot was taken. Not taken (and nothing written) when a narrow key (not the first)
+   * is busy past the shared key's next slot: reserving then would push the shared schedule past
+   * the slots it could use meanwhile. Try again at `at`.
+   */
+  granted: boolean;
+  /** When the request may go (granted), or when to try again. */
   at: number;
-  /** The database's clock when the slot was taken: wait `at - now`. */
+  /** The database's clock when the slot was decided: wait `at - now`. */
   now: number;
-  /** Each key's next free slot by its spacing, after this reservation. */
+  /** Each key's next free slot by its spacing, after this reservation (empty when not granted). */
   next: Record<string, number>;
 }
 
-interface ReservedRow {
-  key: string;
-  tat: number;
+interface DecidedRow {
+  n: number;
   at: number;
   now: number;
+  granted: boolean;
+  next: Record<string, number> | string;
 }
 
 /**
@@ -38,12 +45,18 @@ interface ReservedRow {
  * reads the database clock only once it holds them, takes the latest of the clock, every key's
  * next spaced slot and every window's "limit-th latest slot + window", and writes the slot to
  * every key. All replicas share the rows and the clock, so the quota holds across processes.
- * Keys without a row yet get one first (a separate statement; the reservation is retried).
+ *
+ * The first key is the shared one (the app), the others narrow (a chat, a user, a message): when
+ * a narrow key is free only later than the shared key's next slot (by more than the shared key's
+ * spacing), nothing is reserved and the answer says when to try again, unless `force` (a caller
+ * refused often enough takes the later slot). Keys without a row yet get one first (a separate
+ * statement; the reservation is then tried again).
  */
-export async function reserveRateSlots(db: Db, keys: readonly RateSlotKey[]): Promise<RateSlotReservation> {
+export async function reserveRateSlots(db: Db, keys: readonly RateSlotKey[], options: { force?: boolean } = {}): Promise<RateSlotReservation> {
   if (dialectOf(db) !== 'postgres') throw new Error('reserveRateSlots needs PostgreSQL (SQLite paces in memory)');
   const unique = [...new Map(keys.map((k) => [k.key, k])).values()];
-  if (unique.length === 0) throw new RangeError('reserveRateSlots needs at least one key');
+  const shared = unique[0];
+  if (!shared) throw new RangeError('reserveRateSlots needs at least one key');
   const names = unique.map((k) => k.key);
   const intervals = unique.map((k) => k.intervalMs);
   const keep = unique.map((k) => Math.max(0, ...k.windows.map((w) => w.limit)));
@@ -51,7 +64,7 @@ export async function reserveRateSlots(db: Db, keys: readonly RateSlotKey[]): Pr
   const wLimits = unique.flatMap((k) => k.windows.map((w) => w.limit));
   const wMs = unique.flatMap((k) => k.windows.map((w) => w.windowMs));
   for (let attempt = 0; attempt < 3; attempt++) {
-    const { rows } = await sql<ReservedRow>`
+    const { rows } = await sql<DecidedRow>`
       WITH k AS (
         SELECT * FROM unnest(${names}::text[], ${intervals}::float8[], ${keep}::int[]) AS k(key, interval_ms, keep)
       ), w AS (
@@ -61,23 +74,35 @@ export async function reserveRateSlots(db: Db, keys: readonly RateSlotKey[]): Pr
       ), clock AS (
         -- The clock is read after the aggregate has consumed (locked) every row.
         SELECT x.n, (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now FROM (SELECT count(*) AS n FROM locked) x
+      ), bounds AS (
+        SELECT l.key, greatest(
+          l.tat,
+          (SELECT max(l.log[cardinality(l.log) - w.lim + 1] + w.window_ms) FROM w WHERE w.key = l.key AND cardinality(l.log) >= w.lim)
+        ) AS free_at FROM locked l
       ), slot AS (
-        SELECT c.n, c.now, greatest(
-          c.now,
-          (SELECT max(l.tat) FROM locked l),
-          (SELECT max(l.log[cardinality(l.log) - w.lim + 1] + w.window_ms) FROM w JOIN locked l ON l.key = w.key WHERE cardinality(l.log) >= w.lim)
-        ) AS at FROM clock c
+        SELECT c.n, c.now,
+          greatest(c.now, (SELECT b.free_at FROM bounds b WHERE b.key = ${shared.key})) AS shared_at,
+          (SELECT max(b.free_at) FROM bounds b WHERE b.key <> ${shared.key}) AS narrow_at
+        FROM clock c
+      ), decided AS (
+        SELECT s.n, s.now, greatest(s.shared_at, s.narrow_at) AS at,
+          (s.n = ${unique.length} AND (${options.force === true} OR s.narrow_at IS NULL OR s.narrow_at <= s.shared_at + ${shared.intervalMs}::float8)) AS granted
+        FROM slot s
+      ), updated AS (
+        UPDATE rate_bucket b SET
+          tat = d.at + k.interval_ms,
+          log = CASE WHEN k.keep <= 0 THEN '{}'::float8[] ELSE (b.log || d.at)[greatest(1, cardinality(b.log) + 2 - k.keep):] END,
+          updated_at = d.at
+        FROM k, decided d
+        WHERE b.key = k.key AND d.granted
+        RETURNING b.key, b.tat
       )
-      UPDATE rate_bucket b SET
-        tat = s.at + k.interval_ms,
-        log = CASE WHEN k.keep <= 0 THEN '{}'::float8[] ELSE (b.log || s.at)[greatest(1, cardinality(b.log) + 2 - k.keep):] END,
-        updated_at = s.at
-      FROM k, slot s
-      WHERE b.key = k.key AND s.n = ${unique.length}
-      RETURNING b.key, b.tat, s.at, s.now`.execute(db);
-    const first = rows[0];
-    if (first && rows.length === unique.length) {
-      return { at: Number(first.at), now: Number(first.now), next: Object.fromEntries(rows.map((r) => [r.key, Number(r.tat)])) };
+      SELECT d.n, d.at, d.now, d.granted, (SELECT coalesce(json_object_agg(u.key, u.tat), '{}') FROM updated u) AS next FROM decided d`.execute(db);
+    const row = rows[0];
+    if (!row) throw new Error('reserveRateSlots: no answer');
+    if (Number(row.n) === unique.length) {
+      const next = typeof row.next === 'string' ? (JSON.parse(row.next) as Record<string, number>) : row.next;
+      return { granted: row.granted, at: Number(row.at), now: Number(row.now), next };
     }
     // A key without its row (first use, or pruned): nothing was reserved; create it and retry.
     await sql`INSERT INTO rate_bucket (key, tat, log, updated_at) SELECT unnest(${names}::text[]), 0, '{}'::float8[], 0 ON CONFLICT (key) DO NOTHING`.execute(db);
@@ -94,7 +119,7 @@ export async function pruneIdleRateBuckets(db: Db, idleMs: number): Promise<numb
 /** The shared limiter's store (src/lark/shared-rate-limiter.ts) over this database. */
 export function rateSlotStore(db: Db, options: { idleMs?: number } = {}) {
   return {
-    reserve: (keys: readonly RateSlotKey[]) => reserveRateSlots(db, keys),
+    reserve: (keys: readonly RateSlotKey[], options?: { force?: boolean }) => reserveRateSlots(db, keys, options),
     prune: () => pruneIdleRateBuckets(db, options.idleMs ?? 3_600_000),
   };
 }

@@ -15,8 +15,12 @@
  * - The first key (`app`) is the shared schedule; the others (a chat, a user, a message) are
  *   narrow. A reservation takes the latest of all keys' next slots and moves every key past it,
  *   so a busy chat would push the app's schedule ahead and waste its slots. Hence calls for the
- *   same keys queue locally (FIFO, one reservation at a time), and a call first waits locally
- *   until its narrow keys are free as last seen, then reserves.
+ *   same keys queue locally (FIFO, one reservation at a time), a call first waits locally until
+ *   its narrow keys are free as last seen, and the store refuses a reservation whose narrow keys
+ *   are busy past the app's next slot (another replica's call to the same chat): the call waits
+ *   until they are free and tries again (after `maxRefusals`, it takes the later slot).
+ * - A call released more than `lateMs` after its slot (a stalled event loop) takes a new slot
+ *   rather than land in the window of the slots after its own.
  * - complete() and refund() only settle the ticket: a slot, once reserved, stays taken.
  */
 import type { RateLimiter, RateRule, RateTicket } from './rate-limiter.js';
@@ -30,8 +34,12 @@ export interface SlotKeyRules {
 
 /** Where the shared slots are kept; times on the store's clock (ms), shared by every replica. */
 export interface RateSlotStore {
-  /** Reserves the earliest slot for all keys together: `at`, the store's `now`, each key's `next` spaced slot. */
-  reserve(keys: SlotKeyRules[]): Promise<{ at: number; now: number; next: Record<string, number> }>;
+  /**
+   * Reserves the earliest slot for all keys together: `at`, the store's `now`, each key's `next`
+   * spaced slot. The first key is the shared one; when the others are busy past its next slot the
+   * store may refuse (`granted: false`, try again at `at`), unless `force`.
+   */
+  reserve(keys: SlotKeyRules[], options?: { force?: boolean }): Promise<{ granted: boolean; at: number; now: number; next: Record<string, number> }>;
   /** Forgets long idle keys (called now and then, failures ignored). */
   prune?(): Promise<unknown>;
 }
@@ -49,6 +57,12 @@ export interface SharedRateLimiterOptions {
   storeAttempts?: number;
   /** Prune the store every this many reservations. Default 1,000. */
   pruneEvery?: number;
+  /** Refusals (narrow keys busy) after which a call takes the later slot anyway. Default 5. */
+  maxRefusals?: number;
+  /** A call released more than this late (ms) takes a new slot instead. Default marginMs / 2. */
+  lateMs?: number;
+  /** How many times a call released late takes a new slot before it goes anyway. Default 3. */
+  maxLate?: number;
 }
 
 const keyClass = (key: string): string => {
@@ -75,6 +89,9 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
   const rulesFor = (key: string): SlotKeyRules => ({ key, ...(compiled.get(keyClass(key)) ?? { intervalMs: 0, windows: [] }) });
   const attempts = options.storeAttempts ?? 4;
   const pruneEvery = options.pruneEvery ?? 1000;
+  const maxRefusals = options.maxRefusals ?? 5;
+  const lateMs = options.lateMs ?? options.marginMs / 2;
+  const maxLate = options.maxLate ?? 3;
 
   /** Local time (per `now`) at which each key was last seen free again. */
   const freeAt = new Map<string, number>();
@@ -89,26 +106,49 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
     if (closedWith) throw closedWith;
   };
 
+  // The store's clock, seen from here: its reading lies between our send and receipt of a
+  // reservation, so "store - local" is at least `storeNow - receivedAt`. The largest such bound
+  // seen is the tightest (the reservation answered fastest) and never maps a slot earlier than it
+  // is; it gives way by 1 ms per second of age, so that a stepped or drifting clock is followed.
+  let bound: { offset: number; at: number } | undefined;
+  const toLocal = (storeNow: number, receivedAt: number): number => {
+    const offset = storeNow - receivedAt;
+    if (!bound || offset >= bound.offset - (receivedAt - bound.at) / 1000) bound = { offset, at: receivedAt };
+    return storeNow - bound.offset;
+  };
+
   const remember = (next: Record<string, number>, storeNow: number, localNow: number) => {
     for (const [k, at] of Object.entries(next)) freeAt.set(k, localNow + (at - storeNow));
     if (freeAt.size > 10_000) for (const [k, at] of freeAt) if (at < localNow) freeAt.delete(k);
   };
 
-  const reserve = async (keys: readonly string[]) => {
-    for (let attempt = 1; ; attempt++) {
+  /** Reserves a slot for `keys`: its local time. */
+  const reserve = async (keys: readonly string[]): Promise<number> => {
+    const rules = keys.map(rulesFor);
+    let failures = 0;
+    let refusals = 0;
+    for (;;) {
       notClosed();
+      let r: Awaited<ReturnType<RateSlotStore['reserve']>>;
+      let localNow: number;
       try {
-        const sentAt = options.now();
-        const r = await options.store.reserve(keys.map(rulesFor));
-        // The store's clock read sits between our send and receipt: the middle is the best match.
-        const localNow = (sentAt + options.now()) / 2;
+        r = await options.store.reserve(rules, { force: refusals >= maxRefusals });
+        localNow = toLocal(r.now, options.now());
+      } catch (e) {
+        if (++failures >= attempts || closedWith) throw e;
+        await options.sleep(100 * 2 ** (failures - 1));
+        continue;
+      }
+      const at = localNow + (r.at - r.now);
+      if (r.granted) {
         remember(r.next, r.now, localNow);
         if (++reservations % pruneEvery === 0) options.store.prune?.().catch(() => {});
-        return localNow + (r.at - r.now);
-      } catch (e) {
-        if (attempt >= attempts || closedWith) throw e;
-        await options.sleep(100 * 2 ** (attempt - 1));
+        return at;
       }
+      // A narrow key is busy (another replica's call): wait until it is free, then try again.
+      refusals++;
+      for (const k of keys.slice(1)) freeAt.set(k, Math.max(freeAt.get(k) ?? -Infinity, at));
+      await options.sleep(Math.max(1, at - options.now()));
     }
   };
 
@@ -137,11 +177,17 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
     } finally {
       reserved(undefined);
     }
-    for (;;) {
+    for (let late = 0; ; ) {
       notClosed();
       const wait = at - options.now();
-      if (wait < 1) break;
-      await options.sleep(wait);
+      if (wait >= 1) {
+        await options.sleep(wait);
+        continue;
+      }
+      // Released too late (a stalled event loop): sent now, it could land in the next slots'
+      // window. Take a new slot instead (the old one stays unused), at most `maxLate` times.
+      if (-wait <= lateMs || ++late > maxLate) break;
+      at = await reserve(keys);
     }
     notClosed();
     unsettled++;
