@@ -1,5 +1,5 @@
-// The shared Lark rate limiter (issue 17): one row per limiter key (`app`, `chat:oc_x`, …) that
-// every replica reserves its send slots in, so the app's quota holds across processes. Used on
+// The shared Lark rate limiter (issue 17): one row per limiter key (`app`, `chat:oc_x`, …) in
+// which every replica is granted its sends, so the app's quota holds across processes. Used on
 // PostgreSQL only (src/db/rate.repository.ts); on SQLite the one process paces in memory and the
 // table stays empty. Times are the database clock's epoch milliseconds (fractional).
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
@@ -9,11 +9,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('rate_bucket')
     .addColumn('key', 'text', (c) => c.primaryKey())
-    // Earliest next slot by the key's smooth (evenly spaced) rules.
+    // Next slot on the key's smooth (evenly spaced) schedule.
     .addColumn('tat', 'real', (c) => c.notNull())
-    // The latest reserved slots, ascending, as many as the key's largest window limit.
+    // The latest requests' stamps (completion time, or a far in-flight stamp), ascending, as many
+    // as the key's largest window limit.
     .addColumn('log', postgres ? sql`double precision[]` : 'text', (c) => c.notNull())
-    // The latest slot reserved (for pruning idle keys).
+    // The latest grant (for pruning idle keys).
     .addColumn('updated_at', 'real', (c) => c.notNull())
     .execute();
 }

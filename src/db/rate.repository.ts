@@ -1,64 +1,65 @@
 /**
  * The shared Lark rate limiter's slots (issue 17, PostgreSQL only): one `rate_bucket` row per
- * limiter key, which every replica reserves its sends in. The pacing around it (waiting for a
+ * limiter key, in which every replica is granted its sends. The pacing around it (waiting for a
  * slot, rules from LarkRateLimits) is src/lark/shared-rate-limiter.ts.
  */
 import { sql } from 'kysely';
 import { dialectOf, type Db } from './database.js';
 
-/** One key of a reservation and the rules that apply to it (windows already include their margin). */
+/** One key of a grant and the rules that apply to it (windows already include their margin). */
 export interface RateSlotKey {
   key: string;
-  /** Slots of this key at least this far apart (ms; 0: no spacing). */
+  /** Grants of this key spaced this far apart (ms; 0: no spacing), on a schedule ... */
   intervalMs: number;
-  /** At most `limit` slots of this key in any `windowMs`. */
+  /** ... that a grant up to this late (ms) keeps, so that the next ones catch up. */
+  toleranceMs: number;
+  /** At most `limit` requests of this key in any `windowMs`, stamped when they complete. */
   windows: ReadonlyArray<{ limit: number; windowMs: number }>;
 }
 
-/** A reservation's answer, on the database's clock (epoch ms, fractional). */
-export interface RateSlotReservation {
-  /**
-   * Whether the slot was taken. Not taken (and nothing written) when a narrow key (not the first)
-   * is busy past the shared key's next slot: reserving then would push the shared schedule past
-   * the slots it could use meanwhile. Try again at `at`.
-   */
+/** A grant's answer, on the database's clock (epoch ms, fractional). */
+export interface RateSlotGrant {
+  /** Whether the request may go now (its slot is then taken). */
   granted: boolean;
-  /** When the request may go (granted), or when to try again. */
-  at: number;
-  /** The database's clock when the slot was decided: wait `at - now`. */
+  /** The database's clock when decided. */
   now: number;
-  /** Each key's next free slot by its spacing, after this reservation (empty when not granted). */
+  /** Granted: the in-flight stamp written to every key's log (settle the request with it). */
+  marker: number;
+  /** Not granted: when each key is free again (an in-flight request's stamp counts as far ahead). */
+  free: Record<string, number>;
+  /** Granted: each key's next slot by its spacing. */
   next: Record<string, number>;
 }
 
 interface DecidedRow {
   n: number;
-  at: number;
   now: number;
   granted: boolean;
+  marker: number;
+  free: Record<string, number> | string;
   next: Record<string, number> | string;
 }
 
+const asRecord = (v: Record<string, number> | string | null): Record<string, number> => (v === null ? {} : typeof v === 'string' ? (JSON.parse(v) as Record<string, number>) : v);
+
 /**
- * Reserves the earliest slot at which one request for all `keys` together may go, in ONE
- * statement: it locks the keys' rows (in key order, so concurrent reservations never deadlock),
- * reads the database clock only once it holds them, takes the latest of the clock, every key's
- * next spaced slot and every window's "limit-th latest slot + window", and writes the slot to
- * every key. All replicas share the rows and the clock, so the quota holds across processes.
- *
- * The first key is the shared one (the app), the others narrow (a chat, a user, a message): when
- * a narrow key is free only later than the shared key's next slot (by more than the shared key's
- * spacing), nothing is reserved and the answer says when to try again, unless `force` (a caller
- * refused often enough takes the later slot). Keys without a row yet get one first (a separate
- * statement; the reservation is then tried again).
+ * Grants one request for all `keys` together if every key allows it NOW, in ONE statement: it
+ * locks the keys' rows (in key order, so concurrent grants never deadlock), reads the database
+ * clock only once it holds them, and grants when the clock has reached every key's next spaced
+ * slot and every window has room ("limit-th latest stamp + window" passed). A granted request is
+ * written to every key: the schedule moves on, and its log gets an in-flight stamp `now +
+ * inFlightMs` (so it counts as "now or later" until settled; a crashed sender's stamp expires).
+ * settleRateSlot() replaces it by the time the answer arrived. Slots are never reserved ahead:
+ * a request released late cannot crowd the next ones. All replicas share the rows and the clock,
+ * so the quota holds across processes. Keys without a row yet get one first (then it is tried again).
  */
-export async function reserveRateSlots(db: Db, keys: readonly RateSlotKey[], options: { force?: boolean } = {}): Promise<RateSlotReservation> {
-  if (dialectOf(db) !== 'postgres') throw new Error('reserveRateSlots needs PostgreSQL (SQLite paces in memory)');
+export async function grantRateSlot(db: Db, keys: readonly RateSlotKey[], options: { inFlightMs: number }): Promise<RateSlotGrant> {
+  if (dialectOf(db) !== 'postgres') throw new Error('grantRateSlot needs PostgreSQL (SQLite paces in memory)');
   const unique = [...new Map(keys.map((k) => [k.key, k])).values()];
-  const shared = unique[0];
-  if (!shared) throw new RangeError('reserveRateSlots needs at least one key');
+  if (unique.length === 0) throw new RangeError('grantRateSlot needs at least one key');
   const names = unique.map((k) => k.key);
   const intervals = unique.map((k) => k.intervalMs);
+  const tolerances = unique.map((k) => k.toleranceMs);
   const keep = unique.map((k) => Math.max(0, ...k.windows.map((w) => w.limit)));
   const wKeys = unique.flatMap((k) => k.windows.map(() => k.key));
   const wLimits = unique.flatMap((k) => k.windows.map((w) => w.limit));
@@ -66,7 +67,7 @@ export async function reserveRateSlots(db: Db, keys: readonly RateSlotKey[], opt
   for (let attempt = 0; attempt < 3; attempt++) {
     const { rows } = await sql<DecidedRow>`
       WITH k AS (
-        SELECT * FROM unnest(${names}::text[], ${intervals}::float8[], ${keep}::int[]) AS k(key, interval_ms, keep)
+        SELECT * FROM unnest(${names}::text[], ${intervals}::float8[], ${tolerances}::float8[], ${keep}::int[]) AS k(key, interval_ms, tolerance_ms, keep)
       ), w AS (
         SELECT * FROM unnest(${wKeys}::text[], ${wLimits}::int[], ${wMs}::float8[]) AS w(key, lim, window_ms)
       ), locked AS (
@@ -79,35 +80,48 @@ export async function reserveRateSlots(db: Db, keys: readonly RateSlotKey[], opt
           l.tat,
           (SELECT max(l.log[cardinality(l.log) - w.lim + 1] + w.window_ms) FROM w WHERE w.key = l.key AND cardinality(l.log) >= w.lim)
         ) AS free_at FROM locked l
-      ), slot AS (
-        SELECT c.n, c.now,
-          greatest(c.now, (SELECT b.free_at FROM bounds b WHERE b.key = ${shared.key})) AS shared_at,
-          (SELECT max(b.free_at) FROM bounds b WHERE b.key <> ${shared.key}) AS narrow_at
-        FROM clock c
       ), decided AS (
-        SELECT s.n, s.now, greatest(s.shared_at, s.narrow_at) AS at,
-          (s.n = ${unique.length} AND (${options.force === true} OR s.narrow_at IS NULL OR s.narrow_at <= s.shared_at + ${shared.intervalMs}::float8)) AS granted
-        FROM slot s
+        SELECT c.n, c.now, c.now + ${options.inFlightMs}::float8 AS marker,
+          (c.n = ${unique.length} AND c.now >= coalesce((SELECT max(b.free_at) FROM bounds b), '-infinity'::float8)) AS granted,
+          (SELECT json_object_agg(b.key, b.free_at) FROM bounds b) AS free
+        FROM clock c
       ), updated AS (
         UPDATE rate_bucket b SET
-          tat = d.at + k.interval_ms,
-          log = CASE WHEN k.keep <= 0 THEN '{}'::float8[] ELSE (b.log || d.at)[greatest(1, cardinality(b.log) + 2 - k.keep):] END,
-          updated_at = d.at
+          tat = greatest(b.tat, d.now - k.tolerance_ms) + k.interval_ms,
+          -- In-flight stamps are the latest (now + inFlightMs grows with now): appended, the log stays sorted.
+          log = CASE WHEN k.keep <= 0 THEN '{}'::float8[] ELSE (b.log || d.marker)[greatest(1, cardinality(b.log) + 2 - k.keep):] END,
+          updated_at = d.now
         FROM k, decided d
         WHERE b.key = k.key AND d.granted
         RETURNING b.key, b.tat
       )
-      SELECT d.n, d.at, d.now, d.granted, (SELECT coalesce(json_object_agg(u.key, u.tat), '{}') FROM updated u) AS next FROM decided d`.execute(db);
+      SELECT d.n, d.now, d.granted, d.marker, d.free, (SELECT json_object_agg(u.key, u.tat) FROM updated u) AS next FROM decided d`.execute(db);
     const row = rows[0];
-    if (!row) throw new Error('reserveRateSlots: no answer');
+    if (!row) throw new Error('grantRateSlot: no answer');
     if (Number(row.n) === unique.length) {
-      const next = typeof row.next === 'string' ? (JSON.parse(row.next) as Record<string, number>) : row.next;
-      return { granted: row.granted, at: Number(row.at), now: Number(row.now), next };
+      return { granted: row.granted, now: Number(row.now), marker: Number(row.marker), free: row.granted ? {} : asRecord(row.free), next: asRecord(row.next) };
     }
-    // A key without its row (first use, or pruned): nothing was reserved; create it and retry.
+    // A key without its row (first use, or pruned): nothing was granted; create it and retry.
     await sql`INSERT INTO rate_bucket (key, tat, log, updated_at) SELECT unnest(${names}::text[]), 0, '{}'::float8[], 0 ON CONFLICT (key) DO NOTHING`.execute(db);
   }
-  throw new Error(`could not reserve a rate slot for ${names.join(', ')}`);
+  throw new Error(`could not grant a rate slot for ${names.join(', ')}`);
+}
+
+/**
+ * A granted request is over: its in-flight stamp `marker` becomes `at`, when its answer arrived
+ * (the database's clock; at most now, the default: Lark counted it earlier), or, `refund` (Lark
+ * refused it as rate limited and did not count it), is removed. The log stays sorted.
+ */
+export async function settleRateSlot(db: Db, keys: readonly string[], marker: number, options: { refund?: boolean; at?: number } = {}): Promise<void> {
+  // The answer's time, at most now.
+  const now = sql`(extract(epoch FROM clock_timestamp()) * 1000)::float8`;
+  const stamp = options.refund ? sql`NULL::float8` : options.at === undefined ? now : sql`least(${now}, ${options.at}::float8)`;
+  await sql`
+    UPDATE rate_bucket SET log = (
+      SELECT coalesce(array_agg(u.x ORDER BY u.x), '{}'::float8[])
+      FROM unnest(array_replace(log, ${marker}::float8, ${stamp})) AS u(x) WHERE u.x IS NOT NULL
+    )
+    WHERE key = ANY(${[...keys]}::text[]) AND ${marker}::float8 = ANY(log)`.execute(db);
 }
 
 /** Deletes the rows of keys idle for `idleMs` (all their slots long past: they constrain nothing). */
@@ -119,7 +133,8 @@ export async function pruneIdleRateBuckets(db: Db, idleMs: number): Promise<numb
 /** The shared limiter's store (src/lark/shared-rate-limiter.ts) over this database. */
 export function rateSlotStore(db: Db, options: { idleMs?: number } = {}) {
   return {
-    reserve: (keys: readonly RateSlotKey[], options?: { force?: boolean }) => reserveRateSlots(db, keys, options),
+    grant: (keys: readonly RateSlotKey[], grantOptions: { inFlightMs: number }) => grantRateSlot(db, keys, grantOptions),
+    settle: (keys: readonly string[], marker: number, settleOptions?: { refund?: boolean; at?: number }) => settleRateSlot(db, keys, marker, settleOptions),
     prune: () => pruneIdleRateBuckets(db, options.idleMs ?? 3_600_000),
   };
 }

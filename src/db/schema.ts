@@ -349,9 +349,9 @@ export interface AuditLogTable {
 /** The shared Lark rate limiter's state per key (issue 17; PostgreSQL only, empty on SQLite). */
 export interface RateBucketTable {
   key: string;
-  /** Earliest next slot by the key's smooth rules (database clock, epoch ms). */
+  /** Next slot on the key's smooth schedule (database clock, epoch ms). */
   tat: number;
-  /** The latest reserved slots, ascending (PostgreSQL double precision[]). */
+  /** The latest requests' stamps (completion, or in-flight: far ahead), ascending (PostgreSQL double precision[]). */
   log: number[];
   updated_at: number;
 }

@@ -69,12 +69,6 @@ export interface LarkRateLimits {
    * after idle). Default 50.
    */
   burstToleranceMs: number;
-  /**
-   * The shared limiter's margin (ms), added to every window instead of marginMs: its slots are
-   * stamped when reserved, not when the answer arrives, so this covers the spread of the time
-   * from a slot to its arrival at Lark (timer lateness, network) across replicas. Default 40.
-   */
-  sharedMarginMs: number;
 }
 
 export interface LarkRetryOptions {
@@ -147,7 +141,6 @@ export const DEFAULT_LIMITS: LarkRateLimits = {
   uploadsPerMinute: 1000,
   marginMs: 5,
   burstToleranceMs: 50,
-  sharedMarginMs: 40,
 };
 
 export const DEFAULT_RETRY: LarkRetryOptions = {
@@ -209,7 +202,7 @@ function larkRateRules(limits: LarkRateLimits): Record<string, RateRule[]> {
  */
 export function createLarkRateLimiter(limits: LarkRateLimits, now: () => number, sleep: (ms: number) => Promise<void>, shared?: RateSlotStore): RateLimiter {
   const rules = larkRateRules(limits);
-  if (shared) return createSharedRateLimiter({ store: shared, rules, marginMs: limits.sharedMarginMs, now, sleep });
+  if (shared) return createSharedRateLimiter({ store: shared, rules, marginMs: limits.marginMs, burstToleranceMs: limits.burstToleranceMs, now, sleep });
   return createRateLimiter({ now, sleep, marginMs: limits.marginMs, burstToleranceMs: limits.burstToleranceMs, rules });
 }
 
