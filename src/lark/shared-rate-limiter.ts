@@ -138,14 +138,20 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
       unsettled--;
       // Stamped when the answer arrived (on the store's clock), not when the store hears of it.
       const at = toStore(options.now());
-      options.store.settle(keys, marker, { refund, ...(at === undefined ? {} : { at }) }).then(
-        () => {
-          // Our own window entry moved: what waits on these keys may go sooner.
-          for (const k of keys) freeAt.delete(k);
-          schedulePump();
-        },
-        () => {},
-      );
+      const attempt = (n: number): void => {
+        options.store.settle(keys, marker, { refund, ...(at === undefined ? {} : { at }) }).then(
+          () => {
+            // Our own window entry moved: what waits on these keys may go sooner.
+            for (const k of keys) freeAt.delete(k);
+            schedulePump();
+          },
+          // Tried again a few times; a stamp never settled expires `inFlightMs` after its grant.
+          () => {
+            if (n < attempts && !closedWith) void options.sleep(50 * n).then(() => attempt(n + 1));
+          },
+        );
+      };
+      attempt(1);
     };
     return {
       at: options.now(),
