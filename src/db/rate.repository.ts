@@ -130,7 +130,7 @@ export async function settleRateSlot(db: Db, keys: readonly string[], marker: nu
 }
 
 /** Deletes the rows of keys idle for `idleMs` (all their slots long past: they constrain nothing). */
-export async function pruneIdleRateBuckets(db: Db, idleMs: number): Promise<number> {
+async function pruneIdleRateBuckets(db: Db, idleMs: number): Promise<number> {
   const r = await sql`DELETE FROM rate_bucket WHERE updated_at < (extract(epoch FROM clock_timestamp()) * 1000)::float8 - ${idleMs}::float8`.execute(db);
   return Number(r.numAffectedRows ?? 0);
 }
