@@ -7,7 +7,10 @@
  * is 1,000 / 50 = 20 s (1,000 in a minute is exactly the minute's quota, so it does not bind):
  * goal within 10 % (ratio ≤ 1.10), measured at the fake from the first replica's first request
  * (its token) to the last message, with zero rate-limit rejections and every card delivered
- * exactly once. For information: the wall time from starting the processes (their start-up included).
+ * exactly once. For information: the wall time from starting the processes (their start-up
+ * included), the time to the first message, the rate between the 100th and the 900th message and
+ * the load average: window entries are stamped when a request's answer arrives (as the in-memory
+ * limiter does), so on a loaded machine slow answers lower the rate below 50/s.
  *
  * Needs a PostgreSQL server: TEST_DATABASE_URL (or DATABASE_URL); without one it says so and skips.
  */
