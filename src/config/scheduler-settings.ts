@@ -99,6 +99,7 @@ const SCHEDULER_ENV = {
   REMINDER_CLAIM_LEASE_MINUTES: 'claimLeaseMinutes',
   REMINDER_RETRY_DELAY_MINUTES: 'retryDelayMinutes',
   SCHEDULER_TICK_SECONDS: 'tickSeconds',
+  REMINDER_CLAIM_BATCH: 'claimBatch',
 } as const;
 
 /**
@@ -109,6 +110,7 @@ const SCHEDULER_ENV = {
  * REMINDER_CLAIM_LEASE_MINUTES=10 (how long a crashed sender's claim blocks its rows),
  * REMINDER_RETRY_DELAY_MINUTES=2 (× attempts, before a failed send is retried),
  * SCHEDULER_TICK_SECONDS (unset: a pass every minute; else every N seconds). Decimals allowed.
+ * REMINDER_CLAIM_BATCH=500 (rows a sender claims per round: smaller spreads a burst over replicas).
  * Unset or empty variables keep the defaults; a bad value is a UserError naming the variable.
  */
 export function schedulerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): SchedulerSettings {
@@ -146,6 +148,7 @@ export function schedulerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
   int('ESCALATE_EVERY_WORKDAYS', 'escalateEveryWorkdays');
   int('YELLOW_DAYS', 'yellowDays');
   int('REMINDER_COALESCE_MAX', 'coalesceMax');
+  int('REMINDER_CLAIM_BATCH', 'claimBatch');
   const start = get('REMINDERS_START');
   if (start !== undefined) {
     if (!isIsoDate(start)) bad('REMINDERS_START', 'a date YYYY-MM-DD such as 2026-03-01');

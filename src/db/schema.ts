@@ -346,6 +346,16 @@ export interface AuditLogTable {
   detail: string | null;
 }
 
+/** The shared Lark rate limiter's state per key (issue 17; PostgreSQL only, empty on SQLite). */
+export interface RateBucketTable {
+  key: string;
+  /** Next slot on the key's smooth schedule (database clock, epoch ms). */
+  tat: number;
+  /** The latest requests' stamps (completion, or in-flight: far ahead), ascending (PostgreSQL double precision[]). */
+  log: number[];
+  updated_at: number;
+}
+
 export interface Database {
   setting: SettingTable;
   unit: UnitTable;
@@ -373,6 +383,7 @@ export interface Database {
   rectification_completion: RectificationCompletionTable;
   round_candidate: RoundCandidateTable;
   audit_log: AuditLogTable;
+  rate_bucket: RateBucketTable;
 }
 
 /** A database handle that is inside a transaction: functions that must run atomically take this. */

@@ -10,7 +10,8 @@ import type { Logger } from '../log.js';
 import { MAX_FILE_BYTES, type OutgoingFile, type OutgoingMessage, type OutgoingReply } from '../messaging/outbound.js';
 import { createLarkClient } from './client.js';
 import { LarkApiError, errorFromBody, toLarkApiError } from './lark-error.js';
-import { createRateLimiter, type RateLimiter, type RateTicket } from './rate-limiter.js';
+import { createRateLimiter, type RateLimiter, type RateRule, type RateTicket } from './rate-limiter.js';
+import { createSharedRateLimiter, type RateSlotStore } from './shared-rate-limiter.js';
 
 // The inputs are the Outbound interface's: the sender is its Lark implementation.
 /** Same idempotency key → same Lark `uuid` → Lark sends at most one message within 1 hour. */
@@ -97,6 +98,11 @@ export interface LarkSenderOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1). Default Math.random. */
   random?: () => number;
+  /**
+   * Pace in this store shared by every replica (the PostgreSQL rate_bucket rows) instead of in
+   * memory, so the limits hold for all processes together. Default: in memory (one process).
+   */
+  sharedSlots?: RateSlotStore;
 }
 
 export interface LarkSender {
@@ -173,26 +179,31 @@ export function larkFileType(fileName: string): LarkFileType {
   return byExt[ext] ?? 'stream';
 }
 
-export function createLarkRateLimiter(limits: LarkRateLimits, now: () => number, sleep: (ms: number) => Promise<void>): RateLimiter {
-  return createRateLimiter({
-    now,
-    sleep,
-    marginMs: limits.marginMs,
-    burstToleranceMs: limits.burstToleranceMs,
-    rules: {
-      app: [
-        { limit: limits.perAppPerSecond, windowMs: 1000, smooth: true },
-        { limit: limits.perAppPerMinute, windowMs: 60_000 },
-      ],
-      chat: [{ limit: limits.perChatPerSecond, windowMs: 1000, smooth: true }],
-      user: [{ limit: limits.perUserPerSecond, windowMs: 1000, smooth: true }],
-      message: [{ limit: limits.perMessagePatchPerSecond, windowMs: 1000, smooth: true }],
-      upload: [
-        { limit: limits.uploadsPerSecond, windowMs: 1000, smooth: true },
-        { limit: limits.uploadsPerMinute, windowMs: 60_000 },
-      ],
-    },
-  });
+/** The rules per limiter key class for LarkRateLimits (both limiters). */
+function larkRateRules(limits: LarkRateLimits): Record<string, RateRule[]> {
+  return {
+    app: [
+      { limit: limits.perAppPerSecond, windowMs: 1000, smooth: true },
+      { limit: limits.perAppPerMinute, windowMs: 60_000 },
+    ],
+    chat: [{ limit: limits.perChatPerSecond, windowMs: 1000, smooth: true }],
+    user: [{ limit: limits.perUserPerSecond, windowMs: 1000, smooth: true }],
+    message: [{ limit: limits.perMessagePatchPerSecond, windowMs: 1000, smooth: true }],
+    upload: [
+      { limit: limits.uploadsPerSecond, windowMs: 1000, smooth: true },
+      { limit: limits.uploadsPerMinute, windowMs: 60_000 },
+    ],
+  };
+}
+
+/**
+ * The limiter for LarkRateLimits: in memory (one process), or, with `shared`, in the store every
+ * replica reserves its slots in (PostgreSQL, issue 17).
+ */
+export function createLarkRateLimiter(limits: LarkRateLimits, now: () => number, sleep: (ms: number) => Promise<void>, shared?: RateSlotStore): RateLimiter {
+  const rules = larkRateRules(limits);
+  if (shared) return createSharedRateLimiter({ store: shared, rules, marginMs: limits.marginMs, burstToleranceMs: limits.burstToleranceMs, now, sleep });
+  return createRateLimiter({ now, sleep, marginMs: limits.marginMs, burstToleranceMs: limits.burstToleranceMs, rules });
 }
 
 class Closed extends Error {}
@@ -275,7 +286,7 @@ export function createLarkSender(options: LarkSenderOptions): LarkSender {
     log,
     timeoutMs: retry.timeoutMs,
   });
-  const limiter = createLarkRateLimiter(limits, now, sleep);
+  const limiter = createLarkRateLimiter(limits, now, sleep, options.sharedSlots);
   let closed = false;
 
   // Single-flight token fetch: without it, N concurrent first calls make N token requests.

@@ -18,6 +18,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { describeLocation, openDatabase, openPostgres, type AnyOpenedDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { rateSlotStore } from '../db/rate.repository.js';
 import { createLarkSender } from '../lark/sender.js';
 import type { Logger } from '../log.js';
 import { PrintingOutbound } from '../messaging/printing-outbound.js';
@@ -96,7 +97,10 @@ export async function startService(config: Config, log: Logger, options: Service
     const output = options.output ?? process.stdout;
     // Files sent in the console (「导出」) are saved beside the database, where the user can open them.
     const printer = config.mode === 'console' ? new PrintingOutbound((text) => void output.write(text), { filesDir: join(dirname(config.dbFile), 'exports') }) : undefined;
-    const sender = config.mode === 'console' ? undefined : createLarkSender({ ...config.lark, log });
+    // On PostgreSQL several replicas may run: they pace in the database's shared slots, so the
+    // app's quota holds for all of them; the one SQLite process paces in memory.
+    const sharedSlots = opened.dialect === 'postgres' ? rateSlotStore(opened.db) : undefined;
+    const sender = config.mode === 'console' ? undefined : createLarkSender({ ...config.lark, log, sharedSlots });
     if (sender) closers.push({ what: 'Lark sender', close: () => sender.close() });
     const outbound = printer ?? sender!;
 

@@ -14,6 +14,13 @@ describe('scheduler drill knobs', () => {
     expect(() => schedulerSettingsFromEnv({ REMINDER_CLAIM_LEASE_MINUTES: '0' })).toThrow(/^invalid REMINDER_CLAIM_LEASE_MINUTES="0"/);
   });
 
+  it('reads REMINDER_CLAIM_BATCH (rows claimed per round, default 500); not a whole number ≥ 1 is refused', () => {
+    expect(schedulerSettingsFromEnv({ REMINDER_CLAIM_BATCH: '100' }).claimBatch).toBe(100);
+    expect(schedulerSettingsFromEnv({}).claimBatch).toBe(500);
+    expect(() => schedulerSettingsFromEnv({ REMINDER_CLAIM_BATCH: '0' })).toThrow(/^invalid REMINDER_CLAIM_BATCH="0"/);
+    expect(() => schedulerSettingsFromEnv({ REMINDER_CLAIM_BATCH: '1.5' })).toThrow(/^invalid REMINDER_CLAIM_BATCH="1.5": expected a whole number/);
+  });
+
   it('the interval ticker ticks every interval, never two at once, and stops', async () => {
     let running = 0;
     let overlapped = false;

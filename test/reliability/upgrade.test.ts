@@ -131,6 +131,8 @@ const seeds: Record<string, Seed> = {
     await db.insertInto('round_candidate').values({ round_id: 1, unit_id: 2, chosen_by: '王博文', chosen_at: at }).execute();
     return { ...counts, rectification_item: 1, rectification_completion: 1, round_candidate: 1 };
   },
+  // Before the shared rate limiter's table (issue 17): nothing new to keep.
+  '2026_12_03_10_00_00_rate_bucket': async (db) => seeds['2026_12_02_50_01_00_rectification']!(db),
 };
 
 const migrationNames = readdirSync(MIGRATIONS_DIR)

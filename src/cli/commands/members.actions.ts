@@ -1,6 +1,8 @@
 /** What the members commands do (their definitions: ./members.ts); loaded only when one of them runs. */
 import { roleLabel } from '../../cards/labels.js';
+import { dialectOf } from '../../db/database.js';
 import { listMembers } from '../../db/member.repository.js';
+import { rateSlotStore } from '../../db/rate.repository.js';
 import type { MemberRow } from '../../db/schema.js';
 import { listUnits } from '../../db/unit.repository.js';
 import { UserError } from '../../errors.js';
@@ -84,7 +86,9 @@ export const runMemberSync = async (opts: CommonOptions) =>
     // The Lark SDK loads only for the commands that call Lark.
     const [{ createLarkSender }, { explainLarkFailure }] = await Promise.all([import('../../lark/sender.js'), import('../../lark/scopes.js')]);
     // A failure is explained below in one Chinese line: the sender's own warnings stay off the terminal.
-    const sender = createLarkSender({ ...lark, log: ctx.log.child({}, { level: 'error' }), retry: { maxAttempts: 3 } });
+    // On PostgreSQL the look-ups share the app's quota with the running replicas.
+    const sharedSlots = dialectOf(ctx.db) === 'postgres' ? rateSlotStore(ctx.db) : undefined;
+    const sender = createLarkSender({ ...lark, log: ctx.log.child({}, { level: 'error' }), retry: { maxAttempts: 3 }, sharedSlots });
     try {
       const r = await syncMembers(ctx, await actingAs(ctx, undefined), (q) => sender.lookupUserIds(q)).catch((err: unknown) => {
         if (err instanceof UserError) throw err;

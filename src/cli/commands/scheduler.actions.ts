@@ -1,7 +1,9 @@
 /** What the scheduler commands do (their definitions: ./scheduler.ts); loaded only when one of them runs. */
 import { renderCardText } from '../../cards/card.js';
 import { fixedClock } from '../../clock.js';
+import { dialectOf } from '../../db/database.js';
 import { countOutboxByStatus, listOutbox, listOutboxItems, OUTBOX_STATUSES } from '../../db/outbox.repository.js';
+import { rateSlotStore } from '../../db/rate.repository.js';
 import { getSetting } from '../../db/setting.repository.js';
 import type { OutboxStatus } from '../../db/schema.js';
 import { OUTBOX_STATUS_NAMES_ZH, parseOutboxStatusWord } from '../../domain/option-words.js';
@@ -182,7 +184,9 @@ export const runTick = async (opts: CommonOptions & { at?: string }) =>
     const calendar = calendarFor(ctx, yearsBetween(at - settings.catchUpHours * 3_600_000, at, tz));
     const lark = ctx.config.lark;
     // Loaded here only: the Lark SDK takes longer to load than most commands take to run.
-    const sender = lark ? (await import('../../lark/sender.js')).createLarkSender({ ...lark, log: ctx.log }) : undefined;
+    // On PostgreSQL a tick shares the app's quota with the running replicas (their slots in the database).
+    const sharedSlots = dialectOf(ctx.db) === 'postgres' ? rateSlotStore(ctx.db) : undefined;
+    const sender = lark ? (await import('../../lark/sender.js')).createLarkSender({ ...lark, log: ctx.log, sharedSlots }) : undefined;
     const printer = sender ? undefined : new PrintingOutbound(ctx.json ? null : (text) => cliIo().out(text));
     const outbound: Outbound = sender ?? printer!;
     try {
