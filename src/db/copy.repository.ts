@@ -18,6 +18,8 @@ export interface CopyTable {
   identity?: true;
   /** A column referencing the table itself: rows are written parents first. */
   selfReference?: string;
+  /** Runtime state, not the street's data: left out of the copy. */
+  transient?: true;
 }
 
 const ID = { key: ['id'], identity: true } as const;
@@ -55,9 +57,16 @@ const COPY_TABLES: Record<TableName, CopyTable> = {
   processed_event: { key: ['event_id'], textKey: true },
   inbox: ID,
   audit_log: ID,
+  // The shared Lark quota's in-flight state (PostgreSQL only, an array column): not data of the
+  // street, and stale within a minute. Not copied.
+  rate_bucket: { key: ['key'], textKey: true, transient: true },
 };
 
-export const copyTables = (): Array<{ table: TableName } & CopyTable> => (Object.entries(COPY_TABLES) as Array<[TableName, CopyTable]>).map(([table, spec]) => ({ table, ...spec }));
+export const copyTables = (): Array<{ table: TableName } & CopyTable> =>
+  (Object.entries(COPY_TABLES) as Array<[TableName, CopyTable]>).filter(([, spec]) => spec.transient !== true).map(([table, spec]) => ({ table, ...spec }));
+
+/** Tables of the schema the copy leaves out (runtime state). */
+export const transientTables = (): TableName[] => (Object.entries(COPY_TABLES) as Array<[TableName, CopyTable]>).filter(([, spec]) => spec.transient === true).map(([table]) => table);
 
 export type Row = Record<string, unknown>;
 
