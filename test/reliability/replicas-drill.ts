@@ -278,6 +278,9 @@ export async function runReplicaKillDrill(o: ReplicaKillDrillOptions): Promise<v
     }
 
     const finalCounts = await waitFor('every card to be sent', () => settled(s.db, seeded.cards.size), o.finishTimeoutMs, 200);
+    // A replica restarted after the last kill may still be starting (a loaded machine): SIGTERM
+    // before its handlers are installed would end it by the signal, not by the graceful stop under test.
+    await Promise.all(slots.map((svc) => svc.started(60_000)));
     const stops = await Promise.all(slots.map((svc) => svc.kill('SIGTERM')));
     const c = await count(s.fake, seeded);
     const match = await rowsMatchMessages(s.db, s.fake, seeded);
