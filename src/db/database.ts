@@ -53,6 +53,11 @@ export async function openPostgres(url: string, options: { max?: number; applica
   // An idle client's connection dropping (a server restart) must not crash the process; the pool
   // replaces it at the next query.
   pool.on('error', () => {});
+  // No JIT compilation: the planner cannot estimate our recursive scope CTEs (unit.parent_id
+  // trees) and guesses millions of rows, which crosses jit_above_cost; compiling then took
+  // 0.5–1.3 s of a 60 ms city-wide ranking (bench/postgres.bench.ts). Our queries are short
+  // OLTP reads and writes, where JIT never pays. Set per connection, before its first query.
+  pool.on('connect', (client) => void client.query('SET jit = off').catch(() => {}));
   const { PostgresDialect } = await import('kysely');
   return fromDialect(new PostgresDialect({ pool }));
 }
