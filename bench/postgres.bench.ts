@@ -9,9 +9,10 @@
  * 2. Grading a street and ranking the city (bench/scoring.bench.ts) against a bare read of the
  *    same rows on the same engine; goal ≤ 2× on each.
  * 3. The service process's own peak RSS (VmHWM of `node bin/start.js`, webhook mode, against the
- *    fake Lark server) while it answers events at city scale — city-wide rankings among them —
- *    and runs scheduler passes, once on the SQLite file (DB_FILE) and once on PostgreSQL
- *    (DATABASE_URL); goal < 150 MB (ratio to 150 MB).
+ *    fake Lark server) while it answers events at city scale from a leadership group and 299
+ *    community chats (20/s for 20 s; a city-wide compound ranking and a street's grades every
+ *    2 s) and runs a scheduler pass every 5 s, once on the SQLite file (DB_FILE) and once on
+ *    PostgreSQL (DATABASE_URL); goal < 150 MB (ratio to 150 MB).
  *
  * The server: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else
  * postgres://postgres@127.0.0.1:5432/dangjian_pgbench17. Without a reachable server the SQLite
@@ -27,7 +28,8 @@ import { measureBot, command } from './bot.bench.js';
 import { generateCity, type City } from './city.js';
 import type { BenchMeasure, BenchResult } from './index.js';
 import { measureScoring, sqliteBareReads, type BareReads } from './scoring.bench.js';
-import { openDatabase, openPostgres } from '../src/db/database.js';
+import { bindChat } from '../src/db/chat.repository.js';
+import { openDatabase, openPostgres, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { startFakeLark } from '../test/support/fake-lark-server.js';
 import { encryptBody, messageEvent, signedHeaders } from '../test/bot/lark-events.js';
@@ -37,9 +39,9 @@ const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/dangjian_pgbench17';
 const P99_RATIO_GOAL = 1.5;
 const RSS_GOAL_MB = 150;
 /** The service run: events at this rate for this long, one in RANK_EVERY a city-wide ranking. */
-const SERVICE_RATE_PER_S = 40;
+const SERVICE_RATE_PER_S = 20;
 const SERVICE_SECONDS = Number(process.env.BENCH_SERVICE_SECONDS ?? 20);
-const RANK_EVERY = 20;
+const RANK_EVERY = 40;
 const SERVICE_CHATS = 300;
 const ENCRYPT_KEY = 'bench-encrypt-key';
 const TOKEN = 'bench-token';
@@ -52,11 +54,11 @@ const CITY_TABLES = ['unit', 'score_entry', 'setting'] as const;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const round = (n: number) => Math.round(n * 100) / 100;
 
-function withSearchPath(url: string, schema: string): string {
+export function withSearchPath(url: string, schema: string): string {
   return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
 }
 
-async function pgClient(url: string): Promise<pg.Client> {
+export async function pgClient(url: string): Promise<pg.Client> {
   const { default: pgModule } = await import('pg');
   const types = { getTypeParser: (oid: number, format?: string) => (oid === 20 || oid === 1700 ? (v: string) => Number(v) : pgModule.types.getTypeParser(oid, format as 'text')) };
   const client = new pgModule.Client({ connectionString: url, connectionTimeoutMillis: 3000, types: types as never });
@@ -83,7 +85,7 @@ async function reachableServer(): Promise<{ url: string } | { skip: string }> {
  * one INSERT … SELECT FROM unnest(arrays) per batch, identities moved past the copied ids, then
  * ANALYZE, as autovacuum would have done on a live server.
  */
-async function copyCity(file: string, client: pg.Client): Promise<number> {
+export async function copyCity(file: string, client: pg.Client): Promise<number> {
   const sqlite = new SQLite(file, { readonly: true });
   let copied = 0;
   try {
@@ -140,6 +142,20 @@ function postgresBareReads(client: pg.Client): BareReads {
   };
 }
 
+/**
+ * The chats of a city deployment for the service run: the leadership group (oc_bench_0) and
+ * community chats bound to their community (the bot run bound all 300 to the leadership group,
+ * which makes the scheduler remind 300 leadership groups of every overdue task: 86,100
+ * reminders a pass, not a deployment).
+ */
+async function bindCityChats(db: Db, city: City): Promise<void> {
+  const streets = city.streetNames.length;
+  for (let c = 0; c < SERVICE_CHATS; c++) {
+    const community = `${city.streetNames[c % streets]}${Math.floor(c / streets) + 1}社区`;
+    await bindChat(db, { chatId: `oc_bench_${c}`, target: c === 0 ? { kind: 'leadership' } : { kind: 'unit', unitName: community }, by: 'bench', at: Date.now() });
+  }
+}
+
 interface ServiceRun {
   peakRssMb: number;
   events: number;
@@ -177,6 +193,7 @@ async function measureService(city: City, hours: WorkingHours, database: { DB_FI
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   try {
     const webhook = await service.started(60_000);
+    const run = Date.now().toString(36);
     const started = Date.now();
     const total = SERVICE_RATE_PER_S * SERVICE_SECONDS;
     const failures: string[] = [];
@@ -185,11 +202,11 @@ async function measureService(city: City, hours: WorkingHours, database: { DB_FI
     for (let i = 0; i < total; i++) {
       const wait = started + (i * 1000) / SERVICE_RATE_PER_S - Date.now();
       if (wait > 1) await sleep(wait);
-      const text = i % RANK_EVERY === 0 ? '排名 小区 全部' : i % RANK_EVERY === 1 ? `得分 ${street(i)}` : command(i, city.streetNames);
-      const messageId = `om_svc_${i}`;
+      const text = i % RANK_EVERY === 0 ? '排名 小区 全部' : i % RANK_EVERY === RANK_EVERY / 2 ? `得分 ${street(i)}` : command(i, city.streetNames);
+      const messageId = `om_svc_${run}_${i}`;
       const chatId = `oc_bench_${i % SERVICE_CHATS}`;
       fake.addInboundMessage({ messageId, chatId });
-      const event = messageEvent({ eventId: `ev_svc_${i}`, messageId, chatId, senderOpenId: OFFICE_OPEN_ID, text: `@_user_1 ${text}`, mentions: [{ key: '@_user_1', openId: BOT_OPEN_ID, name: 'bot' }], token: TOKEN });
+      const event = messageEvent({ eventId: `ev_svc_${run}_${i}`, messageId, chatId, senderOpenId: OFFICE_OPEN_ID, text: `@_user_1 ${text}`, mentions: [{ key: '@_user_1', openId: BOT_OPEN_ID, name: 'bot' }], token: TOKEN });
       const raw = JSON.stringify(encryptBody(event, ENCRYPT_KEY));
       const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(raw)), ...signedHeaders(raw, ENCRYPT_KEY, Math.floor(Date.now() / 1000)) };
       inflight.push(
@@ -210,7 +227,7 @@ async function measureService(city: City, hours: WorkingHours, database: { DB_FI
       );
     }
     await Promise.all(inflight);
-    const replies = () => fake.messages.filter((m) => m.parentId?.startsWith('om_svc_')).length;
+    const replies = () => fake.messages.filter((m) => m.parentId?.startsWith(`om_svc_${run}_`)).length;
     const deadline = Date.now() + 120_000;
     while (replies() < total && Date.now() < deadline && service.alive()) await sleep(100);
     const seconds = (Date.now() - started) / 1000;
@@ -307,6 +324,16 @@ export default async function postgresBench(): Promise<BenchResult> {
     }
 
     // 3. The service process's own peak RSS.
+    {
+      const opened = openDatabase(city.file);
+      await bindCityChats(opened.db, city);
+      await opened.close();
+    }
+    if (pgUrl) {
+      const opened = await openPostgres(pgUrl, { max: 1 });
+      await bindCityChats(opened.db, city);
+      await opened.close();
+    }
     measures.push(serviceMeasure('SQLite', await measureService(city, hours, { DB_FILE: city.file })));
     if (pgUrl) measures.push(serviceMeasure('PostgreSQL', await measureService(city, hours, { DATABASE_URL: pgUrl })));
 
