@@ -56,8 +56,14 @@ export async function openPostgres(url: string, options: { max?: number; applica
   // No JIT compilation: the planner cannot estimate our recursive scope CTEs (unit.parent_id
   // trees) and guesses millions of rows, which crosses jit_above_cost; compiling then took
   // 0.5–1.3 s of a 60 ms city-wide ranking (bench/postgres.bench.ts). Our queries are short
-  // OLTP reads and writes, where JIT never pays. Set per connection, before its first query.
-  pool.on('connect', (client) => void client.query('SET jit = off').catch(() => {}));
+  // OLTP reads and writes, where JIT never pays.
+  // synchronous_commit off: the durability the SQLite engine is opened with (WAL, synchronous =
+  // NORMAL: a commit is not flushed to disk before it returns; a power loss may lose the last
+  // commits, never consistency). With it on, each of the five or six commits of a message (inbox
+  // record, dedup, outbox claim and sent, inbox done) waited for its own WAL flush, 3–4 ms each
+  // here, which made PostgreSQL's event → reply p99 several times SQLite's.
+  // Set per connection, before its first query.
+  pool.on('connect', (client) => void client.query('SET jit = off; SET synchronous_commit = off').catch(() => {}));
   const { PostgresDialect } = await import('kysely');
   return fromDialect(new PostgresDialect({ pool }));
 }
