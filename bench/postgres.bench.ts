@@ -54,11 +54,11 @@ const CITY_TABLES = ['unit', 'score_entry', 'setting'] as const;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const round = (n: number) => Math.round(n * 100) / 100;
 
-export function withSearchPath(url: string, schema: string): string {
+function withSearchPath(url: string, schema: string): string {
   return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
 }
 
-export async function pgClient(url: string): Promise<pg.Client> {
+async function pgClient(url: string): Promise<pg.Client> {
   const { default: pgModule } = await import('pg');
   const types = { getTypeParser: (oid: number, format?: string) => (oid === 20 || oid === 1700 ? (v: string) => Number(v) : pgModule.types.getTypeParser(oid, format as 'text')) };
   const client = new pgModule.Client({ connectionString: url, connectionTimeoutMillis: 3000, types: types as never });
@@ -85,7 +85,7 @@ async function reachableServer(): Promise<{ url: string } | { skip: string }> {
  * one INSERT … SELECT FROM unnest(arrays) per batch, identities moved past the copied ids, then
  * ANALYZE, as autovacuum would have done on a live server.
  */
-export async function copyCity(file: string, client: pg.Client): Promise<number> {
+async function copyCity(file: string, client: pg.Client): Promise<number> {
   const sqlite = new SQLite(file, { readonly: true });
   let copied = 0;
   try {
