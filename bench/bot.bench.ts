@@ -26,7 +26,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { BenchResult } from './index.js';
+import type { City } from './city.js';
+import type { BenchMeasure, BenchResult } from './index.js';
+import type { AnyOpenedDatabase } from '../src/db/database.js';
 
 const RATE_PER_S = 100;
 const DURATION_S = Number(process.env.BENCH_BOT_SECONDS ?? 30);
@@ -51,7 +53,7 @@ function quantile(values: readonly number[], q: number): number {
 }
 
 /** A chat-like mix; deterministic for the index. */
-function command(i: number, streets: readonly string[]): string {
+export function command(i: number, streets: readonly string[]): string {
   const street = streets[i % 10]!;
   const community = `${street}${(i % 17) + 1}社区`;
   const slot = i % 20;
@@ -166,12 +168,38 @@ if (process.env.BOT_BENCH_ROLE === 'lark') {
 
 export default async function botBench(): Promise<BenchResult> {
   const { generateCity } = await import('./city.js');
+  const { openDatabase } = await import('../src/db/database.js');
+  const dir = mkdtempSync(join(tmpdir(), 'dangjian-bench-bot-'));
+  try {
+    const city = await generateCity(join(dir, 'city.db'), { streets: 50, communities: 1000, compounds: 15000, others: 2000, seed: 20231231 });
+    const run = await measureBot(city, async () => openDatabase(city.file));
+    return {
+      bench: 'bot',
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      measures: [{ name: 'generate city', value: city.generationMs, unit: 'ms', detail: { units: city.units, scoreRows: city.scoreRows } }, ...run.measures],
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface BotRun {
+  /** Webhook → reply at the fake Lark server, milliseconds. */
+  p50: number;
+  p99: number;
+  measures: BenchMeasure[];
+}
+
+/**
+ * One run of the bot against a generated city, on the database `open` returns (the city's
+ * SQLite file, or the same rows loaded into PostgreSQL: bench/postgres.bench.ts).
+ */
+export async function measureBot(city: City, open: () => Promise<AnyOpenedDatabase>): Promise<BotRun> {
   const { operatorActor } = await import('../src/auth/actor.js');
   const { createWebhookReceiver } = await import('../src/bot/transport/lark-http.js');
   const { fixedClock } = await import('../src/clock.js');
   const { DEFAULT_SCHEDULER_SETTINGS } = await import('../src/config/scheduler-settings.js');
   const { bindChat } = await import('../src/db/chat.repository.js');
-  const { openDatabase } = await import('../src/db/database.js');
   const { bindMemberOpenId, findMemberByName } = await import('../src/db/member.repository.js');
   const { createLarkSender } = await import('../src/lark/sender.js');
   const { silentLogger } = await import('../src/log.js');
@@ -182,8 +210,6 @@ export default async function botBench(): Promise<BenchResult> {
   const { createWorkCalendar } = await import('../src/tasks/work-calendar.js');
   type OutgoingReply = import('../src/messaging/outbound.js').OutgoingReply;
 
-  const dir = mkdtempSync(join(tmpdir(), 'dangjian-bench-bot-'));
-  const file = join(dir, 'city.db');
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   const child = spawn(process.execPath, [join(root, 'bin/run-ts.js'), fileURLToPath(import.meta.url)], {
     cwd: root,
@@ -213,8 +239,7 @@ export default async function botBench(): Promise<BenchResult> {
   const opened: { close(): Promise<void> }[] = [];
   try {
     const lark = (await next('ready')) as { url: string; appId: string; appSecret: string };
-    const city = await generateCity(file, { streets: 50, communities: 1000, compounds: 15000, others: 2000, seed: 20231231 });
-    const db = openDatabase(file);
+    const db = await open();
     opened.push(db);
     const year = city.years[0]!;
     const clock = fixedClock(`${year}-06-10T10:00:00+08:00`);
@@ -312,10 +337,9 @@ export default async function botBench(): Promise<BenchResult> {
     const handler50 = quantile(handlerMs, 0.5);
     const own50 = quantile(ownMs, 0.5);
     return {
-      bench: 'bot',
-      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      p50,
+      p99,
       measures: [
-        { name: 'generate city', value: city.generationMs, unit: 'ms', detail: { units: city.units, scoreRows: city.scoreRows } },
         {
           name: `webhook → reply at the fake Lark server, p99 (${result.replies}/${total} replies, ${RATE_PER_S}/s for ${DURATION_S} s)`,
           ratio: p99 / P99_GOAL_MS,
@@ -367,6 +391,5 @@ export default async function botBench(): Promise<BenchResult> {
     for (const o of opened.reverse()) await o.close().catch(() => undefined);
     if (child.exitCode === null) child.kill('SIGTERM');
     await childExit;
-    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -57,7 +57,15 @@ export async function openPostgres(url: string, options: { max?: number; applica
   // only on idle clients; a checked-out client with no listener would throw 'Connection terminated
   // unexpectedly' as an unhandled 'error' event and end the process). The query in flight fails
   // with the error, the dead client is not queryable and the pool discards it on release.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  // No JIT compilation either: the planner cannot estimate our recursive scope CTEs (unit.parent_id
+  // trees) and guesses millions of rows, which crosses jit_above_cost; compiling then took
+  // 0.5–1.3 s of a 60 ms city-wide ranking (bench/postgres.bench.ts). Our queries are short OLTP
+  // reads and writes, where JIT never pays. Commits stay synchronous: an inbox record that Lark
+  // was acknowledged for must survive a server crash (issue 18). Set before the first query.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    void client.query('SET jit = off').catch(() => {});
+  });
   const { PostgresDialect } = await import('kysely');
   return fromDialect(new PostgresDialect({ pool }));
 }

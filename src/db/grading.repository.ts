@@ -43,40 +43,51 @@ export interface ScopeVetoRow {
   reason: string;
 }
 
-/** `WITH RECURSIVE scope_ids(id) AS (...)` for a scope; null for 'all' (no restriction). */
-function scopeCte(scope: UnitScope): RawBuilder<unknown> | null {
+/**
+ * `WITH RECURSIVE scope_ids(id) AS (...)` for a scope; null for 'all' (no restriction). With
+ * `carry: 'units'` the CTE is `scope_units(id, name, level, parent_id, archived_at)`: the rows
+ * travel with the recursion, so that reading them needs no second join on unit (PostgreSQL
+ * cannot estimate a recursive CTE's size and hashed the whole unit table to join a street's 361
+ * units back: 25 ms instead of 7).
+ */
+function scopeCte(scope: UnitScope, carry: 'ids' | 'units' = 'ids'): RawBuilder<unknown> | null {
+  const units = carry === 'units';
+  const name = sql.raw(units ? 'scope_units' : 'scope_ids');
+  const head = sql.raw(units ? 'scope_units(id, name, level, parent_id, archived_at)' : 'scope_ids(id)');
+  const cols = sql.raw(units ? 'id, name, level, parent_id, archived_at' : 'id');
+  const step = sql`SELECT ${sql.raw(units ? 'u.id, u.name, u.level, u.parent_id, u.archived_at' : 'u.id')} FROM unit u JOIN ${name} s ON u.parent_id = s.id`;
   switch (scope.kind) {
     case 'all':
       return null;
     case 'subtree':
-      return sql`WITH RECURSIVE scope_ids(id) AS (
-        SELECT id FROM unit WHERE id = ${scope.rootId}
-        UNION ALL SELECT u.id FROM unit u JOIN scope_ids s ON u.parent_id = s.id)`;
+      return sql`WITH RECURSIVE ${head} AS (
+        SELECT ${cols} FROM unit WHERE id = ${scope.rootId}
+        UNION ALL ${step})`;
     case 'level': {
       const seed =
         scope.withinId === undefined
-          ? sql`SELECT id FROM unit WHERE level = ${scope.level}`
-          : sql`SELECT id FROM unit WHERE level = ${scope.level} AND id IN (SELECT id FROM within_ids)`;
+          ? sql`SELECT ${cols} FROM unit WHERE level = ${scope.level}`
+          : sql`SELECT ${cols} FROM unit WHERE level = ${scope.level} AND id IN (SELECT id FROM within_ids)`;
       const within =
         scope.withinId === undefined
           ? sql``
           : sql`within_ids(id) AS (
               SELECT id FROM unit WHERE id = ${scope.withinId}
               UNION ALL SELECT u.id FROM unit u JOIN within_ids w ON u.parent_id = w.id),`;
-      return sql`WITH RECURSIVE ${within} scope_ids(id) AS (
+      return sql`WITH RECURSIVE ${within} ${head} AS (
         ${seed}
-        UNION ALL SELECT u.id FROM unit u JOIN scope_ids s ON u.parent_id = s.id)`;
+        UNION ALL ${step})`;
     }
   }
 }
 
 /** The units of a scope (id, name, level, parent_id, parent_name); archived units are left out (`unit remove --archive`). */
 export async function scopeUnits(db: Db, scope: UnitScope): Promise<ScopeUnitRow[]> {
-  const cte = scopeCte(scope);
+  const cte = scopeCte(scope, 'units');
   const query =
     cte === null
       ? sql<ScopeUnitRow>`SELECT u.id, u.name, u.level, u.parent_id, p.name AS parent_name FROM unit u LEFT JOIN unit p ON p.id = u.parent_id WHERE u.archived_at IS NULL`
-      : sql<ScopeUnitRow>`${cte} SELECT u.id, u.name, u.level, u.parent_id, p.name AS parent_name FROM unit u JOIN scope_ids s ON s.id = u.id LEFT JOIN unit p ON p.id = u.parent_id WHERE u.archived_at IS NULL`;
+      : sql<ScopeUnitRow>`${cte} SELECT s.id, s.name, s.level, s.parent_id, p.name AS parent_name FROM scope_units s LEFT JOIN unit p ON p.id = s.parent_id WHERE s.archived_at IS NULL`;
   return (await query.execute(db)).rows;
 }
 

@@ -1,0 +1,348 @@
+/**
+ * PostgreSQL beside SQLite in the same run (issue 17), on one generated city (bench/city.ts: 50
+ * streets, 1,000 communities, 15,000 compounds, 2,000 other units, every sub-item scored) written
+ * to a SQLite file and copied row for row into a fresh schema of a PostgreSQL server:
+ *
+ * 1. Event → reply p99 (bench/bot.bench.ts's run: signed, encrypted webhook events at 100/s
+ *    through the real receiver, runtime and Lark sender to the fake Lark server) on each engine;
+ *    goal: PostgreSQL's p99 at most 1.5× SQLite's.
+ * 2. Grading a street and ranking the city (bench/scoring.bench.ts) against a bare read of the
+ *    same rows on the same engine; goal ≤ 2× on each.
+ * 3. The service process's own peak RSS (VmHWM of `node bin/start.js`, webhook mode, against the
+ *    fake Lark server) while it answers events at city scale from a leadership group and 299
+ *    community chats (20/s for 20 s; a city-wide compound ranking and a street's grades every
+ *    2 s) and runs a scheduler pass every 5 s, once on the SQLite file (DB_FILE) and once on
+ *    PostgreSQL (DATABASE_URL); goal < 150 MB (ratio to 150 MB).
+ *
+ * The server: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else
+ * postgres://postgres@127.0.0.1:5432/dangjian_pgbench17. Without a reachable server the SQLite
+ * figures are still measured and the PostgreSQL ones are reported as skipped, with the reason.
+ */
+import http from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import type pg from 'pg';
+import { measureBot, command } from './bot.bench.js';
+import { generateCity, type City } from './city.js';
+import type { BenchMeasure, BenchResult } from './index.js';
+import { measureScoring, sqliteBareReads, type BareReads } from './scoring.bench.js';
+import { bindChat } from '../src/db/chat.repository.js';
+import { openDatabase, openPostgres, type Db } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { startFakeLark } from '../test/support/fake-lark-server.js';
+import { encryptBody, messageEvent, signedHeaders } from '../test/bot/lark-events.js';
+import { serviceEnv, spawnService, workingHoursNow, type WorkingHours } from '../test/reliability/support.js';
+
+const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/dangjian_pgbench17';
+const P99_RATIO_GOAL = 1.5;
+const RSS_GOAL_MB = 150;
+/** The service run: events at this rate for this long, one in RANK_EVERY a city-wide ranking. */
+const SERVICE_RATE_PER_S = 20;
+const SERVICE_SECONDS = Number(process.env.BENCH_SERVICE_SECONDS ?? 20);
+const RANK_EVERY = 40;
+const SERVICE_CHATS = 300;
+const ENCRYPT_KEY = 'bench-encrypt-key';
+const TOKEN = 'bench-token';
+const APP_ID = 'cli_benchpg00000001';
+const BOT_OPEN_ID = 'ou_bench_bot';
+const OFFICE_OPEN_ID = 'ou_bench_office';
+/** The tables bench/city.ts writes. */
+const CITY_TABLES = ['unit', 'score_entry', 'setting'] as const;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const round = (n: number) => Math.round(n * 100) / 100;
+
+function withSearchPath(url: string, schema: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+}
+
+async function pgClient(url: string): Promise<pg.Client> {
+  const { default: pgModule } = await import('pg');
+  const types = { getTypeParser: (oid: number, format?: string) => (oid === 20 || oid === 1700 ? (v: string) => Number(v) : pgModule.types.getTypeParser(oid, format as 'text')) };
+  const client = new pgModule.Client({ connectionString: url, connectionTimeoutMillis: 3000, types: types as never });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+/** The server to use, or why there is none. */
+async function reachableServer(): Promise<{ url: string } | { skip: string }> {
+  const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? DEFAULT_URL;
+  try {
+    const client = await pgClient(url);
+    await client.query('SELECT 1');
+    await client.end();
+    return { url };
+  } catch (err) {
+    return { skip: `no PostgreSQL server reachable at ${url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')} (${err instanceof Error ? err.message : String(err)}); set BENCH_DATABASE_URL` };
+  }
+}
+
+/**
+ * Copies the city's tables from the SQLite file into the (migrated) current schema of `client`:
+ * one INSERT … SELECT FROM unnest(arrays) per batch, identities moved past the copied ids, then
+ * ANALYZE, as autovacuum would have done on a live server.
+ */
+async function copyCity(file: string, client: pg.Client): Promise<number> {
+  const sqlite = new SQLite(file, { readonly: true });
+  let copied = 0;
+  try {
+    for (const table of CITY_TABLES) {
+      const columns = (
+        await client.query<{ column_name: string; data_type: string }>(
+          'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position',
+          [table],
+        )
+      ).rows;
+      const rows = sqlite.prepare(`SELECT ${columns.map((c) => `"${c.column_name}"`).join(', ')} FROM "${table}"`).raw().all() as unknown[][];
+      const BATCH = 50_000;
+      for (let at = 0; at < rows.length; at += BATCH) {
+        const batch = rows.slice(at, at + BATCH);
+        const arrays = columns.map((_, i) => batch.map((r) => r[i]));
+        await client.query(
+          `INSERT INTO "${table}" (${columns.map((c) => `"${c.column_name}"`).join(', ')}) SELECT * FROM unnest(${columns.map((c, i) => `$${i + 1}::${c.data_type}[]`).join(', ')})`,
+          arrays,
+        );
+      }
+      copied += rows.length;
+      const identity = await client.query<{ seq: string | null }>(`SELECT pg_get_serial_sequence($1, 'id') AS seq`, [table]).catch(() => ({ rows: [{ seq: null }] }));
+      const seq = identity.rows[0]?.seq;
+      if (seq) await client.query(`SELECT setval($1, (SELECT COALESCE(MAX(id), 0) + 1 FROM "${table}"), false)`, [seq]);
+    }
+    await client.query('ANALYZE');
+  } finally {
+    sqlite.close();
+  }
+  return copied;
+}
+
+/** The bare reads on PostgreSQL: plain queries on a pg client of their own. */
+function postgresBareReads(client: pg.Client): BareReads {
+  return {
+    subtreeIds: async (name) =>
+      (
+        await client.query<{ id: number }>(
+          'WITH RECURSIVE sub(id) AS (SELECT id FROM unit WHERE name = $1 UNION ALL SELECT u.id FROM unit u JOIN sub ON u.parent_id = sub.id) SELECT id FROM sub',
+          [name],
+        )
+      ).rows.map((r) => r.id),
+    streetRows: async (year, ids) =>
+      (await client.query({ name: 'bare_street', text: 'SELECT unit_id, item_code, points FROM score_entry WHERE year = $1 AND unit_id = ANY($2::bigint[])', values: [year, ids] })).rowCount ?? 0,
+    compoundRows: async (year) =>
+      (
+        await client.query({
+          name: 'bare_compounds',
+          text: `SELECT s.unit_id, s.item_code, s.points FROM score_entry s JOIN unit u ON u.id = s.unit_id WHERE s.year = $1 AND u.level = 'compound'`,
+          values: [year],
+        })
+      ).rowCount ?? 0,
+    close: () => client.end(),
+  };
+}
+
+/**
+ * The chats of a city deployment for the service run: the leadership group (oc_bench_0) and
+ * community chats bound to their community (the bot run bound all 300 to the leadership group,
+ * which makes the scheduler remind 300 leadership groups of every overdue task: 86,100
+ * reminders a pass, not a deployment).
+ */
+async function bindCityChats(db: Db, city: City): Promise<void> {
+  const streets = city.streetNames.length;
+  for (let c = 0; c < SERVICE_CHATS; c++) {
+    const community = `${city.streetNames[c % streets]}${Math.floor(c / streets) + 1}社区`;
+    await bindChat(db, { chatId: `oc_bench_${c}`, target: c === 0 ? { kind: 'leadership' } : { kind: 'unit', unitName: community }, by: 'bench', at: Date.now() });
+  }
+}
+
+interface ServiceRun {
+  peakRssMb: number;
+  events: number;
+  replies: number;
+  cards: number;
+  failures: string[];
+  seconds: number;
+}
+
+/**
+ * The real service (`node bin/start.js`, webhook mode) on `database`, driven with signed events
+ * (the bot bench's mix, plus a city-wide compound ranking in every RANK_EVERY and a street's
+ * grades) while its scheduler runs a pass every 5 s; its own peak RSS (VmHWM) read before it is
+ * stopped.
+ */
+async function measureService(city: City, hours: WorkingHours, database: { DB_FILE: string } | { DATABASE_URL: string }): Promise<ServiceRun> {
+  const fake = await startFakeLark({ appId: APP_ID, botOpenId: BOT_OPEN_ID });
+  const env = serviceEnv({
+    dbFile: 'DB_FILE' in database ? database.DB_FILE : join(tmpdir(), 'unused.db'),
+    fakeUrl: fake.url,
+    appId: fake.appId,
+    appSecret: fake.appSecret,
+    hours,
+    extra: {
+      DATABASE_URL: 'DATABASE_URL' in database ? database.DATABASE_URL : '',
+      LARK_ENCRYPT_KEY: ENCRYPT_KEY,
+      LARK_VERIFICATION_TOKEN: TOKEN,
+      LOG_LEVEL: 'warn',
+      SCHEDULER_TICK_SECONDS: '5',
+    },
+  });
+  // 'service started' is logged at info; the rest of the run logs at warn.
+  env.LOG_LEVEL = 'info';
+  const service = spawnService(env);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  try {
+    const webhook = await service.started(60_000);
+    const run = Date.now().toString(36);
+    const started = Date.now();
+    const total = SERVICE_RATE_PER_S * SERVICE_SECONDS;
+    const failures: string[] = [];
+    const inflight: Array<Promise<void>> = [];
+    const street = (i: number) => city.streetNames[i % city.streetNames.length]!;
+    for (let i = 0; i < total; i++) {
+      const wait = started + (i * 1000) / SERVICE_RATE_PER_S - Date.now();
+      if (wait > 1) await sleep(wait);
+      const text = i % RANK_EVERY === 0 ? '排名 小区 全部' : i % RANK_EVERY === RANK_EVERY / 2 ? `得分 ${street(i)}` : command(i, city.streetNames);
+      const messageId = `om_svc_${run}_${i}`;
+      const chatId = `oc_bench_${i % SERVICE_CHATS}`;
+      fake.addInboundMessage({ messageId, chatId });
+      const event = messageEvent({ eventId: `ev_svc_${run}_${i}`, messageId, chatId, senderOpenId: OFFICE_OPEN_ID, text: `@_user_1 ${text}`, mentions: [{ key: '@_user_1', openId: BOT_OPEN_ID, name: 'bot' }], token: TOKEN });
+      const raw = JSON.stringify(encryptBody(event, ENCRYPT_KEY));
+      const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(raw)), ...signedHeaders(raw, ENCRYPT_KEY, Math.floor(Date.now() / 1000)) };
+      inflight.push(
+        new Promise<void>((resolvePost) => {
+          const req = http.request(new URL('/webhook/event', webhook), { method: 'POST', headers, agent }, (res) => {
+            res.resume();
+            res.on('end', () => {
+              if (res.statusCode !== 200) failures.push(`${messageId}: HTTP ${res.statusCode}`);
+              resolvePost();
+            });
+          });
+          req.on('error', (err) => {
+            failures.push(`${messageId}: ${err.message}`);
+            resolvePost();
+          });
+          req.end(raw);
+        }),
+      );
+    }
+    await Promise.all(inflight);
+    const replies = () => fake.messages.filter((m) => m.parentId?.startsWith(`om_svc_${run}_`)).length;
+    const deadline = Date.now() + 120_000;
+    while (replies() < total && Date.now() < deadline && service.alive()) await sleep(100);
+    const seconds = (Date.now() - started) / 1000;
+    if (!service.alive()) throw new Error(`the service exited during the run: ${JSON.stringify(service.logs.slice(-3))} ${service.otherStderr.join('\n')}`);
+    const status = readFileSync(`/proc/${service.pid}/status`, 'utf8');
+    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status);
+    if (!hwm) throw new Error(`no VmHWM in /proc/${service.pid}/status`);
+    const errors = service.logs.filter((l) => Number(l.level) >= 50).map((l) => String(l.msg));
+    return {
+      peakRssMb: Number(hwm[1]) / 1024,
+      events: total,
+      replies: replies(),
+      cards: fake.messages.filter((m) => m.parentId === undefined).length,
+      failures: [...failures, ...errors],
+      seconds,
+    };
+  } finally {
+    agent.destroy();
+    await service.kill('SIGTERM');
+    await fake.close();
+  }
+}
+
+function serviceMeasure(engine: string, run: ServiceRun): BenchMeasure {
+  return {
+    name: `${engine}: the service process's peak RSS (VmHWM of node bin/start.js) answering ${run.replies}/${run.events} events (city-wide rankings among them) with scheduler passes`,
+    ratio: run.peakRssMb / RSS_GOAL_MB,
+    goal: 1,
+    value: run.peakRssMb,
+    unit: 'MB',
+    detail: { goalMb: RSS_GOAL_MB, cardsSent: run.cards, seconds: round(run.seconds), failures: run.failures.slice(0, 5), failureCount: run.failures.length },
+  };
+}
+
+export default async function postgresBench(): Promise<BenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'dangjian-bench-pg-'));
+  const hours = workingHoursNow(dir);
+  const server = await reachableServer();
+  const schema = `bench_${process.pid}_${Date.now().toString(36)}`;
+  let admin: pg.Client | undefined;
+  const measures: BenchMeasure[] = [];
+  try {
+    const city = await generateCity(join(dir, 'city.db'), { streets: 50, communities: 1000, compounds: 15000, others: 2000, seed: 20231231, years: [hours.localYear] });
+    measures.push({ name: 'generate city (SQLite)', value: city.generationMs, unit: 'ms', detail: { units: city.units, scoreRows: city.scoreRows } });
+    let pgUrl: string | undefined;
+    if ('url' in server) {
+      admin = await pgClient(server.url);
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      pgUrl = withSearchPath(server.url, schema);
+      const t0 = performance.now();
+      const migrated = await openPostgres(pgUrl, { max: 1 });
+      await migrateToLatest(migrated.db);
+      await migrated.close();
+      const loader = await pgClient(pgUrl);
+      const rows = await copyCity(city.file, loader);
+      await loader.end();
+      measures.push({ name: 'copy the city into PostgreSQL', value: performance.now() - t0, unit: 'ms', detail: { rows, schema } });
+    } else {
+      console.log(`- PostgreSQL: SKIPPED — ${server.skip}`);
+      measures.push({ name: `PostgreSQL measures skipped: ${server.skip}` });
+    }
+
+    // 1. Event → reply.
+    const sqliteBot = await measureBot(city, async () => openDatabase(city.file));
+    measures.push(...sqliteBot.measures.slice(0, 2).map((m) => ({ ...m, name: `SQLite: ${m.name}` })));
+    if (pgUrl) {
+      const url = pgUrl;
+      const pgBot = await measureBot(city, () => openPostgres(url, { applicationName: 'dangjian-bench' }));
+      measures.push(...pgBot.measures.slice(0, 2).map((m) => ({ ...m, name: `PostgreSQL: ${m.name}` })));
+      measures.push({
+        name: 'event → reply p99, PostgreSQL / SQLite',
+        ratio: pgBot.p99 / sqliteBot.p99,
+        goal: P99_RATIO_GOAL,
+        value: pgBot.p99,
+        unit: 'ms',
+        detail: { sqliteP99: round(sqliteBot.p99), postgresP99: round(pgBot.p99), sqliteP50: round(sqliteBot.p50), postgresP50: round(pgBot.p50) },
+      });
+    }
+
+    // 2. Grading and ranking against a bare read on the same engine.
+    {
+      const opened = openDatabase(city.file);
+      const bare = sqliteBareReads(city.file);
+      measures.push(...(await measureScoring(city, opened.db, bare, 'SQLite: ')));
+      await bare.close();
+      await opened.close();
+    }
+    if (pgUrl) {
+      const opened = await openPostgres(pgUrl, { applicationName: 'dangjian-bench' });
+      const bare = postgresBareReads(await pgClient(pgUrl));
+      measures.push(...(await measureScoring(city, opened.db, bare, 'PostgreSQL: ')));
+      await bare.close();
+      await opened.close();
+    }
+
+    // 3. The service process's own peak RSS.
+    {
+      const opened = openDatabase(city.file);
+      await bindCityChats(opened.db, city);
+      await opened.close();
+    }
+    if (pgUrl) {
+      const opened = await openPostgres(pgUrl, { max: 1 });
+      await bindCityChats(opened.db, city);
+      await opened.close();
+    }
+    measures.push(serviceMeasure('SQLite', await measureService(city, hours, { DB_FILE: city.file })));
+    if (pgUrl) measures.push(serviceMeasure('PostgreSQL', await measureService(city, hours, { DATABASE_URL: pgUrl })));
+
+    return { bench: 'postgres (PostgreSQL beside SQLite)', peakRssMb: process.resourceUsage().maxRSS / 1024, measures };
+  } finally {
+    if (admin) {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+      await admin.end();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
