@@ -60,11 +60,17 @@ export async function openPostgres(url: string, options: { max?: number; applica
   // No JIT compilation either: the planner cannot estimate our recursive scope CTEs (unit.parent_id
   // trees) and guesses millions of rows, which crosses jit_above_cost; compiling then took
   // 0.5–1.3 s of a 60 ms city-wide ranking (bench/postgres.bench.ts). Our queries are short OLTP
-  // reads and writes, where JIT never pays. Commits stay synchronous: an inbox record that Lark
-  // was acknowledged for must survive a server crash (issue 18). Set before the first query.
+  // reads and writes, where JIT never pays.
+  // Commits are asynchronous (as SQLite is opened: WAL, synchronous = NORMAL): a message makes five
+  // or six commits, and waiting for a WAL flush on each (3–4 ms here) made replies queue up under
+  // a burst. A server crash may lose the last fraction of a second of commits, never consistency;
+  // the one commit that must survive it, the inbox record Lark is acknowledged for, is made
+  // synchronous (recordInboxEvent). Lost later work is redone from the pending inbox row, and a
+  // send whose 'sent' mark was lost goes again under its uuid, which Lark deduplicates.
+  // Set before the connection's first query.
   pool.on('connect', (client) => {
     client.on('error', () => {});
-    void client.query('SET jit = off').catch(() => {});
+    void client.query('SET jit = off; SET synchronous_commit = off').catch(() => {});
   });
   const { PostgresDialect } = await import('kysely');
   return fromDialect(new PostgresDialect({ pool }));

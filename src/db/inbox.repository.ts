@@ -1,4 +1,5 @@
-import type { Db } from './database.js';
+import { sql } from 'kysely';
+import { dialectOf, type Db } from './database.js';
 import type { InboxKind } from './schema.js';
 
 export interface InboxRecord {
@@ -15,6 +16,19 @@ export interface InboxRecord {
  * when the event id was recorded before (a redelivery). Throws when it cannot be written.
  */
 export async function recordInboxEvent(db: Db, e: { eventId: string; kind: InboxKind; chatId: string; payload: unknown; at: number }): Promise<boolean> {
+  // PostgreSQL connections commit asynchronously (openPostgres); this record is what Lark is
+  // acknowledged for, so its commit waits for the WAL flush. Its flush also carries every earlier
+  // asynchronous commit: a server crash can only lose later work, which the pending row redoes.
+  if (dialectOf(db) === 'postgres') {
+    return db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL synchronous_commit = on`.execute(trx);
+      return insertInboxRow(trx, e);
+    });
+  }
+  return insertInboxRow(db, e);
+}
+
+async function insertInboxRow(db: Db, e: { eventId: string; kind: InboxKind; chatId: string; payload: unknown; at: number }): Promise<boolean> {
   const result = await db
     .insertInto('inbox')
     .values({ event_id: e.eventId, kind: e.kind, chat_id: e.chatId, payload: JSON.stringify(e.payload), status: 'pending', received_at: e.at, done_at: null })
