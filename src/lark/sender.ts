@@ -207,6 +207,10 @@ export function createLarkRateLimiter(limits: LarkRateLimits, now: () => number,
 }
 
 class Closed extends Error {}
+/** Carries the shared quota store's own error past the Lark error conversion. */
+class QuotaStoreFailed {
+  constructor(readonly cause: unknown) {}
+}
 
 interface CallSpec<T> {
   method: string;
@@ -316,7 +320,14 @@ export function createLarkSender(options: LarkSenderOptions): LarkSender {
       try {
         await ensureToken();
         if (closed) throw new Closed();
-        ticket = await limiter.acquire(spec.keys);
+        try {
+          ticket = await limiter.acquire(spec.keys);
+        } catch (storeError) {
+          // The shared quota store (PostgreSQL) failed: nothing reached Lark. Thrown as it is, a
+          // database error, so that callers give the work back without counting a send attempt.
+          if (storeError instanceof Closed || closed) throw storeError;
+          throw new QuotaStoreFailed(storeError);
+        }
         if (closed) throw new Closed();
         started = now();
         const body = (await spec.run(client)) as unknown;
@@ -334,6 +345,10 @@ export function createLarkSender(options: LarkSenderOptions): LarkSender {
         log.info({ method: spec.method, path: spec.path, target: spec.target, status: 200, code: 0, attempt, durationMs }, 'lark call ok');
         return result;
       } catch (e) {
+        if (e instanceof QuotaStoreFailed) {
+          log.warn({ method: spec.method, path: spec.path, target: spec.target, err: e.cause }, 'lark call not made: the shared quota store failed');
+          throw e.cause;
+        }
         if (e instanceof Closed || closed) {
           ticket?.complete();
           throw closedError(spec, attempt);

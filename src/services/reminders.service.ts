@@ -713,14 +713,16 @@ async function sendCard(deps: SchedulerDeps, row: OutboxRecord, pass: { worker: 
     }
   } catch (err) {
     const retryAt = now + settings.retryDelayMinutes * 60_000 * Math.max(1, row.attempts + 1);
-    if (step !== 'send' && (isConnectionLost(err) || isBusy(err))) {
+    // A database error during the send step comes from the shared quota store (PostgreSQL), before
+    // anything reached Lark; Lark's own failures are LarkApiErrors, never connection or lock errors.
+    if (isConnectionLost(err) || isBusy(err)) {
       // The database failed (a lost connection), not Lark: no send attempt is counted (a card Lark
       // has, whose outcome could not be recorded, would otherwise be retried into 'failed'). The
       // claim is given back and a later pass sends the card again under the same uuid, which
       // Lark deduplicates; if giving it back fails too, the claim expires after the lease.
       const released = await releaseOutboxClaims(deps.db, [row.id], { worker, retryAt }).catch(() => 0);
       result.retrying += 1;
-      log.warn({ chatId: row.chatId, keys: [row.key], err: errorText(err), delivered: step === 'record', released: released > 0 }, 'reminder card not settled: database error; a later pass tries again');
+      log.warn({ chatId: row.chatId, keys: [row.key], err: errorText(err), step, delivered: step === 'record', released: released > 0 }, 'reminder card not settled: database error; a later pass tries again');
       return;
     }
     const final = !isRetryable(err);

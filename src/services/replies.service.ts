@@ -61,12 +61,13 @@ async function send(deps: ReplyDeps, row: OutboxRecord, worker: string, now: num
     return 'sent';
   } catch (err) {
     const retryAt = now + Math.min(REPLY_RETRY_STEP_MS * (row.attempts + 1), REPLY_RETRY_MAX_MS);
-    if (!sending && (isConnectionLost(err) || isBusy(err))) {
-      // Lark has the reply; only recording it failed (the database, not Lark): no attempt is
+    if (isConnectionLost(err) || isBusy(err)) {
+      // The database failed, not Lark: either Lark has the reply and only recording it failed, or
+      // (while sending) the shared quota store failed before anything reached Lark. No attempt is
       // counted. The claim is given back and the reply sent again under the same uuid, which Lark
       // deduplicates; if giving it back fails too, the claim expires after the lease.
       const released = await releaseOutboxClaims(deps.db, [row.id], { worker, retryAt }).catch(() => 0);
-      deps.log.warn({ err, key: row.key, released: released > 0 }, 'reply sent but not recorded: database error; it is settled later');
+      deps.log.warn({ err, key: row.key, released: released > 0, sent: !sending }, sending ? 'reply not sent: the shared quota store failed; it is tried again' : 'reply sent but not recorded: database error; it is settled later');
       return 'retrying';
     }
     const final = typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === false;

@@ -332,6 +332,19 @@ describe('lark sender against the fake Open API (real SDK client, real HTTP)', (
     expect(fake.messages).toHaveLength(1);
   });
 
+  it('throws the shared quota store\'s own error (not a LarkApiError) when the store fails, and sends nothing', async () => {
+    const terminated = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    const failingStore = {
+      grant: () => Promise.reject(terminated),
+      settle: () => Promise.resolve(),
+    };
+    const s = sender({ sharedSlots: failingStore });
+    const sent = s.sendMessage({ receiveIdType: 'chat_id', receiveId: 'oc_store', msgType: 'text', content: { text: 'x' }, idempotencyKey: 'k-store' });
+    await expect(sent).rejects.toBe(terminated);
+    expect(fake.messages).toHaveLength(0);
+    expect(apiCalls('POST', '/open-apis/im/v1/messages')).toHaveLength(0);
+  });
+
   it('never logs the app secret or a tenant token, even at trace level and on failures', async () => {
     const cap = captureLogger();
     const s = sender({ log: cap.log });

@@ -399,6 +399,8 @@ export async function runConnectionLossDrill(o: ConnectionLossDrillOptions): Pro
     // Lark never failed here: a sent card with more than one attempt would be a database error counted as a failed send.
     const retriedRows = (await rows<{ n: number }>(s.db, "select count(*)::int as n from outbox where key like 'drill:%' and attempts <> 1"))[0]!.n;
     const unsettled = outageLogs.flat().filter((l) => l.msg === 'reminder card not settled: database error; a later pass tries again').length;
+    // Sends refused before reaching Lark because the shared quota store (rate_bucket) failed.
+    const quotaStoreFailures = outageLogs.flat().filter((l) => l.msg === 'lark call not made: the shared quota store failed').length;
     const elapsedS = Math.round((Date.now() - started) / 1000);
     const injected =
       o.mode === 'terminate'
@@ -411,10 +413,10 @@ export async function runConnectionLossDrill(o: ConnectionLossDrillOptions): Pro
         test: o.mode === 'terminate' ? 'Three replicas on PostgreSQL: connections terminated mid-run' : 'Three replicas on PostgreSQL: server restarted mid-run',
         load: `${o.reminders} reminders to ${o.chats} chats, one card each, falling due over ${o.spreadMs / 1000} s, three real service processes on one PostgreSQL database, each ticking every 1 s`,
         injected,
-        result: `${c.deliveredOnce}/${o.reminders} delivered exactly once, ${c.duplicates} duplicates, ${c.missing} missing; ${c.repeatRequests} repeated send requests, ${c.absorbedByUuid} absorbed by Lark's uuid dedupe; ${duringOutage} delivered during the outage; the 3 replicas stayed up (${alive.filter(Boolean).length}/3 alive at the end, ${fatal} fatal log lines), ${replicasThatSawIt} of them logged the lost connections (${failedPasses} failed passes, tried again at the next tick; ${unsettled} cards given back unsettled, no send attempt counted: ${retriedRows} sent rows with other than 1 attempt) and sent ${sendsAfter.join(' / ')} messages after it; ${elapsedS} s`,
+        result: `${c.deliveredOnce}/${o.reminders} delivered exactly once, ${c.duplicates} duplicates, ${c.missing} missing; ${c.repeatRequests} repeated send requests, ${c.absorbedByUuid} absorbed by Lark's uuid dedupe; ${duringOutage} delivered during the outage; the 3 replicas stayed up (${alive.filter(Boolean).length}/3 alive at the end, ${fatal} fatal log lines), ${replicasThatSawIt} of them logged the lost connections (${failedPasses} failed passes, tried again at the next tick; ${quotaStoreFailures} sends stopped by the shared quota store before Lark; ${unsettled} cards given back unsettled, no send attempt counted: ${retriedRows} sent rows with other than 1 attempt) and sent ${sendsAfter.join(' / ')} messages after it; ${elapsedS} s`,
         method:
           'Same cards as the SIGKILL drill (recordCard through openPostgres, in a database the drill creates and drops), seeded once the three replicas are ticking. The outage is injected from a connection to another database on the same server, so that it hits only the replicas’ pools (the drill’s own reader is spared by its application_name); DANGJIAN_DRILL_PG_RESTART=1 (soak only) restarts the shared local server once instead. Counted at the fake per reminder key, per uuid and per HTTP request.',
-        metrics: { mode: o.mode, reminders: o.reminders, chats: o.chats, replicas: REPLICAS, seed: o.seed, outageS, rounds, terminated, duringOutage, deliveredOnce: c.deliveredOnce, duplicates: c.duplicates, missing: c.missing, repeatRequests: c.repeatRequests, absorbedByUuid: c.absorbedByUuid, messages: c.messages, replicasThatSawIt, failedPasses, unsettled, retriedRows, sendsAfter: sendsAfter.join('/'), fatal, upS, elapsedS, restartOutput },
+        metrics: { mode: o.mode, reminders: o.reminders, chats: o.chats, replicas: REPLICAS, seed: o.seed, outageS, rounds, terminated, duringOutage, deliveredOnce: c.deliveredOnce, duplicates: c.duplicates, missing: c.missing, repeatRequests: c.repeatRequests, absorbedByUuid: c.absorbedByUuid, messages: c.messages, replicasThatSawIt, failedPasses, quotaStoreFailures, unsettled, retriedRows, sendsAfter: sendsAfter.join('/'), fatal, upS, elapsedS, restartOutput },
       },
       () => {
         expect(aliveAfterOutage).toEqual([true, true, true]);

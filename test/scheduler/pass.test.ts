@@ -289,6 +289,30 @@ describe('a lost database connection is not a failed send', () => {
     expect(out.keysTo(CHATS.office)).toEqual([office, office]);
     expect(await findOutboxByKey(o.db, office)).toMatchObject({ status: 'sent', attempts: 1, lastError: null, messageId: out.sent.filter((m) => m.idempotencyKey === office)[1]?.messageId });
   });
+  it('the shared quota store failing before the send (PostgreSQL) counts no attempt either: the card waits for the retry delay and goes out once', async () => {
+    const o = await programme();
+    const office = 'daily:2026-03-09:oc_djb';
+    class StoreFailingOutbound extends RecordingOutbound {
+      failed = 0;
+      override async sendMessage(m: OutgoingMessage): Promise<{ messageId: string }> {
+        if (m.idempotencyKey === office && this.failed === 0) {
+          this.failed += 1;
+          // What the sender throws when the rate_bucket statement meets a terminated backend.
+          throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+        }
+        return super.sendMessage(m);
+      }
+    }
+    const out = new StoreFailingOutbound();
+    const d = deps(o, out);
+    const first = await runPass(d, at('2026-03-09T09:00:00+08:00'));
+    expect(first.dispatch).toMatchObject({ failed: 0, retrying: 1 });
+    expect(out.keysTo(CHATS.office)).toEqual([]);
+    expect(await findOutboxByKey(o.db, office)).toMatchObject({ status: 'pending', attempts: 0, lastError: null, claimedBy: null, notBefore: at('2026-03-09T09:02:00+08:00') });
+    await runPass(d, at('2026-03-09T09:02:00+08:00'));
+    expect(out.keysTo(CHATS.office)).toEqual([office]);
+    expect(await findOutboxByKey(o.db, office)).toMatchObject({ status: 'sent', attempts: 1, lastError: null });
+  });
 });
 
 describe('crash recovery and concurrency', () => {
