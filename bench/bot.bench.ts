@@ -30,7 +30,7 @@ import type { City } from './city.js';
 import type { BenchMeasure, BenchResult } from './index.js';
 import type { AnyOpenedDatabase } from '../src/db/database.js';
 
-const RATE_PER_S = 100;
+const RATE_PER_S = Number(process.env.BENCH_BOT_RATE ?? 100);
 const DURATION_S = Number(process.env.BENCH_BOT_SECONDS ?? 30);
 const CHATS = 300;
 const WARMUP = 60;

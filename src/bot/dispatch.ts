@@ -3,11 +3,11 @@
  * for button presses. Receivers map their input to ChatMessage / CardAction and call these.
  */
 import { z } from 'zod';
-import { isBusy, isDatabaseUnavailable } from '../db/database.js';
+import { isBusy, isDatabaseUnavailable, type Db } from '../db/database.js';
 import { inOneTransaction } from '../db/unit-of-work.js';
 import { deferredOutbound, type DeferredOutbound } from '../messaging/deferred-outbound.js';
 import { crashPoint } from './crash-point.js';
-import { markEventProcessed } from '../db/event.repository.js';
+import { markEventProcessed, markEventsProcessed } from '../db/event.repository.js';
 import { deliverReply, recordReply, replyKey, replyRecorded } from '../services/replies.service.js';
 import type { MsgType, Outbound, OutgoingReply } from '../messaging/outbound.js';
 import { runCardAction } from './actions.js';
@@ -64,12 +64,9 @@ async function decide(msg: ChatMessage, deps: BotDeps): Promise<MessageDecision>
   }
   const now = deps.clock.now();
   // Persisted before acting: a redelivery hours later, or after a restart, has no second effect.
-  // Both keys in one transaction: one commit per message.
-  const fresh = await deps.db.transaction().execute(async (trx) => {
-    if (!(await markEventProcessed(trx, msg.eventId, now.getTime()))) return 'duplicate_event' as const;
-    if (!(await markEventProcessed(trx, `message:${msg.messageId}`, now.getTime()))) return 'duplicate_message' as const;
-    return 'new' as const;
-  });
+  // Both keys in one statement.
+  const marked = await markEventsProcessed(deps.db, [msg.eventId, `message:${msg.messageId}`], now.getTime());
+  const fresh = !marked.has(msg.eventId) ? 'duplicate_event' : !marked.has(`message:${msg.messageId}`) ? 'duplicate_message' : 'new';
   // Marked but never answered: the marks, the command's writes and the reply commit together
   // (handleMessage), so this is a file reply whose upload or record was cut short (the command
   // behind it only reads), or a row from before that: act again, so that the person is answered.
@@ -134,6 +131,11 @@ async function prefetchFile(msg: ChatMessage, deps: BotDeps): Promise<Outbound['
   return () => ('err' in got ? Promise.reject(got.err) : Promise.resolve(got.value));
 }
 
+export interface HandleOptions {
+  /** More writes for the handling's own transaction (the router marks the inbox row done there). */
+  inTransaction?: (db: Db) => Promise<unknown>;
+}
+
 /**
  * Decides the reply and records it in the outbox (key `reply:<messageId>`) in ONE transaction
  * with the event's dedup marks and everything the command wrote: a crash leaves either all of it
@@ -141,7 +143,7 @@ async function prefetchFile(msg: ChatMessage, deps: BotDeps): Promise<Outbound['
  * handled again from the start). Lark calls the command makes are held until the commit. Then
  * the first attempt. Never throws.
  */
-export async function handleMessage(msg: ChatMessage, deps: BotDeps): Promise<MessageOutcome> {
+export async function handleMessage(msg: ChatMessage, deps: BotDeps, options: HandleOptions = {}): Promise<MessageOutcome> {
   let outcome: MessageDecision;
   let recorded = false;
   const now = deps.clock.now().getTime();
@@ -155,6 +157,9 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps): Promise<Me
         // Recorded before the first attempt: a reply that fails now (Lark down, a crash) is sent later, once.
         recorded = await recordReply(db, { chatId: msg.chatId, payload: { messageId: msg.messageId, ...inlinePayload(decision.reply) }, at: now });
       }
+      // The inbox row is marked done in the same commit; not while the bot does not know itself
+      // (the row is tried again).
+      if (!(decision.status === 'ignored' && decision.reason === 'bot_identity_unknown')) await options.inTransaction?.(db);
       crashPoint('message-before-commit', msg.messageId);
       return decision;
     });

@@ -19,11 +19,14 @@ export async function recordInboxEvent(db: Db, e: { eventId: string; kind: Inbox
   // PostgreSQL connections commit asynchronously (openPostgres); this record is what Lark is
   // acknowledged for, so its commit waits for the WAL flush. Its flush also carries every earlier
   // asynchronous commit: a server crash can only lose later work, which the pending row redoes.
+  // One statement, one round trip: set_config(…, true) applies to the statement's own implicit
+  // transaction, whose commit reads synchronous_commit before the setting is undone.
   if (dialectOf(db) === 'postgres') {
-    return db.transaction().execute(async (trx) => {
-      await sql`SET LOCAL synchronous_commit = on`.execute(trx);
-      return insertInboxRow(trx, e);
-    });
+    const result = await sql`INSERT INTO inbox (event_id, kind, chat_id, payload, status, received_at, done_at)
+      SELECT ${e.eventId}, ${e.kind}, ${e.chatId}, ${JSON.stringify(e.payload)}, 'pending', ${e.at}, NULL
+      FROM (SELECT set_config('synchronous_commit', 'on', true)) AS durable_commit
+      ON CONFLICT (event_id) DO NOTHING`.execute(db);
+    return Number(result.numAffectedRows ?? 0n) > 0;
   }
   return insertInboxRow(db, e);
 }

@@ -4,7 +4,7 @@
  * with `createBotRuntime` — there is no other wiring.
  */
 import type { Actor } from '../auth/actor.js';
-import { handleCardAction, handleMessage, type MessageOutcome } from '../bot/dispatch.js';
+import { handleCardAction, handleMessage, type HandleOptions, type MessageOutcome } from '../bot/dispatch.js';
 import { createInbox, type Inbox } from '../bot/inbox.js';
 import { createEventRouter, type EventRouter } from '../bot/transport/events.js';
 import { WorkQueue } from '../bot/transport/work-queue.js';
@@ -49,7 +49,7 @@ export interface BotRuntime {
   readonly router: EventRouter;
   /** The durable inbox the router records events in. */
   readonly inbox: Inbox;
-  handleMessage(msg: ChatMessage): Promise<MessageOutcome>;
+  handleMessage(msg: ChatMessage, options?: HandleOptions): Promise<MessageOutcome>;
   handleCardAction(action: CardAction): Promise<CardActionResult>;
   /** Stops intake and waits (at most `timeoutMs`) for the jobs running; those not started stay pending in the inbox. */
   close(timeoutMs?: number): Promise<boolean>;
@@ -72,7 +72,7 @@ export function createBotRuntime(o: BotRuntimeOptions): BotRuntime {
     workerId: defaultWorkerId(),
   };
   const queue = new WorkQueue({ log, ...o.queue });
-  const onMessage = (msg: ChatMessage) => handleMessage(msg, deps);
+  const onMessage = (msg: ChatMessage, options?: HandleOptions) => handleMessage(msg, deps, options);
   const onCardAction = (action: CardAction) => handleCardAction(action, deps);
   const inbox = createInbox(o.db, o.clock);
   const router = createEventRouter({ handleMessage: onMessage, handleCardAction: onCardAction, outbound: o.outbound, queue, inbox, cardDeadlineMs: o.cardDeadlineMs, log });

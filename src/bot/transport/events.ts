@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Logger } from '../../log.js';
 import type { Outbound } from '../../messaging/outbound.js';
 import { cardActionResponse, type CardAction, type CardActionResult, type ChatMessage } from '../types.js';
-import { isBusy } from '../../db/database.js';
+import { isBusy, type Db } from '../../db/database.js';
 import type { Inbox } from '../inbox.js';
 import type { WorkQueue } from './work-queue.js';
 
@@ -147,7 +147,7 @@ export interface EventRouter {
 
 export interface EventRouterOptions {
   /** Resolves to `{ status: 'failed' }` when the database failed before the event took effect (the row stays pending and is tried again). */
-  handleMessage(msg: ChatMessage): Promise<unknown>;
+  handleMessage(msg: ChatMessage, options?: { inTransaction?: (db: Db) => Promise<unknown> }): Promise<unknown>;
   handleCardAction(action: CardAction): Promise<CardActionResult>;
   /** For a card answered late: its card is patched in. */
   outbound: Outbound;
@@ -180,8 +180,10 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
   const enqueueMessage = (eventId: string, msg: ChatMessage): boolean =>
     queue.push(msg.chatId, async () => {
       if (stopped) return;
-      const outcome = (await o.handleMessage(msg)) as { status?: string; reason?: string } | undefined;
-      if (outcome?.status !== 'failed' && outcome?.reason !== 'bot_identity_unknown') return markDone(eventId);
+      // Marked done in the handling's own transaction (one write fewer, and exactly once with it).
+      let marked = false;
+      const outcome = (await o.handleMessage(msg, { inTransaction: (db) => inbox.doneIn(db, eventId).then(() => (marked = true)) })) as { status?: string; reason?: string } | undefined;
+      if (outcome?.status !== 'failed' && outcome?.reason !== 'bot_identity_unknown') return marked ? undefined : markDone(eventId);
       // The database failed before the event took effect, or (just after a start) the bot does
       // not know its own open_id yet: the row stays pending; try it again.
       if (stopped) return;
