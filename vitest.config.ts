@@ -1,4 +1,22 @@
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Vitest orders files it has no timings for (a fresh clone, CI) by size, largest first. The few
+ * drills that take a minute or more, mostly waiting on child processes, go first instead, so that
+ * the other files run beside them rather than after them.
+ */
+const SLOW_FIRST = ['test/reliability/reply-outage.test.ts', 'test/reliability/inbox.test.ts'];
+class SlowFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (f: TestSpecification) => {
+      const i = SLOW_FIRST.findIndex((s) => f.moduleId.endsWith(s));
+      return i < 0 ? SLOW_FIRST.length : i;
+    };
+    return sorted.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map((x) => x.f);
+  }
+}
 
 /**
  * The repository, service, scheduler and bot suites that open their database through
@@ -33,6 +51,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    sequence: { sequencer: SlowFirstSequencer },
     // Many files mostly wait on child processes and loopback HTTP: two workers on CI's two
     // cores cut the suite from ~3 min to ~2 min (vitest's default would be one).
     maxWorkers: 2,
