@@ -83,6 +83,8 @@ interface RunOrder {
 
 interface LarkSideResult {
   roundTripMs: number[];
+  /** The same round trips by the message replied to. */
+  roundTripByMessage: Record<string, number>;
   ackMs: number[];
   failures: string[];
   replies: number;
@@ -149,11 +151,15 @@ async function larkSide(): Promise<void> {
   while (repliesWithPrefix('om_bench_') < prepared.length && nowMs() < deadline) await sleep(20);
   const elapsedS = (nowMs() - started) / 1000;
   const roundTripMs: number[] = [];
+  const roundTripByMessage: Record<string, number> = {};
   for (const m of fake.messages) {
     const t0 = m.parentId ? sentAt.get(m.parentId) : undefined;
-    if (t0 !== undefined) roundTripMs.push(m.at - t0);
+    if (t0 !== undefined) {
+      roundTripMs.push(m.at - t0);
+      roundTripByMessage[m.parentId!] = m.at - t0;
+    }
   }
-  const result: LarkSideResult = { roundTripMs, ackMs, failures, replies: roundTripMs.length, elapsedS };
+  const result: LarkSideResult = { roundTripMs, roundTripByMessage, ackMs, failures, replies: roundTripMs.length, elapsedS };
   out({ type: 'result', ...result });
   agent.destroy();
   await fake.close();
@@ -331,6 +337,15 @@ export async function measureBot(city: City, open: () => Promise<AnyOpenedDataba
     await runtime.close(5000);
 
     const rt = result.roundTripMs;
+    // Round trips per command word (得分, 排名, 任务, …): where the tail comes from.
+    const byCommand = new Map<string, number[]>();
+    for (const r of order.requests) {
+      const ms = result.roundTripByMessage[r.messageId];
+      if (ms === undefined) continue;
+      const word = r.text.split(' ')[0]!;
+      byCommand.set(word, [...(byCommand.get(word) ?? []), ms]);
+    }
+    const perCommand = Object.fromEntries([...byCommand].map(([word, v]) => [word, { n: v.length, p50: round(quantile(v, 0.5)), p99: round(quantile(v, 0.99)) }]));
     const p50 = quantile(rt, 0.5);
     const p99 = quantile(rt, 0.99);
     const ack50 = quantile(result.ackMs, 0.5);
@@ -356,6 +371,7 @@ export async function measureBot(city: City, open: () => Promise<AnyOpenedDataba
             loadAverage1m: round(loadavg()[0]!),
             failures: result.failures.slice(0, 5),
             failureCount: result.failures.length,
+            perCommand,
           },
         },
         { name: 'webhook → reply, p50', value: p50, unit: 'ms' },

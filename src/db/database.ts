@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresAdapter, SqliteDialect, type Dialect as KyselyDialect } from 'kysely';
 import { postgresTypesPlugin, withCurrentSchemaIntrospector } from './postgres-types.js';
+import { withNamedStatements } from './prepared-statements.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -73,7 +74,7 @@ export async function openPostgres(url: string, options: { max?: number; applica
     void client.query('SET jit = off; SET synchronous_commit = off').catch(() => {});
   });
   const { PostgresDialect } = await import('kysely');
-  return fromDialect(new PostgresDialect({ pool }));
+  return fromDialect(new PostgresDialect({ pool: withNamedStatements(pool) as never }));
 }
 
 /** A Kysely over any PostgreSQL dialect (pg's Pool, or an embedded PGlite in tests). */
