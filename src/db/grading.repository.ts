@@ -64,18 +64,20 @@ function scopeCte(scope: UnitScope, carry: 'ids' | 'units' = 'ids'): RawBuilder<
         SELECT ${cols} FROM unit WHERE id = ${scope.rootId}
         UNION ALL ${step})`;
     case 'level': {
-      const seed =
-        scope.withinId === undefined
-          ? sql`SELECT ${cols} FROM unit WHERE level = ${scope.level}`
-          : sql`SELECT ${cols} FROM unit WHERE level = ${scope.level} AND id IN (SELECT id FROM within_ids)`;
-      const within =
-        scope.withinId === undefined
-          ? sql``
-          : sql`within_ids(id) AS (
-              SELECT id FROM unit WHERE id = ${scope.withinId}
-              UNION ALL SELECT u.id FROM unit u JOIN within_ids w ON u.parent_id = w.id),`;
-      return sql`WITH RECURSIVE ${within} ${head} AS (
-        ${seed}
+      if (scope.withinId !== undefined) {
+        // Walk down from the parent only, marking the units of the level and everything below
+        // them: the walk starts from one row, so PostgreSQL plans it with the parent_id index
+        // (seeded with every unit of the level, it hashed the whole unit table twice: 19 ms for
+        // a community's 15 compounds).
+        const walked = sql.raw(units ? 'id, name, level, parent_id, archived_at' : 'id');
+        const walkStep = sql.raw(units ? 'u.id, u.name, u.level, u.parent_id, u.archived_at' : 'u.id');
+        return sql`WITH RECURSIVE scope_walk(${walked}, inside) AS (
+            SELECT ${walked}, level = ${scope.level} FROM unit WHERE id = ${scope.withinId}
+            UNION ALL SELECT ${walkStep}, (w.inside OR u.level = ${scope.level}) FROM unit u JOIN scope_walk w ON u.parent_id = w.id),
+          ${head} AS (SELECT ${cols} FROM scope_walk WHERE inside)`;
+      }
+      return sql`WITH RECURSIVE ${head} AS (
+        SELECT ${cols} FROM unit WHERE level = ${scope.level}
         UNION ALL ${step})`;
     }
   }
