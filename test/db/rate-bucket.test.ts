@@ -70,7 +70,9 @@ describe.runIf(onPostgres)('grantRateSlot on PostgreSQL', () => {
     // Two in flight: the window is full until the older one's in-flight stamp leaves it.
     const full = await grantRateSlot(o.db, [WINDOWED], FLIGHT);
     expect(full).toMatchObject({ granted: false, free: { app: a.marker + 60_000 } });
-    // Its answer arrived at a.now + 3: the window frees a minute after that.
+    // Its answer arrived at a.now + 3: the window frees a minute after that. (A time not yet
+    // reached on the database clock is taken as now: wait until it has passed.)
+    await new Promise((r) => setTimeout(r, 10));
     await settleRateSlot(o.db, ['app'], a.marker, { at: a.now + 3 });
     expect(await grantRateSlot(o.db, [WINDOWED], FLIGHT)).toMatchObject({ granted: false, free: { app: a.now + 3 + 60_000 } });
     expect((await allRows<{ log: number[] }>(o, 'select log from rate_bucket'))[0]!.log).toEqual([a.now + 3, b.marker]);
