@@ -140,9 +140,10 @@ export interface ScoreReport {
  * The previous year's grade counts only if the unit had entries that year; a fall is
  * flagged only once the unit has entries this year (an unassessed year is not a fall).
  */
-export async function scoreReport(deps: GradingDeps, unitName: string, year?: number | string): Promise<ScoreReport> {
+export async function scoreReport(deps: GradingDeps, unitOrName: string | UnitRow, year?: number | string): Promise<ScoreReport> {
   const y = await resolveYear(deps, year);
-  const unit = await resolveUnit(deps.db, unitName, '--unit');
+  // A row the caller has already looked up is not looked up again.
+  const unit = typeof unitOrName === 'string' ? await resolveUnit(deps.db, unitOrName, '--unit') : unitOrName;
   const scope: UnitScope = { kind: 'subtree', rootId: unit.id };
   const current = await gradeScope(deps, scope, y);
   const previous = await gradeScope(deps, scope, y - 1, undefined, current.units);
@@ -235,6 +236,10 @@ export async function ranking(deps: GradingDeps, options: { level: string; paren
   // their parents: 所属社区 (or the street) comes with each unit's row.
   const rows = await scopeUnits(deps.db, scope);
   const { tree } = await gradeScope(deps, scope, year, undefined, toUnitInputs(rows));
+  return rankingOf(tree, rows, level, year, parent?.name ?? null);
+}
+
+function rankingOf(tree: GradedTree, rows: ReadonlyArray<{ id: number; parent_id: number | null; parent_name: string | null }>, level: Level, year: number, parent: string | null): RankingReport {
   const parentOf = new Map(rows.map((r) => [r.id, r.parent_id === null || r.parent_name === null ? null : { id: r.parent_id, name: r.parent_name }]));
   const ranked = rankUnits(
     tree.units.filter((u) => u.level === level),
@@ -243,9 +248,30 @@ export async function ranking(deps: GradingDeps, options: { level: string; paren
   return {
     year,
     level,
-    parent: parent?.name ?? null,
+    parent,
     rows: ranked.rows.map((r) => ({ rank: r.rank, unit: r.unit, total: r.total, grade: r.grade, parent: r.parent, veto: r.veto, scored: r.scored })),
     counts: ranked.counts,
+  };
+}
+
+/**
+ * 排名 below a parent with its picture: the ranking of `level` and the grade mix of the parent's
+ * whole subtree (what `ranking` and `gradeMix` give), from ONE grading of that subtree — a
+ * unit's grade depends only on the units below it, all of which the subtree holds.
+ */
+export async function rankingWithMix(deps: GradingDeps, options: { level: string; parent: UnitRow; year?: number | string | undefined }): Promise<{ ranking: RankingReport; mix: GradeMixReport }> {
+  const level = parseLevel(options.level);
+  const year = await resolveYear(deps, options.year);
+  const parent = options.parent;
+  if (!canBeBelow(level, parent.level)) {
+    throw new UserError('bad_argument', `${LEVEL_NAMES_ZH[level]}不在「${parent.name}」（${LEVEL_NAMES_ZH[parent.level]}）之下`, '--parent');
+  }
+  const scope: UnitScope = { kind: 'subtree', rootId: parent.id };
+  const rows = await scopeUnits(deps.db, scope);
+  const { tree } = await gradeScope(deps, scope, year, undefined, toUnitInputs(rows));
+  return {
+    ranking: rankingOf(tree, rows, level, year, parent.name),
+    mix: mixOf(tree.units.filter((u) => u.id !== parent.id), year, parent.name),
   };
 }
 
@@ -585,9 +611,17 @@ export async function gradeMix(deps: GradingDeps, options: { unit?: string | und
   let root: string | undefined = options.unit;
   if (root === undefined && !options.all) root = (await programmeStreet(deps.db))?.name;
   const sub = await gradeSubtree(deps, { unit: root, year: options.year, asOf: options.asOf });
+  return mixOf(
+    sub.units.filter((u) => root === undefined || u.unit !== sub.root),
+    sub.year,
+    sub.root,
+  );
+}
+
+/** Units (the root already left out) counted per level and grade, 未评分 apart. */
+function mixOf(units: ReadonlyArray<{ level: Level; grade: Grade; assessed: number }>, year: number, root: string | null): GradeMixReport {
   const mix = new Map<Level, GradeMixLevel>();
-  for (const u of sub.units) {
-    if (root !== undefined && u.unit === sub.root) continue;
+  for (const u of units) {
     let m = mix.get(u.level);
     if (!m) {
       m = { level: u.level, levelName: LEVEL_NAMES_ZH[u.level], units: 0, demonstration: 0, standard: 0, none: 0, unscored: 0 };
@@ -597,5 +631,5 @@ export async function gradeMix(deps: GradingDeps, options: { unit?: string | und
     if (u.assessed === 0) m.unscored += 1;
     else m[u.grade] += 1;
   }
-  return { year: sub.year, root: sub.root, levels: LEVELS.flatMap((l) => (mix.has(l) ? [mix.get(l)!] : [])) };
+  return { year, root, levels: LEVELS.flatMap((l) => (mix.has(l) ? [mix.get(l)!] : [])) };
 }

@@ -8,7 +8,8 @@ import { setSetting } from '../../src/db/setting.repository.js';
 import { insertUnit } from '../../src/db/unit.repository.js';
 import { UserError } from '../../src/errors.js';
 import type { Level } from '../../src/plan/schema.js';
-import { gradeChanges, gradeSubtree, ranking, rectificationList, scoreReport, targetsReport, type GradingDeps } from '../../src/services/grading.service.js';
+import { gradeChanges, gradeMix, gradeSubtree, ranking, rankingWithMix, rectificationList, scoreReport, targetsReport, type GradingDeps } from '../../src/services/grading.service.js';
+import { findUnitByName } from '../../src/db/unit.repository.js';
 import { plan, scoresTotalling } from './helpers.js';
 
 const TZ = 'Asia/Shanghai';
@@ -148,6 +149,17 @@ describe('ranking', () => {
       ['二社区', 'XX街道', false],
       ['一社区', 'XX街道', false],
     ]);
+  });
+
+  it('ranks below a parent and counts its subtree from one grading, exactly as ranking and gradeMix do', async () => {
+    for (const [level, parentName, year] of [['compound', '一社区', undefined], ['compound', 'XX街道', undefined], ['community', 'XX街道', 2022]] as const) {
+      const parent = (await findUnitByName(opened.db, parentName))!;
+      const both = await rankingWithMix(deps, { level, parent, year });
+      expect(both.ranking).toEqual(await ranking(deps, { level, parent: parentName, year }));
+      expect(both.mix).toEqual(await gradeMix(deps, { unit: parentName, year: both.ranking.year }));
+      expect(both.ranking.rows.length).toBeGreaterThan(0);
+    }
+    await expectUserError(rankingWithMix(deps, { level: 'building', parent: (await findUnitByName(opened.db, '一社区'))! }), 'bad_argument', '--parent');
   });
 
   it('rejects a parent that cannot contain the level, and an unknown level', async () => {

@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { card, escapeMarkdown, fields, markdown, table, type CardElement } from '../../cards/card.js';
 import { gradeMixChart } from '../../cards/charts.js';
 import { getProgramme } from '../../db/setting.repository.js';
+import type { UnitRow } from '../../db/schema.js';
 import { findUnitByName } from '../../db/unit.repository.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, type Grade } from '../../plan/schema.js';
 import { GRADE_BADGE } from '../../cards/labels.js';
 import { fmtPoints } from '../../scoring/format.js';
 import { gradeLabelZh } from '../../scoring/index.js';
-import { gradeMix, ranking } from '../../services/grading.service.js';
+import { gradeMix, ranking, rankingWithMix } from '../../services/grading.service.js';
 import { parseLevel } from '../../services/units.service.js';
 import { looksLikeYear, yearArg } from '../args.js';
 import { defineCommand } from '../registry.js';
@@ -60,19 +61,22 @@ export const rank = defineCommand({
   },
   args: z.object({ level: levelText, parent: z.string().optional(), year: yearArg.optional() }),
   async run(ctx, args) {
-    let parent: string | undefined;
+    let parentUnit: UnitRow | undefined;
     const everywhere = args.parent !== undefined && ['全部', 'all'].includes(args.parent.toLowerCase());
     if (args.parent === undefined && args.level !== 'street') {
       // The programme's own street by default: the sub-district committee ranks its own units.
       const programme = await getProgramme(ctx.deps.db);
       const street = programme ? await findUnitByName(ctx.deps.db, programme.streetName) : undefined;
-      if (street?.level === 'street') parent = street.name;
+      if (street?.level === 'street') parentUnit = street;
     } else if (args.parent !== undefined && !everywhere) {
       const found = await lookupUnit(ctx.deps.db, args.parent, (name) => `排名 ${LEVEL_NAMES_ZH[args.level]} ${name}${args.year ? ` ${args.year}` : ''}`, '[上级单位]');
       if (!found.unit) return found.reply;
-      parent = found.unit.name;
+      parentUnit = found.unit;
     }
-    const r = await ranking(ctx.deps, { level: args.level, parent, year: args.year });
+    const parent = parentUnit?.name;
+    // Below a parent, the ranking and the picture of its subtree come from one grading.
+    const both = parentUnit ? await rankingWithMix(ctx.deps, { level: args.level, parent: parentUnit, year: args.year }) : undefined;
+    const r = both?.ranking ?? (await ranking(ctx.deps, { level: args.level, year: args.year }));
     const levelName = LEVEL_NAMES_ZH[r.level];
     const title = `${r.parent ? `${r.parent} · ` : ''}${levelName}排名 · ${r.year} 年度`;
     if (r.rows.length === 0) return cardReply(card(title, 'grey', [markdown(`没有${levelName}。`)]));
@@ -80,7 +84,7 @@ export const rank = defineCommand({
     // Units without an entry this year are counted apart from 未达标 (the engine counts them as none).
     const unscored = r.rows.filter((row) => !row.scored).length;
     // The picture of the whole scope (every level below the parent), beside the ranked level's table.
-    const mix = await gradeMix(ctx.deps, { ...(parent === undefined ? { all: true } : { unit: parent }), year: r.year });
+    const mix = both?.mix ?? (await gradeMix(ctx.deps, { all: true, year: r.year }));
     const elements: CardElement[] = [
       fields([
         [GRADE_NAMES_ZH.demonstration, `${r.counts.demonstration} 个`],

@@ -80,6 +80,6 @@ export const score = defineCommand({
   async run(ctx, args) {
     const found = await lookupUnit(ctx.deps.db, args.unit, (name) => `得分 ${name}${args.year ? ` ${args.year}` : ''}`);
     if (!found.unit) return found.reply;
-    return cardReply(scoreCard(await scoreReport(ctx.deps, found.unit.name, args.year)));
+    return cardReply(scoreCard(await scoreReport(ctx.deps, found.unit, args.year)));
   },
 });
