@@ -46,7 +46,7 @@ const nowMs = () => performance.timeOrigin + performance.now();
 const round = (n: number) => Math.round(n * 100) / 100;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function quantile(values: readonly number[], q: number): number {
+export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return NaN;
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
@@ -193,6 +193,9 @@ export interface BotRun {
   /** Webhook → reply at the fake Lark server, milliseconds. */
   p50: number;
   p99: number;
+  /** Every round trip, and the same by command word (得分, 排名, …). */
+  roundTripMs: number[];
+  byCommand: Map<string, number[]>;
   measures: BenchMeasure[];
 }
 
@@ -200,7 +203,10 @@ export interface BotRun {
  * One run of the bot against a generated city, on the database `open` returns (the city's
  * SQLite file, or the same rows loaded into PostgreSQL: bench/postgres.bench.ts).
  */
-export async function measureBot(city: City, open: () => Promise<AnyOpenedDatabase>): Promise<BotRun> {
+export async function measureBot(city: City, open: () => Promise<AnyOpenedDatabase>, options: { seconds?: number; round?: string } = {}): Promise<BotRun> {
+  const seconds = options.seconds ?? DURATION_S;
+  // Event and message ids of a round: a later round on the same database is not deduplicated away.
+  const roundId = options.round ?? '';
   const { operatorActor } = await import('../src/auth/actor.js');
   const { createWebhookReceiver } = await import('../src/bot/transport/lark-http.js');
   const { fixedClock } = await import('../src/clock.js');
@@ -316,7 +322,7 @@ export async function measureBot(city: City, open: () => Promise<AnyOpenedDataba
       });
     });
 
-    const total = RATE_PER_S * DURATION_S;
+    const total = RATE_PER_S * seconds;
     const plan_ = (prefix: string, n: number, offset: number): PlannedRequest[] =>
       Array.from({ length: n }, (_, i) => ({
         eventId: `ev_${prefix}_${i}`,
@@ -324,7 +330,7 @@ export async function measureBot(city: City, open: () => Promise<AnyOpenedDataba
         chatId: `oc_bench_${i % CHATS}`,
         text: command(i + offset, city.streetNames),
       }));
-    const order: RunOrder = { webhook: server.url, ts: Math.floor(clock.now().getTime() / 1000), warmup: plan_('warm', WARMUP, total), requests: plan_('bench', total, 0) };
+    const order: RunOrder = { webhook: server.url, ts: Math.floor(clock.now().getTime() / 1000), warmup: plan_(roundId ? `warm_${roundId}` : 'warm', WARMUP, total), requests: plan_(roundId ? `bench_${roundId}` : 'bench', total, 0) };
     child.stdin.write(`${JSON.stringify(order)}\n`);
     // Measure the service side only once the warm-up replies are in.
     while (dispatchMs.length < WARMUP) await sleep(5);
@@ -354,9 +360,11 @@ export async function measureBot(city: City, open: () => Promise<AnyOpenedDataba
     return {
       p50,
       p99,
+      roundTripMs: rt,
+      byCommand,
       measures: [
         {
-          name: `webhook → reply at the fake Lark server, p99 (${result.replies}/${total} replies, ${RATE_PER_S}/s for ${DURATION_S} s)`,
+          name: `webhook → reply at the fake Lark server, p99 (${result.replies}/${total} replies, ${RATE_PER_S}/s for ${seconds} s)`,
           ratio: p99 / P99_GOAL_MS,
           goal: 1,
           value: p99,
