@@ -32,4 +32,4 @@ USER node
 RUN dangjian --help > /dev/null
 VOLUME /data
 EXPOSE 3000
-CMD ["node", "dist/src/main.js"]
+CMD ["node", "--max-semi-space-size=4", "dist/src/main.js"]

@@ -2,6 +2,7 @@
 // database, starts the configured receiver, and stops cleanly on SIGINT / SIGTERM or when the
 // console's input ends. In console mode (the default without credentials) logs go to stderr at
 // `warn` unless LOG_LEVEL says otherwise, so that the chat on stdout stays readable.
+import './runtime/memory-flags.js';
 import { readConfig } from './config/config.js';
 import { loadDotEnv } from './config/dotenv.js';
 import { isUserError } from './errors.js';

@@ -14,7 +14,7 @@ import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { REPO_ROOT } from '../support/cli.js';
+import { REPO_ROOT, SERVICE_NODE_FLAGS } from '../support/cli.js';
 
 const DEPLOY_DIR = join(REPO_ROOT, 'deploy');
 const COMPOSE_FILE = join(DEPLOY_DIR, 'compose.yaml');
@@ -157,7 +157,11 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^RUN npm run build\b/m);
     expect(buildInclude).toEqual(expect.arrayContaining(['src', 'migrations']));
     for (const dir of buildInclude) expect(dockerfile).toMatch(new RegExp(`^COPY ${dir} ${dir}$`, 'm'));
-    expect(/^CMD \["node", "([^"]+)"\]$/m.exec(dockerfile)?.[1]).toBe(emitted('src/main.ts'));
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(cmd, 'the Dockerfile has a CMD in exec form').toBeDefined();
+    // node's own options as `npm start` gives them (the young generation's cap, src/runtime/memory-flags.ts).
+    expect(JSON.parse(cmd!)).toEqual(['node', ...SERVICE_NODE_FLAGS, emitted('src/main.ts')]);
+    expect(SERVICE_NODE_FLAGS).toContain('--max-semi-space-size=4');
     expect(dockerfile).toContain(`exec node /app/${emitted('src/cli/main.ts')} "$@"`);
     expect(dockerfile).toMatch(/^RUN dangjian --help > \/dev\/null$/m);
   });

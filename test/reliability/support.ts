@@ -20,7 +20,7 @@ import { initProgramme } from '../../src/services/init.service.js';
 import { occurrencesFor } from '../../src/tasks/occurrences.js';
 import { listTasks } from '../../src/db/task.repository.js';
 import { isoInZone } from '../../src/time.js';
-import { childEnv, REPO_ROOT } from '../support/cli.js';
+import { childEnv, REPO_ROOT, SERVICE_NODE_FLAGS } from '../support/cli.js';
 import type { FakeLarkState, FakeMessage } from '../support/fake-lark-server.js';
 
 const START_BIN = join(REPO_ROOT, 'bin/start.js');
@@ -114,7 +114,8 @@ export function serviceEnv(o: { dbFile: string; fakeUrl: string; appId: string; 
  * by exec-ing that command line, given as its arguments, so that signals reach the service).
  */
 export function spawnService(env: Record<string, string>, o: { wrap?: (command: string[]) => string[] } = {}): ServiceChild {
-  const [file, ...args] = o.wrap ? o.wrap([process.execPath, START_BIN]) : [process.execPath, START_BIN];
+  const command = [process.execPath, ...SERVICE_NODE_FLAGS, START_BIN];
+  const [file, ...args] = o.wrap ? o.wrap(command) : command;
   const child = spawn(file!, args, { cwd: REPO_ROOT, env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
   const logs: Array<Record<string, unknown>> = [];
   const otherStderr: string[] = [];

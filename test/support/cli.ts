@@ -1,10 +1,19 @@
 /** Runs the real `dangjian` bin in a child process (tsx, no build step). */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+
+/** node's own options in `npm start` (package.json), so that the drills and benches run the service as deployed. */
+export const SERVICE_NODE_FLAGS: string[] = (() => {
+  const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const m = /^node((?: --[\w-]+(?:=\S+)?)*) bin\/start\.js$/.exec(start);
+  if (!m) throw new Error(`package.json's start script is not "node [--flag …] bin/start.js": ${start}`);
+  return m[1]!.trim().split(' ').filter(Boolean);
+})();
+
 export const BIN = join(REPO_ROOT, 'bin/dangjian.js');
 
 export interface CliResult {
