@@ -133,6 +133,12 @@ const seeds: Record<string, Seed> = {
   },
   // Before the shared rate limiter's table (issue 17): nothing new to keep.
   '2026_12_03_10_00_00_rate_bucket': async (db) => seeds['2026_12_02_50_01_00_rectification']!(db),
+  // Before the indexes on when entries and vetoes were made: a veto set and cleared.
+  '2026_12_03_20_00_00_change_window_indexes': async (db) => {
+    const counts = await seeds['2026_12_03_10_00_00_rate_bucket']!(db);
+    await db.updateTable('veto').set({ cleared_at: 1_780_000_900_000, cleared_by: 'cli' }).execute();
+    return counts;
+  },
 };
 
 const migrationNames = readdirSync(MIGRATIONS_DIR)
