@@ -55,6 +55,9 @@ const CITY_TABLES = ['unit', 'score_entry', 'setting'] as const;
 /** Event → reply: this many rounds per engine, taking turns, of this many seconds each (100 events/s). */
 const BOT_ROUNDS = Number(process.env.BENCH_BOT_ROUNDS ?? 3);
 const BOT_ROUND_SECONDS = Number(process.env.BENCH_PG_ROUND_SECONDS ?? 10);
+/** Which of the three measures to run (BENCH_PG_STEPS=reply,scoring,service; all by default). */
+const STEPS = new Set((process.env.BENCH_PG_STEPS ?? 'reply,scoring,service').split(',').map((s) => s.trim()));
+for (const step of STEPS) if (!['reply', 'scoring', 'service'].includes(step)) throw new Error(`BENCH_PG_STEPS: unknown step "${step}" (reply, scoring, service)`);
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -323,7 +326,7 @@ export default async function postgresBench(): Promise<BenchResult> {
     // 1. Event → reply, in rounds taking turns (SQLite, PostgreSQL, SQLite, …): a slow spell of
     // the machine (another process, a checkpoint) falls on both engines alike. Each engine's p99
     // is taken over all of its rounds' events together.
-    {
+    if (STEPS.has('reply')) {
       const sqlite: BotRun[] = [];
       const postgres: BotRun[] = [];
       for (let r = 0; r < BOT_ROUNDS; r++) {
@@ -350,14 +353,14 @@ export default async function postgresBench(): Promise<BenchResult> {
     }
 
     // 2. Grading and ranking against a bare read on the same engine.
-    {
+    if (STEPS.has('scoring')) {
       const opened = openDatabase(city.file);
       const bare = sqliteBareReads(city.file);
       measures.push(...(await measureScoring(city, opened.db, bare, 'SQLite: ')));
       await bare.close();
       await opened.close();
     }
-    if (pgUrl) {
+    if (pgUrl && STEPS.has('scoring')) {
       const opened = await openPostgres(pgUrl, { applicationName: 'dangjian-bench' });
       const bare = postgresBareReads(await pgClient(pgUrl));
       measures.push(...(await measureScoring(city, opened.db, bare, 'PostgreSQL: ')));
@@ -366,18 +369,20 @@ export default async function postgresBench(): Promise<BenchResult> {
     }
 
     // 3. The service process's own peak RSS.
-    {
-      const opened = openDatabase(city.file);
-      await bindCityChats(opened.db, city);
-      await opened.close();
+    if (STEPS.has('service')) {
+      {
+        const opened = openDatabase(city.file);
+        await bindCityChats(opened.db, city);
+        await opened.close();
+      }
+      if (pgUrl) {
+        const opened = await openPostgres(pgUrl, { max: 1 });
+        await bindCityChats(opened.db, city);
+        await opened.close();
+      }
+      measures.push(serviceMeasure('SQLite', await measureService(city, hours, { DB_FILE: city.file })));
+      if (pgUrl) measures.push(serviceMeasure('PostgreSQL', await measureService(city, hours, { DATABASE_URL: pgUrl })));
     }
-    if (pgUrl) {
-      const opened = await openPostgres(pgUrl, { max: 1 });
-      await bindCityChats(opened.db, city);
-      await opened.close();
-    }
-    measures.push(serviceMeasure('SQLite', await measureService(city, hours, { DB_FILE: city.file })));
-    if (pgUrl) measures.push(serviceMeasure('PostgreSQL', await measureService(city, hours, { DATABASE_URL: pgUrl })));
 
     return { bench: 'postgres (PostgreSQL beside SQLite)', peakRssMb: process.resourceUsage().maxRSS / 1024, measures };
   } finally {

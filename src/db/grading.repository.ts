@@ -103,7 +103,11 @@ const ENTRY_COLUMNS = sql.raw('e.unit_id AS "unitId", e.item_code AS "itemCode",
  */
 export async function scopeScoreEntries(db: Db, scope: UnitScope, year: number, options: { before?: number } = {}): Promise<ScoreEntryLite[]> {
   const cte = scopeCte(scope);
-  const before = options.before === undefined ? sql`` : sql`AND e.entered_at < ${options.before}`;
+  // `+ 0`: the bound must filter the scope's rows, never choose the entered_at index (kept for
+  // changesInWindow). A generic plan of this named statement cannot see that the bound is "now"
+  // and guesses a third of the table below it: it read all 191k city entries through that index
+  // (36 ms) instead of the scope's 3.8k through (year, unit_id) (2 ms).
+  const before = options.before === undefined ? sql`` : sql`AND e.entered_at + 0 < ${options.before}`;
   const query =
     cte === null
       ? sql<ScoreEntryLite>`SELECT ${ENTRY_COLUMNS} FROM score_entry e WHERE e.year = ${year} ${before}`
