@@ -25,6 +25,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { City } from './city.js';
 import type { BenchMeasure, BenchResult } from './index.js';
@@ -338,8 +339,17 @@ export async function measureBot(city: City, open: () => Promise<AnyOpenedDataba
     handlerMs.length = 0;
     ownMs.length = 0;
     const cpuBefore = process.cpuUsage();
+    // Where a tail comes from when the database answers fast: the service's event loop held up
+    // (by its own work, or by garbage collection).
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
+    const gcPauses: number[] = [];
+    const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((e) => e.duration)));
+    gcObserver.observe({ entryTypes: ['gc'] });
     const result = (await next('result')) as unknown as LarkSideResult;
     const cpu = process.cpuUsage(cpuBefore);
+    loopDelay.disable();
+    gcObserver.disconnect();
     await runtime.close(5000);
 
     const rt = result.roundTripMs;
@@ -377,6 +387,8 @@ export async function measureBot(city: City, open: () => Promise<AnyOpenedDataba
             elapsedS: round(result.elapsedS),
             serviceCpuMsPerEvent: round((cpu.user + cpu.system) / 1000 / total),
             loadAverage1m: round(loadavg()[0]!),
+            eventLoopDelayMs: { p99: round(loopDelay.percentile(99) / 1e6), max: round(loopDelay.max / 1e6) },
+            gcPauseMs: { count: gcPauses.length, total: round(gcPauses.reduce((a, b) => a + b, 0)), max: round(Math.max(0, ...gcPauses)) },
             failures: result.failures.slice(0, 5),
             failureCount: result.failures.length,
             perCommand,
