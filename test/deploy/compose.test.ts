@@ -14,6 +14,7 @@ import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { WEBHOOK_KEEP_ALIVE_MS } from '../../src/bot/transport/lark-http.js';
 import { REPO_ROOT, SERVICE_NODE_FLAGS } from '../support/cli.js';
 
 const DEPLOY_DIR = join(REPO_ROOT, 'deploy');
@@ -118,6 +119,10 @@ describe('deploy/compose.yaml', () => {
     const upstreams = /reverse_proxy\s+([^{\n]+)/.exec(config)?.[1]?.trim().split(/\s+/);
     expect(upstreams).toEqual(bots.map(([name, s]) => `${name}:${env(s).PORT ?? '3000'}`));
     expect(config).toMatch(/health_uri\s+\/healthz/);
+    // The proxy drops an idle upstream connection before the replica closes it.
+    const keepalive = /^\s*keepalive\s+(\d+)s\s*$/m.exec(config)?.[1];
+    expect(keepalive, 'the proxy sets its upstream keepalive').toBeDefined();
+    expect(Number(keepalive) * 1000).toBeLessThan(WEBHOOK_KEEP_ALIVE_MS);
   });
 
   it('holds no secret: every secret is a reference to deploy/.env, which git ignores and .env.example documents empty', () => {

@@ -31,6 +31,12 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** After a 413, how long the rest of the body is read and discarded before the connection is dropped. */
 const OVERSIZE_GRACE_MS = 200;
+/**
+ * How long an idle kept-alive connection stays open (Node's default, stated): a proxy in front
+ * (deploy/Caddyfile) must drop its idle upstream connections sooner, or it may send a request
+ * into a connection this server is just closing and answer Lark 502.
+ */
+export const WEBHOOK_KEEP_ALIVE_MS = 5_000;
 
 export interface WebhookOptions {
   router: EventRouter;
@@ -251,6 +257,7 @@ export function createWebhookReceiver(o: WebhookOptions): WebhookReceiver {
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;
+  server.keepAliveTimeout = WEBHOOK_KEEP_ALIVE_MS;
   let url: string | undefined;
   return {
     server,
