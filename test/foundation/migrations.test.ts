@@ -17,12 +17,13 @@ describe('migrations', () => {
     expect(await migrateToLatest(opened.db)).toEqual([]);
   });
 
-  it('turns on foreign keys, WAL and a busy timeout', async () => {
+  it('turns on foreign keys, WAL and a busy timeout; keeps the 2 MB page cache SQLite defaults to (better-sqlite3 builds it with 16 MB)', async () => {
     const { tempDbFile } = await import('../support/cli.js');
     opened = openDatabase(tempDbFile());
     expect(opened.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(opened.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(Number(opened.sqlite.pragma('busy_timeout', { simple: true }))).toBeGreaterThan(0);
+    expect(opened.sqlite.pragma('cache_size', { simple: true })).toBe(-2000);
   });
 
   it('six processes migrating one fresh file at once: one applies every migration, the others find nothing to do', async () => {
