@@ -35,4 +35,4 @@ USER node
 RUN dangjian --help > /dev/null
 VOLUME /data
 EXPOSE 3000
-CMD ["node", "--max-semi-space-size=4", "dist/src/main.js"]
+CMD ["node", "--max-semi-space-size=2", "dist/src/main.js"]

@@ -166,7 +166,7 @@ describe('Dockerfile', () => {
     expect(cmd, 'the Dockerfile has a CMD in exec form').toBeDefined();
     // node's own options as `npm start` gives them (the young generation's cap, src/runtime/memory-flags.ts).
     expect(JSON.parse(cmd!)).toEqual(['node', ...SERVICE_NODE_FLAGS, emitted('src/main.ts')]);
-    expect(SERVICE_NODE_FLAGS).toContain('--max-semi-space-size=4');
+    expect(SERVICE_NODE_FLAGS).toContain('--max-semi-space-size=2');
     // Two malloc arenas, as bench/postgres.bench.ts measures the service.
     expect(dockerfile).toMatch(/^\s+MALLOC_ARENA_MAX=2$/m);
     expect(dockerfile).toContain(`exec node /app/${emitted('src/cli/main.ts')} "$@"`);
