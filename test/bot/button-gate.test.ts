@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handleCardAction, handleMessage } from '../../src/bot/dispatch.js';
 import type { ButtonValue, Card } from '../../src/cards/card.js';
 import { listAudit } from '../../src/db/audit.repository.js';
+import { recordChecked } from '../support/evidence.js';
 import { buttonsOf, GROUP, makeBotFromTemplate, message, OPEN_IDS, UNBOUND_GROUP, type TestBot } from './support.js';
 
 let bot: TestBot;
@@ -35,9 +36,23 @@ const buttonFor = (card: Card, text: string): ButtonValue => {
   return b;
 };
 
+/** Every press and what it got back, for the evidence (docs/reliability.md). */
+const presses: Array<{ chatId: string; answer: string | undefined }> = [];
+/** Presses whose answer was compared with typing the same command in the same chat, and how many were equal. */
+const comparedWithTyping = { presses: 0, equal: 0 };
+let deniedAudits: string[] = [];
+
 async function press(value: ButtonValue, chatId: string, presser: string = OPEN_IDS.leader) {
   n++;
-  return handleCardAction({ eventId: `ev_gate_${n}`, operatorOpenId: presser, value: { ...value }, messageId: `om_gate_${n}`, chatId, token: null }, bot.deps);
+  const r = await handleCardAction({ eventId: `ev_gate_${n}`, operatorOpenId: presser, value: { ...value }, messageId: `om_gate_${n}`, chatId, token: null }, bot.deps);
+  presses.push({ chatId, answer: title(r.card) });
+  return r;
+}
+
+function sameAsTyped(pressed: Card | undefined, typedReply: Card): void {
+  comparedWithTyping.presses++;
+  expect(pressed).toEqual(typedReply);
+  comparedWithTyping.equal++;
 }
 
 async function typed(text: string, o: { chatId?: string; chatType?: 'p2p' | 'group'; from?: string }) {
@@ -54,10 +69,11 @@ describe('button presses pass the gate of the chat they are pressed in', () => {
       expect(title(typedReply)).toBe('本群尚未订阅');
       const pressed = await press(buttonFor(help, text), UNBOUND_GROUP);
       expect(title(pressed.card)).toBe('本群尚未订阅');
-      expect(pressed.card).toEqual(typedReply);
+      sameAsTyped(pressed.card, typedReply);
     }
     const denials = (await listAudit(bot.opened.db)).filter((a) => a.outcome === 'denied' && a.subject === UNBOUND_GROUP);
-    expect(denials.map((a) => a.source).sort()).toEqual(['card', 'card', 'chat', 'chat']);
+    deniedAudits = denials.map((a) => a.source).sort();
+    expect(deniedAudits).toEqual(['card', 'card', 'chat', 'chat']);
   });
 
   it('in the subscribed group, the same buttons answer', async () => {
@@ -90,6 +106,36 @@ describe('button presses pass the gate of the chat they are pressed in', () => {
     const help = await helpCardIn({ chatType: 'p2p', from: OPEN_IDS.unbound });
     const pressed = await press(buttonFor(help, '排名'), p2pChat, OPEN_IDS.unbound);
     expect(title(pressed.card)).toBe('需要先绑定');
-    expect(pressed.card).toEqual(await typed('排名', { chatType: 'p2p', from: OPEN_IDS.unbound }));
+    sameAsTyped(pressed.card, await typed('排名', { chatType: 'p2p', from: OPEN_IDS.unbound }));
+  });
+
+  // Last in the file: what the tests above checked, as evidence (run on SQLite; the PostgreSQL
+  // project runs the same assertions without writing it).
+  it('records what was checked: presses refused where typing is, answered where typing is', async () => {
+    const inUnsubscribed = presses.filter((p) => p.chatId === UNBOUND_GROUP);
+    const refusedThere = inUnsubscribed.filter((p) => p.answer === '本群尚未订阅').length;
+    const answered = presses.filter((p) => p.answer?.includes('排名')).length;
+    const askedToBind = presses.filter((p) => p.answer === '需要先绑定').length;
+    const check = () => {
+      expect(refusedThere).toBe(inUnsubscribed.length);
+      expect(inUnsubscribed.length).toBeGreaterThanOrEqual(5);
+      expect(answered).toBeGreaterThanOrEqual(2);
+      expect(askedToBind).toBe(1);
+      expect(comparedWithTyping.equal).toBe(comparedWithTyping.presses);
+      expect(deniedAudits).toEqual(['card', 'card', 'chat', 'chat']);
+    };
+    if (process.env.DANGJIAN_TEST_DIALECT === 'postgres') return check();
+    await recordChecked(
+      {
+        id: 'button-gate',
+        test: 'Button presses pass the chat gate (subscription, binding)',
+        load: `${presses.length} presses of command buttons (「排名」, 「任务 逾期」) from help cards: in an unsubscribed group, the subscribed group, a one-to-one chat; by a bound leader and by someone not on the roster`,
+        injected: 'a card posted in an unsubscribed group; a one-to-one card forwarded into that group; buttons without the one-to-one mark or marked for another chat',
+        result: `${refusedThere}/${inUnsubscribed.length} presses in the unsubscribed group refused (本群尚未订阅), ${answered} answered where typing is answered, ${askedToBind} asked to bind first; ${comparedWithTyping.equal}/${comparedWithTyping.presses} pressed answers identical to typing the command in that chat; denials audited: ${deniedAudits.join(', ')}`,
+        method: 'The real dispatcher (handleMessage / handleCardAction) on a real SQLite file; the help card sent into each chat supplies the buttons pressed.',
+        metrics: { presses: presses.length, pressesInUnsubscribed: inUnsubscribed.length, refusedThere, answered, askedToBind, comparedWithTyping: comparedWithTyping.presses, identical: comparedWithTyping.equal },
+      },
+      check,
+    );
   });
 });

@@ -7,6 +7,7 @@
  * console rendering still shows the person's text as they typed it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { recordChecked } from '../support/evidence.js';
 import { handleCardAction, handleMessage } from '../../src/bot/dispatch.js';
 import { escapeMarkdown, renderCardText, type Card, type CardElement } from '../../src/cards/card.js';
 import { GROUP, makeBotFromTemplate, message, OPEN_IDS, type TestBot } from './support.js';
@@ -35,8 +36,17 @@ function markdownTexts(card: Card): string[] {
   return out;
 }
 
-function expectInert(card: Card): void {
-  for (const text of markdownTexts(card)) for (const pattern of LIVE) expect(text, `live markup ${pattern} in: ${text}`).not.toMatch(pattern);
+/** What the tests below checked, for the evidence (docs/reliability.md). */
+const tally = { cards: 0, texts: 0, live: 0, paths: new Set<string>() };
+
+function expectInert(card: Card, path: string): void {
+  tally.cards++;
+  tally.paths.add(path);
+  for (const text of markdownTexts(card)) {
+    tally.texts++;
+    tally.live += LIVE.filter((pattern) => pattern.test(text)).length;
+    for (const pattern of LIVE) expect(text, `live markup ${pattern} in: ${text}`).not.toMatch(pattern);
+  }
 }
 
 let bot: TestBot;
@@ -73,7 +83,7 @@ describe('user text in replies is shown, never live', () => {
   it('the unknown-command hint', async () => {
     for (const t of [LINK, BOLD, '<at', FONT.split(' ')[0]!, CARD_JSON]) {
       const { card, shown } = await replyTo(t);
-      expectInert(card);
+      expectInert(card, '未知命令提示');
       expect(shown).toContain(`没有「${t.slice(0, 20)}」这个命令`);
     }
   });
@@ -89,26 +99,26 @@ describe('user text in replies is shown, never live', () => {
     ];
     for (const [text, visible] of cases) {
       const { card, shown } = await replyTo(text);
-      expectInert(card);
+      expectInert(card, '用法错误');
       expect(shown).toContain(visible);
     }
   });
 
   it('a refusal and the hint to bind quote nothing live', async () => {
     const refused = await replyTo(`录分 ${LINK} 6.2 8`, OPEN_IDS.leader);
-    expectInert(refused.card);
+    expectInert(refused.card, '无权限');
     const unbound = await replyTo(`完成 1 ${AT_ALL}`, OPEN_IDS.unbound);
-    expectInert(unbound.card);
+    expectInert(unbound.card, '未绑定提示');
   });
 
   it('a veto reason and a completion note are quoted as text', async () => {
     const veto = await replyTo(`否决 城东社区 ${AT_ALL} ${BOLD} ${LINK}`);
-    expectInert(veto.card);
+    expectInert(veto.card, '否决理由');
     expect(veto.shown).toContain(`${AT_ALL} ${BOLD} ${LINK}`);
     // (a token with 「=」 is read as progress, so the note carries markup without one)
     const note = `${BOLD} ${LINK} <font>红</font> <a>点我</a> {"tag":"hr"}`;
     const done = await replyTo(`完成 1 ${note}`);
-    expectInert(done.card);
+    expectInert(done.card, '完成备注');
     expect(done.shown).toContain(`备注：${note}`);
   });
 
@@ -116,7 +126,30 @@ describe('user text in replies is shown, never live', () => {
     for (const text of [`得分 ${LINK}`, `帮助 ${BOLD}`, `否决 城西社区 ${AT_ALL}`, AT_ALL]) {
       const r = await handleCardAction({ eventId: `ev_btn_${text}`, operatorOpenId: OPEN_IDS.office, value: { action: 'command', text }, messageId: 'om_card', chatId: GROUP, token: null }, bot.deps);
       expect(r.card, text).toBeDefined();
-      expectInert(r.card!);
+      expectInert(r.card!, '按钮运行的命令');
     }
+  });
+  // Last in the file: what the tests above checked, as evidence (run on SQLite; the PostgreSQL
+  // project runs the same assertions without writing it).
+  it('records what was checked: every reply path, no live markup', async () => {
+    const paths = [...tally.paths];
+    const check = () => {
+      expect(paths).toEqual(['未知命令提示', '用法错误', '无权限', '未绑定提示', '否决理由', '完成备注', '按钮运行的命令']);
+      expect(tally.cards).toBeGreaterThanOrEqual(paths.length);
+      expect(tally.live).toBe(0);
+    };
+    if (process.env.DANGJIAN_TEST_DIALECT === 'postgres') return check();
+    await recordChecked(
+      {
+        id: 'markdown-injection',
+        test: 'Hostile text in reply cards (markdown injection)',
+        load: `${tally.cards} reply cards through ${paths.length} reply paths that quote input: ${paths.join('、')} (messages from the office, a leader and an unbound user; presses of command buttons)`,
+        injected: `markup in the typed text: ${[AT_ALL, LINK, BOLD, HTML, FONT, CARD_JSON].join(' · ')}`,
+        result: `${tally.live} live markup found in ${tally.texts} markdown texts of ${tally.cards} cards (${LIVE.length} patterns: mention of everyone, link, bold, HTML tags, card JSON); the console rendering shows each text as typed`,
+        method: 'Each card handed to the Outbound (or answered to a button press) is walked: every markdown element and lark_md table cell, nested columns included, is matched against the patterns.',
+        metrics: { cards: tally.cards, markdownTexts: tally.texts, liveMarkup: tally.live, paths: paths.length },
+      },
+      check,
+    );
   });
 });
