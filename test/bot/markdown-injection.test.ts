@@ -144,7 +144,7 @@ describe('user text in replies is shown, never live', () => {
         id: 'markdown-injection',
         test: 'Hostile text in reply cards (markdown injection)',
         load: `${tally.cards} reply cards through ${paths.length} reply paths that quote input: ${paths.join('、')} (messages from the office, a leader and an unbound user; presses of command buttons)`,
-        injected: `markup in the typed text: ${[AT_ALL, LINK, BOLD, HTML, FONT, CARD_JSON].join(' · ')}`,
+        injected: `markup in the typed text: ${[AT_ALL, LINK, BOLD, HTML, FONT, CARD_JSON].map((t) => `\`${t}\``).join(' · ')}`,
         result: `${tally.live} live markup found in ${tally.texts} markdown texts of ${tally.cards} cards (${LIVE.length} patterns: mention of everyone, link, bold, HTML tags, card JSON); the console rendering shows each text as typed`,
         method: 'Each card handed to the Outbound (or answered to a button press) is walked: every markdown element and lark_md table cell, nested columns included, is matched against the patterns.',
         metrics: { cards: tally.cards, markdownTexts: tally.texts, liveMarkup: tally.live, paths: paths.length },
