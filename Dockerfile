@@ -15,7 +15,10 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src src
 COPY migrations migrations
-RUN npm run build && npm prune --omit=dev
+COPY bin/lark-sdk-copy.js bin/
+# The Lark SDK's file without its comments, as `npm start` loads it (bin/lark-sdk-copy.js: ≈ 10 MB
+# less resident memory).
+RUN npm run build && node bin/lark-sdk-copy.js --in-place && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 # MALLOC_ARENA_MAX: V8's and libuv's worker threads each get a malloc arena of their own, which

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
+import { writeLarkSdkCopy } from './lark-sdk-copy.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, '.build');
@@ -49,6 +50,15 @@ const lazyChildProcessForCommander = {
   setup(build) {
     build.onResolve({ filter: /^node:child_process$/ }, (args) => (args.importer.includes(`${join('node_modules', 'commander')}`) ? { path: 'child_process', namespace: 'lazy-child-process' } : undefined));
     build.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({ contents: "module.exports = { spawn: (...args) => require('node:child_process').spawn(...args) };", loader: 'js' }));
+  },
+};
+
+/** The service's copy of the Lark SDK, without its comments (bin/lark-sdk-copy.js). */
+const LARK_SDK_COPY = 'lark-sdk.cjs';
+const larkSdkCopy = {
+  name: 'lark-sdk-copy',
+  setup(build) {
+    build.onResolve({ filter: /^@larksuiteoapi\/node-sdk$/ }, () => ({ path: `./${LARK_SDK_COPY}`, external: true }));
   },
 };
 
@@ -97,13 +107,13 @@ const COMMON = {
   minifySyntax: true,
   sourcemap: 'linked',
   logLevel: 'error',
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, larkSdkCopy],
 };
 
 /** The folder of the bundles of the sources as they are now, built first when missing. */
 async function ensureBuilt() {
-  // This file too: how the bundles are built.
-  const sources = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'migrations')), statSync(join(root, 'package.json')).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs);
+  // This file too, and the SDK copy's: how the bundles are built.
+  const sources = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'migrations')), statSync(join(root, 'package.json')).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs, statSync(join(root, 'bin/lark-sdk-copy.js')).mtimeMs);
   const stamp = `b${Math.floor(sources)}`;
   const dir = join(outDir, stamp);
   if (!existsSync(join(dir, 'cli.cjs'))) {
@@ -131,13 +141,14 @@ async function ensureBuilt() {
       // Also the small pure-JS packages every command loads: in the bundle they are in the code
       // cache, and node resolves and compiles none of their files.
       external: externalBut('kysely', 'zod', 'commander', 'dayjs', 'pino', 'dotenv'),
-      plugins: [zodEnglishOnly, lazyChildProcessForCommander],
+      plugins: [zodEnglishOnly, larkSdkCopy, lazyChildProcessForCommander],
       // `import(…)` becomes a lazy init (own modules) or a require (packages): vm.Script has no
       // module loader of its own.
       supported: { 'dynamic-import': false },
       // The bundle's own URL, passed in by runCachedCli (files beside it, createRequire).
       define: { 'import.meta.url': '__bundleUrl' },
     });
+    await writeLarkSdkCopy(join(tmp, LARK_SDK_COPY));
     await writePreparsedPlan(tmp);
     try {
       renameSync(tmp, dir);
