@@ -9,7 +9,7 @@
 import { actorFromMember, type Actor } from '../auth/actor.js';
 import { requireOffice } from '../auth/policy.js';
 import { audit } from '../db/audit.repository.js';
-import { findChat, type ChatRecord } from '../db/chat.repository.js';
+import { findChat, findMemberAndChat, type ChatRecord } from '../db/chat.repository.js';
 import { findMemberByOpenId } from '../db/member.repository.js';
 import type { AuditSource } from '../db/schema.js';
 import { noticeCard } from './cards.js';
@@ -33,9 +33,12 @@ export async function resolveActor(deps: BotDeps, openId: string, source: AuditS
   return member ? actorFromMember(member, source) : null;
 }
 
-export async function resolveChat(deps: BotDeps, chatId: string | null): Promise<ChatRecord | null> {
-  if (chatId === null) return null;
-  return (await findChat(deps.db, chatId)) ?? null;
+/** The sender as an actor and, in a group, the chat's subscription: one read. */
+export async function resolveSender(deps: BotDeps, openId: string, chat: { type: 'p2p' | 'group'; id: string | null }, source: AuditSource): Promise<{ actor: Actor | null; chat: ChatRecord | null }> {
+  const chatId = chat.type === 'group' ? chat.id : null;
+  if (deps.consoleActor) return { actor: { ...deps.consoleActor, source }, chat: chatId === null ? null : ((await findChat(deps.db, chatId)) ?? null) };
+  const found = await findMemberAndChat(deps.db, openId, chatId);
+  return { actor: found.member ? actorFromMember(found.member, source) : null, chat: found.chat ?? null };
 }
 
 /** Audit name for someone not on the roster. */

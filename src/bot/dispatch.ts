@@ -8,6 +8,7 @@ import { inOneTransaction } from '../db/unit-of-work.js';
 import { deferredOutbound, type DeferredOutbound } from '../messaging/deferred-outbound.js';
 import { crashPoint } from './crash-point.js';
 import { markEventProcessed, markEventsProcessed } from '../db/event.repository.js';
+import { markInboxDone } from '../db/inbox.repository.js';
 import { deliverReply, recordReply, replyKey, replyRecorded } from '../services/replies.service.js';
 import type { MsgType, Outbound, OutgoingReply } from '../messaging/outbound.js';
 import { runCardAction } from './actions.js';
@@ -47,13 +48,19 @@ export function messageText(msg: ChatMessage, botOpenId: string | null): string 
  * Decides the reply to a message without sending it (tests call this directly). A card for a
  * one-to-one chat has its command buttons marked for that chat (`markOneToOne`).
  */
-export async function respondToMessage(msg: ChatMessage, deps: BotDeps): Promise<MessageDecision> {
-  const decision = await decide(msg, deps);
+export async function respondToMessage(msg: ChatMessage, deps: BotDeps, inbox?: InboxSettlement): Promise<MessageDecision> {
+  const decision = await decide(msg, deps, inbox);
   if (decision.status !== 'replied' || msg.chatType !== 'p2p' || decision.reply.kind !== 'card') return decision;
   return { ...decision, reply: cardReply(markOneToOne(decision.reply.card, msg.chatId)) };
 }
 
-async function decide(msg: ChatMessage, deps: BotDeps): Promise<MessageDecision> {
+/** The inbox row a handling settles: marked done in its transaction (`done` once written there). */
+interface InboxSettlement {
+  eventId: string;
+  done: boolean;
+}
+
+async function decide(msg: ChatMessage, deps: BotDeps, inbox?: InboxSettlement): Promise<MessageDecision> {
   if (msg.senderType !== 'user') return { status: 'ignored', reason: 'bot_sender' };
   const botOpenId = deps.botOpenId();
   const text = messageText(msg, botOpenId);
@@ -64,8 +71,9 @@ async function decide(msg: ChatMessage, deps: BotDeps): Promise<MessageDecision>
   }
   const now = deps.clock.now();
   // Persisted before acting: a redelivery hours later, or after a restart, has no second effect.
-  // Both keys in one statement.
-  const marked = await markEventsProcessed(deps.db, [msg.eventId, `message:${msg.messageId}`], now.getTime());
+  // Both keys in one statement, with the inbox row's done mark.
+  const marked = await markEventsProcessed(deps.db, [msg.eventId, `message:${msg.messageId}`], now.getTime(), { inboxDone: inbox?.eventId });
+  if (inbox) inbox.done = true;
   const fresh = !marked.has(msg.eventId) ? 'duplicate_event' : !marked.has(`message:${msg.messageId}`) ? 'duplicate_message' : 'new';
   // Marked but never answered: the marks, the command's writes and the reply commit together
   // (handleMessage), so this is a file reply whose upload or record was cut short (the command
@@ -132,9 +140,12 @@ async function prefetchFile(msg: ChatMessage, deps: BotDeps): Promise<Outbound['
 }
 
 export interface HandleOptions {
-  /** More writes for the handling's own transaction (the router marks the inbox row done there). */
-  inTransaction?: (db: Db) => Promise<unknown>;
+  /** The inbox row of this message: marked done in the handling's own transaction (`inboxDone` in the outcome). */
+  inboxEventId?: string;
 }
+
+/** What became of a message; `inboxDone` when its inbox row was marked done with it. */
+export type HandledMessage = MessageOutcome & { inboxDone?: true };
 
 /**
  * Decides the reply and records it in the outbox (key `reply:<messageId>`) in ONE transaction
@@ -143,23 +154,28 @@ export interface HandleOptions {
  * handled again from the start). Lark calls the command makes are held until the commit. Then
  * the first attempt. Never throws.
  */
-export async function handleMessage(msg: ChatMessage, deps: BotDeps, options: HandleOptions = {}): Promise<MessageOutcome> {
+export async function handleMessage(msg: ChatMessage, deps: BotDeps, options: HandleOptions = {}): Promise<HandledMessage> {
   let outcome: MessageDecision;
   let recorded = false;
   const now = deps.clock.now().getTime();
   let held: DeferredOutbound | undefined;
+  const inbox = options.inboxEventId === undefined ? undefined : { eventId: options.inboxEventId, done: false };
   try {
     held = deferredOutbound(deps.outbound, await prefetchFile(msg, deps));
     const outbound = held.outbound;
     outcome = await inOneTransaction(deps.db, async (db) => {
-      const decision = await respondToMessage(msg, { ...deps, db, outbound });
+      if (inbox) inbox.done = false;
+      const decision = await respondToMessage(msg, { ...deps, db, outbound }, inbox);
       if (decision.status === 'replied' && decision.reply.kind !== 'file') {
         // Recorded before the first attempt: a reply that fails now (Lark down, a crash) is sent later, once.
         recorded = await recordReply(db, { chatId: msg.chatId, payload: { messageId: msg.messageId, ...inlinePayload(decision.reply) }, at: now });
       }
-      // The inbox row is marked done in the same commit; not while the bot does not know itself
-      // (the row is tried again).
-      if (!(decision.status === 'ignored' && decision.reason === 'bot_identity_unknown')) await options.inTransaction?.(db);
+      // The inbox row is marked done in the same commit (with the dedup marks, or here for a
+      // message not for the bot); not while the bot does not know itself (the row is tried again).
+      if (inbox && !inbox.done && !(decision.status === 'ignored' && decision.reason === 'bot_identity_unknown')) {
+        await markInboxDone(db, inbox.eventId, now);
+        inbox.done = true;
+      }
       crashPoint('message-before-commit', msg.messageId);
       return decision;
     });
@@ -170,11 +186,12 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps, options: Ha
     return { status: 'failed' };
   }
   crashPoint('message-after-commit', msg.messageId);
+  const settled = inbox?.done ? ({ inboxDone: true } as const) : {};
   await held.flush(deps.log);
   if (outcome.status !== 'replied') {
     // A redelivery, or the inbox row of a message handled before a crash: its reply, if still pending, goes now.
     if (outcome.reason === 'duplicate_event' || outcome.reason === 'duplicate_message') await deliverQuietly(deps, msg.messageId, now);
-    return outcome;
+    return { ...outcome, ...settled };
   }
   if (!recorded && outcome.reply.kind === 'file') {
     // A file is uploaded first (outside the transaction; the command behind it only reads).
@@ -185,12 +202,12 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps, options: Ha
       deps.log.error({ err, messageId: msg.messageId }, 'reply could not be recorded; sending it directly');
       const reply: OutgoingReply = { messageId: msg.messageId, msgType, content, idempotencyKey: replyKey(msg.messageId), chatId: msg.chatId };
       await deps.outbound.replyMessage(reply).catch((e: unknown) => deps.log.error({ err: e, messageId: msg.messageId, command: outcome.command }, 'reply failed'));
-      return outcome;
+      return { ...outcome, ...settled };
     }
   }
   await deliverQuietly(deps, msg.messageId, now);
   crashPoint('message-after-reply', msg.messageId);
-  return outcome;
+  return { ...outcome, ...settled };
 }
 
 async function deliverQuietly(deps: BotDeps, messageId: string, now: number): Promise<void> {

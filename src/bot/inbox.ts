@@ -15,8 +15,6 @@ export interface Inbox {
   /** Records the event, pending; false when it was recorded before. Throws when it cannot be written. */
   record(e: InboxEvent): Promise<boolean>;
   done(eventId: string): Promise<void>;
-  /** Marks it done through `db` (a transaction the handling runs in). */
-  doneIn(db: Db, eventId: string): Promise<void>;
   /** What was recorded and not handled, in order. */
   pending(): Promise<InboxEvent[]>;
 }
@@ -34,7 +32,6 @@ export function createInbox(db: Db, clock: Clock): Inbox {
   return {
     record: (e) =>
       retryWhileBusy(() => recordInboxEvent(db, { eventId: e.eventId, kind: e.kind, chatId: e.chatId, payload: e.kind === 'message' ? e.msg : e.action, at: clock.now().getTime() }), { deadlineMs: RECORD_DEADLINE_MS }),
-    doneIn: (trx, eventId) => markInboxDone(trx, eventId, clock.now().getTime()),
     done: (eventId) => retryWhileBusy(() => markInboxDone(db, eventId, clock.now().getTime()), { deadlineMs: DONE_DEADLINE_MS, stepMs: 100 }),
     async pending() {
       return (await pendingInboxEvents(db)).map((r): InboxEvent =>

@@ -1,6 +1,6 @@
 /** Runs one command for a sender: access check, arguments, the handler; every failure becomes a reply. */
 import { isDatabaseUnavailable } from '../db/database.js';
-import { checkAccess, resolveActor, resolveChat } from './access.js';
+import { checkAccess, resolveSender } from './access.js';
 import { helpCard, markOneToOne, usageErrorCard } from './cards.js';
 import { registry } from './commands/index.js';
 import { replyForError } from './errors.js';
@@ -20,8 +20,7 @@ export interface RunInput {
 
 export async function runCommand(command: AnyCommand, rest: string, r: RunInput): Promise<Reply> {
   try {
-    const actor = await resolveActor(r.deps, r.senderOpenId, r.source);
-    const chat = r.chatType === 'group' ? await resolveChat(r.deps, r.chatId) : null;
+    const { actor, chat } = await resolveSender(r.deps, r.senderOpenId, { type: r.chatType, id: r.chatId }, r.source);
     const refusal = await checkAccess({ deps: r.deps, command, actor, chat, chatType: r.chatType, senderOpenId: r.senderOpenId, chatId: r.chatId, source: r.source, at: r.now.getTime() });
     if (refusal) return refusal;
     const tokens = tokenize(rest);

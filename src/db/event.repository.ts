@@ -1,4 +1,7 @@
-import type { Db } from './database.js';
+import type { QueryCreator } from 'kysely';
+import { dialectOf, type Db } from './database.js';
+import type { Database } from './schema.js';
+import { markInboxDone } from './inbox.repository.js';
 
 /**
  * Records an event id; returns false when it was already processed (Feishu redelivers
@@ -15,15 +18,30 @@ export async function markEventProcessed(db: Db, eventId: string, at: number): P
 
 /**
  * Records several ids in one statement; returns those that were new (the others were processed
- * before).
+ * before). With `inboxDone`, that inbox row is marked done too (the handling that records the
+ * ids settles it in the same transaction): on PostgreSQL in the same statement, one round trip
+ * fewer per message.
  */
-export async function markEventsProcessed(db: Db, eventIds: readonly string[], at: number): Promise<Set<string>> {
-  const rows = await db
-    .insertInto('processed_event')
-    .values(eventIds.map((id) => ({ event_id: id, received_at: at })))
-    .onConflict((oc) => oc.column('event_id').doNothing())
-    .returning('event_id')
-    .execute();
+export async function markEventsProcessed(db: Db, eventIds: readonly string[], at: number, options: { inboxDone?: string } = {}): Promise<Set<string>> {
+  const record = (q: QueryCreator<Database>) =>
+    q
+      .insertInto('processed_event')
+      .values(eventIds.map((id) => ({ event_id: id, received_at: at })))
+      .onConflict((oc) => oc.column('event_id').doNothing())
+      .returning('event_id')
+      .execute();
+  const inboxEventId = options.inboxDone;
+  let rows: Array<{ event_id: string }>;
+  if (inboxEventId === undefined) rows = await record(db);
+  else if (dialectOf(db) === 'postgres') {
+    const withInboxDone = db.with('inbox_done', (q) => q.updateTable('inbox').set({ status: 'done', done_at: at }).where('event_id', '=', inboxEventId).where('status', '=', 'pending').returning('id'));
+    // The CTE only adds a name to the statement's scope, which the insert does not use.
+    rows = await record(withInboxDone as unknown as QueryCreator<Database>);
+  } else {
+    // SQLite has no data-modifying CTEs; its statements are calls, not round trips.
+    await markInboxDone(db, inboxEventId, at);
+    rows = await record(db);
+  }
   return new Set(rows.map((r) => r.event_id));
 }
 

@@ -34,7 +34,10 @@ export interface ProgrammeSettings {
 }
 
 export async function getProgramme(db: Db): Promise<ProgrammeSettings | undefined> {
-  const [year, street] = await Promise.all([getSetting(db, 'programme_first_year'), getSetting(db, 'street_name')]);
+  // One read for both (one round trip on PostgreSQL).
+  const rows = await db.selectFrom('setting').select(['key', 'value']).where('key', 'in', ['programme_first_year', 'street_name']).execute();
+  const year = rows.find((r) => r.key === 'programme_first_year')?.value;
+  const street = rows.find((r) => r.key === 'street_name')?.value;
   if (year === undefined || street === undefined) return undefined;
   return { firstYear: Number(year), streetName: street };
 }

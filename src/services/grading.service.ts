@@ -18,7 +18,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
-import { changesInWindow, scopeScoreEntries, scopeUnits, scopeVetoes, scoredYearsUpTo, type UnitScope } from '../db/grading.repository.js';
+import { changesInWindow, scopeScoreEntries, scopeScoreEntriesOfYears, scopeUnits, scopeVetoes, scopeVetoesOfYears, scoredYearsUpTo, type UnitScope } from '../db/grading.repository.js';
 import type { UnitRow } from '../db/schema.js';
 import { getProgramme } from '../db/setting.repository.js';
 import { listTargetOverrides } from '../db/target-override.repository.js';
@@ -91,6 +91,25 @@ async function gradeScope(deps: GradingDeps, scope: UnitScope, year: number, asO
   return { tree, units };
 }
 
+/**
+ * Grades a scope for `year` and the year before, reading each table once for both (score show,
+ * 需整改 and 评分表 compare the two; a round trip fewer per table on PostgreSQL).
+ */
+async function gradeScopeAndYearBefore(deps: GradingDeps, scope: UnitScope, year: number, preloaded?: UnitInput[]): Promise<{ current: LoadedTree; previous: LoadedTree }> {
+  const { db, plan } = deps;
+  const years = [year, year - 1];
+  const [units, scores, vetoes] = await Promise.all([preloaded ?? scopeUnits(db, scope).then(toUnitInputs), scopeScoreEntriesOfYears(db, scope, years), scopeVetoesOfYears(db, scope, years)]);
+  const graded = (y: number): LoadedTree => ({
+    tree: gradeTree(plan, {
+      units,
+      scores: scores.filter((e) => e.year === y),
+      vetoes: vetoes.filter((v) => v.year === y).map((v) => ({ unitId: v.unit_id, reason: v.reason })),
+    }),
+    units,
+  });
+  return { current: graded(year), previous: graded(year - 1) };
+}
+
 /** Scope rows → the engine's input; a unit whose parent lies outside the scope is a root. */
 function toUnitInputs(rows: ReadonlyArray<{ id: number; name: string; level: Level; parent_id: number | null }>): UnitInput[] {
   const known = new Set(rows.map((r) => r.id));
@@ -145,12 +164,13 @@ export async function scoreReport(deps: GradingDeps, unitOrName: string | UnitRo
   // A row the caller has already looked up is not looked up again.
   const unit = typeof unitOrName === 'string' ? await resolveUnit(deps.db, unitOrName, '--unit') : unitOrName;
   const scope: UnitScope = { kind: 'subtree', rootId: unit.id };
-  const current = await gradeScope(deps, scope, y);
-  const previous = await gradeScope(deps, scope, y - 1, undefined, current.units);
+  const rows = await scopeUnits(deps.db, scope);
+  const { current, previous } = await gradeScopeAndYearBefore(deps, scope, y, toUnitInputs(rows));
   const detail = current.tree.detail(unit.id);
   const prev = previous.tree.get(unit.id);
   if (!detail || !prev) throw new Error(`unit ${unit.id} missing from its own subtree`);
-  const parent = unit.parent_id === null ? null : ((await findUnitById(deps.db, unit.parent_id))?.name ?? null);
+  // The scope's rows carry each unit's parent name, also the root's (outside the scope).
+  const parent = rows.find((r) => r.id === unit.id)?.parent_name ?? null;
   return toScoreReport({ name: unit.name, level: unit.level, parent }, y, detail, prev);
 }
 
@@ -318,8 +338,7 @@ export async function rectificationList(deps: GradingDeps, options: { unit?: str
   const year = givenYear(deps, options.year);
   const root = options.unit === undefined ? undefined : await resolveUnit(deps.db, options.unit, '--unit');
   const scope: UnitScope = root === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: root.id };
-  const current = await gradeScope(deps, scope, year);
-  const previous = await gradeScope(deps, scope, year - 1, undefined, current.units);
+  const { current, previous } = await gradeScopeAndYearBefore(deps, scope, year);
   const units: RectificationReport['units'] = [];
   for (const u of current.tree.units) {
     const p = previous.tree.get(u.id);
@@ -543,8 +562,7 @@ export async function gradeStreetYears(deps: GradingDeps, year: number): Promise
   const street = await programmeStreet(deps.db);
   const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
   const rows = await scopeUnits(deps.db, scope);
-  const current = await gradeScope(deps, scope, year, undefined, toUnitInputs(rows));
-  const previous = await gradeScope(deps, scope, year - 1, undefined, current.units);
+  const { current, previous } = await gradeScopeAndYearBefore(deps, scope, year, toUnitInputs(rows));
   const parentNames = new Map(rows.map((r) => [r.id, r.parent_name]));
   const units = current.tree.units.map((u) => {
     const detail = current.tree.detail(u.id);

@@ -138,9 +138,11 @@ function subject(year: number, seq: number): string {
 const notInstantiated = (year: number) =>
   new UserError('not_initialised', `${year} 年的任务清单尚未建立（运行 dangjian init --year YYYY 或 dangjian task instantiate --year ${year}）`, '--year');
 
-/** Throws not_initialised when the year has no task list. */
-export async function requireTaskList(db: Db, year: number): Promise<void> {
-  if ((await countTasks(db, year)) === 0) throw notInstantiated(year);
+/** Throws not_initialised when the year has no task list; else how many tasks it has (retired included). */
+export async function requireTaskList(db: Db, year: number): Promise<number> {
+  const count = await countTasks(db, year);
+  if (count === 0) throw notInstantiated(year);
+  return count;
 }
 
 async function requireTask(db: Db, year: number, seq: number, field = '--seq'): Promise<TaskRecord> {

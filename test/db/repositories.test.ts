@@ -10,6 +10,12 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { claimDueOutbox, countOutboxByStatus, insertOutboxMessage, recordCard } from '../../src/db/outbox.repository.js';
 import { insertScoreEntry, latestScores } from '../../src/db/score.repository.js';
 import { insertUnit, searchUnits } from '../../src/db/unit.repository.js';
+import { bindChat, findChat, findMemberAndChat } from '../../src/db/chat.repository.js';
+import { markEventsProcessed } from '../../src/db/event.repository.js';
+import { scopeScoreEntries, scopeScoreEntriesOfYears, scopeVetoes, scopeVetoesOfYears, scoredYearsUpTo } from '../../src/db/grading.repository.js';
+import { recordInboxEvent } from '../../src/db/inbox.repository.js';
+import { findMemberByOpenId, insertMember, markMemberRemoved } from '../../src/db/member.repository.js';
+import { clearVetoes, insertVeto } from '../../src/db/score.repository.js';
 import { onPostgres, openTestDatabase, TEST_DIALECT } from '../support/database.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,6 +64,77 @@ describe(`repositories on ${TEST_DIALECT}`, () => {
     for (const name of ['100%达标小区', '1000达标小区', 'A_B楼宇', 'AxB楼宇']) await insertUnit(db, { name, level: 'compound', parentId: null, at: 1 });
     expect((await searchUnits(db, '0%')).map((u) => u.name)).toEqual(['100%达标小区']);
     expect((await searchUnits(db, '_B')).map((u) => u.name)).toEqual(['A_B楼宇']);
+  });
+
+  it("reads a message's sender and chat in one statement, as the two look-ups would", async () => {
+    const { db } = opened[0]!;
+    const member = await insertMember(db, { name: '王博文', openId: 'ou_wang', role: 'office', leadUnit: null, unitId: null, mobile: '13800000000', at: Date.parse('2099-01-01T00:00:00Z') });
+    await insertMember(db, { name: '李四', openId: 'ou_li', role: 'secretary', leadUnit: null, unitId: null, at: 2 });
+    await markMemberRemoved(db, (await findMemberByOpenId(db, 'ou_li'))!.id, 3);
+    await bindChat(db, { chatId: 'oc_group', target: { kind: 'leadership' }, by: '王博文', at: 4 });
+    const both = await findMemberAndChat(db, 'ou_wang', 'oc_group');
+    expect(both.member).toEqual(await findMemberByOpenId(db, 'ou_wang'));
+    expect(both.member).toEqual(member);
+    expect(both.chat).toEqual(await findChat(db, 'oc_group'));
+    expect(both.chat?.target).toEqual({ kind: 'leadership' });
+    // Nobody, or a removed member; an unbound chat, or none asked for (one-to-one).
+    expect(await findMemberAndChat(db, 'ou_nobody', 'oc_other')).toEqual({ member: undefined, chat: undefined });
+    expect(await findMemberAndChat(db, 'ou_li', null)).toEqual({ member: undefined, chat: undefined });
+    expect(await findMemberAndChat(db, 'ou_wang', null)).toEqual({ member, chat: undefined });
+  });
+
+  it('marks the inbox row done with the dedup marks, only when pending, and reports which ids were new', async () => {
+    const { db } = opened[0]!;
+    await recordInboxEvent(db, { eventId: 'ev_1', kind: 'message', chatId: 'oc_1', payload: { text: '帮助' }, at: 1 });
+    await recordInboxEvent(db, { eventId: 'ev_2', kind: 'message', chatId: 'oc_1', payload: { text: '帮助' }, at: 1 });
+    const inbox = () => db.selectFrom('inbox').select(['event_id', 'status', 'done_at']).orderBy('id').execute();
+    expect([...(await markEventsProcessed(db, ['ev_1', 'message:om_1'], 10, { inboxDone: 'ev_1' }))].sort()).toEqual(['ev_1', 'message:om_1']);
+    expect(await inbox()).toEqual([
+      { event_id: 'ev_1', status: 'done', done_at: 10 },
+      { event_id: 'ev_2', status: 'pending', done_at: null },
+    ]);
+    // Again (a replay): nothing new, the row keeps its first done time.
+    expect([...(await markEventsProcessed(db, ['ev_1', 'message:om_1'], 20, { inboxDone: 'ev_1' }))]).toEqual([]);
+    expect((await inbox())[0]).toEqual({ event_id: 'ev_1', status: 'done', done_at: 10 });
+    // Without the option no inbox row is touched.
+    expect([...(await markEventsProcessed(db, ['ev_2', 'message:om_1'], 30))]).toEqual(['ev_2']);
+    expect((await inbox())[1]).toEqual({ event_id: 'ev_2', status: 'pending', done_at: null });
+  });
+
+  it("reads two years' entries and vetoes in one statement each, as the per-year reads give them", async () => {
+    const { db } = opened[0]!;
+    const street = await insertUnit(db, { name: '城东街道', level: 'street', parentId: null, at: 1 });
+    const community = await insertUnit(db, { name: '城东社区', level: 'community', parentId: street.id, at: 1 });
+    const other = await insertUnit(db, { name: '城西街道', level: 'street', parentId: null, at: 1 });
+    for (const [unitId, year, itemCode, points] of [
+      [street.id, 2025, '1.1', 3],
+      [community.id, 2025, '11.1', 7.5],
+      [community.id, 2026, '11.1', 8],
+      [community.id, 2026, '11.1', 9],
+      [community.id, 2024, '11.2', 1],
+      [other.id, 2026, '1.1', 4],
+    ] as const) await insertScoreEntry(db, { unitId, year, itemCode, points, by: '王博文', at: 5, note: null });
+    await insertVeto(db, { unitId: community.id, year: 2026, reason: '发生重大安全事故', by: '王博文', at: 6 });
+    await insertVeto(db, { unitId: community.id, year: 2025, reason: '班子成员违纪', by: '王博文', at: 6 });
+    await insertVeto(db, { unitId: street.id, year: 2025, reason: '已撤销', by: '王博文', at: 6 });
+    await clearVetoes(db, { unitId: street.id, year: 2025, reason: '复核后撤销', by: '王博文', at: 7 });
+    await insertVeto(db, { unitId: other.id, year: 2026, reason: '范围外', by: '王博文', at: 6 });
+    const scope = { kind: 'subtree', rootId: street.id } as const;
+    const entries = await scopeScoreEntriesOfYears(db, scope, [2026, 2025]);
+    const vetoes = await scopeVetoesOfYears(db, scope, [2026, 2025]);
+    const bySeq = <T extends { seq: number }>(rows: T[]) => [...rows].sort((a, b) => a.seq - b.seq);
+    for (const year of [2026, 2025]) {
+      expect(bySeq(entries.filter((e) => e.year === year).map(({ year: _, ...e }) => e)), `${year}`).toEqual(bySeq(await scopeScoreEntries(db, scope, year)));
+      expect(vetoes.filter((v) => v.year === year).map(({ unit_id, reason }) => ({ unit_id, reason })), `${year}`).toEqual((await scopeVetoes(db, scope, year)).map(({ unit_id, reason }) => ({ unit_id, reason })));
+    }
+    expect(entries).toHaveLength(4);
+    expect(await scoredYearsUpTo(db, 2027)).toEqual([2026, 2025, 2024]);
+    expect(await scoredYearsUpTo(db, 2025)).toEqual([2025, 2024]);
+    expect(await scoredYearsUpTo(db, 2023)).toEqual([]);
+    expect(vetoes.map((v) => [v.year, v.reason])).toEqual([
+      [2026, '发生重大安全事故'],
+      [2025, '班子成员违纪'],
+    ]);
   });
 
   it('three connections claiming due replies at once get each row exactly once', async () => {

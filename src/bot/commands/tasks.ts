@@ -9,7 +9,6 @@ import { actorLeadUnit } from '../../auth/policy.js';
 import { buttonRow, card, escapeMarkdown, markdown } from '../../cards/card.js';
 import { completionBanner } from '../../cards/labels.js';
 import { batchResultCard, taskCard, taskListCard, type TaskListRef } from '../../cards/task-cards.js';
-import { countTasks } from '../../db/task.repository.js';
 import { UserError } from '../../errors.js';
 import { refreshCard } from '../../services/cards.service.js';
 import { parseProgrammeYear } from '../../services/scores.service.js';
@@ -102,8 +101,7 @@ export const tasks = defineCommand({
     if (f.kind === 'one') {
       const t = await currentTask(deps, year, f.seq, now.getTime());
       if (t) return cardReply(taskCard(t, today));
-      await requireTaskList(deps.db, year);
-      const count = await countTasks(deps.db, year);
+      const count = await requireTaskList(deps.db, year);
       throw new UserError('not_found', `${year} 年没有序号为 ${f.seq} 的任务（发送「任务 全部」查看全部 ${count} 项）`, '〈序号〉');
     }
     const board = await boardOrHint(deps, year, now.getTime());

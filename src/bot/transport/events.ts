@@ -147,7 +147,7 @@ export interface EventRouter {
 
 export interface EventRouterOptions {
   /** Resolves to `{ status: 'failed' }` when the database failed before the event took effect (the row stays pending and is tried again). */
-  handleMessage(msg: ChatMessage, options?: { inTransaction?: (db: Db) => Promise<unknown> }): Promise<unknown>;
+  handleMessage(msg: ChatMessage, options?: { inboxEventId?: string }): Promise<unknown>;
   handleCardAction(action: CardAction): Promise<CardActionResult>;
   /** For a card answered late: its card is patched in. */
   outbound: Outbound;
@@ -181,9 +181,8 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
     queue.push(msg.chatId, async () => {
       if (stopped) return;
       // Marked done in the handling's own transaction (one write fewer, and exactly once with it).
-      let marked = false;
-      const outcome = (await o.handleMessage(msg, { inTransaction: (db) => inbox.doneIn(db, eventId).then(() => (marked = true)) })) as { status?: string; reason?: string } | undefined;
-      if (outcome?.status !== 'failed' && outcome?.reason !== 'bot_identity_unknown') return marked ? undefined : markDone(eventId);
+      const outcome = (await o.handleMessage(msg, { inboxEventId: eventId })) as { status?: string; reason?: string; inboxDone?: boolean } | undefined;
+      if (outcome?.status !== 'failed' && outcome?.reason !== 'bot_identity_unknown') return outcome?.inboxDone === true ? undefined : markDone(eventId);
       // The database failed before the event took effect, or (just after a start) the bot does
       // not know its own open_id yet: the row stays pending; try it again.
       if (stopped) return;
