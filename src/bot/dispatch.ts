@@ -7,9 +7,9 @@ import { isBusy, isDatabaseUnavailable, type Db } from '../db/database.js';
 import { inOneTransaction } from '../db/unit-of-work.js';
 import { deferredOutbound, type DeferredOutbound } from '../messaging/deferred-outbound.js';
 import { crashPoint } from './crash-point.js';
-import { markEventProcessed, markEventsProcessed } from '../db/event.repository.js';
+import { markEventProcessed, markEventsProcessed, settleMessage } from '../db/event.repository.js';
 import { markInboxDone } from '../db/inbox.repository.js';
-import { deliverReply, recordReply, replyKey, replyRecorded } from '../services/replies.service.js';
+import { deliverReply, recordReply, REPLY_KIND, replyKey, replyRecorded } from '../services/replies.service.js';
 import type { MsgType, Outbound, OutgoingReply } from '../messaging/outbound.js';
 import { runCardAction } from './actions.js';
 import { helpCard, markOneToOne, noticeCard } from './cards.js';
@@ -44,12 +44,34 @@ export function messageText(msg: ChatMessage, botOpenId: string | null): string 
   return out.replace(/\s+/gu, ' ').trim();
 }
 
+/** A message's dedup marks: its event id and its message id (Lark may deliver one message under two event ids). */
+const eventKeys = (msg: ChatMessage): string[] => [msg.eventId, `message:${msg.messageId}`];
+
+/** Which of the marks were there before. */
+function repeatOf(msg: ChatMessage, newMarks: Set<string>): 'new' | 'duplicate_event' | 'duplicate_message' {
+  return !newMarks.has(msg.eventId) ? 'duplicate_event' : !newMarks.has(`message:${msg.messageId}`) ? 'duplicate_message' : 'new';
+}
+
+/**
+ * Whether the message only reads: a text for the bot that is not a file and is not a command
+ * that writes (a read-only command, 帮助, an unknown word, a text too long). Such a message is
+ * handled without a transaction; its marks and its answer are written together at the end.
+ */
+function onlyReads(msg: ChatMessage, deps: BotDeps): boolean {
+  if (msg.senderType !== 'user' || msg.file) return false;
+  const text = messageText(msg, deps.botOpenId());
+  if (text === null) return false;
+  if (msg.text === null || text === '' || text.length > deps.maxTextLength) return true;
+  const matched = registry.match(text);
+  return !matched || matched.command.readOnly === true;
+}
+
 /**
  * Decides the reply to a message without sending it (tests call this directly). A card for a
  * one-to-one chat has its command buttons marked for that chat (`markOneToOne`).
  */
-export async function respondToMessage(msg: ChatMessage, deps: BotDeps, inbox?: InboxSettlement): Promise<MessageDecision> {
-  const decision = await decide(msg, deps, inbox);
+export async function respondToMessage(msg: ChatMessage, deps: BotDeps, marking: Marking = { when: 'first' }): Promise<MessageDecision> {
+  const decision = await decide(msg, deps, marking);
   if (decision.status !== 'replied' || msg.chatType !== 'p2p' || decision.reply.kind !== 'card') return decision;
   return { ...decision, reply: cardReply(markOneToOne(decision.reply.card, msg.chatId)) };
 }
@@ -60,7 +82,14 @@ interface InboxSettlement {
   done: boolean;
 }
 
-async function decide(msg: ChatMessage, deps: BotDeps, inbox?: InboxSettlement): Promise<MessageDecision> {
+/**
+ * When the event's dedup marks are written: first, in the handling's transaction (with the inbox
+ * row's done mark), before the command acts; or with the answer, after a read-only command
+ * (settleMessage), which decides then whether it was a repeat.
+ */
+type Marking = { when: 'first'; inbox?: InboxSettlement | undefined } | { when: 'with-answer' };
+
+async function decide(msg: ChatMessage, deps: BotDeps, marking: Marking): Promise<MessageDecision> {
   if (msg.senderType !== 'user') return { status: 'ignored', reason: 'bot_sender' };
   const botOpenId = deps.botOpenId();
   const text = messageText(msg, botOpenId);
@@ -70,15 +99,17 @@ async function decide(msg: ChatMessage, deps: BotDeps, inbox?: InboxSettlement):
     return { status: 'ignored', reason: 'bot_identity_unknown' };
   }
   const now = deps.clock.now();
-  // Persisted before acting: a redelivery hours later, or after a restart, has no second effect.
-  // Both keys in one statement, with the inbox row's done mark.
-  const marked = await markEventsProcessed(deps.db, [msg.eventId, `message:${msg.messageId}`], now.getTime(), { inboxDone: inbox?.eventId });
-  if (inbox) inbox.done = true;
-  const fresh = !marked.has(msg.eventId) ? 'duplicate_event' : !marked.has(`message:${msg.messageId}`) ? 'duplicate_message' : 'new';
-  // Marked but never answered: the marks, the command's writes and the reply commit together
-  // (handleMessage), so this is a file reply whose upload or record was cut short (the command
-  // behind it only reads), or a row from before that: act again, so that the person is answered.
-  if (fresh !== 'new' && (await replyRecorded(deps.db, msg.messageId))) return { status: 'ignored', reason: fresh };
+  if (marking.when === 'first') {
+    // Persisted before acting: a redelivery hours later, or after a restart, has no second effect.
+    // Both keys in one statement, with the inbox row's done mark.
+    const marked = await markEventsProcessed(deps.db, eventKeys(msg), now.getTime(), { inboxDone: marking.inbox?.eventId });
+    if (marking.inbox) marking.inbox.done = true;
+    const fresh = repeatOf(msg, marked);
+    // Marked but never answered: the marks, the command's writes and the reply commit together
+    // (handleMessage), so this is a file reply whose upload or record was cut short (the command
+    // behind it only reads), or a row from before that: act again, so that the person is answered.
+    if (fresh !== 'new' && (await replyRecorded(deps.db, msg.messageId))) return { status: 'ignored', reason: fresh };
+  }
   const log = deps.log.child({ messageId: msg.messageId, chatId: msg.chatId });
   if (msg.file) return { status: 'replied', command: 'file', reply: await fileMessageReply({ ...msg, file: msg.file }, deps, log) };
   if (msg.text === null) return { status: 'replied', command: null, reply: cardReply(noticeCard('只认识文字命令', 'grey', ['请发送文字命令，例如「帮助」。'])) };
@@ -155,38 +186,19 @@ export type HandledMessage = MessageOutcome & { inboxDone?: true };
  * the first attempt. Never throws.
  */
 export async function handleMessage(msg: ChatMessage, deps: BotDeps, options: HandleOptions = {}): Promise<HandledMessage> {
-  let outcome: MessageDecision;
-  let recorded = false;
   const now = deps.clock.now().getTime();
-  let held: DeferredOutbound | undefined;
-  const inbox = options.inboxEventId === undefined ? undefined : { eventId: options.inboxEventId, done: false };
+  let decided: Decided;
   try {
-    held = deferredOutbound(deps.outbound, await prefetchFile(msg, deps));
-    const outbound = held.outbound;
-    outcome = await inOneTransaction(deps.db, async (db) => {
-      if (inbox) inbox.done = false;
-      const decision = await respondToMessage(msg, { ...deps, db, outbound }, inbox);
-      if (decision.status === 'replied' && decision.reply.kind !== 'file') {
-        // Recorded before the first attempt: a reply that fails now (Lark down, a crash) is sent later, once.
-        recorded = await recordReply(db, { chatId: msg.chatId, payload: { messageId: msg.messageId, ...inlinePayload(decision.reply) }, at: now });
-      }
-      // The inbox row is marked done in the same commit (with the dedup marks, or here for a
-      // message not for the bot); not while the bot does not know itself (the row is tried again).
-      if (inbox && !inbox.done && !(decision.status === 'ignored' && decision.reason === 'bot_identity_unknown')) {
-        await markInboxDone(db, inbox.eventId, now);
-        inbox.done = true;
-      }
-      crashPoint('message-before-commit', msg.messageId);
-      return decision;
-    });
+    decided = onlyReads(msg, deps) ? await decideReadOnly(msg, deps, options, now) : await decideInTransaction(msg, deps, options, now);
   } catch (err) {
     // The database failed (locked, full, …): the transaction rolled back, nothing was changed and
     // nothing sent (its idempotency key would swallow the real answer when the inbox row is tried again).
     deps.log[isBusy(err) ? 'warn' : 'error']({ err, messageId: msg.messageId }, 'message handling failed; its inbox row is tried again');
     return { status: 'failed' };
   }
+  const { outcome, recorded, held } = decided;
   crashPoint('message-after-commit', msg.messageId);
-  const settled = inbox?.done ? ({ inboxDone: true } as const) : {};
+  const settled = decided.inboxDone ? ({ inboxDone: true } as const) : {};
   await held.flush(deps.log);
   if (outcome.status !== 'replied') {
     // A redelivery, or the inbox row of a message handled before a crash: its reply, if still pending, goes now.
@@ -208,6 +220,61 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps, options: Ha
   await deliverQuietly(deps, msg.messageId, now);
   crashPoint('message-after-reply', msg.messageId);
   return { ...outcome, ...settled };
+}
+
+/** What a handling decided and committed: the outcome, whether its reply was recorded, the Lark calls held until then. */
+interface Decided {
+  outcome: MessageDecision;
+  recorded: boolean;
+  held: DeferredOutbound;
+  inboxDone: boolean;
+}
+
+/** A message that may write: everything in one transaction, the marks written first. */
+async function decideInTransaction(msg: ChatMessage, deps: BotDeps, options: HandleOptions, now: number): Promise<Decided> {
+  let recorded = false;
+  const inbox = options.inboxEventId === undefined ? undefined : { eventId: options.inboxEventId, done: false };
+  const held = deferredOutbound(deps.outbound, await prefetchFile(msg, deps));
+  const outbound = held.outbound;
+  const outcome = await inOneTransaction(deps.db, async (db) => {
+    if (inbox) inbox.done = false;
+    const decision = await respondToMessage(msg, { ...deps, db, outbound }, { when: 'first', inbox });
+    if (decision.status === 'replied' && decision.reply.kind !== 'file') {
+      // Recorded before the first attempt: a reply that fails now (Lark down, a crash) is sent later, once.
+      recorded = await recordReply(db, { chatId: msg.chatId, payload: { messageId: msg.messageId, ...inlinePayload(decision.reply) }, at: now });
+    }
+    // The inbox row is marked done in the same commit (with the dedup marks, or here for a
+    // message not for the bot); not while the bot does not know itself (the row is tried again).
+    if (inbox && !inbox.done && !(decision.status === 'ignored' && decision.reason === 'bot_identity_unknown')) {
+      await markInboxDone(db, inbox.eventId, now);
+      inbox.done = true;
+    }
+    crashPoint('message-before-commit', msg.messageId);
+    return decision;
+  });
+  return { outcome, recorded, held, inboxDone: inbox?.done === true };
+}
+
+/**
+ * A message that only reads: no transaction (no BEGIN and COMMIT round trips); the marks, the
+ * inbox row's done mark and the answer are written at the end in one statement (settleMessage),
+ * which also tells a repeat: a redelivery computes the answer again and finds one recorded.
+ */
+async function decideReadOnly(msg: ChatMessage, deps: BotDeps, options: HandleOptions, now: number): Promise<Decided> {
+  const held = deferredOutbound(deps.outbound);
+  const decision = await respondToMessage(msg, { ...deps, outbound: held.outbound }, { when: 'with-answer' });
+  const answer =
+    decision.status === 'replied' && decision.reply.kind !== 'file'
+      ? { key: replyKey(msg.messageId), kind: REPLY_KIND, chatId: msg.chatId, payload: { messageId: msg.messageId, ...inlinePayload(decision.reply) }, at: now }
+      : undefined;
+  crashPoint('message-before-commit', msg.messageId);
+  const settled = await settleMessage(deps.db, { eventIds: eventKeys(msg), at: now, inboxDone: options.inboxEventId, answer });
+  const inboxDone = options.inboxEventId !== undefined;
+  const repeat = repeatOf(msg, settled.newMarks);
+  if (settled.answerRecorded || (answer === undefined && repeat === 'new')) return { outcome: decision, recorded: settled.answerRecorded, held, inboxDone };
+  // Answered before (or, for a file answer, marked before and answered: act again only when not).
+  if (answer === undefined && !(await replyRecorded(deps.db, msg.messageId))) return { outcome: decision, recorded: false, held, inboxDone };
+  return { outcome: { status: 'ignored', reason: repeat === 'new' ? 'duplicate_message' : repeat }, recorded: false, held, inboxDone };
 }
 
 async function deliverQuietly(deps: BotDeps, messageId: string, now: number): Promise<void> {

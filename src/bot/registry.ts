@@ -49,6 +49,12 @@ export interface Command<A = unknown> {
   auditAction?: string;
   /** Office-only commands the office may use in a chat that is not bound yet (订阅). */
   allowUnboundChat?: boolean;
+  /**
+   * The command only reads (its refusals are audited as they happen): it runs outside a
+   * transaction and its answer is recorded with the event's dedup marks in one write
+   * (src/bot/dispatch.ts). Its database is guarded: a write through it fails.
+   */
+  readOnly?: true;
   params: readonly Param[];
   args: z.ZodType<A>;
   /** Maps the tokens to the schema's input; default: `params` positionally. */

@@ -1,5 +1,6 @@
 /** Runs one command for a sender: access check, arguments, the handler; every failure becomes a reply. */
 import { isDatabaseUnavailable } from '../db/database.js';
+import { readOnlyView } from '../db/unit-of-work.js';
 import { checkAccess, resolveSender } from './access.js';
 import { helpCard, markOneToOne, usageErrorCard } from './cards.js';
 import { registry } from './commands/index.js';
@@ -27,7 +28,9 @@ export async function runCommand(command: AnyCommand, rest: string, r: RunInput)
     const input = command.toInput ? command.toInput(tokens) : positionalInput(command.params, tokens);
     if (input._extra !== undefined) return cardReply(usageErrorCard(`多余的参数「${String(input._extra).slice(0, 40)}」`, command));
     const args: unknown = command.args.parse(input);
-    const ctx: CommandContext = { deps: r.deps, msg: r.msg, actor, chat, log: r.log, now: r.now, commands: registry.commands };
+    // A read-only command reads through a guarded view: a write it tried would fail, not be written outside a transaction.
+    const deps = command.readOnly ? { ...r.deps, db: readOnlyView(r.deps.db) } : r.deps;
+    const ctx: CommandContext = { deps, msg: r.msg, actor, chat, log: r.log, now: r.now, commands: registry.commands };
     return await command.run(ctx, args);
   } catch (err) {
     // The database could not take the write now (locked, full): no answer; the event is tried again.

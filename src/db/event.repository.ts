@@ -1,7 +1,9 @@
-import type { QueryCreator } from 'kysely';
+import { sql, type QueryCreator } from 'kysely';
 import { dialectOf, type Db } from './database.js';
 import type { Database } from './schema.js';
 import { markInboxDone } from './inbox.repository.js';
+import { insertOutboxMessage, outboxMessageRow, type OutboxMessage } from './outbox.repository.js';
+import { inOneTransaction } from './unit-of-work.js';
 
 /**
  * Records an event id; returns false when it was already processed (Feishu redelivers
@@ -49,4 +51,44 @@ export async function markEventsProcessed(db: Db, eventIds: readonly string[], a
 export async function pruneProcessedEvents(db: Db, olderThan: number): Promise<number> {
   const result = await db.deleteFrom('processed_event').where('received_at', '<', olderThan).executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/**
+ * A message handled without a transaction (a read-only command) settles in one write: its
+ * dedup marks, its inbox row marked done, and its answer recorded unless one is recorded already
+ * — on PostgreSQL one statement, on SQLite one transaction. Returns the marks that were new and
+ * whether the answer was recorded.
+ */
+export async function settleMessage(
+  db: Db,
+  m: { eventIds: readonly string[]; at: number; inboxDone?: string | undefined; answer?: OutboxMessage | undefined },
+): Promise<{ newMarks: Set<string>; answerRecorded: boolean }> {
+  const { answer } = m;
+  if (dialectOf(db) !== 'postgres') {
+    return inOneTransaction(db, async (trx) => {
+      const newMarks = await markEventsProcessed(trx, m.eventIds, m.at, { inboxDone: m.inboxDone });
+      return { newMarks, answerRecorded: answer === undefined ? false : await insertOutboxMessage(trx, answer) };
+    });
+  }
+  const row = await db
+    .with('marks', (q) =>
+      q
+        .insertInto('processed_event')
+        .values(m.eventIds.map((id) => ({ event_id: id, received_at: m.at })))
+        .onConflict((oc) => oc.column('event_id').doNothing())
+        .returning('event_id'),
+    )
+    .with('inbox_done', (q) =>
+      m.inboxDone === undefined
+        ? q.selectFrom('inbox').select('id').where(sql<boolean>`false`)
+        : q.updateTable('inbox').set({ status: 'done', done_at: m.at }).where('event_id', '=', m.inboxDone).where('status', '=', 'pending').returning('id'),
+    )
+    .with('answer', (q) =>
+      answer === undefined
+        ? q.selectFrom('outbox').select('id').where(sql<boolean>`false`)
+        : q.insertInto('outbox').values(outboxMessageRow(answer)).onConflict((oc) => oc.column('key').doNothing()).returning('id'),
+    )
+    .selectNoFrom([sql<string[] | null>`(SELECT array_agg(event_id) FROM marks)`.as('marked'), sql<number>`(SELECT count(*) FROM answer)`.as('recorded')])
+    .executeTakeFirstOrThrow();
+  return { newMarks: new Set(row.marked ?? []), answerRecorded: Number(row.recorded) > 0 };
 }

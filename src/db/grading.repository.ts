@@ -93,55 +93,52 @@ export async function scopeUnits(db: Db, scope: UnitScope): Promise<ScopeUnitRow
   return (await query.execute(db)).rows;
 }
 
-const ENTRY_COLUMNS = sql.raw('e.unit_id AS "unitId", e.item_code AS "itemCode", e.points AS points, e.id AS seq');
+/** What a grading reads besides the units: the score entries and the vetoes of a scope, per year. */
+export interface ScopeGradingRows {
+  entries: Array<ScoreEntryLite & { year: number }>;
+  vetoes: Array<ScopeVetoRow & { year: number }>;
+}
 
 /**
- * Every score entry of a scope for a year (history included: the engine keeps the entry
- * with the highest id per (unit, item), so no grouping is needed here and the read is as
- * cheap as a bare read). With `before`, only entries entered before that instant: the
- * scores as they stood then.
+ * The score entries (history included: the engine keeps the entry with the highest id per
+ * (unit, item), so no grouping is needed here and the read is as cheap as a bare read) and the
+ * vetoes of a scope for each of `years`, in ONE statement (one round trip on PostgreSQL). With
+ * `asOf`, as they stood at that instant: entries entered before it, vetoes set before it and not
+ * cleared by then; else the vetoes active now.
  */
-export async function scopeScoreEntries(db: Db, scope: UnitScope, year: number, options: { before?: number } = {}): Promise<ScoreEntryLite[]> {
-  return (await entriesQuery(scope, sql`e.year = ${year}`, sql``, options.before).execute(db)).rows;
-}
-
-/** As scopeScoreEntries, for several years in one read (one round trip), each row with its year. */
-export async function scopeScoreEntriesOfYears(db: Db, scope: UnitScope, years: readonly number[]): Promise<Array<ScoreEntryLite & { year: number }>> {
-  return (await entriesQuery<ScoreEntryLite & { year: number }>(scope, sql`e.year IN (${sql.join(years)})`, sql`, e.year AS year`).execute(db)).rows;
-}
-
-function entriesQuery<Row = ScoreEntryLite>(scope: UnitScope, years: RawBuilder<unknown>, extra: RawBuilder<unknown>, before?: number): RawBuilder<Row> {
+export async function scopeGradingRows(db: Db, scope: UnitScope, years: readonly number[], options: { asOf?: number } = {}): Promise<ScopeGradingRows> {
+  if (years.length === 0) return { entries: [], vetoes: [] };
   const cte = scopeCte(scope);
+  const at = options.asOf;
+  const inYears = (col: string) => (years.length === 1 ? sql`${sql.ref(col)} = ${years[0]}` : sql`${sql.ref(col)} IN (${sql.join(years)})`);
+  const inScope = (col: string) => (cte === null ? sql`` : sql`AND ${sql.ref(col)} IN (SELECT id FROM scope_ids)`);
   // `+ 0`: the bound must filter the scope's rows, never choose the entered_at index (kept for
   // changesInWindow). A generic plan of this named statement cannot see that the bound is "now"
   // and guesses a third of the table below it: it read all 191k city entries through that index
   // (36 ms) instead of the scope's 3.8k through (year, unit_id) (2 ms).
-  const bound = before === undefined ? sql`` : sql`AND e.entered_at + 0 < ${before}`;
-  return cte === null
-    ? sql<Row>`SELECT ${ENTRY_COLUMNS}${extra} FROM score_entry e WHERE ${years} ${bound}`
-    : sql<Row>`${cte} SELECT ${ENTRY_COLUMNS}${extra} FROM score_entry e
-          WHERE ${years} AND e.unit_id IN (SELECT id FROM scope_ids) ${bound}`;
-}
-
-/**
- * Vetoes of a scope for a year: active now, or (with `at`) active at that instant
- * (set before it and not cleared by then).
- */
-export async function scopeVetoes(db: Db, scope: UnitScope, year: number, options: { at?: number } = {}): Promise<ScopeVetoRow[]> {
-  return (await vetoesQuery(scope, [year], options.at).execute(db)).rows;
-}
-
-/** The vetoes active now of a scope for several years in one read, each row with its year. */
-export async function scopeVetoesOfYears(db: Db, scope: UnitScope, years: readonly number[]): Promise<Array<ScopeVetoRow & { year: number }>> {
-  return (await vetoesQuery<ScopeVetoRow & { year: number }>(scope, years).execute(db)).rows;
-}
-
-function vetoesQuery<Row = ScopeVetoRow>(scope: UnitScope, years: readonly number[], at?: number): RawBuilder<Row> {
-  const cte = scopeCte(scope);
+  const entered = at === undefined ? sql`` : sql`AND e.entered_at + 0 < ${at}`;
   const active = at === undefined ? sql`v.cleared_at IS NULL` : sql`v.set_at < ${at} AND (v.cleared_at IS NULL OR v.cleared_at >= ${at})`;
-  const inScope = cte === null ? sql`` : sql`AND v.unit_id IN (SELECT id FROM scope_ids)`;
-  const inYears = years.length === 1 ? sql`v.year = ${years[0]}` : sql`v.year IN (${sql.join(years)})`;
-  return sql<Row>`${cte ?? sql``} SELECT v.unit_id, v.reason, v.year FROM veto v WHERE ${inYears} AND ${active} ${inScope} ORDER BY v.id`;
+  // One column list for both: a veto is the row without points (an entry always has them); the
+  // year only when several are read (a city-wide ranking reads 157k rows of one year).
+  const year = years.length === 1 ? sql`` : sql`, e.year AS year`;
+  const vetoYear = years.length === 1 ? sql`` : sql`, v.year`;
+  type Row = { unitId: number; itemCode: string; points: number | null; seq: number; year?: number };
+  const { rows } = await sql<Row>`${cte ?? sql``}
+    SELECT e.unit_id AS "unitId", e.item_code AS "itemCode", e.points AS points, e.id AS seq${year} FROM score_entry e
+      WHERE ${inYears('e.year')} ${inScope('e.unit_id')} ${entered}
+    UNION ALL
+    SELECT v.unit_id, v.reason, NULL, v.id${vetoYear} FROM veto v
+      WHERE ${inYears('v.year')} AND ${active} ${inScope('v.unit_id')}`.execute(db);
+  const entries: ScopeGradingRows['entries'] = [];
+  const vetoes: Array<ScopeVetoRow & { year: number; seq: number }> = [];
+  for (const r of rows) {
+    const y = r.year ?? years[0]!;
+    if (r.points === null) vetoes.push({ unit_id: r.unitId, reason: r.itemCode, year: y, seq: r.seq });
+    else entries.push({ unitId: r.unitId, itemCode: r.itemCode, points: r.points, seq: r.seq, year: y });
+  }
+  // Vetoes in the order they were set (their reasons are listed so).
+  vetoes.sort((x, y) => x.seq - y.seq);
+  return { entries, vetoes: vetoes.map(({ seq: _, ...v }) => v) };
 }
 
 export interface WindowChangeRow {

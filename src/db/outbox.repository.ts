@@ -116,10 +116,23 @@ export async function claimDueOutbox(db: Db, claim: { now: number; worker: strin
 }
 
 /** Records a message to send (a reply), pending and due now; false when its key is already there. */
-export async function insertOutboxMessage(db: Db, m: { key: string; kind: string; chatId: string; payload: unknown; at: number }): Promise<boolean> {
+/** A message to send once, as insertOutboxMessage records it. */
+export interface OutboxMessage {
+  key: string;
+  kind: string;
+  chatId: string;
+  payload: unknown;
+  at: number;
+}
+
+/** Its row: pending, due now. */
+export const outboxMessageRow = (m: OutboxMessage) =>
+  ({ key: m.key, kind: m.kind, chat_id: m.chatId, task_seq: null, period: null, payload: JSON.stringify(m.payload), due_at: m.at, not_before: m.at, status: 'pending', claimed_by: null, claim_expires_at: null, sent_at: null, message_id: null, last_error: null, created_at: m.at }) as const;
+
+export async function insertOutboxMessage(db: Db, m: OutboxMessage): Promise<boolean> {
   const r = await db
     .insertInto('outbox')
-    .values({ key: m.key, kind: m.kind, chat_id: m.chatId, task_seq: null, period: null, payload: JSON.stringify(m.payload), due_at: m.at, not_before: m.at, status: 'pending', claimed_by: null, claim_expires_at: null, sent_at: null, message_id: null, last_error: null, created_at: m.at })
+    .values(outboxMessageRow(m))
     .onConflict((oc) => oc.column('key').doNothing())
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;

@@ -1,4 +1,4 @@
-import type { ControlledTransaction } from 'kysely';
+import type { ControlledTransaction, KyselyPlugin } from 'kysely';
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
 
@@ -35,6 +35,31 @@ const roots = new WeakMap<Db, Db>();
  */
 export function rootOf(db: Db): Db {
   return roots.get(db) ?? db;
+}
+
+const WRITES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
+const refuseWrites: KyselyPlugin = {
+  transformQuery(args) {
+    if (WRITES.has(args.node.kind)) throw new Error(`a read-only command tried to write (${args.node.kind})`);
+    return args.node;
+  },
+  transformResult: (args) => Promise.resolve(args.result),
+};
+const readOnlyViews = new WeakMap<Db, Db>();
+
+/**
+ * `db` for a command declared read-only (src/bot/registry.ts `readOnly`): the query builder's
+ * inserts, updates and deletes through it fail instead of being written outside the
+ * transaction such a command no longer runs in.
+ */
+export function readOnlyView(db: Db): Db {
+  let view = readOnlyViews.get(db);
+  if (!view) {
+    view = db.withPlugin(refuseWrites);
+    readOnlyViews.set(db, view);
+    roots.set(view, rootOf(db));
+  }
+  return view;
 }
 
 // The savepoint names' tuple type is irrelevant here: names are generated.

@@ -18,11 +18,11 @@
  */
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
-import { changesInWindow, scopeScoreEntries, scopeScoreEntriesOfYears, scopeUnits, scopeVetoes, scopeVetoesOfYears, scoredYearsUpTo, type UnitScope } from '../db/grading.repository.js';
+import { changesInWindow, scopeGradingRows, scopeUnits, scoredYearsUpTo, type UnitScope } from '../db/grading.repository.js';
 import type { UnitRow } from '../db/schema.js';
 import { getProgramme } from '../db/setting.repository.js';
 import { listTargetOverrides } from '../db/target-override.repository.js';
-import { findUnitById, listUnits } from '../db/unit.repository.js';
+import { listUnits } from '../db/unit.repository.js';
 import { UserError } from '../errors.js';
 import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, LEVELS, type Grade, type Level, type Plan } from '../plan/schema.js';
 import {
@@ -77,37 +77,34 @@ interface LoadedTree {
 
 /** Grades every unit of a scope for a year (scores as they stood `before` an instant, if given). */
 async function gradeScope(deps: GradingDeps, scope: UnitScope, year: number, asOf?: number, preloaded?: UnitInput[]): Promise<LoadedTree> {
-  const { db, plan } = deps;
-  const [units, scores, vetoes] = await Promise.all([
-    preloaded ?? scopeUnits(db, scope).then(toUnitInputs),
-    scopeScoreEntries(db, scope, year, asOf === undefined ? {} : { before: asOf }),
-    scopeVetoes(db, scope, year, asOf === undefined ? {} : { at: asOf }),
-  ]);
-  const tree = gradeTree(plan, {
-    units,
-    scores,
-    vetoes: vetoes.map((v) => ({ unitId: v.unit_id, reason: v.reason })),
-  });
-  return { tree, units };
+  const loaded = await loadScope(deps, scope, [year], asOf, preloaded);
+  return loaded.graded(year);
 }
 
 /**
- * Grades a scope for `year` and the year before, reading each table once for both (score show,
- * 需整改 and 评分表 compare the two; a round trip fewer per table on PostgreSQL).
+ * Grades a scope for `year` and the year before from one read of their rows (score show, 需整改
+ * and 评分表 compare the two).
  */
 async function gradeScopeAndYearBefore(deps: GradingDeps, scope: UnitScope, year: number, preloaded?: UnitInput[]): Promise<{ current: LoadedTree; previous: LoadedTree }> {
+  const loaded = await loadScope(deps, scope, [year, year - 1], undefined, preloaded);
+  return { current: loaded.graded(year), previous: loaded.graded(year - 1) };
+}
+
+/** A scope's units, entries and vetoes for `years` (two statements), ready to grade per year. */
+async function loadScope(deps: GradingDeps, scope: UnitScope, years: number[], asOf: number | undefined, preloaded: UnitInput[] | undefined): Promise<{ graded(year: number): LoadedTree }> {
   const { db, plan } = deps;
-  const years = [year, year - 1];
-  const [units, scores, vetoes] = await Promise.all([preloaded ?? scopeUnits(db, scope).then(toUnitInputs), scopeScoreEntriesOfYears(db, scope, years), scopeVetoesOfYears(db, scope, years)]);
-  const graded = (y: number): LoadedTree => ({
-    tree: gradeTree(plan, {
+  const [units, rows] = await Promise.all([preloaded ?? scopeUnits(db, scope).then(toUnitInputs), scopeGradingRows(db, scope, years, asOf === undefined ? {} : { asOf })]);
+  const single = years.length === 1;
+  return {
+    graded: (year) => ({
+      tree: gradeTree(plan, {
+        units,
+        scores: single ? rows.entries : rows.entries.filter((e) => e.year === year),
+        vetoes: (single ? rows.vetoes : rows.vetoes.filter((v) => v.year === year)).map((v) => ({ unitId: v.unit_id, reason: v.reason })),
+      }),
       units,
-      scores: scores.filter((e) => e.year === y),
-      vetoes: vetoes.filter((v) => v.year === y).map((v) => ({ unitId: v.unit_id, reason: v.reason })),
     }),
-    units,
-  });
-  return { current: graded(year), previous: graded(year - 1) };
+  };
 }
 
 /** Scope rows → the engine's input; a unit whose parent lies outside the scope is a root. */
@@ -308,10 +305,12 @@ export interface SubtreeReport {
 export async function gradeSubtree(deps: GradingDeps, options: { unit?: string | undefined; year?: number | string | undefined; asOf?: number | undefined } = {}): Promise<SubtreeReport> {
   const year = givenYear(deps, options.year);
   const root = options.unit === undefined ? undefined : await resolveUnit(deps.db, options.unit, '--unit');
-  const { tree } = await gradeScope(deps, root === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: root.id }, year, options.asOf);
+  const scope: UnitScope = root === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: root.id };
+  const rows = await scopeUnits(deps.db, scope);
+  const { tree } = await gradeScope(deps, scope, year, options.asOf, toUnitInputs(rows));
   const counts = Object.fromEntries(LEVELS.map((l) => [l, { none: 0, standard: 0, demonstration: 0 }])) as Record<Level, GradeCounts>;
-  // The root's parent lies outside the subtree: look its name up.
-  const rootParent = root?.parent_id == null ? null : ((await findUnitById(deps.db, root.parent_id))?.name ?? null);
+  // The root's parent lies outside the subtree: the scope's rows carry its name.
+  const rootParent = root === undefined ? null : (rows.find((r) => r.id === root.id)?.parent_name ?? null);
   const units = tree.units.map((u) => {
     counts[u.level][u.grade] += 1;
     const parent = u.parentId === null ? (u.id === root?.id ? rootParent : null) : (tree.get(u.parentId)?.name ?? null);

@@ -101,6 +101,35 @@ describe('deduplication', () => {
   });
 });
 
+describe('read-only commands (no transaction; the marks and the answer written together at the end)', () => {
+  const marks = (msg: { eventId: string; messageId: string }) =>
+    bot.opened.db.selectFrom('processed_event').select('event_id').where('event_id', 'in', [msg.eventId, `message:${msg.messageId}`]).orderBy('event_id').execute();
+  const replyRows = (messageId: string) => bot.opened.db.selectFrom('outbox').select(['status']).where('key', '=', `reply:${messageId}`).execute();
+
+  for (const text of ['得分 城东社区', '任务', '帮助', '天气 明天']) {
+    it(`「${text}」: answered once, its marks and its inbox row written with the answer; a redelivery under either id only finds it answered`, async () => {
+      const msg = message(text);
+      await bot.opened.db.insertInto('inbox').values({ event_id: msg.eventId, kind: 'message', chat_id: msg.chatId, payload: '{}', status: 'pending', received_at: 1, done_at: null }).execute();
+      const first = await handleMessage(msg, bot.deps, { inboxEventId: msg.eventId });
+      expect(first).toMatchObject({ status: 'replied', inboxDone: true });
+      expect((await marks(msg)).map((r) => r.event_id)).toEqual([msg.eventId, `message:${msg.messageId}`].sort());
+      expect(await bot.opened.db.selectFrom('inbox').select('status').where('event_id', '=', msg.eventId).execute()).toEqual([{ status: 'done' }]);
+      expect(await replyRows(msg.messageId)).toEqual([{ status: 'sent' }]);
+      expect(await handleMessage(msg, bot.deps)).toEqual({ status: 'ignored', reason: 'duplicate_event' });
+      expect(await handleMessage({ ...msg, eventId: 'ev_other' }, bot.deps)).toEqual({ status: 'ignored', reason: 'duplicate_message' });
+      expect(bot.outbound.replies.filter((r) => r.messageId === msg.messageId)).toHaveLength(1);
+    });
+  }
+
+  it('a message marked before but never answered (a file reply cut short, an older version) is answered once', async () => {
+    const msg = message('得分 城东社区');
+    await bot.opened.db.insertInto('processed_event').values([{ event_id: msg.eventId, received_at: 1 }, { event_id: `message:${msg.messageId}`, received_at: 1 }]).execute();
+    expect((await handleMessage(msg, bot.deps)).status).toBe('replied');
+    expect(await handleMessage(msg, bot.deps)).toEqual({ status: 'ignored', reason: 'duplicate_event' });
+    expect(bot.outbound.replies.filter((r) => r.messageId === msg.messageId)).toHaveLength(1);
+  });
+});
+
 describe('bad input', () => {
   it('refuses more than 2,000 characters without acting', async () => {
     const r = await respondToMessage(message(`完成 1 ${'很'.repeat(2000)}`), bot.deps);

@@ -8,7 +8,7 @@
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPostgres, type OpenedPostgres } from '../../src/db/database.js';
-import { scopeScoreEntries } from '../../src/db/grading.repository.js';
+import { scopeGradingRows } from '../../src/db/grading.repository.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 
 const url = process.env.TEST_DATABASE_URL;
@@ -46,15 +46,18 @@ describe('grading reads on the server', () => {
         await sql`ANALYZE`.execute(db);
 
         const community = 2;
-        const rows = await scopeScoreEntries(db, { kind: 'subtree', rootId: community }, 2026, { before: 1798761600000 });
-        expect(rows).toHaveLength(100 * 20);
+        const asOf = 1798761600000;
+        const rows = await scopeGradingRows(db, { kind: 'subtree', rootId: community }, [2026], { asOf });
+        expect(rows.entries).toHaveLength(100 * 20);
         const prepared = await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements WHERE statement LIKE ${'%FROM score_entry e%'}`.execute(db);
         expect(prepared.rows, 'the read ran as a named statement').toHaveLength(1);
         const { name, statement } = prepared.rows[0]!;
-        expect(statement).toContain('$3');
+        // Its parameters in order: the scope's root, the entries' year and bound, the vetoes' year and instant (twice).
+        expect(statement).toContain('$6');
+        expect(statement).not.toContain('$7');
 
         await sql`SET plan_cache_mode = force_generic_plan`.execute(db);
-        const plan = (await sql<{ 'QUERY PLAN': string }>`EXPLAIN EXECUTE ${sql.raw(name)}(${sql.lit(community)}, ${sql.lit(2026)}, ${sql.lit(1798761600000)})`.execute(db)).rows
+        const plan = (await sql<{ 'QUERY PLAN': string }>`EXPLAIN EXECUTE ${sql.raw(name)}(${sql.lit(community)}, ${sql.lit(2026)}, ${sql.lit(asOf)}, ${sql.lit(2026)}, ${sql.lit(asOf)}, ${sql.lit(asOf)})`.execute(db)).rows
           .map((r) => r['QUERY PLAN'])
           .join('\n');
         expect(plan).toContain('score_entry_unit_year_idx');

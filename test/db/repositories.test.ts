@@ -12,7 +12,7 @@ import { insertScoreEntry, latestScores } from '../../src/db/score.repository.js
 import { insertUnit, searchUnits } from '../../src/db/unit.repository.js';
 import { bindChat, findChat, findMemberAndChat } from '../../src/db/chat.repository.js';
 import { markEventsProcessed } from '../../src/db/event.repository.js';
-import { scopeScoreEntries, scopeScoreEntriesOfYears, scopeVetoes, scopeVetoesOfYears, scoredYearsUpTo } from '../../src/db/grading.repository.js';
+import { scopeGradingRows, scoredYearsUpTo } from '../../src/db/grading.repository.js';
 import { recordInboxEvent } from '../../src/db/inbox.repository.js';
 import { findMemberByOpenId, insertMember, markMemberRemoved } from '../../src/db/member.repository.js';
 import { clearVetoes, insertVeto } from '../../src/db/score.repository.js';
@@ -101,40 +101,57 @@ describe(`repositories on ${TEST_DIALECT}`, () => {
     expect((await inbox())[1]).toEqual({ event_id: 'ev_2', status: 'pending', done_at: null });
   });
 
-  it("reads two years' entries and vetoes in one statement each, as the per-year reads give them", async () => {
+  it("reads a scope's entries and vetoes of one or several years in one statement, now or as they stood at an instant", async () => {
     const { db } = opened[0]!;
     const street = await insertUnit(db, { name: '城东街道', level: 'street', parentId: null, at: 1 });
     const community = await insertUnit(db, { name: '城东社区', level: 'community', parentId: street.id, at: 1 });
     const other = await insertUnit(db, { name: '城西街道', level: 'street', parentId: null, at: 1 });
-    for (const [unitId, year, itemCode, points] of [
-      [street.id, 2025, '1.1', 3],
-      [community.id, 2025, '11.1', 7.5],
-      [community.id, 2026, '11.1', 8],
-      [community.id, 2026, '11.1', 9],
-      [community.id, 2024, '11.2', 1],
-      [other.id, 2026, '1.1', 4],
-    ] as const) await insertScoreEntry(db, { unitId, year, itemCode, points, by: '王博文', at: 5, note: null });
+    for (const [unitId, year, itemCode, points, at] of [
+      [street.id, 2025, '1.1', 3, 5],
+      [community.id, 2025, '11.1', 7.5, 5],
+      [community.id, 2026, '11.1', 8, 5],
+      [community.id, 2026, '11.1', 9, 50],
+      [community.id, 2024, '11.2', 1, 5],
+      [other.id, 2026, '1.1', 4, 5],
+    ] as const) await insertScoreEntry(db, { unitId, year, itemCode, points, by: '王博文', at, note: null });
     await insertVeto(db, { unitId: community.id, year: 2026, reason: '发生重大安全事故', by: '王博文', at: 6 });
     await insertVeto(db, { unitId: community.id, year: 2025, reason: '班子成员违纪', by: '王博文', at: 6 });
     await insertVeto(db, { unitId: street.id, year: 2025, reason: '已撤销', by: '王博文', at: 6 });
-    await clearVetoes(db, { unitId: street.id, year: 2025, reason: '复核后撤销', by: '王博文', at: 7 });
+    await clearVetoes(db, { unitId: street.id, year: 2025, reason: '复核后撤销', by: '王博文', at: 40 });
+    await insertVeto(db, { unitId: community.id, year: 2026, reason: '后设', by: '王博文', at: 60 });
     await insertVeto(db, { unitId: other.id, year: 2026, reason: '范围外', by: '王博文', at: 6 });
     const scope = { kind: 'subtree', rootId: street.id } as const;
-    const entries = await scopeScoreEntriesOfYears(db, scope, [2026, 2025]);
-    const vetoes = await scopeVetoesOfYears(db, scope, [2026, 2025]);
-    const bySeq = <T extends { seq: number }>(rows: T[]) => [...rows].sort((a, b) => a.seq - b.seq);
+    const entry = (unitId: number, year: number, itemCode: string, points: number) => expect.objectContaining({ unitId, year, itemCode, points });
+    const byPoints = (rows: Array<{ points: number }>) => [...rows].sort((a, b) => a.points - b.points);
+
+    const both = await scopeGradingRows(db, scope, [2026, 2025]);
+    expect(byPoints(both.entries)).toEqual([entry(street.id, 2025, '1.1', 3), entry(community.id, 2025, '11.1', 7.5), entry(community.id, 2026, '11.1', 8), entry(community.id, 2026, '11.1', 9)]);
+    expect(both.vetoes).toEqual([
+      { unit_id: community.id, reason: '发生重大安全事故', year: 2026 },
+      { unit_id: community.id, reason: '班子成员违纪', year: 2025 },
+      { unit_id: community.id, reason: '后设', year: 2026 },
+    ]);
+    // The later entry of an item has the higher seq (the engine keeps it).
+    const [first, later] = both.entries.filter((e) => e.year === 2026);
+    expect(Math.sign(later!.seq - first!.seq)).toBe(later!.points === 9 ? 1 : -1);
+    // One year: the same rows as the two-year read gives for it.
     for (const year of [2026, 2025]) {
-      expect(bySeq(entries.filter((e) => e.year === year).map(({ year: _, ...e }) => e)), `${year}`).toEqual(bySeq(await scopeScoreEntries(db, scope, year)));
-      expect(vetoes.filter((v) => v.year === year).map(({ unit_id, reason }) => ({ unit_id, reason })), `${year}`).toEqual((await scopeVetoes(db, scope, year)).map(({ unit_id, reason }) => ({ unit_id, reason })));
+      const one = await scopeGradingRows(db, scope, [year]);
+      expect(byPoints(one.entries), `${year}`).toEqual(byPoints(both.entries.filter((e) => e.year === year)));
+      expect(one.vetoes, `${year}`).toEqual(both.vetoes.filter((v) => v.year === year));
     }
-    expect(entries).toHaveLength(4);
+    // As they stood at 45: the entry made at 50 and the veto set at 60 not yet, the veto cleared at 40 no longer.
+    const then = await scopeGradingRows(db, scope, [2026, 2025], { asOf: 45 });
+    expect(byPoints(then.entries)).toEqual([entry(street.id, 2025, '1.1', 3), entry(community.id, 2025, '11.1', 7.5), entry(community.id, 2026, '11.1', 8)]);
+    expect(then.vetoes.map((v) => v.reason)).toEqual(['发生重大安全事故', '班子成员违纪']);
+    // At 20 the cleared veto still stood.
+    expect((await scopeGradingRows(db, scope, [2025], { asOf: 20 })).vetoes.map((v) => v.reason)).toEqual(['班子成员违纪', '已撤销']);
+    // Every unit: the other street's rows too.
+    expect((await scopeGradingRows(db, { kind: 'all' }, [2026])).entries).toHaveLength(3);
+    expect(await scopeGradingRows(db, scope, [])).toEqual({ entries: [], vetoes: [] });
     expect(await scoredYearsUpTo(db, 2027)).toEqual([2026, 2025, 2024]);
     expect(await scoredYearsUpTo(db, 2025)).toEqual([2025, 2024]);
     expect(await scoredYearsUpTo(db, 2023)).toEqual([]);
-    expect(vetoes.map((v) => [v.year, v.reason])).toEqual([
-      [2026, '发生重大安全事故'],
-      [2025, '班子成员违纪'],
-    ]);
   });
 
   it('three connections claiming due replies at once get each row exactly once', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { inOneTransaction, rootOf } from '../../src/db/unit-of-work.js';
+import { inOneTransaction, readOnlyView, rootOf } from '../../src/db/unit-of-work.js';
 import type { Db } from '../../src/db/database.js';
 
 let opened: OpenedDatabase;
@@ -76,5 +76,20 @@ describe('inOneTransaction', () => {
       expect(rootOf(db)).toBe(opened.db);
     });
     expect(rootOf(opened.db)).toBe(opened.db);
+  });
+});
+
+describe('readOnlyView', () => {
+  it("reads, refuses the query builder's inserts, updates and deletes, and belongs to the same database", async () => {
+    await put(opened.db, 'uow_a');
+    const view = readOnlyView(opened.db);
+    expect(readOnlyView(opened.db)).toBe(view);
+    expect(rootOf(view)).toBe(opened.db);
+    expect((await view.selectFrom('setting').select('key').where('key', '=', 'uow_a').execute()).map((r) => r.key)).toEqual(['uow_a']);
+    await expect(put(view, 'uow_b')).rejects.toThrow('a read-only command tried to write (InsertQueryNode)');
+    await expect(view.updateTable('setting').set({ value: 'w' }).where('key', '=', 'uow_a').execute()).rejects.toThrow('(UpdateQueryNode)');
+    await expect(view.deleteFrom('setting').where('key', '=', 'uow_a').execute()).rejects.toThrow('(DeleteQueryNode)');
+    expect(await keys()).toEqual(['uow_a']);
+    expect((await opened.db.selectFrom('setting').select('value').where('key', '=', 'uow_a').executeTakeFirst())?.value).toBe('v');
   });
 });

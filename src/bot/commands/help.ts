@@ -10,6 +10,7 @@ export const help = defineCommand({
   usage: '帮助 [命令]',
   example: '帮助 得分',
   access: 'public',
+  readOnly: true,
   params: [{ key: 'command', label: '〈命令〉' }],
   args: z.object({ command: z.string().optional() }),
   async run(ctx, args) {

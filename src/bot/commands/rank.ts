@@ -44,6 +44,7 @@ export const rank = defineCommand({
   usage: '排名 [层级] [上级单位 | 全部] [年份]',
   example: '排名 小区 城东社区',
   access: 'read',
+  readOnly: true,
   params: [
     { key: 'level', label: '[层级]' },
     { key: 'parent', label: '[上级单位]' },

@@ -67,6 +67,7 @@ export const score = defineCommand({
   usage: '得分 〈单位〉[年份]',
   example: '得分 城东 2026',
   access: 'read',
+  readOnly: true,
   params: [
     { key: 'unit', label: '〈单位〉', rest: true },
     { key: 'year', label: '[年份]' },

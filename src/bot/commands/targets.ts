@@ -47,6 +47,7 @@ export const targets = defineCommand({
   usage: '目标',
   example: '目标',
   access: 'read',
+  readOnly: true,
   params: [],
   args: z.object({}),
   async run(ctx) {

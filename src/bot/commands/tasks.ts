@@ -78,6 +78,7 @@ export const tasks = defineCommand({
   usage: '任务 [我的 | 逾期 | 本周 | 全部 | 〈序号〉] [年份]',
   example: '任务 逾期',
   access: 'read',
+  readOnly: true,
   params: [
     { key: 'filter', label: '[筛选]' },
     { key: 'year', label: '[年份]' },
