@@ -93,9 +93,13 @@ export async function scopeUnits(db: Db, scope: UnitScope): Promise<ScopeUnitRow
   return (await query.execute(db)).rows;
 }
 
-/** What a grading reads besides the units: the score entries and the vetoes of a scope, per year. */
+/**
+ * What a grading reads besides the units: the score entries and the vetoes of a scope. Read for
+ * several years, each row carries its year; for one year, the entries do not (a city-wide
+ * ranking reads 157k of them: a fifth column and a copy of every row cost memory).
+ */
 export interface ScopeGradingRows {
-  entries: Array<ScoreEntryLite & { year: number }>;
+  entries: Array<ScoreEntryLite & { year?: number }>;
   vetoes: Array<ScopeVetoRow & { year: number }>;
 }
 
@@ -132,9 +136,9 @@ export async function scopeGradingRows(db: Db, scope: UnitScope, years: readonly
   const entries: ScopeGradingRows['entries'] = [];
   const vetoes: Array<ScopeVetoRow & { year: number; seq: number }> = [];
   for (const r of rows) {
-    const y = r.year ?? years[0]!;
-    if (r.points === null) vetoes.push({ unit_id: r.unitId, reason: r.itemCode, year: y, seq: r.seq });
-    else entries.push({ unitId: r.unitId, itemCode: r.itemCode, points: r.points, seq: r.seq, year: y });
+    if (r.points === null) vetoes.push({ unit_id: r.unitId, reason: r.itemCode, year: r.year ?? years[0]!, seq: r.seq });
+    // The driver's row itself: the engine reads these fields.
+    else entries.push(r as ScoreEntryLite & { year?: number });
   }
   // Vetoes in the order they were set (their reasons are listed so).
   vetoes.sort((x, y) => x.seq - y.seq);
