@@ -18,7 +18,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
-import { changesInWindow, scopeGradingRows, scopeUnits, scoredYearsUpTo, type UnitScope } from '../db/grading.repository.js';
+import { changesInWindow, scopeGradingRows, scopeUnits, scoredYearsUpTo, type ScopeUnitRow, type UnitScope } from '../db/grading.repository.js';
 import type { UnitRow } from '../db/schema.js';
 import { getProgramme } from '../db/setting.repository.js';
 import { listTargetOverrides } from '../db/target-override.repository.js';
@@ -75,8 +75,20 @@ interface LoadedTree {
   units: UnitInput[];
 }
 
+/** A scope's units, read or being read. */
+type Units = UnitInput[] | Promise<UnitInput[]>;
+
+/**
+ * The scope's rows (with the parents' names) and a grading of the scope, read side by side: on
+ * PostgreSQL outside a transaction the two reads go on two connections at once.
+ */
+async function withScopeRows<T>(deps: GradingDeps, scope: UnitScope, grade: (units: Promise<UnitInput[]>) => Promise<T>): Promise<[ScopeUnitRow[], T]> {
+  const rows = scopeUnits(deps.db, scope);
+  return Promise.all([rows, grade(rows.then(toUnitInputs))]);
+}
+
 /** Grades every unit of a scope for a year (scores as they stood `before` an instant, if given). */
-async function gradeScope(deps: GradingDeps, scope: UnitScope, year: number, asOf?: number, preloaded?: UnitInput[]): Promise<LoadedTree> {
+async function gradeScope(deps: GradingDeps, scope: UnitScope, year: number, asOf?: number, preloaded?: Units): Promise<LoadedTree> {
   const loaded = await loadScope(deps, scope, [year], asOf, preloaded);
   return loaded.graded(year);
 }
@@ -85,13 +97,13 @@ async function gradeScope(deps: GradingDeps, scope: UnitScope, year: number, asO
  * Grades a scope for `year` and the year before from one read of their rows (score show, 需整改
  * and 评分表 compare the two).
  */
-async function gradeScopeAndYearBefore(deps: GradingDeps, scope: UnitScope, year: number, preloaded?: UnitInput[]): Promise<{ current: LoadedTree; previous: LoadedTree }> {
+async function gradeScopeAndYearBefore(deps: GradingDeps, scope: UnitScope, year: number, preloaded?: Units): Promise<{ current: LoadedTree; previous: LoadedTree }> {
   const loaded = await loadScope(deps, scope, [year, year - 1], undefined, preloaded);
   return { current: loaded.graded(year), previous: loaded.graded(year - 1) };
 }
 
 /** A scope's units, entries and vetoes for `years` (two statements), ready to grade per year. */
-async function loadScope(deps: GradingDeps, scope: UnitScope, years: number[], asOf: number | undefined, preloaded: UnitInput[] | undefined): Promise<{ graded(year: number): LoadedTree }> {
+async function loadScope(deps: GradingDeps, scope: UnitScope, years: number[], asOf: number | undefined, preloaded: Units | undefined): Promise<{ graded(year: number): LoadedTree }> {
   const { db, plan } = deps;
   const [units, rows] = await Promise.all([preloaded ?? scopeUnits(db, scope).then(toUnitInputs), scopeGradingRows(db, scope, years, asOf === undefined ? {} : { asOf })]);
   const single = years.length === 1;
@@ -161,8 +173,7 @@ export async function scoreReport(deps: GradingDeps, unitOrName: string | UnitRo
   // A row the caller has already looked up is not looked up again.
   const unit = typeof unitOrName === 'string' ? await resolveUnit(deps.db, unitOrName, '--unit') : unitOrName;
   const scope: UnitScope = { kind: 'subtree', rootId: unit.id };
-  const rows = await scopeUnits(deps.db, scope);
-  const { current, previous } = await gradeScopeAndYearBefore(deps, scope, y, toUnitInputs(rows));
+  const [rows, { current, previous }] = await withScopeRows(deps, scope, (units) => gradeScopeAndYearBefore(deps, scope, y, units));
   const detail = current.tree.detail(unit.id);
   const prev = previous.tree.get(unit.id);
   if (!detail || !prev) throw new Error(`unit ${unit.id} missing from its own subtree`);
@@ -251,8 +262,7 @@ export async function ranking(deps: GradingDeps, options: { level: string; paren
   const scope: UnitScope = parent === undefined ? { kind: 'level', level } : { kind: 'level', level, withinId: parent.id };
   // The scope holds the units of the level (within the parent) and their descendants, not
   // their parents: 所属社区 (or the street) comes with each unit's row.
-  const rows = await scopeUnits(deps.db, scope);
-  const { tree } = await gradeScope(deps, scope, year, undefined, toUnitInputs(rows));
+  const [rows, { tree }] = await withScopeRows(deps, scope, (units) => gradeScope(deps, scope, year, undefined, units));
   return rankingOf(tree, rows, level, year, parent?.name ?? null);
 }
 
@@ -284,8 +294,7 @@ export async function rankingWithMix(deps: GradingDeps, options: { level: string
     throw new UserError('bad_argument', `${LEVEL_NAMES_ZH[level]}不在「${parent.name}」（${LEVEL_NAMES_ZH[parent.level]}）之下`, '--parent');
   }
   const scope: UnitScope = { kind: 'subtree', rootId: parent.id };
-  const rows = await scopeUnits(deps.db, scope);
-  const { tree } = await gradeScope(deps, scope, year, undefined, toUnitInputs(rows));
+  const [rows, { tree }] = await withScopeRows(deps, scope, (units) => gradeScope(deps, scope, year, undefined, units));
   return {
     ranking: rankingOf(tree, rows, level, year, parent.name),
     mix: mixOf(tree.units.filter((u) => u.id !== parent.id), year, parent.name),
@@ -306,8 +315,7 @@ export async function gradeSubtree(deps: GradingDeps, options: { unit?: string |
   const year = givenYear(deps, options.year);
   const root = options.unit === undefined ? undefined : await resolveUnit(deps.db, options.unit, '--unit');
   const scope: UnitScope = root === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: root.id };
-  const rows = await scopeUnits(deps.db, scope);
-  const { tree } = await gradeScope(deps, scope, year, options.asOf, toUnitInputs(rows));
+  const [rows, { tree }] = await withScopeRows(deps, scope, (units) => gradeScope(deps, scope, year, options.asOf, units));
   const counts = Object.fromEntries(LEVELS.map((l) => [l, { none: 0, standard: 0, demonstration: 0 }])) as Record<Level, GradeCounts>;
   // The root's parent lies outside the subtree: the scope's rows carry its name.
   const rootParent = root === undefined ? null : (rows.find((r) => r.id === root.id)?.parent_name ?? null);
@@ -560,8 +568,7 @@ export interface UnitYears {
 export async function gradeStreetYears(deps: GradingDeps, year: number): Promise<{ street: string | null; units: UnitYears[] }> {
   const street = await programmeStreet(deps.db);
   const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
-  const rows = await scopeUnits(deps.db, scope);
-  const { current, previous } = await gradeScopeAndYearBefore(deps, scope, year, toUnitInputs(rows));
+  const [rows, { current, previous }] = await withScopeRows(deps, scope, (units) => gradeScopeAndYearBefore(deps, scope, year, units));
   const parentNames = new Map(rows.map((r) => [r.id, r.parent_name]));
   const units = current.tree.units.map((u) => {
     const detail = current.tree.detail(u.id);
@@ -588,8 +595,7 @@ export interface StreetUnitGrade {
 export async function gradeStreetAt(deps: GradingDeps, year: number, upTo: number): Promise<{ street: string | null; units: StreetUnitGrade[] }> {
   const street = await programmeStreet(deps.db);
   const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
-  const rows = await scopeUnits(deps.db, scope);
-  const { tree } = await gradeScope(deps, scope, year, upTo + 1, toUnitInputs(rows));
+  const [rows, { tree }] = await withScopeRows(deps, scope, (units) => gradeScope(deps, scope, year, upTo + 1, units));
   const parentNames = new Map(rows.map((r) => [r.id, r.parent_name]));
   const units = tree.units.map((u) => {
     const detail = tree.detail(u.id);
