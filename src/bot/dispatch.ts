@@ -9,7 +9,7 @@ import { deferredOutbound, type DeferredOutbound } from '../messaging/deferred-o
 import { crashPoint } from './crash-point.js';
 import { markEventProcessed, markEventsProcessed, settleMessage } from '../db/event.repository.js';
 import { markInboxDone } from '../db/inbox.repository.js';
-import { deliverReply, recordReply, REPLY_KIND, replyKey, replyRecorded } from '../services/replies.service.js';
+import { deliverReply, recordReply, REPLY_KIND, replyKey, replyRecorded, type ReplyPayload } from '../services/replies.service.js';
 import type { MsgType, Outbound, OutgoingReply } from '../messaging/outbound.js';
 import { runCardAction } from './actions.js';
 import { helpCard, markOneToOne, noticeCard } from './cards.js';
@@ -217,7 +217,8 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps, options: Ha
       return { ...outcome, ...settled };
     }
   }
-  await deliverQuietly(deps, msg.messageId, now);
+  // The payload this handling recorded is not read back from the outbox.
+  await deliverQuietly(deps, msg.messageId, now, recorded && outcome.reply.kind !== 'file' ? { messageId: msg.messageId, ...inlinePayload(outcome.reply) } : undefined);
   crashPoint('message-after-reply', msg.messageId);
   return { ...outcome, ...settled };
 }
@@ -277,9 +278,9 @@ async function decideReadOnly(msg: ChatMessage, deps: BotDeps, options: HandleOp
   return { outcome: { status: 'ignored', reason: repeat === 'new' ? 'duplicate_message' : repeat }, recorded: false, held, inboxDone };
 }
 
-async function deliverQuietly(deps: BotDeps, messageId: string, now: number): Promise<void> {
+async function deliverQuietly(deps: BotDeps, messageId: string, now: number, recorded?: ReplyPayload): Promise<void> {
   try {
-    await deliverReply(deps, messageId, now);
+    await deliverReply(deps, messageId, now, recorded);
   } catch (err) {
     // The database failed around the attempt: the row stays in the outbox (its claim expires and it is sent again).
     deps.log.error({ err, messageId }, 'reply delivery not recorded');

@@ -138,16 +138,25 @@ export async function insertOutboxMessage(db: Db, m: OutboxMessage): Promise<boo
   return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
-/** Claims one pending row by key (the first attempt right after it was recorded); undefined when it is not pending. */
-export async function claimOutboxByKey(db: Db, claim: { key: string; now: number; worker: string; leaseMs: number }): Promise<OutboxRecord | undefined> {
-  const row = await db
+const COLUMNS_BUT_PAYLOAD = ['id', 'key', 'kind', 'chat_id', 'task_seq', 'period', 'due_at', 'not_before', 'status', 'attempts', 'claimed_by', 'claim_expires_at', 'sent_at', 'message_id', 'last_error', 'created_at'] as const;
+
+/**
+ * Claims one pending row by key (the first attempt right after it was recorded); undefined when
+ * it is not pending. `payload`: what the caller just recorded — the row's payload is then not
+ * read back (a card is kilobytes of JSON, read, sent over and parsed for nothing).
+ */
+export async function claimOutboxByKey(db: Db, claim: { key: string; now: number; worker: string; leaseMs: number; payload?: unknown }): Promise<OutboxRecord | undefined> {
+  const claiming = db
     .updateTable('outbox')
     .set({ status: 'sending', claimed_by: claim.worker, claim_expires_at: claim.now + claim.leaseMs })
     .where('key', '=', claim.key)
-    .where('status', '=', 'pending')
-    .returningAll()
-    .executeTakeFirst();
-  return row ? toOutboxRecord(row) : undefined;
+    .where('status', '=', 'pending');
+  if (claim.payload === undefined) {
+    const row = await claiming.returningAll().executeTakeFirst();
+    return row ? toOutboxRecord(row) : undefined;
+  }
+  const row = await claiming.returning(COLUMNS_BUT_PAYLOAD).executeTakeFirst();
+  return row ? { ...toOutboxRecord({ ...row, payload: 'null' }), payload: claim.payload } : undefined;
 }
 
 /**

@@ -84,10 +84,13 @@ async function send(deps: ReplyDeps, row: OutboxRecord, worker: string, now: num
   }
 }
 
-/** The first attempt, right after the reply was recorded. Never throws on a Lark failure (the row is retried later). */
-export async function deliverReply(deps: ReplyDeps, messageId: string, now: number): Promise<Delivery | 'not_pending'> {
+/**
+ * The first attempt, right after the reply was recorded (`recorded`: its payload, when this
+ * caller recorded it). Never throws on a Lark failure (the row is retried later).
+ */
+export async function deliverReply(deps: ReplyDeps, messageId: string, now: number, recorded?: ReplyPayload): Promise<Delivery | 'not_pending'> {
   const worker = deps.workerId;
-  const row = await claimOutboxByKey(deps.db, { key: replyKey(messageId), now, worker, leaseMs: deps.settings.claimLeaseMinutes * 60_000 });
+  const row = await claimOutboxByKey(deps.db, { key: replyKey(messageId), now, worker, leaseMs: deps.settings.claimLeaseMinutes * 60_000, payload: recorded });
   return row ? send(deps, row, worker, now) : 'not_pending';
 }
 

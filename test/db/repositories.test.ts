@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AnyOpenedDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { claimDueOutbox, countOutboxByStatus, insertOutboxMessage, recordCard } from '../../src/db/outbox.repository.js';
+import { claimDueOutbox, claimOutboxByKey, countOutboxByStatus, insertOutboxMessage, recordCard } from '../../src/db/outbox.repository.js';
 import { insertScoreEntry, latestScores } from '../../src/db/score.repository.js';
 import { insertUnit, searchUnits } from '../../src/db/unit.repository.js';
 import { bindChat, findChat, findMemberAndChat } from '../../src/db/chat.repository.js';
@@ -152,6 +152,18 @@ describe(`repositories on ${TEST_DIALECT}`, () => {
     expect(await scoredYearsUpTo(db, 2027)).toEqual([2026, 2025, 2024]);
     expect(await scoredYearsUpTo(db, 2025)).toEqual([2025, 2024]);
     expect(await scoredYearsUpTo(db, 2023)).toEqual([]);
+  });
+
+  it('claims a reply by key once; the caller that recorded it gets its payload back without the row being read', async () => {
+    const { db } = opened[0]!;
+    const stored = { messageId: 'om_1', msgType: 'text', content: { text: '已记录' } };
+    expect(await insertOutboxMessage(db, { key: 'reply:om_1', kind: 'reply', chatId: 'oc_1', payload: stored, at: 5 })).toBe(true);
+    expect(await insertOutboxMessage(db, { key: 'reply:om_2', kind: 'reply', chatId: 'oc_1', payload: stored, at: 5 })).toBe(true);
+    const known = { messageId: 'om_1', msgType: 'text', content: { text: '内存里的' } };
+    const mine = await claimOutboxByKey(db, { key: 'reply:om_1', now: 10, worker: 'w1', leaseMs: 1000, payload: known });
+    expect(mine).toMatchObject({ key: 'reply:om_1', chatId: 'oc_1', status: 'sending', claimedBy: 'w1', claimExpiresAt: 1010, attempts: 0, payload: known });
+    expect(await claimOutboxByKey(db, { key: 'reply:om_1', now: 11, worker: 'w2', leaseMs: 1000, payload: known })).toBeUndefined();
+    expect(await claimOutboxByKey(db, { key: 'reply:om_2', now: 10, worker: 'w1', leaseMs: 1000 })).toMatchObject({ key: 'reply:om_2', status: 'sending', payload: stored });
   });
 
   it('three connections claiming due replies at once get each row exactly once', async () => {
