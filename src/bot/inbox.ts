@@ -2,11 +2,15 @@
  * The durable inbox as the event router uses it: a verified event is recorded before Lark is
  * answered, marked done once handled, and what is still pending at start is handled then.
  * Recording is one short insert; if it fails the receiver answers with an error and Lark
- * delivers the event again.
+ * delivers the event again. The record is durable (survives a crash of the database server) only
+ * once `durable()` has returned, which Lark's acknowledgement waits for; the handling need not:
+ * a record lost in a crash takes the handling's later commits with it (the WAL is replayed in
+ * order), Lark delivers the event again, and a reply already sent goes again under its uuid,
+ * which Lark deduplicates.
  */
 import type { Clock } from '../clock.js';
 import { retryWhileBusy, type Db } from '../db/database.js';
-import { markInboxDone, pendingInboxEvents, recordInboxEvent } from '../db/inbox.repository.js';
+import { awaitDurableCommits, commitsNeedFlush, markInboxDone, pendingInboxEvents, recordInboxEvent } from '../db/inbox.repository.js';
 import type { CardAction, ChatMessage } from './types.js';
 
 export type InboxEvent = { kind: 'message'; eventId: string; chatId: string; msg: ChatMessage } | { kind: 'card'; eventId: string; chatId: string; action: CardAction };
@@ -14,6 +18,8 @@ export type InboxEvent = { kind: 'message'; eventId: string; chatId: string; msg
 export interface Inbox {
   /** Records the event, pending; false when it was recorded before. Throws when it cannot be written. */
   record(e: InboxEvent): Promise<boolean>;
+  /** Returns once every record made before the call is durable. Throws when that cannot be known. */
+  durable(): Promise<void>;
   done(eventId: string): Promise<void>;
   /** What was recorded and not handled, in order. */
   pending(): Promise<InboxEvent[]>;
@@ -29,7 +35,9 @@ const RECORD_DEADLINE_MS = 1000;
 const DONE_DEADLINE_MS = 30_000;
 
 export function createInbox(db: Db, clock: Clock): Inbox {
+  const durable = commitsNeedFlush(db) ? coalesced(() => retryWhileBusy(() => awaitDurableCommits(db), { deadlineMs: RECORD_DEADLINE_MS })) : async () => undefined;
   return {
+    durable,
     record: (e) =>
       retryWhileBusy(() => recordInboxEvent(db, { eventId: e.eventId, kind: e.kind, chatId: e.chatId, payload: e.kind === 'message' ? e.msg : e.action, at: clock.now().getTime() }), { deadlineMs: RECORD_DEADLINE_MS }),
     done: (eventId) => retryWhileBusy(() => markInboxDone(db, eventId, clock.now().getTime()), { deadlineMs: DONE_DEADLINE_MS, stepMs: 100 }),
@@ -38,5 +46,33 @@ export function createInbox(db: Db, clock: Clock): Inbox {
         r.kind === 'message' ? { kind: 'message', eventId: r.eventId, chatId: r.chatId, msg: r.payload as ChatMessage } : { kind: 'card', eventId: r.eventId, chatId: r.chatId, action: r.payload as CardAction },
       );
     },
+  };
+}
+
+/**
+ * `flush` shared by concurrent callers: a caller joins a flush that has not started yet, never
+ * one already running (that one may have committed its mark before the caller's record), so the
+ * callers that arrive while a flush runs share the next one: a burst of events costs two
+ * flushes, not one each.
+ */
+export function coalesced(flush: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+  const start = (): Promise<void> => {
+    const p: Promise<void> = flush().finally(() => {
+      if (running === p) running = undefined;
+    });
+    running = p;
+    return p;
+  };
+  return () => {
+    if (!running) return start();
+    next ??= running
+      .catch(() => undefined)
+      .then(() => {
+        next = undefined;
+        return start();
+      });
+    return next;
   };
 }

@@ -14,30 +14,33 @@ export interface InboxRecord {
 /**
  * Records a verified event, pending; one statement (its own short transaction). Returns false
  * when the event id was recorded before (a redelivery). Throws when it cannot be written.
+ * On PostgreSQL the commit is asynchronous like every other (openPostgres): Lark is acknowledged
+ * only after `awaitDurableCommits`, so the handling can start while the WAL is flushed.
  */
 export async function recordInboxEvent(db: Db, e: { eventId: string; kind: InboxKind; chatId: string; payload: unknown; at: number }): Promise<boolean> {
-  // PostgreSQL connections commit asynchronously (openPostgres); this record is what Lark is
-  // acknowledged for, so its commit waits for the WAL flush. Its flush also carries every earlier
-  // asynchronous commit: a server crash can only lose later work, which the pending row redoes.
-  // One statement, one round trip: set_config(…, true) applies to the statement's own implicit
-  // transaction, whose commit reads synchronous_commit before the setting is undone.
-  if (dialectOf(db) === 'postgres') {
-    const result = await sql`INSERT INTO inbox (event_id, kind, chat_id, payload, status, received_at, done_at)
-      SELECT ${e.eventId}, ${e.kind}, ${e.chatId}, ${JSON.stringify(e.payload)}, 'pending', ${e.at}, NULL
-      FROM (SELECT set_config('synchronous_commit', 'on', true)) AS durable_commit
-      ON CONFLICT (event_id) DO NOTHING`.execute(db);
-    return Number(result.numAffectedRows ?? 0n) > 0;
-  }
-  return insertInboxRow(db, e);
-}
-
-async function insertInboxRow(db: Db, e: { eventId: string; kind: InboxKind; chatId: string; payload: unknown; at: number }): Promise<boolean> {
   const result = await db
     .insertInto('inbox')
     .values({ event_id: e.eventId, kind: e.kind, chat_id: e.chatId, payload: JSON.stringify(e.payload), status: 'pending', received_at: e.at, done_at: null })
     .onConflict((oc) => oc.column('event_id').doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/**
+ * Returns once every commit made before the call survives a crash of the database server.
+ * PostgreSQL connections commit asynchronously (openPostgres); this is one statement whose own
+ * commit waits for the WAL flush, and the WAL is flushed in order, so the flush carries every
+ * earlier commit with it. The statement must write WAL for its commit to wait: a transactional
+ * logical message (a few bytes, no table, any role may emit it). set_config(…, true) applies to
+ * the statement's own implicit transaction, whose commit reads it before it is undone.
+ * SQLite: a commit is as durable as the file is opened (WAL, synchronous = NORMAL); nothing to do.
+ */
+/** Whether a commit on `db` may still be lost when it returns (awaitDurableCommits does work). */
+export const commitsNeedFlush = (db: Db): boolean => dialectOf(db) === 'postgres';
+
+export async function awaitDurableCommits(db: Db): Promise<void> {
+  if (dialectOf(db) !== 'postgres') return;
+  await sql`SELECT set_config('synchronous_commit', 'on', true), pg_logical_emit_message(true, 'dangjian', 'durable')`.execute(db);
 }
 
 /** Pending events in the order they were recorded. */

@@ -5,7 +5,7 @@
  * crash are handled at the next start, in order per chat, and marked done.
  */
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createEventRouter } from '../../src/bot/transport/events.js';
 import { createWebhookReceiver, type WebhookReceiver } from '../../src/bot/transport/lark-http.js';
 import { WorkQueue } from '../../src/bot/transport/work-queue.js';
@@ -80,6 +80,52 @@ describe('the durable inbox', () => {
     await queue.idle();
     expect(await inboxRows()).toEqual([{ event_id: idsOf(e).eventId, status: 'done', chat_id: GROUP }]);
     expect(await completionsOf(1)).toHaveLength(1);
+  });
+
+  it('answers Lark only once the record is durable; the handling does not wait for it; a flush that fails answers 503 and the redelivery is handled once', async () => {
+    // The flush is the server's (a WAL flush on PostgreSQL, nothing on SQLite); a gate stands in
+    // for a slow or failing one around the real inbox.
+    let flushes: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+    const inbox = { ...bot.runtime.inbox, durable: () => new Promise<void>((resolve, reject) => flushes.push({ resolve, reject })) };
+    const handled: string[] = [];
+    const queue = new WorkQueue({ log: silentLogger });
+    const router = createEventRouter({
+      handleMessage: async (msg, o) => {
+        handled.push(msg.messageId);
+        return bot.runtime.handleMessage(msg, o);
+      },
+      handleCardAction: bot.runtime.handleCardAction,
+      outbound: bot.outbound,
+      queue,
+      inbox,
+      log: createLogger('info', sink),
+    });
+    await start(router);
+    const e = event('完成 1');
+    let status: number | undefined;
+    const answered = post(e).then((s) => (status = s));
+    await vi.waitFor(() => expect(handled).toEqual([idsOf(e).messageId]));
+    await queue.idle();
+    expect(await completionsOf(1)).toHaveLength(1);
+    expect(status).toBeUndefined();
+    expect(flushes).toHaveLength(1);
+    flushes[0]!.resolve();
+    await answered;
+    expect(status).toBe(200);
+
+    // A failed flush: 503 (Lark delivers again), the cause logged; the redelivery finds the row and is not handled again.
+    flushes = [];
+    const f = event('完成 2');
+    const failed = post(f);
+    await vi.waitFor(() => expect(flushes).toHaveLength(1));
+    flushes[0]!.reject(new Error('connection terminated'));
+    expect(await failed).toBe(503);
+    expect(logLines.some((l) => l.msg === 'event record not known to be durable; answered with an error so that Lark delivers it again')).toBe(true);
+    inbox.durable = async () => undefined;
+    expect(await post(f)).toBe(200);
+    await queue.idle();
+    expect(handled).toEqual([idsOf(e).messageId, idsOf(f).messageId]);
+    expect(await completionsOf(2)).toHaveLength(1);
   });
 
   // The disk-full case is SQLite's own (max_page_count); PostgreSQL's is the server's (not drilled here).

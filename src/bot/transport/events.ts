@@ -177,6 +177,17 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
     }
   };
 
+  /** Waits until the event's record is durable; false (logged) when that cannot be known. */
+  const durable = async (eventId: string): Promise<boolean> => {
+    try {
+      await inbox.durable();
+      return true;
+    } catch (err) {
+      log[isBusy(err) ? 'warn' : 'error']({ err, eventId }, 'event record not known to be durable; answered with an error so that Lark delivers it again');
+      return false;
+    }
+  };
+
   const enqueueMessage = (eventId: string, msg: ChatMessage): boolean =>
     queue.push(msg.chatId, async () => {
       if (stopped) return;
@@ -221,9 +232,9 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
         return 'failed';
       }
       // A redelivery of a recorded event: its row is handled (or pending, and handled at the next start).
-      if (!fresh) return 'queued';
-      enqueueMessage(eventId, msg);
-      return 'queued';
+      // The handling starts before the record is durable; Lark's acknowledgement waits for it.
+      if (fresh) enqueueMessage(eventId, msg);
+      return (await durable(eventId)) ? 'queued' : 'failed';
     },
     async cardAction(eventId, event) {
       if (stopped) return 'failed';
@@ -238,6 +249,8 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
         log[isBusy(err) ? 'warn' : 'error']({ err, eventId }, 'card press could not be recorded; answered with an error');
         return 'failed';
       }
+      // The press is handled while its record is made durable; the answer waits for both.
+      const recorded = durable(eventId);
       const work = o.handleCardAction(action).then(async (r) => {
         await markDone(eventId);
         return r;
@@ -246,6 +259,12 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
       const late = Symbol('late');
       const first = await Promise.race([work, new Promise<typeof late>((resolve) => (timer = setTimeout(() => resolve(late), deadline)))]);
       clearTimeout(timer);
+      // Not known to be durable: answered with an error so that Lark presses again (the press's
+      // own dedup makes a handled press a no-op); a late card is still patched in.
+      if (!(await recorded)) {
+        if (first === late) void work.then((r: CardActionResult) => patchLater(o.outbound, action, r, log));
+        return 'failed';
+      }
       if (first !== late) return cardActionResponse(first);
       // Too slow for the synchronous answer: answer {} now and patch the card when the work is done.
       log.warn({ eventId, deadlineMs: deadline }, 'card action slower than the callback deadline; patching later');
