@@ -5,8 +5,10 @@
  *
  * 1. Event → reply p99 (bench/bot.bench.ts's run: signed, encrypted webhook events at 100/s
  *    through the real receiver, runtime and Lark sender to the fake Lark server) on each engine,
- *    in BENCH_BOT_ROUNDS (3) rounds of BENCH_PG_ROUND_SECONDS (10) taking turns, each engine's p99 over
- *    all its rounds' events; goal: PostgreSQL's p99 at most 1.5× SQLite's.
+ *    in BENCH_BOT_ROUNDS (6) rounds of BENCH_PG_ROUND_SECONDS (5) taking turns, each engine's p99 over
+ *    all its rounds' events; goal: PostgreSQL's p99 at most 1.5× SQLite's. Per round the detail
+ *    shows the CPU time the hypervisor stole from this VM (/proc/stat) and, for PostgreSQL, the
+ *    local server's CPU per event (its processes in /proc): the slow rounds are those with steal.
  * 2. Grading a street and ranking the city (bench/scoring.bench.ts) against a bare read of the
  *    same rows on the same engine; goal ≤ 2× on each.
  * 3. The service process's own peak RSS (VmHWM of `node bin/start.js`, webhook mode, against the
@@ -19,8 +21,9 @@
  * postgres://postgres@127.0.0.1:5432/dangjian_pgbench17. Without a reachable server the SQLite
  * figures are still measured and the PostgreSQL ones are reported as skipped, with the reason.
  */
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -53,11 +56,65 @@ const OFFICE_OPEN_ID = 'ou_bench_office';
 const CITY_TABLES = ['unit', 'score_entry', 'setting'] as const;
 
 /** Event → reply: this many rounds per engine, taking turns, of this many seconds each (100 events/s). */
-const BOT_ROUNDS = Number(process.env.BENCH_BOT_ROUNDS ?? 3);
-const BOT_ROUND_SECONDS = Number(process.env.BENCH_PG_ROUND_SECONDS ?? 10);
+// Short rounds, many: the hypervisor steals CPU from this VM in spells of seconds; turns of 5 s
+// let a spell fall on both engines alike more often than turns of 10 s (same 3,000 events each).
+const BOT_ROUNDS = Number(process.env.BENCH_BOT_ROUNDS ?? 6);
+const BOT_ROUND_SECONDS = Number(process.env.BENCH_PG_ROUND_SECONDS ?? 5);
 /** Which of the three measures to run (BENCH_PG_STEPS=reply,scoring,service; all by default). */
 const STEPS = new Set((process.env.BENCH_PG_STEPS ?? 'reply,scoring,service').split(',').map((s) => s.trim()));
 for (const step of STEPS) if (!['reply', 'scoring', 'service'].includes(step)) throw new Error(`BENCH_PG_STEPS: unknown step "${step}" (reply, scoring, service)`);
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on every Linux we run). */
+const TICKS_PER_S = 100;
+
+/** CPU time (ms) the hypervisor stole from this machine so far; undefined off Linux. */
+function stolenMs(): number | undefined {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    return (Number(cpu[8]) * 1000) / TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time (ms) of the local PostgreSQL server's processes so far (its exited backends too); undefined when none is found. */
+function postgresServerCpuMs(): number | undefined {
+  let ticks = 0;
+  let found = false;
+  const stats = new Map<number, string[]>();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!raw.includes('(postgres)')) continue;
+      stats.set(Number(pid), raw.slice(raw.lastIndexOf(')') + 2).split(' '));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  for (const f of stats.values()) {
+    // After "pid (comm) ": state ppid … utime(11) stime(12) cutime(13) cstime(14).
+    ticks += Number(f[11]) + Number(f[12]);
+    // The postmaster (its parent is not a postgres process) holds its reaped backends' times.
+    if (!stats.has(Number(f[1]))) ticks += Number(f[13]) + Number(f[14]);
+    found = true;
+  }
+  return found ? (ticks * 1000) / TICKS_PER_S : undefined;
+}
+
+/** A round of measureBot with the CPU stolen meanwhile and the local server's CPU per event. */
+type MeteredRun = BotRun & { stolenMs?: number | undefined; serverCpuMsPerEvent?: number | undefined };
+async function metered(run: () => Promise<BotRun>, server: boolean): Promise<MeteredRun> {
+  const stolen0 = stolenMs();
+  const server0 = server ? postgresServerCpuMs() : undefined;
+  const r = await run();
+  const stolen1 = stolenMs();
+  const server1 = server ? postgresServerCpuMs() : undefined;
+  return {
+    ...r,
+    stolenMs: stolen0 !== undefined && stolen1 !== undefined ? stolen1 - stolen0 : undefined,
+    serverCpuMsPerEvent: server0 !== undefined && server1 !== undefined && r.roundTripMs.length > 0 ? round((server1 - server0) / r.roundTripMs.length) : undefined,
+  };
+}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -74,7 +131,7 @@ function pooled(runs: BotRun[]): { p50: number; p99: number; events: number; byC
   };
 }
 
-function botMeasure(engine: string, p: ReturnType<typeof pooled>, runs: BotRun[]): BenchMeasure {
+function botMeasure(engine: string, p: ReturnType<typeof pooled>, runs: MeteredRun[]): BenchMeasure {
   return {
     name: `${engine}: webhook → reply at the fake Lark server, p99 over ${runs.length} rounds (${p.events} replies, 100/s)`,
     value: p.p99,
@@ -89,6 +146,8 @@ function botMeasure(engine: string, p: ReturnType<typeof pooled>, runs: BotRun[]
         ack: (r.measures.find((m) => m.name.startsWith('acknowledgement as the sender'))?.detail as { p99?: number } | undefined)?.p99,
         command: (r.measures.find((m) => m.name.startsWith('command work after'))?.detail as { p99?: number } | undefined)?.p99,
       })),
+      roundStolenMs: runs.map((r) => r.stolenMs),
+      ...(runs.some((r) => r.serverCpuMsPerEvent !== undefined) ? { roundServerCpuMsPerEvent: runs.map((r) => r.serverCpuMsPerEvent) } : {}),
       perCommand: p.byCommand,
       firstRound: runs[0]?.measures[0]?.detail,
     },
@@ -157,6 +216,10 @@ async function copyCity(file: string, client: pg.Client): Promise<number> {
     // that autovacuum and a checkpoint do not fall into the measured runs.
     await client.query('VACUUM (ANALYZE)');
     await client.query('CHECKPOINT').catch(() => undefined);
+    // And written out by the kernel: the generated city and the checkpoint leave hundreds of MB of
+    // dirty pages, whose writeback stalled the first measured rounds of both engines (p50 16 and
+    // 62 ms, one PostgreSQL round's p99 0.76 s) on this VM's disk.
+    execFileSync('sync');
   } finally {
     sqlite.close();
   }
@@ -356,8 +419,10 @@ export default async function postgresBench(): Promise<BenchResult> {
     // on every connection, plans not yet settled) every 10 s. Its idle connections still close
     // after 10 s (pg's default) while the other engine's round runs.
     if (STEPS.has('reply')) {
-      const sqlite: BotRun[] = [];
-      const postgres: BotRun[] = [];
+      // The server's CPU is read from /proc when it runs on this machine.
+      const localServer = pgUrl !== undefined && ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(new URL(pgUrl).hostname);
+      const sqlite: MeteredRun[] = [];
+      const postgres: MeteredRun[] = [];
       const keptOpen = (o: AnyOpenedDatabase) => async (): Promise<AnyOpenedDatabase> => ({ ...o, close: async () => undefined });
       const sqliteDb = openDatabase(city.file);
       const postgresDb = pgUrl ? await openPostgres(pgUrl, { applicationName: 'dangjian-bench' }) : undefined;
@@ -368,8 +433,8 @@ export default async function postgresBench(): Promise<BenchResult> {
         await measureBot(city, keptOpen(sqliteDb), { seconds: 5, round: 'warm' });
         if (postgresDb) await measureBot(city, keptOpen(postgresDb), { seconds: 5, round: 'warm' });
         for (let r = 0; r < BOT_ROUNDS; r++) {
-          sqlite.push(await measureBot(city, keptOpen(sqliteDb), { seconds: BOT_ROUND_SECONDS, round: `r${r}` }));
-          if (postgresDb) postgres.push(await measureBot(city, keptOpen(postgresDb), { seconds: BOT_ROUND_SECONDS, round: `r${r}` }));
+          sqlite.push(await metered(() => measureBot(city, keptOpen(sqliteDb), { seconds: BOT_ROUND_SECONDS, round: `r${r}` }), false));
+          if (postgresDb) postgres.push(await metered(() => measureBot(city, keptOpen(postgresDb), { seconds: BOT_ROUND_SECONDS, round: `r${r}` }), localServer));
         }
       } finally {
         await sqliteDb.close();

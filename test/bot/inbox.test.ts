@@ -11,7 +11,7 @@ import { createWebhookReceiver, type WebhookReceiver } from '../../src/bot/trans
 import { WorkQueue } from '../../src/bot/transport/work-queue.js';
 import { activeCompletions, findTask } from '../../src/db/task.repository.js';
 import { createLogger, silentLogger } from '../../src/log.js';
-import { messageEvent } from './lark-events.js';
+import { cardEvent, messageEvent } from './lark-events.js';
 import { BOT_OPEN_ID, GROUP, makeBot, makeBotFromTemplate, OPEN_IDS, type TestBot } from './support.js';
 import { onPostgres } from '../support/database.js';
 import { sqliteOf } from '../../src/db/database.js';
@@ -126,6 +126,35 @@ describe('the durable inbox', () => {
     await queue.idle();
     expect(handled).toEqual([idsOf(e).messageId, idsOf(f).messageId]);
     expect(await completionsOf(2)).toHaveLength(1);
+  });
+
+  it('answers a button press once its record is durable, the press handled meanwhile; a flush that fails answers 503', async () => {
+    let flushes: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+    const inbox = { ...bot.runtime.inbox, durable: () => new Promise<void>((resolve, reject) => flushes.push({ resolve, reject })) };
+    const queue = new WorkQueue({ log: silentLogger });
+    const router = createEventRouter({ handleMessage: bot.runtime.handleMessage, handleCardAction: bot.runtime.handleCardAction, outbound: bot.outbound, queue, inbox, log: createLogger('info', sink) });
+    await start(router);
+    const press = (eventId: string, seq: number) =>
+      fetch(`${receiver!.url}/webhook/event`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(cardEvent({ eventId, operatorOpenId: OPEN_IDS.leadUnit, value: { action: 'task.complete', year: 2026, seq, period: '2026' }, messageId: `om_card_${eventId}`, chatId: GROUP, token: TOKEN })),
+      });
+    let answered: Response | undefined;
+    const first = press('ev_card_durable_1', 3).then((r) => (answered = r));
+    await vi.waitFor(async () => expect(await completionsOf(3)).toHaveLength(1));
+    expect(answered).toBeUndefined();
+    flushes[0]!.resolve();
+    await first;
+    expect(answered!.status).toBe(200);
+    expect(JSON.stringify(await answered!.json())).toContain('toast');
+
+    flushes = [];
+    const second = press('ev_card_durable_2', 4);
+    await vi.waitFor(() => expect(flushes).toHaveLength(1));
+    flushes[0]!.reject(new Error('connection terminated'));
+    expect((await second).status).toBe(503);
+    expect(logLines.some((l) => l.msg === 'event record not known to be durable; answered with an error so that Lark delivers it again' && l.eventId === 'ev_card_durable_2')).toBe(true);
   });
 
   // The disk-full case is SQLite's own (max_page_count); PostgreSQL's is the server's (not drilled here).
