@@ -47,10 +47,19 @@ export function describeLocation(location: string): string {
  * back from pg as strings; every value we store fits a double exactly, so both are parsed to
  * numbers, as SQLite returns them.
  */
+/**
+ * How long an idle pooled connection is kept (pg's default is 10 s). A new connection is a new
+ * server process whose caches are cold and whose named statements are parsed again: with the
+ * default, every burst of chat messages after ten quiet seconds paid that on several
+ * connections at once. Ten minutes keeps the pool warm through a working session and still
+ * gives the server its processes back overnight.
+ */
+const IDLE_CONNECTION_MS = 10 * 60_000;
+
 export async function openPostgres(url: string, options: { max?: number; applicationName?: string } = {}): Promise<OpenedPostgres> {
   const { default: pg } = await import('pg');
   const types = { getTypeParser: (oid: number, format?: string) => (oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) };
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, application_name: options.applicationName ?? 'dangjian', types: types as never });
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, idleTimeoutMillis: IDLE_CONNECTION_MS, application_name: options.applicationName ?? 'dangjian', types: types as never });
   // An idle client's connection dropping (a server restart) must not crash the process; the pool
   // replaces it at the next query.
   pool.on('error', () => {});
@@ -62,12 +71,12 @@ export async function openPostgres(url: string, options: { max?: number; applica
   // trees) and guesses millions of rows, which crosses jit_above_cost; compiling then took
   // 0.5–1.3 s of a 60 ms city-wide ranking (bench/postgres.bench.ts). Our queries are short OLTP
   // reads and writes, where JIT never pays.
-  // Commits are asynchronous (as SQLite is opened: WAL, synchronous = NORMAL): a message makes five
-  // or six commits, and waiting for a WAL flush on each (3–4 ms here) made replies queue up under
+  // Commits are asynchronous (as SQLite is opened: WAL, synchronous = NORMAL): a message makes
+  // several commits, and waiting for a WAL flush on each (3–4 ms here) made replies queue up under
   // a burst. A server crash may lose the last fraction of a second of commits, never consistency;
-  // the one commit that must survive it, the inbox record Lark is acknowledged for, is made
-  // synchronous (recordInboxEvent). Lost later work is redone from the pending inbox row, and a
-  // send whose 'sent' mark was lost goes again under its uuid, which Lark deduplicates.
+  // what must survive it, the inbox record Lark is acknowledged for, is flushed before the
+  // acknowledgement (awaitDurableCommits). Lost later work is redone from the pending inbox row,
+  // and a send whose 'sent' mark was lost goes again under its uuid, which Lark deduplicates.
   // Set before the connection's first query.
   pool.on('connect', (client) => {
     client.on('error', () => {});
