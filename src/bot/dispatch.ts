@@ -9,7 +9,8 @@ import { deferredOutbound, type DeferredOutbound } from '../messaging/deferred-o
 import { crashPoint } from './crash-point.js';
 import { markEventProcessed, markEventsProcessed, settleMessage } from '../db/event.repository.js';
 import { markInboxDone } from '../db/inbox.repository.js';
-import { deliverReply, recordReply, REPLY_KIND, replyKey, replyRecorded, type ReplyPayload } from '../services/replies.service.js';
+import { deliverReply, firstAttemptLeaseMs, recordReply, REPLY_KIND, replyKey, replyRecorded, type ReplyPayload } from '../services/replies.service.js';
+import { recordedOutboxMessage, type OutboxMessage, type OutboxRecord } from '../db/outbox.repository.js';
 import type { MsgType, Outbound, OutgoingReply } from '../messaging/outbound.js';
 import { runCardAction } from './actions.js';
 import { helpCard, markOneToOne, noticeCard } from './cards.js';
@@ -173,7 +174,16 @@ async function prefetchFile(msg: ChatMessage, deps: BotDeps): Promise<Outbound['
 export interface HandleOptions {
   /** The inbox row of this message: marked done in the handling's own transaction (`inboxDone` in the outcome). */
   inboxEventId?: string;
+  /**
+   * The delivery's inbox record, still being made when the handling starts: nothing is written
+   * before it resolves true; false (a redelivery of a recorded event) or a failure, and the
+   * handling stops without writing or sending anything.
+   */
+  recorded?: Promise<boolean>;
 }
+
+/** Whether this delivery may act: its record made (or no record to wait for). */
+const recordMade = (options: HandleOptions): Promise<boolean> | boolean => options.recorded?.then((fresh) => fresh, () => false) ?? true;
 
 /** What became of a message; `inboxDone` when its inbox row was marked done with it. */
 export type HandledMessage = MessageOutcome & { inboxDone?: true };
@@ -187,7 +197,7 @@ export type HandledMessage = MessageOutcome & { inboxDone?: true };
  */
 export async function handleMessage(msg: ChatMessage, deps: BotDeps, options: HandleOptions = {}): Promise<HandledMessage> {
   const now = deps.clock.now().getTime();
-  let decided: Decided;
+  let decided: Decided | 'not-recorded';
   try {
     decided = onlyReads(msg, deps) ? await decideReadOnly(msg, deps, options, now) : await decideInTransaction(msg, deps, options, now);
   } catch (err) {
@@ -196,6 +206,8 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps, options: Ha
     deps.log[isBusy(err) ? 'warn' : 'error']({ err, messageId: msg.messageId }, 'message handling failed; its inbox row is tried again');
     return { status: 'failed' };
   }
+  // Another delivery's record, or none: that delivery (or the next one) handles the message.
+  if (decided === 'not-recorded') return { status: 'ignored', reason: 'duplicate_event' };
   const { outcome, recorded, held } = decided;
   crashPoint('message-after-commit', msg.messageId);
   const settled = decided.inboxDone ? ({ inboxDone: true } as const) : {};
@@ -218,7 +230,7 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps, options: Ha
     }
   }
   // The payload this handling recorded is not read back from the outbox.
-  await deliverQuietly(deps, msg.messageId, now, recorded && outcome.reply.kind !== 'file' ? { messageId: msg.messageId, ...inlinePayload(outcome.reply) } : undefined);
+  await deliverQuietly(deps, msg.messageId, now, recorded && outcome.reply.kind !== 'file' ? { messageId: msg.messageId, ...inlinePayload(outcome.reply) } : undefined, decided.claimed);
   crashPoint('message-after-reply', msg.messageId);
   return { ...outcome, ...settled };
 }
@@ -227,16 +239,19 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps, options: Ha
 interface Decided {
   outcome: MessageDecision;
   recorded: boolean;
+  /** The reply's row when it was recorded claimed for the first attempt. */
+  claimed?: OutboxRecord;
   held: DeferredOutbound;
   inboxDone: boolean;
 }
 
 /** A message that may write: everything in one transaction, the marks written first. */
-async function decideInTransaction(msg: ChatMessage, deps: BotDeps, options: HandleOptions, now: number): Promise<Decided> {
+async function decideInTransaction(msg: ChatMessage, deps: BotDeps, options: HandleOptions, now: number): Promise<Decided | 'not-recorded'> {
   let recorded = false;
   const inbox = options.inboxEventId === undefined ? undefined : { eventId: options.inboxEventId, done: false };
   const held = deferredOutbound(deps.outbound, await prefetchFile(msg, deps));
   const outbound = held.outbound;
+  if (!(await recordMade(options))) return 'not-recorded';
   const outcome = await inOneTransaction(deps.db, async (db) => {
     if (inbox) inbox.done = false;
     const decision = await respondToMessage(msg, { ...deps, db, outbound }, { when: 'first', inbox });
@@ -261,26 +276,29 @@ async function decideInTransaction(msg: ChatMessage, deps: BotDeps, options: Han
  * inbox row's done mark and the answer are written at the end in one statement (settleMessage),
  * which also tells a repeat: a redelivery computes the answer again and finds one recorded.
  */
-async function decideReadOnly(msg: ChatMessage, deps: BotDeps, options: HandleOptions, now: number): Promise<Decided> {
+async function decideReadOnly(msg: ChatMessage, deps: BotDeps, options: HandleOptions, now: number): Promise<Decided | 'not-recorded'> {
   const held = deferredOutbound(deps.outbound);
   const decision = await respondToMessage(msg, { ...deps, outbound: held.outbound }, { when: 'with-answer' });
-  const answer =
+  if (!(await recordMade(options))) return 'not-recorded';
+  // Recorded claimed for the first attempt that follows (one statement fewer than claiming it then).
+  const answer: OutboxMessage | undefined =
     decision.status === 'replied' && decision.reply.kind !== 'file'
-      ? { key: replyKey(msg.messageId), kind: REPLY_KIND, chatId: msg.chatId, payload: { messageId: msg.messageId, ...inlinePayload(decision.reply) }, at: now }
+      ? { key: replyKey(msg.messageId), kind: REPLY_KIND, chatId: msg.chatId, payload: { messageId: msg.messageId, ...inlinePayload(decision.reply) }, at: now, claim: { worker: deps.workerId, leaseMs: firstAttemptLeaseMs(deps.settings) } }
       : undefined;
   crashPoint('message-before-commit', msg.messageId);
   const settled = await settleMessage(deps.db, { eventIds: eventKeys(msg), at: now, inboxDone: options.inboxEventId, answer });
   const inboxDone = options.inboxEventId !== undefined;
   const repeat = repeatOf(msg, settled.newMarks);
-  if (settled.answerRecorded || (answer === undefined && repeat === 'new')) return { outcome: decision, recorded: settled.answerRecorded, held, inboxDone };
+  if (answer !== undefined && settled.answerId !== undefined) return { outcome: decision, recorded: true, claimed: recordedOutboxMessage(answer, settled.answerId), held, inboxDone };
+  if (answer === undefined && repeat === 'new') return { outcome: decision, recorded: false, held, inboxDone };
   // Answered before (or, for a file answer, marked before and answered: act again only when not).
   if (answer === undefined && !(await replyRecorded(deps.db, msg.messageId))) return { outcome: decision, recorded: false, held, inboxDone };
   return { outcome: { status: 'ignored', reason: repeat === 'new' ? 'duplicate_message' : repeat }, recorded: false, held, inboxDone };
 }
 
-async function deliverQuietly(deps: BotDeps, messageId: string, now: number, recorded?: ReplyPayload): Promise<void> {
+async function deliverQuietly(deps: BotDeps, messageId: string, now: number, recorded?: ReplyPayload, claimed?: OutboxRecord): Promise<void> {
   try {
-    await deliverReply(deps, messageId, now, recorded);
+    await deliverReply(deps, messageId, now, recorded, claimed);
   } catch (err) {
     // The database failed around the attempt: the row stays in the outbox (its claim expires and it is sent again).
     deps.log.error({ err, messageId }, 'reply delivery not recorded');

@@ -2,7 +2,7 @@ import { sql, type QueryCreator } from 'kysely';
 import { dialectOf, type Db } from './database.js';
 import type { Database } from './schema.js';
 import { markInboxDone } from './inbox.repository.js';
-import { insertOutboxMessage, outboxMessageRow, type OutboxMessage } from './outbox.repository.js';
+import { insertOutboxMessageId, outboxMessageRow, type OutboxMessage } from './outbox.repository.js';
 import { inOneTransaction } from './unit-of-work.js';
 
 /**
@@ -57,17 +57,17 @@ export async function pruneProcessedEvents(db: Db, olderThan: number): Promise<n
  * A message handled without a transaction (a read-only command) settles in one write: its
  * dedup marks, its inbox row marked done, and its answer recorded unless one is recorded already
  * — on PostgreSQL one statement, on SQLite one transaction. Returns the marks that were new and
- * whether the answer was recorded.
+ * the answer's row id when this call recorded it.
  */
 export async function settleMessage(
   db: Db,
   m: { eventIds: readonly string[]; at: number; inboxDone?: string | undefined; answer?: OutboxMessage | undefined },
-): Promise<{ newMarks: Set<string>; answerRecorded: boolean }> {
+): Promise<{ newMarks: Set<string>; answerId: number | undefined }> {
   const { answer } = m;
   if (dialectOf(db) !== 'postgres') {
     return inOneTransaction(db, async (trx) => {
       const newMarks = await markEventsProcessed(trx, m.eventIds, m.at, { inboxDone: m.inboxDone });
-      return { newMarks, answerRecorded: answer === undefined ? false : await insertOutboxMessage(trx, answer) };
+      return { newMarks, answerId: answer === undefined ? undefined : await insertOutboxMessageId(trx, answer) };
     });
   }
   const row = await db
@@ -88,7 +88,7 @@ export async function settleMessage(
         ? q.selectFrom('outbox').select('id').where(sql<boolean>`false`)
         : q.insertInto('outbox').values(outboxMessageRow(answer)).onConflict((oc) => oc.column('key').doNothing()).returning('id'),
     )
-    .selectNoFrom([sql<string[] | null>`(SELECT array_agg(event_id) FROM marks)`.as('marked'), sql<number>`(SELECT count(*) FROM answer)`.as('recorded')])
+    .selectNoFrom([sql<string[] | null>`(SELECT array_agg(event_id) FROM marks)`.as('marked'), sql<number | null>`(SELECT min(id) FROM answer)`.as('answer_id')])
     .executeTakeFirstOrThrow();
-  return { newMarks: new Set(row.marked ?? []), answerRecorded: Number(row.recorded) > 0 };
+  return { newMarks: new Set(row.marked ?? []), answerId: row.answer_id ?? undefined };
 }

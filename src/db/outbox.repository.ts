@@ -123,19 +123,51 @@ export interface OutboxMessage {
   chatId: string;
   payload: unknown;
   at: number;
+  /**
+   * Recorded already claimed by the caller for its first attempt (no claim statement of its own):
+   * 'sending' until `at + leaseMs`, after which an unsent row is released like any claim.
+   */
+  claim?: { worker: string; leaseMs: number } | undefined;
 }
 
-/** Its row: pending, due now. */
-export const outboxMessageRow = (m: OutboxMessage) =>
-  ({ key: m.key, kind: m.kind, chat_id: m.chatId, task_seq: null, period: null, payload: JSON.stringify(m.payload), due_at: m.at, not_before: m.at, status: 'pending', claimed_by: null, claim_expires_at: null, sent_at: null, message_id: null, last_error: null, created_at: m.at }) as const;
+/** Its row: due now; pending, or claimed for the caller's first attempt. */
+export const outboxMessageRow = (m: OutboxMessage) => ({
+  key: m.key,
+  kind: m.kind,
+  chat_id: m.chatId,
+  task_seq: null,
+  period: null,
+  payload: JSON.stringify(m.payload),
+  due_at: m.at,
+  not_before: m.at,
+  status: (m.claim ? 'sending' : 'pending') as OutboxStatus,
+  claimed_by: m.claim?.worker ?? null,
+  claim_expires_at: m.claim ? m.at + m.claim.leaseMs : null,
+  sent_at: null,
+  message_id: null,
+  last_error: null,
+  created_at: m.at,
+});
 
-export async function insertOutboxMessage(db: Db, m: OutboxMessage): Promise<boolean> {
+/** The record of a message the caller has just recorded as row `id` (nothing read back). */
+export function recordedOutboxMessage(m: OutboxMessage, id: number): OutboxRecord {
+  const row = outboxMessageRow(m);
+  return { ...toOutboxRecord({ ...row, id, attempts: 0, payload: 'null' }), payload: m.payload };
+}
+
+/** Records the message unless its key is there; returns its row id, undefined when it was there. */
+export async function insertOutboxMessageId(db: Db, m: OutboxMessage): Promise<number | undefined> {
   const r = await db
     .insertInto('outbox')
     .values(outboxMessageRow(m))
     .onConflict((oc) => oc.column('key').doNothing())
+    .returning('id')
     .executeTakeFirst();
-  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+  return r?.id;
+}
+
+export async function insertOutboxMessage(db: Db, m: OutboxMessage): Promise<boolean> {
+  return (await insertOutboxMessageId(db, m)) !== undefined;
 }
 
 const COLUMNS_BUT_PAYLOAD = ['id', 'key', 'kind', 'chat_id', 'task_seq', 'period', 'due_at', 'not_before', 'status', 'attempts', 'claimed_by', 'claim_expires_at', 'sent_at', 'message_id', 'last_error', 'created_at'] as const;

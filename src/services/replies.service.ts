@@ -85,11 +85,23 @@ async function send(deps: ReplyDeps, row: OutboxRecord, worker: string, now: num
 }
 
 /**
- * The first attempt, right after the reply was recorded (`recorded`: its payload, when this
- * caller recorded it). Never throws on a Lark failure (the row is retried later).
+ * The lease of a reply recorded already claimed for its first attempt. Short: if the process dies
+ * between recording and sending, the reply goes out when the lease ends (scheduler dispatch), not
+ * after a reminder's lease of minutes. An attempt outlasting it may be sent again by the dispatch,
+ * under the same uuid, which Lark deduplicates. (releaseExpiredClaims dates every claim's start
+ * from the long lease, so such a claim counts as older than it is: never re-sent late, at worst
+ * marked failed a few minutes early.)
  */
-export async function deliverReply(deps: ReplyDeps, messageId: string, now: number, recorded?: ReplyPayload): Promise<Delivery | 'not_pending'> {
+export const firstAttemptLeaseMs = (settings: Pick<SchedulerSettings, 'claimLeaseMinutes'>): number => Math.min(settings.claimLeaseMinutes * 60_000, 60_000);
+
+/**
+ * The first attempt, right after the reply was recorded (`recorded`: its payload, when this
+ * caller recorded it; `claimed`: its row, when it was recorded claimed for this attempt — no
+ * claim statement then). Never throws on a Lark failure (the row is retried later).
+ */
+export async function deliverReply(deps: ReplyDeps, messageId: string, now: number, recorded?: ReplyPayload, claimed?: OutboxRecord): Promise<Delivery | 'not_pending'> {
   const worker = deps.workerId;
+  if (claimed) return send(deps, claimed, worker, now);
   const row = await claimOutboxByKey(deps.db, { key: replyKey(messageId), now, worker, leaseMs: deps.settings.claimLeaseMinutes * 60_000, payload: recorded });
   return row ? send(deps, row, worker, now) : 'not_pending';
 }

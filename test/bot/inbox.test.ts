@@ -87,12 +87,14 @@ describe('the durable inbox', () => {
     // for a slow or failing one around the real inbox.
     let flushes: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
     const inbox = { ...bot.runtime.inbox, durable: () => new Promise<void>((resolve, reject) => flushes.push({ resolve, reject })) };
+    // Each handling and what it came to.
     const handled: string[] = [];
     const queue = new WorkQueue({ log: silentLogger });
     const router = createEventRouter({
       handleMessage: async (msg, o) => {
-        handled.push(msg.messageId);
-        return bot.runtime.handleMessage(msg, o);
+        const outcome = await bot.runtime.handleMessage(msg, o);
+        handled.push(`${msg.messageId} ${outcome.status}`);
+        return outcome;
       },
       handleCardAction: bot.runtime.handleCardAction,
       outbound: bot.outbound,
@@ -104,7 +106,7 @@ describe('the durable inbox', () => {
     const e = event('完成 1');
     let status: number | undefined;
     const answered = post(e).then((s) => (status = s));
-    await vi.waitFor(() => expect(handled).toEqual([idsOf(e).messageId]));
+    await vi.waitFor(() => expect(handled).toEqual([`${idsOf(e).messageId} replied`]));
     await queue.idle();
     expect(await completionsOf(1)).toHaveLength(1);
     expect(status).toBeUndefined();
@@ -124,8 +126,66 @@ describe('the durable inbox', () => {
     inbox.durable = async () => undefined;
     expect(await post(f)).toBe(200);
     await queue.idle();
-    expect(handled).toEqual([idsOf(e).messageId, idsOf(f).messageId]);
+    // The redelivery finds the row recorded: its handling stops before writing or sending anything.
+    expect(handled).toEqual([`${idsOf(e).messageId} replied`, `${idsOf(f).messageId} replied`, `${idsOf(f).messageId} ignored`]);
     expect(await completionsOf(2)).toHaveLength(1);
+    expect(bot.outbound.replies.filter((r) => r.messageId === idsOf(f).messageId)).toHaveLength(1);
+  });
+
+  it('starts handling a message while its record is being made and writes or sends nothing before it is made; a record that fails leaves nothing', async () => {
+    // A gate in front of the real record stands in for its round trip to the database.
+    let gates: Array<{ open: () => void; fail: (e: Error) => void }> = [];
+    const real = bot.runtime.inbox;
+    const inbox = {
+      ...real,
+      record: (e: Parameters<typeof real.record>[0]) => new Promise<void>((open, fail) => gates.push({ open, fail })).then(() => real.record(e)),
+    };
+    const started: string[] = [];
+    const queue = new WorkQueue({ log: silentLogger });
+    const router = createEventRouter({
+      handleMessage: (msg, o) => {
+        started.push(msg.messageId);
+        return bot.runtime.handleMessage(msg, o);
+      },
+      handleCardAction: bot.runtime.handleCardAction,
+      outbound: bot.outbound,
+      queue,
+      inbox,
+      log: createLogger('info', sink),
+    });
+    await start(router);
+    const marksOf = (e: Record<string, unknown>) => bot.opened.db.selectFrom('processed_event').select('event_id').where('event_id', '=', idsOf(e).eventId).execute();
+    const repliesTo = (e: Record<string, unknown>) => bot.outbound.replies.filter((r) => r.messageId === idsOf(e).messageId);
+
+    const e = event('任务 1');
+    const answered = post(e);
+    await vi.waitFor(() => expect(started).toEqual([idsOf(e).messageId]));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await marksOf(e)).toEqual([]);
+    expect(repliesTo(e)).toEqual([]);
+    gates[0]!.open();
+    expect(await answered).toBe(200);
+    await queue.idle();
+    expect(await marksOf(e)).toHaveLength(1);
+    expect(repliesTo(e)).toHaveLength(1);
+    expect(await inboxRows()).toEqual([{ event_id: idsOf(e).eventId, status: 'done', chat_id: GROUP }]);
+
+    // The record fails: 503, and the handling that started leaves no mark, no reply, no row.
+    gates = [];
+    const f = event('任务 2');
+    const failed = post(f);
+    await vi.waitFor(() => expect(gates).toHaveLength(1));
+    gates[0]!.fail(new Error('disk full'));
+    expect(await failed).toBe(503);
+    await queue.idle();
+    expect(await marksOf(f)).toEqual([]);
+    expect(repliesTo(f)).toEqual([]);
+    // Lark delivers it again: handled once.
+    inbox.record = real.record;
+    expect(await post(f)).toBe(200);
+    await queue.idle();
+    expect(repliesTo(f)).toHaveLength(1);
+    expect((await inboxRows()).map((r) => r.status)).toEqual(['done', 'done']);
   });
 
   it('answers a button press once its record is durable, the press handled meanwhile; a flush that fails answers 503', async () => {

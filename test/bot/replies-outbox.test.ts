@@ -3,7 +3,7 @@
  * error recorded) and sent once when Lark is back — by the scheduler's dispatch of another
  * process on the same file (a restart), at any hour. Real sender, fake Lark Open API.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handleMessage } from '../../src/bot/dispatch.js';
 import { findOutboxByKey } from '../../src/db/outbox.repository.js';
 import { activeCompletions, findTask } from '../../src/db/task.repository.js';
@@ -64,6 +64,25 @@ describe('replies through the outbox', () => {
     } finally {
       await restarted.close();
     }
+  });
+
+  it('records the answer to a read already claimed for its first attempt; if that attempt never ends (the process died), the answer goes out once the one-minute lease is over', async () => {
+    const msg = message('任务 3', { from: OPEN_IDS.office, chatId: GROUP });
+    fake.addInboundMessage({ messageId: msg.messageId, chatId: GROUP });
+    // The first attempt hangs where the process would have died: recorded, never sent.
+    const dying = { sendMessage: sender.sendMessage, patchCard: sender.patchCard, uploadFile: sender.uploadFile, replyMessage: () => new Promise<never>(() => undefined) };
+    void handleMessage(msg, { ...bot.deps, outbound: dying });
+    const t0 = bot.clock.now().getTime();
+    const key = `reply:${msg.messageId}`;
+    await vi.waitFor(async () => expect(await findOutboxByKey(bot.opened.db, key)).toMatchObject({ status: 'sending', claimedBy: bot.deps.workerId, claimExpiresAt: t0 + 60_000, attempts: 0 }));
+    const deps = { db: bot.opened.db, plan: bot.deps.plan, config: { timeZone: bot.deps.tz }, clock: bot.clock, log: silentLogger, outbound: sender, calendar: bot.deps.calendar, settings: bot.deps.settings, workerId: 'another' };
+    // Within the lease another process leaves it alone.
+    await dispatchDue(deps, t0 + 59_000);
+    expect(repliesTo(msg.messageId)).toHaveLength(0);
+    await dispatchDue(deps, t0 + 61_000);
+    expect(repliesTo(msg.messageId)).toHaveLength(1);
+    expect(fake.received.filter((r) => r.method === 'POST' && r.path === `/open-apis/im/v1/messages/${msg.messageId}/reply`)).toHaveLength(1);
+    expect(await findOutboxByKey(bot.opened.db, key)).toMatchObject({ status: 'sent', attempts: 1 });
   });
 
   it('a message handled again (a redelivery) neither records nor sends its reply twice', async () => {

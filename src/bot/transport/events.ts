@@ -146,8 +146,12 @@ export interface EventRouter {
 }
 
 export interface EventRouterOptions {
-  /** Resolves to `{ status: 'failed' }` when the database failed before the event took effect (the row stays pending and is tried again). */
-  handleMessage(msg: ChatMessage, options?: { inboxEventId?: string }): Promise<unknown>;
+  /**
+   * Resolves to `{ status: 'failed' }` when the database failed before the event took effect (the
+   * row stays pending and is tried again). `recorded`: the delivery's inbox record, still being
+   * made when the handling starts; the handling writes nothing until it resolves true.
+   */
+  handleMessage(msg: ChatMessage, options?: { inboxEventId?: string; recorded?: Promise<boolean> }): Promise<unknown>;
   handleCardAction(action: CardAction): Promise<CardActionResult>;
   /** For a card answered late: its card is patched in. */
   outbound: Outbound;
@@ -188,11 +192,15 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
     }
   };
 
-  const enqueueMessage = (eventId: string, msg: ChatMessage): boolean =>
+  /** `recorded`: this delivery's inbox record while it is being made (a job queued before it is known). */
+  const enqueueMessage = (eventId: string, msg: ChatMessage, recorded?: Promise<boolean>): boolean =>
     queue.push(msg.chatId, async () => {
       if (stopped) return;
       // Marked done in the handling's own transaction (one write fewer, and exactly once with it).
-      const outcome = (await o.handleMessage(msg, { inboxEventId: eventId })) as { status?: string; reason?: string; inboxDone?: boolean } | undefined;
+      const outcome = (await o.handleMessage(msg, { inboxEventId: eventId, ...(recorded ? { recorded } : {}) })) as { status?: string; reason?: string; inboxDone?: boolean } | undefined;
+      // Not recorded by this delivery (a redelivery of a recorded event, whose own handling owns the
+      // row; or the record failed and Lark was answered with an error): nothing was written.
+      if (recorded && !(await recorded.catch(() => false))) return;
       if (outcome?.status !== 'failed' && outcome?.reason !== 'bot_identity_unknown') return outcome?.inboxDone === true ? undefined : markDone(eventId);
       // The database failed before the event took effect, or (just after a start) the bot does
       // not know its own open_id yet: the row stays pending; try it again.
@@ -223,17 +231,20 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
       // Cheap filters before recording: bots, and group messages that do not mention anyone.
       if (msg.senderType !== 'user' || (msg.chatType === 'group' && msg.mentions.length === 0)) return 'ignored';
       if (!queue.accepting) return 'full';
-      let fresh: boolean;
+      // The handling starts while the event is being recorded (on a database server its first
+      // reads need not wait for the insert's round trip); it writes nothing until the record is
+      // made. A redelivery of a recorded event finds the row there and its handling stops: the row
+      // is handled (or pending, and handled at the next start).
+      const recorded = inbox.record({ kind: 'message', eventId, chatId: msg.chatId, msg });
+      enqueueMessage(eventId, msg, recorded);
       try {
-        fresh = await inbox.record({ kind: 'message', eventId, chatId: msg.chatId, msg });
+        await recorded;
       } catch (err) {
         // A lock held elsewhere is an expected, passing condition (warn); anything else (disk full) is an error.
         log[isBusy(err) ? 'warn' : 'error']({ err, eventId }, 'event could not be recorded; answered with an error so that Lark delivers it again');
         return 'failed';
       }
-      // A redelivery of a recorded event: its row is handled (or pending, and handled at the next start).
       // The handling starts before the record is durable; Lark's acknowledgement waits for it.
-      if (fresh) enqueueMessage(eventId, msg);
       return (await durable(eventId)) ? 'queued' : 'failed';
     },
     async cardAction(eventId, event) {
