@@ -37,7 +37,7 @@ export interface Param {
   rest?: boolean;
 }
 
-export interface Command<A = unknown> {
+export interface Command<A = unknown, R = undefined> {
   /** Chinese name first, then aliases (matched case-insensitively, leading slash optional). */
   names: readonly string[];
   /** One line for the help card. */
@@ -59,13 +59,20 @@ export interface Command<A = unknown> {
   args: z.ZodType<A>;
   /** Maps the tokens to the schema's input; default: `params` positionally. */
   toInput?: (tokens: readonly string[]) => Record<string, unknown>;
-  run(ctx: CommandContext, args: A): Promise<Reply>;
+  /**
+   * A read-only command's first reads, started beside the sender's (on a database server they
+   * then cost no round trip of their own) and handed to `run`. Only reads the command makes for
+   * anyone allowed to run it; for a sender who is refused they are dropped unseen. Promises in
+   * it must not reject unhandled (attach a catch; `run` awaits the original).
+   */
+  readAhead?: (deps: BotDeps, args: A) => R;
+  run(ctx: CommandContext, args: A, ahead?: R): Promise<Reply>;
 }
 
-export const defineCommand = <A>(c: Command<A>): Command<A> => c;
+export const defineCommand = <A, R = undefined>(c: Command<A, R>): Command<A, R> => c;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- heterogeneous registry; each command is typed at its definition
-export type AnyCommand = Command<any>;
+export type AnyCommand = Command<any, any>;
 
 /** Tokens → object by position; a `rest` parameter swallows the remainder; extra tokens → `_extra`. */
 export function positionalInput(params: readonly Param[], tokens: readonly string[]): Record<string, unknown> {

@@ -21,17 +21,20 @@ export interface RunInput {
 
 export async function runCommand(command: AnyCommand, rest: string, r: RunInput): Promise<Reply> {
   try {
+    const tokens = tokenize(rest);
+    const input = command.toInput ? command.toInput(tokens) : positionalInput(command.params, tokens);
+    // A read-only command reads through a guarded view: a write it tried would fail, not be written outside a transaction.
+    const deps = command.readOnly ? { ...r.deps, db: readOnlyView(r.deps.db) } : r.deps;
+    // A read-only command's first reads go beside the sender's; used only once the sender may run it.
+    const early = command.readOnly && command.readAhead && input._extra === undefined ? command.args.safeParse(input) : undefined;
+    const ahead: unknown = early?.success ? command.readAhead!(deps, early.data) : undefined;
     const { actor, chat } = await resolveSender(r.deps, r.senderOpenId, { type: r.chatType, id: r.chatId }, r.source);
     const refusal = await checkAccess({ deps: r.deps, command, actor, chat, chatType: r.chatType, senderOpenId: r.senderOpenId, chatId: r.chatId, source: r.source, at: r.now.getTime() });
     if (refusal) return refusal;
-    const tokens = tokenize(rest);
-    const input = command.toInput ? command.toInput(tokens) : positionalInput(command.params, tokens);
     if (input._extra !== undefined) return cardReply(usageErrorCard(`多余的参数「${String(input._extra).slice(0, 40)}」`, command));
     const args: unknown = command.args.parse(input);
-    // A read-only command reads through a guarded view: a write it tried would fail, not be written outside a transaction.
-    const deps = command.readOnly ? { ...r.deps, db: readOnlyView(r.deps.db) } : r.deps;
     const ctx: CommandContext = { deps, msg: r.msg, actor, chat, log: r.log, now: r.now, commands: registry.commands };
-    return await command.run(ctx, args);
+    return await command.run(ctx, args, ahead);
   } catch (err) {
     // The database could not take the write now (locked, full): no answer; the event is tried again.
     if (isDatabaseUnavailable(err)) throw err;

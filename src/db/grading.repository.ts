@@ -18,6 +18,8 @@ import type { Db } from './database.js';
 export type UnitScope =
   | { kind: 'all' }
   | { kind: 'subtree'; rootId: number }
+  /** The unit of this exact name and everything below it (read before the name is looked up). */
+  | { kind: 'named'; name: string }
   | { kind: 'level'; level: Level; withinId?: number };
 
 export interface ScopeUnitRow {
@@ -62,6 +64,10 @@ function scopeCte(scope: UnitScope, carry: 'ids' | 'units' = 'ids'): RawBuilder<
     case 'subtree':
       return sql`WITH RECURSIVE ${head} AS (
         SELECT ${cols} FROM unit WHERE id = ${scope.rootId}
+        UNION ALL ${step})`;
+    case 'named':
+      return sql`WITH RECURSIVE ${head} AS (
+        SELECT ${cols} FROM unit WHERE name = ${scope.name}
         UNION ALL ${step})`;
     case 'level': {
       if (scope.withinId !== undefined) {

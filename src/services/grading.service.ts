@@ -18,7 +18,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
-import { changesInWindow, scopeGradingRows, scopeUnits, scoredYearsUpTo, type ScopeUnitRow, type UnitScope } from '../db/grading.repository.js';
+import { changesInWindow, scopeGradingRows, scopeUnits, scoredYearsUpTo, type ScopeGradingRows, type ScopeUnitRow, type UnitScope } from '../db/grading.repository.js';
 import type { UnitRow } from '../db/schema.js';
 import { getProgramme } from '../db/setting.repository.js';
 import { listTargetOverrides } from '../db/target-override.repository.js';
@@ -103,9 +103,16 @@ async function gradeScopeAndYearBefore(deps: GradingDeps, scope: UnitScope, year
 }
 
 /** A scope's units, entries and vetoes for `years` (two statements), ready to grade per year. */
-async function loadScope(deps: GradingDeps, scope: UnitScope, years: number[], asOf: number | undefined, preloaded: Units | undefined): Promise<{ graded(year: number): LoadedTree }> {
+async function loadScope(
+  deps: GradingDeps,
+  scope: UnitScope,
+  years: number[],
+  asOf: number | undefined,
+  preloaded: Units | undefined,
+  preloadedRows?: Promise<ScopeGradingRows>,
+): Promise<{ graded(year: number): LoadedTree }> {
   const { db, plan } = deps;
-  const [units, rows] = await Promise.all([preloaded ?? scopeUnits(db, scope).then(toUnitInputs), scopeGradingRows(db, scope, years, asOf === undefined ? {} : { asOf })]);
+  const [units, rows] = await Promise.all([preloaded ?? scopeUnits(db, scope).then(toUnitInputs), preloadedRows ?? scopeGradingRows(db, scope, years, asOf === undefined ? {} : { asOf })]);
   const single = years.length === 1;
   return {
     graded: (year) => ({
@@ -164,16 +171,59 @@ export interface ScoreReport {
 }
 
 /**
+ * A unit's subtree (its units, entries and vetoes for `years`) read by the unit's name while the
+ * caller looks the name up: when the lookup finds the unit of exactly that name (the usual case)
+ * the rows are there without another round trip. Otherwise they are never used (nor their
+ * failure reported).
+ */
+export interface SubtreeReadAhead {
+  name: string;
+  years: readonly number[];
+  units: Promise<ScopeUnitRow[]>;
+  rows: Promise<ScopeGradingRows>;
+}
+
+function readSubtreeAhead(deps: GradingDeps, name: string, years: number[]): SubtreeReadAhead {
+  const scope: UnitScope = { kind: 'named', name };
+  const units = scopeUnits(deps.db, scope);
+  const rows = scopeGradingRows(deps.db, scope, years);
+  // Never used when the lookup finds another unit: not an unhandled rejection then.
+  units.catch(() => undefined);
+  rows.catch(() => undefined);
+  return { name, years, units, rows };
+}
+
+/** What `scoreReport` reads for the unit named `name` in the current year (undefined for a year given: it is checked first). */
+export function scoreReadAhead(deps: GradingDeps, name: string, year: number | string | undefined): SubtreeReadAhead | undefined {
+  if (year !== undefined) return undefined;
+  const y = assessmentYear(deps.clock, deps.tz);
+  return readSubtreeAhead(deps, name.normalize('NFKC').trim(), [y, y - 1]);
+}
+
+/** What `rankingWithMix` reads below the unit named `name` in the current year. */
+export function rankingReadAhead(deps: GradingDeps, name: string, year: number | string | undefined): SubtreeReadAhead | undefined {
+  if (year !== undefined) return undefined;
+  return readSubtreeAhead(deps, name.normalize('NFKC').trim(), [assessmentYear(deps.clock, deps.tz)]);
+}
+
+/** The read-ahead when it is of `unit`'s subtree for exactly `years`. */
+const readAheadOf = (ahead: SubtreeReadAhead | undefined, unit: UnitRow, years: readonly number[]): SubtreeReadAhead | undefined =>
+  ahead !== undefined && ahead.name === unit.name && ahead.years.length === years.length && ahead.years.every((y, i) => y === years[i]) ? ahead : undefined;
+
+/**
  * The full score card of one unit for one year (default: the current assessment year).
  * The previous year's grade counts only if the unit had entries that year; a fall is
  * flagged only once the unit has entries this year (an unassessed year is not a fall).
  */
-export async function scoreReport(deps: GradingDeps, unitOrName: string | UnitRow, year?: number | string): Promise<ScoreReport> {
+export async function scoreReport(deps: GradingDeps, unitOrName: string | UnitRow, year?: number | string, readAhead?: SubtreeReadAhead): Promise<ScoreReport> {
   const y = await resolveYear(deps, year);
   // A row the caller has already looked up is not looked up again.
   const unit = typeof unitOrName === 'string' ? await resolveUnit(deps.db, unitOrName, '--unit') : unitOrName;
   const scope: UnitScope = { kind: 'subtree', rootId: unit.id };
-  const [rows, { current, previous }] = await withScopeRows(deps, scope, (units) => gradeScopeAndYearBefore(deps, scope, y, units));
+  const ahead = readAheadOf(readAhead, unit, [y, y - 1]);
+  const [rows, { current, previous }] = ahead
+    ? await Promise.all([ahead.units, loadScope(deps, scope, [y, y - 1], undefined, ahead.units.then(toUnitInputs), ahead.rows).then((l) => ({ current: l.graded(y), previous: l.graded(y - 1) }))])
+    : await withScopeRows(deps, scope, (units) => gradeScopeAndYearBefore(deps, scope, y, units));
   const detail = current.tree.detail(unit.id);
   const prev = previous.tree.get(unit.id);
   if (!detail || !prev) throw new Error(`unit ${unit.id} missing from its own subtree`);
@@ -286,7 +336,7 @@ function rankingOf(tree: GradedTree, rows: ReadonlyArray<{ id: number; parent_id
  * whole subtree (what `ranking` and `gradeMix` give), from ONE grading of that subtree — a
  * unit's grade depends only on the units below it, all of which the subtree holds.
  */
-export async function rankingWithMix(deps: GradingDeps, options: { level: string; parent: UnitRow; year?: number | string | undefined }): Promise<{ ranking: RankingReport; mix: GradeMixReport }> {
+export async function rankingWithMix(deps: GradingDeps, options: { level: string; parent: UnitRow; year?: number | string | undefined; readAhead?: SubtreeReadAhead | undefined }): Promise<{ ranking: RankingReport; mix: GradeMixReport }> {
   const level = parseLevel(options.level);
   const year = await resolveYear(deps, options.year);
   const parent = options.parent;
@@ -294,7 +344,10 @@ export async function rankingWithMix(deps: GradingDeps, options: { level: string
     throw new UserError('bad_argument', `${LEVEL_NAMES_ZH[level]}不在「${parent.name}」（${LEVEL_NAMES_ZH[parent.level]}）之下`, '--parent');
   }
   const scope: UnitScope = { kind: 'subtree', rootId: parent.id };
-  const [rows, { tree }] = await withScopeRows(deps, scope, (units) => gradeScope(deps, scope, year, undefined, units));
+  const ahead = readAheadOf(options.readAhead, parent, [year]);
+  const [rows, { tree }] = ahead
+    ? await Promise.all([ahead.units, loadScope(deps, scope, [year], undefined, ahead.units.then(toUnitInputs), ahead.rows).then((l) => l.graded(year))])
+    : await withScopeRows(deps, scope, (units) => gradeScope(deps, scope, year, undefined, units));
   return {
     ranking: rankingOf(tree, rows, level, year, parent.name),
     mix: mixOf(tree.units.filter((u) => u.id !== parent.id), year, parent.name),

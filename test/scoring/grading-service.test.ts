@@ -8,7 +8,7 @@ import { setSetting } from '../../src/db/setting.repository.js';
 import { insertUnit } from '../../src/db/unit.repository.js';
 import { UserError } from '../../src/errors.js';
 import type { Level } from '../../src/plan/schema.js';
-import { gradeChanges, gradeMix, gradeSubtree, ranking, rankingWithMix, rectificationList, scoreReport, targetsReport, type GradingDeps } from '../../src/services/grading.service.js';
+import { gradeChanges, gradeMix, gradeSubtree, ranking, rankingReadAhead, rankingWithMix, rectificationList, scoreReadAhead, scoreReport, targetsReport, type GradingDeps } from '../../src/services/grading.service.js';
 import { findUnitByName } from '../../src/db/unit.repository.js';
 import { plan, scoresTotalling } from './helpers.js';
 
@@ -119,6 +119,36 @@ describe('scoreReport', () => {
     expect(vetoed).toMatchObject({ veto: true, vetoReasons: ['安全事故'], grade: 'standard', blockers: ['有“一票否决”事项：安全事故'] });
     await clearVetoes(opened.db, { unitId: id, year: 2022, reason: '撤销', by: 't', at: T0 + 1 });
     expect((await scoreReport(deps, '红楼宇', 2022)).grade).toBe('demonstration');
+  });
+});
+
+describe('reading a subtree ahead while its name is looked up', () => {
+  it('scoreReport and rankingWithMix use rows read ahead by the exact name, and read again for any other unit or year', async () => {
+    await score('甲小区', 2022, 80);
+    await score('乙小区', 2022, 92);
+    const community = (await findUnitByName(opened.db, '一社区'))!;
+    const compound = (await findUnitByName(opened.db, '甲小区'))!;
+    const expected = await scoreReport(deps, compound);
+    const expectedRanking = await rankingWithMix(deps, { level: 'compound', parent: community });
+    const ahead = scoreReadAhead(deps, '甲小区', undefined)!;
+    const rankingAhead = rankingReadAhead(deps, '一社区', undefined)!;
+    await Promise.all([ahead.rows, rankingAhead.rows]);
+    expect(await scoreReport(deps, compound, undefined, ahead)).toEqual(expected);
+    expect(await rankingWithMix(deps, { level: 'compound', parent: community, readAhead: rankingAhead })).toEqual(expectedRanking);
+    // Read ahead, then changed: a report from the read-ahead shows the rows as they were read
+    // (which is how it is seen to be used: there is no second read).
+    const stale = scoreReadAhead(deps, '甲小区', undefined)!;
+    await stale.rows;
+    await insertVeto(opened.db, { unitId: compound.id, year: 2022, reason: '安全事故', by: 't', at: T0 });
+    expect((await scoreReport(deps, compound, undefined, stale)).veto).toBe(false);
+    expect((await scoreReport(deps, compound)).veto).toBe(true);
+    // Another unit's (a fragment, a different name) or a given year: not used.
+    expect((await scoreReport(deps, compound, undefined, scoreReadAhead(deps, '甲小', undefined))).veto).toBe(true);
+    expect((await scoreReport(deps, compound, undefined, scoreReadAhead(deps, '乙小区', undefined))).unit).toBe('甲小区');
+    expect(scoreReadAhead(deps, '甲小区', 2022)).toBeUndefined();
+    // A name that matches nothing reads nothing and reports no error.
+    const none = scoreReadAhead(deps, '不存在', undefined)!;
+    expect(await none.units).toEqual([]);
   });
 });
 

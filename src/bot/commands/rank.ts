@@ -9,7 +9,9 @@ import { GRADE_NAMES_ZH, LEVEL_NAMES_ZH, type Grade } from '../../plan/schema.js
 import { GRADE_BADGE } from '../../cards/labels.js';
 import { fmtPoints } from '../../scoring/format.js';
 import { gradeLabelZh } from '../../scoring/index.js';
-import { gradeMix, ranking, rankingWithMix } from '../../services/grading.service.js';
+import { gradeMix, ranking, rankingReadAhead, rankingWithMix } from '../../services/grading.service.js';
+import { matchUnit } from '../../services/units.service.js';
+import { quiet } from '../read-ahead.js';
 import { parseLevel } from '../../services/units.service.js';
 import { looksLikeYear, yearArg } from '../args.js';
 import { defineCommand } from '../registry.js';
@@ -61,7 +63,10 @@ export const rank = defineCommand({
     return out;
   },
   args: z.object({ level: levelText, parent: z.string().optional(), year: yearArg.optional() }),
-  async run(ctx, args) {
+  // A named parent's match and the rows below the unit of exactly that name, read beside the sender.
+  readAhead: (deps, args) =>
+    args.parent === undefined || ['全部', 'all'].includes(args.parent.toLowerCase()) ? undefined : { match: quiet(matchUnit(deps.db, args.parent)), scope: rankingReadAhead(deps, args.parent, args.year) },
+  async run(ctx, args, ahead) {
     let parentUnit: UnitRow | undefined;
     const everywhere = args.parent !== undefined && ['全部', 'all'].includes(args.parent.toLowerCase());
     if (args.parent === undefined && args.level !== 'street') {
@@ -70,13 +75,13 @@ export const rank = defineCommand({
       const street = programme ? await findUnitByName(ctx.deps.db, programme.streetName) : undefined;
       if (street?.level === 'street') parentUnit = street;
     } else if (args.parent !== undefined && !everywhere) {
-      const found = await lookupUnit(ctx.deps.db, args.parent, (name) => `排名 ${LEVEL_NAMES_ZH[args.level]} ${name}${args.year ? ` ${args.year}` : ''}`, '[上级单位]');
+      const found = await lookupUnit(ctx.deps.db, args.parent, (name) => `排名 ${LEVEL_NAMES_ZH[args.level]} ${name}${args.year ? ` ${args.year}` : ''}`, '[上级单位]', ahead?.match);
       if (!found.unit) return found.reply;
       parentUnit = found.unit;
     }
     const parent = parentUnit?.name;
     // Below a parent, the ranking and the picture of its subtree come from one grading.
-    const both = parentUnit ? await rankingWithMix(ctx.deps, { level: args.level, parent: parentUnit, year: args.year }) : undefined;
+    const both = parentUnit ? await rankingWithMix(ctx.deps, { level: args.level, parent: parentUnit, year: args.year, readAhead: ahead?.scope }) : undefined;
     const r = both?.ranking ?? (await ranking(ctx.deps, { level: args.level, year: args.year }));
     const levelName = LEVEL_NAMES_ZH[r.level];
     const title = `${r.parent ? `${r.parent} · ` : ''}${levelName}排名 · ${r.year} 年度`;

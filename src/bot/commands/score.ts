@@ -5,10 +5,12 @@ import { GRADE_BADGE, GRADE_TEMPLATE } from '../../cards/labels.js';
 import { indicatorPointsChart } from '../../cards/charts.js';
 import { GRADE_NAMES_ZH } from '../../plan/schema.js';
 import { fmtPoints } from '../../scoring/format.js';
-import { scoreReport, type ScoreReport } from '../../services/grading.service.js';
+import { scoreReadAhead, scoreReport, type ScoreReport } from '../../services/grading.service.js';
 import { looksLikeYear, requiredText, yearArg } from '../args.js';
 import { defineCommand } from '../registry.js';
 import { cardReply } from '../types.js';
+import { matchUnit } from '../../services/units.service.js';
+import { quiet } from '../read-ahead.js';
 import { lookupUnit } from './units.js';
 
 /** A year without any entry for the unit: 「尚无评分」, not 「0 分 · 未达标」 (plan-readings A10). */
@@ -78,9 +80,11 @@ export const score = defineCommand({
     return tokens.length === 0 ? {} : { unit: tokens.join(' ') };
   },
   args: z.object({ unit: requiredText('单位名称', 60), year: yearArg.optional() }),
-  async run(ctx, args) {
-    const found = await lookupUnit(ctx.deps.db, args.unit, (name) => `得分 ${name}${args.year ? ` ${args.year}` : ''}`);
+  // The name's match and the rows of the unit of exactly that name, read beside the sender.
+  readAhead: (deps, args) => ({ match: quiet(matchUnit(deps.db, args.unit)), scope: scoreReadAhead(deps, args.unit, args.year) }),
+  async run(ctx, args, ahead) {
+    const found = await lookupUnit(ctx.deps.db, args.unit, (name) => `得分 ${name}${args.year ? ` ${args.year}` : ''}`, undefined, ahead?.match);
     if (!found.unit) return found.reply;
-    return cardReply(scoreCard(await scoreReport(ctx.deps, found.unit, args.year)));
+    return cardReply(scoreCard(await scoreReport(ctx.deps, found.unit, args.year, ahead?.scope)));
   },
 });
