@@ -62,10 +62,10 @@ export interface Command<A = unknown, R = undefined> {
   /**
    * A read-only command's first reads, started beside the sender's (on a database server they
    * then cost no round trip of their own) and handed to `run`. Only reads the command makes for
-   * anyone allowed to run it; for a sender who is refused they are dropped unseen. Promises in
+   * anyone allowed to run it, as of the handling's `now`; for a sender who is refused they are dropped unseen. Promises in
    * it must not reject unhandled (attach a catch; `run` awaits the original).
    */
-  readAhead?: (deps: BotDeps, args: A) => R;
+  readAhead?: (deps: BotDeps, args: A, now: Date) => R;
   run(ctx: CommandContext, args: A, ahead?: R): Promise<Reply>;
 }
 

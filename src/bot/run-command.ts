@@ -27,7 +27,7 @@ export async function runCommand(command: AnyCommand, rest: string, r: RunInput)
     const deps = command.readOnly ? { ...r.deps, db: readOnlyView(r.deps.db) } : r.deps;
     // A read-only command's first reads go beside the sender's; used only once the sender may run it.
     const early = command.readOnly && command.readAhead && input._extra === undefined ? command.args.safeParse(input) : undefined;
-    const ahead: unknown = early?.success ? command.readAhead!(deps, early.data) : undefined;
+    const ahead: unknown = early?.success ? command.readAhead!(deps, early.data, r.now) : undefined;
     const { actor, chat } = await resolveSender(r.deps, r.senderOpenId, { type: r.chatType, id: r.chatId }, r.source);
     const refusal = await checkAccess({ deps: r.deps, command, actor, chat, chatType: r.chatType, senderOpenId: r.senderOpenId, chatId: r.chatId, source: r.source, at: r.now.getTime() });
     if (refusal) return refusal;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { defineCommand } from '../../src/bot/registry.js';
 import { runCommand } from '../../src/bot/run-command.js';
 import { score } from '../../src/bot/commands/score.js';
+import { tasks } from '../../src/bot/commands/tasks.js';
 import { silentLogger } from '../../src/log.js';
 import { GROUP, makeBotFromTemplate, message, OPEN_IDS, replyText, UNBOUND_GROUP, type TestBot } from './support.js';
 
@@ -77,6 +78,20 @@ describe('a command’s read-ahead', () => {
       const withAhead = await run(score, name);
       const ctx = { deps: bot.deps, msg: message(`得分 ${name}`), actor: null, chat: null, log: silentLogger, now: bot.clock.now(), commands: [] };
       expect(replyText(withAhead)).toBe(replyText(await score.run(ctx, args)));
+    }
+  });
+
+  it('gives 任务 the same answers as reading after the sender: one task, a list, a number that is not there, a typed year', async () => {
+    for (const rest of ['3', '逾期', '全部', '99', '3 2026']) {
+      const args = tasks.args.parse(tasks.toInput!(rest.split(' ')));
+      const ctx = { deps: bot.deps, msg: message(`任务 ${rest}`), actor: null, chat: null, log: silentLogger, now: bot.clock.now(), commands: [] };
+      const without = await tasks.run(ctx, args).then(replyText, (e: Error) => e.message);
+      const reply = replyText(await run(tasks, rest));
+      if (rest === '99') {
+        // Not there: the same error, as the run raised it and as the chat is told.
+        expect(without).toMatch(/^2026 年没有序号为 99 的任务/);
+        expect(reply).toContain(without);
+      } else expect(reply, rest).toBe(without);
     }
   });
 });

@@ -23,6 +23,7 @@ import { UNBOUND_HINT } from '../access.js';
 import { optionalText, seqListArg } from '../args.js';
 import { commandButton } from '../cards.js';
 import { shortToast } from '../errors.js';
+import { quiet } from '../read-ahead.js';
 import { defineCommand } from '../registry.js';
 import { cardReply, type BotDeps, type CardActionResult } from '../types.js';
 
@@ -93,19 +94,25 @@ export const tasks = defineCommand({
     return out;
   },
   args: z.object({ filter: taskFilter, year: z.string().transform((s) => Number(nfkc(s).slice(0, 4))).optional() }),
-  async run(ctx, args) {
+  // This year's task or board, read beside the sender (a typed year is checked first).
+  readAhead: (deps, args, now) => {
+    if (args.year !== undefined) return undefined;
+    const year = yearOf(localDate(now, deps.tz));
+    return args.filter.kind === 'one' ? { task: quiet(currentTask(deps, year, args.filter.seq, now.getTime())) } : { board: quiet(boardOrHint(deps, year, now.getTime())) };
+  },
+  async run(ctx, args, ahead) {
     const { deps, now } = ctx;
     const today = localDate(now, deps.tz);
     // A typed year must be one of the programme's (issue 16 #7).
     const year = args.year === undefined ? yearOf(today) : await parseProgrammeYear(deps, args.year, '[年份]');
     const f = args.filter;
     if (f.kind === 'one') {
-      const t = await currentTask(deps, year, f.seq, now.getTime());
+      const t = await (ahead?.task ?? currentTask(deps, year, f.seq, now.getTime()));
       if (t) return cardReply(taskCard(t, today));
       const count = await requireTaskList(deps.db, year);
       throw new UserError('not_found', `${year} 年没有序号为 ${f.seq} 的任务（发送「任务 全部」查看全部 ${count} 项）`, '〈序号〉');
     }
-    const board = await boardOrHint(deps, year, now.getTime());
+    const board = await (ahead?.board ?? boardOrHint(deps, year, now.getTime()));
     switch (f.kind) {
       case 'mine': {
         if (!ctx.actor) throw new UserError('forbidden', UNBOUND_HINT);
