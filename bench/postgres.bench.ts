@@ -6,7 +6,8 @@
  * 1. Event → reply p99 (bench/bot.bench.ts's run: signed, encrypted webhook events at 100/s
  *    through the real receiver, runtime and Lark sender to the fake Lark server) on each engine,
  *    in BENCH_BOT_ROUNDS (6) rounds of BENCH_PG_ROUND_SECONDS (5) taking turns, each engine's p99 over
- *    all its rounds' events; goal: PostgreSQL's p99 at most 1.5× SQLite's. Per round the detail
+ *    all its rounds' events; goal: PostgreSQL's p99 at most 1.5× SQLite's, both over all rounds and
+ *    in the median round (the verdict takes the larger ratio). Per round the detail
  *    shows the CPU time the hypervisor stole from this VM (/proc/stat) and, for PostgreSQL, the
  *    local server's CPU per event (its processes in /proc): the slow rounds are those with steal.
  * 2. Grading a street and ranking the city (bench/scoring.bench.ts) against a bare read of the
@@ -445,9 +446,14 @@ export default async function postgresBench(): Promise<BenchResult> {
       if (pgUrl) {
         const pgBot = pooled(postgres);
         measures.push(botMeasure('PostgreSQL', pgBot, postgres));
+        const pooledRatio = pgBot.p99 / sqliteBot.p99;
+        const medianRoundRatio = quantile(postgres.map((r) => r.p99), 0.5) / quantile(sqlite.map((r) => r.p99), 0.5);
         measures.push({
-          name: 'event → reply p99, PostgreSQL / SQLite',
-          ratio: pgBot.p99 / sqliteBot.p99,
+          // The larger of the two ratios: a stall of the machine during one engine's round sets
+          // that engine's pooled p99 (a 3.9 s stall in a SQLite round once made the pooled ratio
+          // 0.04, a pass that meant nothing); the median round is what most rounds saw.
+          name: 'event → reply p99, PostgreSQL / SQLite (the larger of: over all rounds, the median round)',
+          ratio: Math.max(pooledRatio, medianRoundRatio),
           goal: P99_RATIO_GOAL,
           value: pgBot.p99,
           unit: 'ms',
@@ -456,9 +462,8 @@ export default async function postgresBench(): Promise<BenchResult> {
             postgresP99: round(pgBot.p99),
             sqliteP50: round(sqliteBot.p50),
             postgresP50: round(pgBot.p50),
-            // A stall of the machine in one round sets the pooled p99; the median round's p99 is
-            // what most rounds saw.
-            medianRoundP99Ratio: round(quantile(postgres.map((r) => r.p99), 0.5) / quantile(sqlite.map((r) => r.p99), 0.5)),
+            pooledP99Ratio: round(pooledRatio),
+            medianRoundP99Ratio: round(medianRoundRatio),
             rounds: BOT_ROUNDS,
             secondsPerRound: BOT_ROUND_SECONDS,
           },
