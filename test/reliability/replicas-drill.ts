@@ -360,6 +360,10 @@ export async function runConnectionLossDrill(o: ConnectionLossDrillOptions): Pro
     const delivered = async () => (await s.fake.state()).messages.length;
     await waitFor('a fifth of the reminders to be delivered', async () => (await delivered()) >= o.reminders / 5, 30_000, 25);
 
+    // The replicas' own server connections: after the outage every one must be a new one (they
+    // reconnected), whether or not a query of theirs happened to fail while the server was down.
+    const serviceConnections = async () => new Set((await s.db.admin(`SELECT pid FROM pg_stat_activity WHERE datname = '${s.db.name}' AND application_name = 'dangjian-service'`)).map((r) => Number(r.pid)));
+    const connectionsBefore = await serviceConnections();
     const beforeOutage = await delivered();
     const logsBefore = replicas.map((r) => r.logs.length);
     const outageStart = Date.now();
@@ -386,6 +390,8 @@ export async function runConnectionLossDrill(o: ConnectionLossDrillOptions): Pro
     const logsAtOutageEnd = replicas.map((r) => r.logs.length);
 
     const finalCounts = await waitFor('every card to be sent', () => settled(s.db, seeded.cards.size), o.finishTimeoutMs, 200);
+    const connectionsAfter = await serviceConnections();
+    const carriedOver = [...connectionsAfter].filter((pid) => connectionsBefore.has(pid)).length;
     const sendsAfter = replicas.map((r, i) => r.logs.slice(logsAtOutageEnd[i]).filter((l) => l.msg === 'lark call ok' && l.path === SEND_PATH).length);
     // What each replica logged about the lost connections (a failed pass, a failed send record…).
     const outageLogs = replicas.map((r, i) => r.logs.slice(logsBefore[i]).filter((l) => (l.level as number) >= 40));
@@ -413,16 +419,22 @@ export async function runConnectionLossDrill(o: ConnectionLossDrillOptions): Pro
         test: o.mode === 'terminate' ? 'Three replicas on PostgreSQL: connections terminated mid-run' : 'Three replicas on PostgreSQL: server restarted mid-run',
         load: `${o.reminders} reminders to ${o.chats} chats, one card each, falling due over ${o.spreadMs / 1000} s, three real service processes on one PostgreSQL database, each ticking every 1 s`,
         injected,
-        result: `${c.deliveredOnce}/${o.reminders} delivered exactly once, ${c.duplicates} duplicates, ${c.missing} missing; ${c.repeatRequests} repeated send requests, ${c.absorbedByUuid} absorbed by Lark's uuid dedupe; ${duringOutage} delivered during the outage; the 3 replicas stayed up (${alive.filter(Boolean).length}/3 alive at the end, ${fatal} fatal log lines), ${replicasThatSawIt} of them logged the lost connections (${failedPasses} failed passes, tried again at the next tick; ${quotaStoreFailures} sends stopped by the shared quota store before Lark; ${unsettled} cards given back unsettled, no send attempt counted: ${retriedRows} sent rows with other than 1 attempt) and sent ${sendsAfter.join(' / ')} messages after it; ${elapsedS} s`,
+        result: `${c.deliveredOnce}/${o.reminders} delivered exactly once, ${c.duplicates} duplicates, ${c.missing} missing; ${c.repeatRequests} repeated send requests, ${c.absorbedByUuid} absorbed by Lark's uuid dedupe; ${duringOutage} delivered during the outage; the 3 replicas stayed up (${alive.filter(Boolean).length}/3 alive at the end, ${fatal} fatal log lines) and reconnected (${connectionsAfter.size} server connections of theirs after it, ${carriedOver} of them from before it; ${connectionsBefore.size} before), ${replicasThatSawIt} of them logged the lost connections (${failedPasses} failed passes, tried again at the next tick; ${quotaStoreFailures} sends stopped by the shared quota store before Lark; ${unsettled} cards given back unsettled, no send attempt counted: ${retriedRows} sent rows with other than 1 attempt) and sent ${sendsAfter.join(' / ')} messages after it; ${elapsedS} s`,
         method:
           'Same cards as the SIGKILL drill (recordCard through openPostgres, in a database the drill creates and drops), seeded once the three replicas are ticking. The outage is injected from a connection to another database on the same server, so that it hits only the replicas’ pools (the drill’s own reader is spared by its application_name); DANGJIAN_DRILL_PG_RESTART=1 (soak only) restarts the shared local server once instead. Counted at the fake per reminder key, per uuid and per HTTP request.',
-        metrics: { mode: o.mode, reminders: o.reminders, chats: o.chats, replicas: REPLICAS, seed: o.seed, outageS, rounds, terminated, duringOutage, deliveredOnce: c.deliveredOnce, duplicates: c.duplicates, missing: c.missing, repeatRequests: c.repeatRequests, absorbedByUuid: c.absorbedByUuid, messages: c.messages, replicasThatSawIt, failedPasses, quotaStoreFailures, unsettled, retriedRows, sendsAfter: sendsAfter.join('/'), fatal, upS, elapsedS, restartOutput },
+        metrics: { mode: o.mode, reminders: o.reminders, chats: o.chats, replicas: REPLICAS, seed: o.seed, outageS, rounds, terminated, duringOutage, deliveredOnce: c.deliveredOnce, duplicates: c.duplicates, missing: c.missing, repeatRequests: c.repeatRequests, absorbedByUuid: c.absorbedByUuid, messages: c.messages, replicasThatSawIt, failedPasses, quotaStoreFailures, unsettled, retriedRows, sendsAfter: sendsAfter.join('/'), fatal, connectionsBefore: connectionsBefore.size, connectionsAfter: connectionsAfter.size, carriedOver, upS, elapsedS, restartOutput },
       },
       () => {
         expect(aliveAfterOutage).toEqual([true, true, true]);
         expect(alive).toEqual([true, true, true]);
         if (o.mode === 'terminate') expect(terminated).toBeGreaterThan(0);
-        expect(replicasThatSawIt).toBeGreaterThan(0);
+        // Hit by the outage: none of their connections survived it, and they made new ones.
+        expect(connectionsBefore.size).toBeGreaterThan(0);
+        expect(connectionsAfter.size).toBeGreaterThan(0);
+        expect(carriedOver).toBe(0);
+        // Connections terminated again and again for seconds: some query of theirs failed and was
+        // logged. (A restart can be over in half a second, between two of their queries.)
+        if (o.mode === 'terminate') expect(replicasThatSawIt).toBeGreaterThan(0);
         expect(finalCounts.sent).toBe(o.reminders);
         expect(c.missing).toBe(0);
         expect(c.duplicates, c.duplicateExample).toBe(0);
