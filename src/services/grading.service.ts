@@ -414,8 +414,12 @@ export async function rectificationList(deps: GradingDeps, options: { unit?: str
 
 /** The programme's street: the unit named at `dangjian init`, else the only street, else none (every unit counts). */
 export async function programmeStreet(db: Db): Promise<UnitRow | undefined> {
-  const streetName = (await getProgramme(db))?.streetName;
-  const streets = await listUnits(db, { level: 'street' });
+  // Both reads at once (one round trip on a database server, not two).
+  const [programme, streets] = await Promise.all([getProgramme(db), listUnits(db, { level: 'street' })]);
+  return streetOfProgramme(programme?.streetName, streets);
+}
+
+function streetOfProgramme(streetName: string | undefined, streets: readonly UnitRow[]): UnitRow | undefined {
   return streets.find((s) => s.name === streetName) ?? (streets.length === 1 ? streets[0] : undefined);
 }
 
@@ -432,19 +436,19 @@ export interface TargetsReport extends TargetProgress {
  */
 export async function targetsReport(deps: GradingDeps, options: { at?: string | undefined; asOf?: number | undefined; grades?: ReadonlyMap<number, UnitYearGrade[]> } = {}): Promise<TargetsReport> {
   const { db, plan, clock, tz } = deps;
-  const programme = await requireProgramme(db);
-  let at: string;
-  if (options.at === undefined || options.at.trim() === '') at = localDate(clock.now(), tz);
-  else {
-    const parsed = parseIsoDate(options.at.trim());
-    if (!parsed) throw new UserError('bad_argument', `日期应为 YYYY-MM-DD，例如 2022-06-30（收到“${options.at.trim()}”）`, '--at');
-    at = parsed;
-  }
-  const street = await programmeStreet(db);
+  const typed = options.at?.trim() ?? '';
+  const at = typed === '' ? localDate(clock.now(), tz) : parseIsoDate(typed);
+  // The reads that need nothing but the date go out together (on a database server each one
+  // in a row is a round trip); an uninitialised programme is still reported before a bad date.
+  const programmeRead = requireProgramme(db);
+  const streetsRead = listUnits(db, { level: 'street' });
+  const overridesRead = listTargetOverrides(db);
+  const yearsRead = options.grades === undefined && at ? scoredYearsUpTo(db, Number(at.slice(0, 4))) : undefined;
+  const [programme, streets, overrides, scoredYears] = await Promise.all([programmeRead, streetsRead, overridesRead, yearsRead]);
+  if (!at) throw new UserError('bad_argument', `日期应为 YYYY-MM-DD，例如 2022-06-30（收到“${typed}”）`, '--at');
+  const street = streetOfProgramme(programme.streetName, streets);
   const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
-  const units = toUnitInputs(await scopeUnits(db, scope));
-  const unitCounts = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
-  for (const u of units) unitCounts[u.level] += 1;
+  const unitsRead = scopeUnits(db, scope).then(toUnitInputs);
 
   // An as-of view: only entries made, and vetoes standing, by the end of the date (issue 16 #5).
   // `asOf` (an instant within that day, e.g. the digest's send time) narrows it further.
@@ -454,15 +458,16 @@ export async function targetsReport(deps: GradingDeps, options: { at?: string | 
   // Given grades (the frozen grades of assessment rounds) stand for the entries.
   let grades = options.grades === undefined ? undefined : new Map([...options.grades].filter(([y]) => y >= range.first && y <= range.last && y <= Number(at.slice(0, 4))));
   if (grades === undefined) {
+    const years = (scoredYears ?? []).filter((y) => y >= range.first && y <= range.last);
+    // Each year's rows are read beside the units and the other years'.
+    const trees = await Promise.all(years.map(async (y) => ({ year: y, tree: (await gradeScope(deps, scope, y, asOf, unitsRead)).tree })));
     grades = new Map<number, UnitYearGrade[]>();
-    const years = (await scoredYearsUpTo(db, Number(at.slice(0, 4)))).filter((y) => y >= range.first && y <= range.last);
-    for (const y of years) {
-      const { tree } = await gradeScope(deps, scope, y, asOf, units);
-      // A year whose entries in this street were all made after the date has no assessment yet.
-      if (tree.units.some((u) => u.assessed > 0)) grades.set(y, tree.units.map((u) => ({ id: u.id, level: u.level, grade: u.grade })));
-    }
+    // A year whose entries in this street were all made after the date has no assessment yet.
+    for (const { year, tree } of trees) if (tree.units.some((u) => u.assessed > 0)) grades.set(year, tree.units.map((u) => ({ id: u.id, level: u.level, grade: u.grade })));
   }
-  const overrides = await listTargetOverrides(db);
+  const units = await unitsRead;
+  const unitCounts = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
+  for (const u of units) unitCounts[u.level] += 1;
   const progress = targetProgress(plan, { firstYear: programme.firstYear, at, grades, units: unitCounts, overrides });
   return { ...progress, street: street?.name ?? null };
 }

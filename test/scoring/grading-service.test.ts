@@ -233,6 +233,8 @@ describe('rectificationList', () => {
 describe('targetsReport', () => {
   it('needs the programme to be initialised', async () => {
     await expectUserError(targetsReport(deps), 'not_initialised');
+    // Its reads go out together; what is said first is still that the programme is not set up.
+    await expectUserError(targetsReport(deps, { at: '2022-02-30' }), 'not_initialised');
   });
 
   it('counts the programme street\'s units in the latest assessment year and rejects a bad date on --at', async () => {

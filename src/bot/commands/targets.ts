@@ -51,7 +51,8 @@ export const targets = defineCommand({
   params: [],
   args: z.object({}),
   async run(ctx) {
-    const r = await targetsReport(ctx.deps);
+    // Declared (approved applications of the year) vs reached per level, read beside the report.
+    const [r, declared] = await Promise.all([targetsReport(ctx.deps), declaredTargets(ctx.deps)]);
     const basis = r.currentLabel === null ? '' : `（依据${r.currentLabel}节点）`;
     const summary =
       r.onTrack === null ? '暂无可衡量的目标节点。' : r.onTrack ? `🟢 当前节点按进度推进${basis}。` : `🔴 当前节点进度落后${basis}，请关注标红的目标。`;
@@ -64,8 +65,6 @@ export const targets = defineCommand({
       const chart = m.requirements.length > 0 && charts < MAX_CHARTS_PER_CARD ? `target_${++charts}` : null;
       elements.push(hr(), ...milestoneElements(m, chart));
     }
-    // Declared (approved applications of the year) vs reached per level.
-    const declared = await declaredTargets(ctx.deps);
     if (declared.levels.length > 0) elements.push(hr(), markdown([`**${declared.year} 年申报目标**（已通过的申报 · 按评定）`, ...declared.levels.map((d) => `${d.levelName}：${declaredLine(d)}`)].join('\n')));
     // The document's numbers are the sample street's: say once how to set the street's own.
     if (r.milestones.some((m) => m.requirements.some((q) => q.exceedsUnits && q.applicable && !q.overridden))) {
