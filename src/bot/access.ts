@@ -34,7 +34,13 @@ export async function resolveActor(deps: BotDeps, openId: string, source: AuditS
 }
 
 /** The sender as an actor and, in a group, the chat's subscription: one read. */
-export async function resolveSender(deps: BotDeps, openId: string, chat: { type: 'p2p' | 'group'; id: string | null }, source: AuditSource): Promise<{ actor: Actor | null; chat: ChatRecord | null }> {
+/** Who sent a message (null: not on the roster) and the chat's record (null: one-to-one, or not bound). */
+export interface Sender {
+  actor: Actor | null;
+  chat: ChatRecord | null;
+}
+
+export async function resolveSender(deps: BotDeps, openId: string, chat: { type: 'p2p' | 'group'; id: string | null }, source: AuditSource): Promise<Sender> {
   const chatId = chat.type === 'group' ? chat.id : null;
   if (deps.consoleActor) return { actor: { ...deps.consoleActor, source }, chat: chatId === null ? null : ((await findChat(deps.db, chatId)) ?? null) };
   const found = await findMemberAndChat(deps.db, openId, chatId);

@@ -12,6 +12,7 @@ import { markInboxDone } from '../db/inbox.repository.js';
 import { deliverReply, firstAttemptLeaseMs, recordReply, REPLY_KIND, replyKey, replyRecorded, type ReplyPayload } from '../services/replies.service.js';
 import { recordedOutboxMessage, type OutboxMessage, type OutboxRecord } from '../db/outbox.repository.js';
 import type { MsgType, Outbound, OutgoingReply } from '../messaging/outbound.js';
+import { resolveSender, type Sender } from './access.js';
 import { runCardAction } from './actions.js';
 import { helpCard, markOneToOne, noticeCard } from './cards.js';
 import { registry } from './commands/index.js';
@@ -88,7 +89,7 @@ interface InboxSettlement {
  * row's done mark), before the command acts; or with the answer, after a read-only command
  * (settleMessage), which decides then whether it was a repeat.
  */
-type Marking = { when: 'first'; inbox?: InboxSettlement | undefined } | { when: 'with-answer' };
+type Marking = { when: 'first'; inbox?: InboxSettlement | undefined; sender?: Sender | undefined } | { when: 'with-answer' };
 
 async function decide(msg: ChatMessage, deps: BotDeps, marking: Marking): Promise<MessageDecision> {
   if (msg.senderType !== 'user') return { status: 'ignored', reason: 'bot_sender' };
@@ -133,6 +134,7 @@ async function decide(msg: ChatMessage, deps: BotDeps, marking: Marking): Promis
     chatId: msg.chatId,
     senderOpenId: msg.senderOpenId,
     source: 'chat',
+    sender: marking.when === 'first' ? marking.sender : undefined,
   });
   return { status: 'replied', command: matched.command.names[1] ?? matched.command.names[0]!, reply };
 }
@@ -249,12 +251,16 @@ interface Decided {
 async function decideInTransaction(msg: ChatMessage, deps: BotDeps, options: HandleOptions, now: number): Promise<Decided | 'not-recorded'> {
   let recorded = false;
   const inbox = options.inboxEventId === undefined ? undefined : { eventId: options.inboxEventId, done: false };
+  const senderRead = commandSender(msg, deps);
   const held = deferredOutbound(deps.outbound, await prefetchFile(msg, deps));
   const outbound = held.outbound;
   if (!(await recordMade(options))) return 'not-recorded';
+  // Read beside the record (on a database server, one round trip fewer inside the transaction)
+  // and settled before the transaction opens: on SQLite that holds the one connection.
+  const sender = await senderRead;
   const outcome = await inOneTransaction(deps.db, async (db) => {
     if (inbox) inbox.done = false;
-    const decision = await respondToMessage(msg, { ...deps, db, outbound }, { when: 'first', inbox });
+    const decision = await respondToMessage(msg, { ...deps, db, outbound }, { when: 'first', inbox, sender });
     if (decision.status === 'replied' && decision.reply.kind !== 'file') {
       // Recorded before the first attempt: a reply that fails now (Lark down, a crash) is sent later, once.
       recorded = await recordReply(db, { chatId: msg.chatId, payload: { messageId: msg.messageId, ...inlinePayload(decision.reply) }, at: now });
@@ -269,6 +275,17 @@ async function decideInTransaction(msg: ChatMessage, deps: BotDeps, options: Han
     return decision;
   });
   return { outcome, recorded, held, inboxDone: inbox?.done === true };
+}
+
+/**
+ * The sender and chat of a typed command, read before its transaction; undefined for anything
+ * else, or when the read failed (the handling reads them again in its transaction).
+ */
+function commandSender(msg: ChatMessage, deps: BotDeps): Promise<Sender | undefined> {
+  if (msg.senderType !== 'user' || msg.file || msg.text === null) return Promise.resolve(undefined);
+  const text = messageText(msg, deps.botOpenId());
+  if (text === null || text === '' || text.length > deps.maxTextLength || !registry.match(text)) return Promise.resolve(undefined);
+  return resolveSender(deps, msg.senderOpenId, { type: msg.chatType, id: msg.chatId }, 'chat').catch(() => undefined);
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Runs one command for a sender: access check, arguments, the handler; every failure becomes a reply. */
 import { isDatabaseUnavailable } from '../db/database.js';
 import { readOnlyView } from '../db/unit-of-work.js';
-import { checkAccess, resolveSender } from './access.js';
+import { checkAccess, resolveSender, type Sender } from './access.js';
 import { helpCard, markOneToOne, usageErrorCard } from './cards.js';
 import { registry } from './commands/index.js';
 import { replyForError } from './errors.js';
@@ -17,6 +17,8 @@ export interface RunInput {
   chatId: string | null;
   senderOpenId: string;
   source: 'chat' | 'card';
+  /** The sender and chat, when read already (beside the inbox record, before the transaction). */
+  sender?: Sender | undefined;
 }
 
 export async function runCommand(command: AnyCommand, rest: string, r: RunInput): Promise<Reply> {
@@ -28,7 +30,7 @@ export async function runCommand(command: AnyCommand, rest: string, r: RunInput)
     // A read-only command's first reads go beside the sender's; used only once the sender may run it.
     const early = command.readOnly && command.readAhead && input._extra === undefined ? command.args.safeParse(input) : undefined;
     const ahead: unknown = early?.success ? command.readAhead!(deps, early.data, r.now) : undefined;
-    const { actor, chat } = await resolveSender(r.deps, r.senderOpenId, { type: r.chatType, id: r.chatId }, r.source);
+    const { actor, chat } = r.sender ?? (await resolveSender(r.deps, r.senderOpenId, { type: r.chatType, id: r.chatId }, r.source));
     const refusal = await checkAccess({ deps: r.deps, command, actor, chat, chatType: r.chatType, senderOpenId: r.senderOpenId, chatId: r.chatId, source: r.source, at: r.now.getTime() });
     if (refusal) return refusal;
     if (input._extra !== undefined) return cardReply(usageErrorCard(`多余的参数「${String(input._extra).slice(0, 40)}」`, command));

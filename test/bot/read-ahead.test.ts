@@ -71,6 +71,16 @@ describe('a command’s read-ahead', () => {
     expect([...p.started, ...writes.started]).toEqual([]);
   });
 
+  it('takes a sender read before the transaction as it is, without reading it again', async () => {
+    // A write command's sender and chat are read beside its inbox record (dispatch.ts); here that
+    // read found neither, so the bound group is refused although the office typed in it.
+    const writes = probe({ readOnly: false });
+    const msg = message('探针 甲乙', { chatId: GROUP });
+    const given = { deps: bot.deps, msg, log: silentLogger, now: bot.clock.now(), chatType: 'group' as const, chatId: GROUP, senderOpenId: OPEN_IDS.office, source: 'chat' as const };
+    expect(replyText(await runCommand(writes.command, '甲乙', { ...given, sender: { actor: null, chat: null } }))).not.toBe('没有预读 甲乙');
+    expect(replyText(await runCommand(writes.command, '甲乙', given))).toBe('没有预读 甲乙');
+  });
+
   it('gives 得分 the same answer as looking the unit up first, for an exact name and for a fragment', async () => {
     const unit = (await bot.opened.db.selectFrom('unit').select('name').where('level', '=', 'community').orderBy('id').executeTakeFirstOrThrow()).name;
     for (const name of [unit, unit.slice(0, -2)]) {
