@@ -366,9 +366,16 @@ export interface SubtreeReport {
 /** Every unit below (and including) `unit`, or every unit, graded for a year. */
 export async function gradeSubtree(deps: GradingDeps, options: { unit?: string | undefined; year?: number | string | undefined; asOf?: number | undefined } = {}): Promise<SubtreeReport> {
   const year = givenYear(deps, options.year);
+  // The subtree of exactly the typed name is read beside the lookup (one round trip fewer on a
+  // database server when the lookup finds that unit, the usual case).
+  const name = options.unit?.normalize('NFKC').trim();
+  const readAhead = name && options.asOf === undefined ? readSubtreeAhead(deps, name, [year]) : undefined;
   const root = options.unit === undefined ? undefined : await resolveUnit(deps.db, options.unit, '--unit');
   const scope: UnitScope = root === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: root.id };
-  const [rows, { tree }] = await withScopeRows(deps, scope, (units) => gradeScope(deps, scope, year, options.asOf, units));
+  const ahead = root === undefined ? undefined : readAheadOf(readAhead, root, [year]);
+  const [rows, { tree }] = ahead
+    ? await Promise.all([ahead.units, loadScope(deps, scope, [year], undefined, ahead.units.then(toUnitInputs), ahead.rows).then((l) => l.graded(year))])
+    : await withScopeRows(deps, scope, (units) => gradeScope(deps, scope, year, options.asOf, units));
   const counts = Object.fromEntries(LEVELS.map((l) => [l, { none: 0, standard: 0, demonstration: 0 }])) as Record<Level, GradeCounts>;
   // The root's parent lies outside the subtree: the scope's rows carry its name.
   const rootParent = root === undefined ? null : (rows.find((r) => r.id === root.id)?.parent_name ?? null);

@@ -150,6 +150,18 @@ describe('reading a subtree ahead while its name is looked up', () => {
     const none = scoreReadAhead(deps, '不存在', undefined)!;
     expect(await none.units).toEqual([]);
   });
+
+  it('gradeSubtree reads the exact name\'s subtree beside the lookup: the same report as reading after it, by a full name or a fragment', async () => {
+    await score('甲小区', 2022, 80);
+    await score('乙小区', 2022, 92);
+    await score('一社区', 2022, 95);
+    // An as-of view is never read ahead: it is the report as read after the lookup.
+    const afterLookup = await gradeSubtree(deps, { unit: '一社区', year: 2022, asOf: T0 + 1_000_000 });
+    expect(afterLookup.units.map((u) => u.unit)).toEqual(['一社区', '甲小区', '乙小区']);
+    expect(await gradeSubtree(deps, { unit: '一社区', year: 2022 })).toEqual(afterLookup);
+    expect(await gradeSubtree(deps, { unit: ' 一社区 ', year: 2022 })).toEqual(afterLookup);
+    expect(await gradeSubtree(deps, { unit: '一社', year: 2022 })).toEqual(afterLookup);
+  });
 });
 
 describe('ranking', () => {
