@@ -9,7 +9,7 @@ import { deferredOutbound, type DeferredOutbound } from '../messaging/deferred-o
 import { crashPoint } from './crash-point.js';
 import { markEventProcessed, markEventsProcessed, settleMessage } from '../db/event.repository.js';
 import { markInboxDone } from '../db/inbox.repository.js';
-import { deliverReply, firstAttemptLeaseMs, recordReply, REPLY_KIND, replyKey, replyRecorded, type ReplyPayload } from '../services/replies.service.js';
+import { deliverReply, firstAttemptLeaseMs, recordReply, REPLY_KIND, replyKey, replyRecorded, startFirstAttempt, type ReplyPayload } from '../services/replies.service.js';
 import { recordedOutboxMessage, type OutboxMessage, type OutboxRecord } from '../db/outbox.repository.js';
 import type { MsgType, Outbound, OutgoingReply } from '../messaging/outbound.js';
 import { resolveSender, type Sender } from './access.js';
@@ -232,7 +232,7 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps, options: Ha
     }
   }
   // The payload this handling recorded is not read back from the outbox.
-  await deliverQuietly(deps, msg.messageId, now, recorded && outcome.reply.kind !== 'file' ? { messageId: msg.messageId, ...inlinePayload(outcome.reply) } : undefined, decided.claimed);
+  await deliverQuietly(deps, msg.messageId, now, recorded && outcome.reply.kind !== 'file' ? { messageId: msg.messageId, ...inlinePayload(outcome.reply) } : undefined, decided.claimed, decided.started);
   crashPoint('message-after-reply', msg.messageId);
   return { ...outcome, ...settled };
 }
@@ -243,6 +243,8 @@ interface Decided {
   recorded: boolean;
   /** The reply's row when it was recorded claimed for the first attempt. */
   claimed?: OutboxRecord;
+  /** That first attempt, when it went out beside the recording (a read-only answer). */
+  started?: Promise<{ messageId: string }>;
   held: DeferredOutbound;
   inboxDone: boolean;
 }
@@ -298,24 +300,30 @@ async function decideReadOnly(msg: ChatMessage, deps: BotDeps, options: HandleOp
   const decision = await respondToMessage(msg, { ...deps, outbound: held.outbound }, { when: 'with-answer' });
   if (!(await recordMade(options))) return 'not-recorded';
   // Recorded claimed for the first attempt that follows (one statement fewer than claiming it then).
+  const payload: ReplyPayload | undefined = decision.status === 'replied' && decision.reply.kind !== 'file' ? { messageId: msg.messageId, ...inlinePayload(decision.reply) } : undefined;
   const answer: OutboxMessage | undefined =
-    decision.status === 'replied' && decision.reply.kind !== 'file'
-      ? { key: replyKey(msg.messageId), kind: REPLY_KIND, chatId: msg.chatId, payload: { messageId: msg.messageId, ...inlinePayload(decision.reply) }, at: now, claim: { worker: deps.workerId, leaseMs: firstAttemptLeaseMs(deps.settings) } }
-      : undefined;
+    payload === undefined ? undefined : { key: replyKey(msg.messageId), kind: REPLY_KIND, chatId: msg.chatId, payload, at: now, claim: { worker: deps.workerId, leaseMs: firstAttemptLeaseMs(deps.settings) } };
   crashPoint('message-before-commit', msg.messageId);
+  // A delivery this process has just recorded as new: its answer goes out beside the settle, not
+  // after it (on a database server one round trip fewer before the person sees it). Nothing was
+  // written that the answer depends on. Should the settle find the message answered before (under
+  // another event id) or fail, or the process die before the outcome is recorded, the answer sent
+  // again is the same uuid, which Lark deduplicates (1 h; Lark redelivers within minutes). A row
+  // resumed from the inbox settles first, as do replies whose command wrote (decideInTransaction).
+  const started = payload !== undefined && options.recorded !== undefined ? startFirstAttempt(deps.outbound, { chatId: msg.chatId, payload }) : undefined;
   const settled = await settleMessage(deps.db, { eventIds: eventKeys(msg), at: now, inboxDone: options.inboxEventId, answer });
   const inboxDone = options.inboxEventId !== undefined;
   const repeat = repeatOf(msg, settled.newMarks);
-  if (answer !== undefined && settled.answerId !== undefined) return { outcome: decision, recorded: true, claimed: recordedOutboxMessage(answer, settled.answerId), held, inboxDone };
+  if (answer !== undefined && settled.answerId !== undefined) return { outcome: decision, recorded: true, claimed: recordedOutboxMessage(answer, settled.answerId), started, held, inboxDone };
   if (answer === undefined && repeat === 'new') return { outcome: decision, recorded: false, held, inboxDone };
   // Answered before (or, for a file answer, marked before and answered: act again only when not).
   if (answer === undefined && !(await replyRecorded(deps.db, msg.messageId))) return { outcome: decision, recorded: false, held, inboxDone };
   return { outcome: { status: 'ignored', reason: repeat === 'new' ? 'duplicate_message' : repeat }, recorded: false, held, inboxDone };
 }
 
-async function deliverQuietly(deps: BotDeps, messageId: string, now: number, recorded?: ReplyPayload, claimed?: OutboxRecord): Promise<void> {
+async function deliverQuietly(deps: BotDeps, messageId: string, now: number, recorded?: ReplyPayload, claimed?: OutboxRecord, started?: Promise<{ messageId: string }>): Promise<void> {
   try {
-    await deliverReply(deps, messageId, now, recorded, claimed);
+    await deliverReply(deps, messageId, now, recorded, claimed, started);
   } catch (err) {
     // The database failed around the attempt: the row stays in the outbox (its claim expires and it is sent again).
     deps.log.error({ err, messageId }, 'reply delivery not recorded');

@@ -50,12 +50,25 @@ export function recordReply(db: Db, r: { chatId: string; payload: ReplyPayload; 
 
 type Delivery = 'sent' | 'retrying' | 'failed';
 
-async function send(deps: ReplyDeps, row: OutboxRecord, worker: string, now: number): Promise<Delivery> {
+/**
+ * The first attempt at a reply, started before its outbox row is written (a read-only command's
+ * answer: dispatch.ts). Lark deduplicates the uuid from the reply's key, so if the row then shows
+ * the message answered before, or the process dies before recording the outcome, the reply sent
+ * again later is swallowed there. Its failure is seen only by whoever awaits it.
+ */
+export function startFirstAttempt(outbound: Outbound, r: { chatId: string; payload: ReplyPayload }): Promise<{ messageId: string }> {
+  const p = r.payload;
+  const attempt = outbound.replyMessage({ messageId: p.messageId, msgType: p.msgType, content: p.content, idempotencyKey: replyKey(p.messageId), chatId: r.chatId });
+  attempt.catch(() => undefined);
+  return attempt;
+}
+
+async function send(deps: ReplyDeps, row: OutboxRecord, worker: string, now: number, started?: Promise<{ messageId: string }>): Promise<Delivery> {
   const p = row.payload as ReplyPayload;
   let sending = false;
   try {
     sending = true;
-    const sent = await deps.outbound.replyMessage({ messageId: p.messageId, msgType: p.msgType, content: p.content, idempotencyKey: row.key, chatId: row.chatId });
+    const sent = await (started ?? deps.outbound.replyMessage({ messageId: p.messageId, msgType: p.msgType, content: p.content, idempotencyKey: row.key, chatId: row.chatId }));
     sending = false;
     await retryWhileBusy(() => markOutboxSent(deps.db, [row.id], { messageId: sent.messageId, at: now }), OUTCOME_WAIT);
     return 'sent';
@@ -97,11 +110,12 @@ export const firstAttemptLeaseMs = (settings: Pick<SchedulerSettings, 'claimLeas
 /**
  * The first attempt, right after the reply was recorded (`recorded`: its payload, when this
  * caller recorded it; `claimed`: its row, when it was recorded claimed for this attempt — no
- * claim statement then). Never throws on a Lark failure (the row is retried later).
+ * claim statement then; `started`: that attempt, when it went out beside the recording,
+ * `startFirstAttempt`). Never throws on a Lark failure (the row is retried later).
  */
-export async function deliverReply(deps: ReplyDeps, messageId: string, now: number, recorded?: ReplyPayload, claimed?: OutboxRecord): Promise<Delivery | 'not_pending'> {
+export async function deliverReply(deps: ReplyDeps, messageId: string, now: number, recorded?: ReplyPayload, claimed?: OutboxRecord, started?: Promise<{ messageId: string }>): Promise<Delivery | 'not_pending'> {
   const worker = deps.workerId;
-  if (claimed) return send(deps, claimed, worker, now);
+  if (claimed) return send(deps, claimed, worker, now, started);
   const row = await claimOutboxByKey(deps.db, { key: replyKey(messageId), now, worker, leaseMs: deps.settings.claimLeaseMinutes * 60_000, payload: recorded });
   return row ? send(deps, row, worker, now) : 'not_pending';
 }

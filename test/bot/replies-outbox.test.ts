@@ -3,8 +3,10 @@
  * error recorded) and sent once when Lark is back — by the scheduler's dispatch of another
  * process on the same file (a restart), at any hour. Real sender, fake Lark Open API.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handleMessage } from '../../src/bot/dispatch.js';
+import { dialectOf, type Db } from '../../src/db/database.js';
 import { findOutboxByKey } from '../../src/db/outbox.repository.js';
 import { activeCompletions, findTask } from '../../src/db/task.repository.js';
 import { createLarkSender, type LarkSender } from '../../src/lark/sender.js';
@@ -30,6 +32,24 @@ afterAll(async () => {
 });
 
 const repliesTo = (messageId: string) => fake.messages.filter((m) => m.parentId === messageId);
+const replyRequests = (messageId: string) => fake.received.filter((r) => r.method === 'POST' && r.path === `/open-apis/im/v1/messages/${messageId}/reply`).length;
+
+/** Makes every write of dedup marks fail (the settle of a read-only answer), or lets them through again. */
+async function refuseMarks(db: Db, refuse: boolean): Promise<void> {
+  if (dialectOf(db) === 'postgres') {
+    if (refuse) {
+      await sql`CREATE FUNCTION refuse_marks() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'marks refused'; END $$ LANGUAGE plpgsql`.execute(db);
+      await sql`CREATE TRIGGER refuse_marks BEFORE INSERT ON processed_event FOR EACH ROW EXECUTE FUNCTION refuse_marks()`.execute(db);
+    } else {
+      await sql`DROP TRIGGER refuse_marks ON processed_event`.execute(db);
+      await sql`DROP FUNCTION refuse_marks()`.execute(db);
+    }
+  } else if (refuse) {
+    await sql`CREATE TRIGGER refuse_marks BEFORE INSERT ON processed_event BEGIN SELECT RAISE(ABORT, 'marks refused'); END`.execute(db);
+  } else {
+    await sql`DROP TRIGGER refuse_marks`.execute(db);
+  }
+}
 
 describe('replies through the outbox', () => {
   it('keeps the answer to a write while Lark fails, and sends it once when Lark is back, from a restarted process', async () => {
@@ -92,5 +112,33 @@ describe('replies through the outbox', () => {
     await handleMessage({ ...msg, eventId: `${msg.eventId}_again` }, bot.deps);
     expect(repliesTo(msg.messageId)).toHaveLength(1);
     expect(await findOutboxByKey(bot.opened.db, `reply:${msg.messageId}`)).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('sends a freshly recorded delivery’s read-only answer beside its settle: a failed settle leaves it pending but answered once at Lark (its uuid), and a row resumed from the inbox settles before it sends', async () => {
+    const msg = message('任务 4', { from: OPEN_IDS.office, chatId: GROUP });
+    fake.addInboundMessage({ messageId: msg.messageId, chatId: GROUP });
+    const fresh = { inboxEventId: msg.eventId, recorded: Promise.resolve(true) };
+    await refuseMarks(bot.opened.db, true);
+    try {
+      // Resumed from the inbox (no fresh record): the settle fails first, nothing is sent.
+      expect(await handleMessage(msg, bot.deps, { inboxEventId: msg.eventId })).toEqual({ status: 'failed' });
+      expect(replyRequests(msg.messageId)).toBe(0);
+      // A delivery this process has just recorded: the answer went out although the settle failed.
+      expect(await handleMessage(msg, bot.deps, fresh)).toEqual({ status: 'failed' });
+      await vi.waitFor(() => expect(repliesTo(msg.messageId)).toHaveLength(1));
+    } finally {
+      await refuseMarks(bot.opened.db, false);
+    }
+    const deduplicated = fake.stats.deduplicated;
+    // Tried again (the inbox row is still pending): settled this time, the answer requested again
+    // under the same uuid and swallowed by Lark; the row records it sent.
+    expect(await handleMessage(msg, bot.deps, fresh)).toMatchObject({ status: 'replied' });
+    expect(replyRequests(msg.messageId)).toBe(2);
+    expect(fake.stats.deduplicated).toBe(deduplicated + 1);
+    expect(repliesTo(msg.messageId)).toHaveLength(1);
+    expect(await findOutboxByKey(bot.opened.db, `reply:${msg.messageId}`)).toMatchObject({ status: 'sent', attempts: 1 });
+    // The same message under another event id, freshly recorded: a repeat, still one answer in the chat.
+    expect(await handleMessage({ ...msg, eventId: `${msg.eventId}_again` }, bot.deps, { inboxEventId: `${msg.eventId}_again`, recorded: Promise.resolve(true) })).toMatchObject({ status: 'ignored', reason: 'duplicate_message' });
+    expect(repliesTo(msg.messageId)).toHaveLength(1);
   });
 });
