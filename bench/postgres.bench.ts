@@ -161,6 +161,13 @@ function botMeasure(engine: string, p: ReturnType<typeof pooled>, runs: MeteredR
         command: (r.measures.find((m) => m.name.startsWith('command work after'))?.detail as { p99?: number } | undefined)?.p99,
       })),
       roundStolenMs: runs.map((r) => r.stolenMs),
+      // Per round, this process's garbage collection (total and longest pause) and its CPU per
+      // event: a round whose p99 stands out with a long pause was held up here, not by the engine.
+      roundGcMs: runs.map((r) => {
+        const gc = (r.measures[0]?.detail as { gcPauseMs?: { total: number; max: number } } | undefined)?.gcPauseMs;
+        return gc === undefined ? undefined : { total: gc.total, max: gc.max };
+      }),
+      roundServiceCpuMsPerEvent: runs.map((r) => (r.measures[0]?.detail as { serviceCpuMsPerEvent?: number } | undefined)?.serviceCpuMsPerEvent),
       ...(runs.some((r) => r.serverCpuMsPerEvent !== undefined) ? { roundServerCpuMsPerEvent: runs.map((r) => r.serverCpuMsPerEvent) } : {}),
       perCommand: p.byCommand,
       firstRound: runs[0]?.measures[0]?.detail,

@@ -236,6 +236,22 @@ export async function activeCompletions(db: Db, taskIds: readonly number[]): Pro
 }
 
 /**
+ * The active completions of a year's tasks (or of its task `seq`), oldest first: what
+ * `activeCompletions` gives for their ids, read without knowing them (beside the tasks' own read).
+ */
+export async function activeCompletionsOfYear(db: Db, year: number, seq?: number): Promise<CompletionRecord[]> {
+  let q = db
+    .selectFrom('task_completion as c')
+    .innerJoin('task as t', 't.id', 'c.task_id')
+    .selectAll('c')
+    .where('t.year', '=', year)
+    .where('c.undone_at', 'is', null);
+  if (seq !== undefined) q = q.where('t.seq', '=', seq);
+  const rows = await q.orderBy('c.id').execute();
+  return rows.map(toCompletionRecord);
+}
+
+/**
  * The completions that stood at `at` (made by then and not undone by then), oldest first: an
  * as-of view (the digest of a past week) counts what was recorded by that instant only.
  */

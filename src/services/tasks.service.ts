@@ -18,6 +18,7 @@ import { listMembers } from '../db/member.repository.js';
 import {
   activeCompletion,
   activeCompletions,
+  activeCompletionsOfYear,
   completionsStandingAt,
   countTasks,
   findTask,
@@ -498,16 +499,17 @@ function byTaskId(completions: readonly CompletionRecord[]): Map<number, Complet
 /** Every task of a year as of `at` (a task retired after `at` still shows), by seq. */
 export async function boardOfYear(deps: BoardDeps, year: number, at: number): Promise<BoardTask[]> {
   const today = localDate(at, deps.tz);
-  const tasks = await listTasks(deps.db, { year, activeAt: at });
-  const completions = byTaskId(await activeCompletions(deps.db, tasks.map((t) => t.id)));
+  // The completions are read beside the tasks (by year, not by the tasks' ids): one round trip.
+  const [tasks, completed] = await Promise.all([listTasks(deps.db, { year, activeAt: at }), activeCompletionsOfYear(deps.db, year)]);
+  const completions = byTaskId(completed);
   return tasks.map((t) => memoEntry(deps, t, completions.get(t.id) ?? [], at, today));
 }
 
 /** One task as of `at`; undefined when there is none or it was retired by then. */
 export async function boardOfTask(deps: BoardDeps, year: number, seq: number, at: number): Promise<BoardTask | undefined> {
-  const task = await findTask(deps.db, year, seq);
+  const [task, completions] = await Promise.all([findTask(deps.db, year, seq), activeCompletionsOfYear(deps.db, year, seq)]);
   if (!task || (task.retiredAt !== null && task.retiredAt <= at)) return undefined;
-  return memoEntry(deps, task, await activeCompletions(deps.db, [task.id]), at, localDate(at, deps.tz));
+  return memoEntry(deps, task, completions, at, localDate(at, deps.tz));
 }
 
 /**

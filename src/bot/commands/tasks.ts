@@ -67,8 +67,9 @@ const taskFilter = z
 const yearOf = (today: string) => Number(today.slice(0, 4));
 
 async function boardOrHint(deps: BotDeps, year: number, at: number): Promise<BoardTask[]> {
-  await requireTaskList(deps.db, year);
-  return boardOfYear(boardDeps(deps), year, at);
+  // The list's existence is checked beside the board's read (an empty board of a year never instantiated says so).
+  const [, board] = await Promise.all([requireTaskList(deps.db, year), boardOfYear(boardDeps(deps), year, at)]);
+  return board;
 }
 
 const currentTask = (deps: BotDeps, year: number, seq: number, at: number) => boardOfTask(boardDeps(deps), year, seq, at);
