@@ -15,6 +15,7 @@ import * as assessmentRounds from './2026_12_02_50_00_00_assessment_rounds.js';
 import * as rectification from './2026_12_02_50_01_00_rectification.js';
 import * as rateBucket from './2026_12_03_10_00_00_rate_bucket.js';
 import * as changeWindowIndexes from './2026_12_03_20_00_00_change_window_indexes.js';
+import * as unitVersion from './2026_12_03_30_00_00_unit_version.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_28_00_00_00_initial_schema': initialSchema,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_50_01_00_rectification': rectification,
   '2026_12_03_10_00_00_rate_bucket': rateBucket,
   '2026_12_03_20_00_00_change_window_indexes': changeWindowIndexes,
+  '2026_12_03_30_00_00_unit_version': unitVersion,
 };

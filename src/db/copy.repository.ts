@@ -60,6 +60,8 @@ const COPY_TABLES: Record<TableName, CopyTable> = {
   // The shared Lark quota's in-flight state (PostgreSQL only, an array column): not data of the
   // street, and stale within a minute. Not copied.
   rate_bucket: { key: ['key'], textKey: true, transient: true },
+  // The unit table's change counter: the target's own (its triggers count the copied units).
+  unit_version: { key: ['id'], transient: true },
 };
 
 export const copyTables = (): Array<{ table: TableName } & CopyTable> =>

@@ -6,7 +6,8 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Level } from '../plan/schema.js';
-import type { Db } from './database.js';
+import { dialectOf, type Db } from './database.js';
+import { rootOf } from './unit-of-work.js';
 
 /**
  * Which units to load. Every scope includes all descendants of the units it names, so the
@@ -20,7 +21,9 @@ export type UnitScope =
   | { kind: 'subtree'; rootId: number }
   /** The unit of this exact name and everything below it (read before the name is looked up). */
   | { kind: 'named'; name: string }
-  | { kind: 'level'; level: Level; withinId?: number };
+  | { kind: 'level'; level: Level; withinId?: number }
+  /** These units only (no descendants added): the ids of a scope read before (readScope). */
+  | { kind: 'ids'; ids: readonly number[] };
 
 export interface ScopeUnitRow {
   id: number;
@@ -60,6 +63,7 @@ function scopeCte(scope: UnitScope, carry: 'ids' | 'units' = 'ids'): RawBuilder<
   const step = sql`SELECT ${sql.raw(units ? 'u.id, u.name, u.level, u.parent_id, u.archived_at' : 'u.id')} FROM unit u JOIN ${name} s ON u.parent_id = s.id`;
   switch (scope.kind) {
     case 'all':
+    case 'ids':
       return null;
     case 'subtree':
       return sql`WITH RECURSIVE ${head} AS (
@@ -89,14 +93,117 @@ function scopeCte(scope: UnitScope, carry: 'ids' | 'units' = 'ids'): RawBuilder<
   }
 }
 
+/**
+ * `col` is one of `ids`, with the ids as ONE parameter (an array on PostgreSQL, a JSON array on
+ * SQLite): one statement text for any number of ids, planned like a list of values.
+ */
+function inIds(db: Db, col: RawBuilder<unknown>, ids: readonly number[]): RawBuilder<unknown> {
+  return dialectOf(db) === 'postgres' ? sql`${col} = ANY(${[...ids]}::bigint[])` : sql`${col} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+}
+
 /** The units of a scope (id, name, level, parent_id, parent_name); archived units are left out (`unit remove --archive`). */
 export async function scopeUnits(db: Db, scope: UnitScope): Promise<ScopeUnitRow[]> {
+  return (await scopeUnitsAt(db, scope)).units;
+}
+
+/** scopeUnits and the unit table's change counter, from one statement (one snapshot). */
+async function scopeUnitsAt(db: Db, scope: UnitScope): Promise<{ units: ScopeUnitRow[]; version: number | null }> {
   const cte = scopeCte(scope, 'units');
+  const version = sql`(SELECT n FROM unit_version WHERE id = 1) AS version`;
+  type Row = ScopeUnitRow & { version: number | null };
   const query =
-    cte === null
-      ? sql<ScopeUnitRow>`SELECT u.id, u.name, u.level, u.parent_id, p.name AS parent_name FROM unit u LEFT JOIN unit p ON p.id = u.parent_id WHERE u.archived_at IS NULL`
-      : sql<ScopeUnitRow>`${cte} SELECT s.id, s.name, s.level, s.parent_id, p.name AS parent_name FROM scope_units s LEFT JOIN unit p ON p.id = s.parent_id WHERE s.archived_at IS NULL`;
-  return (await query.execute(db)).rows;
+    scope.kind === 'ids'
+      ? sql<Row>`SELECT u.id, u.name, u.level, u.parent_id, p.name AS parent_name, ${version} FROM unit u LEFT JOIN unit p ON p.id = u.parent_id WHERE ${inIds(db, sql.ref('u.id'), scope.ids)} AND u.archived_at IS NULL`
+      : cte === null
+        ? sql<Row>`SELECT u.id, u.name, u.level, u.parent_id, p.name AS parent_name, ${version} FROM unit u LEFT JOIN unit p ON p.id = u.parent_id WHERE u.archived_at IS NULL`
+        : sql<Row>`${cte} SELECT s.id, s.name, s.level, s.parent_id, p.name AS parent_name, ${version} FROM scope_units s LEFT JOIN unit p ON p.id = s.parent_id WHERE s.archived_at IS NULL`;
+  const { rows } = await query.execute(db);
+  // An empty scope says nothing about the version: it is read on its own then.
+  const v = rows.length > 0 ? rows[0]!.version : await unitVersion(db);
+  for (const r of rows) delete (r as Partial<Row>).version;
+  return { units: rows, version: v };
+}
+
+/** The unit table's change counter (null before its migration). */
+async function unitVersion(db: Db): Promise<number | null> {
+  const row = await db.selectFrom('unit_version').select('n').where('id', '=', 1).executeTakeFirst();
+  return row === undefined ? null : Number(row.n);
+}
+
+// ---------------------------------------------------------------- the unit tree cache
+
+interface CachedScope {
+  version: number;
+  units: ScopeUnitRow[];
+  ids: number[];
+}
+
+/** Scopes kept per database, and units in all of them together (a city's compounds are 15,000). */
+const MAX_CACHED_SCOPES = 64;
+const MAX_CACHED_UNITS = 20_000;
+/** Above this many units a scope's scores are read through its walk, not as a list of ids. */
+const MAX_IDS_PARAMETER = 5_000;
+const caches = new WeakMap<Db, Map<string, CachedScope>>();
+
+const scopeKey = (scope: UnitScope): string | undefined => (scope.kind === 'ids' ? undefined : JSON.stringify(scope));
+
+function remember(db: Db, key: string, entry: CachedScope): void {
+  const root = rootOf(db);
+  let cache = caches.get(root);
+  if (!cache) caches.set(root, (cache = new Map()));
+  cache.delete(key);
+  cache.set(key, entry);
+  let units = 0;
+  for (const e of cache.values()) units += e.units.length;
+  // Least recently used first (a Map keeps insertion order; a hit is re-inserted).
+  for (const [k, e] of cache) {
+    if (cache.size <= MAX_CACHED_SCOPES && units <= MAX_CACHED_UNITS) break;
+    cache.delete(k);
+    units -= e.units.length;
+  }
+}
+
+export interface ScopeRead {
+  units: Promise<ScopeUnitRow[]>;
+  rows: Promise<ScopeGradingRows>;
+}
+
+/**
+ * A scope's units (scopeUnits) and its entries and vetoes for `years` (scopeGradingRows), read
+ * side by side. The unit tree of a scope read before is kept in this process: then only the unit
+ * table's change counter is read (one number), beside the entries of the kept units' ids, and the
+ * tree is read again only when the counter moved (a unit added, renamed, moved or archived — by
+ * any process: a trigger counts every write). Kept only from reads outside a transaction (what a
+ * transaction read may be rolled back); used inside one when the counter matches.
+ */
+export function readScope(db: Db, scope: UnitScope, years: readonly number[], options: { asOf?: number } = {}): ScopeRead {
+  const key = scopeKey(scope);
+  const cached = key === undefined ? undefined : caches.get(rootOf(db))?.get(key);
+  const fresh = (rows?: Promise<ScopeGradingRows>): ScopeRead => {
+    const unitsAt = scopeUnitsAt(db, scope);
+    const units = unitsAt.then(({ units: u, version }) => {
+      if (key !== undefined && version !== null && !db.isTransaction) remember(db, key, { version, units: u, ids: u.map((r) => r.id) });
+      return u;
+    });
+    return { units, rows: rows ?? scopeGradingRows(db, scope, years, options) };
+  };
+  if (cached === undefined) return fresh();
+  const version = unitVersion(db);
+  // The entries of the kept ids (a plain index read); a large scope's through its walk, as they
+  // stand, which stays right when the tree changed.
+  const byIds = cached.ids.length <= MAX_IDS_PARAMETER;
+  const rows = scopeGradingRows(db, byIds ? { kind: 'ids', ids: cached.ids } : scope, years, options);
+  // Not used when the counter moved: not an unhandled rejection then.
+  rows.catch(() => undefined);
+  const current = version.then((v): ScopeRead => {
+    if (v === cached.version) {
+      remember(db, key!, cached);
+      return { units: Promise.resolve(cached.units), rows };
+    }
+    return fresh(byIds ? undefined : rows);
+  });
+  current.catch(() => undefined);
+  return { units: current.then((r) => r.units), rows: current.then((r) => r.rows) };
 }
 
 /**
@@ -121,7 +228,7 @@ export async function scopeGradingRows(db: Db, scope: UnitScope, years: readonly
   const cte = scopeCte(scope);
   const at = options.asOf;
   const inYears = (col: string) => (years.length === 1 ? sql`${sql.ref(col)} = ${years[0]}` : sql`${sql.ref(col)} IN (${sql.join(years)})`);
-  const inScope = (col: string) => (cte === null ? sql`` : sql`AND ${sql.ref(col)} IN (SELECT id FROM scope_ids)`);
+  const inScope = (col: string) => (scope.kind === 'ids' ? sql`AND ${inIds(db, sql.ref(col), scope.ids)}` : cte === null ? sql`` : sql`AND ${sql.ref(col)} IN (SELECT id FROM scope_ids)`);
   // `+ 0`: the bound must filter the scope's rows, never choose the entered_at index (kept for
   // changesInWindow). A generic plan of this named statement cannot see that the bound is "now"
   // and guesses a third of the table below it: it read all 191k city entries through that index

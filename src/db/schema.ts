@@ -356,6 +356,12 @@ export interface RateBucketTable {
   updated_at: number;
 }
 
+/** The unit table's change counter (one row, id 1): bumped by a trigger on every write to unit. */
+export interface UnitVersionTable {
+  id: number;
+  n: number;
+}
+
 export interface Database {
   setting: SettingTable;
   unit: UnitTable;
@@ -384,6 +390,7 @@ export interface Database {
   round_candidate: RoundCandidateTable;
   audit_log: AuditLogTable;
   rate_bucket: RateBucketTable;
+  unit_version: UnitVersionTable;
 }
 
 /** A database handle that is inside a transaction: functions that must run atomically take this. */

@@ -18,7 +18,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
-import { changesInWindow, scopeGradingRows, scopeUnits, scoredYearsUpTo, type ScopeGradingRows, type ScopeUnitRow, type UnitScope } from '../db/grading.repository.js';
+import { changesInWindow, readScope, scopeGradingRows, scopeUnits, scoredYearsUpTo, type ScopeGradingRows, type ScopeUnitRow, type UnitScope } from '../db/grading.repository.js';
 import type { UnitRow } from '../db/schema.js';
 import { getProgramme } from '../db/setting.repository.js';
 import { listTargetOverrides } from '../db/target-override.repository.js';
@@ -78,13 +78,19 @@ interface LoadedTree {
 /** A scope's units, read or being read. */
 type Units = UnitInput[] | Promise<UnitInput[]>;
 
+/** A scope read for some years, to be graded per year. */
+interface LoadedScope {
+  graded(year: number): LoadedTree;
+}
+
 /**
- * The scope's rows (with the parents' names) and a grading of the scope, read side by side: on
- * PostgreSQL outside a transaction the two reads go on two connections at once.
+ * The scope's rows (with the parents' names) and its grading for `years` (`grade` picks the
+ * years' trees), from one read (readScope: the unit tree kept in this process while the database
+ * says it is current; on PostgreSQL outside a transaction the reads go on connections of their own).
  */
-async function withScopeRows<T>(deps: GradingDeps, scope: UnitScope, grade: (units: Promise<UnitInput[]>) => Promise<T>): Promise<[ScopeUnitRow[], T]> {
-  const rows = scopeUnits(deps.db, scope);
-  return Promise.all([rows, grade(rows.then(toUnitInputs))]);
+async function withScopeRows<T>(deps: GradingDeps, scope: UnitScope, years: number[], asOf: number | undefined, grade: (loaded: LoadedScope) => T): Promise<[ScopeUnitRow[], T]> {
+  const read = readScope(deps.db, scope, years, asOf === undefined ? {} : { asOf });
+  return Promise.all([read.units, loadScope(deps, scope, years, asOf, read.units.then(toUnitInputs), read.rows).then(grade)]);
 }
 
 /** Grades every unit of a scope for a year (scores as they stood `before` an instant, if given). */
@@ -102,7 +108,7 @@ async function gradeScopeAndYearBefore(deps: GradingDeps, scope: UnitScope, year
   return { current: loaded.graded(year), previous: loaded.graded(year - 1) };
 }
 
-/** A scope's units, entries and vetoes for `years` (two statements), ready to grade per year. */
+/** A scope's units, entries and vetoes for `years` (those not given are read), ready to grade per year. */
 async function loadScope(
   deps: GradingDeps,
   scope: UnitScope,
@@ -110,9 +116,11 @@ async function loadScope(
   asOf: number | undefined,
   preloaded: Units | undefined,
   preloadedRows?: Promise<ScopeGradingRows>,
-): Promise<{ graded(year: number): LoadedTree }> {
+): Promise<LoadedScope> {
   const { db, plan } = deps;
-  const [units, rows] = await Promise.all([preloaded ?? scopeUnits(db, scope).then(toUnitInputs), preloadedRows ?? scopeGradingRows(db, scope, years, asOf === undefined ? {} : { asOf })]);
+  const options = asOf === undefined ? {} : { asOf };
+  const read = preloaded === undefined && preloadedRows === undefined ? readScope(db, scope, years, options) : undefined;
+  const [units, rows] = await Promise.all([preloaded ?? read!.units.then(toUnitInputs), preloadedRows ?? read?.rows ?? scopeGradingRows(db, scope, years, options)]);
   const single = years.length === 1;
   return {
     graded: (year) => ({
@@ -184,9 +192,7 @@ export interface SubtreeReadAhead {
 }
 
 function readSubtreeAhead(deps: GradingDeps, name: string, years: number[]): SubtreeReadAhead {
-  const scope: UnitScope = { kind: 'named', name };
-  const units = scopeUnits(deps.db, scope);
-  const rows = scopeGradingRows(deps.db, scope, years);
+  const { units, rows } = readScope(deps.db, { kind: 'named', name }, years);
   // Never used when the lookup finds another unit: not an unhandled rejection then.
   units.catch(() => undefined);
   rows.catch(() => undefined);
@@ -223,7 +229,7 @@ export async function scoreReport(deps: GradingDeps, unitOrName: string | UnitRo
   const ahead = readAheadOf(readAhead, unit, [y, y - 1]);
   const [rows, { current, previous }] = ahead
     ? await Promise.all([ahead.units, loadScope(deps, scope, [y, y - 1], undefined, ahead.units.then(toUnitInputs), ahead.rows).then((l) => ({ current: l.graded(y), previous: l.graded(y - 1) }))])
-    : await withScopeRows(deps, scope, (units) => gradeScopeAndYearBefore(deps, scope, y, units));
+    : await withScopeRows(deps, scope, [y, y - 1], undefined, (l) => ({ current: l.graded(y), previous: l.graded(y - 1) }));
   const detail = current.tree.detail(unit.id);
   const prev = previous.tree.get(unit.id);
   if (!detail || !prev) throw new Error(`unit ${unit.id} missing from its own subtree`);
@@ -312,7 +318,7 @@ export async function ranking(deps: GradingDeps, options: { level: string; paren
   const scope: UnitScope = parent === undefined ? { kind: 'level', level } : { kind: 'level', level, withinId: parent.id };
   // The scope holds the units of the level (within the parent) and their descendants, not
   // their parents: 所属社区 (or the street) comes with each unit's row.
-  const [rows, { tree }] = await withScopeRows(deps, scope, (units) => gradeScope(deps, scope, year, undefined, units));
+  const [rows, { tree }] = await withScopeRows(deps, scope, [year], undefined, (l) => l.graded(year));
   return rankingOf(tree, rows, level, year, parent?.name ?? null);
 }
 
@@ -347,7 +353,7 @@ export async function rankingWithMix(deps: GradingDeps, options: { level: string
   const ahead = readAheadOf(options.readAhead, parent, [year]);
   const [rows, { tree }] = ahead
     ? await Promise.all([ahead.units, loadScope(deps, scope, [year], undefined, ahead.units.then(toUnitInputs), ahead.rows).then((l) => l.graded(year))])
-    : await withScopeRows(deps, scope, (units) => gradeScope(deps, scope, year, undefined, units));
+    : await withScopeRows(deps, scope, [year], undefined, (l) => l.graded(year));
   return {
     ranking: rankingOf(tree, rows, level, year, parent.name),
     mix: mixOf(tree.units.filter((u) => u.id !== parent.id), year, parent.name),
@@ -375,7 +381,7 @@ export async function gradeSubtree(deps: GradingDeps, options: { unit?: string |
   const ahead = root === undefined ? undefined : readAheadOf(readAhead, root, [year]);
   const [rows, { tree }] = ahead
     ? await Promise.all([ahead.units, loadScope(deps, scope, [year], undefined, ahead.units.then(toUnitInputs), ahead.rows).then((l) => l.graded(year))])
-    : await withScopeRows(deps, scope, (units) => gradeScope(deps, scope, year, options.asOf, units));
+    : await withScopeRows(deps, scope, [year], options.asOf, (l) => l.graded(year));
   const counts = Object.fromEntries(LEVELS.map((l) => [l, { none: 0, standard: 0, demonstration: 0 }])) as Record<Level, GradeCounts>;
   // The root's parent lies outside the subtree: the scope's rows carry its name.
   const rootParent = root === undefined ? null : (rows.find((r) => r.id === root.id)?.parent_name ?? null);
@@ -455,7 +461,6 @@ export async function targetsReport(deps: GradingDeps, options: { at?: string | 
   if (!at) throw new UserError('bad_argument', `日期应为 YYYY-MM-DD，例如 2022-06-30（收到“${typed}”）`, '--at');
   const street = streetOfProgramme(programme.streetName, streets);
   const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
-  const unitsRead = scopeUnits(db, scope).then(toUnitInputs);
 
   // An as-of view: only entries made, and vetoes standing, by the end of the date (issue 16 #5).
   // `asOf` (an instant within that day, e.g. the digest's send time) narrows it further.
@@ -464,15 +469,19 @@ export async function targetsReport(deps: GradingDeps, options: { at?: string | 
   const range = programmeYears(plan, programme.firstYear);
   // Given grades (the frozen grades of assessment rounds) stand for the entries.
   let grades = options.grades === undefined ? undefined : new Map([...options.grades].filter(([y]) => y >= range.first && y <= range.last && y <= Number(at.slice(0, 4))));
+  const years = grades === undefined ? (scoredYears ?? []).filter((y) => y >= range.first && y <= range.last) : [];
+  // The street's units and every year's rows in one read.
+  const read = readScope(db, scope, years, { asOf });
   if (grades === undefined) {
-    const years = (scoredYears ?? []).filter((y) => y >= range.first && y <= range.last);
-    // Each year's rows are read beside the units and the other years'.
-    const trees = await Promise.all(years.map(async (y) => ({ year: y, tree: (await gradeScope(deps, scope, y, asOf, unitsRead)).tree })));
+    const loaded = await loadScope(deps, scope, years, asOf, read.units.then(toUnitInputs), read.rows);
     grades = new Map<number, UnitYearGrade[]>();
     // A year whose entries in this street were all made after the date has no assessment yet.
-    for (const { year, tree } of trees) if (tree.units.some((u) => u.assessed > 0)) grades.set(year, tree.units.map((u) => ({ id: u.id, level: u.level, grade: u.grade })));
+    for (const year of years) {
+      const { tree } = loaded.graded(year);
+      if (tree.units.some((u) => u.assessed > 0)) grades.set(year, tree.units.map((u) => ({ id: u.id, level: u.level, grade: u.grade })));
+    }
   }
-  const units = await unitsRead;
+  const units = await read.units;
   const unitCounts = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
   for (const u of units) unitCounts[u.level] += 1;
   const progress = targetProgress(plan, { firstYear: programme.firstYear, at, grades, units: unitCounts, overrides });
@@ -633,7 +642,7 @@ export interface UnitYears {
 export async function gradeStreetYears(deps: GradingDeps, year: number): Promise<{ street: string | null; units: UnitYears[] }> {
   const street = await programmeStreet(deps.db);
   const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
-  const [rows, { current, previous }] = await withScopeRows(deps, scope, (units) => gradeScopeAndYearBefore(deps, scope, year, units));
+  const [rows, { current, previous }] = await withScopeRows(deps, scope, [year, year - 1], undefined, (l) => ({ current: l.graded(year), previous: l.graded(year - 1) }));
   const parentNames = new Map(rows.map((r) => [r.id, r.parent_name]));
   const units = current.tree.units.map((u) => {
     const detail = current.tree.detail(u.id);
@@ -660,7 +669,7 @@ export interface StreetUnitGrade {
 export async function gradeStreetAt(deps: GradingDeps, year: number, upTo: number): Promise<{ street: string | null; units: StreetUnitGrade[] }> {
   const street = await programmeStreet(deps.db);
   const scope: UnitScope = street === undefined ? { kind: 'all' } : { kind: 'subtree', rootId: street.id };
-  const [rows, { tree }] = await withScopeRows(deps, scope, (units) => gradeScope(deps, scope, year, upTo + 1, units));
+  const [rows, { tree }] = await withScopeRows(deps, scope, [year], upTo + 1, (l) => l.graded(year));
   const parentNames = new Map(rows.map((r) => [r.id, r.parent_name]));
   const units = tree.units.map((u) => {
     const detail = tree.detail(u.id);

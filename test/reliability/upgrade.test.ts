@@ -139,6 +139,15 @@ const seeds: Record<string, Seed> = {
     await db.updateTable('veto').set({ cleared_at: 1_780_000_900_000, cleared_by: 'cli' }).execute();
     return counts;
   },
+  // The unit table's change counter: its one row, written by the migration; units written after it count.
+  '2026_12_03_30_00_00_unit_version': async (db) => {
+    const counts = await seeds['2026_12_03_20_00_00_change_window_indexes']!(db);
+    const before = Number((await db.selectFrom('unit_version').select('n').executeTakeFirstOrThrow()).n);
+    await db.updateTable('unit').set({ name: sql`name || '（改）'` }).execute();
+    const after = Number((await db.selectFrom('unit_version').select('n').executeTakeFirstOrThrow()).n);
+    if (!(after > before)) throw new Error(`a unit write did not move the counter (${before} → ${after})`);
+    return { ...counts, unit_version: 1 };
+  },
 };
 
 const migrationNames = readdirSync(MIGRATIONS_DIR)
