@@ -138,28 +138,39 @@ interface CachedScope {
   ids: number[];
 }
 
-/** Scopes kept per database, and units in all of them together (a city's compounds are 15,000). */
-const MAX_CACHED_SCOPES = 64;
+/**
+ * Scopes kept per database (every unit and community a street's chats ask about), and units in
+ * all of them together (a city's compounds are 15,000): at most a few MB.
+ */
+const MAX_CACHED_SCOPES = 2_000;
 const MAX_CACHED_UNITS = 20_000;
 /** Above this many units a scope's scores are read through its walk, not as a list of ids. */
 const MAX_IDS_PARAMETER = 5_000;
-const caches = new WeakMap<Db, Map<string, CachedScope>>();
+
+/** The kept scopes of one database, least recently used first (a Map keeps insertion order). */
+interface ScopeCache {
+  scopes: Map<string, CachedScope>;
+  units: number;
+}
+const caches = new WeakMap<Db, ScopeCache>();
 
 const scopeKey = (scope: UnitScope): string | undefined => (scope.kind === 'ids' ? undefined : JSON.stringify(scope));
 
 function remember(db: Db, key: string, entry: CachedScope): void {
   const root = rootOf(db);
   let cache = caches.get(root);
-  if (!cache) caches.set(root, (cache = new Map()));
-  cache.delete(key);
-  cache.set(key, entry);
-  let units = 0;
-  for (const e of cache.values()) units += e.units.length;
-  // Least recently used first (a Map keeps insertion order; a hit is re-inserted).
-  for (const [k, e] of cache) {
-    if (cache.size <= MAX_CACHED_SCOPES && units <= MAX_CACHED_UNITS) break;
-    cache.delete(k);
-    units -= e.units.length;
+  if (!cache) caches.set(root, (cache = { scopes: new Map(), units: 0 }));
+  const old = cache.scopes.get(key);
+  if (old) {
+    cache.scopes.delete(key);
+    cache.units -= old.units.length;
+  }
+  cache.scopes.set(key, entry);
+  cache.units += entry.units.length;
+  for (const [k, e] of cache.scopes) {
+    if (cache.scopes.size <= MAX_CACHED_SCOPES && cache.units <= MAX_CACHED_UNITS) break;
+    cache.scopes.delete(k);
+    cache.units -= e.units.length;
   }
 }
 
@@ -178,7 +189,7 @@ export interface ScopeRead {
  */
 export function readScope(db: Db, scope: UnitScope, years: readonly number[], options: { asOf?: number } = {}): ScopeRead {
   const key = scopeKey(scope);
-  const cached = key === undefined ? undefined : caches.get(rootOf(db))?.get(key);
+  const cached = key === undefined ? undefined : caches.get(rootOf(db))?.scopes.get(key);
   const fresh = (rows?: Promise<ScopeGradingRows>): ScopeRead => {
     const unitsAt = scopeUnitsAt(db, scope);
     const units = unitsAt.then(({ units: u, version }) => {
