@@ -232,7 +232,9 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps, options: Ha
     }
   }
   // The payload this handling recorded is not read back from the outbox.
-  await deliverQuietly(deps, msg.messageId, now, recorded && outcome.reply.kind !== 'file' ? { messageId: msg.messageId, ...inlinePayload(outcome.reply) } : undefined, decided.claimed, decided.started);
+  if (!decided.delivered) {
+    await deliverQuietly(deps, msg.messageId, now, recorded && outcome.reply.kind !== 'file' ? { messageId: msg.messageId, ...inlinePayload(outcome.reply) } : undefined, decided.claimed, decided.started);
+  }
   crashPoint('message-after-reply', msg.messageId);
   return { ...outcome, ...settled };
 }
@@ -243,8 +245,10 @@ interface Decided {
   recorded: boolean;
   /** The reply's row when it was recorded claimed for the first attempt. */
   claimed?: OutboxRecord;
-  /** That first attempt, when it went out beside the recording (a read-only answer). */
+  /** That first attempt, when it went out beside the recording (a read-only answer) and failed. */
   started?: Promise<{ messageId: string }>;
+  /** The reply went out before it was recorded, and was recorded sent. */
+  delivered?: true;
   held: DeferredOutbound;
   inboxDone: boolean;
 }
@@ -301,8 +305,6 @@ async function decideReadOnly(msg: ChatMessage, deps: BotDeps, options: HandleOp
   if (!(await recordMade(options))) return 'not-recorded';
   // Recorded claimed for the first attempt that follows (one statement fewer than claiming it then).
   const payload: ReplyPayload | undefined = decision.status === 'replied' && decision.reply.kind !== 'file' ? { messageId: msg.messageId, ...inlinePayload(decision.reply) } : undefined;
-  const answer: OutboxMessage | undefined =
-    payload === undefined ? undefined : { key: replyKey(msg.messageId), kind: REPLY_KIND, chatId: msg.chatId, payload, at: now, claim: { worker: deps.workerId, leaseMs: firstAttemptLeaseMs(deps.settings) } };
   crashPoint('message-before-commit', msg.messageId);
   // A delivery this process has just recorded as new: its answer goes out beside the settle, not
   // after it (on a database server one round trip fewer before the person sees it). Nothing was
@@ -311,10 +313,21 @@ async function decideReadOnly(msg: ChatMessage, deps: BotDeps, options: HandleOp
   // again is the same uuid, which Lark deduplicates (1 h; Lark redelivers within minutes). A row
   // resumed from the inbox settles first, as do replies whose command wrote (decideInTransaction).
   const started = payload !== undefined && options.recorded !== undefined ? startFirstAttempt(deps.outbound, { chatId: msg.chatId, payload }) : undefined;
+  // Its outcome is settled with the marks (one write, not a second one to mark it sent); a
+  // failed attempt is recorded claimed and marked failed as any first attempt is (deliverReply).
+  const sent = started === undefined ? undefined : await started.then((s) => s, () => undefined);
+  // Otherwise recorded claimed for the first attempt that follows (one statement fewer than claiming it then).
+  const answer: OutboxMessage | undefined =
+    payload === undefined
+      ? undefined
+      : { key: replyKey(msg.messageId), kind: REPLY_KIND, chatId: msg.chatId, payload, at: now, claim: { worker: deps.workerId, leaseMs: firstAttemptLeaseMs(deps.settings) }, sent };
   const settled = await settleMessage(deps.db, { eventIds: eventKeys(msg), at: now, inboxDone: options.inboxEventId, answer });
   const inboxDone = options.inboxEventId !== undefined;
   const repeat = repeatOf(msg, settled.newMarks);
-  if (answer !== undefined && settled.answerId !== undefined) return { outcome: decision, recorded: true, claimed: recordedOutboxMessage(answer, settled.answerId), started, held, inboxDone };
+  if (answer !== undefined && settled.answerId !== undefined) {
+    if (sent !== undefined) return { outcome: decision, recorded: true, delivered: true, held, inboxDone };
+    return { outcome: decision, recorded: true, claimed: recordedOutboxMessage(answer, settled.answerId), started, held, inboxDone };
+  }
   if (answer === undefined && repeat === 'new') return { outcome: decision, recorded: false, held, inboxDone };
   // Answered before (or, for a file answer, marked before and answered: act again only when not).
   if (answer === undefined && !(await replyRecorded(deps.db, msg.messageId))) return { outcome: decision, recorded: false, held, inboxDone };

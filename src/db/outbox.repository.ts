@@ -128,9 +128,11 @@ export interface OutboxMessage {
    * 'sending' until `at + leaseMs`, after which an unsent row is released like any claim.
    */
   claim?: { worker: string; leaseMs: number } | undefined;
+  /** Recorded already sent: its first attempt went out before it was recorded and Lark took it. */
+  sent?: { messageId: string } | undefined;
 }
 
-/** Its row: due now; pending, or claimed for the caller's first attempt. */
+/** Its row: due now; pending, claimed for the caller's first attempt, or sent by it. */
 export const outboxMessageRow = (m: OutboxMessage) => ({
   key: m.key,
   kind: m.kind,
@@ -140,11 +142,12 @@ export const outboxMessageRow = (m: OutboxMessage) => ({
   payload: JSON.stringify(m.payload),
   due_at: m.at,
   not_before: m.at,
-  status: (m.claim ? 'sending' : 'pending') as OutboxStatus,
-  claimed_by: m.claim?.worker ?? null,
-  claim_expires_at: m.claim ? m.at + m.claim.leaseMs : null,
-  sent_at: null,
-  message_id: null,
+  status: (m.sent ? 'sent' : m.claim ? 'sending' : 'pending') as OutboxStatus,
+  attempts: m.sent ? 1 : 0,
+  claimed_by: m.sent ? null : (m.claim?.worker ?? null),
+  claim_expires_at: m.claim && !m.sent ? m.at + m.claim.leaseMs : null,
+  sent_at: m.sent ? m.at : null,
+  message_id: m.sent?.messageId ?? null,
   last_error: null,
   created_at: m.at,
 });
@@ -152,7 +155,7 @@ export const outboxMessageRow = (m: OutboxMessage) => ({
 /** The record of a message the caller has just recorded as row `id` (nothing read back). */
 export function recordedOutboxMessage(m: OutboxMessage, id: number): OutboxRecord {
   const row = outboxMessageRow(m);
-  return { ...toOutboxRecord({ ...row, id, attempts: 0, payload: 'null' }), payload: m.payload };
+  return { ...toOutboxRecord({ ...row, id, payload: 'null' }), payload: m.payload };
 }
 
 /** Records the message unless its key is there; returns its row id, undefined when it was there. */

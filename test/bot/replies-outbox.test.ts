@@ -141,4 +141,27 @@ describe('replies through the outbox', () => {
     expect(await handleMessage({ ...msg, eventId: `${msg.eventId}_again` }, bot.deps, { inboxEventId: `${msg.eventId}_again`, recorded: Promise.resolve(true) })).toMatchObject({ status: 'ignored', reason: 'duplicate_message' });
     expect(repliesTo(msg.messageId)).toHaveLength(1);
   });
+
+  it('records a freshly recorded delivery’s read-only answer sent in the same write as its marks, or, when Lark refused that first attempt, kept to be tried again', async () => {
+    const ok = message('任务 5', { from: OPEN_IDS.office, chatId: GROUP });
+    fake.addInboundMessage({ messageId: ok.messageId, chatId: GROUP });
+    expect(await handleMessage(ok, bot.deps, { inboxEventId: ok.eventId, recorded: Promise.resolve(true) })).toMatchObject({ status: 'replied' });
+    expect(replyRequests(ok.messageId)).toBe(1);
+    const sent = await findOutboxByKey(bot.opened.db, `reply:${ok.messageId}`);
+    expect(sent).toMatchObject({ status: 'sent', attempts: 1, claimedBy: null });
+    expect(sent!.messageId).toBe(repliesTo(ok.messageId)[0]!.messageId);
+
+    const refused = message('任务 6', { from: OPEN_IDS.office, chatId: GROUP });
+    fake.addInboundMessage({ messageId: refused.messageId, chatId: GROUP });
+    fake.setFaults({ match: 'POST /open-apis/im/v1/messages/.*/reply', serverErrorRate: 1 });
+    try {
+      expect(await handleMessage(refused, bot.deps, { inboxEventId: refused.eventId, recorded: Promise.resolve(true) })).toMatchObject({ status: 'replied' });
+    } finally {
+      fake.setFaults({});
+    }
+    expect(repliesTo(refused.messageId)).toHaveLength(0);
+    const kept = await findOutboxByKey(bot.opened.db, `reply:${refused.messageId}`);
+    expect(kept).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(kept!.lastError).toBeTruthy();
+  });
 });
