@@ -138,14 +138,15 @@ interface CachedScope {
   ids: number[];
 }
 
-/**
- * Scopes kept per database (every unit and community a street's chats ask about), and units in
- * all of them together (a city's compounds are 15,000): at most a few MB.
- */
+/** Scopes kept per database (every unit and community a street's chats ask about), and units in all of them together. */
 const MAX_CACHED_SCOPES = 2_000;
 const MAX_CACHED_UNITS = 20_000;
-/** Above this many units a scope's scores are read through its walk, not as a list of ids. */
-const MAX_IDS_PARAMETER = 5_000;
+/**
+ * A scope of more units is not kept: city-wide reads (a ranking of every compound) are rare, gain
+ * little (their entries are read through the walk anyway) and would hold megabytes, or push out
+ * every street and community kept (the service's peak RSS at city scale rose to 157 MB with them).
+ */
+const MAX_KEPT_SCOPE_UNITS = 2_000;
 
 /** The kept scopes of one database, least recently used first (a Map keeps insertion order). */
 interface ScopeCache {
@@ -190,28 +191,24 @@ export interface ScopeRead {
 export function readScope(db: Db, scope: UnitScope, years: readonly number[], options: { asOf?: number } = {}): ScopeRead {
   const key = scopeKey(scope);
   const cached = key === undefined ? undefined : caches.get(rootOf(db))?.scopes.get(key);
-  const fresh = (rows?: Promise<ScopeGradingRows>): ScopeRead => {
+  const fresh = (): ScopeRead => {
     const unitsAt = scopeUnitsAt(db, scope);
     const units = unitsAt.then(({ units: u, version }) => {
-      if (key !== undefined && version !== null && !db.isTransaction) remember(db, key, { version, units: u, ids: u.map((r) => r.id) });
+      if (key !== undefined && version !== null && !db.isTransaction && u.length <= MAX_KEPT_SCOPE_UNITS) remember(db, key, { version, units: u, ids: u.map((r) => r.id) });
       return u;
     });
-    return { units, rows: rows ?? scopeGradingRows(db, scope, years, options) };
+    return { units, rows: scopeGradingRows(db, scope, years, options) };
   };
   if (cached === undefined) return fresh();
   const version = unitVersion(db);
-  // The entries of the kept ids (a plain index read); a large scope's through its walk, as they
-  // stand, which stays right when the tree changed.
-  const byIds = cached.ids.length <= MAX_IDS_PARAMETER;
-  const rows = scopeGradingRows(db, byIds ? { kind: 'ids', ids: cached.ids } : scope, years, options);
+  // The entries of the kept ids: a plain index read, as a bare read of them is.
+  const rows = scopeGradingRows(db, { kind: 'ids', ids: cached.ids }, years, options);
   // Not used when the counter moved: not an unhandled rejection then.
   rows.catch(() => undefined);
   const current = version.then((v): ScopeRead => {
-    if (v === cached.version) {
-      remember(db, key!, cached);
-      return { units: Promise.resolve(cached.units), rows };
-    }
-    return fresh(byIds ? undefined : rows);
+    if (v !== cached.version) return fresh();
+    remember(db, key!, cached);
+    return { units: Promise.resolve(cached.units), rows };
   });
   current.catch(() => undefined);
   return { units: current.then((r) => r.units), rows: current.then((r) => r.rows) };

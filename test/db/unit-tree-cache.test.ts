@@ -96,4 +96,28 @@ describe('the unit tree kept per process', () => {
     await sql`UPDATE unit SET name = '后改社区' WHERE name = '二社区'`.execute(db);
     expect((await read()).names).toEqual(['一社区', '后改社区', '城东街道']);
   });
+
+  it('does not keep a scope of more than 2,000 units (a city-wide read): it is read as it stands every time', async () => {
+    const community = Number((await sql<{ id: number }>`SELECT id FROM unit WHERE name = '一社区'`.execute(db)).rows[0]!.id);
+    await sql`INSERT INTO unit (name, level, parent_id, created_at)
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2001) SELECT '小区' || i, 'compound', ${community}, 1 FROM n`.execute(db);
+    const compounds = { kind: 'level' as const, level: 'compound' as const };
+    const unitsOf = async (sc: Parameters<typeof readScope>[1]) => {
+      const r = readScope(db, sc, [YEAR]);
+      return (await Promise.all([r.units, r.rows]))[0];
+    };
+    const names = async () => (await unitsOf(compounds)).map((u) => u.name);
+    expect(await names()).toHaveLength(2001);
+    // A small scope is kept meanwhile.
+    const second = { kind: 'named' as const, name: '二社区' };
+    const secondNames = async () => (await unitsOf(second)).map((u) => u.name);
+    expect(await secondNames()).toEqual(['二社区']);
+    const before = await version();
+    await sql`UPDATE unit SET name = '改名小区' WHERE name = '小区7'`.execute(db);
+    await sql`UPDATE unit SET parent_id = NULL WHERE name = '二社区'`.execute(db);
+    await sql`UPDATE unit_version SET n = ${before} WHERE id = 1`.execute(db);
+    expect(await names()).toContain('改名小区');
+    // The hidden move is not seen in the kept small scope: its parent is still the street.
+    expect((await unitsOf(second))[0]!.parent_name).toBe('城东街道');
+  });
 });
