@@ -297,16 +297,16 @@ function commandSender(msg: ChatMessage, deps: BotDeps): Promise<Sender | undefi
 /**
  * A message that only reads: no transaction (no BEGIN and COMMIT round trips); the marks, the
  * inbox row's done mark and the answer are written at the end in one statement (settleMessage),
- * which also tells a repeat: a redelivery computes the answer again and finds one recorded.
+ * which also tells a repeat: a redelivery computes the answer again and finds one recorded. A
+ * delivery just recorded by this process sends its answer first and settles it as sent.
  */
 async function decideReadOnly(msg: ChatMessage, deps: BotDeps, options: HandleOptions, now: number): Promise<Decided | 'not-recorded'> {
   const held = deferredOutbound(deps.outbound);
   const decision = await respondToMessage(msg, { ...deps, outbound: held.outbound }, { when: 'with-answer' });
   if (!(await recordMade(options))) return 'not-recorded';
-  // Recorded claimed for the first attempt that follows (one statement fewer than claiming it then).
   const payload: ReplyPayload | undefined = decision.status === 'replied' && decision.reply.kind !== 'file' ? { messageId: msg.messageId, ...inlinePayload(decision.reply) } : undefined;
   crashPoint('message-before-commit', msg.messageId);
-  // A delivery this process has just recorded as new: its answer goes out beside the settle, not
+  // A delivery this process has just recorded as new: its answer goes out before the settle, not
   // after it (on a database server one round trip fewer before the person sees it). Nothing was
   // written that the answer depends on. Should the settle find the message answered before (under
   // another event id) or fail, or the process die before the outcome is recorded, the answer sent
