@@ -200,15 +200,12 @@ export function readScope(db: Db, scope: UnitScope, years: readonly number[], op
     return { units, rows: scopeGradingRows(db, scope, years, options) };
   };
   if (cached === undefined) return fresh();
-  const version = unitVersion(db);
-  // The entries of the kept ids: a plain index read, as a bare read of them is.
-  const rows = scopeGradingRows(db, { kind: 'ids', ids: cached.ids }, years, options);
-  // Not used when the counter moved: not an unhandled rejection then.
-  rows.catch(() => undefined);
-  const current = version.then((v): ScopeRead => {
-    if (v !== cached.version) return fresh();
+  // The entries of the kept ids (a plain index read, as a bare read of them is) and the counter,
+  // in one statement.
+  const current = gradingRows(db, { kind: 'ids', ids: cached.ids }, years, options, true).then(({ version, ...rows }): ScopeRead => {
+    if (version !== cached.version) return fresh();
     remember(db, key!, cached);
-    return { units: Promise.resolve(cached.units), rows };
+    return { units: Promise.resolve(cached.units), rows: Promise.resolve(rows) };
   });
   current.catch(() => undefined);
   return { units: current.then((r) => r.units), rows: current.then((r) => r.rows) };
@@ -232,7 +229,15 @@ export interface ScopeGradingRows {
  * cleared by then; else the vetoes active now.
  */
 export async function scopeGradingRows(db: Db, scope: UnitScope, years: readonly number[], options: { asOf?: number } = {}): Promise<ScopeGradingRows> {
-  if (years.length === 0) return { entries: [], vetoes: [] };
+  return gradingRows(db, scope, years, options, false);
+}
+
+/**
+ * scopeGradingRows, and with `withVersion` the unit table's change counter from the same
+ * statement (one snapshot, one round trip): its row is the one without a unit.
+ */
+async function gradingRows(db: Db, scope: UnitScope, years: readonly number[], options: { asOf?: number }, withVersion: boolean): Promise<ScopeGradingRows & { version?: number | null }> {
+  if (years.length === 0) return withVersion ? { entries: [], vetoes: [], version: await unitVersion(db) } : { entries: [], vetoes: [] };
   const cte = scopeCte(scope);
   const at = options.asOf;
   const inYears = (col: string) => (years.length === 1 ? sql`${sql.ref(col)} = ${years[0]}` : sql`${sql.ref(col)} IN (${sql.join(years)})`);
@@ -247,23 +252,28 @@ export async function scopeGradingRows(db: Db, scope: UnitScope, years: readonly
   // year only when several are read (a city-wide ranking reads 157k rows of one year).
   const year = years.length === 1 ? sql`` : sql`, e.year AS year`;
   const vetoYear = years.length === 1 ? sql`` : sql`, v.year`;
-  type Row = { unitId: number; itemCode: string; points: number | null; seq: number; year?: number };
+  const versionRow = withVersion ? sql`UNION ALL SELECT NULL, NULL, NULL, n${years.length === 1 ? sql`` : sql`, NULL`} FROM unit_version WHERE id = 1` : sql``;
+  type Row = { unitId: number | null; itemCode: string; points: number | null; seq: number; year?: number };
   const { rows } = await sql<Row>`${cte ?? sql``}
     SELECT e.unit_id AS "unitId", e.item_code AS "itemCode", e.points AS points, e.id AS seq${year} FROM score_entry e
       WHERE ${inYears('e.year')} ${inScope('e.unit_id')} ${entered}
     UNION ALL
     SELECT v.unit_id, v.reason, NULL, v.id${vetoYear} FROM veto v
-      WHERE ${inYears('v.year')} AND ${active} ${inScope('v.unit_id')}`.execute(db);
+      WHERE ${inYears('v.year')} AND ${active} ${inScope('v.unit_id')}
+    ${versionRow}`.execute(db);
   const entries: ScopeGradingRows['entries'] = [];
   const vetoes: Array<ScopeVetoRow & { year: number; seq: number }> = [];
+  let version: number | null = null;
   for (const r of rows) {
-    if (r.points === null) vetoes.push({ unit_id: r.unitId, reason: r.itemCode, year: r.year ?? years[0]!, seq: r.seq });
+    if (r.unitId === null) version = Number(r.seq);
+    else if (r.points === null) vetoes.push({ unit_id: r.unitId, reason: r.itemCode, year: r.year ?? years[0]!, seq: r.seq });
     // The driver's row itself: the engine reads these fields.
     else entries.push(r as ScoreEntryLite & { year?: number });
   }
   // Vetoes in the order they were set (their reasons are listed so).
   vetoes.sort((x, y) => x.seq - y.seq);
-  return { entries, vetoes: vetoes.map(({ seq: _, ...v }) => v) };
+  const read = { entries, vetoes: vetoes.map(({ seq: _, ...v }) => v) };
+  return withVersion ? { ...read, version } : read;
 }
 
 export interface WindowChangeRow {
