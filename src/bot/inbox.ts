@@ -10,7 +10,8 @@
  */
 import type { Clock } from '../clock.js';
 import { retryWhileBusy, type Db } from '../db/database.js';
-import { awaitDurableCommits, commitsNeedFlush, markInboxDone, pendingInboxEvents, recordInboxEvent } from '../db/inbox.repository.js';
+import { durableCommitsOf } from '../db/durable-commits.js';
+import { commitsNeedFlush, markInboxDone, pendingInboxEvents, recordInboxEvent } from '../db/inbox.repository.js';
 import type { CardAction, ChatMessage } from './types.js';
 
 export type InboxEvent = { kind: 'message'; eventId: string; chatId: string; msg: ChatMessage } | { kind: 'card'; eventId: string; chatId: string; action: CardAction };
@@ -18,8 +19,12 @@ export type InboxEvent = { kind: 'message'; eventId: string; chatId: string; msg
 export interface Inbox {
   /** Records the event, pending; false when it was recorded before. Throws when it cannot be written. */
   record(e: InboxEvent): Promise<boolean>;
-  /** Returns once every record made before the call is durable. Throws when that cannot be known. */
-  durable(): Promise<void>;
+  /**
+   * Returns once every record made before the call is durable. Throws when that cannot be known.
+   * `graceMs`: how long it may wait for a commit the handling makes anyway (on PostgreSQL a
+   * read-only message's settle commits durably) before flushing on its own; 0 or none: at once.
+   */
+  durable(options?: { graceMs?: number }): Promise<void>;
   done(eventId: string): Promise<void>;
   /** What was recorded and not handled, in order. */
   pending(): Promise<InboxEvent[]>;
@@ -35,7 +40,7 @@ const RECORD_DEADLINE_MS = 1000;
 const DONE_DEADLINE_MS = 30_000;
 
 export function createInbox(db: Db, clock: Clock): Inbox {
-  const durable = commitsNeedFlush(db) ? coalesced(() => retryWhileBusy(() => awaitDurableCommits(db), { deadlineMs: RECORD_DEADLINE_MS })) : async () => undefined;
+  const durable = commitsNeedFlush(db) ? (options?: { graceMs?: number }) => durableCommitsOf(db).awaitDurable(options?.graceMs ?? 0) : async () => undefined;
   return {
     durable,
     record: (e) =>
@@ -46,33 +51,5 @@ export function createInbox(db: Db, clock: Clock): Inbox {
         r.kind === 'message' ? { kind: 'message', eventId: r.eventId, chatId: r.chatId, msg: r.payload as ChatMessage } : { kind: 'card', eventId: r.eventId, chatId: r.chatId, action: r.payload as CardAction },
       );
     },
-  };
-}
-
-/**
- * `flush` shared by concurrent callers: a caller joins a flush that has not started yet, never
- * one already running (that one may have committed its mark before the caller's record), so the
- * callers that arrive while a flush runs share the next one: a burst of events costs two
- * flushes, not one each.
- */
-export function coalesced(flush: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  let next: Promise<void> | undefined;
-  const start = (): Promise<void> => {
-    const p: Promise<void> = flush().finally(() => {
-      if (running === p) running = undefined;
-    });
-    running = p;
-    return p;
-  };
-  return () => {
-    if (!running) return start();
-    next ??= running
-      .catch(() => undefined)
-      .then(() => {
-        next = undefined;
-        return start();
-      });
-    return next;
   };
 }

@@ -1,6 +1,7 @@
 import { sql, type QueryCreator } from 'kysely';
 import { dialectOf, type Db } from './database.js';
 import type { Database } from './schema.js';
+import { durableCommitsOf } from './durable-commits.js';
 import { markInboxDone } from './inbox.repository.js';
 import { insertOutboxMessageId, outboxMessageRow, type OutboxMessage } from './outbox.repository.js';
 import { inOneTransaction } from './unit-of-work.js';
@@ -70,7 +71,11 @@ export async function settleMessage(
       return { newMarks, answerId: answer === undefined ? undefined : await insertOutboxMessageId(trx, answer) };
     });
   }
-  const row = await db
+  // Settling an inbox row outside a transaction, its commit waits for the WAL flush (a few bytes
+  // of WAL are written even when the rest turns out a repeat): the event's acknowledgement, which
+  // waits for its record to be durable, takes this commit instead of a flush of its own.
+  const flushes = m.inboxDone !== undefined && !db.isTransaction;
+  const statement = () => db
     .with('marks', (q) =>
       q
         .insertInto('processed_event')
@@ -88,7 +93,12 @@ export async function settleMessage(
         ? q.selectFrom('outbox').select('id').where(sql<boolean>`false`)
         : q.insertInto('outbox').values(outboxMessageRow(answer)).onConflict((oc) => oc.column('key').doNothing()).returning('id'),
     )
-    .selectNoFrom([sql<string[] | null>`(SELECT array_agg(event_id) FROM marks)`.as('marked'), sql<number | null>`(SELECT min(id) FROM answer)`.as('answer_id')])
+    .selectNoFrom([
+      sql<string[] | null>`(SELECT array_agg(event_id) FROM marks)`.as('marked'),
+      sql<number | null>`(SELECT min(id) FROM answer)`.as('answer_id'),
+      ...(flushes ? [sql<string>`set_config('synchronous_commit', 'on', true)`.as('sync'), sql<string>`pg_logical_emit_message(true, 'dangjian', 'durable')`.as('wal')] : []),
+    ])
     .executeTakeFirstOrThrow();
+  const row = flushes ? await durableCommitsOf(db).flushing(statement) : await statement();
   return { newMarks: new Set(row.marked ?? []), answerId: row.answer_id ?? undefined };
 }

@@ -7,11 +7,12 @@
  * flush a handful of times (the WAL writer's own flushes), N calls one after another flush at
  * least N times, N concurrent durable() calls at most a few. Other tests on the server can only
  * add flushes to the counts, so only the lower bound and the sequential/plain contrast are checked
- * strictly; the concurrent bound leaves room for the WAL writer.
+ * strictly; the concurrent bound leaves room for the WAL writer. A message's acknowledgement
+ * waiting with a grace is made durable by its own settle (settleMessage commits durably).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { markEventProcessed } from '../../src/db/event.repository.js';
+import { markEventProcessed, settleMessage } from '../../src/db/event.repository.js';
 import { awaitDurableCommits, recordInboxEvent } from '../../src/db/inbox.repository.js';
 import { createInbox } from '../../src/bot/inbox.js';
 import { fixedClock } from '../../src/clock.js';
@@ -82,6 +83,22 @@ describe('inbox records are made durable on PostgreSQL before Lark is acknowledg
       expect(await lsnPassed(burstWritten)).toBe(true);
       expect(concurrent).toBeGreaterThanOrEqual(1);
       expect(concurrent).toBeLessThan(N / 4);
+
+      // A message's acknowledgement waiting with a grace is made durable by its own settle (a
+      // commit that waits for the flush): long before the grace ends, and past the record's WAL.
+      await inbox.record({ kind: 'message', eventId: 'settled-1', chatId: 'oc_x', msg: { i: 0 } as never });
+      const settledWritten = (await sql<{ lsn: string }>`SELECT pg_current_wal_insert_lsn()::text AS lsn`.execute(db)).rows[0]!.lsn;
+      const acknowledged = inbox.durable({ graceMs: 60_000 }).then(() => 'durable');
+      await settleMessage(db, { eventIds: ['settled-1', 'om_settled-1'], at: 1, inboxDone: 'settled-1' });
+      expect(await Promise.race([acknowledged, new Promise((r) => setTimeout(() => r('still waiting'), 5000))])).toBe('durable');
+      expect(await lsnPassed(settledWritten)).toBe(true);
+      // Even a settle that writes nothing new (a repeat) writes the few bytes its flush needs.
+      await inbox.record({ kind: 'message', eventId: 'settled-2', chatId: 'oc_x', msg: { i: 0 } as never });
+      const repeatWritten = (await sql<{ lsn: string }>`SELECT pg_current_wal_insert_lsn()::text AS lsn`.execute(db)).rows[0]!.lsn;
+      const repeatAcknowledged = inbox.durable({ graceMs: 60_000 }).then(() => 'durable');
+      await settleMessage(db, { eventIds: ['settled-1', 'om_settled-1'], at: 1, inboxDone: 'settled-1' });
+      expect(await Promise.race([repeatAcknowledged, new Promise((r) => setTimeout(() => r('still waiting'), 5000))])).toBe('durable');
+      expect(await lsnPassed(repeatWritten)).toBe(true);
     } finally {
       await sql.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).execute(opened.db).catch(() => undefined);
     }

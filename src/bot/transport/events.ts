@@ -18,6 +18,12 @@ export const MESSAGE_EVENT = 'im.message.receive_v1';
 export const CARD_ACTION_EVENT = 'card.action.trigger';
 /** Lark waits 3 s for a card callback answer; leave room for the network. */
 const DEFAULT_CARD_DEADLINE_MS = 2500;
+/**
+ * How long a message's acknowledgement may wait for a durable commit its handling makes anyway
+ * before flushing the WAL on its own (PostgreSQL): most read-only answers settle within a few
+ * milliseconds; Lark waits 3 s. A button press's answer waits for no one else: it flushes at once.
+ */
+const MESSAGE_ACK_GRACE_MS = 50;
 
 const receiveEventSchema = z.object({
   sender: z.object({
@@ -182,9 +188,9 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
   };
 
   /** Waits until the event's record is durable; false (logged) when that cannot be known. */
-  const durable = async (eventId: string): Promise<boolean> => {
+  const durable = async (eventId: string, options?: { graceMs: number }): Promise<boolean> => {
     try {
-      await inbox.durable();
+      await inbox.durable(options);
       return true;
     } catch (err) {
       log[isBusy(err) ? 'warn' : 'error']({ err, eventId }, 'event record not known to be durable; answered with an error so that Lark delivers it again');
@@ -244,8 +250,10 @@ export function createEventRouter(o: EventRouterOptions): EventRouter {
         log[isBusy(err) ? 'warn' : 'error']({ err, eventId }, 'event could not be recorded; answered with an error so that Lark delivers it again');
         return 'failed';
       }
-      // The handling starts before the record is durable; Lark's acknowledgement waits for it.
-      return (await durable(eventId)) ? 'queued' : 'failed';
+      // The handling starts before the record is durable; Lark's acknowledgement waits for it,
+      // and for a while for the handling's own durable commit (PostgreSQL: a read-only message's
+      // settle), which spares a flush of its own.
+      return (await durable(eventId, { graceMs: MESSAGE_ACK_GRACE_MS })) ? 'queued' : 'failed';
     },
     async cardAction(eventId, event) {
       if (stopped) return 'failed';
