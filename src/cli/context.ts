@@ -56,7 +56,7 @@ const LEVEL_WORDS: Record<number, string> = { 40: '警告', 50: '错误', 60: '�
  * The CLI's logger: nothing below warn reaches the terminal (LOG_LEVEL may only raise the bar),
  * and what does is one readable line on stderr, not pino's JSON.
  */
-function cliLogger(io: CliIo): Logger {
+export function cliLogger(io: CliIo): Logger {
   const requested = io.env.LOG_LEVEL;
   const level = requested === 'error' || requested === 'fatal' || requested === 'silent' ? requested : 'warn';
   return createLogger(level, {

@@ -116,3 +116,14 @@ export async function moveIdentityPast(trx: Transaction, table: TableName): Prom
   if (dialectOf(trx) !== 'postgres') return; // SQLite's AUTOINCREMENT follows the inserted ids itself
   await sql`select setval(pg_get_serial_sequence(${table}, 'id'), max(id)) from ${sql.table(table)} having max(id) is not null`.execute(trx);
 }
+
+/**
+ * PostgreSQL: the planner's statistics of the copied tables, gathered at once. Until autovacuum
+ * gets to a table its rows are unknown to the planner, and a street's first commands after the
+ * move were planned blind (a unit tree walk took 4 ms instead of 0.3). SQLite: nothing (the
+ * service plans without sqlite_stat1, as on every file it makes itself).
+ */
+export async function gatherStatistics(db: Db, tables: readonly TableName[]): Promise<void> {
+  if (dialectOf(db) !== 'postgres' || tables.length === 0) return;
+  await sql`analyze ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db);
+}

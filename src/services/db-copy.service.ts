@@ -8,10 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import { dialectOf, type Db } from '../db/database.js';
-import { copyTables, countRows, insertRows, moveIdentityPast, readPage, tableHasRows, type CopyTable, type Row, type TableName } from '../db/copy.repository.js';
+import { copyTables, countRows, gatherStatistics, insertRows, moveIdentityPast, readPage, tableHasRows, type CopyTable, type Row, type TableName } from '../db/copy.repository.js';
 import { migrateToLatest, pendingMigrations } from '../db/migrate.js';
 import type { Transaction } from '../db/schema.js';
 import { UserError } from '../errors.js';
+import type { Logger } from '../log.js';
 
 export interface TableCopyReport {
   table: TableName;
@@ -32,6 +33,8 @@ export interface CopyOptions {
   sourceLabel: string;
   /** Rows per read and per INSERT (default 500). */
   batchSize?: number;
+  /** Told when the copy stands but the target's statistics could not be gathered. */
+  log?: Logger;
 }
 
 /** The copy was made but did not read back the same: rolled back; carries the report. */
@@ -174,5 +177,9 @@ export async function copyDatabase(source: Db, target: Db, options: CopyOptions)
     });
   if (!report) throw new Error('copy produced no report');
   if (!report.total.match) throw new CopyMismatch(report);
+  // The copy stands; statistics are an optimisation that autovacuum also brings, later.
+  await gatherStatistics(target, tables.map((t) => t.table)).catch((err: unknown) => {
+    options.log?.warn({ err }, '数据已复制并核对一致，但没能为目标库收集统计信息（ANALYZE）；PostgreSQL 的自动清理稍后会补上');
+  });
   return report;
 }

@@ -234,6 +234,9 @@ describe('dangjian db copy', () => {
       }
       // On PostgreSQL: the same rows (ids, nulls, 7.5, Chinese text, JSON text).
       expect(await allTables(pg.opened.db)).toEqual(expected);
+      // And the planner knows them at once (ANALYZE after the copy), not once autovacuum comes by.
+      const analyzed = await sql<{ tablename: string }>`SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema()`.execute(pg.opened.db);
+      expect(analyzed.rows.map((r) => r.tablename)).toEqual(expect.arrayContaining(['unit', 'score_entry', 'member', 'outbox']));
       // And back on SQLite.
       expect(await withSqlite(back, allTables)).toEqual(expected);
       // A table's checksum is the same whichever engine it was read from.

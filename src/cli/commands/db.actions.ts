@@ -5,7 +5,7 @@ import { displayWidth, padToWidth } from '../../cards/text-width.js';
 import { describeLocation, isPostgresUrl, openDatabase, openPostgres, type AnyOpenedDatabase } from '../../db/database.js';
 import { CheckFailed, UserError } from '../../errors.js';
 import { copyDatabase, CopyMismatch, type CopyReport } from '../../services/db-copy.service.js';
-import { firstMissingFolder, removeCreated } from '../context.js';
+import { cliLogger, firstMissingFolder, removeCreated } from '../context.js';
 import { cliIo } from '../io.js';
 
 type Side = '--from' | '--to';
@@ -70,7 +70,7 @@ export const runDbCopy = async (opts: { from: string; to: string; json?: boolean
     target = await open(to, '--to');
     let report: CopyReport;
     try {
-      report = await copyDatabase(source.db, target.db, { sourceLabel: shown(from) });
+      report = await copyDatabase(source.db, target.db, { sourceLabel: shown(from), log: cliLogger(io) });
     } catch (err) {
       if (!(err instanceof CopyMismatch)) throw err;
       io.out(opts.json === true ? `${JSON.stringify({ tables: err.report.tables, total: err.report.total }, null, 2)}\n` : `${reportText(err.report)}\n`);
